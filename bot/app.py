@@ -1,0 +1,78 @@
+"""The core application: opens the index, dispatches a chat message to its command, returns a Reply."""
+
+from __future__ import annotations
+
+import logging
+
+from bot import handlers as _handlers  # noqa: F401  (registers the built-in commands)
+from bot import store
+from bot.commands import REGISTRY
+from bot.config import Settings
+from bot.errors import BadInput, BotError
+from bot.events import Context
+from bot.pack import fingerprint, load_pack
+from bot.response import Reply
+from bot.services.lookup import Lookup
+from bot.text import MAX_MESSAGE_CHARS, clean, echo
+
+log = logging.getLogger("clio")
+
+
+class Clio:
+    """One Clio: a database, the pack indexed in it, and the services over it."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.db = store.open_db(settings.db_path)
+        self.ensure_index()
+        self.lookup = Lookup(self.db)
+
+    def ensure_index(self, force: bool = False) -> bool:
+        """Index the pack when it is new or changed (or always, with force). Returns whether it indexed.
+
+        Raises:
+            PackInvalid: the pack has problems; nothing in the index changes.
+        """
+        pack_dir = self.settings.pack_dir
+        current = store.get_meta(self.db, f"pack:{self.settings.pack}")
+        if not force and current == fingerprint(pack_dir):
+            return False
+        store.index_pack(self.db, load_pack(pack_dir))
+        if hasattr(self, "lookup"):
+            self.lookup = Lookup(self.db)
+        return True
+
+    def handle_text(self, text: str, ctx: Context | None = None) -> Reply:
+        """Answer one chat message. Never raises: user errors and bugs both become replies."""
+        ctx = ctx or Context()
+        try:
+            return self._dispatch(text, ctx)
+        except BotError as e:
+            return Reply(ok=False, kind="error", body=e.user_message, exit_code=e.exit_code)
+        except Exception:
+            log.exception("command failed: %r", text[:200])
+            return Reply(ok=False, kind="error", exit_code=3,
+                         body="Sorry, something went wrong on my side. It has been logged; please try again.")
+
+    async def handle(self, text: str, ctx: Context | None = None) -> Reply:
+        """The async entry point adapters call."""
+        return self.handle_text(text, ctx)
+
+    def _dispatch(self, text: str, ctx: Context) -> Reply:
+        if not isinstance(text, str):
+            raise BadInput("Send a command as text, for example /who Kornilov.")
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise BadInput(f"That message is {len(text):,} characters; a command takes at most {MAX_MESSAGE_CHARS:,}. "
+                           "Try a shorter one, e.g. /who Kornilov.")
+        message = clean(text)
+        if not message:
+            raise BadInput("Say something: /help lists what I can do.")
+        if not message.startswith("/"):
+            message = "/search " + message
+        name, _, arg = message[1:].partition(" ")
+        spec = REGISTRY.get(name.lower())
+        if spec is None:
+            raise BadInput(f"I don't know the command /{echo(name, 30)}. /help lists what I can do.")
+        if spec.admin and not ctx.is_admin:
+            raise BotError(f"/{spec.name} is for the group's admins.")
+        return spec.handler(self, ctx, arg)

@@ -1,0 +1,65 @@
+"""The built-in commands: each parses its argument and hands it to a service."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.commands import REGISTRY, command
+from bot.events import Context
+from bot.response import Field, Reply
+from bot.text import MAX_MESSAGE_CHARS, require_arg
+
+if TYPE_CHECKING:
+    from bot.app import Clio
+
+
+@command("who", "NAME", ("/who Kornilov", "/who Trotskii", "/who Троцкий"), autocomplete="person")
+def who(app: Clio, ctx: Context, arg: str) -> Reply:
+    """Who was this person? Any spelling, a surname or a title will do."""
+    return app.lookup.lookup(require_arg(arg, "a name", "/who Kornilov"), "person")
+
+
+@command("what", "TERM", ("/what soviet", "/what Cheka", "/what Kadets"), autocomplete="term")
+def what(app: Clio, ctx: Context, arg: str) -> Reply:
+    """What was this party, institution, place or idea?"""
+    return app.lookup.lookup(require_arg(arg, "a term", "/what soviet"), "term")
+
+
+@command("when", "EVENT", ("/when Bloody Sunday", "/when July Days"), autocomplete="event")
+def when(app: Clio, ctx: Context, arg: str) -> Reply:
+    """When did this happen? Dates in both calendars where they differ."""
+    return app.lookup.lookup(require_arg(arg, "an event", "/when Bloody Sunday"), "event")
+
+
+@command("search", "TEXT", ("/search Putilov strike", "/search land decree"))
+def search(app: Clio, ctx: Context, arg: str) -> Reply:
+    """Search every name and summary for words."""
+    return app.lookup.search(require_arg(arg, "what to search for", "/search Putilov strike"))
+
+
+@command("timeline", "YEAR[-YEAR]", ("/timeline 1917", "/timeline 1918-1921"))
+def timeline(app: Clio, ctx: Context, arg: str) -> Reply:
+    """The dated events of a year or a range of years, in order."""
+    return app.lookup.timeline(require_arg(arg, "a year", "/timeline 1917", limit=20))
+
+
+@command("sources", "", ("/sources",))
+def sources(app: Clio, ctx: Context, arg: str) -> Reply:
+    """The readings Clio's answers come from."""
+    return app.lookup.sources()
+
+
+@command("help", "[COMMAND]", ("/help", "/help who"))
+def help_(app: Clio, ctx: Context, arg: str) -> Reply:
+    """What Clio can do, or how to use one command."""
+    name = require_arg(arg, "", "", limit=MAX_MESSAGE_CHARS).lstrip("/").lower() if arg.strip() else ""
+    if name and name in REGISTRY:
+        spec = REGISTRY[name]
+        return Reply(ok=True, kind="help", title=spec.usage, body=spec.summary,
+                     fields=[Field("Examples", "\n".join(spec.examples))] if spec.examples else [])
+    lines = [f"{spec.usage}: {spec.summary}" for spec in REGISTRY.values() if not spec.admin or ctx.is_admin]
+    body = "\n".join(lines)
+    if name:
+        body = f"There is no /{name[:30]} command.\n\n" + body
+    return Reply(ok=not name, kind="help", title="Clio answers from the pack and the readings your group studies",
+                 body=body, exit_code=2 if name else 0)

@@ -1,0 +1,240 @@
+"""Name matching: normalised keys for names in any spelling, and a fuzzy matcher that never guesses.
+
+Both sides of a comparison go through `name_key`, which folds what differs between transliterations of
+one Russian name (Cyrillic, accents, -y/-ii/-ij/-iy endings, ts/cz/tz, x/ks, w/v, doubled letters), so
+"Trotskii", "Trotskij", "Trotzky" and "Троцкий" all become "trotsky" before rapidfuzz scores anything.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Literal
+
+from anyascii import anyascii
+from rapidfuzz import fuzz, process
+
+# Scores are rapidfuzz's 0-100. A match is confident at CONFIDENT_SCORE or above when the next different
+# entity trails it by at least AMBIGUITY_MARGIN; below SUGGEST_SCORE a name is not worth suggesting.
+CONFIDENT_SCORE = 86.0
+AMBIGUITY_MARGIN = 6.0
+SUGGEST_SCORE = 62.0
+CANDIDATES_PER_SCORER = 25
+MAX_CHOICES = 5
+
+_TITLE_WORDS = (
+    """general admiral tsar czar tsarina tsaritsa tsarevich emperor empress prince princess count countess
+    baron grand duke duchess father comrade mr mrs ms dr professor president premier chairman marshal
+    st saint sir lord lady the""".split()
+)
+ROMAN = frozenset("i ii iii iv v vi vii viii ix x".split())
+# Short queries are easy to mistake for another name: below this length only an exact key is confident.
+MIN_FUZZY_CONFIDENT_CHARS = 6
+
+# English forms of Russian given names, so "Nicholas" finds every Nikolai and asks which one is meant.
+_GIVEN_EQUIVALENTS = {
+    "nicholas": "nikolai", "alexander": "aleksandr", "michael": "mikhail", "peter": "pyotr", "paul": "pavel",
+    "george": "georgy", "leo": "lev", "leon": "lev", "joseph": "iosif", "gregory": "grigory",
+    "catherine": "ekaterina", "alexis": "aleksei", "basil": "vasily", "theodore": "fyodor", "mary": "mariya",
+    "maria": "mariya", "helen": "elena", "eugene": "evgeny", "jacob": "yakov", "anthony": "anton",
+}
+
+# Ordered rewrites applied to each word; each folds spellings that transliterations disagree on.
+_WORD_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"['`\u2019\u02b9\u02bc]", ""),  # soft signs and apostrophes: El'tsin -> Eltsin
+        (r"(.)\1+", r"\1"),  # doubled letters: Tseretelli -> Tsereteli, Witte -> Wite
+        (r"x", "ks"),  # Alexander -> Aleksander
+        (r"w", "v"),  # Wrangel -> Vrangel
+        (r"cz|tz|c(?=[eiy])", "ts"),  # Czar -> Tsar, Trotzky -> Trotsky
+        (r"kh", "h"),  # Khrushchev / Hrushchev
+        (r"(?<=[a-z])(iy|ij|ii|yi|yj|yy|y|i)$", "y"),  # Trotskii/Trotskij/Trotskiy -> Trotsky
+        (r"(?<=[aeo])[iy]$", "y"),  # Tolstoi -> Tolstoy, Nikolai -> Nikolay
+        (r"^ye", "e"),  # Yeltsin -> Eltsin, Yezhov -> Ezhov
+        (r"(?<=[^aeiou])ie", "ye"),  # Zinoviev -> Zinovyev
+        (r"^j|(?<=[aeiou])j", "y"),  # Jakov -> Yakov
+        (r"ia", "ya"),
+        (r"iu", "yu"),  # Iudenich -> Yudenich
+        (r"ph", "f"),
+        (r"c(?!h)", "k"),  # a hard c: Nicolai -> Nikolay
+    )
+)
+_NON_WORD = re.compile(r"[^a-z0-9' ]+")
+_CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def _word_key(w: str) -> str:
+    if w in ROMAN:  # "Alexander III" must not fold into "Alexander I"
+        return w
+    for pattern, repl in _WORD_RULES:
+        w = pattern.sub(repl, w)
+    return w
+
+
+TITLES = frozenset(_word_key(w) for w in _TITLE_WORDS)
+
+
+def name_words(text: str) -> list[str]:
+    """The normalised words of a name, titles included."""
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
+    text = anyascii(text).lower()
+    text = _NON_WORD.sub(" ", text.replace("-", " "))
+    return [k for k in (_word_key(w) for w in text.split()) if k]
+
+
+def name_key(text: str) -> str:
+    """The normalised form of a whole name: "General Kornilov" -> "general kornilov"."""
+    return " ".join(name_words(text))
+
+
+def strip_titles(words: list[str]) -> list[str]:
+    """Drop leading titles ("General", "Tsar", "Grand Duke"), unless nothing would be left."""
+    i = 0
+    while i < len(words) - 1 and words[i] in TITLES:
+        i += 1
+    return words[i:]
+
+
+def _canonical_given(key: str) -> str:
+    return _GIVEN_KEYS.get(key, key)
+
+
+_GIVEN_KEYS = {name_key(en): name_key(ru) for en, ru in _GIVEN_EQUIVALENTS.items()}
+
+KeyKind = Literal["name", "alias", "surname", "given"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One thing a name can refer to."""
+
+    id: str
+    name: str
+    type: str  # person | term | event
+
+
+@dataclass(frozen=True)
+class Scored:
+    candidate: Candidate
+    score: float
+    key: str
+    kind: KeyKind
+
+    @property
+    def rank(self) -> tuple[float, bool]:
+        """Higher is better: the score, then a full name or alias before a first name alone."""
+        return (self.score, self.kind != "given")
+
+
+@dataclass
+class Resolution:
+    """What a name resolved to: one confident match, a list of choices, or nothing (with suggestions)."""
+
+    match: Scored | None = None
+    choices: list[Scored] = field(default_factory=list)
+    suggestions: list[Scored] = field(default_factory=list)
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.match is None and bool(self.choices)
+
+
+class Matcher:
+    """Resolves typed names to candidates; built once from every name, alias and variant.
+
+    A first name alone ("Alexander", "Nicholas") is a key of kind "given": it never makes a confident
+    match by itself, so the user is asked to choose.
+    """
+
+    def __init__(self) -> None:
+        self._keys: list[str] = []
+        self._owners: dict[str, list[tuple[Candidate, KeyKind]]] = defaultdict(list)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def add(self, candidate: Candidate, names: list[str], *, person: bool = False) -> None:
+        """Register a candidate under its names; for people, also under surname and given name."""
+        seen: set[str] = set()
+        given: str | None = None
+
+        def put(key: str, kind: KeyKind) -> None:
+            if key and key not in seen:
+                seen.add(key)
+                if key not in self._owners:
+                    self._keys.append(key)
+                self._owners[key].append((candidate, kind))
+
+        for i, raw in enumerate(names):
+            words = name_words(raw)
+            if not words:
+                continue
+            bare = strip_titles(words)
+            if person and given is None:
+                given = _canonical_given(bare[0])
+            if person and len(bare) == 1 and _canonical_given(bare[0]) == given:
+                # "Tsar Nicholas" typed in full names one person; "Nicholas" alone is only a first name
+                if len(words) > 1 or i == 0:
+                    put(" ".join(words), "name" if i == 0 else "alias")
+                put(given, "given")
+                continue
+            put(" ".join(words), "name" if i == 0 else "alias")
+            put(" ".join(bare), "alias")
+            if person and len(bare) >= 2:
+                if bare[-1] not in ROMAN and len(bare[-1]) >= 3:
+                    put(bare[-1], "surname")
+                put(_canonical_given(bare[0]), "given")
+
+    def _ranked(self, qkey: str) -> dict[str, Scored]:
+        """Best scored key per candidate id, from exact lookup plus fuzzy candidates."""
+        found: dict[str, float] = {}
+        for exact in {qkey, _canonical_given(qkey)}:
+            if exact in self._owners:
+                found[exact] = 100.0
+        for scorer in (fuzz.ratio, fuzz.token_sort_ratio):
+            for key, score, _ in process.extract(
+                qkey, self._keys, scorer=scorer, limit=CANDIDATES_PER_SCORER, score_cutoff=SUGGEST_SCORE
+            ):
+                found[key] = max(found.get(key, 0.0), score)
+        qwords = set(qkey.split())
+        best: dict[str, Scored] = {}
+        for key, score in found.items():
+            kwords = key.split()
+            # "vladimir ilich lenin" holds every word of the key "vladimir lenin": as good as exact
+            if len(kwords) >= 2 and set(kwords) <= qwords and len(qwords) - len(kwords) <= 1:
+                score = max(score, 96.0)
+            for cand, kind in self._owners[key]:
+                s = Scored(cand, score, key, kind)
+                if cand.id not in best or s.rank > best[cand.id].rank:
+                    best[cand.id] = s
+        return best
+
+    def resolve(self, text: str, types: set[str] | None = None) -> Resolution:
+        """Resolve `text` among candidates of `types` (all types when None)."""
+        words = name_words(text)
+        if not words:
+            return Resolution()
+        scored: dict[str, Scored] = {}
+        for variant in {" ".join(words), " ".join(strip_titles(words))}:
+            for cid, s in self._ranked(variant).items():
+                if (types is None or s.candidate.type in types) and (cid not in scored or s.rank > scored[cid].rank):
+                    scored[cid] = s
+        ranked = sorted(scored.values(), key=lambda s: (-s.score, s.kind == "given", s.candidate.name))
+        if not ranked:
+            return Resolution()
+        top = ranked[0]
+        query_len = len(" ".join(strip_titles(words)))
+        sure = top.score == 100.0 or (top.score >= CONFIDENT_SCORE and query_len >= MIN_FUZZY_CONFIDENT_CHARS)
+        if sure and top.kind != "given":
+            # a first name is a rival only when it is exactly what was typed ("Alexei": the tsarevich or Rykov?)
+            rivals = [s for s in ranked[1:] if s.score > top.score - AMBIGUITY_MARGIN
+                      and (s.kind != "given" or s.score == 100.0)]
+            if not rivals:
+                return Resolution(match=top)
+            return Resolution(choices=[top, *rivals][:MAX_CHOICES])
+        if top.score == 100.0:  # a first name several people share, or one person's first name alone
+            return Resolution(choices=[s for s in ranked if s.score == 100.0][:MAX_CHOICES])
+        return Resolution(suggestions=[s for s in ranked if s.score >= SUGGEST_SCORE][:3])

@@ -1,0 +1,94 @@
+"""Outputs: the neutral reply every service returns and every adapter renders (text, embeds, blocks)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A reading an answer comes from."""
+
+    reading_id: str
+    title: str
+    author: str
+    loc: str | None = None
+
+    def text(self) -> str:
+        where = f", {self.loc}" if self.loc else ""
+        return f"{self.author}, {self.title}{where}"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice the user can click; comes back to the core as the command `action value`."""
+
+    label: str
+    action: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """The entry a lookup matched."""
+
+    id: str
+    name: str
+    type: str
+    score: float
+
+
+@dataclass
+class Reply:
+    """One answer from the core, independent of any chat platform.
+
+    `text()` is the plain rendering (console, and every adapter's fallback).
+    """
+
+    ok: bool
+    title: str = ""
+    body: str = ""
+    fields: list[Field] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    buttons: list[Button] = field(default_factory=list)
+    match: Match | None = None
+    suggestions: list[Match] = field(default_factory=list)
+    kind: str = "info"  # lookup | choices | not_found | error | help | list | info
+    exit_code: int = 0
+
+    def text(self) -> str:
+        parts: list[str] = []
+        if self.title:
+            parts.append(self.title)
+        if self.body:
+            parts.append(self.body)
+        for f in self.fields:
+            parts.append(f"{f.name}: {f.value}" if "\n" not in f.value else f"{f.name}:\n{f.value}")
+        if self.buttons:
+            parts.append("\n".join(f"  [{b.label}]  /{b.action} {b.value}".rstrip() for b in self.buttons))
+        if self.citations:
+            parts.append("Sources: " + "; ".join(dict.fromkeys(c.text() for c in self.citations)))
+        return "\n\n".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract: ok, text, match ({id, name, type, score} or null), suggestions, and the parts."""
+        return {
+            "ok": self.ok,
+            "kind": self.kind,
+            "text": self.text(),
+            "title": self.title,
+            "body": self.body,
+            "fields": [asdict(f) for f in self.fields],
+            "citations": [asdict(c) for c in self.citations],
+            "buttons": [asdict(b) for b in self.buttons],
+            "match": asdict(self.match) if self.match else None,
+            "suggestions": [asdict(s) for s in self.suggestions],
+        }

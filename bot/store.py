@@ -1,0 +1,244 @@
+"""SQLite storage through sqlite-utils: schema migrations, the pack index, and every query the services run.
+
+All SQL of the project lives here. The pack index is rebuilt in one transaction, keyed by stable ids, so a
+rebuild of the same pack leaves the same rows and a failed one leaves the old index in place.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from bot.pack import Event, Pack, Person, Term
+
+migrations = Migrations("clio")
+
+ENTITY_FTS_COLUMNS = ["name", "full_name", "aliases_text", "summary"]
+
+
+@migrations()
+def m001_pack_index(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["readings"].create(
+        {"id": str, "pack": str, "title": str, "author": str, "year": int, "kind": str, "file": str,
+         "calendar": str, "note": str},
+        pk="id",
+    )
+    db["entities"].create(
+        {"id": str, "pack": str, "type": str, "kind": str, "name": str, "full_name": str, "summary": str,
+         "born": str, "died": str, "roles": str, "aliases_text": str},
+        pk="id",
+    )
+    db["entities"].create_index(["type"])
+    db["aliases"].create({"entity_id": str, "alias": str, "is_name": int}, pk=("entity_id", "alias"),
+                         foreign_keys=[("entity_id", "entities", "id")])
+    db["related"].create({"entity_id": str, "related_id": str}, pk=("entity_id", "related_id"),
+                         foreign_keys=[("entity_id", "entities", "id")])
+    db["citations"].create({"entity_id": str, "reading_id": str, "loc": str, "position": int},
+                           pk=("entity_id", "position"), foreign_keys=[("entity_id", "entities", "id")])
+    db["events"].create(
+        {"id": str, "date": str, "calendar": str, "end_date": str, "precise": int, "sort_key": str,
+         "os_month": int, "os_day": int, "ns_month": int, "ns_day": int, "people": str},
+        pk="id", foreign_keys=[("id", "entities", "id")],
+    )
+    db["events"].create_index(["sort_key"])
+    db["events"].create_index(["ns_month", "ns_day"])
+    db["events"].create_index(["os_month", "os_day"])
+    db["questions"].create(
+        {"id": str, "pack": str, "question": str, "answer": str, "options": str, "accept": str,
+         "difficulty": str, "period": str, "topic": str, "about": str, "explanation": str, "sources": str},
+        pk="id",
+    )
+    db["entities"].enable_fts(ENTITY_FTS_COLUMNS, create_triggers=True, tokenize="porter unicode61 remove_diacritics 2")
+
+
+def open_db(path: Path | str) -> sqlite_utils.Database:
+    """Open (creating if needed) the database file with WAL and foreign keys, migrations applied."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 5000")
+    migrations.apply(db)
+    return db
+
+
+def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = next(db.query("select value from meta where key = ?", [key]), None)
+    return row["value"] if row else None
+
+
+def index_pack(db: sqlite_utils.Database, pack: Pack) -> None:
+    """Replace the pack's rows with `pack`, in one transaction (idempotent for the same pack)."""
+    pid = pack.meta.id
+    with db.atomic():
+        for table in ("aliases", "related", "citations"):
+            db.execute(f"delete from {table} where entity_id in (select id from entities where pack = ?)", [pid])
+        db.execute("delete from events where id in (select id from entities where pack = ?)", [pid])
+        for table in ("entities", "questions", "readings"):
+            db.execute(f"delete from {table} where pack = ?", [pid])
+        db["readings"].insert_all(
+            ({**r.model_dump(), "pack": pid} for r in pack.meta.readings), pk="id")
+        entities, aliases, related, citations, events = [], [], [], [], []
+        for e in pack.entries():
+            names = _names_of(e)
+            entities.append({
+                "id": e.id, "pack": pid, "type": _type_of(e), "kind": getattr(e, "kind", None),
+                "name": e.name, "full_name": getattr(e, "full_name", None), "summary": " ".join(e.summary.split()),
+                "born": getattr(e, "born", None), "died": getattr(e, "died", None),
+                "roles": json.dumps(getattr(e, "roles", []), ensure_ascii=False),
+                "aliases_text": " ; ".join(names[1:]),
+            })
+            aliases.extend({"entity_id": e.id, "alias": n, "is_name": int(i == 0)} for i, n in enumerate(names))
+            related.extend({"entity_id": e.id, "related_id": r} for r in dict.fromkeys(e.related))
+            citations.extend({"entity_id": e.id, "reading_id": s.reading, "loc": s.loc, "position": i}
+                             for i, s in enumerate(e.sources))
+            if isinstance(e, Event):
+                when, os, ns = e.when, e.when.old_style, e.when.new_style
+                events.append({
+                    "id": e.id, "date": e.date, "calendar": e.calendar, "end_date": e.end,
+                    "precise": int(when.precise), "sort_key": when.sort_key(),
+                    "os_month": os.month if when.precise else None, "os_day": os.day,
+                    "ns_month": ns.month if when.precise else None, "ns_day": ns.day,
+                    "people": json.dumps(e.people),
+                })
+        db["entities"].insert_all(entities, pk="id")
+        db["aliases"].insert_all(aliases, pk=("entity_id", "alias"), ignore=True)
+        db["related"].insert_all(related, pk=("entity_id", "related_id"))
+        db["citations"].insert_all(citations, pk=("entity_id", "position"))
+        db["events"].insert_all(events, pk="id")
+        db["questions"].insert_all(
+            ({**q.model_dump(exclude={"options", "accept", "about", "sources"}), "pack": pid,
+              "options": json.dumps(q.options, ensure_ascii=False), "accept": json.dumps(q.accept, ensure_ascii=False),
+              "about": json.dumps(q.about), "sources": json.dumps([s.model_dump() for s in q.sources])}
+             for q in pack.questions), pk="id")
+        db["meta"].upsert({"key": f"pack:{pid}", "value": pack.fingerprint}, pk="key")
+
+
+def _type_of(e: Person | Term | Event) -> str:
+    return {Person: "person", Term: "term", Event: "event"}[type(e)]
+
+
+def _names_of(e: Person | Term | Event) -> list[str]:
+    names = [e.name]
+    if isinstance(e, Person):
+        names += [e.full_name] if e.full_name else []
+        names += e.variants
+    names += e.aliases
+    return list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+
+
+# --- reads -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NameRow:
+    id: str
+    type: str
+    name: str
+    names: list[str]
+
+
+def all_names(db: sqlite_utils.Database) -> list[NameRow]:
+    """Every entity with its names, display name first, for the matcher."""
+    rows: dict[str, NameRow] = {}
+    for r in db.query(
+        "select e.id, e.type, e.name, a.alias from entities e join aliases a on a.entity_id = e.id "
+        "order by e.id, a.is_name desc, a.rowid"
+    ):
+        row = rows.setdefault(r["id"], NameRow(r["id"], r["type"], r["name"], []))
+        row.names.append(r["alias"])
+    return list(rows.values())
+
+
+def entity(db: sqlite_utils.Database, entity_id: str) -> dict[str, Any] | None:
+    row = next(db.query(
+        "select e.*, ev.date, ev.calendar, ev.end_date, ev.people from entities e "
+        "left join events ev on ev.id = e.id where e.id = ?", [entity_id]), None)
+    if row is None:
+        return None
+    row["roles"] = json.loads(row["roles"] or "[]")
+    row["people"] = json.loads(row["people"] or "[]")
+    row["aliases"] = [a["alias"] for a in db.query(
+        "select alias from aliases where entity_id = ? and is_name = 0 order by rowid", [entity_id])]
+    return row
+
+
+def names_of(db: sqlite_utils.Database, ids: list[str]) -> dict[str, dict[str, str]]:
+    """id -> {name, type} for the given ids (unknown ids are left out)."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    return {r["id"]: r for r in db.query(f"select id, name, type from entities where id in ({marks})", ids)}
+
+
+def related_ids(db: sqlite_utils.Database, entity_id: str) -> list[str]:
+    return [r["related_id"] for r in db.query(
+        "select related_id from related where entity_id = ? union "
+        "select entity_id from related where related_id = ?", [entity_id, entity_id])]
+
+
+def citations(db: sqlite_utils.Database, entity_id: str) -> list[dict[str, Any]]:
+    """The readings an entry comes from, with title and author, in the order the pack gives."""
+    return list(db.query(
+        "select c.reading_id, c.loc, r.title, r.author, r.year from citations c "
+        "join readings r on r.id = c.reading_id where c.entity_id = ? order by c.position", [entity_id]))
+
+
+def readings(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return list(db.query(
+        "select r.*, (select count(distinct entity_id) from citations c where c.reading_id = r.id) as entries "
+        "from readings r order by r.pack, r.author"))
+
+
+def reading(db: sqlite_utils.Database, reading_id: str) -> dict[str, Any] | None:
+    return next(db.query("select * from readings where id = ?", [reading_id]), None)
+
+
+_FTS_WORD = re.compile(r"\w+")
+MAX_FTS_WORDS = 12
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 query that matches every word of `text`, each quoted: operators, quotes and column
+    filters a user types are searched for as words, never run as syntax. None when no word is left."""
+    words = _FTS_WORD.findall(text)[:MAX_FTS_WORDS]
+    return " ".join(f'"{w}"' for w in words) or None
+
+
+def search_entities(db: sqlite_utils.Database, text: str, limit: int = 10) -> list[dict[str, Any]]:
+    """Full-text search over names, aliases and summaries, best first."""
+    q = fts_query(text)
+    if q is None:
+        return []
+    return list(db["entities"].search(q, columns=["id", "type", "name", "summary"], limit=limit))
+
+
+def events_in_years(db: sqlite_utils.Database, first: int, last: int, limit: int = 200) -> list[dict[str, Any]]:
+    """Events of the years first..last, in time order; a year counts in either calendar (20 Dec 1917 O.S.
+    is 2 Jan 1918 N.S.)."""
+    lo, hi = f"{first:04d}", f"{last:04d}"
+    return list(db.query(
+        "select e.id, e.name, e.summary, ev.date, ev.calendar, ev.end_date, ev.sort_key from events ev "
+        "join entities e on e.id = ev.id where substr(ev.date, 1, 4) between ? and ? "
+        "or substr(ev.sort_key, 1, 4) between ? and ? order by ev.sort_key, e.name limit ?",
+        [lo, hi, lo, hi, limit]))
+
+
+def count(db: sqlite_utils.Database, table: str, where: str = "", params: list[Any] | None = None) -> int:
+    return db.execute(f"select count(*) from {table} {where}", params or []).fetchone()[0]
+
+
+def questions(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
+    for q in db.query("select * from questions order by id"):
+        for k in ("options", "accept", "about", "sources"):
+            q[k] = json.loads(q[k])
+        yield q

@@ -1,0 +1,42 @@
+"""Cleaning hostile chat text before the core uses it, and quoting it safely when a reply echoes it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.errors import BadInput
+
+# Longest argument a command takes; a chat message can be far longer (10,000 characters and more).
+MAX_ARG_CHARS = 200
+MAX_MESSAGE_CHARS = 2000
+ECHO_CHARS = 60
+
+_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_SPACE = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """NFC-normalise, drop control, zero-width and bidi-override characters, collapse white space."""
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def require_arg(text: str, what: str, usage: str, limit: int = MAX_ARG_CHARS) -> str:
+    """The cleaned argument, or a BadInput that says what to type instead."""
+    arg = clean(text)
+    if not arg:
+        raise BadInput(f"Tell me {what}: {usage}")
+    if len(arg) > limit:
+        raise BadInput(f"That is {len(arg):,} characters; {what} can be at most {limit}. Try a shorter one: {usage}")
+    return arg
+
+
+def echo(text: str, limit: int = ECHO_CHARS) -> str:
+    """User text made safe to repeat in a reply: cleaned, shortened, mention markers defused."""
+    text = clean(text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    # a zero-width joiner after @ or <! keeps "@everyone" or "<!channel>" from ever reading as a mention
+    return text.replace("@", "@\u2060").replace("<!", "<\u2060!").replace("<@", "<\u2060@")

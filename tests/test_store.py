@@ -1,0 +1,68 @@
+"""The SQLite index: built at first start, rebuilt idempotently, FTS input taken literally."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from bot import store
+from bot.app import Clio
+from bot.config import Settings
+from bot.pack import PackInvalid
+from tests.conftest import TEST_PACKS
+
+
+def _snapshot(db: sqlite_utils.Database) -> dict[str, list]:
+    tables = ["readings", "entities", "aliases", "related", "citations", "events", "questions", "entities_fts"]
+    return {t: sorted(map(tuple, db.execute(f"select * from {t}").fetchall()), key=repr) for t in tables}
+
+
+def test_first_start_builds_the_index_into_a_file(mini_app: Clio, mini_settings: Settings) -> None:
+    assert mini_settings.db_path.exists()
+    assert store.count(mini_app.db, "entities", "where type = 'person'") == 4
+    assert store.count(mini_app.db, "events") == 2
+    assert mini_app.db.journal_mode == "wal"
+
+
+def test_rebuild_is_idempotent(mini_app: Clio) -> None:
+    before = _snapshot(mini_app.db)
+    assert mini_app.ensure_index() is False  # unchanged pack: nothing to do
+    assert mini_app.ensure_index(force=True) is True
+    assert _snapshot(mini_app.db) == before
+
+
+def test_a_restart_reuses_the_index(mini_settings: Settings) -> None:
+    Clio(mini_settings)
+    again = Clio(mini_settings)
+    assert again.ensure_index() is False
+    assert again.handle_text("/who kornilov").match.id == "kornilov"  # type: ignore[union-attr]
+
+
+def test_a_changed_pack_is_reindexed_and_a_broken_one_keeps_the_old_index(tmp_path: Path) -> None:
+    pack = tmp_path / "packs" / "mini"
+    shutil.copytree(TEST_PACKS / "mini", pack)
+    settings = Settings(db_path=tmp_path / "c.db", content_dir=pack.parent, pack="mini")
+    app = Clio(settings)
+    events = pack / "events.yaml"
+    events.write_text(events.read_text().replace("Treaty of Brest-Litovsk", "Peace of Brest-Litovsk"))
+    assert app.ensure_index() is True
+    assert app.handle_text("/when Peace of Brest-Litovsk").match.id == "treaty-1918"  # type: ignore[union-attr]
+    events.write_text("events: [oops")
+    with pytest.raises(PackInvalid):
+        app.ensure_index()
+    assert app.handle_text("/when Peace of Brest-Litovsk").ok
+
+
+@pytest.mark.parametrize("query", ['Lenin" OR', "soviet*", "NEAR(a b)", "title:council", "-council", '"', "(((", "AND"])
+def test_fts_syntax_is_taken_literally(mini_app: Clio, query: str) -> None:
+    reply = mini_app.handle_text(f"/search {query}")
+    assert reply.kind in ("list", "not_found")
+    assert "went wrong" not in reply.text()
+
+
+def test_search_finds_words_in_summaries(mini_app: Clio) -> None:
+    reply = mini_app.handle_text("/search delegates elected")
+    assert reply.ok and "Soviet" in reply.body
