@@ -6,8 +6,14 @@ import argparse
 import logging
 import sys
 
+from pathlib import Path
+
+from bot import store
 from bot.config import Settings
 from bot.pack import PackInvalid, load_pack
+
+
+PROGRESS_MIN_PASSAGES = 500
 
 
 def _app(settings: Settings):
@@ -25,6 +31,18 @@ def main(argv: list[str] | None = None) -> int:
     p_ask.add_argument("text", help="the command, e.g. /who Kornilov")
     p_ask.add_argument("--json", action="store_true", help="print the reply object as JSON")
     sub.add_parser("index", help="rebuild the index from the content pack")
+    p_ing = sub.add_parser("ingest", help="index readings (.txt .md .html .epub .pdf) for lookups and quizzes")
+    p_ing.add_argument("paths", nargs="+", type=Path, help="files to ingest")
+    p_ing.add_argument("--title", help="title (default: from the file)")
+    p_ing.add_argument("--author", help="author (default: from the file, or unknown)")
+    p_ing.add_argument("--calendar", choices=["julian-until-1918", "gregorian"], default="julian-until-1918",
+                       help="how the reading dates Russian events (default: Old Style until 1918)")
+    p_ing.add_argument("--workspace", default=None,
+                       help="add to this workspace only (default: shared with every workspace)")
+    sub.add_parser("sources", help="list the indexed readings")
+    p_forget = sub.add_parser("forget", help="remove an indexed reading (id, file name or title)")
+    p_forget.add_argument("source")
+    sub.add_parser("candidates", help="person names the readings use that the pack lacks")
     p_val = sub.add_parser("validate", help="check a content pack and list every problem")
     p_val.add_argument("pack_dir", nargs="?", help="pack directory (default: the configured pack)")
     args = parser.parse_args(argv)
@@ -42,6 +60,25 @@ def main(argv: list[str] | None = None) -> int:
             app.ensure_index(force=True)
             print(f"indexed {settings.pack} into the database")
             return 0
+        if args.cmd == "ingest":
+            return _ingest(app, args)
+        if args.cmd == "sources":
+            return _sources(app)
+        if args.cmd == "forget":
+            found = app.find_sources(args.source, None)
+            if len(found) != 1:
+                print(f"clio: {'no' if not found else 'more than one'} reading matches {args.source!r}; "
+                      "see clio sources", file=sys.stderr)
+                return 1
+            store.delete_source(app.db, found[0]["id"])
+            print(f"forgot {found[0]['title']} ({found[0]['passages']} passages)")
+            return 0
+        if args.cmd == "candidates":
+            rows = store.candidates(app.db, None)
+            for r in rows:
+                print(f"{r['mentions']:5d}  {r['name']:<32} {r['readings']} reading(s), e.g. {r['example']}")
+            print(f"{len(rows)} name(s) the pack does not know yet")
+            return 0
         from adapters import console
 
         if args.cmd == "ask":
@@ -55,6 +92,45 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _ingest(app, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from bot.ingest.readers import ReadError
+
+    failed = 0
+    for path in args.paths:
+        bar = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = tqdm(total=total, desc=path.name[:30], unit="passage", leave=False, file=sys.stderr,
+                           disable=total < PROGRESS_MIN_PASSAGES)
+            bar.n = done
+            bar.refresh()
+
+        try:
+            result = app.ingest(path, workspace=args.workspace or store.SHARED, title=args.title, author=args.author,
+                                calendar=args.calendar, progress=progress)
+            print(result.text())
+        except ReadError as e:
+            print(f"clio: {e.user_message}", file=sys.stderr)
+            failed += 1
+        finally:
+            if bar is not None:
+                bar.close()
+    return 2 if failed else 0
+
+
+def _sources(app) -> int:
+    rows = store.sources(app.db, None)
+    for s in rows:
+        print(f"{s['id']}  {s['title'][:40]:<40} {s['author'][:24]:<24} {s['bytes'] / 1e3:>8,.0f} kB "
+              f"{s['passages']:>6} passages  added {s['added_at'][:10]}  [{s['workspace']}]")
+    print(f"{len(rows)} reading(s) indexed")
+    return 0
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from bot import handlers as _handlers  # noqa: F401  (registers the built-in commands)
-from bot import store
+from bot import ingest, store
 from bot.commands import REGISTRY
 from bot.config import Settings
 from bot.errors import BadInput, BotError
@@ -38,9 +39,45 @@ class Clio:
         if not force and current == fingerprint(pack_dir):
             return False
         store.index_pack(self.db, load_pack(pack_dir))
-        if hasattr(self, "lookup"):
-            self.lookup = Lookup(self.db)
+        self.lookup = Lookup(self.db)
+        ingest.relink(self.db, self.lookup.matcher, self.person_ids)  # new names may link old passages
         return True
+
+    @property
+    def person_ids(self) -> set[str]:
+        return {c.id for c in self.lookup.matcher.candidates() if c.type == "person"}
+
+    def ingest(self, path: Path, *, workspace: str = store.SHARED, title: str | None = None,
+               author: str | None = None, calendar: str = "julian-until-1918", data: bytes | None = None,
+               progress: ingest.Progress | None = None) -> ingest.IngestResult:
+        """Ingest a reading into `workspace` (shared with every workspace by default). A file the pack lists
+        among its readings takes the pack's title, author and calendar unless they are given."""
+        known = store.reading_for_file(self.db, path.name)
+        if known:
+            title = title or known["title"]
+            author = author or known["author"]
+            calendar = known["calendar"] if known["calendar"] in ingest.CALENDAR_CONVENTIONS else calendar
+        return ingest.ingest_file(self.db, self.lookup.matcher, self.person_ids, path, title=title, author=author,
+                                  calendar=calendar, workspace=workspace, data=data, progress=progress)
+
+    def find_sources(self, ref: str, workspace: str | None) -> list[dict]:
+        """Sources whose id, file name or title is `ref` (case-insensitive) among those `workspace` owns
+        (every source when workspace is None)."""
+        ref_l = ref.strip().lower()
+        return [s for s in store.sources(self.db, workspace)
+                if (workspace is None or s["workspace"] == workspace)
+                and ref_l in (s["id"], s["filename"].lower(), s["title"].lower())]
+
+    def forget(self, ref: str, workspace: str) -> Reply:
+        """Remove one of `workspace`'s own readings (shared ones are the operator's to remove)."""
+        found = self.find_sources(ref, workspace)
+        if not found:
+            raise BotError(f"This group has no reading called “{echo(ref)}”. /sources lists them.")
+        if len(found) > 1:
+            raise BotError(f"Several readings match “{echo(ref)}”; give its file name.")
+        store.delete_source(self.db, found[0]["id"])
+        return Reply(ok=True, kind="info", title=f"Forgot {found[0]['title']}",
+                     body=f"Its {found[0]['passages']} passages are gone from this group's index.")
 
     def handle_text(self, text: str, ctx: Context | None = None) -> Reply:
         """Answer one chat message. Never raises: user errors and bugs both become replies."""

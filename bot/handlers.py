@@ -16,25 +16,25 @@ if TYPE_CHECKING:
 @command("who", "NAME", ("/who Kornilov", "/who Trotskii", "/who Троцкий"), autocomplete="person")
 def who(app: Clio, ctx: Context, arg: str) -> Reply:
     """Who was this person? Any spelling, a surname or a title will do."""
-    return app.lookup.lookup(require_arg(arg, "a name", "/who Kornilov"), "person")
+    return app.lookup.lookup(require_arg(arg, "a name", "/who Kornilov"), "person", ctx.workspace)
 
 
 @command("what", "TERM", ("/what soviet", "/what Cheka", "/what Kadets"), autocomplete="term")
 def what(app: Clio, ctx: Context, arg: str) -> Reply:
     """What was this party, institution, place or idea?"""
-    return app.lookup.lookup(require_arg(arg, "a term", "/what soviet"), "term")
+    return app.lookup.lookup(require_arg(arg, "a term", "/what soviet"), "term", ctx.workspace)
 
 
 @command("when", "EVENT", ("/when Bloody Sunday", "/when July Days"), autocomplete="event")
 def when(app: Clio, ctx: Context, arg: str) -> Reply:
     """When did this happen? Dates in both calendars where they differ."""
-    return app.lookup.lookup(require_arg(arg, "an event", "/when Bloody Sunday"), "event")
+    return app.lookup.lookup(require_arg(arg, "an event", "/when Bloody Sunday"), "event", ctx.workspace)
 
 
 @command("search", "TEXT", ("/search Putilov strike", "/search land decree"))
 def search(app: Clio, ctx: Context, arg: str) -> Reply:
     """Search every name and summary for words."""
-    return app.lookup.search(require_arg(arg, "what to search for", "/search Putilov strike"))
+    return app.lookup.search(require_arg(arg, "what to search for", "/search Putilov strike"), ctx.workspace)
 
 
 @command("timeline", "YEAR[-YEAR]", ("/timeline 1917", "/timeline 1918-1921"))
@@ -46,7 +46,19 @@ def timeline(app: Clio, ctx: Context, arg: str) -> Reply:
 @command("sources", "", ("/sources",))
 def sources(app: Clio, ctx: Context, arg: str) -> Reply:
     """The readings Clio's answers come from."""
-    return app.lookup.sources()
+    return app.lookup.sources(ctx.workspace)
+
+
+@command("compare", "TOPIC", ("/compare Second Congress of Soviets", "/compare Kornilov"))
+def compare(app: Clio, ctx: Context, arg: str) -> Reply:
+    """What each reading says on a topic, side by side."""
+    return app.lookup.compare(require_arg(arg, "a topic", "/compare Kornilov"), ctx.workspace)
+
+
+@command("forget", "SOURCE", ("/forget Revolutionary Russia",), admin=True)
+def forget(app: Clio, ctx: Context, arg: str) -> Reply:
+    """Remove one of this group's ingested readings (admins)."""
+    return app.forget(require_arg(arg, "which reading", "/forget TITLE"), ctx.workspace)
 
 
 @command("help", "[COMMAND]", ("/help", "/help who"))

@@ -156,6 +156,14 @@ class Matcher:
     def __len__(self) -> int:
         return len(self._keys)
 
+    def candidates(self) -> list[Candidate]:
+        """Every registered candidate, once each."""
+        return list({c.id: c for owners in self._owners.values() for c, _ in owners}.values())
+
+    def exact(self, key: str) -> list[tuple[Candidate, KeyKind]]:
+        """The candidates registered under a normalised key, with the kind of key it is for each."""
+        return self._owners.get(key, [])
+
     def add(self, candidate: Candidate, names: list[str], *, person: bool = False) -> None:
         """Register a candidate under its names; for people, also under surname and given name."""
         seen: set[str] = set()

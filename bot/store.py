@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,39 @@ def m001_pack_index(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db["entities"].enable_fts(ENTITY_FTS_COLUMNS, create_triggers=True, tokenize="porter unicode61 remove_diacritics 2")
+
+
+SHARED = "shared"  # the workspace of readings every workspace sees (ingested by the operator)
+
+
+@migrations()
+def m002_readings_ingest(db: sqlite_utils.Database) -> None:
+    db["sources"].create(
+        {"id": str, "workspace": str, "title": str, "author": str, "filename": str, "kind": str, "bytes": int,
+         "sha256": str, "calendar": str, "added_at": str, "passages": int},
+        pk="id",
+    )
+    db["sources"].create_index(["workspace"])
+    db["passages"].create(
+        {"id": str, "source_id": str, "workspace": str, "seq": int, "para": int, "section": str, "loc": str,
+         "text": str},
+        pk="id", foreign_keys=[("source_id", "sources", "id")],
+    )
+    db["passages"].create_index(["source_id", "seq"])
+    db["passages"].enable_fts(["text"], create_triggers=True, tokenize="porter unicode61 remove_diacritics 2")
+    db["passage_entities"].create({"passage_id": str, "entity_id": str, "source_id": str, "mentions": int},
+                                  pk=("passage_id", "entity_id"), foreign_keys=[("passage_id", "passages", "id")])
+    db["passage_entities"].create_index(["entity_id"])
+    db["passage_dates"].create(
+        {"passage_id": str, "source_id": str, "phrase": str, "date": str, "calendar": str, "os_month": int,
+         "os_day": int, "ns_month": int, "ns_day": int, "sort_key": str},
+        foreign_keys=[("passage_id", "passages", "id")],
+    )
+    db["passage_dates"].create_index(["ns_month", "ns_day"])
+    db["passage_dates"].create_index(["os_month", "os_day"])
+    db["passage_dates"].create_index(["passage_id"])
+    db["candidates"].create({"source_id": str, "key": str, "name": str, "mentions": int, "example_loc": str},
+                            pk=("source_id", "key"), foreign_keys=[("source_id", "sources", "id")])
 
 
 def open_db(path: Path | str) -> sqlite_utils.Database:
@@ -214,6 +248,11 @@ def fts_query(text: str) -> str | None:
     return " ".join(f'"{w}"' for w in words) or None
 
 
+def reading_for_file(db: sqlite_utils.Database, filename: str) -> dict[str, Any] | None:
+    """The pack's metadata for a reading file, when the pack lists it."""
+    return next(db.query("select * from readings where file = ?", [filename]), None)
+
+
 def search_entities(db: sqlite_utils.Database, text: str, limit: int = 10) -> list[dict[str, Any]]:
     """Full-text search over names, aliases and summaries, best first."""
     q = fts_query(text)
@@ -242,3 +281,107 @@ def questions(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
         for k in ("options", "accept", "about", "sources"):
             q[k] = json.loads(q[k])
         yield q
+
+
+# --- ingested readings ---------------------------------------------------------------------------------
+
+
+def visible(workspace: str, alias: str = "s") -> tuple[str, list[str]]:
+    """The SQL condition (and its parameters) for sources a workspace may see: the shared ones and its own.
+    Every query over ingested readings goes through this, so no service can forget the scoping."""
+    return f"{alias}.workspace in (?, ?)", [SHARED, workspace]
+
+
+def source_by_sha(db: sqlite_utils.Database, workspace: str, sha: str) -> dict[str, Any] | None:
+    return next(db.query("select * from sources where workspace = ? and sha256 = ?", [workspace, sha]), None)
+
+
+def delete_source(db: sqlite_utils.Database, source_id: str) -> None:
+    """Remove a source and everything derived from it (in the caller's transaction, if any)."""
+    with db.atomic():
+        for table in ("passage_entities", "passage_dates", "candidates"):
+            db.execute(f"delete from {table} where source_id = ?", [source_id])
+        db.execute("delete from passages where source_id = ?", [source_id])
+        db.execute("delete from sources where id = ?", [source_id])
+
+
+def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: list[dict[str, Any]],
+                  links: list[dict[str, Any]], dates: list[dict[str, Any]], candidates: list[dict[str, Any]]) -> None:
+    """Store one ingested reading with its passages, links, dates and candidates, replacing the old copy."""
+    with db.atomic():
+        delete_source(db, source["id"])
+        db["sources"].insert(source, pk="id")
+        db["passages"].insert_all(passages, pk="id", batch_size=500)
+        db["passage_entities"].insert_all(links, pk=("passage_id", "entity_id"), batch_size=1000)
+        db["passage_dates"].insert_all(dates, batch_size=1000)
+        db["candidates"].insert_all(candidates, pk=("source_id", "key"), batch_size=1000)
+
+
+def replace_links(db: sqlite_utils.Database, source_id: str, links: list[dict[str, Any]],
+                  candidates: list[dict[str, Any]]) -> None:
+    with db.atomic():
+        db.execute("delete from passage_entities where source_id = ?", [source_id])
+        db.execute("delete from candidates where source_id = ?", [source_id])
+        db["passage_entities"].insert_all(links, pk=("passage_id", "entity_id"), batch_size=1000)
+        db["candidates"].insert_all(candidates, pk=("source_id", "key"), batch_size=1000)
+
+
+def sources(db: sqlite_utils.Database, workspace: str | None) -> list[dict[str, Any]]:
+    """Sources a workspace sees (every source when workspace is None: the operator's view)."""
+    if workspace is None:
+        return list(db.query("select * from sources s order by s.added_at, s.title"))
+    cond, params = visible(workspace)
+    return list(db.query(f"select * from sources s where {cond} order by s.added_at, s.title", params))
+
+
+def passages_of(db: sqlite_utils.Database, source_id: str) -> list[dict[str, Any]]:
+    return list(db.query("select * from passages where source_id = ? order by seq", [source_id]))
+
+
+def entity_passages(db: sqlite_utils.Database, entity_id: str, workspace: str, per_source: int = 1,
+                    limit: int = 6) -> list[dict[str, Any]]:
+    """The passages that mention an entry most, the best `per_source` from each reading it sees."""
+    cond, params = visible(workspace)
+    rows = db.query(
+        "select p.id, p.text, p.loc, p.source_id, s.title, s.author, pe.mentions from passage_entities pe "
+        f"join passages p on p.id = pe.passage_id join sources s on s.id = p.source_id where pe.entity_id = ? and {cond} "
+        "order by pe.mentions desc, length(p.text) between 200 and 900 desc, p.seq", [entity_id, *params])
+    out: list[dict[str, Any]] = []
+    taken: Counter[str] = Counter()
+    for r in rows:
+        if taken[r["source_id"]] < per_source:
+            taken[r["source_id"]] += 1
+            out.append(r)
+            if len(out) >= limit:
+                break
+    return out
+
+
+def search_passages(db: sqlite_utils.Database, text: str, workspace: str, limit: int = 10,
+                    source_id: str | None = None) -> list[dict[str, Any]]:
+    """Full-text search over the passages a workspace sees, best first."""
+    q = fts_query(text)
+    if q is None:
+        return []
+    cond, params = visible(workspace)
+    extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
+    return list(db.query(
+        "select p.id, p.text, p.loc, p.source_id, s.title, s.author from passages_fts f "
+        "join passages p on p.rowid = f.rowid join sources s on s.id = p.source_id "
+        f"where passages_fts match ? and {cond} {extra} order by f.rank limit ?", [q, *params, *more, limit]))
+
+
+def candidates(db: sqlite_utils.Database, workspace: str | None) -> list[dict[str, Any]]:
+    """Unknown person names across the readings a workspace sees, most mentioned first."""
+    cond, params = ("1 = 1", []) if workspace is None else visible(workspace)
+    return list(db.query(
+        "select c.key, max(c.name) as name, sum(c.mentions) as mentions, count(*) as readings, "
+        "min(s.title || ', ' || c.example_loc) as example from candidates c join sources s on s.id = c.source_id "
+        f"where {cond} group by c.key order by mentions desc, name", params))
+
+
+def candidate(db: sqlite_utils.Database, key: str, workspace: str) -> dict[str, Any] | None:
+    cond, params = visible(workspace)
+    return next(db.query(
+        "select c.key, c.name, sum(c.mentions) as mentions from candidates c join sources s on s.id = c.source_id "
+        f"where c.key = ? and {cond} group by c.key", [key, *params]), None)

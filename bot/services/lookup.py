@@ -9,7 +9,7 @@ import sqlite_utils
 from bot import store
 from bot.dates import HistDate
 from bot.errors import BadInput
-from bot.names import Candidate, Matcher, Resolution, Scored
+from bot.names import Candidate, Matcher, Resolution, Scored, name_words, strip_titles
 from bot.response import Button, Citation, Field, Match, Reply
 from bot.text import echo
 
@@ -41,16 +41,44 @@ class Lookup:
 
     # --- lookups -------------------------------------------------------------------------------------
 
-    def lookup(self, query: str, etype: str) -> Reply:
+    def lookup(self, query: str, etype: str, workspace: str = store.SHARED) -> Reply:
         """Resolve `query` among entries of `etype` and answer with a card, choices, or suggestions."""
         res = self.matcher.resolve(query, {etype})
         if res.match:
-            return self.card(res.match.candidate.id, match=self._match(res.match))
+            return self.card(res.match.candidate.id, match=self._match(res.match), workspace=workspace)
         if res.choices:
             return self._choices(query, res, etype)
+        if etype == "person":
+            unknown = self._from_readings_only(query, workspace)
+            if unknown:
+                return unknown
         return self._not_found(query, res, etype)
 
-    def card(self, entity_id: str, match: Match | None = None) -> Reply:
+    def _from_readings_only(self, query: str, workspace: str) -> Reply | None:
+        """A person the pack lacks but the group's readings keep naming: answer from those passages."""
+        words = strip_titles(name_words(query))
+        cand = store.candidate(self.db, words[-1], workspace) if words else None
+        if cand is None:
+            return None
+        rows = store.search_passages(self.db, cand["name"], workspace, limit=40)
+        rows = _best_per_source(rows, 2)
+        if not rows:
+            return None
+        return Reply(
+            ok=True, kind="lookup", title=f"{cand['name']} (not in the pack yet)",
+            body=f"The readings name {cand['name']} {cand['mentions']} times; here is what they say.",
+            fields=[Field(f"According to {r['author']}", f"{_excerpt(r['text'])} ({r['loc']})") for r in rows],
+            citations=[Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows],
+        )
+
+    def passages_field(self, entity_id: str, workspace: str) -> tuple[list[Field], list[Citation]]:
+        """The best passage from each reading that mentions an entry, attributed to its reading."""
+        rows = store.entity_passages(self.db, entity_id, workspace)
+        fields = [Field(f"According to {r['author']}, {r['title']}", f"{_excerpt(r['text'])} ({r['loc']})")
+                  for r in rows]
+        return fields, [Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows]
+
+    def card(self, entity_id: str, match: Match | None = None, workspace: str = store.SHARED) -> Reply:
         e = store.entity(self.db, entity_id)
         if e is None:
             raise BadInput("That entry is no longer in the index.")
@@ -84,6 +112,9 @@ class Lookup:
             fields.append(Field("See also", ", ".join(
                 f"{r['name']} (/{COMMAND_FOR_TYPE[r['type']]})" for r in sorted(related.values(), key=lambda r: r["name"]))))
         cites = self.citations(entity_id)
+        passage_fields, passage_cites = self.passages_field(entity_id, workspace)
+        fields.extend(passage_fields)
+        cites.extend(passage_cites)
         return Reply(ok=True, kind="lookup", title=title, body=e["summary"], fields=fields, citations=cites,
                      match=match or Match(e["id"], e["name"], e["type"], 100.0))
 
@@ -123,9 +154,10 @@ class Lookup:
             suggestions=[self._match(s) for s in sugg],
         )
 
-    def search(self, text: str) -> Reply:
+    def search(self, text: str, workspace: str = store.SHARED) -> Reply:
         rows = store.search_entities(self.db, text, limit=MAX_SEARCH_RESULTS)
-        if not rows:
+        passages = store.search_passages(self.db, text, workspace, limit=MAX_SEARCH_RESULTS)
+        if not rows and not passages:
             res = self.matcher.resolve(text)
             near = res.match and [res.match] or res.choices or res.suggestions
             body = ("Closest names: " + ", ".join(s.candidate.name for s in near)) if near else \
@@ -136,8 +168,10 @@ class Lookup:
         for r in rows:
             lines.append(f"• {r['name']} ({r['type']}, /{COMMAND_FOR_TYPE[r['type']]}): {_first_sentence(r['summary'])}")
             cites.extend(self.citations(r["id"])[:1])
-        return Reply(ok=True, kind="list", title=f"{len(rows)} result(s) for “{echo(text)}”",
-                     body="\n".join(lines), citations=cites)
+        fields = [Field(f"{r['author']}, {r['title']} ({r['loc']})", _excerpt(r["text"])) for r in passages[:5]]
+        cites.extend(Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in passages[:5])
+        return Reply(ok=True, kind="list", title=f"{len(rows) + len(passages)} result(s) for “{echo(text)}”",
+                     body="\n".join(lines), fields=fields, citations=cites)
 
     def timeline(self, arg: str) -> Reply:
         m = _YEAR_RANGE.match(arg.strip())
@@ -160,12 +194,56 @@ class Lookup:
         cites = [c for r in rows for c in self.citations(r["id"])[:1]]
         return Reply(ok=True, kind="list", title=f"Timeline {span}", body="\n".join(lines) + more, citations=cites)
 
-    def sources(self) -> Reply:
+    def sources(self, workspace: str = store.SHARED) -> Reply:
         rows = store.readings(self.db)
         lines = [f"• {r['author']}, “{r['title']}”" + (f" ({r['year']})" if r["year"] else "")
-                 + f": cited by {r['entries']} entries" for r in rows]
-        return Reply(ok=True, kind="list", title=f"{len(rows)} readings", body="\n".join(lines),
-                     citations=[Citation(r["id"], r["title"], r["author"]) for r in rows])
+                 + f": cited by {r['entries']} pack entries" for r in rows]
+        cites = [Citation(r["id"], r["title"], r["author"]) for r in rows]
+        ingested = store.sources(self.db, workspace)
+        if ingested:
+            lines.append("")
+            lines.append("Readings indexed for searching:")
+            lines.extend(f"• {s['title']} ({s['author']}): {s['passages']} passages, {s['bytes'] / 1e3:,.0f} kB, "
+                         f"added {s['added_at'][:10]}" + (" — this group only" if s["workspace"] != store.SHARED else "")
+                         for s in ingested)
+            cites.extend(Citation(s["id"], s["title"], s["author"]) for s in ingested)
+        return Reply(ok=True, kind="list", title=f"{len(rows) + len(ingested)} readings", body="\n".join(lines),
+                     citations=cites)
+
+    def compare(self, topic: str, workspace: str) -> Reply:
+        """Each reading's passages on a topic, side by side, so a group sees whose account is whose."""
+        res = self.matcher.resolve(topic)
+        if res.match:
+            name = res.match.candidate.name
+            rows = store.entity_passages(self.db, res.match.candidate.id, workspace, per_source=2, limit=10)
+        else:
+            name = topic
+            rows = _best_per_source(store.search_passages(self.db, topic, workspace, limit=60), 2)
+        if not rows:
+            return Reply(ok=False, kind="not_found", exit_code=1, title=f"No reading discusses “{echo(name)}”",
+                         body="Ingest the group's readings (clio ingest), or try another topic.")
+        by_source: dict[str, list[dict]] = {}
+        for r in rows:
+            by_source.setdefault(f"{r['author']}, {r['title']}", []).append(r)
+        fields = [Field(src, "\n".join(f"{_excerpt(r['text'], 300)} ({r['loc']})" for r in rs))
+                  for src, rs in by_source.items()]
+        return Reply(ok=True, kind="list", title=f"The readings on {echo(name)}",
+                     body=f"{len(by_source)} reading(s) side by side; where their figures differ, each is its author's account.",
+                     fields=fields, citations=[Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows])
+
+
+def _best_per_source(rows: list[dict], per_source: int) -> list[dict]:
+    taken: dict[str, int] = {}
+    out = []
+    for r in rows:
+        if taken.get(r["source_id"], 0) < per_source:
+            taken[r["source_id"]] = taken.get(r["source_id"], 0) + 1
+            out.append(r)
+    return out
+
+
+def _excerpt(text: str, limit: int = 280) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _first_sentence(text: str, limit: int = 140) -> str:

@@ -1,0 +1,101 @@
+"""Cleaning what real texts carry: glued footnote numbers, image markers, page furniture, hyphenation,
+broken lines and paragraphs split mid-sentence; and telling headings from paragraphs in plain text."""
+
+from __future__ import annotations
+
+import re
+
+from bot.ingest.readers import Block
+
+_IMAGE = re.compile(r"\[(?:image|img|figure|picture)\s*:[^\]]*\]", re.I)
+# "teachers.6 The" / "Tsar.’12" / "1905.3": a 1-3 digit note number glued after a sentence's end
+_FOOTNOTE = re.compile(r"((?:[^\W\d_]|[)\]’”'\"%]|(?<!\d)\d{4})[.!?;:,][’”'\"]?)(\d{1,3})(?=\s+[^\s\d]|\s*$)")
+_HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
+_SOCIAL = {"facebook", "twitter", "instagram", "youtube", "share", "tweet", "email", "print", "whatsapp",
+           "reddit", "linkedin", "telegram", "x", "pinterest", "copy", "link", "mastodon", "bluesky"}
+_FURNITURE = re.compile(
+    r"^(?:buy this issue|subscription options|subscribe(?: now| today)?|issue contents|table of contents|"
+    r"share this(?: article)?|related(?: articles| posts)?|read more|further reading|from the archives|"
+    r"leave a (?:comment|reply)|comments?|donate(?: now)?|follow us.*|sign up.*newsletter.*|advertisement|"
+    r"skip to (?:main )?content|menu|search|log ?in|sign ?in|back to top|next article|previous article|"
+    r"our new print issue is out.*|.*\bsubscribe\b.{0,40})$",
+    re.I,
+)
+_DATE_LINE = re.compile(
+    r"^(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4}|"
+    r"\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]* \d{4}|\d{4}-\d{2}-\d{2})$"
+)
+_SENTENCE_END = re.compile(r"[.!?:;…][’”'\")\]]*$")
+MAX_HEADING_WORDS = 12
+
+
+def clean_text(text: str) -> str:
+    """Clean one paragraph's text: markers and note numbers out, broken lines and hyphenation joined."""
+    text = _IMAGE.sub(" ", text)
+    text = _HYPHEN_BREAK.sub(r"\1\2", text)
+    text = re.sub(r"\s*\n\s*", " ", text)
+    text = _FOOTNOTE.sub(r"\1", text)
+    return re.sub(r"[ \t\u00a0]+", " ", text).strip()
+
+
+def is_furniture(text: str) -> bool:
+    """A line of web page furniture: share buttons, subscribe prompts, menus."""
+    words = re.findall(r"[\w']+", text.lower())
+    if words and len(words) <= 8 and all(w in _SOCIAL for w in words):
+        return True
+    return len(text) <= 160 and bool(_FURNITURE.match(text.strip()))
+
+
+def looks_like_heading(text: str, nxt: str | None) -> bool:
+    """A short, unpunctuated line followed by a paragraph, e.g. "The Putilov workers"."""
+    words = text.split()
+    return (
+        0 < len(words) <= MAX_HEADING_WORDS
+        and text[:1].isupper()
+        and not _SENTENCE_END.search(text)
+        and not _DATE_LINE.match(text)
+        and nxt is not None
+        and len(nxt) > 2 * len(text)
+    )
+
+
+def clean_blocks(blocks: list[Block]) -> list[Block]:
+    """Cleaned blocks: furniture and trailing link lists dropped, split paragraphs rejoined, headings found."""
+    cleaned = []
+    for b in blocks:
+        kept = "\n".join(line for line in b.text.split("\n") if not is_furniture(line))
+        text = clean_text(kept)
+        if text and not is_furniture(text):
+            cleaned.append(Block(b.kind, text, b.number))
+    cleaned = _cut_trailing_listing(cleaned)
+    out: list[Block] = []
+    for i, b in enumerate(cleaned):
+        nxt = next((c.text for c in cleaned[i + 1:] if c.kind == "para"), None)
+        if b.kind == "para" and looks_like_heading(b.text, nxt):
+            b = Block("heading", b.text, b.number)
+        prev = out[-1] if out else None
+        # "conditions" / "generally worsened.": a paragraph cut in two by a stray blank line
+        if (prev and prev.kind == "para" and b.kind == "para" and not _SENTENCE_END.search(prev.text)
+                and b.text[:1].islower()):
+            out[-1] = Block("para", f"{prev.text} {b.text}", prev.number)
+            continue
+        out.append(b)
+    return out
+
+
+def _cut_trailing_listing(blocks: list[Block]) -> list[Block]:
+    """Drop a web page's closing list of other articles: runs of (title, blurb, author, date) entries."""
+    dates = [i for i, b in enumerate(blocks) if _DATE_LINE.match(b.text)]
+    runs: list[list[int]] = []
+    for i in dates:
+        if runs and i - runs[-1][-1] <= 5:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    listing = [r for r in runs if len(r) >= 3 and r[0] > len(blocks) * 0.3]
+    if not listing:
+        return blocks
+    cut = max(0, listing[0][0] - 3)
+    while cut > 0 and len(blocks[cut - 1].text) < 60 and not _SENTENCE_END.search(blocks[cut - 1].text):
+        cut -= 1  # a section label such as "Ideas & Debates" above the list
+    return blocks[:cut]

@@ -1,0 +1,240 @@
+"""Readers: a file of any supported format -> blocks of text (headings and paragraphs), nothing else.
+
+Each reader uses a well-kept library (BeautifulSoup for HTML, ebooklib for EPUB, pypdf for PDF). Files
+that cannot be read (binary junk, empty, too large, encrypted) raise ReadError with a message for the user.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from bot.errors import BotError
+
+SUPPORTED = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
+             ".htm": "html", ".xhtml": "html", ".epub": "epub", ".pdf": "pdf"}
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+BlockKind = Literal["heading", "para"]
+
+
+class ReadError(BotError):
+    """A file Clio cannot ingest; nothing was changed."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: BlockKind
+    text: str
+    number: int  # position in the document: the paragraph number a citation shows
+
+
+@dataclass
+class Document:
+    blocks: list[Block]
+    kind: str
+    title: str | None = None
+    author: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def read_document(path: Path, data: bytes | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
+    """Read a file into blocks. `data` may carry the bytes already (an upload).
+
+    Raises:
+        ReadError: unsupported extension, too large, empty, binary, undecodable or encrypted.
+    """
+    kind = SUPPORTED.get(path.suffix.lower())
+    if kind is None:
+        raise ReadError(f"{path.name}: Clio reads {', '.join(sorted(set(SUPPORTED)))} files, not “{path.suffix or 'no extension'}”.")
+    if data is None:
+        try:
+            size = path.stat().st_size
+        except OSError as e:
+            raise ReadError(f"{path.name}: cannot open it ({e.strerror}).") from None
+        if size > max_bytes:
+            raise ReadError(f"{path.name} is {size / 2**20:,.0f} MB; the limit is {max_bytes / 2**20:,.0f} MB.")
+        data = path.read_bytes()
+    elif len(data) > max_bytes:
+        raise ReadError(f"{path.name} is {len(data) / 2**20:,.0f} MB; the limit is {max_bytes / 2**20:,.0f} MB.")
+    if not data.strip():
+        raise ReadError(f"{path.name} is empty.")
+    try:
+        doc = _READERS[kind](data)
+    except ReadError as e:
+        raise ReadError(f"{path.name}: {e.user_message}") from None
+    except Exception as e:  # a library choking on a malformed file: the user needs to know, not a traceback
+        raise ReadError(f"{path.name} is not a readable {kind.upper()} file ({type(e).__name__}).") from None
+    if not any(b.kind == "para" for b in doc.blocks):
+        raise ReadError(f"{path.name} has no text Clio can read.")
+    return doc
+
+
+def _decode(data: bytes) -> str:
+    head = data[:8192]
+    if b"\0" in head:
+        raise ReadError("it looks like a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text[:8192])
+    if printable < 0.95 * min(len(text), 8192):
+        raise ReadError("it looks like a binary file, not text")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _text_blocks(text: str, heading_marks: bool = False) -> list[Block]:
+    """Blank-line separated paragraphs; numbered by their first line's rank among non-blank lines."""
+    blocks: list[Block] = []
+    nonblank = 0
+    current: list[str] = []
+    start = 0
+    for line in text.split("\n"):
+        if line.strip():
+            nonblank += 1
+            if not current:
+                start = nonblank
+            current.append(line.strip())
+            continue
+        if current:
+            blocks.append(_block(current, start, heading_marks))
+            current = []
+    if current:
+        blocks.append(_block(current, start, heading_marks))
+    return blocks
+
+
+_MD_HEADING = re.compile(r"^#{1,6}\s+")
+
+
+def _block(lines: list[str], number: int, heading_marks: bool) -> Block:
+    if heading_marks and len(lines) == 1 and _MD_HEADING.match(lines[0]):
+        return Block("heading", _MD_HEADING.sub("", lines[0]).strip("# "), number)
+    return Block("para", "\n".join(lines), number)
+
+
+def _read_text(data: bytes) -> Document:
+    return Document(_text_blocks(_decode(data)), "text")
+
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+
+
+def _read_markdown(data: bytes) -> Document:
+    text = _decode(data)
+    text = re.sub(r"^---\n.*?\n---\n", "", text, flags=re.S)  # front matter
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_EMPHASIS.sub(r"\2", text)
+    text = re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", text, flags=re.M)
+    text = re.sub(r"^>\s?", "", text, flags=re.M)
+    # a heading is a block of its own even when the author wrote no blank line after it
+    text = re.sub(r"^(#{1,6}\s+.*)$", r"\n\1\n", text, flags=re.M)
+    return Document(_text_blocks(text, heading_marks=True), "markdown")
+
+
+_DROP_TAGS = ("script", "style", "nav", "header", "footer", "aside", "form", "noscript", "button", "svg", "figure")
+_BLOCK_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "dd", "dt", "td")
+
+
+def _html_blocks(markup: bytes | str, start: int = 1) -> tuple[list[Block], str | None]:
+    from bs4 import BeautifulSoup
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        soup = BeautifulSoup(markup, "html.parser")
+    title = soup.title.get_text(" ", strip=True) if soup.title else None
+    for tag in soup(_DROP_TAGS):
+        tag.decompose()
+    blocks: list[Block] = []
+    n = start
+    for el in soup.find_all(_BLOCK_TAGS):
+        if el.find(_BLOCK_TAGS):  # the innermost block carries the text
+            continue
+        text = el.get_text(" ", strip=True)
+        if not text:
+            continue
+        blocks.append(Block("heading" if el.name[0] == "h" and el.name[1:].isdigit() else "para", text, n))
+        n += 1
+    if not blocks:  # a page of bare text without block elements
+        text = soup.get_text("\n")
+        blocks = [Block("para", b.text, b.number + start - 1) for b in _text_blocks(text)]
+    return blocks, title
+
+
+def _read_html(data: bytes) -> Document:
+    if b"\0" in data[:8192]:
+        raise ReadError("it looks like a binary file, not HTML")
+    blocks, title = _html_blocks(data)
+    return Document(blocks, "html", title=title)
+
+
+def _read_epub(data: bytes) -> Document:
+    import ebooklib
+    from ebooklib import epub
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        book = epub.read_epub(io.BytesIO(data), options={"ignore_ncx": True})
+    blocks: list[Block] = []
+    for item_id, _ in book.spine:
+        item = book.get_item_with_id(item_id)
+        if item is None or item.get_type() != ebooklib.ITEM_DOCUMENT:
+            continue
+        more, _ = _html_blocks(item.get_content(), start=len(blocks) + 1)
+        blocks.extend(more)
+    title = book.get_metadata("DC", "title")
+    author = book.get_metadata("DC", "creator")
+    return Document(blocks, "epub", title=title[0][0] if title else None, author=author[0][0] if author else None)
+
+
+def _read_pdf(data: bytes) -> Document:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")
+            except Exception:  # an encryption pypdf cannot undo without extra packages
+                opened = False
+            if not opened:
+                raise ReadError("it is an encrypted PDF; save an unencrypted copy and try again")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except PdfReadError as e:
+        raise ReadError(f"it is not a readable PDF ({e})") from None
+    meta = reader.metadata
+    # pages end mid-paragraph: join them with a blank line only where a page ends a sentence
+    text = ""
+    for page in pages:
+        page = page.strip()
+        if not page:
+            continue
+        joiner = "\n\n" if not text or re.search(r"[.!?:”\"']\s*$", text) else "\n"
+        text += joiner + page
+    blocks = _text_blocks(_pdf_paragraphs(text))
+    return Document(blocks, "pdf", title=(meta.title if meta and meta.title else None),
+                    author=(meta.author if meta and meta.author else None))
+
+
+def _pdf_paragraphs(text: str) -> str:
+    """PDF text has a newline at every line end; a paragraph ends where a line ends a sentence and is short."""
+    lines = text.split("\n")
+    out: list[str] = []
+    width = max((len(x) for x in lines), default=0)
+    for line in lines:
+        out.append(line)
+        if line.strip() and re.search(r"[.!?:”\"']\s*$", line) and len(line) < 0.8 * width:
+            out.append("")
+    return "\n".join(out)
+
+
+_READERS = {"text": _read_text, "markdown": _read_markdown, "html": _read_html, "epub": _read_epub, "pdf": _read_pdf}

@@ -1,0 +1,320 @@
+"""Ingesting readings: every format from files the tests write, the cleaning real texts need, idempotence,
+bad files that change nothing, and linking that never mistakes one Alexander for another."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from pathlib import Path
+
+import pytest
+
+from bot import store
+from bot.app import Clio
+from bot.ingest.clean import clean_blocks, clean_text, is_furniture
+from bot.ingest.passages import sentences, split_passages
+from bot.ingest.readers import Block, ReadError, read_document
+
+STORY = (
+    "General Kornilov moved troops toward Petrograd in August 1917. Kerensky called on the soviets to resist. "
+    "Railway workers stopped the trains, and the revolt collapsed within days."
+)
+
+
+def write_pdf(path: Path, lines: list[str]) -> Path:
+    """A minimal one-page PDF with real text objects, written by hand."""
+    text = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({ln}) Tj T*" for ln in lines) + " ET"
+    stream = text.encode("latin-1")
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
+    for off in offsets:
+        out.write(b"%010d 00000 n \n" % off)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def write_epub(path: Path) -> Path:
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("clio-test")
+    book.set_title("A Short History")
+    book.add_author("Test Author")
+    ch = epub.EpubHtml(title="August", file_name="ch1.xhtml", lang="en")
+    ch.content = f"<html><body><h1>The Kornilov affair</h1><p>{STORY}</p></body></html>"
+    book.add_item(ch)
+    book.toc = [ch]
+    book.spine = [ch]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    epub.write_epub(str(path), book)
+    return path
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    (tmp_path / "a.txt").write_text(f"The Kornilov affair\n\n{STORY}\n", encoding="utf-8")
+    (tmp_path / "b.md").write_text(f"---\ntitle: x\n---\n# The Kornilov affair\n{STORY} See [the notes](n.html).\n",
+                                   encoding="utf-8")
+    (tmp_path / "c.html").write_text(
+        f"<html><head><title>August 1917</title><script>var x=1;</script></head><body><nav>Home | Subscribe</nav>"
+        f"<h2>The Kornilov affair</h2><p>{STORY}</p><footer>Share this</footer></body></html>", encoding="utf-8")
+    write_epub(tmp_path / "d.epub")
+    write_pdf(tmp_path / "e.pdf", [STORY[:90], STORY[90:]])
+    return {p.suffix: p for p in tmp_path.iterdir()}
+
+
+@pytest.mark.parametrize("ext", [".txt", ".md", ".html", ".epub", ".pdf"])
+def test_every_format_is_read_into_passages_that_link_to_the_pack(mini_app: Clio, files: dict[str, Path],
+                                                                   ext: str) -> None:
+    result = mini_app.ingest(files[ext], workspace="console:local")
+    assert result.status == "added" and result.passages >= 1
+    reply = mini_app.handle_text("/who Kornilov")
+    assert any("Railway workers" in f.value or "Railway" in f.value for f in reply.fields), reply.text()
+    assert any(c.reading_id == result.source_id for c in reply.citations)
+    assert "kornilov" in {r["entity_id"] for r in mini_app.db.query("select entity_id from passage_entities")}
+    assert "kerensky" in {r["entity_id"] for r in mini_app.db.query("select entity_id from passage_entities")}
+
+
+def test_markup_never_reaches_the_passages(mini_app: Clio, files: dict[str, Path]) -> None:
+    for ext in (".md", ".html"):
+        mini_app.ingest(files[ext])
+    texts = " ".join(r["text"] for r in mini_app.db.query("select text from passages"))
+    for junk in ("var x", "Subscribe", "Share this", "](", "---", "<p>"):
+        assert junk not in texts
+
+
+def test_reingesting_changes_nothing_and_a_changed_file_replaces_its_passages(mini_app: Clio, tmp_path: Path) -> None:
+    f = tmp_path / "notes.txt"
+    f.write_text(STORY, encoding="utf-8")
+    first = mini_app.ingest(f)
+    snapshot = list(mini_app.db.query("select id, text from passages order by id"))
+    assert mini_app.ingest(f).status == "unchanged"
+    assert list(mini_app.db.query("select id, text from passages order by id")) == snapshot
+    f.write_text("Lenin returned in April 1917 and called for all power to the soviets.", encoding="utf-8")
+    again = mini_app.ingest(f)
+    assert again.status == "replaced" and again.source_id == first.source_id
+    texts = [r["text"] for r in mini_app.db.query("select text from passages")]
+    assert len(texts) == 1 and texts[0].startswith("Lenin returned")
+    assert store.count(mini_app.db, "sources") == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("junk.txt", bytes(range(256)) * 40, "binary"),
+        ("empty.txt", b"   \n\n ", "empty"),
+        ("notes.docx", b"PK\x03\x04 a word file", "not \u201c.docx\u201d"),
+        ("noext", b"plain words", "no extension"),
+        ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "not a readable"),
+        ("broken.epub", b"PK\x03\x04 not a zip", "not a readable"),
+    ],
+)
+def test_bad_files_are_refused_and_leave_the_index_as_it_was(mini_app: Clio, tmp_path: Path, name: str,
+                                                           content: bytes, says: str) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text(STORY, encoding="utf-8")
+    mini_app.ingest(good)
+    before = list(mini_app.db.query("select id, text from passages order by id"))
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    with pytest.raises(ReadError, match=says):
+        mini_app.ingest(bad)
+    assert list(mini_app.db.query("select id, text from passages order by id")) == before
+
+
+def test_a_200_mb_file_is_refused_without_reading_it(mini_app: Clio, tmp_path: Path) -> None:
+    big = tmp_path / "huge.txt"
+    with big.open("wb") as f:
+        f.truncate(200 * 1024 * 1024)  # sparse: costs no disk
+    with pytest.raises(ReadError, match="200 MB; the limit is 50 MB"):
+        mini_app.ingest(big)
+    assert store.count(mini_app.db, "sources") == 0
+
+
+def test_an_encrypted_pdf_is_refused(mini_app: Clio, tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+
+    plain = write_pdf(tmp_path / "plain.pdf", [STORY[:80]])
+    writer = PdfWriter(clone_from=PdfReader(plain))
+    writer.encrypt("secret", algorithm="RC4-128")
+    locked = tmp_path / "locked.pdf"
+    with locked.open("wb") as f:
+        writer.write(f)
+    with pytest.raises(ReadError, match="encrypted"):
+        mini_app.ingest(locked)
+
+
+def test_the_cli_reports_a_bad_file_in_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import TEST_PACKS
+
+    (tmp_path / "junk.txt").write_bytes(b"\x00\x01\x02" * 100)
+    env = {**os.environ, "CLIO_DB": str(tmp_path / "c.db"), "CLIO_CONTENT": str(TEST_PACKS), "CLIO_PACK": "mini"}
+    out = subprocess.run([sys.executable, "-m", "adapters.cli", "ingest", str(tmp_path / "junk.txt")],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == ["clio: junk.txt: it looks like a binary file, not text"]
+
+
+# --- cleaning, on fixtures shaped like the seeds' artefacts ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("bolstered by the village teachers.6 In the towns", "bolstered by the village teachers. In the towns"),
+        ("as the Tsar put it.’12 Then came", "as the Tsar put it.’ Then came"),
+        ("the end of 1905.3 Next year", "the end of 1905. Next year"),
+        ("some 1.5 million men and 3.5 per cent.", "some 1.5 million men and 3.5 per cent."),
+        ("about 400,000 workers", "about 400,000 workers"),
+        ("[image: Chapter] The famine began", "The famine began"),
+        ("the revolu-\ntionary crowd", "the revolutionary crowd"),
+        ("a line broken\nin the middle", "a line broken in the middle"),
+    ],
+)
+def test_cleaning_rules(raw: str, clean: str) -> None:
+    assert clean_text(raw) == clean
+
+
+@pytest.mark.parametrize("line", ["Facebook Instagram Twitter YouTube", "Facebook Twitter Share", "Buy this Issue",
+                                  "Subscription options", "Issue contents",
+                                  "Our new print issue is out! If you like our politics, go ahead and subscribe."])
+def test_web_furniture_is_recognised(line: str) -> None:
+    assert is_furniture(line)
+
+
+def test_real_sentences_are_not_furniture() -> None:
+    assert not is_furniture("The workers' committees shared power with the soviet in every district.")
+
+
+def test_headings_and_split_paragraphs() -> None:
+    blocks = [
+        Block("para", "The Putilov workers", 1),
+        Block("para", "Petrograd was the centre of the revolution and its largest plant mattered most of all. "
+                      "The pressure on the workers was enormous as conditions", 2),
+        Block("para", "generally worsened. Strikes followed.", 3),
+        Block("para", "The factory committees", 4),
+        Block("para", "Committees grew up in every large factory of the city during the spring of that year.", 5),
+    ]
+    out = clean_blocks(blocks)
+    assert [(b.kind, b.number) for b in out] == [("heading", 1), ("para", 2), ("heading", 4), ("para", 5)]
+    assert "conditions generally worsened." in out[1].text
+    passages = split_passages(out)
+    assert passages[0].loc == "The Putilov workers, para 2"
+    assert passages[-1].section == "The factory committees"
+
+
+def test_a_trailing_list_of_other_articles_is_dropped() -> None:
+    body = [Block("para", f"Paragraph {i} of the article itself, long enough to be real prose about 1917.", i)
+            for i in range(1, 9)]
+    listing = []
+    n = 9
+    for title in ("Another story", "A second story", "A third story"):
+        listing += [Block("para", title, n), Block("para", "A blurb about it.", n + 1),
+                    Block("para", "Some Author", n + 2), Block("para", "April 20, 2024", n + 3)]
+        n += 4
+    out = clean_blocks(body + [Block("para", "Ideas & Debates", 8)] + listing)
+    assert out[-1].text.startswith("Paragraph 8")
+
+
+def test_sentences_respect_abbreviations_and_initials() -> None:
+    assert sentences("Gen. Kornilov moved. V. I. Lenin wrote to St. Petersburg. Then it ended.") == [
+        "Gen. Kornilov moved.", "V. I. Lenin wrote to St. Petersburg.", "Then it ended."]
+
+
+# --- linking ------------------------------------------------------------------------------------------------
+
+
+def test_a_passage_about_kerensky_never_links_to_another_alexander(mini_app: Clio, tmp_path: Path) -> None:
+    f = tmp_path / "k.txt"
+    f.write_text("Alexander Kerensky became prime minister in July. Alexander spoke to the crowds daily.\n\n"
+                 "In another paragraph Alexander appears alone, and Tsar Alexander III is named in full.",
+                 encoding="utf-8")
+    mini_app.ingest(f)
+    links = {(r["seq"], r["entity_id"]) for r in mini_app.db.query(
+        "select p.seq, pe.entity_id from passage_entities pe join passages p on p.id = pe.passage_id")}
+    assert (1, "kerensky") in links
+    assert (1, "alexander-iii") not in links
+    assert (2, "alexander-iii") in links and (2, "kerensky") not in links
+
+
+def test_unknown_recurring_names_become_candidates_and_who_answers_from_passages(mini_app: Clio,
+                                                                                   tmp_path: Path) -> None:
+    f = tmp_path / "m.txt"
+    f.write_text("General Khabalov commanded the garrison. Khabalov wired the Tsar that order had collapsed.\n\n"
+                 "Later Khabalov was arrested by the crowd.", encoding="utf-8")
+    mini_app.ingest(f)
+    names = {r["name"]: r["mentions"] for r in store.candidates(mini_app.db, None)}
+    assert names.get("Khabalov") == 3
+    reply = mini_app.handle_text("/who Khabalov")
+    assert reply.ok and "not in the pack yet" in reply.title
+    assert any("garrison" in f.value for f in reply.fields)
+
+
+def test_dates_in_passages_are_stored_in_the_readings_calendar(mini_app: Clio, tmp_path: Path) -> None:
+    f = tmp_path / "d.txt"
+    f.write_text("The rising began on 25 October 1917. On October 26 the congress met. "
+                 "Peace was signed on March 3, 1918.", encoding="utf-8")
+    mini_app.ingest(f)
+    rows = {(r["phrase"], r["date"], r["calendar"], r["ns_month"], r["ns_day"])
+            for r in mini_app.db.query("select * from passage_dates")}
+    assert ("25 October 1917", "1917-10-25", "julian", 11, 7) in rows
+    assert ("October 26", "1917-10-26", "julian", 11, 8) in rows
+    assert ("March 3, 1918", "1918-03-03", "gregorian", 3, 3) in rows
+
+
+def test_forget_in_chat_removes_only_this_workspaces_reading(mini_app: Clio, tmp_path: Path) -> None:
+    from bot.events import Context
+
+    f = tmp_path / "mine.txt"
+    f.write_text(STORY, encoding="utf-8")
+    mini_app.ingest(f, workspace="discord:1")
+    mini_app.ingest(f, workspace="discord:2")
+    admin2 = Context(workspace="discord:2", is_admin=True)
+    assert mini_app.handle_text("/forget mine.txt", admin2).ok
+    left = {r["workspace"] for r in mini_app.db.query("select workspace from sources")}
+    assert left == {"discord:1"}
+    assert not mini_app.handle_text("/forget mine.txt", admin2).ok
+    assert not mini_app.handle_text("/forget mine.txt", Context(workspace="discord:1")).ok  # not an admin
+
+
+def test_readings_of_one_workspace_are_invisible_in_another(mini_app: Clio, tmp_path: Path) -> None:
+    from bot.events import Context
+
+    f = tmp_path / "private.txt"
+    f.write_text("General Kornilov's private diary speaks of railway sabotage near Luga.", encoding="utf-8")
+    sid = mini_app.ingest(f, workspace="slack:T1").source_id
+    mine, theirs = Context(workspace="slack:T1"), Context(workspace="slack:T2")
+
+    def cites_it(reply) -> bool:  # type: ignore[no-untyped-def]
+        return any(c.reading_id == sid for c in reply.citations) or any("Luga" in x.value for x in reply.fields)
+
+    assert cites_it(mini_app.handle_text("/who Kornilov", mine))
+    assert cites_it(mini_app.handle_text("/search Luga diary", mine))
+    for command in ("/who Kornilov", "/search Luga diary", "/sources", "/compare Kornilov"):
+        reply = mini_app.handle_text(command, theirs)
+        assert not cites_it(reply) and "private" not in reply.text(), command
+
+
+def test_pdf_writer_helper_really_makes_a_pdf(tmp_path: Path) -> None:
+    doc = read_document(write_pdf(tmp_path / "x.pdf", ["Hello from a PDF."]))
+    assert doc.blocks[0].text == "Hello from a PDF."
+    assert zlib  # keeps the import honest for future compressed streams
