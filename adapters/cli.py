@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bot import store
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.pack import PackInvalid, load_pack
 
 
@@ -43,13 +43,18 @@ def main(argv: list[str] | None = None) -> int:
     p_forget = sub.add_parser("forget", help="remove an indexed reading (id, file name or title)")
     p_forget.add_argument("source")
     sub.add_parser("candidates", help="person names the readings use that the pack lacks")
+    p_ws = sub.add_parser("workspace", help="operator's workspace tools")
+    ws_sub = p_ws.add_subparsers(dest="ws_cmd", required=True, metavar="ACTION")
+    p_wsdel = ws_sub.add_parser("delete", help="delete everything one workspace added (readings, members' records)")
+    p_wsdel.add_argument("workspace", help="e.g. discord:1234 or slack:T0123")
+    ws_sub.add_parser("purge", help="delete workspaces whose removal grace period has ended")
     p_val = sub.add_parser("validate", help="check a content pack and list every problem")
     p_val.add_argument("pack_dir", nargs="?", help="pack directory (default: the configured pack)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env()
     try:
+        settings = Settings.from_env()
         if args.cmd == "validate":
             pack = load_pack(args.pack_dir or settings.pack_dir)
             print(f"{pack.meta.id}: ok — {len(pack.people)} people, {len(pack.terms)} terms, "
@@ -73,6 +78,19 @@ def main(argv: list[str] | None = None) -> int:
             store.delete_source(app.db, found[0]["id"])
             print(f"forgot {found[0]['title']} ({found[0]['passages']} passages)")
             return 0
+        if args.cmd == "workspace":
+            if args.ws_cmd == "purge":
+                import datetime as dt
+
+                gone = app.workspaces.purge_due(dt.datetime.now(dt.UTC))
+                print(f"purged {len(gone)} workspace(s){': ' + ', '.join(gone) if gone else ''}")
+                return 0
+            if args.workspace == store.SHARED:
+                print("clio: 'shared' holds the operator's readings; use clio forget for those", file=sys.stderr)
+                return 2
+            counts = store.delete_workspace(app.db, args.workspace)
+            print(f"deleted workspace {args.workspace}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+            return 0
         if args.cmd == "candidates":
             rows = store.candidates(app.db, None)
             for r in rows:
@@ -84,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "ask":
             return console.ask(app, args.text, as_json=args.json)
         return console.chat(app)
+    except SettingsError as e:
+        print(f"clio: {e}", file=sys.stderr)
+        return 2
     except PackInvalid as e:
         print(str(e), file=sys.stderr)
         return 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from bot.events import Context
 from bot.pack import fingerprint, load_pack
 from bot.response import Reply
 from bot.services.lookup import Lookup
+from bot.services.privacy import Workspaces
 from bot.text import MAX_MESSAGE_CHARS, clean, echo
 
 log = logging.getLogger("clio")
@@ -27,6 +29,7 @@ class Clio:
         self.db = store.open_db(settings.db_path)
         self.ensure_index()
         self.lookup = Lookup(self.db)
+        self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days))
 
     def ensure_index(self, force: bool = False) -> bool:
         """Index the pack when it is new or changed (or always, with force). Returns whether it indexed.
@@ -52,6 +55,8 @@ class Clio:
                progress: ingest.Progress | None = None) -> ingest.IngestResult:
         """Ingest a reading into `workspace` (shared with every workspace by default). A file the pack lists
         among its readings takes the pack's title, author and calendar unless they are given."""
+        if workspace != store.SHARED:
+            self._check_limits(workspace, path, data)
         known = store.reading_for_file(self.db, path.name)
         if known:
             title = title or known["title"]
@@ -59,6 +64,16 @@ class Clio:
             calendar = known["calendar"] if known["calendar"] in ingest.CALENDAR_CONVENTIONS else calendar
         return ingest.ingest_file(self.db, self.lookup.matcher, self.person_ids, path, title=title, author=author,
                                   calendar=calendar, workspace=workspace, data=data, progress=progress)
+
+    def _check_limits(self, workspace: str, path: Path, data: bytes | None) -> None:
+        readings, used = store.workspace_usage(self.db, workspace, excluding=ingest.source_id_for(workspace, path.name))
+        size = len(data) if data is not None else (path.stat().st_size if path.exists() else 0)
+        limit_bytes = self.settings.max_workspace_mb * 2**20
+        if readings >= self.settings.max_workspace_readings:
+            raise BotError(f"This group already has {readings} readings, its limit. /forget one before adding another.")
+        if used + size > limit_bytes:
+            raise BotError(f"This group's readings would take {(used + size) / 2**20:,.1f} MB, over its "
+                           f"{self.settings.max_workspace_mb} MB limit. /forget a reading first.")
 
     def find_sources(self, ref: str, workspace: str | None) -> list[dict]:
         """Sources whose id, file name or title is `ref` (case-insensitive) among those `workspace` owns

@@ -14,16 +14,38 @@ def _default_db() -> Path:
     return Path(base) / "clio" / "clio.db"
 
 
+class SettingsError(ValueError):
+    """A setting in the environment that cannot be used."""
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Core settings.
 
-    Environment: CLIO_DB (database file), CLIO_CONTENT (content directory), CLIO_PACK (pack to load).
+    Environment: CLIO_DB (database file), CLIO_CONTENT (content directory), CLIO_PACK (pack to load),
+    CLIO_MAX_READINGS and CLIO_MAX_WORKSPACE_MB (what one workspace may ingest from chat),
+    CLIO_REMOVAL_GRACE_DAYS (how long a removed workspace's data is kept before it is deleted).
     """
 
     db_path: Path
     content_dir: Path = PROJECT_CONTENT
     pack: str = "russian-revolution"
+    max_workspace_readings: int = 50
+    max_workspace_mb: int = 200
+    removal_grace_days: int = 30
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -32,6 +54,9 @@ class Settings:
             db_path=Path(env.get("CLIO_DB") or _default_db()),
             content_dir=Path(env.get("CLIO_CONTENT") or PROJECT_CONTENT),
             pack=env.get("CLIO_PACK") or "russian-revolution",
+            max_workspace_readings=_int(env, "CLIO_MAX_READINGS", 50),
+            max_workspace_mb=_int(env, "CLIO_MAX_WORKSPACE_MB", 200),
+            removal_grace_days=_int(env, "CLIO_REMOVAL_GRACE_DAYS", 30),
         )
 
     @property

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 from bot.commands import REGISTRY, command
 from bot.events import Context
 from bot.response import Field, Reply
-from bot.text import MAX_MESSAGE_CHARS, require_arg
+from bot.errors import BadInput, BotError
+from bot.services import privacy as privacy_service
+from bot.text import MAX_MESSAGE_CHARS, clean, require_arg
 
 if TYPE_CHECKING:
     from bot.app import Clio
@@ -75,3 +77,18 @@ def help_(app: Clio, ctx: Context, arg: str) -> Reply:
         body = f"There is no /{name[:30]} command.\n\n" + body
     return Reply(ok=not name, kind="help", title="Clio answers from the pack and the readings your group studies",
                  body=body, exit_code=2 if name else 0)
+
+
+@command("privacy", "[forget-me | forget USER_ID]", ("/privacy", "/privacy forget-me"))
+def privacy(app: Clio, ctx: Context, arg: str) -> Reply:
+    """What Clio stores about you, and how to delete it."""
+    words = arg.split()
+    if not words:
+        return privacy_service.privacy_reply()
+    if words[0].lower() == "forget-me" and len(words) == 1:
+        return privacy_service.forget_member(app.db, ctx.workspace, ctx.user_id, own=True)
+    if words[0].lower() == "forget" and len(words) == 2:
+        if not ctx.is_admin:
+            raise BotError("Only the group's admins can delete another member's records; /privacy forget-me deletes yours.")
+        return privacy_service.forget_member(app.db, ctx.workspace, clean(words[1])[:100], own=False)
+    raise BadInput("Use /privacy, /privacy forget-me, or (admins) /privacy forget USER_ID.")

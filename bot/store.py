@@ -93,6 +93,18 @@ def m002_readings_ingest(db: sqlite_utils.Database) -> None:
                             pk=("source_id", "key"), foreign_keys=[("source_id", "sources", "id")])
 
 
+@migrations()
+def m003_workspaces(db: sqlite_utils.Database) -> None:
+    db["workspace_removals"].create({"workspace": str, "removed_at": str, "purge_after": str}, pk="workspace")
+
+
+# Tables holding a member's personal data, as (table, workspace column, user column). Every service that
+# stores something about a member registers its table here, so forget-me and workspace deletion reach it.
+MEMBER_TABLES: list[tuple[str, str, str]] = []
+# Tables holding a workspace's own data (besides its readings), as (table, workspace column).
+WORKSPACE_TABLES: list[tuple[str, str]] = [("workspace_removals", "workspace")]
+
+
 def open_db(path: Path | str) -> sqlite_utils.Database:
     """Open (creating if needed) the database file with WAL and foreign keys, migrations applied."""
     path = Path(path)
@@ -385,3 +397,52 @@ def candidate(db: sqlite_utils.Database, key: str, workspace: str) -> dict[str, 
     return next(db.query(
         "select c.key, c.name, sum(c.mentions) as mentions from candidates c join sources s on s.id = c.source_id "
         f"where c.key = ? and {cond} group by c.key", [key, *params]), None)
+
+
+# --- workspaces and members --------------------------------------------------------------------------------
+
+
+def workspace_usage(db: sqlite_utils.Database, workspace: str, excluding: str | None = None) -> tuple[int, int]:
+    """(readings, stored bytes) a workspace owns, not counting source `excluding` (about to be replaced)."""
+    row = db.execute("select count(*), coalesce(sum(bytes), 0) from sources where workspace = ? and id != ?",
+                     [workspace, excluding or ""]).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def forget_member(db: sqlite_utils.Database, workspace: str, user_id: str) -> int:
+    """Delete one member's rows in one workspace from every member table. Returns how many rows went."""
+    n = 0
+    with db.atomic():
+        for table, ws_col, user_col in MEMBER_TABLES:
+            n += db.execute(f"delete from {table} where {ws_col} = ? and {user_col} = ?", [workspace, user_id]).rowcount
+    return n
+
+
+def delete_workspace(db: sqlite_utils.Database, workspace: str) -> dict[str, int]:
+    """Delete everything a workspace owns: its readings and their passages, members' rows, settings."""
+    if workspace == SHARED:
+        raise ValueError("the shared readings are not a workspace")
+    counts: dict[str, int] = {}
+    with db.atomic():
+        ids = [r["id"] for r in db.query("select id from sources where workspace = ?", [workspace])]
+        for sid in ids:
+            delete_source(db, sid)
+        counts["readings"] = len(ids)
+        for table, ws_col, _ in MEMBER_TABLES:
+            counts[table] = db.execute(f"delete from {table} where {ws_col} = ?", [workspace]).rowcount
+        for table, ws_col in WORKSPACE_TABLES:
+            counts[table] = db.execute(f"delete from {table} where {ws_col} = ?", [workspace]).rowcount
+    return counts
+
+
+def mark_removed(db: sqlite_utils.Database, workspace: str, removed_at: str, purge_after: str) -> None:
+    db["workspace_removals"].upsert({"workspace": workspace, "removed_at": removed_at, "purge_after": purge_after},
+                                    pk="workspace")
+
+
+def unmark_removed(db: sqlite_utils.Database, workspace: str) -> None:
+    db.execute("delete from workspace_removals where workspace = ?", [workspace])
+
+
+def removals_due(db: sqlite_utils.Database, now: str) -> list[str]:
+    return [r["workspace"] for r in db.query("select workspace from workspace_removals where purge_after <= ?", [now])]
