@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot import handlers as _handlers  # noqa: F401  (registers the built-in commands)
 from bot import ingest, store
@@ -15,6 +17,7 @@ from bot.events import Context
 from bot.pack import fingerprint, load_pack
 from bot.response import Reply
 from bot.services.lookup import Lookup
+from bot.services.onthisday import OnThisDay
 from bot.services.privacy import Workspaces
 from bot.text import MAX_MESSAGE_CHARS, clean, echo
 
@@ -30,6 +33,12 @@ class Clio:
         self.ensure_index()
         self.lookup = Lookup(self.db)
         self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days))
+        self.onthisday = OnThisDay(self.db)
+        self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+
+    def today(self, ctx: Context) -> dt.date:
+        """Today's date where the asker is (the channel's timezone once it has one; the default otherwise)."""
+        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
 
     def ensure_index(self, force: bool = False) -> bool:
         """Index the pack when it is new or changed (or always, with force). Returns whether it indexed.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -31,13 +32,22 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
     return value
 
 
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"CLIO_TIMEZONE {name!r} is not an IANA timezone such as Europe/London") from None
+    return name
+
+
 @dataclass(frozen=True)
 class Settings:
     """Core settings.
 
     Environment: CLIO_DB (database file), CLIO_CONTENT (content directory), CLIO_PACK (pack to load),
     CLIO_MAX_READINGS and CLIO_MAX_WORKSPACE_MB (what one workspace may ingest from chat),
-    CLIO_REMOVAL_GRACE_DAYS (how long a removed workspace's data is kept before it is deleted).
+    CLIO_REMOVAL_GRACE_DAYS (how long a removed workspace's data is kept before it is deleted),
+    CLIO_TIMEZONE (the default IANA timezone for "today").
     """
 
     db_path: Path
@@ -46,6 +56,7 @@ class Settings:
     max_workspace_readings: int = 50
     max_workspace_mb: int = 200
     removal_grace_days: int = 30
+    timezone: str = "UTC"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -57,6 +68,7 @@ class Settings:
             max_workspace_readings=_int(env, "CLIO_MAX_READINGS", 50),
             max_workspace_mb=_int(env, "CLIO_MAX_WORKSPACE_MB", 200),
             removal_grace_days=_int(env, "CLIO_REMOVAL_GRACE_DAYS", 30),
+            timezone=_timezone(env.get("CLIO_TIMEZONE") or "UTC"),
         )
 
     @property

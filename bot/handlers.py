@@ -9,6 +9,7 @@ from bot.events import Context
 from bot.response import Field, Reply
 from bot.errors import BadInput, BotError
 from bot.services import privacy as privacy_service
+from bot.services.onthisday import Day, parse_days
 from bot.text import MAX_MESSAGE_CHARS, clean, require_arg
 
 if TYPE_CHECKING:
@@ -92,3 +93,15 @@ def privacy(app: Clio, ctx: Context, arg: str) -> Reply:
             raise BotError("Only the group's admins can delete another member's records; /privacy forget-me deletes yours.")
         return privacy_service.forget_member(app.db, ctx.workspace, clean(words[1])[:100], own=False)
     raise BadInput("Use /privacy, /privacy forget-me, or (admins) /privacy forget USER_ID.")
+
+
+@command("onthisday", "[DAY]", ("/onthisday", "/onthisday 7 Nov", "/onthisday 10-25", "/onthisday January 9"))
+def onthisday(app: Clio, ctx: Context, arg: str) -> Reply:
+    """What happened on this day (default today), in either calendar."""
+    text = clean(arg)
+    if not text:
+        today = app.today(ctx)
+        days, note = [Day(today.month, today.day)], None
+    else:
+        days, note = parse_days(require_arg(text, "a day", "/onthisday 7 Nov", limit=40))
+    return app.onthisday.reply(days, ctx.workspace, note)

@@ -446,3 +446,37 @@ def unmark_removed(db: sqlite_utils.Database, workspace: str) -> None:
 
 def removals_due(db: sqlite_utils.Database, now: str) -> list[str]:
     return [r["workspace"] for r in db.query("select workspace from workspace_removals where purge_after <= ?", [now])]
+
+
+# --- on this day -------------------------------------------------------------------------------------------
+
+JULIAN_ERA_END = "1918-02-14"  # sort keys (New Style) before this are days Russians counted Old Style
+
+
+def events_on_day(db: sqlite_utils.Database, month: int, day: int, workspace: str) -> list[dict[str, Any]]:
+    """Pack events whose anniversary is this day in New Style, or in Old Style for the Julian era; each with
+    how many passages the workspace's readings link to it (read-about events rank first)."""
+    cond, params = visible(workspace)
+    return list(db.query(
+        "select e.id, e.name, e.summary, ev.date, ev.calendar, ev.sort_key, "
+        "(ev.ns_month = ? and ev.ns_day = ?) as ns_match, "
+        "(select count(*) from passage_entities pe join sources s on s.id = pe.source_id "
+        f" where pe.entity_id = e.id and {cond}) as read_about "
+        "from events ev join entities e on e.id = ev.id where ev.precise = 1 and "
+        "((ev.ns_month = ? and ev.ns_day = ?) or (ev.os_month = ? and ev.os_day = ? and ev.sort_key < ?)) "
+        "order by read_about desc, ev.sort_key",
+        [month, day, *params, month, day, month, day, JULIAN_ERA_END]))
+
+
+def passage_dates_on_day(db: sqlite_utils.Database, month: int, day: int, workspace: str,
+                         limit: int = 10) -> list[dict[str, Any]]:
+    """Dated passages of the readings a workspace sees that fall on this day (either calendar, as above)."""
+    cond, params = visible(workspace)
+    return list(db.query(
+        "select pd.phrase, pd.date, pd.calendar, pd.sort_key, p.id as passage_id, p.text, p.loc, s.id as source_id, "
+        "s.title, s.author, (pd.ns_month = ? and pd.ns_day = ?) as ns_match from passage_dates pd "
+        "join passages p on p.id = pd.passage_id join sources s on s.id = pd.source_id "
+        f"where {cond} and ((pd.ns_month = ? and pd.ns_day = ?) or "
+        "(pd.os_month = ? and pd.os_day = ? and pd.sort_key < ?)) "
+        "group by p.id order by pd.sort_key limit ?",
+        [month, day, *params, month, day, month, day, JULIAN_ERA_END, limit]))

@@ -120,7 +120,10 @@ def _candidate_rows(links: SourceLinks, sid: str) -> list[dict[str, object]]:
 def _date_rows(passages: list[Passage], pid: dict[int, str], sid: str, calendar: str) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     year: int | None = None
+    para = None
     for p in passages:
+        if p.para != para:  # a year named in another paragraph is too far away to date "on October 24"
+            year, para = None, p.para
         found, year = find_dates(p.text, calendar, year)
         for f in found:
             os, ns = f.date.old_style, f.date.new_style

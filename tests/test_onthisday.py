@@ -1,0 +1,71 @@
+"""/onthisday: a calendar day matched in both calendars, from the pack and the readings' dated passages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.app import Clio
+from bot.errors import BadInput
+from bot.services.onthisday import Day, parse_days
+
+BOTH = "25 Oct 1917 O.S. / 7 Nov 1917 N.S."
+
+
+@pytest.mark.parametrize("text", ["7 Nov", "11-07", "November 7", "1917-11-07", "7th of November", "Nov. 7, 1917"])
+def test_every_common_form_of_a_day_is_understood(text: str) -> None:
+    assert parse_days(text) == ([Day(11, 7)], None)
+
+
+def test_an_ambiguous_day_says_so_and_gives_both() -> None:
+    days, note = parse_days("7/11")
+    assert days == [Day(11, 7), Day(7, 11)]
+    assert note is not None and "7 Nov" in note and "11 Jul" in note
+    assert parse_days("25/10") == ([Day(10, 25)], None)  # only one reading exists
+
+
+@pytest.mark.parametrize("text", ["2-30", "13-01", "Smarch 3", "yesterday-ish", "31 Nov"])
+def test_impossible_days_are_refused(text: str) -> None:
+    with pytest.raises(BadInput):
+        parse_days(text)
+
+
+def test_the_october_insurrection_on_both_of_its_anniversaries(mini_app: Clio) -> None:
+    new_style = mini_app.handle_text("/onthisday 11-07")
+    old_style = mini_app.handle_text("/onthisday 10-25")
+    for reply in (new_style, old_style):
+        assert any("Winter Palace" in f.name and BOTH in f.value for f in reply.fields), reply.text()
+        assert reply.citations
+    assert any("Old Style anniversary" in f.name for f in old_style.fields)
+    assert not any("Old Style anniversary" in f.name for f in new_style.fields)
+
+
+def test_a_day_with_nothing_shows_the_nearest_events(mini_app: Clio) -> None:
+    reply = mini_app.handle_text("/onthisday 9 Nov")
+    assert reply.ok and any("Nothing on 9 Nov itself" in f.name for f in reply.fields)
+    assert any("Winter Palace" in f.name for f in reply.fields)
+    lonely = mini_app.handle_text("/onthisday 1 Jun")
+    assert lonely.ok and lonely.fields and "nothing found" in lonely.fields[0].name
+
+
+def test_post_1918_events_have_no_old_style_anniversary(mini_app: Clio) -> None:
+    # Brest-Litovsk, 3 Mar 1918 N.S., would fall on 18 Feb in the Julian calendar: not an anniversary
+    assert not any("Brest" in f.name for f in mini_app.handle_text("/onthisday 18 Feb").fields)
+    assert any("Brest" in f.name for f in mini_app.handle_text("/onthisday 3 Mar").fields)
+
+
+def test_dated_passages_of_the_readings_appear(mini_app: Clio, tmp_path: Path) -> None:
+    f = tmp_path / "notes.txt"
+    f.write_text("The congress opened late on 25 October 1917 while the palace was still held.", encoding="utf-8")
+    mini_app.ingest(f, title="Congress Notes", author="A. Reader")
+    reply = mini_app.handle_text("/onthisday 7 Nov")
+    assert any("A. Reader, Congress Notes" in fl.name and BOTH in fl.value for fl in reply.fields), reply.text()
+
+
+def test_today_comes_from_the_clock_in_the_configured_timezone(mini_app: Clio) -> None:
+    mini_app.clock = lambda: dt.datetime(2026, 11, 7, 1, 30, tzinfo=dt.UTC)
+    assert "7 Nov" in mini_app.handle_text("/onthisday").title
+    object.__setattr__(mini_app.settings, "timezone", "America/New_York")  # 6 Nov, 20:30 there
+    assert "6 Nov" in mini_app.handle_text("/onthisday").title
