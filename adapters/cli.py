@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="clio", description="Clio, a chat bot for history study groups.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
-    sub.add_parser("chat", help="talk to Clio in this terminal (no token needed)")
+    p_chat = sub.add_parser("chat", help="talk to Clio in this terminal (no token needed)")
+    p_chat.add_argument("--schedule", action="store_true", help="run the daily-post scheduler in the console too")
     p_ask = sub.add_parser("ask", help='answer one command, e.g. clio ask "/who kornilof"')
     p_ask.add_argument("text", help="the command, e.g. /who Kornilov")
     p_ask.add_argument("--json", action="store_true", help="print the reply object as JSON")
@@ -101,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.cmd == "ask":
             return console.ask(app, args.text, as_json=args.json)
+        if args.schedule:
+            import asyncio
+
+            return asyncio.run(console.chat_with_schedule(app))
         return console.chat(app)
     except SettingsError as e:
         print(f"clio: {e}", file=sys.stderr)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from typing import TextIO
 
 from bot.app import Clio
-from bot.events import Context
+from bot.events import Context, ConversationRef
 from bot.response import Reply
 
 PROMPT = "clio> "
@@ -49,3 +50,38 @@ def chat(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
             continue
         print(render(app.handle_text(line.rstrip("\n"), CONSOLE)), file=out)
         print(file=out)
+
+
+class ConsoleOutbox:
+    """Daily posts for the console channel: printed where the conversation is."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+
+    async def send(self, ref: ConversationRef, reply: Reply) -> None:
+        print(f"\n— daily post to #{ref.channel} —\n{reply.text()}\n", file=self.out, flush=True)
+
+
+async def chat_with_schedule(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    """`clio chat --schedule`: the chat loop with the daily-post scheduler running beside it, so a person can
+    see a post arrive (/schedule set HH:MM with the next minute) without Discord or Slack."""
+    scheduler = app.scheduler(ConsoleOutbox(out))
+    stop = asyncio.Event()
+    task = asyncio.create_task(scheduler.run(stop))
+    loop = asyncio.get_running_loop()
+    interactive = inp.isatty()
+    if interactive:
+        print("Clio with daily posts on. Try /schedule set HH:MM for the next minute; /quit leaves.", file=out)
+    try:
+        while True:
+            if interactive:
+                print(PROMPT, end="", file=out, flush=True)
+            line = await loop.run_in_executor(None, inp.readline)
+            if not line or line.strip().lower() in ("/quit", "/exit", "quit", "exit"):
+                return 0
+            if line.strip():
+                print(render(app.handle_text(line.rstrip("\n"), CONSOLE)), file=out, flush=True)
+                await scheduler.tick()  # a schedule set for now posts at once, not at the next wake-up
+    finally:
+        stop.set()
+        await task

@@ -15,10 +15,11 @@ from bot.config import Settings
 from bot.errors import BadInput, BotError
 from bot.events import Context
 from bot.pack import fingerprint, load_pack
-from bot.response import Reply
+from bot.response import Field, Reply
 from bot.services.lookup import Lookup
 from bot.services.onthisday import OnThisDay
 from bot.services.privacy import Workspaces
+from bot.services.schedule import Outbox, Scheduler
 from bot.text import MAX_MESSAGE_CHARS, clean, echo
 
 log = logging.getLogger("clio")
@@ -36,9 +37,15 @@ class Clio:
         self.onthisday = OnThisDay(self.db)
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
 
+    def scheduler(self, outbox: Outbox) -> Scheduler:
+        """The daily-post loop for an adapter's outbox, on this app's clock."""
+        return Scheduler(self.db, self.onthisday, outbox, lambda: self.clock())
+
     def today(self, ctx: Context) -> dt.date:
-        """Today's date where the asker is (the channel's timezone once it has one; the default otherwise)."""
-        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
+        """Today's date where the asker is: the channel's daily-post timezone, or the default one."""
+        sub = store.subscription(self.db, ctx.workspace, ctx.channel)
+        tz = sub["timezone"] if sub else self.settings.timezone
+        return self.clock().astimezone(ZoneInfo(tz)).date()
 
     def ensure_index(self, force: bool = False) -> bool:
         """Index the pack when it is new or changed (or always, with force). Returns whether it indexed.
@@ -107,7 +114,11 @@ class Clio:
         """Answer one chat message. Never raises: user errors and bugs both become replies."""
         ctx = ctx or Context()
         try:
-            return self._dispatch(text, ctx)
+            reply = self._dispatch(text, ctx)
+            if ctx.is_admin:
+                for notice in store.take_notices(self.db, ctx.workspace):
+                    reply.fields.insert(0, Field("Notice for admins", notice))
+            return reply
         except BotError as e:
             return Reply(ok=False, kind="error", body=e.user_message, exit_code=e.exit_code)
         except Exception:

@@ -15,3 +15,17 @@ class Context:
     user_name: str = "you"
     is_admin: bool = False
     platform: str = "console"
+
+
+@dataclass(frozen=True)
+class ConversationRef:
+    """Where a post goes, stored with a subscription so a scheduled post can reach the channel later."""
+
+    platform: str
+    workspace: str
+    channel: str
+    thread: str | None = None
+
+    @classmethod
+    def of(cls, ctx: Context) -> ConversationRef:
+        return cls(ctx.platform, ctx.workspace, ctx.channel)

@@ -8,7 +8,9 @@ from bot.commands import REGISTRY, command
 from bot.events import Context
 from bot.response import Field, Reply
 from bot.errors import BadInput, BotError
+from bot.events import ConversationRef
 from bot.services import privacy as privacy_service
+from bot.services import schedule
 from bot.services.onthisday import Day, parse_days
 from bot.text import MAX_MESSAGE_CHARS, clean, require_arg
 
@@ -105,3 +107,25 @@ def onthisday(app: Clio, ctx: Context, arg: str) -> Reply:
     else:
         days, note = parse_days(require_arg(text, "a day", "/onthisday 7 Nov", limit=40))
     return app.onthisday.reply(days, ctx.workspace, note)
+
+
+@command("schedule", "set TIME [TIMEZONE] | show | off",
+         ("/schedule show", "/schedule set 09:00 Europe/London", "/schedule off"))
+def schedule_(app: Clio, ctx: Context, arg: str) -> Reply:
+    """The channel's daily "on this day" post: set its time (admins), show it, turn it off (admins)."""
+    words = clean(arg).split()
+    action = words[0].lower() if words else "show"
+    now = app.clock()
+    if action == "show" and len(words) <= 1:
+        return schedule.show(app.db, ctx.workspace, ctx.channel, now)
+    if action not in ("set", "off"):
+        raise BadInput("Use /schedule set 09:00 Europe/London, /schedule show or /schedule off.")
+    if not ctx.is_admin:
+        raise BotError("Only the group's admins can change the daily post.")
+    if action == "off":
+        return schedule.unsubscribe(app.db, ctx.workspace, ctx.channel, now)
+    if len(words) not in (2, 3):
+        raise BadInput("Use /schedule set TIME [TIMEZONE], e.g. /schedule set 09:00 Europe/London")
+    post_time = schedule.parse_time(words[1])
+    tz = schedule.parse_timezone(words[2]) if len(words) == 3 else app.settings.timezone
+    return schedule.subscribe(app.db, ConversationRef.of(ctx), post_time, tz, ctx.user_id, now)

@@ -98,11 +98,29 @@ def m003_workspaces(db: sqlite_utils.Database) -> None:
     db["workspace_removals"].create({"workspace": str, "removed_at": str, "purge_after": str}, pk="workspace")
 
 
+@migrations()
+def m004_schedule(db: sqlite_utils.Database) -> None:
+    db["subscriptions"].create(
+        {"workspace": str, "channel": str, "ref": str, "post_time": str, "timezone": str, "active": int,
+         "paused_reason": str, "created_by": str, "updated_at": str},
+        pk=("workspace", "channel"),
+    )
+    db["post_claims"].create(
+        {"workspace": str, "channel": str, "local_date": str, "status": str, "claimed_at": str, "attempts": int,
+         "next_attempt_at": str, "event_id": str, "error": str, "sent_at": str},
+        pk=("workspace", "channel", "local_date"),
+    )
+    db["admin_notices"].create({"id": int, "workspace": str, "message": str, "created_at": str, "delivered": int},
+                               pk="id")
+    db["admin_notices"].create_index(["workspace", "delivered"])
+
+
 # Tables holding a member's personal data, as (table, workspace column, user column). Every service that
 # stores something about a member registers its table here, so forget-me and workspace deletion reach it.
 MEMBER_TABLES: list[tuple[str, str, str]] = []
 # Tables holding a workspace's own data (besides its readings), as (table, workspace column).
-WORKSPACE_TABLES: list[tuple[str, str]] = [("workspace_removals", "workspace")]
+WORKSPACE_TABLES: list[tuple[str, str]] = [("workspace_removals", "workspace"), ("subscriptions", "workspace"),
+                                           ("post_claims", "workspace"), ("admin_notices", "workspace")]
 
 
 def open_db(path: Path | str) -> sqlite_utils.Database:
@@ -480,3 +498,70 @@ def passage_dates_on_day(db: sqlite_utils.Database, month: int, day: int, worksp
         "(pd.os_month = ? and pd.os_day = ? and pd.sort_key < ?)) "
         "group by p.id order by pd.sort_key limit ?",
         [month, day, *params, month, day, month, day, JULIAN_ERA_END, limit]))
+
+
+# --- daily posts ---------------------------------------------------------------------------------------------
+
+
+def set_subscription(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
+    db["subscriptions"].upsert(row, pk=("workspace", "channel"))
+
+
+def subscription(db: sqlite_utils.Database, workspace: str, channel: str) -> dict[str, Any] | None:
+    return next(db.query("select * from subscriptions where workspace = ? and channel = ?", [workspace, channel]), None)
+
+
+def active_subscriptions(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return list(db.query("select * from subscriptions where active = 1 order by workspace, channel"))
+
+
+def pause_subscription(db: sqlite_utils.Database, workspace: str, channel: str, reason: str, now: str) -> None:
+    db.execute("update subscriptions set active = 0, paused_reason = ?, updated_at = ? where workspace = ? and channel = ?",
+               [reason, now, workspace, channel])
+
+
+def claim_post(db: sqlite_utils.Database, workspace: str, channel: str, local_date: str, now: str,
+               lease_expired_before: str) -> dict[str, Any] | None:
+    """Take the one right to post to a channel for a local day. Returns the claim, or None when another
+    process or an earlier run holds it (or it was sent). The primary key makes this exactly-once across
+    processes; a claim whose holder died (lease expired) or whose retry is due is taken over."""
+    with db.atomic():
+        cur = db.execute(
+            "insert into post_claims (workspace, channel, local_date, status, claimed_at, attempts) "
+            "values (?, ?, ?, 'claimed', ?, 0) on conflict do nothing", [workspace, channel, local_date, now])
+        if cur.rowcount == 0:
+            cur = db.execute(
+                "update post_claims set status = 'claimed', claimed_at = ? where workspace = ? and channel = ? "
+                "and local_date = ? and ((status = 'claimed' and claimed_at < ?) or "
+                "(status = 'retry' and next_attempt_at <= ?))",
+                [now, workspace, channel, local_date, lease_expired_before, now])
+            if cur.rowcount == 0:
+                return None
+        return next(db.query("select * from post_claims where workspace = ? and channel = ? and local_date = ?",
+                             [workspace, channel, local_date]))
+
+
+def finish_claim(db: sqlite_utils.Database, workspace: str, channel: str, local_date: str, **fields: Any) -> None:
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    db.execute(f"update post_claims set {sets} where workspace = ? and channel = ? and local_date = ?",
+               [*fields.values(), workspace, channel, local_date])
+
+
+def recent_posted_events(db: sqlite_utils.Database, workspace: str, channel: str, since: str) -> set[str]:
+    return {r["event_id"] for r in db.query(
+        "select event_id from post_claims where workspace = ? and channel = ? and status = 'sent' "
+        "and local_date >= ? and event_id is not null", [workspace, channel, since])}
+
+
+def add_notice(db: sqlite_utils.Database, workspace: str, message: str, now: str) -> None:
+    db["admin_notices"].insert({"workspace": workspace, "message": message, "created_at": now, "delivered": 0})
+
+
+def take_notices(db: sqlite_utils.Database, workspace: str) -> list[str]:
+    with db.atomic():
+        rows = list(db.query("select id, message from admin_notices where workspace = ? and delivered = 0 order by id",
+                             [workspace]))
+        if rows:
+            db.execute(f"update admin_notices set delivered = 1 where id in ({','.join('?' * len(rows))})",
+                       [r["id"] for r in rows])
+    return [r["message"] for r in rows]

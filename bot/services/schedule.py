@@ -1,0 +1,220 @@
+"""Daily "on this day" posts: pure timing rules, a database claim per channel and local day, and a loop that
+hands posts to an adapter's outbox. The core never sends by itself."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlite_utils
+
+from bot import store
+from bot.errors import BadInput
+from bot.events import ConversationRef
+from bot.response import Field, Reply
+from bot.services.onthisday import Day, OnThisDay
+
+log = logging.getLogger("clio.schedule")
+
+GRACE = dt.timedelta(hours=6)  # a bot down at post time still posts if back within this
+LEASE = dt.timedelta(minutes=15)  # a claim older than this whose sender vanished may be taken over
+MAX_ATTEMPTS = 3
+RETRY_AFTER = dt.timedelta(minutes=5)
+MAX_IDLE_SECONDS = 60.0
+VARIETY_DAYS = 365
+
+Clock = Callable[[], dt.datetime]
+
+
+class OutboxError(Exception):
+    """A post that could not be sent. `permanent` when retrying cannot help (channel gone, no permission)."""
+
+    def __init__(self, reason: str, permanent: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+class Outbox(Protocol):
+    """What an adapter implements to deliver scheduled posts."""
+
+    async def send(self, ref: ConversationRef, reply: Reply) -> None: ...
+
+
+def parse_time(text: str) -> str:
+    """"9", "09:30", "9.30", "9:30pm" -> "HH:MM" (24-hour)."""
+    m = re.fullmatch(r"(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?", text.strip().lower())
+    if not m:
+        raise BadInput("Give a time like 09:00 or 9pm: /schedule set 09:00 Europe/London")
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if m.group(3):
+        if not 1 <= hour <= 12:
+            raise BadInput("With am/pm the hour is 1 to 12.")
+        hour = hour % 12 + (12 if m.group(3) == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise BadInput(f"There is no time {text.strip()}.")
+    return f"{hour:02d}:{minute:02d}"
+
+
+def parse_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(f"“{name[:40]}” is not a timezone; use an IANA name such as Europe/London or "
+                       "America/New_York.") from None
+    return name
+
+
+def scheduled_at(local_date: dt.date, post_time: str, tz: str) -> dt.datetime:
+    """The instant (UTC) of a local wall-clock time on a local date. A time skipped by a spring-forward
+    change is read with the offset before it (02:30 becomes 03:30 summer time); a repeated one is its first."""
+    hour, minute = map(int, post_time.split(":"))
+    local = dt.datetime.combine(local_date, dt.time(hour, minute), tzinfo=ZoneInfo(tz))
+    return local.astimezone(dt.UTC)
+
+
+def next_run(now: dt.datetime, post_time: str, tz: str) -> dt.datetime:
+    """The next instant at or after `now` when the daily post is due."""
+    today = now.astimezone(ZoneInfo(tz)).date()
+    for offset in (0, 1, 2):
+        at = scheduled_at(today + dt.timedelta(days=offset), post_time, tz)
+        if at >= now:
+            return at
+    raise AssertionError("unreachable: a day always has the time within two days")
+
+
+def due_date(now: dt.datetime, post_time: str, tz: str, grace: dt.timedelta = GRACE) -> dt.date | None:
+    """The local day whose post is due now: its time has passed, less than `grace` ago. None when nothing is
+    due, including a day whose time passed longer ago than the grace window (skipped, never posted stale)."""
+    today = now.astimezone(ZoneInfo(tz)).date()
+    for day in (today, today - dt.timedelta(days=1)):
+        at = scheduled_at(day, post_time, tz)
+        if at <= now < at + grace:
+            return day
+    return None
+
+
+class Scheduler:
+    """Posts each subscribed channel's daily reply once per local day, through the outbox."""
+
+    def __init__(self, db: sqlite_utils.Database, onthisday: OnThisDay, outbox: Outbox, clock: Clock,
+                 grace: dt.timedelta = GRACE):
+        self.db = db
+        self.onthisday = onthisday
+        self.outbox = outbox
+        self.clock = clock
+        self.grace = grace
+
+    async def tick(self) -> int:
+        """Post everything due now. Returns how many posts were sent. Never raises for one channel's failure."""
+        sent = 0
+        for sub in store.active_subscriptions(self.db):
+            try:
+                sent += await self._maybe_post(sub)
+            except Exception:  # a bug in one channel's post must not stop the others
+                log.exception("daily post failed for %s/%s", sub["workspace"], sub["channel"])
+        return sent
+
+    async def _maybe_post(self, sub: dict) -> int:
+        now = self.clock()
+        day = due_date(now, sub["post_time"], sub["timezone"], self.grace)
+        if day is None:
+            return 0
+        ws, ch = sub["workspace"], sub["channel"]
+        claim = store.claim_post(self.db, ws, ch, day.isoformat(), now.isoformat(), (now - LEASE).isoformat())
+        if claim is None:
+            return 0
+        reply, event_id = self.compose(ws, ch, day)
+        ref = ConversationRef(**json.loads(sub["ref"]))
+        try:
+            await self.outbox.send(ref, reply)
+        except OutboxError as e:
+            self._failed(sub, day, claim["attempts"] + 1, e, now)
+            return 0
+        store.finish_claim(self.db, ws, ch, day.isoformat(), status="sent", event_id=event_id,
+                           sent_at=self.clock().isoformat(), attempts=claim["attempts"] + 1, error=None)
+        return 1
+
+    def _failed(self, sub: dict, day: dt.date, attempts: int, e: OutboxError, now: dt.datetime) -> None:
+        ws, ch = sub["workspace"], sub["channel"]
+        log.warning("daily post to %s/%s failed (attempt %d): %s", ws, ch, attempts, e.reason)
+        if e.permanent or attempts >= MAX_ATTEMPTS:
+            store.finish_claim(self.db, ws, ch, day.isoformat(), status="failed", attempts=attempts, error=e.reason)
+            store.pause_subscription(self.db, ws, ch, e.reason, now.isoformat())
+            store.add_notice(self.db, ws, f"Daily posts to channel {ch} are paused: {e.reason}. "
+                                          "Fix it, then /schedule set again in that channel.", now.isoformat())
+        else:
+            store.finish_claim(self.db, ws, ch, day.isoformat(), status="retry", attempts=attempts, error=e.reason,
+                               next_attempt_at=(now + RETRY_AFTER).isoformat())
+
+    def compose(self, workspace: str, channel: str, day: dt.date) -> tuple[Reply, str | None]:
+        """The day's post, featuring an event not posted to this channel in the past year when one exists."""
+        events = store.events_on_day(self.db, day.month, day.day, workspace)
+        recent = store.recent_posted_events(self.db, workspace, channel,
+                                            (day - dt.timedelta(days=VARIETY_DAYS)).isoformat())
+        fresh = [e for e in events if e["id"] not in recent] or events
+        featured = fresh[0] if fresh else None
+        reply = self.onthisday.reply([Day(day.month, day.day)], workspace)
+        if featured is not None:
+            reply.fields.sort(key=lambda f: featured["name"] not in f.name)
+            reply.fields.insert(0, Field("Featured", featured["name"]))
+        reply.title = f"On this day, {day.day} {day.strftime('%B')}"
+        return reply, featured["id"] if featured else None
+
+    def next_wake(self) -> float:
+        """Seconds until the next subscription is due (at most MAX_IDLE_SECONDS, so new ones are seen)."""
+        now = self.clock()
+        waits = [(next_run(now, s["post_time"], s["timezone"]) - now).total_seconds()
+                 for s in store.active_subscriptions(self.db)]
+        return max(0.5, min([MAX_IDLE_SECONDS, *waits]))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick until `stop` is set; a failing tick is logged and the loop goes on."""
+        while not stop.is_set():
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("scheduler tick failed")
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=self.next_wake())
+            except TimeoutError:
+                pass
+
+
+def subscribe(db: sqlite_utils.Database, ref: ConversationRef, post_time: str, tz: str, user: str,
+              now: dt.datetime) -> Reply:
+    store.set_subscription(db, {"workspace": ref.workspace, "channel": ref.channel, "ref": json.dumps(asdict(ref)),
+                                "post_time": post_time, "timezone": tz, "active": 1, "paused_reason": None,
+                                "created_by": user, "updated_at": now.isoformat()})
+    nxt = next_run(now, post_time, tz).astimezone(ZoneInfo(tz))
+    return Reply(ok=True, kind="info", title="Daily post set",
+                 body=f"Every day at {post_time} ({tz}) this channel gets what happened on that day. "
+                      f"The next one: {nxt:%a %d %b, %H:%M %Z}.")
+
+
+def show(db: sqlite_utils.Database, workspace: str, channel: str, now: dt.datetime) -> Reply:
+    sub = store.subscription(db, workspace, channel)
+    if sub is None:
+        return Reply(ok=True, kind="info", title="No daily post here",
+                     body="An admin can start one: /schedule set 09:00 Europe/London")
+    if not sub["active"]:
+        reason = f" ({sub['paused_reason']})" if sub["paused_reason"] else ""
+        return Reply(ok=True, kind="info", title="Daily post paused",
+                     body=f"Paused{reason}. An admin can restart it with /schedule set {sub['post_time']} {sub['timezone']}.")
+    nxt = next_run(now, sub["post_time"], sub["timezone"]).astimezone(ZoneInfo(sub["timezone"]))
+    return Reply(ok=True, kind="info", title="Daily post",
+                 body=f"Every day at {sub['post_time']} ({sub['timezone']}); next {nxt:%a %d %b, %H:%M %Z}.")
+
+
+def unsubscribe(db: sqlite_utils.Database, workspace: str, channel: str, now: dt.datetime) -> Reply:
+    if store.subscription(db, workspace, channel) is None:
+        return Reply(ok=True, kind="info", title="No daily post here", body="There was nothing to turn off.")
+    store.pause_subscription(db, workspace, channel, "turned off by an admin", now.isoformat())
+    return Reply(ok=True, kind="info", title="Daily post off", body="This channel gets no more daily posts.")

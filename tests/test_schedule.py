@@ -1,0 +1,279 @@
+"""Daily posts: pure timing across DST, exactly once per channel and local day (restarts, two processes,
+slow sends), catch-up within the grace window, failures that pause instead of crash. No real sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot import store
+from bot.app import Clio
+from bot.config import Settings
+from bot.events import Context, ConversationRef
+from bot.response import Reply
+from bot.services.schedule import OutboxError, due_date, next_run, scheduled_at
+from tests.conftest import TEST_PACKS
+
+UTC = dt.UTC
+
+
+def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> dt.datetime:
+    return dt.datetime(y, mo, d, h, mi, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: dt.datetime):
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+class FakeOutbox:
+    """Records posts; can be slow or fail, like a real chat platform on a bad day."""
+
+    def __init__(self, delay: float = 0.0, fail: OutboxError | None = None):
+        self.sent: list[tuple[ConversationRef, Reply]] = []
+        self.delay = delay
+        self.fail = fail
+        self.attempts = 0
+
+    async def send(self, ref: ConversationRef, reply: Reply) -> None:
+        self.attempts += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail:
+            raise self.fail
+        self.sent.append((ref, reply))
+
+
+ADMIN = Context(workspace="discord:1", channel="history", user_id="boss", is_admin=True, platform="discord")
+
+
+def subscribe(app: Clio, text: str = "/schedule set 09:00 Europe/London", ctx: Context = ADMIN) -> Reply:
+    reply = app.handle_text(text, ctx)
+    assert reply.ok, reply.text()
+    return reply
+
+
+# --- pure timing -------------------------------------------------------------------------------------------
+
+
+def test_next_run_is_today_or_tomorrow() -> None:
+    assert next_run(at(2026, 6, 1, 7), "09:00", "Europe/London") == at(2026, 6, 1, 8)  # BST: 09:00 = 08:00 UTC
+    assert next_run(at(2026, 6, 1, 8, 1), "09:00", "Europe/London") == at(2026, 6, 2, 8)
+    assert next_run(at(2026, 12, 1, 7), "09:00", "Europe/London") == at(2026, 12, 1, 9)  # GMT
+
+
+@pytest.mark.parametrize(
+    ("tz", "before", "after", "utc_before", "utc_after"),
+    [
+        ("Europe/London", dt.date(2026, 3, 28), dt.date(2026, 3, 29), 9, 8),  # spring forward
+        ("Europe/London", dt.date(2026, 10, 24), dt.date(2026, 10, 25), 8, 9),  # fall back
+        ("America/New_York", dt.date(2026, 3, 7), dt.date(2026, 3, 8), 14, 13),
+        ("America/New_York", dt.date(2026, 10, 31), dt.date(2026, 11, 1), 13, 14),
+    ],
+)
+def test_local_post_time_holds_across_dst(tz: str, before: dt.date, after: dt.date, utc_before: int,
+                                          utc_after: int) -> None:
+    assert scheduled_at(before, "09:00", tz).hour == utc_before
+    assert scheduled_at(after, "09:00", tz).hour == utc_after
+
+
+def test_a_time_skipped_by_spring_forward_still_posts_that_day() -> None:
+    # 01:30 does not exist in London on 29 March 2026; the post goes at 02:30 BST (01:30 UTC), once
+    at_ = scheduled_at(dt.date(2026, 3, 29), "01:30", "Europe/London")
+    assert at_ == at(2026, 3, 29, 1, 30)
+    assert due_date(at(2026, 3, 29, 1, 31), "01:30", "Europe/London") == dt.date(2026, 3, 29)
+
+
+def test_due_date_catches_up_within_grace_and_skips_after() -> None:
+    assert due_date(at(2026, 1, 5, 8, 59), "09:00", "Europe/London") is None
+    assert due_date(at(2026, 1, 5, 9), "09:00", "Europe/London") == dt.date(2026, 1, 5)
+    assert due_date(at(2026, 1, 5, 14, 59), "09:00", "Europe/London") == dt.date(2026, 1, 5)
+    assert due_date(at(2026, 1, 5, 15, 0), "09:00", "Europe/London") is None
+    # a late-evening post is still caught up after midnight
+    assert due_date(at(2026, 1, 6, 1), "23:00", "Europe/London") == dt.date(2026, 1, 5)
+
+
+# --- exactly once --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(at(2026, 11, 7, 9, 0))
+
+
+@pytest.fixture
+def app(mini_settings: Settings, clock: Clock) -> Clio:
+    a = Clio(mini_settings)
+    a.clock = clock
+    return a
+
+
+async def test_the_post_goes_out_once_with_the_day_in_both_calendars(app: Clio, clock: Clock) -> None:
+    subscribe(app)
+    outbox = FakeOutbox()
+    sched = app.scheduler(outbox)
+    assert await sched.tick() == 1
+    assert await sched.tick() == 0
+    clock.now += dt.timedelta(hours=2)
+    assert await sched.tick() == 0
+    ref, reply = outbox.sent[0]
+    assert ref == ConversationRef("discord", "discord:1", "history")
+    assert "Winter Palace" in reply.text() and "25 Oct 1917 O.S. / 7 Nov 1917 N.S." in reply.text()
+    clock.now = at(2026, 11, 8, 9, 1)
+    assert await sched.tick() == 1  # the next day
+
+
+async def test_a_restart_never_posts_twice(app: Clio, mini_settings: Settings, clock: Clock) -> None:
+    subscribe(app)
+    first = FakeOutbox()
+    assert await app.scheduler(first).tick() == 1
+    restarted = Clio(mini_settings)  # a new process on the same database file
+    restarted.clock = clock
+    second = FakeOutbox()
+    assert await restarted.scheduler(second).tick() == 0
+    assert len(first.sent) + len(second.sent) == 1
+
+
+async def test_two_processes_and_a_slow_send_post_once(app: Clio, mini_settings: Settings, clock: Clock) -> None:
+    subscribe(app)
+    other = Clio(mini_settings)
+    other.clock = clock
+    slow, fast = FakeOutbox(delay=0.05), FakeOutbox()
+    results = await asyncio.gather(app.scheduler(slow).tick(), other.scheduler(fast).tick(),
+                                   app.scheduler(fast).tick())
+    assert sum(results) == 1 and len(slow.sent) + len(fast.sent) == 1
+
+
+async def test_a_bot_down_at_post_time_catches_up_then_skips_stale_days(app: Clio, clock: Clock) -> None:
+    subscribe(app)
+    outbox = FakeOutbox()
+    sched = app.scheduler(outbox)
+    clock.now = at(2026, 11, 7, 14, 30)  # back 5.5 hours late: still posts
+    assert await sched.tick() == 1
+    clock.now = at(2026, 11, 8, 16, 0)  # 7 hours late the next day: skipped, not posted stale
+    assert await sched.tick() == 0
+    clock.now = at(2026, 11, 9, 9, 0)
+    assert await sched.tick() == 1
+    assert [r.title for _, r in outbox.sent] == ["On this day, 7 November", "On this day, 9 November"]
+
+
+async def test_failures_retry_then_pause_and_tell_the_admin(app: Clio, clock: Clock) -> None:
+    subscribe(app)
+    outbox = FakeOutbox(fail=OutboxError("rate limited"))
+    sched = app.scheduler(outbox)
+    for _ in range(5):
+        await sched.tick()
+        clock.now += dt.timedelta(minutes=6)
+    assert outbox.attempts == 3  # bounded
+    assert not store.subscription(app.db, "discord:1", "history")["active"]
+    member = Context(workspace="discord:1", channel="history", user_id="m", is_admin=False)
+    assert "paused" not in app.handle_text("/who kornilov", member).text()
+    told = app.handle_text("/who kornilov", ADMIN)
+    assert told.fields[0].name == "Notice for admins" and "rate limited" in told.fields[0].value
+    assert "Notice" not in app.handle_text("/who kornilov", ADMIN).text()  # told once
+    assert "paused" in app.handle_text("/schedule show", member).text().lower()
+
+
+async def test_a_deleted_channel_pauses_at_once(app: Clio, clock: Clock) -> None:
+    subscribe(app)
+    outbox = FakeOutbox(fail=OutboxError("channel not found", permanent=True))
+    assert await app.scheduler(outbox).tick() == 0
+    assert outbox.attempts == 1
+    assert store.subscription(app.db, "discord:1", "history")["paused_reason"] == "channel not found"
+
+
+async def test_a_crashing_outbox_never_stops_the_loop(app: Clio, clock: Clock) -> None:
+    class Broken:
+        async def send(self, ref: ConversationRef, reply: Reply) -> None:
+            raise RuntimeError("adapter bug")
+
+    subscribe(app)
+    subscribe(app, ctx=Context(workspace="discord:1", channel="other", user_id="boss", is_admin=True))
+    assert await app.scheduler(Broken()).tick() == 0  # logged, not raised
+
+
+async def test_the_run_loop_stops_by_itself(app: Clio) -> None:
+    subscribe(app)
+    outbox = FakeOutbox()
+    stop = asyncio.Event()
+    task = asyncio.create_task(app.scheduler(outbox).run(stop))
+    for _ in range(50):
+        if outbox.sent:
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await asyncio.wait_for(task, timeout=2)
+    assert len(outbox.sent) == 1
+
+
+async def test_the_same_event_is_not_featured_twice_within_a_year(tmp_path: Path, clock: Clock) -> None:
+    pack = tmp_path / "packs" / "mini"
+    shutil.copytree(TEST_PACKS / "mini", pack)
+    with (pack / "events.yaml").open("a", encoding="utf-8") as f:
+        f.write('''  - id: parade-1941
+    name: Red Square parade
+    date: "1941-11-07"
+    calendar: gregorian
+    summary: >
+      Test summary: troops marched past the Kremlin on the anniversary and went straight to the front.
+    sources: [figes]
+''')
+    app = Clio(Settings(db_path=tmp_path / "c.db", content_dir=pack.parent, pack="mini"))
+    app.clock = clock
+    subscribe(app)
+    outbox = FakeOutbox()
+    sched = app.scheduler(outbox)
+    await sched.tick()
+    clock.now = at(2027, 11, 7, 9, 0)  # the next anniversary, 365 days on
+    await sched.tick()
+    clock.now = at(2028, 11, 7, 9, 0)  # two years on, both were shown within the year: the first again
+    await sched.tick()
+    featured = [r.fields[0].value for _, r in outbox.sent]
+    assert featured[0] != featured[1] and featured[2] == featured[0]
+    assert {featured[0], featured[1]} == {"Storming of the Winter Palace", "Red Square parade"}
+
+
+def test_schedule_commands_check_admins_and_input(app: Clio) -> None:
+    member = Context(workspace="discord:1", channel="history", user_id="m", is_admin=False)
+    assert not app.handle_text("/schedule set 09:00", member).ok
+    assert "not a timezone" in app.handle_text("/schedule set 09:00 Mars/Olympus", ADMIN).text()
+    assert "no time" in app.handle_text("/schedule set 25:00 UTC", ADMIN).text()
+    assert "next" in subscribe(app, "/schedule set 9pm America/New_York").body.lower()
+    assert "21:00 (America/New_York)" in app.handle_text("/schedule show", member).body
+    assert app.handle_text("/schedule off", ADMIN).ok
+    assert "paused" in app.handle_text("/schedule show", member).title.lower()
+
+
+async def test_the_console_shows_a_daily_post(app: Clio, clock: Clock) -> None:
+    import io
+
+    from adapters import console
+
+    out = io.StringIO()
+    inp = io.StringIO("/schedule set 09:00 UTC\n/schedule show\n/quit\n")
+    assert await console.chat_with_schedule(app, inp, out) == 0
+    text = out.getvalue()
+    assert "Daily post set" in text
+    assert "— daily post to #console —" in text and "Winter Palace" in text
+    assert text.count("— daily post to") == 1
+
+
+def test_chat_schedule_runs_in_a_real_process(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CLIO_DB": str(tmp_path / "c.db"), "CLIO_CONTENT": str(TEST_PACKS), "CLIO_PACK": "mini"}
+    now = dt.datetime.now(UTC)
+    hhmm = (now - dt.timedelta(minutes=1)).strftime("%H:%M")  # a minute ago: due now, within the grace window
+    out = subprocess.run([sys.executable, "-m", "adapters.cli", "chat", "--schedule"], input=f"/schedule set {hhmm} UTC\n",
+                         capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "— daily post to #console —" in out.stdout and "On this day" in out.stdout
