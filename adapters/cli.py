@@ -102,11 +102,9 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.cmd == "ask":
             return console.ask(app, args.text, as_json=args.json)
-        if args.schedule:
-            import asyncio
+        import asyncio
 
-            return asyncio.run(console.chat_with_schedule(app))
-        return console.chat(app)
+        return asyncio.run(console.chat_async(app, schedule=args.schedule))
     except SettingsError as e:
         print(f"clio: {e}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ from typing import TextIO
 from bot.app import Clio
 from bot.events import Context, ConversationRef
 from bot.response import Reply
+from bot.services.quiz import run_clock
 
 PROMPT = "clio> "
 CONSOLE = Context(workspace="console:local", channel="console", user_id="local", user_name="you",
@@ -53,25 +54,31 @@ def chat(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
 
 
 class ConsoleOutbox:
-    """Daily posts for the console channel: printed where the conversation is."""
+    """Posts Clio makes by itself (daily posts, quiz reveals): printed where the conversation is."""
 
-    def __init__(self, out: TextIO):
+    def __init__(self, out: TextIO, label: str):
         self.out = out
+        self.label = label
 
     async def send(self, ref: ConversationRef, reply: Reply) -> None:
-        print(f"\n— daily post to #{ref.channel} —\n{reply.text()}\n", file=self.out, flush=True)
+        print(f"\n— {self.label} #{ref.channel} —\n{reply.text()}\n", file=self.out, flush=True)
 
 
-async def chat_with_schedule(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
-    """`clio chat --schedule`: the chat loop with the daily-post scheduler running beside it, so a person can
-    see a post arrive (/schedule set HH:MM with the next minute) without Discord or Slack."""
-    scheduler = app.scheduler(ConsoleOutbox(out))
+async def chat_async(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdout, schedule: bool = False) -> int:
+    """`clio chat`: the chat loop with the quiz clock beside it (reveals arrive when time is up), and with
+    --schedule the daily-post scheduler too, so a person can see a post arrive (/schedule set HH:MM with
+    the next minute) without Discord or Slack."""
+    scheduler = app.scheduler(ConsoleOutbox(out, "daily post to"))
     stop = asyncio.Event()
-    task = asyncio.create_task(scheduler.run(stop))
+    loops = [run_clock(app.quiz, ConsoleOutbox(out, "quiz in"), stop)]
+    if schedule:
+        loops.append(scheduler.run(stop))
+    task = asyncio.gather(*loops)
     loop = asyncio.get_running_loop()
     interactive = inp.isatty()
     if interactive:
-        print("Clio with daily posts on. Try /schedule set HH:MM for the next minute; /quit leaves.", file=out)
+        print("Clio — ask about the Russian Revolution, or /quiz start. /help lists commands; /quit leaves."
+              + (" Daily posts are on: try /schedule set HH:MM for the next minute." if schedule else ""), file=out)
     try:
         while True:
             if interactive:
@@ -81,7 +88,8 @@ async def chat_with_schedule(app: Clio, inp: TextIO = sys.stdin, out: TextIO = s
                 return 0
             if line.strip():
                 print(render(app.handle_text(line.rstrip("\n"), CONSOLE)), file=out, flush=True)
-                await scheduler.tick()  # a schedule set for now posts at once, not at the next wake-up
+                if schedule:
+                    await scheduler.tick()  # a schedule set for now posts at once, not at the next wake-up
     finally:
         stop.set()
         await task

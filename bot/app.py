@@ -17,7 +17,9 @@ from bot.events import Context
 from bot.pack import fingerprint, load_pack
 from bot.response import Field, Reply
 from bot.services.lookup import Lookup
+from bot.services import questions
 from bot.services.onthisday import OnThisDay
+from bot.services.quiz import QuizEngine
 from bot.services.privacy import Workspaces
 from bot.services.schedule import Outbox, Scheduler
 from bot.text import MAX_MESSAGE_CHARS, clean, echo
@@ -36,6 +38,8 @@ class Clio:
         self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days))
         self.onthisday = OnThisDay(self.db)
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+        self.quiz = QuizEngine(self.db, lambda: self.lookup.matcher, lambda: self.clock(),
+                               lambda ws, topic: questions.bank(self.db, self.lookup.matcher, ws, topic))
 
     def scheduler(self, outbox: Outbox) -> Scheduler:
         """The daily-post loop for an adapter's outbox, on this app's clock."""
@@ -140,6 +144,9 @@ class Clio:
         if not message:
             raise BadInput("Say something: /help lists what I can do.")
         if not message.startswith("/"):
+            answer = self.quiz.typed(ctx, message)  # a channel with an open-mode quiz: an answer
+            if answer is not None:
+                return answer
             message = "/search " + message
         name, _, arg = message[1:].partition(" ")
         spec = REGISTRY.get(name.lower())

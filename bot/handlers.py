@@ -129,3 +129,22 @@ def schedule_(app: Clio, ctx: Context, arg: str) -> Reply:
     post_time = schedule.parse_time(words[1])
     tz = schedule.parse_timezone(words[2]) if len(words) == 3 else app.settings.timezone
     return schedule.subscribe(app.db, ConversationRef.of(ctx), post_time, tz, ctx.user_id, now)
+
+
+QUIZ_ACTIONS = "start [TOPIC] [QUESTIONS] [SECONDS] [choice|open] | answer X | stop | skip | scores | leaderboard | me | appeal TEXT | appeals | accept ID"
+
+
+@command("quiz", QUIZ_ACTIONS, ("/quiz start", "/quiz start 1917 5 20 open", "/quiz leaderboard", "/quiz me"))
+def quiz(app: Clio, ctx: Context, arg: str) -> Reply:
+    """Quiz nights: start, answer, scores, leaderboards and appeals."""
+    action, _, rest = clean(arg).partition(" ")
+    action = action.lower() or "help"
+    engine = app.quiz
+    simple = {"stop": engine.stop, "skip": engine.skip, "scores": engine.scores, "leaderboard": engine.leaderboard,
+              "me": engine.me, "appeals": engine.appeals}
+    if action in simple:
+        return simple[action](ctx)
+    with_arg = {"start": engine.start, "answer": engine.choose, "appeal": engine.appeal, "accept": engine.accept}
+    if action in with_arg:
+        return with_arg[action](ctx, require_arg(rest, "more", f"/quiz {action} ...", limit=300) if action != "start" else rest)
+    raise BadInput(f"Use /quiz {QUIZ_ACTIONS}")

@@ -237,9 +237,11 @@ class Matcher:
         query_len = len(" ".join(strip_titles(words)))
         sure = top.score == 100.0 or (top.score >= CONFIDENT_SCORE and query_len >= MIN_FUZZY_CONFIDENT_CHARS)
         if sure and top.kind != "given":
-            # a first name is a rival only when it is exactly what was typed ("Alexei": the tsarevich or Rykov?)
+            # a first name is a rival only when it is exactly what was typed ("Alexei": the tsarevich or Rykov?),
+            # never when the whole query is someone's full name or alias ("Czar Nicholas", "Tsarevich Alexei")
+            whole = top.score == 100.0 and top.key == " ".join(words)
             rivals = [s for s in ranked[1:] if s.score > top.score - AMBIGUITY_MARGIN
-                      and (s.kind != "given" or s.score == 100.0)]
+                      and (s.kind != "given" or (s.score == 100.0 and not whole))]
             if not rivals:
                 return Resolution(match=top)
             return Resolution(choices=[top, *rivals][:MAX_CHOICES])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,12 +115,42 @@ def m004_schedule(db: sqlite_utils.Database) -> None:
     db["admin_notices"].create_index(["workspace", "delivered"])
 
 
+@migrations()
+def m005_quiz(db: sqlite_utils.Database) -> None:
+    db["quizzes"].create(
+        {"id": int, "workspace": str, "channel": str, "ref": str, "status": str, "mode": str, "seconds": int,
+         "total": int, "topic": str, "current": int, "deadline": str, "started_by": str, "started_at": str,
+         "ended_at": str},
+        pk="id",
+    )
+    db["quizzes"].create_index(["workspace", "channel", "status"])
+    db.execute("create unique index one_running_quiz on quizzes(workspace, channel) where status = 'running'")
+    db["quiz_questions"].create(
+        {"quiz_id": int, "idx": int, "qid": str, "question": str, "answer": str, "options": str, "accept": str,
+         "explanation": str, "sources": str, "winner": str, "opened_at": str, "closed": int},
+        pk=("quiz_id", "idx"), foreign_keys=[("quiz_id", "quizzes", "id")],
+    )
+    db["quiz_answers"].create(
+        {"quiz_id": int, "idx": int, "workspace": str, "user_id": str, "user_name": str, "answer": str,
+         "correct": int, "points": int, "answered_at": str},
+        pk=("quiz_id", "idx", "user_id"), foreign_keys=[("quiz_id", "quizzes", "id")],
+    )
+    db["quiz_answers"].create_index(["workspace", "user_id"])
+    db["quiz_appeals"].create(
+        {"id": int, "workspace": str, "quiz_id": int, "idx": int, "qid": str, "user_id": str, "claim": str,
+         "reason": str, "status": str, "created_at": str, "resolved_by": str},
+        pk="id",
+    )
+
+
 # Tables holding a member's personal data, as (table, workspace column, user column). Every service that
 # stores something about a member registers its table here, so forget-me and workspace deletion reach it.
-MEMBER_TABLES: list[tuple[str, str, str]] = []
+MEMBER_TABLES: list[tuple[str, str, str]] = [("quiz_answers", "workspace", "user_id"),
+                                             ("quiz_appeals", "workspace", "user_id")]
 # Tables holding a workspace's own data (besides its readings), as (table, workspace column).
 WORKSPACE_TABLES: list[tuple[str, str]] = [("workspace_removals", "workspace"), ("subscriptions", "workspace"),
                                            ("post_claims", "workspace"), ("admin_notices", "workspace")]
+
 
 
 def open_db(path: Path | str) -> sqlite_utils.Database:
@@ -450,6 +480,8 @@ def delete_workspace(db: sqlite_utils.Database, workspace: str) -> dict[str, int
             counts[table] = db.execute(f"delete from {table} where {ws_col} = ?", [workspace]).rowcount
         for table, ws_col in WORKSPACE_TABLES:
             counts[table] = db.execute(f"delete from {table} where {ws_col} = ?", [workspace]).rowcount
+        db.execute("delete from quiz_questions where quiz_id in (select id from quizzes where workspace = ?)", [workspace])
+        counts["quizzes"] = db.execute("delete from quizzes where workspace = ?", [workspace]).rowcount
     return counts
 
 
@@ -565,3 +597,156 @@ def take_notices(db: sqlite_utils.Database, workspace: str) -> list[str]:
             db.execute(f"update admin_notices set delivered = 1 where id in ({','.join('?' * len(rows))})",
                        [r["id"] for r in rows])
     return [r["message"] for r in rows]
+
+
+# --- quizzes -------------------------------------------------------------------------------------------------
+
+
+def running_quiz(db: sqlite_utils.Database, workspace: str, channel: str) -> dict[str, Any] | None:
+    return next(db.query("select * from quizzes where workspace = ? and channel = ? and status = 'running'",
+                         [workspace, channel]), None)
+
+
+def running_quizzes(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return list(db.query("select * from quizzes where status = 'running' order by id"))
+
+
+def create_quiz(db: sqlite_utils.Database, quiz: dict[str, Any], questions: list[dict[str, Any]]) -> int | None:
+    """Insert a quiz with its questions; None when the channel already runs one (unique index)."""
+    import sqlite3
+
+    try:
+        with db.atomic():
+            qid = db["quizzes"].insert(quiz).last_pk
+            db["quiz_questions"].insert_all([{**q, "quiz_id": qid} for q in questions], pk=("quiz_id", "idx"))
+    except sqlite3.IntegrityError:
+        return None
+    return int(qid)  # type: ignore[arg-type]
+
+
+def quiz_question(db: sqlite_utils.Database, quiz_id: int, idx: int) -> dict[str, Any] | None:
+    row = next(db.query("select * from quiz_questions where quiz_id = ? and idx = ?", [quiz_id, idx]), None)
+    if row:
+        for k in ("options", "accept", "sources"):
+            row[k] = json.loads(row[k])
+    return row
+
+
+def update_quiz(db: sqlite_utils.Database, quiz_id: int, where_status: str | None = None, **fields: Any) -> bool:
+    """Update a quiz; with where_status, only if it still has that status (so two closers cannot both)."""
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    cond = " and status = ?" if where_status else ""
+    params = [*fields.values(), quiz_id, *([where_status] if where_status else [])]
+    return db.execute(f"update quizzes set {sets} where id = ?{cond}", params).rowcount == 1
+
+
+def advance_quiz(db: sqlite_utils.Database, quiz_id: int, from_idx: int, **fields: Any) -> bool:
+    """Move a running quiz past question `from_idx`, once: False when another caller already did."""
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    return db.execute(f"update quizzes set {sets} where id = ? and current = ? and status = 'running'",
+                      [*fields.values(), quiz_id, from_idx]).rowcount == 1
+
+
+def record_answer(db: sqlite_utils.Database, row: dict[str, Any]) -> bool:
+    """Record a member's answer to a question; False when they already answered it (a second click)."""
+    return db.execute(
+        "insert into quiz_answers (quiz_id, idx, workspace, user_id, user_name, answer, correct, points, answered_at) "
+        "values (:quiz_id, :idx, :workspace, :user_id, :user_name, :answer, :correct, :points, :answered_at) "
+        "on conflict do nothing", row).rowcount == 1
+
+
+def claim_winner(db: sqlite_utils.Database, quiz_id: int, idx: int, user_id: str) -> bool:
+    """The first right answer in open mode takes the question, exactly once."""
+    return db.execute("update quiz_questions set winner = ? where quiz_id = ? and idx = ? and winner is null",
+                      [user_id, quiz_id, idx]).rowcount == 1
+
+
+def quiz_scores(db: sqlite_utils.Database, quiz_id: int) -> list[dict[str, Any]]:
+    return list(db.query(
+        "select user_id, max(user_name) as name, sum(points) as points, sum(correct) as right, count(*) as answered "
+        "from quiz_answers where quiz_id = ? group by user_id order by points desc, name", [quiz_id]))
+
+
+def leaderboard(db: sqlite_utils.Database, workspace: str, since: str | None = None, limit: int = 10) -> list[dict[str, Any]]:
+    extra, params = ("and answered_at >= ?", [since]) if since else ("", [])
+    return list(db.query(
+        "select user_id, max(user_name) as name, sum(points) as points, sum(correct) as right, count(*) as answered "
+        f"from quiz_answers where workspace = ? {extra} group by user_id order by points desc, name limit ?",
+        [workspace, *params, limit]))
+
+
+def member_record(db: sqlite_utils.Database, workspace: str, user_id: str) -> dict[str, Any]:
+    return next(db.query(
+        "select count(*) as answered, coalesce(sum(correct), 0) as right, coalesce(sum(points), 0) as points, "
+        "count(distinct quiz_id) as quizzes from quiz_answers where workspace = ? and user_id = ?",
+        [workspace, user_id]))
+
+
+def recent_quiz_qids(db: sqlite_utils.Database, workspace: str, channel: str, quizzes: int) -> set[str]:
+    return {r["qid"] for r in db.query(
+        "select qq.qid from quiz_questions qq where qq.quiz_id in (select id from quizzes where workspace = ? "
+        "and channel = ? order by id desc limit ?)", [workspace, channel, quizzes])}
+
+
+def last_closed_question(db: sqlite_utils.Database, workspace: str, channel: str) -> dict[str, Any] | None:
+    return next(db.query(
+        "select qq.*, q.workspace from quiz_questions qq join quizzes q on q.id = qq.quiz_id "
+        "where q.workspace = ? and q.channel = ? and qq.closed = 1 order by q.id desc, qq.idx desc limit 1",
+        [workspace, channel]), None)
+
+
+def add_appeal(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
+    return int(db["quiz_appeals"].insert(row).last_pk)  # type: ignore[arg-type]
+
+
+def appeals(db: sqlite_utils.Database, workspace: str, status: str = "open") -> list[dict[str, Any]]:
+    return list(db.query("select * from quiz_appeals where workspace = ? and status = ? order by id", [workspace, status]))
+
+
+def appeal(db: sqlite_utils.Database, workspace: str, appeal_id: int) -> dict[str, Any] | None:
+    return next(db.query("select * from quiz_appeals where workspace = ? and id = ?", [workspace, appeal_id]), None)
+
+
+def rescore(db: sqlite_utils.Database, quiz_id: int, idx: int, claim: str, points: int,
+            matches: Callable[[str], bool]) -> int:
+    """Mark every answer to a question that matches the accepted claim as right. Returns how many changed."""
+    n = 0
+    with db.atomic():
+        for a in list(db.query("select * from quiz_answers where quiz_id = ? and idx = ? and correct = 0",
+                               [quiz_id, idx])):
+            if matches(a["answer"]):
+                db.execute("update quiz_answers set correct = 1, points = ? where quiz_id = ? and idx = ? and user_id = ?",
+                           [points, quiz_id, idx, a["user_id"]])
+                n += 1
+    return n
+
+
+def single_person_passages(db: sqlite_utils.Database, workspace: str, source_id: str | None,
+                           limit: int) -> list[dict[str, Any]]:
+    """Passages linked to exactly one person (a fair who-is-this question), with the other people their
+    reading mentions (distractors of the same kind)."""
+    cond, params = visible(workspace)
+    extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
+    rows = list(db.query(
+        "select p.id as passage_id, p.text, p.loc, s.id as source_id, s.title, s.author, min(pe.entity_id) as entity_id "
+        "from passages p join sources s on s.id = p.source_id join passage_entities pe on pe.passage_id = p.id "
+        "join entities e on e.id = pe.entity_id and e.type = 'person' "
+        f"where {cond} {extra} group by p.id having count(*) = 1 order by length(p.text) between 200 and 900 desc, "
+        "p.id limit ?", [*params, *more, limit]))
+    for r in rows:
+        r["cooccurring"] = {x["entity_id"] for x in db.query(
+            "select distinct entity_id from passage_entities where source_id = ?", [r["source_id"]])}
+    return rows
+
+
+def discussed_events(db: sqlite_utils.Database, workspace: str, source_id: str | None,
+                     limit: int) -> list[dict[str, Any]]:
+    """Pack events with a day's date that the readings a workspace sees link to, with one passage each."""
+    cond, params = visible(workspace)
+    extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
+    return list(db.query(
+        "select e.id, e.name, ev.date, ev.calendar, min(p.loc) as loc, s.id as source_id, s.author "
+        "from passage_entities pe join passages p on p.id = pe.passage_id join sources s on s.id = p.source_id "
+        "join entities e on e.id = pe.entity_id join events ev on ev.id = e.id "
+        f"where {cond} {extra} and ev.precise = 1 group by e.id order by count(*) desc, e.id limit ?",
+        [*params, *more, limit]))

@@ -1,0 +1,419 @@
+"""Quiz nights: a state machine kept in SQLite and driven by an injected clock.
+
+A quiz asks its questions one at a time in a channel. In choice mode members click one of four buttons and
+everyone right scores (faster scores more); the answer is revealed when time is up. In open mode members
+type answers, graded leniently; the first right answer takes the question. Every state change is a row in
+the database, so a restart resumes the quiz (or ends it cleanly, scores kept), and a primary key records
+each member's answer exactly once however often they click.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import sqlite_utils
+
+from bot import store
+from bot.errors import BadInput, BotError
+from bot.events import Context, ConversationRef
+from bot.names import Matcher
+from bot.response import Button, Citation, Field, Reply
+from bot.services.grading import grade
+from bot.text import echo
+
+Mode = Literal["choice", "open"]
+DEFAULT_QUESTIONS = 10
+DEFAULT_SECONDS = 30
+MIN_SECONDS, MAX_SECONDS = 10, 300
+MAX_QUESTIONS = 50
+BASE_POINTS = 100
+SPEED_BONUS = 50
+NO_REPEAT_QUIZZES = 3  # a channel's last few quizzes' questions are not asked again while others remain
+RESUME_GRACE = dt.timedelta(minutes=5)  # a quiz whose question ran out longer ago than this ends on restart
+OPTION_LETTERS = "ABCDEF"
+
+Clock = Callable[[], dt.datetime]
+
+
+class QuizError(BotError):
+    """Something about the quiz the member asked for that cannot be done now."""
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A reply the quiz posts to a channel by itself (a reveal, the next question, final scores)."""
+
+    ref: ConversationRef
+    reply: Reply
+
+
+class QuizEngine:
+    def __init__(self, db: sqlite_utils.Database, matcher: Callable[[], Matcher], clock: Clock,
+                 bank: Callable[[str, str | None], list[dict[str, Any]]]):
+        self.db = db
+        self.matcher = matcher  # the current matcher (it is rebuilt when the pack changes)
+        self.clock = clock
+        self.bank = bank  # (workspace, topic) -> candidate questions, curated and generated
+
+    # --- starting and stopping ---------------------------------------------------------------------------
+
+    def start(self, ctx: Context, args: str) -> Reply:
+        topic, n, seconds, mode = parse_start(args)
+        if store.running_quiz(self.db, ctx.workspace, ctx.channel):
+            raise QuizError("A quiz is already running in this channel: /quiz stop ends it.")
+        pool = self.bank(ctx.workspace, topic)
+        if not pool:
+            raise QuizError(f"No questions match “{echo(topic or '')}”. Try a person, a year, a period such as "
+                            "1917, or a reading's title; or /quiz start with no topic.")
+        recent = store.recent_quiz_qids(self.db, ctx.workspace, ctx.channel, NO_REPEAT_QUIZZES)
+        now = self.clock()
+        rng = random.Random(f"{ctx.workspace}:{ctx.channel}:{now.isoformat()}")
+        fresh = [q for q in pool if q["id"] not in recent]
+        rng.shuffle(fresh)
+        stale = [q for q in pool if q["id"] in recent]
+        rng.shuffle(stale)
+        chosen = (fresh + stale)[:n]
+        rows = []
+        for i, q in enumerate(chosen):
+            options = list(q["options"])
+            rng.shuffle(options)
+            rows.append({"idx": i, "qid": q["id"], "question": q["question"], "answer": q["answer"],
+                         "options": json.dumps(options, ensure_ascii=False),
+                         "accept": json.dumps(q.get("accept") or [], ensure_ascii=False),
+                         "explanation": q["explanation"], "sources": json.dumps(q["sources"], ensure_ascii=False),
+                         "winner": None, "opened_at": None, "closed": 0})
+        rows[0]["opened_at"] = now.isoformat()
+        quiz_id = store.create_quiz(self.db, {
+            "workspace": ctx.workspace, "channel": ctx.channel, "ref": json.dumps(asdict(ConversationRef.of(ctx))),
+            "status": "running", "mode": mode, "seconds": seconds, "total": len(rows), "topic": topic,
+            "current": 0, "deadline": (now + dt.timedelta(seconds=seconds)).isoformat(),
+            "started_by": ctx.user_id, "started_at": now.isoformat(), "ended_at": None}, rows)
+        if quiz_id is None:
+            raise QuizError("A quiz is already running in this channel: /quiz stop ends it.")
+        intro = f"{len(rows)} question(s), {seconds} s each, {mode} mode" + (f", on {echo(topic)}" if topic else "")
+        first = self.question_reply(store.running_quiz(self.db, ctx.workspace, ctx.channel))  # type: ignore[arg-type]
+        first.body = f"Quiz starting: {intro}.\n\n" + first.body
+        return first
+
+    def stop(self, ctx: Context) -> Reply:
+        quiz = self._running(ctx)
+        if not (ctx.is_admin or ctx.user_id == quiz["started_by"]):
+            raise QuizError("Only the member who started the quiz or an admin can stop it.")
+        return self._finish(quiz, "stopped", "Quiz stopped.")
+
+    def skip(self, ctx: Context) -> Reply:
+        quiz = self._running(ctx)
+        if not (ctx.is_admin or ctx.user_id == quiz["started_by"]):
+            raise QuizError("Only the member who started the quiz or an admin can skip a question.")
+        posted = self._close_question(quiz, skipped=True)
+        if not posted:
+            raise QuizError("That question has just closed.")
+        return _merge([p.reply for p in posted])
+
+    # --- answering -------------------------------------------------------------------------------------------
+
+    def choose(self, ctx: Context, value: str) -> Reply:
+        """A button click or "/quiz answer B": one option of the current question."""
+        quiz = self._running(ctx)
+        m = re.fullmatch(r"(?:(\d+):(\d+):)?([A-Fa-f]|\d)", value.strip())
+        if not m:
+            raise BadInput("Answer with the option's letter, e.g. /quiz answer B.")
+        if m.group(1) and (int(m.group(1)) != quiz["id"] or int(m.group(2)) != quiz["current"]):
+            raise QuizError("That question is closed; the quiz has moved on.")
+        if quiz["mode"] != "choice":
+            raise QuizError("This quiz is in open mode: type your answer.")
+        letter = m.group(3).upper()
+        pos = OPTION_LETTERS.index(letter) if letter.isalpha() else int(letter) - 1
+        q = store.quiz_question(self.db, quiz["id"], quiz["current"])
+        assert q is not None
+        if not 0 <= pos < len(q["options"]):
+            raise BadInput(f"Choose one of {', '.join(OPTION_LETTERS[:len(q['options'])])}.")
+        if self._expire_if_due(quiz):
+            raise QuizError("Time was up on that question; the answer has been revealed.")
+        choice = q["options"][pos]
+        right = choice == q["answer"]
+        if not self._record(ctx, quiz, q, choice, right):
+            return Reply(ok=True, kind="info", body="You have already answered this question; your first answer counts.")
+        return Reply(ok=True, kind="info", body=f"Answer {letter} recorded. The answer is revealed when time is up.")
+
+    def typed(self, ctx: Context, text: str) -> Reply | None:
+        """A message typed in a channel with an open-mode quiz: graded. None when no such quiz runs."""
+        quiz = store.running_quiz(self.db, ctx.workspace, ctx.channel)
+        if quiz is None or quiz["mode"] != "open":
+            return None
+        if self._expire_if_due(quiz):
+            return Reply(ok=True, kind="info", body="Time was up on that question.")
+        q = store.quiz_question(self.db, quiz["id"], quiz["current"])
+        assert q is not None
+        g = grade(text, q["answer"], q["accept"], self.matcher())
+        if g.verdict == "several":
+            return Reply(ok=True, kind="info", body="One answer at a time, please: that one lists several.")
+        if g.verdict == "near":
+            return Reply(ok=True, kind="info", body="Close: be more specific.")
+        if not g.correct:
+            self._record(ctx, quiz, q, text[:200], False, only_if_first=False)
+            return Reply(ok=True, kind="info", body="Not that, try again.")
+        if not store.claim_winner(self.db, quiz["id"], quiz["current"], ctx.user_id):
+            return Reply(ok=True, kind="info", body="Right, but someone was quicker.")
+        self._record(ctx, quiz, q, text[:200], True, only_if_first=False)
+        posted = self._close_question(quiz)
+        return _merge([Reply(ok=True, kind="info", body=f"{echo(ctx.user_name, 40)} got it!"),
+                       *[p.reply for p in posted]])
+
+    def _record(self, ctx: Context, quiz: dict, q: dict, answer: str, right: bool, only_if_first: bool = True) -> bool:
+        now = self.clock()
+        opened = dt.datetime.fromisoformat(q["opened_at"]) if q["opened_at"] else now
+        elapsed = max(0.0, (now - opened).total_seconds())
+        bonus = int(SPEED_BONUS * max(0.0, 1 - elapsed / quiz["seconds"])) if right else 0
+        row = {"quiz_id": quiz["id"], "idx": quiz["current"], "workspace": ctx.workspace, "user_id": ctx.user_id,
+               "user_name": ctx.user_name[:80], "answer": answer, "correct": int(right),
+               "points": (BASE_POINTS + bonus) if right else 0, "answered_at": now.isoformat()}
+        if store.record_answer(self.db, row):
+            return True
+        if not only_if_first and right:  # an open-mode member who was wrong first, then right
+            self.db.execute("update quiz_answers set answer = ?, correct = 1, points = ?, answered_at = ? "
+                            "where quiz_id = ? and idx = ? and user_id = ?",
+                            [answer, row["points"], row["answered_at"], quiz["id"], quiz["current"], ctx.user_id])
+            return True
+        return False
+
+    # --- time ------------------------------------------------------------------------------------------------
+
+    def tick(self) -> list[Posted]:
+        """Close every question whose time is up (revealing it and asking the next), across all channels.
+        A quiz whose time ran out long ago (the bot was down) ends cleanly with its scores kept."""
+        posted: list[Posted] = []
+        now = self.clock()
+        for quiz in store.running_quizzes(self.db):
+            deadline = dt.datetime.fromisoformat(quiz["deadline"])
+            if now >= deadline + RESUME_GRACE:
+                posted.append(Posted(_ref(quiz), self._finish(
+                    quiz, "ended", "The quiz was interrupted (Clio was away); it has ended with the scores so far.")))
+            elif now >= deadline:
+                posted.extend(self._close_question(quiz))
+        return posted
+
+    def _expire_if_due(self, quiz: dict) -> bool:
+        """Close the question if its time is up (an answer can arrive before the tick does)."""
+        if self.clock() >= dt.datetime.fromisoformat(quiz["deadline"]):
+            self._close_question(quiz)
+            return True
+        return False
+
+    def _close_question(self, quiz: dict, skipped: bool = False) -> list[Posted]:
+        """Reveal the current question and move on, once (a second closer finds it moved and does nothing)."""
+        now = self.clock()
+        idx = quiz["current"]
+        last = idx + 1 >= quiz["total"]
+        moved = store.advance_quiz(self.db, quiz["id"], idx, current=idx + (0 if last else 1),
+                                   deadline=(now + dt.timedelta(seconds=quiz["seconds"])).isoformat())
+        if not moved:
+            return []
+        self.db.execute("update quiz_questions set closed = 1 where quiz_id = ? and idx = ?", [quiz["id"], idx])
+        q = store.quiz_question(self.db, quiz["id"], idx)
+        assert q is not None
+        right = [a for a in self.db.query("select user_name from quiz_answers where quiz_id = ? and idx = ? "
+                                          "and correct = 1 order by answered_at", [quiz["id"], idx])]
+        who = ", ".join(echo(a["user_name"], 40) for a in right) or "nobody"
+        head = "Skipped. " if skipped else "Time's up. "
+        reveal = Reply(ok=True, kind="info", title=f"Answer: {q['answer']}",
+                       body=f"{head}{q['explanation']}\nRight: {who}.",
+                       citations=_citations(self.db, q["sources"]))
+        posted = [Posted(_ref(quiz), reveal)]
+        if last:
+            posted.append(Posted(_ref(quiz), self._finish(quiz, "finished", "That was the last question.")))
+        else:
+            self.db.execute("update quiz_questions set opened_at = ? where quiz_id = ? and idx = ?",
+                            [now.isoformat(), quiz["id"], idx + 1])
+            fresh = next(self.db.query("select * from quizzes where id = ?", [quiz["id"]]))
+            posted.append(Posted(_ref(quiz), self.question_reply(fresh)))
+        return posted
+
+    def _finish(self, quiz: dict, status: str, why: str) -> Reply:
+        store.update_quiz(self.db, quiz["id"], where_status="running", status=status,
+                          ended_at=self.clock().isoformat())
+        return self.scores_reply(quiz["id"], title="Final scores", note=why)
+
+    # --- showing -------------------------------------------------------------------------------------------------
+
+    def question_reply(self, quiz: dict) -> Reply:
+        q = store.quiz_question(self.db, quiz["id"], quiz["current"])
+        assert q is not None
+        n = quiz["current"] + 1
+        if quiz["mode"] == "choice":
+            lines = [f"{OPTION_LETTERS[i]}. {opt}" for i, opt in enumerate(q["options"])]
+            buttons = [Button(f"{OPTION_LETTERS[i]}. {opt}"[:75], "quiz", f"answer {quiz['id']}:{quiz['current']}:{OPTION_LETTERS[i]}")
+                       for i, opt in enumerate(q["options"])]
+            how = f"Click an answer (or /quiz answer A–{OPTION_LETTERS[len(q['options']) - 1]}); {quiz['seconds']} s."
+        else:
+            lines, buttons = [], []
+            how = f"Type your answer; {quiz['seconds']} s."
+        return Reply(ok=True, kind="quiz", title=f"Question {n} of {quiz['total']}",
+                     body=q["question"] + ("\n\n" + "\n".join(lines) if lines else "") + f"\n\n{how}",
+                     buttons=buttons)
+
+    def scores_reply(self, quiz_id: int, title: str = "Scores", note: str = "") -> Reply:
+        rows = store.quiz_scores(self.db, quiz_id)
+        lines = [f"{i}. {echo(r['name'], 40)}: {r['points']} points ({r['right']} right)" for i, r in enumerate(rows, 1)]
+        return Reply(ok=True, kind="list", title=title, body="\n".join(filter(None, [note, *lines])) or "No answers yet.")
+
+    def scores(self, ctx: Context) -> Reply:
+        quiz = store.running_quiz(self.db, ctx.workspace, ctx.channel)
+        if quiz is None:
+            last = next(self.db.query("select id from quizzes where workspace = ? and channel = ? order by id desc limit 1",
+                                      [ctx.workspace, ctx.channel]), None)
+            if last is None:
+                raise QuizError("No quiz has run in this channel yet: /quiz start")
+            return self.scores_reply(last["id"], title="Scores of the last quiz")
+        return self.scores_reply(quiz["id"])
+
+    def leaderboard(self, ctx: Context) -> Reply:
+        now = self.clock()
+        month = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).isoformat()
+        fields = []
+        for label, since in (("All time", None), (f"{now:%B %Y}", month)):
+            rows = store.leaderboard(self.db, ctx.workspace, since)
+            fields.append(Field(label, "\n".join(f"{i}. {echo(r['name'], 40)}: {r['points']}" for i, r in
+                                                 enumerate(rows, 1)) or "No answers yet."))
+        return Reply(ok=True, kind="list", title="Leaderboard", fields=fields)
+
+    def me(self, ctx: Context) -> Reply:
+        r = store.member_record(self.db, ctx.workspace, ctx.user_id)
+        if not r["answered"]:
+            return Reply(ok=True, kind="info", title="Your record", body="You have not answered a quiz question here yet.")
+        share = round(100 * r["right"] / r["answered"])
+        return Reply(ok=True, kind="info", title="Your record",
+                     body=f"{r['points']} points from {r['quizzes']} quiz(zes): {r['right']} of {r['answered']} "
+                          f"answers right ({share}%).")
+
+    # --- appeals -------------------------------------------------------------------------------------------------
+
+    def appeal(self, ctx: Context, text: str) -> Reply:
+        q = store.last_closed_question(self.db, ctx.workspace, ctx.channel)
+        if q is None:
+            raise QuizError("There is no answered question here to appeal.")
+        claim = text.strip()
+        if not claim:
+            raise BadInput("Say what the right answer is and why: /quiz appeal Figes says 1905, para 80")
+        theirs = next(self.db.query("select answer from quiz_answers where quiz_id = ? and idx = ? and user_id = ?",
+                                    [q["quiz_id"], q["idx"], ctx.user_id]), None)
+        aid = store.add_appeal(self.db, {
+            "workspace": ctx.workspace, "quiz_id": q["quiz_id"], "idx": q["idx"], "qid": q["qid"],
+            "user_id": ctx.user_id, "claim": theirs["answer"] if theirs else claim[:200], "reason": claim[:500],
+            "status": "open", "created_at": self.clock().isoformat(), "resolved_by": None})
+        return Reply(ok=True, kind="info", title=f"Appeal {aid} recorded",
+                     body=f"The admins will look at “{echo(q['question'], 80)}”. Thank you.")
+
+    def appeals(self, ctx: Context) -> Reply:
+        self._admin(ctx)
+        rows = store.appeals(self.db, ctx.workspace)
+        lines = [f"#{a['id']} on {a['qid']}: answer “{echo(a['claim'], 60)}” — {echo(a['reason'], 120)}" for a in rows]
+        return Reply(ok=True, kind="list", title=f"{len(rows)} open appeal(s)",
+                     body="\n".join(lines) or "None. /quiz accept ID re-scores an appeal.")
+
+    def accept(self, ctx: Context, arg: str) -> Reply:
+        self._admin(ctx)
+        if not arg.strip().lstrip("#").isdigit():
+            raise BadInput("Give the appeal's number: /quiz accept 3")
+        a = store.appeal(self.db, ctx.workspace, int(arg.strip().lstrip("#")))
+        if a is None or a["status"] != "open":
+            raise QuizError("No open appeal with that number in this group.")
+        claim = a["claim"]
+        changed = store.rescore(self.db, a["quiz_id"], a["idx"], claim, BASE_POINTS,
+                                lambda given: given == claim or grade(given, claim, [], self.matcher()).correct)
+        self.db.execute("update quiz_appeals set status = 'accepted', resolved_by = ? where id = ?", [ctx.user_id, a["id"]])
+        return Reply(ok=True, kind="info", title=f"Appeal {a['id']} accepted",
+                     body=f"Answers of “{echo(claim, 60)}” now count as right: {changed} re-scored.")
+
+    # --- helpers -------------------------------------------------------------------------------------------------
+
+    def _running(self, ctx: Context) -> dict:
+        quiz = store.running_quiz(self.db, ctx.workspace, ctx.channel)
+        if quiz is None:
+            raise QuizError("No quiz is running in this channel: /quiz start begins one.")
+        return quiz
+
+    @staticmethod
+    def _admin(ctx: Context) -> None:
+        if not ctx.is_admin:
+            raise QuizError("Only the group's admins can handle appeals.")
+
+
+def parse_start(args: str) -> tuple[str | None, int, int, Mode]:
+    """"[TOPIC] [QUESTIONS] [SECONDS] [choice|open]", in any order: numbers <= 50 are the count, larger or
+    "30s" the seconds; "questions=5", "seconds=20", "mode=open" work too."""
+    n, seconds, mode = DEFAULT_QUESTIONS, DEFAULT_SECONDS, "choice"
+    topic_words: list[str] = []
+    numbers: list[int] = []
+    for word in args.split():
+        w = word.lower()
+        if m := re.fullmatch(r"(?:questions|q|n)=(\d+)", w):
+            n = int(m.group(1))
+        elif m := re.fullmatch(r"(?:seconds|s|time)=(\d+)s?|(\d+)s", w):
+            seconds = int(m.group(1) or m.group(2))
+        elif m := re.fullmatch(r"(?:mode=)?(choice|open)", w):
+            mode = m.group(1)
+        elif w.isdigit() and not (len(w) == 4 and 1800 <= int(w) <= 2100):
+            numbers.append(int(w))
+        else:
+            topic_words.append(word)
+    if numbers:
+        n = numbers[0]
+    if len(numbers) > 1:
+        seconds = numbers[1]
+    if not 1 <= n <= MAX_QUESTIONS:
+        raise BadInput(f"A quiz has 1 to {MAX_QUESTIONS} questions.")
+    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        raise BadInput(f"Each question lasts {MIN_SECONDS} to {MAX_SECONDS} seconds.")
+    return (" ".join(topic_words) or None), n, seconds, mode  # type: ignore[return-value]
+
+
+def _ref(quiz: dict) -> ConversationRef:
+    return ConversationRef(**json.loads(quiz["ref"]))
+
+
+def _citations(db: sqlite_utils.Database, sources: list[dict]) -> list[Citation]:
+    out = []
+    for s in sources:
+        r = store.reading(db, s["reading"]) or next(db.query("select id, title, author from sources where id = ?",
+                                                              [s["reading"]]), None)
+        if r:
+            out.append(Citation(r["id"], r["title"], r["author"], s.get("loc")))
+    return out
+
+
+def _merge(replies: list[Reply]) -> Reply:
+    """Several posts answered at once (a reveal and the next question) as one reply."""
+    first = replies[0]
+    for r in replies[1:]:
+        first.fields.append(Field(r.title or "—", r.body or "—"))
+        first.buttons = r.buttons or first.buttons
+        first.citations.extend(r.citations)
+    return first
+
+
+async def run_clock(engine: QuizEngine, outbox: Any, stop: Any, interval: float = 1.0) -> None:
+    """Close questions as their time runs out and hand the reveals to the adapter's outbox, until `stop`."""
+    import asyncio
+    import logging
+
+    log = logging.getLogger("clio.quiz")
+    while not stop.is_set():
+        try:
+            for post in engine.tick():
+                try:
+                    await outbox.send(post.ref, post.reply)
+                except Exception:
+                    log.exception("could not post quiz update to %s", post.ref)
+        except Exception:
+            log.exception("quiz clock tick failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass

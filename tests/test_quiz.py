@@ -1,0 +1,222 @@
+"""Quiz nights, played through the app as members would: choice and open modes, fair lenient grading,
+exactly-once answers, restarts, no repeats, generated questions that are right, appeals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+
+from bot import store
+from bot.app import Clio
+from bot.config import Settings
+from bot.events import Context
+from bot.services.grading import grade
+from bot.services.questions import BLANK, generated
+
+T0 = dt.datetime(2026, 11, 20, 19, 0, tzinfo=dt.UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+def member(name: str, channel: str = "quiz-night", admin: bool = False) -> Context:
+    return Context(workspace="discord:g", channel=channel, user_id=name.lower(), user_name=name, is_admin=admin,
+                   platform="discord")
+
+
+ANNA, BORIS, HOST = member("Anna"), member("Boris"), member("Host", admin=True)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(mini_settings: Settings, clock: Clock) -> Clio:
+    a = Clio(mini_settings)
+    a.clock = clock
+    return a
+
+
+def current(app: Clio, ctx: Context = HOST) -> dict:
+    quiz = store.running_quiz(app.db, ctx.workspace, ctx.channel)
+    assert quiz is not None
+    q = store.quiz_question(app.db, quiz["id"], quiz["current"])
+    assert q is not None
+    return q
+
+
+def letter_of(q: dict, right: bool) -> str:
+    idx = q["options"].index(q["answer"]) if right else next(i for i, o in enumerate(q["options"]) if o != q["answer"])
+    return "ABCDEF"[idx]
+
+
+def test_a_whole_choice_quiz_with_two_members(app: Clio, clock: Clock) -> None:
+    first = app.handle_text("/quiz start 3 10", HOST)
+    assert first.ok and first.title == "Question 1 of 3" and len(first.buttons) == 4
+    assert all(b.action == "quiz" and b.value.startswith("answer ") for b in first.buttons)
+    for _ in range(3):
+        q = current(app)
+        clock.advance(1)
+        assert "recorded" in app.handle_text(f"/quiz answer {letter_of(q, True)}", ANNA).body
+        again = app.handle_text(f"/quiz answer {letter_of(q, False)}", ANNA)  # a second click counts once
+        assert "already answered" in again.body
+        clock.advance(4)
+        app.handle_text(f"/quiz answer {letter_of(q, False)}", BORIS)
+        clock.advance(6)
+        posts = app.quiz.tick()
+        assert posts[0].reply.title == f"Answer: {q['answer']}" and "Right: Anna." in posts[0].reply.body
+        assert posts[0].reply.citations  # the explanation names its reading
+    final = posts[-1].reply
+    assert final.title == "Final scores"
+    assert final.body.index("Anna") < final.body.index("Boris")
+    rows = {r["user_id"]: r for r in store.quiz_scores(app.db, store.count(app.db, "quizzes"))}
+    assert rows["anna"]["right"] == 3 and rows["boris"]["right"] == 0
+    assert rows["anna"]["points"] == 3 * (100 + int(50 * (1 - 1 / 10)))  # fast answers earn more
+    assert "Anna" in app.handle_text("/quiz leaderboard", BORIS).text()
+    assert "3 of 3 answers right (100%)" in app.handle_text("/quiz me", ANNA).body
+    assert "0 of 3" in app.handle_text("/quiz me", BORIS).body
+
+
+def test_open_mode_grades_like_a_quizmaster(app: Clio, clock: Clock) -> None:
+    app.handle_text("/quiz start Provisional Government 1 30 open", HOST)
+    q = current(app)
+    assert q["answer"] == "Alexander Kerensky"
+    assert "One answer at a time" in app.handle_text("Kerensky or Kornilov", BORIS).body
+    assert "Not that" in app.handle_text("Alexandra", BORIS).body
+    assert "Not that" in app.handle_text("Kornilov", BORIS).body
+    reply = app.handle_text("kerenskii!", ANNA)  # transliteration, case and punctuation forgiven
+    assert "Anna got it" in reply.body and any("Final scores" in f.name for f in reply.fields)
+    assert store.running_quiz(app.db, "discord:g", "quiz-night") is None
+
+
+def test_grading_rules_on_pack_names(app: Clio) -> None:
+    m = app.lookup.matcher
+    assert grade("Kerenskii", "Alexander Kerensky", [], m).correct
+    assert grade("the  KERENSKY.", "Alexander Kerensky", [], m).correct
+    assert grade("Kernesky", "Alexander Kerensky", [], m).correct  # swapped letters
+    assert not grade("Kornesky", "Alexander Kerensky", [], m).correct  # two slips in a short name
+    assert grade("Корнилов", "Lavr Kornilov", [], m).correct
+    assert grade("25 October 1917", "1917", [], m).correct
+    assert not grade("1918", "1917", [], m).correct
+    assert not grade("Alexandra", "Alexander III", [], m).correct
+    assert not grade("Empress Alexandra", "Alexander III", [], m).correct
+    assert not grade("Alexander", "Alexander Kerensky", [], m).correct  # a first name alone is not enough
+    assert grade("Alexander", "Alexander Kerensky", [], m).verdict == "near"
+    assert grade("Kerensky, Kornilov", "Alexander Kerensky", [], m).verdict == "several"
+
+
+def test_answers_at_the_same_instant_are_each_recorded_once(app: Clio, mini_settings: Settings, clock: Clock) -> None:
+    app.handle_text("/quiz start 2 10", HOST)
+    q = current(app)
+    other = Clio(mini_settings)  # a second connection, as a second worker would have
+    other.clock = clock
+    value = f"answer {store.running_quiz(app.db, 'discord:g', 'quiz-night')['id']}:0:{letter_of(q, True)}"
+    replies = [app.handle_text(f"/quiz {value}", ANNA), other.handle_text(f"/quiz {value}", BORIS),
+               other.handle_text(f"/quiz {value}", ANNA), app.handle_text(f"/quiz {value}", BORIS)]
+    assert [("recorded" in r.body) for r in replies] == [True, True, False, False]
+    assert store.count(app.db, "quiz_answers") == 2
+
+
+def test_a_restart_mid_quiz_resumes_or_ends_with_scores_kept(app: Clio, mini_settings: Settings, clock: Clock) -> None:
+    app.handle_text("/quiz start 3 10", HOST)
+    app.handle_text(f"/quiz answer {letter_of(current(app), True)}", ANNA)
+    restarted = Clio(mini_settings)
+    restarted.clock = clock
+    clock.advance(11)
+    posts = restarted.quiz.tick()  # resumes: reveals question 1, asks question 2
+    assert posts[0].reply.title.startswith("Answer:") and posts[1].reply.title == "Question 2 of 3"
+    clock.advance(3600)  # then the bot is down for an hour
+    again = Clio(mini_settings)
+    again.clock = clock
+    ended = again.quiz.tick()
+    assert ended[0].reply.title == "Final scores" and "interrupted" in ended[0].reply.body
+    assert "Anna" in ended[0].reply.body
+    assert store.running_quiz(app.db, "discord:g", "quiz-night") is None
+
+
+def test_no_question_repeats_within_a_quiz_or_the_next_while_others_remain(app: Clio, clock: Clock) -> None:
+    app.handle_text("/quiz start 2 10", HOST)
+    quiz_id = store.running_quiz(app.db, "discord:g", "quiz-night")["id"]
+    first = {r["qid"] for r in app.db.query("select qid from quiz_questions where quiz_id = ?", [quiz_id])}
+    app.handle_text("/quiz stop", HOST)
+    app.handle_text("/quiz start 3 10", HOST)
+    second_id = store.running_quiz(app.db, "discord:g", "quiz-night")["id"]
+    second = [r["qid"] for r in app.db.query("select qid from quiz_questions where quiz_id = ?", [second_id])]
+    assert len(second) == len(set(second)) == 3
+    assert not first & set(second)  # five questions in the mini pack: three fresh ones remained
+
+
+def test_one_quiz_per_channel_but_channels_run_at_once(app: Clio) -> None:
+    assert app.handle_text("/quiz start 2 10", HOST).ok
+    assert "already running" in app.handle_text("/quiz start", ANNA).text()
+    assert app.handle_text("/quiz start 2 10", member("Vera", channel="other")).ok
+    assert "Only the member who started" in app.handle_text("/quiz stop", ANNA).text()
+
+
+def test_bad_quiz_input_is_explained(app: Clio) -> None:
+    assert "1 to 50 questions" in app.handle_text("/quiz start 500", HOST).text()
+    assert "10 to 300 seconds" in app.handle_text("/quiz start 5 3", HOST).text()
+    assert "No quiz is running" in app.handle_text("/quiz answer B", ANNA).text()
+    assert "No questions match" in app.handle_text("/quiz start Napoleon", HOST).text()
+    app.handle_text("/quiz start 2 10", HOST)
+    assert "Choose one of A, B, C, D" in app.handle_text("/quiz answer F", ANNA).text()
+
+
+def test_an_appeal_is_recorded_and_an_admin_rescores(app: Clio, clock: Clock) -> None:
+    app.handle_text("/quiz start 1 10", HOST)
+    q = current(app)
+    wrong = letter_of(q, False)
+    app.handle_text(f"/quiz answer {wrong}", BORIS)
+    clock.advance(11)
+    app.quiz.tick()
+    filed = app.handle_text("/quiz appeal my answer is defensible, see Figes", BORIS)
+    assert filed.ok and "Appeal 1 recorded" in filed.title
+    assert "admins" in app.handle_text("/quiz appeals", BORIS).text()
+    listing = app.handle_text("/quiz appeals", HOST)
+    assert "#1" in listing.body
+    accepted = app.handle_text("/quiz accept 1", HOST)
+    assert "1 re-scored" in accepted.body
+    assert store.member_record(app.db, "discord:g", "boris")["right"] == 1
+
+
+def test_generated_questions_have_right_answers_and_cite_their_passage(app: Clio, tmp_path: Path) -> None:
+    f = tmp_path / "reading.txt"
+    f.write_text(
+        "General Kornilov ordered his Cossacks toward the capital at the end of August, and the railwaymen "
+        "stopped the trains.\n\nAlexander Kerensky turned to the soviets for help.\n\n"
+        "The Storming of the Winter Palace came two months later.", encoding="utf-8")
+    sid = app.ingest(f, title="A Reader's Notes", author="Test Reader").source_id
+    qs = generated(app.db, app.lookup.matcher, "console:local")
+    who = {q["answer"]: q for q in qs if q["id"].startswith("gen-who-")}
+    assert set(who) == {"Lavr Kornilov", "Alexander Kerensky"}
+    k = who["Lavr Kornilov"]
+    assert BLANK in k["question"] and "Kornilov" not in k["question"]
+    assert len(set(k["options"])) == 4 and k["answer"] in k["options"]
+    assert k["sources"] == [{"reading": sid, "loc": "para 1"}]
+    when = [q for q in qs if q["id"] == "gen-when-october-1917"]
+    assert when and when[0]["answer"] == "1917" and len(set(when[0]["options"])) == 4
+    quiz = app.handle_text("/quiz start A Reader's Notes 3 10", HOST)
+    assert quiz.ok and "Question 1 of 3" in quiz.title
+
+
+def test_a_quiz_in_the_console(app: Clio, clock: Clock) -> None:
+    from adapters import console
+
+    out = io.StringIO()
+    code = console.chat(app, io.StringIO("/quiz start 1 10\n/quiz answer A\n/quiz scores\n"), out)
+    assert code == 0
+    text = out.getvalue()
+    assert "Question 1 of 1" in text and "recorded" in text and "you" in text
