@@ -131,7 +131,8 @@ def schedule_(app: Clio, ctx: Context, arg: str) -> Reply:
     return schedule.subscribe(app.db, ConversationRef.of(ctx), post_time, tz, ctx.user_id, now)
 
 
-QUIZ_ACTIONS = "start [TOPIC] [QUESTIONS] [SECONDS] [choice|open] | answer X | stop | skip | scores | leaderboard | me | appeal TEXT | appeals | accept ID"
+QUIZ_ACTIONS = ("start [TOPIC] [QUESTIONS] [SECONDS] [choice|open] | answer X | stop | skip | scores | leaderboard | "
+                "me | review | appeal TEXT | appeals | accept ID")
 
 
 @command("quiz", QUIZ_ACTIONS, ("/quiz start", "/quiz start 1917 5 20 open", "/quiz leaderboard", "/quiz me"))
@@ -145,6 +146,8 @@ def quiz(app: Clio, ctx: Context, arg: str) -> Reply:
     if action in simple:
         return simple[action](ctx)
     with_arg = {"start": engine.start, "answer": engine.choose, "appeal": engine.appeal, "accept": engine.accept}
+    if action == "review":
+        return engine.review(ctx, rest)
     if action in with_arg:
         return with_arg[action](ctx, require_arg(rest, "more", f"/quiz {action} ...", limit=300) if action != "start" else rest)
     raise BadInput(f"Use /quiz {QUIZ_ACTIONS}")

@@ -61,8 +61,9 @@ class Reply:
     buttons: list[Button] = field(default_factory=list)
     match: Match | None = None
     suggestions: list[Match] = field(default_factory=list)
-    kind: str = "info"  # lookup | choices | not_found | error | help | list | info
+    kind: str = "info"  # lookup | choices | not_found | error | help | list | info | quiz
     exit_code: int = 0
+    private: bool = False  # shown only to the member who asked (ephemeral), where the platform can
 
     def text(self) -> str:
         parts: list[str] = []
@@ -83,6 +84,7 @@ class Reply:
         return {
             "ok": self.ok,
             "kind": self.kind,
+            "private": self.private,
             "text": self.text(),
             "title": self.title,
             "body": self.body,

@@ -143,10 +143,20 @@ def m005_quiz(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m006_review(db: sqlite_utils.Database) -> None:
+    db["review_cards"].create(
+        {"workspace": str, "user_id": str, "qid": str, "card": str, "due": str, "question": str},
+        pk=("workspace", "user_id", "qid"),
+    )
+    db["review_cards"].create_index(["workspace", "user_id", "due"])
+
+
 # Tables holding a member's personal data, as (table, workspace column, user column). Every service that
 # stores something about a member registers its table here, so forget-me and workspace deletion reach it.
 MEMBER_TABLES: list[tuple[str, str, str]] = [("quiz_answers", "workspace", "user_id"),
-                                             ("quiz_appeals", "workspace", "user_id")]
+                                             ("quiz_appeals", "workspace", "user_id"),
+                                             ("review_cards", "workspace", "user_id")]
 # Tables holding a workspace's own data (besides its readings), as (table, workspace column).
 WORKSPACE_TABLES: list[tuple[str, str]] = [("workspace_removals", "workspace"), ("subscriptions", "workspace"),
                                            ("post_claims", "workspace"), ("admin_notices", "workspace")]
@@ -750,3 +760,17 @@ def discussed_events(db: sqlite_utils.Database, workspace: str, source_id: str |
         "join entities e on e.id = pe.entity_id join events ev on ev.id = e.id "
         f"where {cond} {extra} and ev.precise = 1 group by e.id order by count(*) desc, e.id limit ?",
         [*params, *more, limit]))
+
+
+def review_card(db: sqlite_utils.Database, workspace: str, user_id: str, qid: str) -> dict[str, Any] | None:
+    return next(db.query("select * from review_cards where workspace = ? and user_id = ? and qid = ?",
+                         [workspace, user_id, qid]), None)
+
+
+def save_review_card(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
+    db["review_cards"].upsert(row, pk=("workspace", "user_id", "qid"))
+
+
+def due_review_cards(db: sqlite_utils.Database, workspace: str, user_id: str, now: str, limit: int = 5) -> list[dict[str, Any]]:
+    return list(db.query("select * from review_cards where workspace = ? and user_id = ? and due <= ? "
+                         "order by due limit ?", [workspace, user_id, now, limit]))

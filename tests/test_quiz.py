@@ -220,3 +220,21 @@ def test_a_quiz_in_the_console(app: Clio, clock: Clock) -> None:
     assert code == 0
     text = out.getvalue()
     assert "Question 1 of 1" in text and "recorded" in text and "you" in text
+
+
+def test_answers_feed_a_private_spaced_review(app: Clio, clock: Clock) -> None:
+    app.handle_text("/quiz start 1 10", HOST)
+    q = current(app)
+    app.handle_text(f"/quiz answer {letter_of(q, False)}", BORIS)
+    clock.advance(11)
+    app.quiz.tick()
+    assert "Nothing is due" in app.handle_text("/quiz review", BORIS).body  # a wrong answer returns in minutes
+    clock.advance(15 * 60)
+    due = app.handle_text("/quiz review", BORIS)
+    assert due.private and q["question"] in due.body and len(due.buttons) == 4
+    right = next(b for b in due.buttons if b.label.split(". ", 1)[1] == q["answer"])
+    after = app.handle_text(f"/quiz {right.value}", BORIS)
+    assert after.body.startswith("Right.") and after.private
+    assert "Nothing is due" in after.body
+    assert "Nothing is due" in app.handle_text("/quiz review", ANNA).body  # Anna's schedule is her own
+    assert store.count(app.db, "review_cards", "where user_id = 'boris'") == 1

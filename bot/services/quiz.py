@@ -24,6 +24,7 @@ from bot.errors import BadInput, BotError
 from bot.events import Context, ConversationRef
 from bot.names import Matcher
 from bot.response import Button, Citation, Field, Reply
+from bot.services import review
 from bot.services.grading import grade
 from bot.text import echo
 
@@ -175,6 +176,7 @@ class QuizEngine:
                "user_name": ctx.user_name[:80], "answer": answer, "correct": int(right),
                "points": (BASE_POINTS + bonus) if right else 0, "answered_at": now.isoformat()}
         if store.record_answer(self.db, row):
+            review.record(self.db, ctx.workspace, ctx.user_id, q, right, now)
             return True
         if not only_if_first and right:  # an open-mode member who was wrong first, then right
             self.db.execute("update quiz_answers set answer = ?, correct = 1, points = ?, answered_at = ? "
@@ -182,6 +184,12 @@ class QuizEngine:
                             [answer, row["points"], row["answered_at"], quiz["id"], quiz["current"], ctx.user_id])
             return True
         return False
+
+    def review(self, ctx: Context, arg: str) -> Reply:
+        """The member's due review questions, privately; "/quiz review QID:B" answers one."""
+        if arg.strip():
+            return review.answer(self.db, ctx.workspace, ctx.user_id, arg.strip(), self.clock())
+        return review.next_due(self.db, ctx.workspace, ctx.user_id, self.clock())
 
     # --- time ------------------------------------------------------------------------------------------------
 
