@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     p_forget = sub.add_parser("forget", help="remove an indexed reading (id, file name or title)")
     p_forget.add_argument("source")
     sub.add_parser("candidates", help="person names the readings use that the pack lacks")
+    sub.add_parser("slack", help="run Clio on Slack (SLACK_BOT_TOKEN; SLACK_APP_TOKEN or SLACK_SIGNING_SECRET)")
     p_ws = sub.add_parser("workspace", help="operator's workspace tools")
     ws_sub = p_ws.add_subparsers(dest="ws_cmd", required=True, metavar="ACTION")
     p_wsdel = ws_sub.add_parser("delete", help="delete everything one workspace added (readings, members' records)")
@@ -79,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             store.delete_source(app.db, found[0]["id"])
             print(f"forgot {found[0]['title']} ({found[0]['passages']} passages)")
             return 0
+        if args.cmd == "slack":
+            return _slack(app)
         if args.cmd == "workspace":
             if args.ws_cmd == "purge":
                 import datetime as dt
@@ -146,6 +149,21 @@ def _ingest(app, args: argparse.Namespace) -> int:
             if bar is not None:
                 bar.close()
     return 2 if failed else 0
+
+
+def _slack(app) -> int:
+    import asyncio
+
+    try:
+        from adapters.slack.app import SlackConfigError, run
+    except ImportError:
+        print("clio: the Slack adapter is not installed: pip install '.[slack]'", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(run(app))
+    except SlackConfigError as e:
+        print(f"clio: {e}", file=sys.stderr)
+        return 2
 
 
 def _sources(app) -> int:

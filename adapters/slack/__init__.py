@@ -1,0 +1,1 @@
+"""Slack adapter (slack-bolt, async): /clio slash command, app mentions, Block Kit replies, quiz buttons."""

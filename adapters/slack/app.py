@@ -1,0 +1,197 @@
+"""The Slack app: a thin bolt AsyncApp over the core. Converts slash commands, mentions, button clicks and
+channel messages into core commands with a workspace context, and renders replies as Block Kit."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.render import ACTION_PREFIX, blocks_for
+from bot.app import Clio
+from bot.events import Context, ConversationRef
+from bot.response import Reply
+from bot.services.schedule import OutboxError
+
+log = logging.getLogger("clio.slack")
+_MENTION = re.compile(r"^\s*<@[A-Z0-9]+>\s*")
+# errors after which retrying a post cannot help: the channel is gone or the app was removed from it
+PERMANENT_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth",
+                    "missing_scope", "team_access_not_granted"}
+
+
+def workspace_of(team_id: str) -> str:
+    return f"slack:{team_id}"
+
+
+class SlackOutbox:
+    """Scheduled posts and quiz updates, sent with chat.postMessage."""
+
+    def __init__(self, client: AsyncWebClient):
+        self.client = client
+
+    async def send(self, ref: ConversationRef, reply: Reply) -> None:
+        text, blocks = blocks_for(reply)
+        try:
+            await self.client.chat_postMessage(channel=ref.channel, text=text, blocks=blocks)
+        except SlackApiError as e:
+            error = str(e.response.get("error", "unknown_error"))
+            raise OutboxError(error.replace("_", " "), permanent=error in PERMANENT_ERRORS) from None
+
+
+class Admins:
+    """Who may run admin commands: workspace admins and owners, or members of a configured list."""
+
+    def __init__(self, client: AsyncWebClient, configured: set[str]):
+        self.client = client
+        self.configured = configured
+        self._cache: dict[str, bool] = {}
+
+    async def is_admin(self, user_id: str) -> bool:
+        if user_id in self.configured:
+            return True
+        if user_id not in self._cache:
+            try:
+                info = await self.client.users_info(user=user_id)
+                user = info.get("user") or {}
+                self._cache[user_id] = bool(user.get("is_admin") or user.get("is_owner"))
+            except SlackApiError:
+                self._cache[user_id] = False
+        return self._cache[user_id]
+
+
+def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None = None,
+              admin_users: set[str] | None = None, **kwargs: Any) -> AsyncApp:
+    """The bolt app for a Clio. `client` carries the bot token (and, in tests, a local base_url)."""
+    app = AsyncApp(client=client, signing_secret=signing_secret, **kwargs)
+    admins = Admins(client, admin_users or set())
+
+    async def make_ctx(team: str, channel: str, user: str, name: str | None = None) -> Context:
+        return Context(workspace=workspace_of(team), channel=channel, user_id=user, user_name=name or user,
+                       is_admin=await admins.is_admin(user), platform="slack")
+
+    @app.command("/clio")
+    async def slash(ack, command, respond, client):  # type: ignore[no-untyped-def]
+        await ack()  # within Slack's 3 seconds; the answer follows
+        ctx = await make_ctx(command["team_id"], command["channel_id"], command["user_id"], command.get("user_name"))
+        text = (command.get("text") or "").strip()
+        reply = await clio.handle("/" + text if text and not text.startswith("/") else text or "/help", ctx)
+        await deliver(reply, respond, client, ctx.channel)
+
+    @app.event("app_mention")
+    async def mention(event, say, client, context: Any):  # type: ignore[no-untyped-def]
+        ctx = await _ctx_from_event(event, context)
+        text = _MENTION.sub("", event.get("text", ""))
+        reply = await clio.handle("/" + text if text and not text.startswith("/") else text or "/help", ctx)
+        text_fallback, blocks = blocks_for(reply)
+        await say(text=text_fallback, blocks=blocks)
+
+    @app.event("message")
+    async def message(event, say, context: Any):  # type: ignore[no-untyped-def]
+        if event.get("subtype") or event.get("bot_id"):
+            return
+        ctx = await _ctx_from_event(event, context)
+        answer = clio.quiz.typed(ctx, event.get("text", ""))  # only a channel with an open-mode quiz answers
+        if answer is not None:
+            text_fallback, blocks = blocks_for(answer)
+            await say(text=text_fallback, blocks=blocks)
+
+    async def _ctx_from_event(event: dict, context: Any) -> Context:
+        team = event.get("team") or context.get("team_id") or "unknown"
+        return await make_ctx(team, event.get("channel", ""), event.get("user", ""))
+
+    @app.action(re.compile(f"^{re.escape(ACTION_PREFIX)}"))
+    async def clicked(ack, body, respond, client):  # type: ignore[no-untyped-def]
+        await ack()
+        action = body["actions"][0]
+        try:
+            payload = json.loads(action.get("value") or "{}")
+            text = f"/{payload['a']} {payload['v']}"
+        except (ValueError, KeyError, TypeError):
+            await respond(text="That button no longer works; try the command again.", response_type="ephemeral",
+                          replace_original=False)
+            return
+        team = (body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", "unknown")
+        channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id", "")
+        user = body.get("user", {})
+        ctx = await make_ctx(team, channel, user.get("id", ""), user.get("name") or user.get("username"))
+        reply = await clio.handle(text, ctx)
+        await deliver(reply, respond, client, channel, ephemeral=True)
+
+    @app.error
+    async def on_error(error, body):  # type: ignore[no-untyped-def]
+        log.error("slack listener failed: %s", type(error).__name__)
+
+    return app
+
+
+async def deliver(reply: Reply, respond: Any, client: AsyncWebClient, channel: str, ephemeral: bool = False) -> None:
+    """Errors and private replies go only to the asker; answers go to the channel."""
+    text, blocks = blocks_for(reply)
+    if ephemeral or reply.private or not reply.ok:
+        await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+    else:
+        await respond(text=text, blocks=blocks, response_type="in_channel")
+
+
+class SlackConfigError(Exception):
+    """A missing or unusable Slack setting; the message is one line for the operator."""
+
+
+def settings_from_env(env: dict[str, str] | None = None) -> dict[str, Any]:
+    env = dict(os.environ if env is None else env)
+    token = env.get("SLACK_BOT_TOKEN", "")
+    app_token = env.get("SLACK_APP_TOKEN", "")
+    secret = env.get("SLACK_SIGNING_SECRET", "")
+    if not token.startswith("xoxb-"):
+        raise SlackConfigError("SLACK_BOT_TOKEN is missing or is not a bot token (xoxb-...)")
+    if app_token and not app_token.startswith("xapp-"):
+        raise SlackConfigError("SLACK_APP_TOKEN is not an app-level token (xapp-...)")
+    if not app_token and not secret:
+        raise SlackConfigError("set SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode")
+    port = env.get("CLIO_SLACK_PORT", "3000")
+    if not port.isdigit():
+        raise SlackConfigError("CLIO_SLACK_PORT must be a port number")
+    admins = {u.strip() for u in env.get("CLIO_SLACK_ADMINS", "").split(",") if u.strip()}
+    return {"token": token, "app_token": app_token, "signing_secret": secret, "port": int(port), "admins": admins}
+
+
+async def run(clio: Clio, env: dict[str, str] | None = None) -> int:
+    """`clio slack`: Socket Mode when SLACK_APP_TOKEN is set, else HTTP with signature verification."""
+    import asyncio
+
+    from bot.services.quiz import run_clock
+
+    conf = settings_from_env(env)
+    client = AsyncWebClient(token=conf["token"])
+    try:
+        await client.auth_test()
+    except SlackApiError as e:
+        raise SlackConfigError(f"Slack rejected the bot token ({e.response.get('error', 'error')})") from None
+    app = build_app(clio, client=client, signing_secret=conf["signing_secret"] or None, admin_users=conf["admins"])
+    outbox = SlackOutbox(client)
+    stop = asyncio.Event()
+    background = asyncio.gather(clio.scheduler(outbox).run(stop), run_clock(clio.quiz, outbox, stop))
+    try:
+        if conf["app_token"]:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            await AsyncSocketModeHandler(app, conf["app_token"]).start_async()
+        else:
+            from aiohttp import web
+
+            runner = web.AppRunner(app.web_app(path="/slack/events"))
+            await runner.setup()
+            await web.TCPSite(runner, "0.0.0.0", conf["port"]).start()
+            log.warning("Clio on Slack, HTTP mode, port %d (path /slack/events)", conf["port"])
+            await asyncio.Event().wait()
+    finally:
+        stop.set()
+        await background
+    return 0

@@ -1,0 +1,74 @@
+"""Neutral Reply -> Block Kit within Slack's limits, with a plain-text fallback. All text is escaped, so
+"<!channel>" or "<@U123>" typed by a member is shown, never acted on."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.response import Reply
+
+SECTION_CHARS = 3000
+FIELD_CHARS = 2000
+BLOCKS_MAX = 50
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+BUTTONS_PER_ACTIONS = 25
+FALLBACK_CHARS = 3000
+ACTION_PREFIX = "clio:"
+
+
+def escape(text: str) -> str:
+    """Slack's documented escaping of its three control characters."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _trim(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _sections(text: str) -> list[dict[str, Any]]:
+    """Long text split into sections of at most SECTION_CHARS, at line breaks where possible."""
+    out, chunk = [], ""
+    for line in text.split("\n"):
+        while len(line) > SECTION_CHARS:
+            out.append(line[:SECTION_CHARS])
+            line = line[SECTION_CHARS:]
+        if len(chunk) + len(line) + 1 > SECTION_CHARS:
+            out.append(chunk)
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        out.append(chunk)
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in out if c.strip()]
+
+
+def button_value(action: str, value: str) -> str:
+    return json.dumps({"a": action, "v": value}, ensure_ascii=False)
+
+
+def blocks_for(reply: Reply) -> tuple[str, list[dict[str, Any]]]:
+    """(fallback text, blocks) for a reply."""
+    blocks: list[dict[str, Any]] = []
+    if reply.title:
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": _trim(reply.title, 150)}})
+    if reply.body:
+        blocks.extend(_sections(escape(reply.body)))
+    for f in reply.fields:
+        blocks.extend(_sections(f"*{escape(_trim(f.name, 200))}*\n{escape(_trim(f.value, FIELD_CHARS))}"))
+    buttons = [{"type": "button", "action_id": f"{ACTION_PREFIX}{i}",
+                "text": {"type": "plain_text", "text": _trim(b.label, BUTTON_TEXT)},
+                "value": _trim(button_value(b.action, b.value), BUTTON_VALUE)}
+               for i, b in enumerate(reply.buttons)]
+    actions = [{"type": "actions", "elements": buttons[i:i + BUTTONS_PER_ACTIONS]}
+               for i in range(0, len(buttons), BUTTONS_PER_ACTIONS)]
+    footer = "; ".join(dict.fromkeys(c.text() for c in reply.citations))
+    tail = actions + ([_context("Sources: " + escape(footer))] if footer else [])
+    budget = BLOCKS_MAX - len(tail)
+    if len(blocks) > budget:  # keep the buttons and the sources; shorten the middle
+        blocks = blocks[: budget - 1] + [_context("…(shortened: ask a narrower question to see the rest)")]
+    return _trim(escape(reply.text()), FALLBACK_CHARS), blocks + tail
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _trim(text, SECTION_CHARS)}]}

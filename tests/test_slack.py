@@ -1,0 +1,223 @@
+"""The Slack adapter through real signed HTTP requests into the bolt app, with Slack's Web API and
+response_url played by a local fake that records every call. Nothing leaves this machine."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+pytest.importorskip("slack_bolt")
+from aiohttp import ClientSession, web  # noqa: E402
+from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
+
+from adapters.slack.app import SlackConfigError, SlackOutbox, build_app, settings_from_env  # noqa: E402
+from adapters.slack.render import BLOCKS_MAX, blocks_for  # noqa: E402
+from bot.app import Clio  # noqa: E402
+from bot.events import ConversationRef  # noqa: E402
+from bot.response import Button, Field, Reply  # noqa: E402
+from bot.services.schedule import OutboxError  # noqa: E402
+from tests.conftest import TEST_PACKS  # noqa: E402
+
+SECRET = "test-signing-secret"
+TEAM = "T111"
+
+
+class FakeSlack:
+    """Slack's Web API and response_url endpoints on loopback, recording what Clio sends."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+        self.fail: dict[str, str] = {}
+        self.admins = {"UADMIN"}
+        self.app = web.Application()
+        self.app.router.add_post("/api/{method}", self.api)
+        self.app.router.add_get("/api/{method}", self.api)
+        self.app.router.add_post("/respond/{rest:.*}", self.respond)
+
+    async def api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.method == "GET":
+            body = dict(request.query)
+        elif request.content_type == "application/json":
+            body = await request.json()
+        else:
+            body = dict(await request.post())
+        self.calls.append((method, body))
+        if method in self.fail:
+            return web.json_response({"ok": False, "error": self.fail[method]})
+        if method == "auth.test":
+            return web.json_response({"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": TEAM})
+        if method == "users.info":
+            user = body.get("user")
+            return web.json_response({"ok": True, "user": {"id": user, "is_admin": user in self.admins}})
+        return web.json_response({"ok": True, "channel": body.get("channel"), "ts": "1.0"})
+
+    async def respond(self, request: web.Request) -> web.Response:
+        self.calls.append(("respond", await request.json()))
+        return web.json_response({"ok": True})
+
+    def of(self, method: str) -> list[dict]:
+        return [b for m, b in self.calls if m == method]
+
+    async def wait_for(self, method: str, count: int = 1) -> list[dict]:
+        for _ in range(200):
+            if len(self.of(method)) >= count:
+                return self.of(method)
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"no {method} call; saw {[m for m, _ in self.calls]}")
+
+
+async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    return runner, f"http://{host}:{port}"
+
+
+@pytest.fixture
+async def slack(mini_app: Clio, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    for var in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    fake = FakeSlack()
+    fake_runner, fake_url = await serve(fake.app)
+    client = AsyncWebClient(token="xoxb-test", base_url=f"{fake_url}/api/")
+    bolt = build_app(mini_app, client=client, signing_secret=SECRET)
+    bolt_runner, bolt_url = await serve(bolt.web_app(path="/slack/events"))
+    yield fake, fake_url, bolt_url + "/slack/events", client
+    await bolt_runner.cleanup()
+    await fake_runner.cleanup()
+
+
+def signed(body: str, secret: str = SECRET, ts: int | None = None) -> dict[str, str]:
+    ts = int(time.time()) if ts is None else ts
+    sig = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": sig,
+            "Content-Type": "application/x-www-form-urlencoded"}
+
+
+def command(text: str, fake_url: str, user: str = "UMEMBER") -> str:
+    return urlencode({"command": "/clio", "text": text, "user_id": user, "user_name": user.lower(),
+                      "channel_id": "CQUIZ", "team_id": TEAM, "response_url": f"{fake_url}/respond/{TEAM}/1",
+                      "trigger_id": "1.2", "api_app_id": "A1"})
+
+
+async def post(url: str, body: str, headers: dict[str, str]) -> int:
+    async with ClientSession() as s, s.post(url, data=body.encode(), headers=headers) as r:
+        return r.status
+
+
+async def test_a_slash_command_is_acked_then_answered_in_the_channel(slack) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, url, _ = slack
+    body = command("who kornilof", fake_url)
+    assert await post(url, body, signed(body)) == 200
+    (answer,) = await fake.wait_for("respond")
+    assert answer["response_type"] == "in_channel"
+    assert "Lavr Kornilov" in answer["text"]
+    assert answer["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "Lavr Kornilov (18 Aug 1870–13 Apr 1918)"}}
+    assert "Figes" in json.dumps(answer["blocks"])
+
+
+@pytest.mark.parametrize("case", ["wrong secret", "stale", "no headers", "tampered"])
+async def test_unsigned_or_tampered_requests_are_refused(slack, case: str) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, url, _ = slack
+    body = command("who kornilov", fake_url)
+    headers = {"wrong secret": signed(body, "nope"), "stale": signed(body, ts=int(time.time()) - 600),
+               "no headers": {"Content-Type": "application/x-www-form-urlencoded"},
+               "tampered": signed(body)}[case]
+    sent = body.replace("kornilov", "kerensky") if case == "tampered" else body
+    assert await post(url, sent, headers) == 401
+    await asyncio.sleep(0.05)
+    assert not fake.of("respond")
+
+
+async def test_mentions_typed_by_members_are_escaped(slack) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, url, _ = slack
+    body = command("who <!channel> <@U999> & <!here>", fake_url)
+    assert await post(url, body, signed(body)) == 200
+    (answer,) = await fake.wait_for("respond")
+    wire = json.dumps(answer, ensure_ascii=False)
+    assert "<!channel>" not in wire and "<@U999>" not in wire and "<!here>" not in wire
+    assert "&lt;!channel&gt;" in wire or "&lt;\u2060!channel&gt;" in wire
+
+
+async def test_errors_are_ephemeral_and_admin_commands_need_an_admin(slack) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, url, _ = slack
+    for user, expected in (("UMEMBER", "ephemeral"), ("UADMIN", "in_channel")):
+        body = command("schedule set 09:00 UTC", fake_url, user=user)
+        assert await post(url, body, signed(body)) == 200
+        await fake.wait_for("respond", 1 if user == "UMEMBER" else 2)  # in order: the member first
+    answers = fake.of("respond")
+    assert answers[0]["response_type"] == "ephemeral" and "admins" in answers[0]["text"]
+    assert answers[1]["response_type"] == "in_channel" and "Daily post set" in answers[1]["text"]
+
+
+async def test_quiz_buttons_round_trip(slack, mini_app: Clio) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, url, _ = slack
+    body = command("quiz start 1 30", fake_url)
+    assert await post(url, body, signed(body)) == 200
+    (question,) = await fake.wait_for("respond")
+    buttons = [e for b in question["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert len(buttons) == 4 and all(e["action_id"].startswith("clio:") for e in buttons)
+    payload = {"type": "block_actions", "user": {"id": "UMEMBER", "name": "vera"}, "team": {"id": TEAM},
+               "container": {"type": "message", "channel_id": "CQUIZ", "message_ts": "1.0"},
+               "channel": {"id": "CQUIZ"}, "actions": [{"action_id": buttons[0]["action_id"], "value": buttons[0]["value"],
+                                                         "type": "button"}],
+               "response_url": f"{fake_url}/respond/{TEAM}/2", "trigger_id": "3.4", "api_app_id": "A1"}
+    click = urlencode({"payload": json.dumps(payload)})
+    assert await post(url, click, signed(click)) == 200
+    answers = await fake.wait_for("respond", 2)
+    assert answers[1]["response_type"] == "ephemeral" and "recorded" in answers[1]["text"]
+    assert mini_app.db.execute("select count(*) from quiz_answers where workspace = 'slack:T111'").fetchone()[0] == 1
+
+
+async def test_the_outbox_posts_and_reports_a_lost_channel(slack) -> None:  # type: ignore[no-untyped-def]
+    fake, _, _, client = slack
+    outbox = SlackOutbox(client)
+    ref = ConversationRef("slack", "slack:T111", "CDAILY")
+    await outbox.send(ref, Reply(ok=True, title="On this day", body="<!everyone> was typed"))
+    (msg,) = fake.of("chat.postMessage")
+    assert msg["channel"] == "CDAILY" and "<!everyone>" not in json.dumps(msg)
+    fake.fail["chat.postMessage"] = "channel_not_found"
+    with pytest.raises(OutboxError) as err:
+        await outbox.send(ref, Reply(ok=True, title="x"))
+    assert err.value.permanent and "channel not found" in err.value.reason
+
+
+def test_block_kit_stays_within_slacks_limits() -> None:
+    reply = Reply(ok=True, title="T" * 400, body="x" * 20_000, fields=[Field("f", "v" * 5000)] * 80,
+                  buttons=[Button("B" * 200, "who", "v" * 3000)] * 30)
+    text, blocks = blocks_for(reply)
+    assert len(blocks) <= BLOCKS_MAX and len(text) <= 3000
+    for b in blocks:
+        if b["type"] == "section":
+            assert len(b["text"]["text"]) <= 3000
+        if b["type"] == "actions":
+            assert len(b["elements"]) <= 25
+            assert all(len(e["text"]["text"]) <= 75 and len(e["value"]) <= 2000 for e in b["elements"])
+    assert any(b["type"] == "actions" for b in blocks)  # buttons survive the trimming
+
+
+def test_missing_or_wrong_tokens_are_one_clear_line(tmp_path: Path) -> None:
+    with pytest.raises(SlackConfigError, match="SLACK_BOT_TOKEN"):
+        settings_from_env({})
+    with pytest.raises(SlackConfigError, match="SLACK_APP_TOKEN for Socket Mode, or SLACK_SIGNING_SECRET"):
+        settings_from_env({"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert settings_from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"})["app_token"] == "xapp-1"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update({"CLIO_DB": str(tmp_path / "c.db"), "CLIO_CONTENT": str(TEST_PACKS), "CLIO_PACK": "mini"})
+    out = subprocess.run([sys.executable, "-m", "adapters.cli", "slack"], capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == ["clio: SLACK_BOT_TOKEN is missing or is not a bot token (xoxb-...)"]
