@@ -258,7 +258,7 @@ async def test_the_console_shows_a_daily_post(app: Clio, clock: Clock) -> None:
 
     out = io.StringIO()
     inp = io.StringIO("/schedule set 09:00 UTC\n/schedule show\n/quit\n")
-    assert await console.chat_with_schedule(app, inp, out) == 0
+    assert await console.chat_async(app, inp, out, schedule=True) == 0
     text = out.getvalue()
     assert "Daily post set" in text
     assert "— daily post to #console —" in text and "Winter Palace" in text
