@@ -40,3 +40,18 @@ def echo(text: str, limit: int = ECHO_CHARS) -> str:
         text = text[: limit - 1] + "…"
     # a zero-width joiner after @ or <! keeps "@everyone" or "<!channel>" from ever reading as a mention
     return text.replace("@", "@\u2060").replace("<!", "<\u2060!").replace("<@", "<\u2060@")
+
+
+_FIRST_SENTENCE = re.compile(r"(.+?[.!?])(\s|$)")
+
+
+def first_sentence(text: str, limit: int = 160) -> str:
+    """The first sentence of a summary, shortened to `limit` characters."""
+    m = _FIRST_SENTENCE.match(text)
+    s = m.group(1) if m else text
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def excerpt(text: str, limit: int = 280) -> str:
+    """A passage shortened at a word boundary to `limit` characters."""
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

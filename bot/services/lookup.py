@@ -11,7 +11,7 @@ from bot.dates import HistDate
 from bot.errors import BadInput
 from bot.names import Candidate, Matcher, Resolution, Scored, name_words, strip_titles
 from bot.response import Button, Citation, Field, Match, Reply
-from bot.text import echo
+from bot.text import echo, excerpt, first_sentence
 
 TYPE_WORDS = {"person": "person", "term": "term", "event": "event"}
 COMMAND_FOR_TYPE = {"person": "who", "term": "what", "event": "when"}
@@ -67,14 +67,14 @@ class Lookup:
         return Reply(
             ok=True, kind="lookup", title=f"{cand['name']} (not in the pack yet)",
             body=f"The readings name {cand['name']} {cand['mentions']} times; here is what they say.",
-            fields=[Field(f"According to {r['author']}", f"{_excerpt(r['text'])} ({r['loc']})") for r in rows],
+            fields=[Field(f"According to {r['author']}", f"{excerpt(r['text'])} ({r['loc']})") for r in rows],
             citations=[Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows],
         )
 
     def passages_field(self, entity_id: str, workspace: str) -> tuple[list[Field], list[Citation]]:
         """The best passage from each reading that mentions an entry, attributed to its reading."""
         rows = store.entity_passages(self.db, entity_id, workspace)
-        fields = [Field(f"According to {r['author']}, {r['title']}", f"{_excerpt(r['text'])} ({r['loc']})")
+        fields = [Field(f"According to {r['author']}, {r['title']}", f"{excerpt(r['text'])} ({r['loc']})")
                   for r in rows]
         return fields, [Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows]
 
@@ -123,7 +123,7 @@ class Lookup:
         lines = []
         for s in res.choices:
             e = store.entity(self.db, s.candidate.id)
-            hint = _first_sentence(e["summary"]) if e else ""
+            hint = first_sentence(e["summary"], 140) if e else ""
             lines.append(f"• {s.candidate.name}: {hint}")
         return Reply(
             ok=True, kind="choices", title=f"Which one do you mean by “{echo(query)}”?", body="\n".join(lines),
@@ -166,9 +166,9 @@ class Lookup:
                          body=body, suggestions=[self._match(s) for s in near])
         lines, cites = [], []
         for r in rows:
-            lines.append(f"• {r['name']} ({r['type']}, /{COMMAND_FOR_TYPE[r['type']]}): {_first_sentence(r['summary'])}")
+            lines.append(f"• {r['name']} ({r['type']}, /{COMMAND_FOR_TYPE[r['type']]}): {first_sentence(r['summary'], 140)}")
             cites.extend(self.citations(r["id"])[:1])
-        fields = [Field(f"{r['author']}, {r['title']} ({r['loc']})", _excerpt(r["text"])) for r in passages[:5]]
+        fields = [Field(f"{r['author']}, {r['title']} ({r['loc']})", excerpt(r["text"])) for r in passages[:5]]
         cites.extend(Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in passages[:5])
         return Reply(ok=True, kind="list", title=f"{len(rows) + len(passages)} result(s) for “{echo(text)}”",
                      body="\n".join(lines), fields=fields, citations=cites)
@@ -225,7 +225,7 @@ class Lookup:
         by_source: dict[str, list[dict]] = {}
         for r in rows:
             by_source.setdefault(f"{r['author']}, {r['title']}", []).append(r)
-        fields = [Field(src, "\n".join(f"{_excerpt(r['text'], 300)} ({r['loc']})" for r in rs))
+        fields = [Field(src, "\n".join(f"{excerpt(r['text'], 300)} ({r['loc']})" for r in rs))
                   for src, rs in by_source.items()]
         return Reply(ok=True, kind="list", title=f"The readings on {echo(name)}",
                      body=f"{len(by_source)} reading(s) side by side; where their figures differ, each is its author's account.",
@@ -240,14 +240,3 @@ def _best_per_source(rows: list[dict], per_source: int) -> list[dict]:
             taken[r["source_id"]] = taken.get(r["source_id"], 0) + 1
             out.append(r)
     return out
-
-
-def _excerpt(text: str, limit: int = 280) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _first_sentence(text: str, limit: int = 140) -> str:
-    m = re.match(r"(.+?[.!?])(\s|$)", text)
-    s = m.group(1) if m else text
-    return s if len(s) <= limit else s[: limit - 1] + "…"
-

@@ -12,7 +12,7 @@ from bot import store
 from bot.dates import MONTHS, HistDate
 from bot.errors import BadInput
 from bot.response import Citation, Field, Reply
-from bot.text import echo
+from bot.text import echo, excerpt, first_sentence
 
 NEARBY_DAYS = 3
 MAX_EVENTS_SHOWN = 8
@@ -105,7 +105,7 @@ class OnThisDay:
         for p in passages:
             when = HistDate.parse(p["date"], p["calendar"])
             fields.append(Field(f"{prefix}{when.year} in {p['author']}, {p['title']} ({p['loc']})",
-                                f"{when.display()}: {_excerpt(p['text'])}"))
+                                f"{when.display()}: {excerpt(p['text'], 240)}"))
             cites.append(Citation(p["source_id"], p["title"], p["author"], p["loc"]))
         return fields, cites
 
@@ -113,7 +113,7 @@ class OnThisDay:
         when = HistDate.parse(e["date"], e["calendar"])
         anniversary = "" if e["ns_match"] else " (Old Style anniversary)"
         return Field(f"{prefix}{when.new_style.year} — {e['name']}{anniversary}",
-                     f"{when.display()} — {_first_sentence(e['summary'])}")
+                     f"{when.display()} — {first_sentence(e['summary'])}")
 
     def _event_cites(self, entity_id: str) -> list[Citation]:
         return [Citation(c["reading_id"], c["title"], c["author"], c["loc"])
@@ -134,13 +134,3 @@ class OnThisDay:
                 return fields, [c for _, e in found[:MAX_EVENTS_SHOWN] for c in self._event_cites(e["id"])]
         return [Field(f"{prefix or day.text() + ': '}nothing found",
                       "Nothing in the pack or the readings within a week of this day. Try /timeline for a year.")], []
-
-
-def _first_sentence(text: str, limit: int = 160) -> str:
-    m = re.match(r"(.+?[.!?])(\s|$)", text)
-    s = m.group(1) if m else text
-    return s if len(s) <= limit else s[: limit - 1] + "…"
-
-
-def _excerpt(text: str, limit: int = 240) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
