@@ -124,9 +124,10 @@ class Scored:
     kind: KeyKind
 
     @property
-    def rank(self) -> tuple[float, bool]:
-        """Higher is better: the score, then a full name or alias before a first name alone."""
-        return (self.score, self.kind != "given")
+    def rank(self) -> tuple[float, bool, int]:
+        """Higher is better: the score, then a full name or alias before a first name alone, then the
+        longer (more specific) key: "prince lvov" before "lvov"."""
+        return (self.score, self.kind != "given", len(self.key))
 
 
 @dataclass
@@ -230,7 +231,7 @@ class Matcher:
             for cid, s in self._ranked(variant).items():
                 if (types is None or s.candidate.type in types) and (cid not in scored or s.rank > scored[cid].rank):
                     scored[cid] = s
-        ranked = sorted(scored.values(), key=lambda s: (-s.score, s.kind == "given", s.candidate.name))
+        ranked = sorted(scored.values(), key=lambda s: (-s.score, s.kind == "given", -len(s.key), s.candidate.name))
         if not ranked:
             return Resolution()
         top = ranked[0]
@@ -240,8 +241,11 @@ class Matcher:
             # a first name is a rival only when it is exactly what was typed ("Alexei": the tsarevich or Rykov?),
             # never when the whole query is someone's full name or alias ("Czar Nicholas", "Tsarevich Alexei")
             whole = top.score == 100.0 and top.key == " ".join(words)
-            rivals = [s for s in ranked[1:] if s.score > top.score - AMBIGUITY_MARGIN
-                      and (s.kind != "given" or (s.score == 100.0 and not whole))]
+            if whole:  # "Prince Lvov" typed in full: only someone else with exactly that name is a rival
+                rivals = [s for s in ranked[1:] if s.score == 100.0 and s.key == top.key]
+            else:
+                rivals = [s for s in ranked[1:] if s.score > top.score - AMBIGUITY_MARGIN
+                          and (s.kind != "given" or s.score == 100.0)]
             if not rivals:
                 return Resolution(match=top)
             return Resolution(choices=[top, *rivals][:MAX_CHOICES])

@@ -1,0 +1,120 @@
+"""Name matching on the bundled pack: variants, Cyrillic, titles, ambiguity, and names it must not match."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import Clio
+from bot.names import Candidate, Matcher, name_key
+
+
+@pytest.mark.parametrize(
+    ("spellings", "key"),
+    [
+        (["Trotsky", "Trotskii", "Trotskij", "Trotskiy", "Trotzky", "Троцкий", "TROTSKY"], "trotsky"),
+        (["Kerensky", "Kerenskii", "Kerenskij", "Керенский"], "kerensky"),
+        (["Tsar", "Czar", "Царь"], "tsar"),
+        (["Yeltsin", "El'tsin", "Eltsin", "Ельцин"], "eltsin"),
+        (["Tolstoy", "Tolstoi", "Толстой"], "tolstoy"),
+        (["Gorky", "Gor'kii", "Горький"], "gorky"),
+        (["Tsereteli", "Tseretelli", "Церетели"], "tsereteli"),
+    ],
+)
+def test_transliterations_fold_to_one_key(spellings: list[str], key: str) -> None:
+    assert {name_key(s) for s in spellings} == {name_key(key)}
+
+
+@pytest.mark.parametrize(
+    ("query", "person"),
+    [
+        ("kornilof", "kornilov"),
+        ("Kornilov", "kornilov"),
+        ("general kornilov", "kornilov"),
+        ("General Lavr Kornilov", "kornilov"),
+        ("Корнилов", "kornilov"),
+        ("Trotskii", "trotsky"),
+        ("Trotskij", "trotsky"),
+        ("Троцкий", "trotsky"),
+        ("Lev Bronstein", "trotsky"),
+        ("Leon Trotsky", "trotsky"),
+        ("Kerenskii", "kerensky"),
+        ("Alexander Kerensky", "kerensky"),
+        ("Lenin", "lenin"),
+        ("Vladimir Ilyich Lenin", "lenin"),
+        ("Ulyanov", "lenin"),
+        ("Ленин", "lenin"),
+        ("Stalin", "stalin"),
+        ("Dzhugashvili", "stalin"),
+        ("Koba", "stalin"),
+        ("Czar Nicholas", "nicholas-ii"),
+        ("Tsar Nicholas II", "nicholas-ii"),
+        ("Nicholas II", "nicholas-ii"),
+        ("Rasputin", "rasputin"),
+        ("Distoyevsky", None),  # nobody of the kind: must not resolve to anyone
+    ],
+)
+def test_who_finds_the_right_person(pack_app: Clio, query: str, person: str | None) -> None:
+    reply = pack_app.handle_text(f"/who {query}")
+    if person is None:
+        assert reply.match is None
+    else:
+        assert reply.match is not None, reply.text()
+        assert reply.match.id == person
+
+
+@pytest.mark.parametrize("query", ["Napoleon Bonaparte", "Winston Churchill", "Abraham Lincoln", "Kornilova Street 5",
+                                   "Lenin Stalin Trotsky Kamenev"])
+def test_who_never_answers_with_someone_else(pack_app: Clio, query: str) -> None:
+    reply = pack_app.handle_text(f"/who {query}")
+    assert reply.match is None, f"{query!r} matched {reply.match}"
+    assert len(reply.suggestions) <= 5
+
+
+@pytest.mark.parametrize("query", ["Alexander", "Nicholas", "Alexandra"])
+def test_a_first_name_alone_offers_choices(pack_app: Clio, query: str) -> None:
+    reply = pack_app.handle_text(f"/who {query}")
+    assert reply.match is None and reply.kind == "choices"
+    assert 2 <= len(reply.suggestions) <= 5
+    assert len(reply.buttons) == len(reply.suggestions)
+
+
+def test_alexandra_is_never_alexander(pack_app: Clio) -> None:
+    ids = {s.id for s in pack_app.handle_text("/who Alexandra").suggestions}
+    assert "alexandra" in ids and not ids & {"alexander-iii", "kerensky", "kolchak", "guchkov"}
+
+
+def test_a_shared_surname_is_ambiguous_not_guessed() -> None:
+    m = Matcher()
+    m.add(Candidate("lvov", "Georgy Lvov", "person"), ["Georgy Lvov", "Prince Lvov"], person=True)
+    m.add(Candidate("v-lvov", "Vladimir Lvov", "person"), ["Vladimir Lvov"], person=True)
+    res = m.resolve("Lvov")
+    assert res.match is None and {s.candidate.id for s in res.choices} == {"lvov", "v-lvov"}
+    assert m.resolve("Prince Lvov").match.candidate.id == "lvov"  # type: ignore[union-attr]
+
+
+def test_short_fuzzy_queries_are_not_confident() -> None:
+    m = Matcher()
+    m.add(Candidate("marx", "Karl Marx", "person"), ["Karl Marx"], person=True)
+    assert m.resolve("Max").match is None
+    assert m.resolve("Marx").match is not None
+
+
+@pytest.mark.parametrize(("command", "query", "entry"), [
+    ("what", "soviet", "soviet"), ("what", "Soviets", "soviet"), ("what", "Cheka", "cheka"),
+    ("what", "SRs", "socialist-revolutionaries"), ("what", "Kadets", "kadets"), ("what", "NEP", "nep"),
+    ("what", "St Petersburg", "petrograd"), ("what", "Leningrad", "petrograd"),
+])
+def test_what_finds_terms_by_any_name(pack_app: Clio, command: str, query: str, entry: str) -> None:
+    reply = pack_app.handle_text(f"/{command} {query}")
+    assert reply.match is not None and reply.match.id == entry, reply.text()
+
+
+def test_when_shows_both_calendars(pack_app: Clio) -> None:
+    reply = pack_app.handle_text("/when Bloody Sunday")
+    assert reply.match is not None
+    assert "9 Jan 1905 O.S. / 22 Jan 1905 N.S." in reply.text()
+
+
+def test_a_term_asked_with_who_points_to_what(pack_app: Clio) -> None:
+    reply = pack_app.handle_text("/who Cheka")
+    assert reply.match is None and "/what" in reply.text()
