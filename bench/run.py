@@ -1,0 +1,107 @@
+"""Benchmarks: Clio's lookups and ingest against raw-library baselines measured in the same run.
+
+Run:  .venv/bin/python bench/run.py [--people 100000] [--mb 20]
+Prints a table of median and p99 latency (ms) and the ratio to each baseline. Not a test: the machines are
+shared and noisy, so the ratios matter more than the absolute numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import string
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot import store  # noqa: E402
+from bot.app import Clio  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.names import Candidate, Matcher, name_key  # noqa: E402
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def timed(fn, items, repeat: int = 1) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for _ in range(repeat):
+        for x in items:
+            t = time.perf_counter()
+            fn(x)
+            out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def row(name: str, samples: list[float], base: list[float] | None = None) -> str:
+    med = statistics.median(samples)
+    p99 = sorted(samples)[int(len(samples) * 0.99) - 1]
+    ratio = f"{med / statistics.median(base):6.2f}x" if base else "      "
+    return f"{name:<44} {med:9.3f} {p99:9.3f} {ratio}"
+
+
+def synthetic_names(n: int, rng: random.Random) -> list[str]:
+    syll = ["ko", "ri", "lov", "ni", "ka", "me", "nev", "tro", "sky", "zi", "no", "vi", "ev", "bu", "kha", "rin",
+            "ste", "pan", "ov", "ma", "lin", "de", "ko", "sha"]
+    first = ["Ivan", "Pyotr", "Anna", "Olga", "Boris", "Vera", "Lev", "Yakov", "Maria", "Sergei"]
+    return [f"{rng.choice(first)} {''.join(rng.choice(syll) for _ in range(rng.randint(2, 4))).capitalize()}"
+            for _ in range(n)]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--people", type=int, default=100_000)
+    ap.add_argument("--queries", type=int, default=300)
+    args = ap.parse_args()
+    rng = random.Random(7)
+    print(f"{'measure':<44} {'median ms':>9} {'p99 ms':>9} {'vs base':>7}")
+    with tempfile.TemporaryDirectory() as tmp:
+        app = Clio(Settings(db_path=Path(tmp) / "bench.db"))
+        if SEEDS.is_dir():
+            t = time.perf_counter()
+            size = 0
+            for f in sorted(SEEDS.glob("*.txt")):
+                size += f.stat().st_size
+                app.ingest(f)
+            secs = time.perf_counter() - t
+            print(f"{'ingest the seeds (plain text)':<44} {size / 1e6 / secs:9.2f} MB/s  ({size / 1e6:.2f} MB in {secs:.2f} s)")
+        names = [r.name for r in store.all_names(app.db) if r.type == "person"]
+        queries = [rng.choice(names) for _ in range(args.queries)]
+        typos = [q[:-2] + q[-1] + q[-2] if len(q) > 4 else q for q in queries]
+        keys = [name_key(n) for n in names]
+        base = timed(lambda q: process.extractOne(name_key(q), keys, scorer=fuzz.WRatio), queries)
+        print(row(f"raw extractOne over {len(keys)} pack names", base))
+        print(row("/who (pack)", timed(lambda q: app.handle_text(f"/who {q}"), queries), base))
+        print(row("/who with a typo (pack)", timed(lambda q: app.handle_text(f"/who {q}"), typos), base))
+        words = ["soviet", "Kornilov", "land decree", "Putilov strike", "famine", "Kronstadt sailors"]
+        q = store.fts_query
+        fts_base = timed(lambda w: list(app.db.execute("select rowid from passages_fts where passages_fts match ? "
+                                                       "order by rank limit 10", [q(w)])), words * 20)
+        print(row("raw FTS5 MATCH over passages", fts_base))
+        print(row("/search", timed(lambda w: app.handle_text(f"/search {w}"), words * 20), fts_base))
+        print(row("/onthisday", timed(lambda d: app.handle_text(f"/onthisday {d}"), ["7 Nov", "10-25", "1 May", "9 Jan"] * 25)))
+        # synthetic scale: the matcher alone over many names
+        big = synthetic_names(args.people, rng)
+        m = Matcher()
+        t = time.perf_counter()
+        for i, n in enumerate(big):
+            m.add(Candidate(str(i), n, "person"), [n], person=True)
+        build = time.perf_counter() - t
+        bkeys = [name_key(n) for n in big]
+        bq = [rng.choice(big) for _ in range(100)]
+        bbase = timed(lambda x: process.extractOne(name_key(x), bkeys, scorer=fuzz.WRatio), bq)
+        print(f"{'build matcher over ' + str(args.people) + ' names':<44} {build * 1000:9.0f} ms")
+        print(row(f"raw extractOne over {args.people} names", bbase))
+        print(row(f"matcher.resolve over {args.people} names", timed(lambda x: m.resolve(x), bq), bbase))
+        sample = "".join(rng.choice(string.ascii_lowercase + " ") for _ in range(10))
+        assert sample  # keeps the random stream honest between runs
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
