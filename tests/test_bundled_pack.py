@@ -73,3 +73,14 @@ def test_done_when_queries_through_the_real_command(tmp_path: Path, query: str, 
         assert reply["match"] is None and out.returncode == 1
     else:
         assert out.returncode == 0 and reply["match"]["id"] == person and reply["match"]["type"] == "person"
+
+
+@pytest.mark.parametrize(("day", "event", "label"), [
+    ("11-07", "Storming of the Winter Palace", "25 Oct 1917 O.S. / 7 Nov 1917 N.S."),
+    ("10-25", "Storming of the Winter Palace", "25 Oct 1917 O.S. / 7 Nov 1917 N.S."),
+    ("01-22", "Bloody Sunday", "9 Jan 1905 O.S. / 22 Jan 1905 N.S."),
+    ("01-09", "Bloody Sunday", "9 Jan 1905 O.S. / 22 Jan 1905 N.S."),
+])
+def test_on_this_day_finds_both_anniversaries(pack_app: Clio, day: str, event: str, label: str) -> None:
+    reply = pack_app.handle_text(f"/onthisday {day}")
+    assert any(event in f.name and label in f.value for f in reply.fields), reply.text()

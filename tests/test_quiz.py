@@ -238,3 +238,21 @@ def test_answers_feed_a_private_spaced_review(app: Clio, clock: Clock) -> None:
     assert "Nothing is due" in after.body
     assert "Nothing is due" in app.handle_text("/quiz review", ANNA).body  # Anna's schedule is her own
     assert store.count(app.db, "review_cards", "where user_id = 'boris'") == 1
+
+
+@pytest.mark.parametrize(("typed", "answer", "ok"), [
+    ("Trotskii", "Leon Trotsky", True), ("Троцкий", "Leon Trotsky", True), ("bronstein", "Leon Trotsky", True),
+    ("Lenin", "Leon Trotsky", False), ("Lenin or Trotsky", "Leon Trotsky", False),
+    ("Kerenskii", "Alexander Kerensky", True), ("Alexandra", "Alexander III", False),
+    ("Empress Alexandra", "Alexander III", False), ("Nicholas II", "Nicholas II", True),
+    ("Czar Nicholas", "Nicholas II", True), ("Dzhugashvili", "Joseph Stalin", True), ("Koba", "Joseph Stalin", True),
+    ("Stalin", "Leon Trotsky", False), ("Mensheviks", "Bolsheviks", False), ("bolshevik", "Bolsheviks", True),
+    ("in January 1905", "1905", True), ("1917", "1905", False),
+])
+def test_grading_with_the_bundled_packs_names(pack_app: Clio, typed: str, answer: str, ok: bool) -> None:
+    from bot import store as st
+
+    accept = next((q["accept"] for q in st.questions(pack_app.db) if q["answer"] == answer), [])
+    row = next((r for r in st.all_names(pack_app.db) if r.name == answer), None)
+    names = row.names if row else []
+    assert grade(typed, answer, [*accept, *names], pack_app.lookup.matcher).correct is ok

@@ -148,3 +148,29 @@ def test_random_interleavings_never_show_a_passage_outside_its_workspace(ops: li
                 for c in reply.citations:
                     assert owner.get(c.reading_id, ws) == ws, (op, ws, c)
                 assert all(f"group {other}" not in reply.text() for other in ("w:1", "w:2", "w:3") if other != ws)
+
+
+def test_quizzes_leaderboards_schedules_and_appeals_are_per_workspace(two_groups: tuple[Clio, str, str]) -> None:
+    app, secret_id, _ = two_groups
+    now = [dt.datetime(2026, 11, 20, 19, 0, tzinfo=dt.UTC)]
+    app.clock = lambda: now[0]
+    # generated questions in B never come from A's reading
+    from bot.services.questions import generated
+
+    assert all(q["sources"][0]["reading"] != secret_id for q in generated(app.db, app.lookup.matcher, B.workspace))
+    assert any(q["sources"][0]["reading"] == secret_id for q in generated(app.db, app.lookup.matcher, A.workspace))
+    # a quiz played in A
+    app.handle_text("/quiz start 1 10", A)
+    quiz = store.running_quiz(app.db, A.workspace, A.channel)
+    q = store.quiz_question(app.db, quiz["id"], 0)
+    app.handle_text(f"/quiz answer {'ABCD'[q['options'].index(q['answer'])]}", A)
+    now[0] += dt.timedelta(seconds=11)
+    app.quiz.tick()  # time is up: the answer is revealed and the quiz ends
+    app.handle_text("/quiz appeal the key is fine, testing appeals", A)
+    app.handle_text("/schedule set 09:00 UTC", A)
+    assert "u1" not in app.handle_text("/quiz leaderboard", B).text() and "No answers yet" in app.handle_text("/quiz leaderboard", B).text()
+    assert "0 open appeal" in app.handle_text("/quiz appeals", B).title
+    assert "1 open appeal" in app.handle_text("/quiz appeals", A).title
+    assert "No daily post here" in app.handle_text("/schedule show", B).title
+    assert "Daily post" == app.handle_text("/schedule show", A).title
+    assert "not answered" in app.handle_text("/quiz me", Context(workspace=B.workspace, user_id="u1")).body
