@@ -39,7 +39,11 @@ class FakeSlack:
         self.calls: list[tuple[str, dict]] = []
         self.fail: dict[str, str] = {}
         self.admins = {"UADMIN"}
+        self.ws_url = ""
+        self.envelopes: list[dict] = []
+        self.acks: list[dict] = []
         self.app = web.Application()
+        self.app.router.add_get("/link", self.socket)
         self.app.router.add_post("/api/{method}", self.api)
         self.app.router.add_get("/api/{method}", self.api)
         self.app.router.add_post("/respond/{rest:.*}", self.respond)
@@ -55,12 +59,26 @@ class FakeSlack:
         self.calls.append((method, body))
         if method in self.fail:
             return web.json_response({"ok": False, "error": self.fail[method]})
+        if method == "apps.connections.open":
+            return web.json_response({"ok": True, "url": self.ws_url})
         if method == "auth.test":
             return web.json_response({"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": TEAM})
         if method == "users.info":
             user = body.get("user")
             return web.json_response({"ok": True, "user": {"id": user, "is_admin": user in self.admins}})
         return web.json_response({"ok": True, "channel": body.get("channel"), "ts": "1.0"})
+
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, deliver the queued envelopes, record the acks."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        for env in self.envelopes:
+            await ws.send_json(env)
+        async for msg in ws:
+            if msg.type.name == "TEXT":
+                self.acks.append(json.loads(msg.data))
+        return ws
 
     async def respond(self, request: web.Request) -> web.Response:
         self.calls.append(("respond", await request.json()))
@@ -221,3 +239,57 @@ def test_missing_or_wrong_tokens_are_one_clear_line(tmp_path: Path) -> None:
                          timeout=60)
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == ["clio: SLACK_BOT_TOKEN is missing or is not a bot token (xoxb-...)"]
+
+
+async def test_socket_mode_handles_one_envelope(mini_app: Clio, monkeypatch: pytest.MonkeyPatch) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    for var in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    fake = FakeSlack()
+    runner, fake_url = await serve(fake.app)
+    fake.ws_url = fake_url.replace("http://", "ws://") + "/link"
+    fake.envelopes.append({
+        "envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
+        "payload": {"command": "/clio", "text": "who Trotskii", "user_id": "UMEMBER", "user_name": "vera",
+                    "channel_id": "CQUIZ", "team_id": TEAM, "response_url": f"{fake_url}/respond/{TEAM}/9",
+                    "trigger_id": "5.6", "api_app_id": "A1"}})
+    client = AsyncWebClient(token="xoxb-test", base_url=f"{fake_url}/api/")
+    bolt = build_app(mini_app, client=client, request_verification_enabled=False)
+    handler = AsyncSocketModeHandler(bolt, "xapp-test")
+    try:
+        await handler.connect_async()
+        await fake.wait_for("respond")
+        for _ in range(200):
+            if fake.acks:
+                break
+            await asyncio.sleep(0.01)
+        assert [a["envelope_id"] for a in fake.acks] == ["env-1"]
+        assert "No one called" in fake.of("respond")[0]["text"]  # the mini pack has no Trotsky: a clear answer
+        assert fake.of("apps.connections.open")
+    finally:
+        await handler.close_async()
+        await runner.cleanup()
+
+
+async def test_a_quiz_button_clicked_twice_scores_once(slack, mini_app: Clio) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, url, _ = slack
+    body = command("quiz start 1 30", fake_url)
+    await post(url, body, signed(body))
+    (question,) = await fake.wait_for("respond")
+    quiz = mini_app.db.execute("select id from quizzes where workspace = 'slack:T111'").fetchone()[0]
+    q = mini_app.db.execute("select options, answer from quiz_questions where quiz_id = ?", [quiz]).fetchone()
+    right = "ABCD"[json.loads(q[0]).index(q[1])]
+    button = next(e for b in question["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if json.loads(e["value"])["v"].endswith(":" + right))
+    payload = {"type": "block_actions", "user": {"id": "UMEMBER", "name": "vera"}, "team": {"id": TEAM},
+               "container": {"type": "message", "channel_id": "CQUIZ", "message_ts": "1.0"},
+               "actions": [{"action_id": button["action_id"], "value": button["value"], "type": "button"}],
+               "response_url": f"{fake_url}/respond/{TEAM}/2", "trigger_id": "3.4", "api_app_id": "A1"}
+    click = urlencode({"payload": json.dumps(payload)})
+    await asyncio.gather(post(url, click, signed(click)), post(url, click, signed(click)))
+    answers = await fake.wait_for("respond", 3)
+    texts = sorted(a["text"] for a in answers[1:])
+    assert any("recorded" in t for t in texts) and any("already answered" in t for t in texts)
+    row = mini_app.db.execute("select count(*), sum(points) from quiz_answers where workspace = 'slack:T111'").fetchone()
+    assert row[0] == 1 and row[1] >= 100
