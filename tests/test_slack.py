@@ -47,6 +47,8 @@ class FakeSlack:
         self.app.router.add_post("/api/{method}", self.api)
         self.app.router.add_get("/api/{method}", self.api)
         self.app.router.add_post("/respond/{rest:.*}", self.respond)
+        self.app.router.add_get("/files/{name}", self.download)
+        self.files: dict[str, bytes] = {}
 
     async def api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -63,6 +65,10 @@ class FakeSlack:
             return web.json_response({"ok": True, "url": self.ws_url})
         if method == "auth.test":
             return web.json_response({"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": TEAM})
+        if method == "files.info":
+            name = body.get("file")
+            return web.json_response({"ok": True, "file": {"id": name, "name": name, "size": len(self.files[name]),
+                                                           "url_private_download": f"{self.base}/files/{name}"}})
         if method == "users.info":
             user = body.get("user")
             return web.json_response({"ok": True, "user": {"id": user, "is_admin": user in self.admins}})
@@ -79,6 +85,10 @@ class FakeSlack:
             if msg.type.name == "TEXT":
                 self.acks.append(json.loads(msg.data))
         return ws
+
+    async def download(self, request: web.Request) -> web.Response:
+        self.calls.append(("download", {"auth": request.headers.get("Authorization")}))
+        return web.Response(body=self.files[request.match_info["name"]])
 
     async def respond(self, request: web.Request) -> web.Response:
         self.calls.append(("respond", await request.json()))
@@ -110,6 +120,7 @@ async def slack(mini_app: Clio, monkeypatch: pytest.MonkeyPatch):  # type: ignor
         monkeypatch.delenv(var, raising=False)
     fake = FakeSlack()
     fake_runner, fake_url = await serve(fake.app)
+    fake.base = fake_url
     client = AsyncWebClient(token="xoxb-test", base_url=f"{fake_url}/api/")
     bolt = build_app(mini_app, client=client, signing_secret=SECRET)
     bolt_runner, bolt_url = await serve(bolt.web_app(path="/slack/events"))
@@ -293,3 +304,26 @@ async def test_a_quiz_button_clicked_twice_scores_once(slack, mini_app: Clio) ->
     assert any("recorded" in t for t in texts) and any("already answered" in t for t in texts)
     row = mini_app.db.execute("select count(*), sum(points) from quiz_answers where workspace = 'slack:T111'").fetchone()
     assert row[0] == 1 and row[1] >= 100
+    updates = await fake.wait_for("chat.update")
+    assert updates[0]["channel"] == "CQUIZ" and updates[0]["ts"] == "1.0"
+    assert all("Answers so far: 1" in u["text"] for u in updates)  # the second click added nothing
+
+
+def event_body(event: dict) -> str:
+    return json.dumps({"token": "t", "team_id": TEAM, "api_app_id": "A1", "type": "event_callback",
+                       "event_id": "Ev1", "event_time": int(time.time()), "event": event})
+
+
+async def test_an_admin_shares_a_reading_and_it_is_ingested(slack, mini_app: Clio) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, url, _ = slack
+    fake.files["notes.txt"] = "General Kornilov moved on Petrograd; the railwaymen stopped his trains.".encode()
+    for user in ("UMEMBER", "UADMIN"):
+        body = event_body({"type": "file_shared", "file_id": "notes.txt", "user_id": user, "channel_id": "CREAD",
+                           "event_ts": "1.1"})
+        headers = {**signed(body), "Content-Type": "application/json"}
+        assert await post(url, body, headers) == 200
+    (msg,) = await fake.wait_for("chat.postMessage")
+    assert "added, 1 passages" in msg["text"] and msg["channel"] == "CREAD"
+    assert fake.of("download")[0]["auth"] == "Bearer xoxb-test"
+    rows = mini_app.db.execute("select workspace from sources").fetchall()
+    assert rows == [("slack:T111",)]  # the member's share was ignored; the admin's belongs to this workspace

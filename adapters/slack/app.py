@@ -13,13 +13,16 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.render import ACTION_PREFIX, blocks_for
+from adapters.slack.render import ACTION_PREFIX, blocks_for, escape
 from bot.app import Clio
+from bot.errors import BotError
 from bot.events import Context, ConversationRef
-from bot.response import Reply
+from bot.ingest.readers import MAX_FILE_BYTES
+from bot.response import Field, Reply
 from bot.services.schedule import OutboxError
 
 log = logging.getLogger("clio.slack")
+MAX_UPLOAD_BYTES = MAX_FILE_BYTES
 _MENTION = re.compile(r"^\s*<@[A-Z0-9]+>\s*")
 # errors after which retrying a post cannot help: the channel is gone or the app was removed from it
 PERMANENT_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth",
@@ -123,6 +126,50 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
         ctx = await make_ctx(team, channel, user.get("id", ""), user.get("name") or user.get("username"))
         reply = await clio.handle(text, ctx)
         await deliver(reply, respond, client, channel, ephemeral=True)
+        ts = (body.get("container") or {}).get("message_ts")
+        if payload["a"] == "quiz" and payload["v"].startswith("answer ") and reply.ok and ts:
+            await update_question(client, channel, ts, ctx)
+
+    async def update_question(client: AsyncWebClient, channel: str, ts: str, ctx: Context) -> None:
+        """Show the running count of answers on the question message itself (chat.update)."""
+        quiz = clio.quiz.current(ctx)
+        if quiz is None:
+            return
+        question, answered = quiz
+        question.fields.append(Field("Answers so far", str(answered)))
+        text, blocks = blocks_for(question)
+        try:
+            await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except SlackApiError as e:
+            log.warning("could not update the quiz message: %s", e.response.get("error"))
+
+    @app.event("file_shared")
+    async def file_shared(event, client, context: Any):  # type: ignore[no-untyped-def]
+        """A reading shared with the bot by an admin is ingested into that workspace."""
+        team = event.get("team_id") or context.get("team_id") or "unknown"
+        channel = event.get("channel_id", "")
+        ctx = await make_ctx(team, channel, event.get("user_id", ""))
+        if not ctx.is_admin:
+            return
+        info = (await client.files_info(file=event["file_id"]))["file"]
+        url = info.get("url_private_download") or info.get("url_private")
+        if info.get("size", 0) > MAX_UPLOAD_BYTES or not url:
+            await client.chat_postMessage(channel=channel, text=f"{escape(info.get('name', 'That file'))} is too large "
+                                          f"to ingest (limit {MAX_UPLOAD_BYTES // 2**20} MB).")
+            return
+        from pathlib import Path
+
+        import aiohttp
+
+        async with aiohttp.ClientSession() as http, http.get(url, headers={"Authorization": f"Bearer {client.token}"}) as r:
+            data = await r.read()
+        try:
+            result = clio.ingest(Path(info.get("name", "reading.txt")), workspace=ctx.workspace, data=data,
+                                 title=info.get("title") or None)
+            text = result.text()
+        except BotError as e:
+            text = e.user_message
+        await client.chat_postMessage(channel=channel, text=escape(text))
 
     @app.error
     async def on_error(error, body):  # type: ignore[no-untyped-def]

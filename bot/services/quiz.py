@@ -266,6 +266,15 @@ class QuizEngine:
                      body=q["question"] + ("\n\n" + "\n".join(lines) if lines else "") + f"\n\n{how}",
                      buttons=buttons)
 
+    def current(self, ctx: Context) -> tuple[Reply, int] | None:
+        """The running quiz's current question as a reply, and how many members have answered it."""
+        quiz = store.running_quiz(self.db, ctx.workspace, ctx.channel)
+        if quiz is None:
+            return None
+        answered = self.db.execute("select count(*) from quiz_answers where quiz_id = ? and idx = ?",
+                                   [quiz["id"], quiz["current"]]).fetchone()[0]
+        return self.question_reply(quiz), int(answered)
+
     def scores_reply(self, quiz_id: int, title: str = "Scores", note: str = "") -> Reply:
         rows = store.quiz_scores(self.db, quiz_id)
         lines = [f"{i}. {echo(r['name'], 40)}: {r['points']} points ({r['right']} right)" for i, r in enumerate(rows, 1)]
