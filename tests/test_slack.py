@@ -327,3 +327,18 @@ async def test_an_admin_shares_a_reading_and_it_is_ingested(slack, mini_app: Cli
     assert fake.of("download")[0]["auth"] == "Bearer xoxb-test"
     rows = mini_app.db.execute("select workspace from sources").fetchall()
     assert rows == [("slack:T111",)]  # the member's share was ignored; the admin's belongs to this workspace
+
+
+async def test_an_over_long_answer_is_split_within_limits(slack, mini_app: Clio, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, url, _ = slack
+    for i in range(45):
+        f = tmp_path / f"r{i}.txt"
+        f.write_text(f"Reading {i}: General Kornilov and the railwaymen, once more.", encoding="utf-8")
+        mini_app.ingest(f, workspace="slack:T111", title=f"Reading number {i} " + "with a very long title " * 6)
+    body = command("sources", fake_url)
+    assert await post(url, body, signed(body)) == 200
+    (answer,) = await fake.wait_for("respond")
+    sections = [b for b in answer["blocks"] if b["type"] == "section"]
+    assert len(answer["blocks"]) <= 50 and len(sections) >= 3
+    assert all(len(b["text"]["text"]) <= 3000 for b in sections)
+    assert len(answer["text"]) <= 3000
