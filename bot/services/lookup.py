@@ -61,7 +61,7 @@ class Lookup:
         if cand is None:
             return None
         rows = store.search_passages(self.db, cand["name"], workspace, limit=40)
-        rows = _best_per_source(rows, 2)
+        rows = store.best_per_source(rows, 2)
         if not rows:
             return None
         return Reply(
@@ -218,7 +218,7 @@ class Lookup:
             rows = store.entity_passages(self.db, res.match.candidate.id, workspace, per_source=2, limit=10)
         else:
             name = topic
-            rows = _best_per_source(store.search_passages(self.db, topic, workspace, limit=60), 2)
+            rows = store.best_per_source(store.search_passages(self.db, topic, workspace, limit=60), 2)
         if not rows:
             return Reply(ok=False, kind="not_found", exit_code=1, title=f"No reading discusses “{echo(name)}”",
                          body="Ingest the group's readings (clio ingest), or try another topic.")
@@ -230,13 +230,3 @@ class Lookup:
         return Reply(ok=True, kind="list", title=f"The readings on {echo(name)}",
                      body=f"{len(by_source)} reading(s) side by side; where their figures differ, each is its author's account.",
                      fields=fields, citations=[Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows])
-
-
-def _best_per_source(rows: list[dict], per_source: int) -> list[dict]:
-    taken: dict[str, int] = {}
-    out = []
-    for r in rows:
-        if taken.get(r["source_id"], 0) < per_source:
-            taken[r["source_id"]] = taken.get(r["source_id"], 0) + 1
-            out.append(r)
-    return out
