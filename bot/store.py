@@ -416,17 +416,21 @@ def entity_passages(db: sqlite_utils.Database, entity_id: str, workspace: str, p
         "select p.id, p.text, p.loc, p.source_id, s.title, s.author, pe.mentions from passage_entities pe "
         f"join passages p on p.id = pe.passage_id join sources s on s.id = p.source_id where pe.entity_id = ? and {cond} "
         "order by pe.mentions desc, length(p.text) between 200 and 900 desc, p.seq", [entity_id, *params])
-    return best_per_source(rows, per_source)[:limit]
+    return best_per_source(rows, per_source, limit)
 
 
-def best_per_source(rows: Iterable[dict[str, Any]], per_source: int) -> list[dict[str, Any]]:
-    """The first `per_source` rows of each reading, in the order given (best first)."""
+def best_per_source(rows: Iterable[dict[str, Any]], per_source: int,
+                    limit: int | None = None) -> list[dict[str, Any]]:
+    """The first `per_source` rows of each reading, in the order given (best first), stopping at `limit`
+    rows so a lazy query over a much-mentioned entry is not read to its end."""
     taken: Counter[str] = Counter()
     out: list[dict[str, Any]] = []
     for r in rows:
         if taken[r["source_id"]] < per_source:
             taken[r["source_id"]] += 1
             out.append(r)
+            if limit is not None and len(out) >= limit:
+                break
     return out
 
 
