@@ -98,7 +98,8 @@ def strip_titles(words: list[str]) -> list[str]:
     return words[i:]
 
 
-def _canonical_given(key: str) -> str:
+def canonical_given(key: str) -> str:
+    """A first name's Russian form when it is an English one ("nicholas" -> "nikolay"), else itself."""
     return _GIVEN_KEYS.get(key, key)
 
 
@@ -183,8 +184,8 @@ class Matcher:
                 continue
             bare = strip_titles(words)
             if person and given is None:
-                given = _canonical_given(bare[0])
-            if person and len(bare) == 1 and _canonical_given(bare[0]) == given:
+                given = canonical_given(bare[0])
+            if person and len(bare) == 1 and canonical_given(bare[0]) == given:
                 # "Tsar Nicholas" typed in full names one person; "Nicholas" alone is only a first name
                 if len(words) > 1 or i == 0:
                     put(" ".join(words), "name" if i == 0 else "alias")
@@ -195,12 +196,12 @@ class Matcher:
             if person and len(bare) >= 2:
                 if bare[-1] not in ROMAN and len(bare[-1]) >= 3:
                     put(bare[-1], "surname")
-                put(_canonical_given(bare[0]), "given")
+                put(canonical_given(bare[0]), "given")
 
     def _ranked(self, qkey: str) -> dict[str, Scored]:
         """Best scored key per candidate id, from exact lookup plus fuzzy candidates."""
         found: dict[str, float] = {}
-        for exact in {qkey, _canonical_given(qkey)}:
+        for exact in {qkey, canonical_given(qkey)}:
             if exact in self._owners:
                 found[exact] = 100.0
         for scorer in (fuzz.ratio, fuzz.token_sort_ratio):

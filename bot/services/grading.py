@@ -14,7 +14,7 @@ from typing import Literal
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from bot.names import ROMAN, Matcher, name_key, name_words, strip_titles
+from bot.names import ROMAN, Matcher, canonical_given, name_key, name_words, strip_titles
 
 NEAR_SCORE = 70.0  # below TYPO_SCORE but above this: "close, be more specific"
 MIN_TYPO_CHARS = 5
@@ -90,19 +90,13 @@ def _names_someone_else(typed: str, keys: set[str], matcher: Matcher) -> bool:
     "Alexandra" for Alexander, "Nicholas II" for Nicholas I. Such an answer is never a typo."""
     answer_owners = {c.id for k in keys for c, _ in matcher.exact(k)}
     for k in keys:
-        answer_owners |= {c.id for c, _ in matcher.exact(_canonical(k))}
+        answer_owners |= {c.id for c, _ in matcher.exact(canonical_given(k))}
     typed_k = name_key(typed)
     answer_words = {w for k in keys for w in k.split()}
     probes = [typed_k, " ".join(strip_titles(typed_k.split()))]
     probes += [w for w in typed_k.split() if len(w) >= 4 and w not in answer_words]
     for probe in probes:
-        owners = {c.id for c, _ in [*matcher.exact(probe), *matcher.exact(_canonical(probe))]}
+        owners = {c.id for c, _ in [*matcher.exact(probe), *matcher.exact(canonical_given(probe))]}
         if owners and not owners & answer_owners:
             return True
     return False
-
-
-def _canonical(key: str) -> str:
-    from bot.names import _canonical_given
-
-    return _canonical_given(key)
