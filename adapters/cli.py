@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     p_forget.add_argument("source")
     sub.add_parser("candidates", help="person names the readings use that the pack lacks")
     sub.add_parser("slack", help="run Clio on Slack (SLACK_BOT_TOKEN; SLACK_APP_TOKEN or SLACK_SIGNING_SECRET)")
+    sub.add_parser("discord", help="run Clio on Discord (DISCORD_TOKEN)")
     p_ws = sub.add_parser("workspace", help="operator's workspace tools")
     ws_sub = p_ws.add_subparsers(dest="ws_cmd", required=True, metavar="ACTION")
     p_wsdel = ws_sub.add_parser("delete", help="delete everything one workspace added (readings, members' records)")
@@ -82,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.cmd == "slack":
             return _slack(app)
+        if args.cmd == "discord":
+            return _discord(app)
         if args.cmd == "workspace":
             if args.ws_cmd == "purge":
                 import datetime as dt
@@ -162,6 +165,22 @@ def _slack(app) -> int:
     try:
         return asyncio.run(run(app))
     except SlackConfigError as e:
+        print(f"clio: {e}", file=sys.stderr)
+        return 2
+
+
+def _discord(app) -> int:
+    import asyncio
+
+    try:
+        from adapters.discord.client import DiscordConfigError, run, settings_from_env
+    except ImportError:
+        print("clio: the Discord adapter is not installed: pip install '.[discord]'", file=sys.stderr)
+        return 2
+    try:
+        settings_from_env()  # a missing or malformed token is reported before anything connects
+        return asyncio.run(run(app))
+    except DiscordConfigError as e:
         print(f"clio: {e}", file=sys.stderr)
         return 2
 

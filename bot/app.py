@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -85,6 +86,36 @@ class Clio:
         return ingest.ingest_file(self.db, self.lookup.matcher, self.person_ids, path, title=title, author=author,
                                   calendar=calendar, workspace=workspace, data=data, progress=progress)
 
+    async def ingest_upload(self, ctx: Context, filename: str, data: bytes, *, title: str | None = None,
+                            progress: ingest.Progress | None = None) -> Reply:
+        """A reading a member uploads in chat, ingested into their workspace. Admins only; runs in a worker
+        thread on its own connection so the bot keeps answering (SQLite's WAL lets both work at once), and
+        `progress(done, total)` is called from that thread.
+
+        Never raises for the member's mistakes: an unreadable or over-limit file is a clear reply."""
+        if not ctx.is_admin:
+            return Reply(ok=False, kind="error", body="Adding readings is for the group's admins (Manage Server).")
+        name = Path(clean(filename)[:200] or "reading.txt").name
+        try:
+            if len(data) > ingest.readers.MAX_FILE_BYTES:
+                raise BotError(f"{echo(name, 80)} is {len(data) / 2**20:,.1f} MB; a reading may be at most "
+                               f"{ingest.readers.MAX_FILE_BYTES // 2**20} MB.")
+            self._check_limits(ctx.workspace, Path(name), data)
+            matcher, person_ids = self.lookup.matcher, self.person_ids
+
+            def work() -> ingest.IngestResult:
+                db = store.open_db(self.settings.db_path)
+                try:
+                    return ingest.ingest_file(db, matcher, person_ids, Path(name), title=clean(title or "")[:200] or None,
+                                              workspace=ctx.workspace, data=data, progress=progress)
+                finally:
+                    db.close()
+
+            result = await asyncio.to_thread(work)
+        except BotError as e:
+            return Reply(ok=False, kind="error", body=e.user_message, exit_code=e.exit_code)
+        return Reply(ok=True, kind="info", title="Reading added", body=result.text())
+
     def _check_limits(self, workspace: str, path: Path, data: bytes | None) -> None:
         readings, used = store.workspace_usage(self.db, workspace, excluding=ingest.source_id_for(workspace, path.name))
         size = len(data) if data is not None else (path.stat().st_size if path.exists() else 0)
@@ -113,6 +144,14 @@ class Clio:
         store.delete_source(self.db, found[0]["id"])
         return Reply(ok=True, kind="info", title=f"Forgot {found[0]['title']}",
                      body=f"Its {found[0]['passages']} passages are gone from this group's index.")
+
+    def complete(self, command: str, text: str, limit: int = 25) -> list[str]:
+        """Names completing a half-typed argument of /command (who, what, when): what an adapter offers
+        while the member types. Empty for commands whose argument is not a name."""
+        spec = REGISTRY.get(command)
+        if spec is None or spec.autocomplete is None:
+            return []
+        return [c.name for c in self.lookup.matcher.complete(clean(text)[:100], {spec.autocomplete}, limit)]
 
     def handle_text(self, text: str, ctx: Context | None = None) -> Reply:
         """Answer one chat message. Never raises: user errors and bugs both become replies."""
@@ -152,6 +191,7 @@ class Clio:
         spec = REGISTRY.get(name.lower())
         if spec is None:
             raise BadInput(f"I don't know the command /{echo(name, 30)}. /help lists what I can do.")
-        if spec.admin and not ctx.is_admin:
-            raise BotError(f"/{spec.name} is for the group's admins.")
+        if spec.needs_admin(arg) and not ctx.is_admin:
+            what = spec.name if spec.admin else f"{spec.name} {arg.split()[0].lower()}"
+            raise BotError(f"/{echo(what, 40)} is for the group's admins.")
         return spec.handler(self, ctx, arg)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from bot.commands import REGISTRY, command
 from bot.events import Context
 from bot.response import Field, Reply
-from bot.errors import BadInput, BotError
+from bot.errors import BadInput
 from bot.events import ConversationRef
 from bot.services import privacy as privacy_service
 from bot.services import schedule
@@ -82,7 +82,7 @@ def help_(app: Clio, ctx: Context, arg: str) -> Reply:
                  body=body, exit_code=2 if name else 0)
 
 
-@command("privacy", "[forget-me | forget USER_ID]", ("/privacy", "/privacy forget-me"))
+@command("privacy", "[forget-me | forget USER_ID]", ("/privacy", "/privacy forget-me"), admin_actions=("forget",))
 def privacy(app: Clio, ctx: Context, arg: str) -> Reply:
     """What Clio stores about you, and how to delete it."""
     words = arg.split()
@@ -90,9 +90,7 @@ def privacy(app: Clio, ctx: Context, arg: str) -> Reply:
         return privacy_service.privacy_reply()
     if words[0].lower() == "forget-me" and len(words) == 1:
         return privacy_service.forget_member(app.db, ctx.workspace, ctx.user_id, own=True)
-    if words[0].lower() == "forget" and len(words) == 2:
-        if not ctx.is_admin:
-            raise BotError("Only the group's admins can delete another member's records; /privacy forget-me deletes yours.")
+    if words[0].lower() == "forget" and len(words) == 2:  # admins only: the registry's admin_actions
         return privacy_service.forget_member(app.db, ctx.workspace, clean(words[1])[:100], own=False)
     raise BadInput("Use /privacy, /privacy forget-me, or (admins) /privacy forget USER_ID.")
 
@@ -110,7 +108,7 @@ def onthisday(app: Clio, ctx: Context, arg: str) -> Reply:
 
 
 @command("schedule", "set TIME [TIMEZONE] | show | off",
-         ("/schedule show", "/schedule set 09:00 Europe/London", "/schedule off"))
+         ("/schedule show", "/schedule set 09:00 Europe/London", "/schedule off"), admin_actions=("set", "off"))
 def schedule_(app: Clio, ctx: Context, arg: str) -> Reply:
     """The channel's daily "on this day" post: set its time (admins), show it, turn it off (admins)."""
     words = clean(arg).split()
@@ -120,8 +118,6 @@ def schedule_(app: Clio, ctx: Context, arg: str) -> Reply:
         return schedule.show(app.db, ctx.workspace, ctx.channel, now)
     if action not in ("set", "off"):
         raise BadInput("Use /schedule set 09:00 Europe/London, /schedule show or /schedule off.")
-    if not ctx.is_admin:
-        raise BotError("Only the group's admins can change the daily post.")
     if action == "off":
         return schedule.unsubscribe(app.db, ctx.workspace, ctx.channel, now)
     if len(words) not in (2, 3):
@@ -135,7 +131,8 @@ QUIZ_ACTIONS = ("start [TOPIC] [QUESTIONS] [SECONDS] [choice|open] | answer X | 
                 "me | review | appeal TEXT | appeals | accept ID")
 
 
-@command("quiz", QUIZ_ACTIONS, ("/quiz start", "/quiz start 1917 5 20 open", "/quiz leaderboard", "/quiz me"))
+@command("quiz", QUIZ_ACTIONS, ("/quiz start", "/quiz start 1917 5 20 open", "/quiz leaderboard", "/quiz me"),
+         admin_actions=("appeals", "accept"))
 def quiz(app: Clio, ctx: Context, arg: str) -> Reply:
     """Quiz nights: start, answer, scores, leaderboards and appeals."""
     action, _, rest = clean(arg).partition(" ")

@@ -21,6 +21,7 @@ from rapidfuzz import fuzz, process
 CONFIDENT_SCORE = 86.0
 AMBIGUITY_MARGIN = 6.0
 SUGGEST_SCORE = 62.0
+COMPLETE_FUZZY_SCORE = 75.0  # a half-typed name: only close misspellings, not every name sharing letters
 CANDIDATES_PER_SCORER = 25
 MAX_CHOICES = 5
 
@@ -221,6 +222,32 @@ class Matcher:
                 if cand.id not in best or s.rank > best[cand.id].rank:
                     best[cand.id] = s
         return best
+
+    def complete(self, text: str, types: set[str] | None = None, limit: int = 25) -> list[Candidate]:
+        """Candidates for a half-typed name, best first: names with a word starting with what was typed
+        ("korn" -> Kornilov), then fuzzy matches for typos ("kornil" -> Kornilov); everything, alphabetically,
+        when nothing is typed yet. At most `limit`, each candidate once."""
+        qkey = name_key(text)
+        wanted = [c for c in self.candidates() if types is None or c.type in types]
+        if not qkey:
+            return sorted(wanted, key=lambda c: c.name.lower())[:limit]
+        ids = {c.id for c in wanted}
+        scored: dict[str, tuple[float, str]] = {}
+        for key in self._keys:
+            if key.startswith(qkey) or f" {qkey}" in key:
+                for cand, kind in self._owners[key]:
+                    score = 200.0 - len(key) if kind != "given" else 100.0 - len(key)
+                    if cand.id in ids and score > scored.get(cand.id, (0.0, ""))[0]:
+                        scored[cand.id] = (score, cand.name)
+        if len(scored) < limit:
+            for key, score, _ in process.extract(qkey, self._keys, scorer=fuzz.ratio, limit=limit * 2,
+                                                 score_cutoff=COMPLETE_FUZZY_SCORE):
+                for cand, _kind in self._owners[key]:
+                    if cand.id in ids and cand.id not in scored:
+                        scored[cand.id] = (score - 100.0, cand.name)
+        by_id = {c.id: c for c in wanted}
+        best = sorted(scored.items(), key=lambda kv: (-kv[1][0], kv[1][1].lower()))
+        return [by_id[cid] for cid, _ in best[:limit]]
 
     def resolve(self, text: str, types: set[str] | None = None) -> Resolution:
         """Resolve `text` among candidates of `types` (all types when None)."""

@@ -1,0 +1,1 @@
+"""Clio on Discord (discord.py): app commands generated from the core registry, embeds, persistent buttons."""

@@ -1,0 +1,342 @@
+"""A local Discord for the adapter tests: its REST API and gateway on one loopback aiohttp server.
+
+The real discord.py client talks to it after two class attributes are pointed here (discord.http.Route.BASE
+and the gateway URL, which AutoShardedClient reads from GET /gateway/bot). The fake answers login, HELLO,
+IDENTIFY -> READY + GUILD_CREATE, heartbeats, command sync, interaction callbacks, followups, edits and channel
+messages; it records every REST call and refuses, as Discord does (400, code 50035), what breaks Discord's
+limits, so a test can prove Clio never sends one."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APP_ID = "700000000000000001"
+BOT_ID = "700000000000000002"
+GUILD_ID = "800000000000000001"
+CHANNEL_ID = "800000000000000010"
+OTHER_CHANNEL_ID = "800000000000000011"
+MEMBER_ID = "900000000000000001"
+ADMIN_ID = "900000000000000002"
+OWNER_ID = "900000000000000003"
+MOD_ROLE_ID = "800000000000000100"
+EVERYONE_PERMS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 31)  # view, send, embed, history, use commands
+MANAGE_GUILD = 1 << 5
+NOW = "2026-11-23T12:00:00.000000+00:00"
+
+
+def user(uid: str, name: str, bot: bool = False) -> dict[str, Any]:
+    return {"id": uid, "username": name, "discriminator": "0", "global_name": name, "avatar": None, "bot": bot,
+            "public_flags": 0}
+
+
+BOT_USER = user(BOT_ID, "Clio", bot=True)
+USERS = {MEMBER_ID: user(MEMBER_ID, "Masha"), ADMIN_ID: user(ADMIN_ID, "Teacher"), OWNER_ID: user(OWNER_ID, "Owner")}
+
+
+def member(uid: str) -> dict[str, Any]:
+    roles = [MOD_ROLE_ID] if uid == ADMIN_ID else []
+    return {"user": USERS.get(uid, BOT_USER), "roles": roles, "joined_at": NOW, "deaf": False, "mute": False,
+            "flags": 0, "nick": None, "avatar": None, "pending": False}
+
+
+def channel(cid: str) -> dict[str, Any]:
+    return {"id": cid, "type": 0, "guild_id": GUILD_ID, "name": f"history-{cid[-2:]}", "position": 0,
+            "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None, "last_message_id": None,
+            "rate_limit_per_user": 0, "flags": 0}
+
+
+def guild() -> dict[str, Any]:
+    role = {"hoist": False, "managed": False, "mentionable": False, "flags": 0, "color": 0, "icon": None,
+            "unicode_emoji": None, "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None}}
+    return {"id": GUILD_ID, "name": "Reading group", "owner_id": OWNER_ID, "icon": None, "splash": None,
+            "discovery_splash": None, "banner": None, "description": None, "features": [], "emojis": [],
+            "stickers": [], "roles": [{**role, "id": GUILD_ID, "name": "@everyone", "permissions": str(EVERYONE_PERMS),
+                                       "position": 0},
+                                      {**role, "id": MOD_ROLE_ID, "name": "Mods",
+                                       "permissions": str(EVERYONE_PERMS | MANAGE_GUILD), "position": 1}],
+            "channels": [channel(CHANNEL_ID), channel(OTHER_CHANNEL_ID)], "threads": [], "voice_states": [],
+            "presences": [], "members": [member(BOT_ID), member(MEMBER_ID), member(ADMIN_ID)], "member_count": 4,
+            "large": False, "unavailable": False, "joined_at": NOW, "verification_level": 0,
+            "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0,
+            "premium_tier": 0, "preferred_locale": "en-US", "system_channel_id": None, "system_channel_flags": 0,
+            "rules_channel_id": None, "public_updates_channel_id": None, "afk_channel_id": None, "afk_timeout": 300,
+            "vanity_url_code": None, "application_id": None, "max_members": 500000,
+            "premium_progress_bar_enabled": False, "stage_instances": [], "guild_scheduled_events": [],
+            "soundboard_sounds": [], "safety_alerts_channel_id": None, "incidents_data": None}
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    body: Any
+
+
+@dataclass
+class FakeDiscord:
+    """Discord on loopback. `calls` holds every REST call; `gone` holds channel ids that answer 404 10003."""
+
+    calls: list[Call] = field(default_factory=list)
+    identifies: list[dict[str, Any]] = field(default_factory=list)
+    messages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
+    gone: set[str] = field(default_factory=set)
+    forbidden: set[str] = field(default_factory=set)
+    url: str = ""
+    token: str = "fake-token-for-clio-tests-0000"
+    _ids: Any = field(default_factory=lambda: itertools.count(1_000_000_000_000_000_000))
+    _sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    _seq: Any = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def next_id(self) -> str:
+        return str(next(self._ids))
+
+    # --- server ---------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=64 * 2**20)
+        app.router.add_get("/gateway", self.gateway)
+        app.router.add_get("/attachments/{name}", self.attachment)
+        app.router.add_route("*", "/api/v10/{path:.*}", self.rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        for ws in self._sockets:
+            await ws.close()
+        if self._runner:
+            await self._runner.cleanup()
+
+    @staticmethod
+    def json(data: Any, status: int = 200) -> web.Response:
+        # discord.py parses a body as JSON only when Content-Type is exactly application/json
+        return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"})
+
+    def error(self, status: int, code: int, message: str) -> web.Response:
+        return self.json({"code": code, "message": message}, status)
+
+    # --- gateway --------------------------------------------------------------------------------------
+
+    async def gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"op": 10, "d": {"heartbeat_interval": 45000}})
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            frame = json.loads(msg.data)
+            if frame["op"] == 1:
+                await ws.send_json({"op": 11})
+            elif frame["op"] == 2:
+                self.identifies.append(frame["d"])
+                shard = frame["d"].get("shard", [0, 1])
+                await self._send(ws, "READY", {
+                    "v": 10, "user": BOT_USER, "guilds": [{"id": GUILD_ID, "unavailable": True}],
+                    "session_id": "session-1", "resume_gateway_url": self.url.replace("http", "ws") + "/gateway",
+                    "application": {"id": APP_ID, "flags": 0}, "shard": shard, "private_channels": [],
+                    "relationships": [], "presences": []})
+                await self._send(ws, "GUILD_CREATE", guild())
+        return ws
+
+    async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        await ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        for ws in self._sockets:
+            if not ws.closed:
+                await self._send(ws, event, data)
+
+    # --- interactions a test sends ---------------------------------------------------------------------
+
+    def interaction(self, itype: int, data: dict[str, Any], *, user_id: str = MEMBER_ID,
+                    channel_id: str = CHANNEL_ID, message: dict[str, Any] | None = None) -> dict[str, Any]:
+        perms = EVERYONE_PERMS | (MANAGE_GUILD if user_id == ADMIN_ID else 0)
+        payload = {"id": self.next_id(), "application_id": APP_ID, "type": itype, "token": f"tok-{self.next_id()}",
+                   "version": 1, "guild_id": GUILD_ID, "channel_id": channel_id, "channel": channel(channel_id),
+                   "member": {**member(user_id), "permissions": str(perms)}, "data": data,
+                   "app_permissions": str(EVERYONE_PERMS), "locale": "en-GB", "guild_locale": "en-US",
+                   "entitlements": [], "authorizing_integration_owners": {"0": GUILD_ID}, "context": 0,
+                   "attachment_size_limit": 26214400}
+        if message is not None:
+            payload["message"] = message
+        return payload
+
+    async def slash(self, name: str, options: list[dict[str, Any]] | None = None, **kw: Any) -> dict[str, Any]:
+        payload = self.interaction(2, {"id": self.next_id(), "name": name, "type": 1, "options": options or [],
+                                       **({"resolved": kw.pop("resolved")} if "resolved" in kw else {})}, **kw)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    async def autocomplete(self, name: str, option: str, typed: str) -> dict[str, Any]:
+        payload = self.interaction(4, {"id": self.next_id(), "name": name, "type": 1,
+                                       "options": [{"type": 3, "name": option, "value": typed, "focused": True}]})
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    async def click(self, message: dict[str, Any], custom_id: str, **kw: Any) -> dict[str, Any]:
+        payload = self.interaction(3, {"custom_id": custom_id, "component_type": 2}, message=message, **kw)
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    # --- REST -----------------------------------------------------------------------------------------
+
+    async def attachment(self, request: web.Request) -> web.Response:
+        data = self.files.get(request.match_info["name"])
+        return web.Response(body=data) if data is not None else web.Response(status=404)
+
+    async def rest(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["path"]
+        body: Any = None
+        if request.content_type == "application/json":
+            body = await request.json()
+        elif request.content_type.startswith("multipart/"):
+            reader = await request.multipart()
+            async for part in reader:
+                if part.name == "payload_json":  # type: ignore[union-attr]
+                    body = json.loads(await part.text())  # type: ignore[union-attr]
+        self.calls.append(Call(request.method, path, body))
+        self.changed.set()
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bot ") and auth != f"Bot {self.token}":
+            return self.error(401, 0, "401: Unauthorized")
+        try:
+            return await self._answer(request.method, path, body)
+        except LimitError as e:
+            return self.error(400, 50035, f"Invalid Form Body: {e}")
+
+    async def _answer(self, method: str, path: str, body: Any) -> web.Response:
+        parts = path.strip("/").split("/")
+        if path == "/users/@me":
+            return self.json(BOT_USER)
+        if path == "/oauth2/applications/@me":
+            return self.json({"id": APP_ID, "name": "Clio", "icon": None, "description": "", "bot_public": True,
+                              "bot_require_code_grant": False, "owner": USERS[OWNER_ID], "verify_key": "k",
+                              "team": None, "flags": 0, "summary": ""})
+        if path == "/gateway/bot":
+            return self.json({"url": self.url.replace("http", "ws") + "/gateway", "shards": 1,
+                              "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0,
+                                                      "max_concurrency": 1}})
+        if parts[0] == "applications" and parts[-1] == "commands" and method == "PUT":
+            return self.json([{**c, "id": self.next_id(), "application_id": APP_ID, "version": "1",
+                               "default_member_permissions": c.get("default_member_permissions")} for c in body])
+        if parts[0] == "interactions" and parts[-1] == "callback":
+            rtype = body["type"]
+            data = body.get("data") or {}
+            if rtype == 8:
+                check_choices(data.get("choices", []))
+            out: dict[str, Any] = {"interaction": {"id": parts[1], "type": 2}}
+            if rtype in (4, 7):
+                check_message(data)
+                out["resource"] = {"type": rtype, "message": self._message(CHANNEL_ID, data)}
+            elif rtype == 5:
+                out["resource"] = {"type": rtype}
+            return self.json(out)
+        if parts[0] == "webhooks":
+            check_message(body or {})
+            msg = self._message(CHANNEL_ID, body or {}, webhook=parts[1])
+            return self.json(msg)
+        if parts[0] == "channels":
+            cid = parts[1]
+            if cid in self.gone:
+                return self.error(404, 10003, "Unknown Channel")
+            if cid in self.forbidden:
+                return self.error(403, 50013, "Missing Permissions")
+            if len(parts) == 2 and method == "GET":
+                return self.json(channel(cid))
+            if len(parts) == 3 and parts[2] == "messages" and method == "POST":
+                check_message(body)
+                return self.json(self._message(cid, body))
+            if len(parts) == 4 and parts[2] == "messages" and method == "PATCH":
+                check_message(body)
+                old = self.messages.get(parts[3], {"id": parts[3]})
+                return self.json(self._message(cid, {**old, **body}, mid=parts[3]))
+        return self.error(404, 0, f"no route {method} {path} in the fake")
+
+    def _message(self, cid: str, data: dict[str, Any], mid: str | None = None, webhook: str | None = None) -> dict[str, Any]:
+        msg = {"id": mid or self.next_id(), "channel_id": cid, "guild_id": GUILD_ID, "author": BOT_USER,
+               "content": data.get("content") or "", "embeds": data.get("embeds") or [],
+               "components": data.get("components") or [], "attachments": [], "mentions": [], "mention_roles": [],
+               "mention_everyone": False, "pinned": False, "tts": False, "timestamp": NOW, "edited_timestamp": None,
+               "type": 0, "flags": data.get("flags") or 0, **({"webhook_id": webhook} if webhook else {}),
+               "application_id": APP_ID}
+        self.messages[msg["id"]] = msg
+        return msg
+
+    # --- what tests read ------------------------------------------------------------------------------
+
+    def sent(self) -> list[Call]:
+        """Every call that puts a message in front of people."""
+        return [c for c in self.calls if c.method in ("POST", "PATCH") and isinstance(c.body, dict)
+                and (c.path.endswith("/callback") or c.path.startswith(("/webhooks/", "/channels/")))]
+
+    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> Call:
+        """The first recorded call matching `predicate`, waiting for it to arrive."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for call in self.calls:
+                if predicate(call):
+                    return call
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise AssertionError(f"no matching call; calls were: {[(c.method, c.path) for c in self.calls]}")
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+
+
+class LimitError(Exception):
+    """A body Discord would refuse."""
+
+
+def check_choices(choices: list[dict[str, Any]]) -> None:
+    if len(choices) > 25:
+        raise LimitError(f"{len(choices)} autocomplete choices (at most 25)")
+    for c in choices:
+        if not 1 <= len(c["name"]) <= 100 or not 1 <= len(str(c["value"])) <= 100:
+            raise LimitError("choice name or value not 1-100 characters")
+
+
+def check_message(data: dict[str, Any]) -> None:
+    """Discord's message limits: content 2,000; 10 embeds of at most 6,000 characters in all, title 256,
+    description 4,096, 25 fields of name 256 and value 1,024, footer 2,048; 5 rows of 5 buttons, label 80,
+    custom_id 100."""
+    if len(data.get("content") or "") > 2000:
+        raise LimitError("content over 2000")
+    embeds = data.get("embeds") or []
+    if len(embeds) > 10:
+        raise LimitError("more than 10 embeds")
+    total = 0
+    for e in embeds:
+        title, desc = e.get("title") or "", e.get("description") or ""
+        footer = (e.get("footer") or {}).get("text") or ""
+        fields = e.get("fields") or []
+        if len(title) > 256 or len(desc) > 4096 or len(footer) > 2048 or len(fields) > 25:
+            raise LimitError("embed title/description/footer/fields over the limit")
+        for f in fields:
+            if not f.get("name") or not f.get("value") or len(f["name"]) > 256 or len(f["value"]) > 1024:
+                raise LimitError("embed field name or value empty or over the limit")
+        total += len(title) + len(desc) + len(footer) + sum(len(f["name"]) + len(f["value"]) for f in fields)
+    if total > 6000:
+        raise LimitError(f"embeds total {total} characters (at most 6000)")
+    rows = data.get("components") or []
+    if len(rows) > 5:
+        raise LimitError("more than 5 component rows")
+    for row in rows:
+        for b in row.get("components", []):
+            if len(b.get("custom_id", "")) > 100 or len(b.get("label") or "") > 80:
+                raise LimitError("button custom_id or label over the limit")
