@@ -24,8 +24,8 @@ from bot import store  # noqa: E402
 from bot.app import Clio  # noqa: E402
 from bot.commands import REGISTRY  # noqa: E402
 from bot.response import Field, Reply  # noqa: E402
-from tests.fake_discord import (ADMIN_ID, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER_ID, OTHER_CHANNEL_ID,  # noqa: E402
-                                Call, FakeDiscord, check_message)
+from tests.fake_discord import (ADMIN_ID, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER_ID, OTHER_CHANNEL_ID, USERS,  # noqa: E402
+                                Call, FakeDiscord, check_message, member)
 
 MESSAGE_CONTENT = 1 << 15
 GUILD_MEMBERS = 1 << 1
@@ -358,3 +358,26 @@ def test_clio_discord_without_a_token_exits_with_one_line(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == ["clio: DISCORD_TOKEN is not set: give the bot token from the Discord "
                                                 "developer portal"]
+
+
+async def test_open_mode_answers_typed_in_the_channel_are_taken_without_pinging(fake, mini_app, monkeypatch):
+    client = await start_bot(fake, mini_app, monkeypatch, open_answers=True, sync=False)
+    try:
+        start = await fake.slash("quiz", [{"type": 1, "name": "start", "options": [
+            {"type": 3, "name": "topic", "value": "kornilov 1 30 open"}]}])
+        assert "Type your answer" in text_of((await fake.wait_for(callback_of(start))).body)
+        typed = {"id": fake.next_id(), "channel_id": CHANNEL_ID, "guild_id": GUILD_ID, "author": USERS[MEMBER_ID],
+                 "member": {k: v for k, v in member(MEMBER_ID).items() if k != "user"}, "content": "Lavr Kornilov",
+                 "timestamp": "2026-11-23T12:00:00+00:00", "edited_timestamp": None, "tts": False,
+                 "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+                 "pinned": False, "type": 0, "flags": 0}
+        await fake.dispatch("MESSAGE_CREATE", typed)
+        reply = await fake.wait_for(lambda c: c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages")
+        assert str(reply.body["message_reference"]["message_id"]) == typed["id"]  # a reply to the answer
+        assert reply.body["allowed_mentions"] == {"parse": [], "replied_user": False}
+        assert "got it" in text_of(reply.body)
+        row = mini_app.db.execute("select correct from quiz_answers where user_id = ?", [MEMBER_ID]).fetchone()
+        assert row == (1,)  # the typed answer was recorded as right
+    finally:
+        await client.close()
+        await client.task  # type: ignore[attr-defined]
