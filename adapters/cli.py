@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import logging
 import sys
 
@@ -54,8 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     p_val = sub.add_parser("validate", help="check a content pack and list every problem")
     p_val.add_argument("pack_dir", nargs="?", help="pack directory (default: the configured pack)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    level = "INFO" if args.verbose else (os.environ.get("CLIO_LOG_LEVEL") or "WARNING").upper()
+    logging.basicConfig(level=level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else "WARNING",
+                        stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
         if args.cmd == "validate":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
+import time
 from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,10 +24,24 @@ from bot.services import questions
 from bot.services.onthisday import OnThisDay
 from bot.services.quiz import QuizEngine
 from bot.services.privacy import Workspaces
+from bot.services.ratelimit import RateLimiter, SlowDown
 from bot.services.schedule import Outbox, Scheduler
 from bot.text import MAX_MESSAGE_CHARS, clean, echo
 
 log = logging.getLogger("clio")
+command_log = logging.getLogger("clio.commands")
+
+
+def command_name(text: object) -> str:
+    """What a message is, for the log: a registered command's name, "text" (a search or a typed answer),
+    or "unknown". Never any of the message itself."""
+    if not isinstance(text, str):
+        return "unknown"
+    message = text.lstrip()
+    if not message.startswith("/"):
+        return "text"
+    word = message[1:].split(maxsplit=1)[0].lower() if message[1:].split() else ""
+    return word if word in REGISTRY else "unknown"
 
 
 class Clio:
@@ -39,6 +55,7 @@ class Clio:
         self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days))
         self.onthisday = OnThisDay(self.db)
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+        self.rate_limiter = RateLimiter(settings.rate_limit)
         self.quiz = QuizEngine(self.db, lambda: self.lookup.matcher, lambda: self.clock(),
                                lambda ws, topic: questions.bank(self.db, self.lookup.matcher, ws, topic))
 
@@ -154,20 +171,33 @@ class Clio:
         return [c.name for c in self.lookup.matcher.complete(clean(text)[:100], {spec.autocomplete}, limit)]
 
     def handle_text(self, text: str, ctx: Context | None = None) -> Reply:
-        """Answer one chat message. Never raises: user errors and bugs both become replies."""
+        """Answer one chat message. Never raises: user errors and bugs both become replies. Logs one line
+        per command (its name, latency and outcome; never what was typed)."""
         ctx = ctx or Context()
+        started = time.perf_counter()
+        name, outcome = command_name(text), "ok"
         try:
+            self.rate_limiter.check(ctx.platform, ctx.workspace, ctx.user_id)
             reply = self._dispatch(text, ctx)
             if ctx.is_admin:
                 for notice in store.take_notices(self.db, ctx.workspace):
                     reply.fields.insert(0, Field("Notice for admins", notice))
+            outcome = "ok" if reply.ok else "declined"
             return reply
+        except SlowDown as e:
+            outcome = "rate_limited"
+            return Reply(ok=False, kind="error", body=e.user_message, exit_code=e.exit_code, private=True)
         except BotError as e:
+            outcome = "user_error"
             return Reply(ok=False, kind="error", body=e.user_message, exit_code=e.exit_code)
         except Exception:
-            log.exception("command failed: %r", text[:200])
+            outcome = "failed"
+            log.exception("command %s failed", name)
             return Reply(ok=False, kind="error", exit_code=3,
                          body="Sorry, something went wrong on my side. It has been logged; please try again.")
+        finally:
+            command_log.info(json.dumps({"command": name, "ms": round((time.perf_counter() - started) * 1000, 2),
+                                         "outcome": outcome, "platform": ctx.platform}))
 
     async def handle(self, text: str, ctx: Context | None = None) -> Reply:
         """The async entry point adapters call."""

@@ -40,6 +40,16 @@ def _timezone(name: str) -> str:
     return name
 
 
+def _rate(rule: str) -> str:
+    from limits import parse
+
+    try:
+        parse(rule)
+    except ValueError:
+        raise SettingsError(f"CLIO_RATE_LIMIT {rule!r} is not a rate such as 30/minute or 5/second") from None
+    return rule
+
+
 @dataclass(frozen=True)
 class Settings:
     """Core settings.
@@ -47,7 +57,8 @@ class Settings:
     Environment: CLIO_DB (database file), CLIO_CONTENT (content directory), CLIO_PACK (pack to load),
     CLIO_MAX_READINGS and CLIO_MAX_WORKSPACE_MB (what one workspace may ingest from chat),
     CLIO_REMOVAL_GRACE_DAYS (how long a removed workspace's data is kept before it is deleted),
-    CLIO_TIMEZONE (the default IANA timezone for "today").
+    CLIO_TIMEZONE (the default IANA timezone for "today"), CLIO_RATE_LIMIT (commands a member may send, e.g.
+    "30/minute").
     """
 
     db_path: Path
@@ -57,6 +68,7 @@ class Settings:
     max_workspace_mb: int = 200
     removal_grace_days: int = 30
     timezone: str = "UTC"
+    rate_limit: str = "30/minute"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -69,6 +81,7 @@ class Settings:
             max_workspace_mb=_int(env, "CLIO_MAX_WORKSPACE_MB", 200),
             removal_grace_days=_int(env, "CLIO_REMOVAL_GRACE_DAYS", 30),
             timezone=_timezone(env.get("CLIO_TIMEZONE") or "UTC"),
+            rate_limit=_rate(env.get("CLIO_RATE_LIMIT") or "30/minute"),
         )
 
     @property

@@ -12,7 +12,7 @@ from bot.events import ConversationRef
 from bot.services import privacy as privacy_service
 from bot.services import schedule
 from bot.services.onthisday import Day, parse_days
-from bot.text import MAX_MESSAGE_CHARS, clean, require_arg
+from bot.text import MAX_MESSAGE_CHARS, clean, echo, require_arg
 
 if TYPE_CHECKING:
     from bot.app import Clio
@@ -77,7 +77,7 @@ def help_(app: Clio, ctx: Context, arg: str) -> Reply:
     lines = [f"{spec.usage}: {spec.summary}" for spec in REGISTRY.values() if not spec.admin or ctx.is_admin]
     body = "\n".join(lines)
     if name:
-        body = f"There is no /{name[:30]} command.\n\n" + body
+        body = f"There is no /{echo(name, 30)} command.\n\n" + body
     return Reply(ok=not name, kind="help", title="Clio answers from the pack and the readings your group studies",
                  body=body, exit_code=2 if name else 0)
 

@@ -1,0 +1,106 @@
+"""Hostile input, rate limits and the command log: every command fed arbitrary text answers with a reply
+that fits every platform and pings nobody; a member who floods is told to slow down; the log says what ran,
+how long it took and how it ended, never what was typed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.app import Clio
+from bot.commands import REGISTRY
+from bot.config import Settings, SettingsError
+from bot.events import Context
+from tests.conftest import TEST_PACKS
+
+HOSTILE = ["@everyone", "@here", "<!channel>", "<!everyone>", "<@123>", "<@&456>", "<#789>", '"', "'", "*", "(",
+           ")", "NEAR(", "OR", "AND", "NOT", "^", ":", "-", "\x00", "\x1b[31m", "\r\n", "\u202e", "\u200b", "\ufeff",
+           "🙂", "👨‍👩‍👧", "Троцкий", "ש", "%s", "{0}", "\\", "/who", "```", "||", "> ", "🇷🇺"]
+TEXT = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.sampled_from(HOSTILE) | st.text(max_size=8), max_size=30).map(" ".join),
+    st.integers(min_value=1_000, max_value=12_000).map(lambda n: ("Kornilov " * n)[:n]),
+)
+# a raw mention a chat platform would act on: @everyone/@here, Slack's <!...> and <@...>, Discord's <@...>
+PING = re.compile(r"@(everyone|here)\b|<!|<@")  # (a channel link <#...> notifies nobody)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Clio:
+    db = tmp_path_factory.mktemp("fuzz") / "clio.db"
+    return Clio(Settings(db_path=db, content_dir=TEST_PACKS, pack="mini", rate_limit="1000000/second"))
+
+
+def _rendered_everywhere(reply) -> None:
+    """The reply renders within Discord's and Slack's limits (when their libraries are installed)."""
+    try:
+        from adapters.discord.render import messages_for
+        from tests.fake_discord import check_message
+
+        for m in messages_for(reply):
+            check_message({"embeds": [e.to_dict() for e in m.embeds]})
+    except ImportError:
+        pass
+    try:
+        from adapters.slack.render import BLOCKS_MAX, SECTION_CHARS, blocks_for
+
+        text, blocks = blocks_for(reply)
+        assert len(blocks) <= BLOCKS_MAX and len(text) <= 3000
+        assert all(len(b["text"]["text"]) <= SECTION_CHARS for b in blocks if b["type"] == "section")
+        assert not PING.search(text)  # Slack escaping: nothing a member typed can ping
+    except ImportError:
+        pass
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(sorted(REGISTRY)), arg=TEXT, admin=st.booleans())
+def test_every_command_answers_any_text_with_a_reply_that_pings_nobody(app, name, arg, admin):
+    ctx = Context(workspace="discord:1", channel="c1", user_id="u1", user_name="@everyone", is_admin=admin,
+                  platform="discord")
+    reply = app.handle_text(f"/{name} {arg}", ctx)
+    assert reply.exit_code != 3, f"/{name} crashed on {arg[:80]!r}: {reply.body}"  # 3: a bug, not the input
+    assert reply.text().strip()
+    assert not PING.search(reply.text()), reply.text()[:300]
+    _rendered_everywhere(reply)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=TEXT)
+def test_free_text_and_odd_commands_never_crash(app, text):
+    reply = app.handle_text(text, Context(workspace="slack:T1", channel="c", user_id="u", platform="slack"))
+    assert reply.exit_code != 3 and not PING.search(reply.text())
+
+
+def test_a_member_who_floods_is_told_to_slow_down_and_others_are_not(tmp_path):
+    app = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", rate_limit="5/minute"))
+    masha = Context(workspace="discord:1", channel="c", user_id="masha", platform="discord")
+    replies = [app.handle_text("/who Kornilov", masha) for _ in range(7)]
+    assert all(r.ok for r in replies[:5])
+    assert not replies[5].ok and replies[5].body.startswith("Slow down") and replies[5].private
+    assert "5 commands in 1 minute" in replies[5].body
+    other = Context(workspace="discord:1", channel="c", user_id="sasha", platform="discord")
+    assert app.handle_text("/who Kornilov", other).ok
+    same_id_elsewhere = Context(workspace="discord:2", channel="c", user_id="masha", platform="discord")
+    assert app.handle_text("/who Kornilov", same_id_elsewhere).ok  # limits are per workspace member
+    console = Context()
+    assert all(app.handle_text("/who Kornilov", console).ok for _ in range(10))  # the operator's terminal
+    with pytest.raises(SettingsError, match="CLIO_RATE_LIMIT"):
+        Settings.from_env({"CLIO_RATE_LIMIT": "lots"})
+
+
+def test_one_log_line_per_command_with_name_latency_and_outcome_but_not_the_text(mini_app, caplog):
+    caplog.set_level(logging.INFO, logger="clio.commands")
+    secret = "Kornilov-SECRET-words-4711"
+    ctx = Context(workspace="slack:T1", channel="c", user_id="u", platform="slack")
+    for text in (f"/who {secret}", f"/nope {secret}", f"{secret}", "/who Kornilov", "/schedule set 09:00"):
+        mini_app.handle_text(text, ctx)
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "clio.commands"]
+    assert [(x["command"], x["outcome"]) for x in lines] == [
+        ("who", "declined"), ("unknown", "user_error"), ("text", "declined"), ("who", "ok"), ("schedule", "user_error")]
+    assert all(isinstance(x["ms"], float) and x["platform"] == "slack" for x in lines)
+    assert not any(secret in r.getMessage() for r in caplog.records)
