@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +42,8 @@ USERS = {MEMBER_ID: user(MEMBER_ID, "Masha"), ADMIN_ID: user(ADMIN_ID, "Teacher"
 
 def member(uid: str) -> dict[str, Any]:
     roles = [MOD_ROLE_ID] if uid == ADMIN_ID else []
-    return {"user": USERS.get(uid, BOT_USER), "roles": roles, "joined_at": NOW, "deaf": False, "mute": False,
+    known = BOT_USER if uid == BOT_ID else USERS.get(uid) or user(uid, f"member-{uid[-6:]}")
+    return {"user": known, "roles": roles, "joined_at": NOW, "deaf": False, "mute": False,
             "flags": 0, "nick": None, "avatar": None, "pending": False}
 
 
@@ -76,6 +78,7 @@ class Call:
     method: str
     path: str
     body: Any
+    at: float = field(default_factory=time.perf_counter)  # when the fake received it
 
 
 @dataclass
