@@ -68,9 +68,9 @@ async def chat_async(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdou
     """`clio chat`: the chat loop with the quiz clock beside it (reveals arrive when time is up), and with
     --schedule the daily-post scheduler too, so a person can see a post arrive (/schedule set HH:MM with
     the next minute) without Discord or Slack."""
-    scheduler = app.scheduler(ConsoleOutbox(out, "daily post to"))
+    scheduler = app.scheduler(ConsoleOutbox(out, "daily post to"), "console")
     stop = asyncio.Event()
-    loops = [run_clock(app.quiz, ConsoleOutbox(out, "quiz in"), stop)]
+    loops = [run_clock(app.quiz, ConsoleOutbox(out, "quiz in"), stop, platform="console")]
     if schedule:
         loops.append(scheduler.run(stop))
     task = asyncio.gather(*loops)

@@ -59,9 +59,10 @@ class Clio:
         self.quiz = QuizEngine(self.db, lambda: self.lookup.matcher, lambda: self.clock(),
                                lambda ws, topic: questions.bank(self.db, self.lookup.matcher, ws, topic))
 
-    def scheduler(self, outbox: Outbox) -> Scheduler:
-        """The daily-post loop for an adapter's outbox, on this app's clock."""
-        return Scheduler(self.db, self.onthisday, outbox, lambda: self.clock())
+    def scheduler(self, outbox: Outbox, platform: str | None = None) -> Scheduler:
+        """The daily-post loop for an adapter's outbox, on this app's clock: one platform's channels when
+        `platform` is given (each adapter process posts only where it can)."""
+        return Scheduler(self.db, self.onthisday, outbox, lambda: self.clock(), platform=platform)
 
     def today(self, ctx: Context) -> dt.date:
         """Today's date where the asker is: the channel's daily-post timezone, or the default one."""

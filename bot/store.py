@@ -560,8 +560,16 @@ def subscription(db: sqlite_utils.Database, workspace: str, channel: str) -> dic
     return next(db.query("select * from subscriptions where workspace = ? and channel = ?", [workspace, channel]), None)
 
 
-def active_subscriptions(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    return list(db.query("select * from subscriptions where active = 1 order by workspace, channel"))
+def _platform_cond(platform: str | None) -> tuple[str, list[str]]:
+    """Rows of one platform's workspaces ("discord:123" belongs to discord), or of all when None."""
+    return ("1 = 1", []) if platform is None else ("workspace like ? escape '\\'", [
+        platform.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ":%"])
+
+
+def active_subscriptions(db: sqlite_utils.Database, platform: str | None = None) -> list[dict[str, Any]]:
+    cond, params = _platform_cond(platform)
+    return list(db.query(f"select * from subscriptions where active = 1 and {cond} order by workspace, channel",
+                         params))
 
 
 def pause_subscription(db: sqlite_utils.Database, workspace: str, channel: str, reason: str, now: str) -> None:
@@ -624,8 +632,9 @@ def running_quiz(db: sqlite_utils.Database, workspace: str, channel: str) -> dic
                          [workspace, channel]), None)
 
 
-def running_quizzes(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    return list(db.query("select * from quizzes where status = 'running' order by id"))
+def running_quizzes(db: sqlite_utils.Database, platform: str | None = None) -> list[dict[str, Any]]:
+    cond, params = _platform_cond(platform)
+    return list(db.query(f"select * from quizzes where status = 'running' and {cond} order by id", params))
 
 
 def create_quiz(db: sqlite_utils.Database, quiz: dict[str, Any], questions: list[dict[str, Any]]) -> int | None:

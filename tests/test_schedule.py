@@ -130,6 +130,18 @@ async def test_the_post_goes_out_once_with_the_day_in_both_calendars(app: Clio, 
     assert await sched.tick() == 1  # the next day
 
 
+async def test_each_platform_process_posts_only_to_its_own_channels(app: Clio, clock: Clock) -> None:
+    subscribe(app)  # a Discord channel
+    slack = Context(workspace="slack:T1", channel="C1", user_id="U1", is_admin=True, platform="slack")
+    assert app.handle_text("/schedule set 09:00 Europe/London", slack).ok
+    slack_outbox, discord_outbox = FakeOutbox(), FakeOutbox()
+    assert await app.scheduler(slack_outbox, "slack").tick() == 1
+    assert await app.scheduler(discord_outbox, "discord").tick() == 1
+    assert [r.platform for r, _ in slack_outbox.sent] == ["slack"]
+    assert [r.platform for r, _ in discord_outbox.sent] == ["discord"]  # never a Discord post via Slack
+    assert await app.scheduler(FakeOutbox(), "slack_").tick() == 0  # LIKE wildcards in a name match nothing
+
+
 async def test_a_restart_never_posts_twice(app: Clio, mini_settings: Settings, clock: Clock) -> None:
     subscribe(app)
     first = FakeOutbox()

@@ -152,8 +152,8 @@ class ClioDiscord(discord.AutoShardedClient):
         if self.settings.sync:
             await self.sync_commands()
         if self.settings.background:
-            self._background = asyncio.gather(self.clio.scheduler(self.outbox).run(self._stop),
-                                              run_clock(self.clio.quiz, self.outbox, self._stop))
+            self._background = asyncio.gather(self.clio.scheduler(self.outbox, "discord").run(self._stop),
+                                              run_clock(self.clio.quiz, self.outbox, self._stop, platform="discord"))
 
     async def sync_commands(self) -> None:
         if self.settings.guilds:

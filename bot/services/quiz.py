@@ -193,12 +193,13 @@ class QuizEngine:
 
     # --- time ------------------------------------------------------------------------------------------------
 
-    def tick(self) -> list[Posted]:
-        """Close every question whose time is up (revealing it and asking the next), across all channels.
-        A quiz whose time ran out long ago (the bot was down) ends cleanly with its scores kept."""
+    def tick(self, platform: str | None = None) -> list[Posted]:
+        """Close every question whose time is up (revealing it and asking the next), across all channels (of
+        one platform's workspaces, when given). A quiz whose time ran out long ago (the bot was down) ends
+        cleanly with its scores kept."""
         posted: list[Posted] = []
         now = self.clock()
-        for quiz in store.running_quizzes(self.db):
+        for quiz in store.running_quizzes(self.db, platform):
             deadline = dt.datetime.fromisoformat(quiz["deadline"])
             if now >= deadline + RESUME_GRACE:
                 posted.append(Posted(_ref(quiz), self._finish(
@@ -415,15 +416,17 @@ def _merge(replies: list[Reply]) -> Reply:
     return first
 
 
-async def run_clock(engine: QuizEngine, outbox: Any, stop: Any, interval: float = 1.0) -> None:
-    """Close questions as their time runs out and hand the reveals to the adapter's outbox, until `stop`."""
+async def run_clock(engine: QuizEngine, outbox: Any, stop: Any, interval: float = 1.0,
+                    platform: str | None = None) -> None:
+    """Close questions as their time runs out and hand the reveals to the adapter's outbox, until `stop`.
+    With `platform`, only that platform's quizzes: each adapter process runs its own clock."""
     import asyncio
     import logging
 
     log = logging.getLogger("clio.quiz")
     while not stop.is_set():
         try:
-            for post in engine.tick():
+            for post in engine.tick(platform):
                 try:
                     await outbox.send(post.ref, post.reply)
                 except Exception:

@@ -105,8 +105,9 @@ class Scheduler:
     """Posts each subscribed channel's daily reply once per local day, through the outbox."""
 
     def __init__(self, db: sqlite_utils.Database, onthisday: OnThisDay, outbox: Outbox, clock: Clock,
-                 grace: dt.timedelta = GRACE):
+                 grace: dt.timedelta = GRACE, platform: str | None = None):
         self.db = db
+        self.platform = platform  # only this platform's channels: the Slack process never posts to Discord
         self.onthisday = onthisday
         self.outbox = outbox
         self.clock = clock
@@ -115,7 +116,7 @@ class Scheduler:
     async def tick(self) -> int:
         """Post everything due now. Returns how many posts were sent. Never raises for one channel's failure."""
         sent = 0
-        for sub in store.active_subscriptions(self.db):
+        for sub in store.active_subscriptions(self.db, self.platform):
             try:
                 sent += await self._maybe_post(sub)
             except Exception:  # a bug in one channel's post must not stop the others
@@ -172,7 +173,7 @@ class Scheduler:
         """Seconds until the next subscription is due (at most MAX_IDLE_SECONDS, so new ones are seen)."""
         now = self.clock()
         waits = [(next_run(now, s["post_time"], s["timezone"]) - now).total_seconds()
-                 for s in store.active_subscriptions(self.db)]
+                 for s in store.active_subscriptions(self.db, self.platform)]
         return max(0.5, min([MAX_IDLE_SECONDS, *waits]))
 
     async def run(self, stop: asyncio.Event) -> None:
