@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("candidates", help="person names the readings use that the pack lacks")
     sub.add_parser("slack", help="run Clio on Slack (SLACK_BOT_TOKEN; SLACK_APP_TOKEN or SLACK_SIGNING_SECRET)")
     sub.add_parser("discord", help="run Clio on Discord (DISCORD_TOKEN)")
+    p_health = sub.add_parser("health", help="exit 0 when the database and (with --adapter) its process are healthy")
+    p_health.add_argument("--adapter", choices=["discord", "slack"], help="also require this adapter's heartbeat")
+    p_health.add_argument("--max-age", type=float, default=120.0, help="seconds a heartbeat stays fresh")
     p_ws = sub.add_parser("workspace", help="operator's workspace tools")
     ws_sub = p_ws.add_subparsers(dest="ws_cmd", required=True, metavar="ACTION")
     p_wsdel = ws_sub.add_parser("delete", help="delete everything one workspace added (readings, members' records)")
@@ -87,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
             return _slack(app)
         if args.cmd == "discord":
             return _discord(app)
+        if args.cmd == "health":
+            problems = app.health(args.adapter, args.max_age)
+            print("healthy" if not problems else "unhealthy: " + "; ".join(problems))
+            return 1 if problems else 0
         if args.cmd == "workspace":
             if args.ws_cmd == "purge":
                 import datetime as dt

@@ -64,6 +64,32 @@ class Clio:
         `platform` is given (each adapter process posts only where it can)."""
         return Scheduler(self.db, self.onthisday, outbox, lambda: self.clock(), platform=platform)
 
+    async def heartbeat(self, platform: str, stop: asyncio.Event, every: float = 30.0) -> None:
+        """Record that this platform's process is alive, every `every` seconds until `stop` (read by
+        `clio health`, the container health check)."""
+        while not stop.is_set():
+            store.set_meta(self.db, f"heartbeat:{platform}", dt.datetime.now(dt.UTC).isoformat())
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=every)
+            except TimeoutError:
+                pass
+
+    def health(self, platform: str | None = None, max_age: float = 120.0) -> list[str]:
+        """Problems that make this deployment unhealthy (empty when healthy): the database file fails
+        SQLite's quick check, the pack is not indexed, or `platform`'s process has not beaten lately."""
+        problems = []
+        if self.db.execute("pragma quick_check").fetchone()[0] != "ok":
+            problems.append("the database fails SQLite's quick_check")
+        if store.get_meta(self.db, f"pack:{self.settings.pack}") is None:
+            problems.append(f"the pack {self.settings.pack} is not indexed")
+        if platform:
+            beat = store.get_meta(self.db, f"heartbeat:{platform}")
+            age = (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(beat)).total_seconds() if beat else None
+            if age is None or age > max_age:
+                problems.append(f"the {platform} process has not reported for "
+                                f"{'ever' if age is None else f'{age:,.0f} s'}")
+        return problems
+
     def today(self, ctx: Context) -> dt.date:
         """Today's date where the asker is: the channel's daily-post timezone, or the default one."""
         sub = store.subscription(self.db, ctx.workspace, ctx.channel)

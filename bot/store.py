@@ -175,6 +175,10 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
     return db
 
 
+def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+
 def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
     row = next(db.query("select value from meta where key = ?", [key]), None)
     return row["value"] if row else None

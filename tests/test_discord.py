@@ -101,6 +101,8 @@ async def test_login_identifies_sharded_with_no_privileged_intents_and_syncs_eve
     for admin_only in ("forget", "ingest"):  # hidden from members unless the server's admins change it
         assert int(commands[admin_only]["default_member_permissions"]) == MANAGE_GUILD
     assert all(c["contexts"] == [0] for c in sync.body)  # servers only: a workspace is a server
+    assert bot.clio.health("discord") == []  # the running bot beats: the container health check passes
+    assert bot.clio.health("slack")  # no Slack process here
 
 
 async def test_guild_sync_when_configured(fake, mini_app, monkeypatch):

@@ -104,3 +104,16 @@ def test_one_log_line_per_command_with_name_latency_and_outcome_but_not_the_text
         ("who", "declined"), ("unknown", "user_error"), ("text", "declined"), ("who", "ok"), ("schedule", "user_error")]
     assert all(isinstance(x["ms"], float) and x["platform"] == "slack" for x in lines)
     assert not any(secret in r.getMessage() for r in caplog.records)
+
+
+def test_clio_health_is_the_container_health_check(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CLIO_DB": str(tmp_path / "clio.db"), "CLIO_CONTENT": str(TEST_PACKS), "CLIO_PACK": "mini"}
+    ok = subprocess.run([sys.executable, "-m", "adapters.cli", "health"], capture_output=True, text=True, env=env)
+    assert ok.returncode == 0 and ok.stdout.strip() == "healthy"
+    stale = subprocess.run([sys.executable, "-m", "adapters.cli", "health", "--adapter", "slack"], capture_output=True,
+                           text=True, env=env)
+    assert stale.returncode == 1 and "slack process has not reported" in stale.stdout

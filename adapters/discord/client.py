@@ -151,9 +151,11 @@ class ClioDiscord(discord.AutoShardedClient):
         self.add_dynamic_items(ClioButton)  # buttons route by custom_id, on messages sent before a restart too
         if self.settings.sync:
             await self.sync_commands()
+        loops = [self.clio.heartbeat("discord", self._stop)]
         if self.settings.background:
-            self._background = asyncio.gather(self.clio.scheduler(self.outbox, "discord").run(self._stop),
-                                              run_clock(self.clio.quiz, self.outbox, self._stop, platform="discord"))
+            loops += [self.clio.scheduler(self.outbox, "discord").run(self._stop),
+                      run_clock(self.clio.quiz, self.outbox, self._stop, platform="discord")]
+        self._background = asyncio.gather(*loops)
 
     async def sync_commands(self) -> None:
         if self.settings.guilds:

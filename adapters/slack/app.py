@@ -224,7 +224,7 @@ async def run(clio: Clio, env: dict[str, str] | None = None) -> int:
     app = build_app(clio, client=client, signing_secret=conf["signing_secret"] or None, admin_users=conf["admins"])
     outbox = SlackOutbox(client)
     stop = asyncio.Event()
-    background = asyncio.gather(clio.scheduler(outbox, "slack").run(stop),
+    background = asyncio.gather(clio.scheduler(outbox, "slack").run(stop), clio.heartbeat("slack", stop),
                                 run_clock(clio.quiz, outbox, stop, platform="slack"))
     try:
         if conf["app_token"]:
