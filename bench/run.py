@@ -1,6 +1,6 @@
 """Benchmarks: Clio's lookups and ingest against raw-library baselines measured in the same run.
 
-Run:  .venv/bin/python bench/run.py [--people 100000] [--mb 20]
+Run:  .venv/bin/python bench/run.py [--people 100000] [--search-mb 100]
 Prints a table of median and p99 latency (ms) and the ratio to each baseline. Not a test: the machines are
 shared and noisy, so the ratios matter more than the absolute numbers.
 """
@@ -57,6 +57,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--people", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--search-mb", type=int, default=100, help="synthetic passages for the /search scale test")
     args = ap.parse_args()
     rng = random.Random(7)
     print(f"{'measure':<44} {'median ms':>9} {'p99 ms':>9} {'vs base':>7}")
@@ -85,6 +86,41 @@ def main() -> int:
         print(row("raw FTS5 MATCH over passages", fts_base))
         print(row("/search", timed(lambda w: app.handle_text(f"/search {w}"), words * 20), fts_base))
         print(row("/onthisday", timed(lambda d: app.handle_text(f"/onthisday {d}"), ["7 Nov", "10-25", "1 May", "9 Jan"] * 25)))
+        terms = [r.name for r in store.all_names(app.db) if r.type == "term"]
+        tq = [rng.choice(terms) for _ in range(args.queries)]
+        tkeys = [name_key(n) for n in terms]
+        tbase = timed(lambda q: process.extractOne(name_key(q), tkeys, scorer=fuzz.WRatio), tq)
+        print(row(f"raw extractOne over {len(tkeys)} pack terms", tbase))
+        print(row("/what (pack)", timed(lambda q: app.handle_text(f"/what {q}"), tq), tbase))
+        # commands per second through the console adapter's in-process path (what `clio ask` runs)
+        from adapters.console import render
+        from bot.events import Context
+
+        mix = [f"/who {q}" for q in queries[:100]] + [f"/what {q}" for q in tq[:100]] + ["/onthisday 7 Nov"] * 50
+        t = time.perf_counter()
+        for text in mix:
+            render(app.handle_text(text, Context()))
+        print(f"{'console in-process commands':<44} {len(mix) / (time.perf_counter() - t):9.0f} /s")
+        # quiz grading: every pack question, graded against its answer, an accepted variant and a wrong option
+        from bot.services.grading import grade
+
+        qs = list(app.db.query("select answer, accept, options from questions")) if "questions" in app.db.table_names() else []
+        import json as _json
+
+        cases = []
+        for q in qs:
+            accept = _json.loads(q["accept"] or "[]") if isinstance(q["accept"], str) else (q["accept"] or [])
+            opts = _json.loads(q["options"]) if isinstance(q["options"], str) else q["options"]
+            for typed in [q["answer"], *(accept[:1]), *[o for o in opts if o != q["answer"]][:1]]:
+                cases.append((typed, q["answer"], accept))
+        if cases:
+            t = time.perf_counter()
+            for typed, answer, accept in cases:
+                grade(typed, answer, accept, app.lookup.matcher)
+            print(f"{'quiz answers graded':<44} {len(cases) / (time.perf_counter() - t):9.0f} /s")
+        import resource
+
+        print(f"{'bot process RSS with pack + seeds indexed':<44} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:9.0f} MB (peak)")
         # synthetic scale: the matcher alone over many names
         big = synthetic_names(args.people, rng)
         m = Matcher()
@@ -97,7 +133,32 @@ def main() -> int:
         bbase = timed(lambda x: process.extractOne(name_key(x), bkeys, scorer=fuzz.WRatio), bq)
         print(f"{'build matcher over ' + str(args.people) + ' names':<44} {build * 1000:9.0f} ms")
         print(row(f"raw extractOne over {args.people} names", bbase))
-        print(row(f"matcher.resolve over {args.people} names", timed(lambda x: m.resolve(x), bq), bbase))
+        print(row(f"matcher.resolve over {args.people} names (exact)", timed(lambda x: m.resolve(x), bq), bbase))
+        btypos = [q[:-2] + q[-1] + q[-2] for q in bq]
+        print(row(f"matcher.resolve over {args.people} names (typo)", timed(lambda x: m.resolve(x), btypos), bbase))
+        # synthetic scale: /search over many MB of passages, against a bare FTS5 MATCH on the same table
+        if args.search_mb:
+            filler = ("soviet land peace bread army workers peasants committee strike decree famine war party "
+                      "congress delegates railway factory village council election").split()
+            rows, size, n = [], 0, 0
+            t = time.perf_counter()
+            while size < args.search_mb * 1_000_000:
+                text = " ".join(rng.choice(filler) for _ in range(120))
+                rows.append({"id": f"syn:{n}", "source_id": "syn", "workspace": store.SHARED, "seq": n, "para": n,
+                             "section": None, "loc": f"para {n}", "text": text})
+                size += len(text)
+                n += 1
+            store.insert_source(app.db, {"id": "syn", "workspace": store.SHARED, "title": "Synthetic", "author": "bench",
+                                         "filename": "syn.txt", "kind": "text", "bytes": size, "sha256": "syn",
+                                         "calendar": "gregorian", "added_at": "2026-01-01", "passages": n},
+                                rows, [], [], [])
+            del rows
+            print(f"{'index ' + str(args.search_mb) + ' MB of synthetic passages':<44} {time.perf_counter() - t:9.1f} s")
+            sw = ["Putilov strike", "land decree", "famine", "railway committee", "Kornilov", "peace bread"] * 20
+            sbase = timed(lambda w: list(app.db.execute("select rowid from passages_fts where passages_fts match ? "
+                                                        "order by rank limit 10", [store.fts_query(w)])), sw)
+            print(row(f"raw FTS5 MATCH, {args.search_mb} MB", sbase))
+            print(row(f"/search, {args.search_mb} MB", timed(lambda w: app.handle_text(f"/search {w}"), sw), sbase))
         sample = "".join(rng.choice(string.ascii_lowercase + " ") for _ in range(10))
         assert sample  # keeps the random stream honest between runs
     return 0
