@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("candidates", help="person names the readings use that the pack lacks")
     sub.add_parser("slack", help="run Clio on Slack (SLACK_BOT_TOKEN; SLACK_APP_TOKEN or SLACK_SIGNING_SECRET)")
     sub.add_parser("discord", help="run Clio on Discord (DISCORD_TOKEN)")
+    sub.add_parser("stats", help="the pack's counts, and how many recurring names in the readings it lacks")
     p_health = sub.add_parser("health", help="exit 0 when the database and (with --adapter) its process are healthy")
     p_health.add_argument("--adapter", choices=["discord", "slack"], help="also require this adapter's heartbeat")
     p_health.add_argument("--max-age", type=float, default=120.0, help="seconds a heartbeat stays fresh")
@@ -90,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             return _slack(app)
         if args.cmd == "discord":
             return _discord(app)
+        if args.cmd == "stats":
+            return _stats(app)
         if args.cmd == "health":
             problems = app.health(args.adapter, args.max_age)
             print("healthy" if not problems else "unhealthy: " + "; ".join(problems))
@@ -176,6 +179,23 @@ def _slack(app) -> int:
     except SlackConfigError as e:
         print(f"clio: {e}", file=sys.stderr)
         return 2
+
+
+def _stats(app) -> int:
+    st = store.pack_stats(app.db)
+    print(f"pack {app.settings.pack}: {st['people']} people, {st['terms']} terms, {st['events']} events "
+          f"({st['events_day_precise']} with a day, {st['events_without_source']} without a source), "
+          f"{st['questions']} questions")
+    print("questions by period: " + ", ".join(f"{k} {v}" for k, v in st["questions_by_period"].items()))
+    print(f"readings indexed: {st['readings_indexed']} ({st['passages']:,} passages)")
+    recurring = st["recurring_people_linked"] + st["recurring_names_missing"]
+    if not st["readings_indexed"]:
+        print("coverage: no readings indexed yet (clio ingest FILE ...)")
+    else:
+        share = st["recurring_names_missing"] / recurring if recurring else 0.0
+        print(f"coverage: {st['recurring_names_missing']} of {recurring} recurring person names in the readings "
+              f"are missing from the pack ({share:.1%}); clio candidates lists them")
+    return 0
 
 
 def _discord(app) -> int:
