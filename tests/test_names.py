@@ -62,7 +62,7 @@ def test_who_finds_the_right_person(pack_app: Clio, query: str, person: str | No
         assert reply.match.id == person
 
 
-@pytest.mark.parametrize("query", ["Napoleon Bonaparte", "Winston Churchill", "Abraham Lincoln", "Kornilova Street 5",
+@pytest.mark.parametrize("query", ["Napoleon Bonaparte", "Otto von Bismarck", "Abraham Lincoln", "Kornilova Street 5",
                                    "Lenin Stalin Trotsky Kamenev"])
 def test_who_never_answers_with_someone_else(pack_app: Clio, query: str) -> None:
     reply = pack_app.handle_text(f"/who {query}")
