@@ -88,3 +88,13 @@ def test_no_passage_about_kerensky_links_to_another_alexander(seeded: Clio) -> N
         text = r["text"]
         if "Kerensky" in text:
             assert re.search(r"Alexander (?:I|II|III)\b|Tsar Alexander", text), text[:200]
+
+
+def test_the_pack_lacks_fewer_than_5_percent_of_recurring_person_names(seeded: Clio) -> None:
+    """Issue 8's figure, as `clio stats` prints it: names the readings mention at least twice that no pack
+    person carries, out of all recurring person names."""
+    st = store.pack_stats(seeded.db)
+    recurring = st["recurring_people_linked"] + st["recurring_names_missing"]
+    assert recurring >= 120  # the readings name well over a hundred people more than once
+    assert st["recurring_names_missing"] / recurring < 0.05, [c["name"] for c in store.candidates(seeded.db, None)]
+    assert st["events_without_source"] == 0
