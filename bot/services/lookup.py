@@ -139,7 +139,7 @@ class Lookup:
             cmd = COMMAND_FOR_TYPE[s.candidate.type]
             return Reply(
                 ok=False, kind="not_found", exit_code=1,
-                title=f"“{echo(query)}” is not a {TYPE_WORDS[etype]} in this pack",
+                title=f"“{echo(query)}” is not {'an' if etype == 'event' else 'a'} {TYPE_WORDS[etype]} in this pack",
                 body=f"It looks like the {TYPE_WORDS[s.candidate.type]} {s.candidate.name}: try /{cmd} {s.candidate.name}",
                 buttons=[Button(s.candidate.name, cmd, s.candidate.name)], suggestions=[self._match(s)],
             )
