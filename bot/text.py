@@ -33,11 +33,14 @@ def require_arg(text: str, what: str, usage: str, limit: int = MAX_ARG_CHARS) ->
     return arg
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def echo(text: str, limit: int = ECHO_CHARS) -> str:
     """User text made safe to repeat in a reply: cleaned, shortened, mention markers defused."""
-    text = clean(text)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
+    text = shorten(clean(text), limit)
     # a zero-width joiner after @ or <! keeps "@everyone" or "<!channel>" from ever reading as a mention
     return text.replace("@", "@\u2060").replace("<!", "<\u2060!").replace("<@", "<\u2060@")
 

@@ -24,6 +24,7 @@ from bot.ingest.readers import MAX_FILE_BYTES, SUPPORTED
 from bot.response import Field, Reply
 from bot.services.quiz import run_clock
 from bot.services.schedule import OutboxError
+from bot.text import shorten
 
 log = logging.getLogger("clio.discord")
 DESCRIPTION_CHARS = 100
@@ -259,10 +260,6 @@ class ClioDiscord(discord.AutoShardedClient):
 # --- the command tree, generated from the core registry ----------------------------------------------------
 
 
-def _trim(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def option_name(arg: str) -> str:
     """"TIME [TIMEZONE]" -> "time"; "YEAR[-YEAR]" -> "year": the first word of the documented argument."""
     return (re.findall(r"[A-Za-z]+", arg) or ["text"])[0].lower()
@@ -272,7 +269,7 @@ def _hint(spec: CommandSpec, form: Form) -> str:
     """The option's description: the documented argument and an example from the registry."""
     lead = f"/{spec.name} {form.word} " if form.word else f"/{spec.name} "
     example = next((e[len(lead):] for e in spec.examples if e.startswith(lead) and len(e) > len(lead)), "")
-    return _trim(f"{form.arg}, e.g. {example}" if example else str(form.arg), DESCRIPTION_CHARS)
+    return shorten(f"{form.arg}, e.g. {example}" if example else str(form.arg), DESCRIPTION_CHARS)
 
 
 def _leaf(client: ClioDiscord, spec: CommandSpec, form: Form, name: str, description: str,
@@ -296,12 +293,12 @@ def _leaf(client: ClioDiscord, spec: CommandSpec, form: Form, name: str, descrip
         callback = app_commands.guild_only()(callback)
         if spec.admin:
             callback = app_commands.default_permissions(manage_guild=True)(callback)
-    command = app_commands.Command(name=name, description=_trim(description, DESCRIPTION_CHARS), callback=callback)
+    command = app_commands.Command(name=name, description=shorten(description, DESCRIPTION_CHARS), callback=callback)
     if spec.autocomplete and form.arg is not None:
         @command.autocomplete("value")
         async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
             names = client.clio.complete(spec.name, current, limit=MAX_CHOICES)
-            return [app_commands.Choice(name=_trim(n, CHOICE_CHARS), value=_trim(n, CHOICE_CHARS))
+            return [app_commands.Choice(name=shorten(n, CHOICE_CHARS), value=shorten(n, CHOICE_CHARS))
                     for n in names[:MAX_CHOICES]]
     return command
 
@@ -311,7 +308,7 @@ def command_for(client: ClioDiscord, spec: CommandSpec) -> app_commands.Command[
     forms = spec.forms()
     if len(forms) == 1 and forms[0].word is None:
         return _leaf(client, spec, forms[0], spec.name, spec.summary, top_level=True)
-    group = app_commands.Group(name=spec.name, description=_trim(spec.summary, DESCRIPTION_CHARS), guild_only=True,
+    group = app_commands.Group(name=spec.name, description=shorten(spec.summary, DESCRIPTION_CHARS), guild_only=True,
                                allowed_contexts=app_commands.AppCommandContext(guild=True),
                                default_permissions=MANAGE_SERVER if spec.admin else None)
     for form in forms:

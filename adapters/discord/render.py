@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.response import Button, Reply
+from bot.text import shorten
 
 # Discord's limits (discord.py documents them in embeds.py and ui/button.py; the API answers 400 beyond them)
 TITLE_CHARS = 256
@@ -40,10 +41,6 @@ class Message:
     buttons: list[Button] = field(default_factory=list)
 
 
-def _trim(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _chunks(text: str, limit: int) -> list[str]:
     """Text cut into pieces of at most `limit`, at line breaks (else spaces) where possible."""
     out: list[str] = []
@@ -68,13 +65,13 @@ def messages_for(reply: Reply) -> list[Message]:
     """The messages that show `reply`: one embed per message, each within every limit; the sources in the
     footer of the last one and the buttons under it."""
     colour = COLOUR[reply.ok]
-    footer = _trim("Sources: " + "; ".join(dict.fromkeys(c.text() for c in reply.citations)), FOOTER_CHARS) \
+    footer = shorten("Sources: " + "; ".join(dict.fromkeys(c.text() for c in reply.citations)), FOOTER_CHARS) \
         if reply.citations else ""
     budget = EMBED_TOTAL_CHARS - len(footer) - len(SHORTENED) - 16
     embeds: list[discord.Embed] = []
 
     def new_embed(title: str = "") -> discord.Embed:
-        embed = discord.Embed(title=_trim(title, TITLE_CHARS) if title else None, colour=colour)
+        embed = discord.Embed(title=shorten(title, TITLE_CHARS) if title else None, colour=colour)
         embeds.append(embed)
         return embed
 
@@ -86,9 +83,9 @@ def messages_for(reply: Reply) -> list[Message]:
             current = new_embed()
         current.description = part
     for f in reply.fields:
-        name = _trim(f.name, FIELD_NAME_CHARS) or "\u200b"
+        name = shorten(f.name, FIELD_NAME_CHARS) or "\u200b"
         for j, value in enumerate(_chunks(f.value, FIELD_VALUE_CHARS) or ["\u200b"]):
-            label = name if j == 0 else _trim(f"{f.name} (continued)", FIELD_NAME_CHARS)
+            label = name if j == 0 else shorten(f"{f.name} (continued)", FIELD_NAME_CHARS)
             if len(current.fields) >= FIELDS_PER_EMBED or _size(current) + len(label) + len(value) > budget:
                 current = new_embed()
             current.add_field(name=label, value=value, inline=f.inline and len(value) < 200)
@@ -101,7 +98,7 @@ def messages_for(reply: Reply) -> list[Message]:
         if last.fields:
             last.add_field(name="\u200b", value=SHORTENED, inline=False)
         else:
-            last.description = _trim(last.description or "", DESCRIPTION_CHARS - len(SHORTENED) - 1) + "\n" + SHORTENED
+            last.description = shorten(last.description or "", DESCRIPTION_CHARS - len(SHORTENED) - 1) + "\n" + SHORTENED
     if footer:
         embeds[-1].set_footer(text=footer)
     buttons = [b for b in reply.buttons if custom_id(b)][:BUTTONS_PER_MESSAGE]
@@ -115,7 +112,7 @@ class ClioButton(discord.ui.DynamicItem[discord.ui.Button], template=r"clio:(?P<
     message sent before a restart still routes: discord.py rebuilds the item from the id."""
 
     def __init__(self, action: str, value: str, label: str | None = None) -> None:
-        super().__init__(discord.ui.Button(label=_trim(label or value, BUTTON_LABEL_CHARS) or "?",
+        super().__init__(discord.ui.Button(label=shorten(label or value, BUTTON_LABEL_CHARS) or "?",
                                            style=discord.ButtonStyle.secondary,
                                            custom_id=f"{CUSTOM_ID_PREFIX}:{action}:{value}"))
         self.action, self.value = action, value

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from bot.response import Reply
+from bot.text import shorten
 
 SECTION_CHARS = 3000
 FIELD_CHARS = 2000
@@ -21,10 +22,6 @@ ACTION_PREFIX = "clio:"
 def escape(text: str) -> str:
     """Slack's documented escaping of its three control characters."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _trim(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _sections(text: str) -> list[dict[str, Any]]:
@@ -51,14 +48,14 @@ def blocks_for(reply: Reply) -> tuple[str, list[dict[str, Any]]]:
     """(fallback text, blocks) for a reply."""
     blocks: list[dict[str, Any]] = []
     if reply.title:
-        blocks.append({"type": "header", "text": {"type": "plain_text", "text": _trim(reply.title, 150)}})
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": shorten(reply.title, 150)}})
     if reply.body:
         blocks.extend(_sections(escape(reply.body)))
     for f in reply.fields:
-        blocks.extend(_sections(f"*{escape(_trim(f.name, 200))}*\n{escape(_trim(f.value, FIELD_CHARS))}"))
+        blocks.extend(_sections(f"*{escape(shorten(f.name, 200))}*\n{escape(shorten(f.value, FIELD_CHARS))}"))
     buttons = [{"type": "button", "action_id": f"{ACTION_PREFIX}{i}",
-                "text": {"type": "plain_text", "text": _trim(b.label, BUTTON_TEXT)},
-                "value": _trim(button_value(b.action, b.value), BUTTON_VALUE)}
+                "text": {"type": "plain_text", "text": shorten(b.label, BUTTON_TEXT)},
+                "value": shorten(button_value(b.action, b.value), BUTTON_VALUE)}
                for i, b in enumerate(reply.buttons)]
     actions = [{"type": "actions", "elements": buttons[i:i + BUTTONS_PER_ACTIONS]}
                for i in range(0, len(buttons), BUTTONS_PER_ACTIONS)]
@@ -67,8 +64,8 @@ def blocks_for(reply: Reply) -> tuple[str, list[dict[str, Any]]]:
     budget = BLOCKS_MAX - len(tail)
     if len(blocks) > budget:  # keep the buttons and the sources; shorten the middle
         blocks = blocks[: budget - 1] + [_context("…(shortened: ask a narrower question to see the rest)")]
-    return _trim(escape(reply.text()), FALLBACK_CHARS), blocks + tail
+    return shorten(escape(reply.text()), FALLBACK_CHARS), blocks + tail
 
 
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _trim(text, SECTION_CHARS)}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": shorten(text, SECTION_CHARS)}]}
