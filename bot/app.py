@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import sqlite_utils
+
 from bot import handlers as _handlers  # noqa: F401  (registers the built-in commands)
 from bot import ingest, store
 from bot.commands import REGISTRY
@@ -117,17 +119,19 @@ class Clio:
 
     def ingest(self, path: Path, *, workspace: str = store.SHARED, title: str | None = None,
                author: str | None = None, calendar: str = "julian-until-1918", data: bytes | None = None,
-               progress: ingest.Progress | None = None) -> ingest.IngestResult:
+               progress: ingest.Progress | None = None, db: sqlite_utils.Database | None = None) -> ingest.IngestResult:
         """Ingest a reading into `workspace` (shared with every workspace by default). A file the pack lists
-        among its readings takes the pack's title, author and calendar unless they are given."""
+        among its readings takes the pack's title, author and calendar unless they are given. `db`: another
+        connection to this app's database (a worker thread's own), else the app's."""
+        db = db or self.db
         if workspace != store.SHARED:
-            self._check_limits(workspace, path, data)
-        known = store.reading_for_file(self.db, path.name)
+            self._check_limits(db, workspace, path, data)
+        known = store.reading_for_file(db, path.name)
         if known:
             title = title or known["title"]
             author = author or known["author"]
             calendar = known["calendar"] if known["calendar"] in ingest.CALENDAR_CONVENTIONS else calendar
-        return ingest.ingest_file(self.db, self.lookup.matcher, self.person_ids, path, title=title, author=author,
+        return ingest.ingest_file(db, self.lookup.matcher, self.person_ids, path, title=title, author=author,
                                   calendar=calendar, workspace=workspace, data=data, progress=progress)
 
     async def ingest_upload(self, ctx: Context, filename: str, data: bytes, *, title: str | None = None,
@@ -140,28 +144,23 @@ class Clio:
         if not ctx.is_admin:
             return Reply(ok=False, kind="error", body="Adding readings is for the group's admins (Manage Server).")
         name = Path(clean(filename)[:200] or "reading.txt").name
+
+        def work() -> ingest.IngestResult:
+            db = store.open_db(self.settings.db_path)
+            try:
+                return self.ingest(Path(name), workspace=ctx.workspace, title=clean(title or "")[:200] or None,
+                                   data=data, progress=progress, db=db)
+            finally:
+                db.close()
+
         try:
-            if len(data) > ingest.readers.MAX_FILE_BYTES:
-                raise BotError(f"{echo(name, 80)} is {len(data) / 2**20:,.1f} MB; a reading may be at most "
-                               f"{ingest.readers.MAX_FILE_BYTES // 2**20} MB.")
-            self._check_limits(ctx.workspace, Path(name), data)
-            matcher, person_ids = self.lookup.matcher, self.person_ids
-
-            def work() -> ingest.IngestResult:
-                db = store.open_db(self.settings.db_path)
-                try:
-                    return ingest.ingest_file(db, matcher, person_ids, Path(name), title=clean(title or "")[:200] or None,
-                                              workspace=ctx.workspace, data=data, progress=progress)
-                finally:
-                    db.close()
-
             result = await asyncio.to_thread(work)
         except BotError as e:
             return Reply(ok=False, kind="error", body=e.user_message, exit_code=e.exit_code)
         return Reply(ok=True, kind="info", title="Reading added", body=result.text())
 
-    def _check_limits(self, workspace: str, path: Path, data: bytes | None) -> None:
-        readings, used = store.workspace_usage(self.db, workspace, excluding=ingest.source_id_for(workspace, path.name))
+    def _check_limits(self, db: sqlite_utils.Database, workspace: str, path: Path, data: bytes | None) -> None:
+        readings, used = store.workspace_usage(db, workspace, excluding=ingest.source_id_for(workspace, path.name))
         size = len(data) if data is not None else (path.stat().st_size if path.exists() else 0)
         limit_bytes = self.settings.max_workspace_mb * 2**20
         if readings >= self.settings.max_workspace_readings:
