@@ -88,9 +88,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"forgot {found[0]['title']} ({found[0]['passages']} passages)")
             return 0
         if args.cmd == "slack":
-            return _slack(app)
+            return _serve(app, "slack")
         if args.cmd == "discord":
-            return _discord(app)
+            return _serve(app, "discord")
         if args.cmd == "stats":
             return _stats(app)
         if args.cmd == "health":
@@ -166,17 +166,24 @@ def _ingest(app, args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
-def _slack(app) -> int:
-    import asyncio
+ADAPTERS = {"slack": ("adapters.slack.app", "SlackConfigError"),
+            "discord": ("adapters.discord.client", "DiscordConfigError")}
 
+
+def _serve(app, platform: str) -> int:
+    """`clio slack` / `clio discord`: run that adapter until stopped; a bad setting is one line, exit 2."""
+    import asyncio
+    import importlib
+
+    module, error = ADAPTERS[platform]
     try:
-        from adapters.slack.app import SlackConfigError, run
+        adapter = importlib.import_module(module)
     except ImportError:
-        print("clio: the Slack adapter is not installed: pip install '.[slack]'", file=sys.stderr)
+        print(f"clio: the {platform.title()} adapter is not installed: pip install '.[{platform}]'", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(run(app))
-    except SlackConfigError as e:
+        return asyncio.run(adapter.run(app))
+    except getattr(adapter, error) as e:
         print(f"clio: {e}", file=sys.stderr)
         return 2
 
@@ -196,22 +203,6 @@ def _stats(app) -> int:
         print(f"coverage: {st['recurring_names_missing']} of {recurring} recurring person names in the readings "
               f"are missing from the pack ({share:.1%}); clio candidates lists them")
     return 0
-
-
-def _discord(app) -> int:
-    import asyncio
-
-    try:
-        from adapters.discord.client import DiscordConfigError, run, settings_from_env
-    except ImportError:
-        print("clio: the Discord adapter is not installed: pip install '.[discord]'", file=sys.stderr)
-        return 2
-    try:
-        settings_from_env()  # a missing or malformed token is reported before anything connects
-        return asyncio.run(run(app))
-    except DiscordConfigError as e:
-        print(f"clio: {e}", file=sys.stderr)
-        return 2
 
 
 def _sources(app) -> int:

@@ -8,6 +8,7 @@ shared and noisy, so the ratios matter more than the absolute numbers.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import string
@@ -104,14 +105,10 @@ def main() -> int:
         # quiz grading: every pack question, graded against its answer, an accepted variant and a wrong option
         from bot.services.grading import grade
 
-        qs = list(app.db.query("select answer, accept, options from questions")) if "questions" in app.db.table_names() else []
-        import json as _json
-
         cases = []
-        for q in qs:
-            accept = _json.loads(q["accept"] or "[]") if isinstance(q["accept"], str) else (q["accept"] or [])
-            opts = _json.loads(q["options"]) if isinstance(q["options"], str) else q["options"]
-            for typed in [q["answer"], *(accept[:1]), *[o for o in opts if o != q["answer"]][:1]]:
+        for q in app.db.query("select answer, accept, options from questions"):  # accept/options: JSON lists
+            accept, options = json.loads(q["accept"] or "[]"), json.loads(q["options"])
+            for typed in [q["answer"], *accept[:1], *[o for o in options if o != q["answer"]][:1]]:
                 cases.append((typed, q["answer"], accept))
         if cases:
             t = time.perf_counter()

@@ -18,21 +18,13 @@ pytest.importorskip("discord")
 from bot.app import Clio  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from tests.conftest import TEST_PACKS  # noqa: E402
-from tests.fake_discord import ADMIN_ID, FakeDiscord  # noqa: E402
-from tests.test_discord import buttons_of, callback_of, start_bot  # noqa: E402
+from tests.fake_discord import ADMIN_ID  # noqa: E402
+from tests.test_discord import buttons_of, callback_of, fake, start_bot  # noqa: E402,F401  (fake: the fixture)
 
 SECONDS = float(os.environ.get("CLIO_LOAD_SECONDS", "30"))
 RATE = 200
 NAMES = ["Kornilov", "kornilof", "Kerensky", "Kerenskii", "Керенский", "Alexander III", "Empress Alexandra",
          "Lavr Kornilov", "Alexander", "nobody at all"]
-
-
-@pytest.fixture
-async def fake():
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def test_load_quiz_answers_and_lookups_nothing_lost(fake, tmp_path, monkeypatch, capsys):

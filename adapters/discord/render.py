@@ -89,7 +89,6 @@ def messages_for(reply: Reply) -> list[Message]:
             if len(current.fields) >= FIELDS_PER_EMBED or _size(current) + len(label) + len(value) > budget:
                 current = new_embed()
             current.add_field(name=label, value=value, inline=f.inline and len(value) < 200)
-    embeds = [e for e in embeds if _size(e) or e is embeds[0]]
     if len(embeds) > MAX_MESSAGES:
         embeds = embeds[:MAX_MESSAGES]
         last = embeds[-1]
