@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -438,18 +438,37 @@ def best_per_source(rows: Iterable[dict[str, Any]], per_source: int,
     return out
 
 
+# Ranking costs a few microseconds a passage (FTS5's bm25 has no top-k shortcut), so a search that matches more
+# passages than this ranks only the most recently added of them, and says so: every search stays well under 20 ms.
+SEARCH_RANK_CAP = 3000
+
+
+class PassageHits(NamedTuple):
+    rows: list[dict[str, Any]]
+    sampled: bool  # more than SEARCH_RANK_CAP passages matched: rows are the best of the newest SEARCH_RANK_CAP
+
+
 def search_passages(db: sqlite_utils.Database, text: str, workspace: str, limit: int = 10,
-                    source_id: str | None = None) -> list[dict[str, Any]]:
+                    source_id: str | None = None) -> PassageHits:
     """Full-text search over the passages a workspace sees, best first."""
     q = fts_query(text)
     if q is None:
-        return []
+        return PassageHits([], False)
     cond, params = visible(workspace)
     extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
-    return list(db.query(
-        "select p.id, p.text, p.loc, p.source_id, s.title, s.author from passages_fts f "
-        "join passages p on p.rowid = f.rowid join sources s on s.id = p.source_id "
-        f"where passages_fts match ? and {cond} {extra} order by f.rank limit ?", [q, *params, *more, limit]))
+    matched = db.execute(  # (rowid, rank) of the newest matches, one more than are ranked
+        "select f.rowid, f.rank from passages_fts f join passages p on p.rowid = f.rowid "
+        f"join sources s on s.id = p.source_id where passages_fts match ? and {cond} {extra} "
+        "order by f.rowid desc limit ?", [q, *params, *more, SEARCH_RANK_CAP + 1]).fetchall()
+    sampled = len(matched) > SEARCH_RANK_CAP
+    best = [rowid for rowid, _ in sorted(matched[:SEARCH_RANK_CAP], key=lambda m: m[1])[:limit]]
+    found = {r["rowid"]: r for r in db.query(
+        "select p.rowid, p.id, p.text, p.loc, p.source_id, s.title, s.author from passages p "
+        f"join sources s on s.id = p.source_id where p.rowid in ({', '.join('?' * len(best))})", best)}
+    rows = [found[rowid] for rowid in best]
+    for r in rows:
+        del r["rowid"]
+    return PassageHits(rows, sampled)
 
 
 def candidates(db: sqlite_utils.Database, workspace: str | None) -> list[dict[str, Any]]:

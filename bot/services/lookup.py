@@ -60,7 +60,7 @@ class Lookup:
         cand = store.candidate(self.db, words[-1], workspace) if words else None
         if cand is None:
             return None
-        rows = store.search_passages(self.db, cand["name"], workspace, limit=40)
+        rows = store.search_passages(self.db, cand["name"], workspace, limit=40).rows
         rows = store.best_per_source(rows, 2)
         if not rows:
             return None
@@ -156,7 +156,8 @@ class Lookup:
 
     def search(self, text: str, workspace: str = store.SHARED) -> Reply:
         rows = store.search_entities(self.db, text, limit=MAX_SEARCH_RESULTS)
-        passages = store.search_passages(self.db, text, workspace, limit=MAX_SEARCH_RESULTS)
+        hits = store.search_passages(self.db, text, workspace, limit=MAX_SEARCH_RESULTS)
+        passages = hits.rows
         if not rows and not passages:
             res = self.matcher.resolve(text)
             near = res.match and [res.match] or res.choices or res.suggestions
@@ -170,6 +171,9 @@ class Lookup:
             cites.extend(self.citations(r["id"])[:1])
         fields = [Field(f"{r['author']}, {r['title']} ({r['loc']})", excerpt(r["text"])) for r in passages[:5]]
         cites.extend(Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in passages[:5])
+        if hits.sampled:
+            lines.append(f"More than {store.SEARCH_RANK_CAP:,} passages match, so these are the best of the "
+                         f"{store.SEARCH_RANK_CAP:,} most recently added. Add a word to narrow the search.")
         return Reply(ok=True, kind="list", title=f"{len(rows) + len(passages)} result(s) for “{echo(text)}”",
                      body="\n".join(lines), fields=fields, citations=cites)
 
@@ -218,7 +222,7 @@ class Lookup:
             rows = store.entity_passages(self.db, res.match.candidate.id, workspace, per_source=2, limit=10)
         else:
             name = topic
-            rows = store.best_per_source(store.search_passages(self.db, topic, workspace, limit=60), 2)
+            rows = store.best_per_source(store.search_passages(self.db, topic, workspace, limit=60).rows, 2)
         if not rows:
             return Reply(ok=False, kind="not_found", exit_code=1, title=f"No reading discusses “{echo(name)}”",
                          body="Ingest the group's readings (clio ingest), or try another topic.")
