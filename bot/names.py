@@ -156,6 +156,7 @@ class Matcher:
         self._keys: list[str] = []
         self._sorted_keys: list[str] = []  # each key's words sorted: token_sort_ratio's work done once, not per query
         self._owners: dict[str, list[tuple[Candidate, KeyKind]]] = defaultdict(list)
+        self._prefixes: set[str] = set()  # the first words of every key ("the", "the april"): for text scans
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -168,6 +169,10 @@ class Matcher:
         """The candidates registered under a normalised key, with the kind of key it is for each."""
         return self._owners.get(key, [])
 
+    def starts_key(self, words: str) -> bool:
+        """Whether these normalised words are a key or the start of a longer one."""
+        return words in self._owners or words in self._prefixes
+
     def add(self, candidate: Candidate, names: list[str], *, person: bool = False) -> None:
         """Register a candidate under its names; for people, also under surname and given name."""
         seen: set[str] = set()
@@ -178,7 +183,9 @@ class Matcher:
                 seen.add(key)
                 if key not in self._owners:
                     self._keys.append(key)
-                    self._sorted_keys.append(" ".join(sorted(key.split())))
+                    words = key.split()
+                    self._sorted_keys.append(" ".join(sorted(words)))
+                    self._prefixes.update(" ".join(words[:n]) for n in range(1, len(words)))
                 self._owners[key].append((candidate, kind))
 
         for i, raw in enumerate(names):

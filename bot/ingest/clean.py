@@ -40,10 +40,12 @@ def clean_text(text: str) -> str:
 
 def is_furniture(text: str) -> bool:
     """A line of web page furniture: share buttons, subscribe prompts, menus."""
+    if len(text) > 160:  # longer than any furniture line (eight share-button words fit in far less)
+        return False
     words = re.findall(r"[\w']+", text.lower())
     if words and len(words) <= 8 and all(w in _SOCIAL for w in words):
         return True
-    return len(text) <= 160 and bool(_FURNITURE.match(text.strip()))
+    return bool(_FURNITURE.match(text.strip()))
 
 
 def looks_like_heading(text: str, nxt: str | None) -> bool:

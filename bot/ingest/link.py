@@ -68,41 +68,49 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
     """
     result = SourceLinks()
     deferred: list[tuple[int, list[str]]] = []
-    for done, p in enumerate(passages, 1):
+    words_of = [_TOKEN.findall(p.text) for p in passages]
+    # most words start no name at all ("the", "of"): find the ones that do once per distinct word, then look
+    # at n-grams only where those stand
+    starting = {w for w in set().union(*words_of) if matcher.starts_key(_key(w))}
+    for done, (p, words) in enumerate(zip(passages, words_of), 1):
         if progress and (done % PROGRESS_EVERY == 0 or done == len(passages)):
             progress(done, len(passages))
         found: Counter[str] = Counter()
-        tokens = [(m.group(), _key(m.group())) for m in _TOKEN.finditer(p.text)]
-        i = 0
-        while i < len(tokens):
-            step = 1
-            for n in range(min(MAX_NAME_WORDS, len(tokens) - i), 0, -1):
-                gram = " ".join(k for _, k in tokens[i:i + n])
-                owners = [(c, kind) for c, kind in matcher.exact(gram) if kind != "given"]
-                if not owners:
-                    continue
-                is_capital = tokens[i][0][:1].isupper()
-                owners = [(c, kind) for c, kind in owners if c.id not in person_ids or is_capital]
-                ids = list(dict.fromkeys(c.id for c, _ in owners))
+        free = 0  # the first word not already part of a name found
+        for i in [i for i, w in enumerate(words) if w in starting]:
+            if i < free:
+                continue
+            is_capital = words[i][:1].isupper()
+            longest: tuple[int, list[str]] | None = None  # the longest name starting here: (words, entity ids)
+            gram = ""
+            for n in range(1, min(MAX_NAME_WORDS, len(words) - i) + 1):
+                gram = f"{gram} {_key(words[i + n - 1])}" if gram else _key(words[i])
+                if not matcher.starts_key(gram):
+                    break
+                # a first name alone never links; a person only when written with a capital
+                ids = list(dict.fromkeys(c.id for c, kind in matcher.exact(gram)
+                                         if kind != "given" and (c.id not in person_ids or is_capital)))
+                if ids:
+                    longest = (n, ids)
+            if longest:
+                n, ids = longest
                 if len(ids) == 1:
                     found[ids[0]] += 1
-                elif len(ids) > 1:
+                else:
                     deferred.append((p.seq, ids))
-                if ids:
-                    step = n
-                    break
-            i += step
+                free = i + n
         result.links[p.seq] = found
     named_in_full = result.entities()
     for seq, ids in deferred:
         known = [e for e in ids if e in named_in_full]
         if len(known) == 1:
             result.links[seq][known[0]] += 1
-    result.candidates = _candidates(passages, matcher)
+    result.candidates = _candidates(passages, words_of, matcher)
     return result
 
 
-def _candidates(passages: list[Passage], matcher: Matcher) -> dict[str, tuple[str, int, str]]:
+def _candidates(passages: list[Passage], words_of: list[list[str]],
+                matcher: Matcher) -> dict[str, tuple[str, int, str]]:
     """Capitalised names with person cues, recurring in the reading, that the pack cannot resolve."""
     cued: dict[str, tuple[str, str]] = {}
     for p in passages:
@@ -123,15 +131,13 @@ def _candidates(passages: list[Passage], matcher: Matcher) -> dict[str, tuple[st
         return {}
     counts: Counter[str] = Counter()
     common: set[str] = set()  # written in lower case somewhere too ("house", "staff"): a word, not a name
-    for p in passages:
-        for m in _TOKEN.finditer(p.text):
-            tok = m.group()
-            k = _key(tok)
-            if k in cued:
-                if tok[:1].isupper():
-                    counts[k] += 1
-                elif tok.islower():
-                    common.add(k)
+    for tok, n in Counter(w for words in words_of for w in words).items():
+        k = _key(tok)
+        if k in cued:
+            if tok[:1].isupper():
+                counts[k] += n
+            elif tok.islower():
+                common.add(k)
     out = {}
     for key, (name, loc) in cued.items():
         if counts[key] < MIN_CANDIDATE_MENTIONS or (key in common and len(name.split()) == 1):
