@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import statistics
 import string
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
@@ -79,7 +81,9 @@ def main() -> int:
         base = timed(lambda q: process.extractOne(name_key(q), keys, scorer=fuzz.WRatio), queries)
         print(row(f"raw extractOne over {len(keys)} pack names", base))
         print(row("/who (pack)", timed(lambda q: app.handle_text(f"/who {q}"), queries), base))
-        print(row("/who with a typo (pack)", timed(lambda q: app.handle_text(f"/who {q}"), typos), base))
+        tbase = timed(lambda q: process.extractOne(name_key(q), keys, scorer=fuzz.WRatio), typos)
+        print(row("raw extractOne, the same names with a typo", tbase))
+        print(row("/who with a typo (pack)", timed(lambda q: app.handle_text(f"/who {q}"), typos), tbase))
         words = ["soviet", "Kornilov", "land decree", "Putilov strike", "famine", "Kronstadt sailors"]
         q = store.fts_query
         fts_base = timed(lambda w: list(app.db.execute("select rowid from passages_fts where passages_fts match ? "
@@ -126,21 +130,30 @@ def main() -> int:
             m.add(Candidate(str(i), n, "person"), [n], person=True)
         build = time.perf_counter() - t
         bkeys = [name_key(n) for n in big]
-        bq = [rng.choice(big) for _ in range(100)]
+        bq = [rng.choice(big) for _ in range(200)]
         bbase = timed(lambda x: process.extractOne(name_key(x), bkeys, scorer=fuzz.WRatio), bq)
         print(f"{'build matcher over ' + str(args.people) + ' names':<44} {build * 1000:9.0f} ms")
         print(row(f"raw extractOne over {args.people} names", bbase))
         print(row(f"matcher.resolve over {args.people} names (exact)", timed(lambda x: m.resolve(x), bq), bbase))
-        btypos = [q[:-2] + q[-1] + q[-2] for q in bq]
-        print(row(f"matcher.resolve over {args.people} names (typo)", timed(lambda x: m.resolve(x), btypos), bbase))
-        # synthetic scale: /search over many MB of passages, against a bare FTS5 MATCH on the same table
+        # typos, each against extractOne over the same typed text: the last two letters swapped; the first letter wrong
+        for label, typo in (("typo", lambda q: q[:-2] + q[-1] + q[-2]),
+                            ("1st letter", lambda q: q.split()[0] + " " + ("b" if q.split()[-1][0] != "B" else "d")
+                             + q.split()[-1][1:])):
+            tq = [typo(q) for q in bq]
+            tbase = timed(lambda x: process.extractOne(name_key(x), bkeys, scorer=fuzz.WRatio), tq)
+            print(row(f"raw extractOne, {label} queries", tbase))
+            print(row(f"matcher.resolve over {args.people} names ({label})", timed(lambda x: m.resolve(x), tq), tbase))
+        # synthetic scale: /search over many MB of passages, against a bare FTS5 MATCH on the same table. The words
+        # are drawn with the frequencies they have in the indexed text (the readings when present, else the pack's
+        # own summaries), so a common word matches most passages, as it would in a big library of such readings.
         if args.search_mb:
-            filler = ("soviet land peace bread army workers peasants committee strike decree famine war party "
-                      "congress delegates railway factory village council election").split()
+            counts = Counter(w.lower() for r in app.db.query("select text from passages union all select summary "
+                                                             "from entities") for w in re.findall(r"[^\W\d_]+", r["text"] or ""))
+            vocab, weights = list(counts), list(counts.values())
             rows, size, n = [], 0, 0
             t = time.perf_counter()
             while size < args.search_mb * 1_000_000:
-                text = " ".join(rng.choice(filler) for _ in range(120))
+                text = " ".join(rng.choices(vocab, weights, k=120))
                 rows.append({"id": f"syn:{n}", "source_id": "syn", "workspace": store.SHARED, "seq": n, "para": n,
                              "section": None, "loc": f"para {n}", "text": text})
                 size += len(text)
@@ -151,11 +164,15 @@ def main() -> int:
                                 rows, [], [], [])
             del rows
             print(f"{'index ' + str(args.search_mb) + ' MB of synthetic passages':<44} {time.perf_counter() - t:9.1f} s")
-            sw = ["Putilov strike", "land decree", "famine", "railway committee", "Kornilov", "peace bread"] * 20
+            sw = ["Putilov strike", "land decree", "famine", "Kornilov", "Kronstadt sailors", "soviet", "the revolution",
+                  "Lenin", "peasants", "war", "bread", "Bloody Sunday"] * 10
             sbase = timed(lambda w: list(app.db.execute("select rowid from passages_fts where passages_fts match ? "
                                                         "order by rank limit 10", [store.fts_query(w)])), sw)
             print(row(f"raw FTS5 MATCH, {args.search_mb} MB", sbase))
             print(row(f"/search, {args.search_mb} MB", timed(lambda w: app.handle_text(f"/search {w}"), sw), sbase))
+            capped = [w for w in dict.fromkeys(sw) if store.search_passages(app.db, w, store.SHARED).sampled]
+            print(f"  {len(capped)} of {len(set(sw))} searches matched more than {store.SEARCH_RANK_CAP} passages "
+                  f"and ranked the newest: {', '.join(capped)}")
         sample = "".join(rng.choice(string.ascii_lowercase + " ") for _ in range(10))
         assert sample  # keeps the random stream honest between runs
     return 0
