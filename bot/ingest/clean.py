@@ -29,13 +29,20 @@ _SENTENCE_END = re.compile(r"[.!?:;…][’”'\")\]]*$")
 MAX_HEADING_WORDS = 12
 
 
+_NOTE_HINT = re.compile(r"[.!?;:,][’”'\"]?\d")  # cheap test before the costly _FOOTNOTE pattern
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+_SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")  # single spaces stay as they are
+
+
 def clean_text(text: str) -> str:
     """Clean one paragraph's text: markers and note numbers out, broken lines and hyphenation joined."""
-    text = _IMAGE.sub(" ", text)
-    text = _HYPHEN_BREAK.sub(r"\1\2", text)
-    text = re.sub(r"\s*\n\s*", " ", text)
-    text = _FOOTNOTE.sub(r"\1", text)
-    return re.sub(r"[ \t\u00a0]+", " ", text).strip()
+    if "[" in text:
+        text = _IMAGE.sub(" ", text)
+    if "\n" in text:
+        text = _LINE_BREAK.sub(" ", _HYPHEN_BREAK.sub(r"\1\2", text))
+    if _NOTE_HINT.search(text):
+        text = _FOOTNOTE.sub(r"\1", text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def is_furniture(text: str) -> bool:
