@@ -157,6 +157,9 @@ class Matcher:
         self._sorted_keys: list[str] = []  # each key's words sorted: token_sort_ratio's work done once, not per query
         self._owners: dict[str, list[tuple[Candidate, KeyKind]]] = defaultdict(list)
         self._prefixes: set[str] = set()  # the first words of every key ("the", "the april"): for text scans
+        # per candidate type, the keys some candidate of that type owns, and their word-sorted forms: /who scans
+        # only people's keys, so long event names neither cost time nor crowd people out of the best 25
+        self._typed: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -181,11 +184,15 @@ class Matcher:
         def put(key: str, kind: KeyKind) -> None:
             if key and key not in seen:
                 seen.add(key)
+                words = key.split()
                 if key not in self._owners:
                     self._keys.append(key)
-                    words = key.split()
                     self._sorted_keys.append(" ".join(sorted(words)))
                     self._prefixes.update(" ".join(words[:n]) for n in range(1, len(words)))
+                if all(c.type != candidate.type for c, _ in self._owners[key]):
+                    typed_keys, typed_sorted = self._typed[candidate.type]
+                    typed_keys.append(key)
+                    typed_sorted.append(" ".join(sorted(words)))
                 self._owners[key].append((candidate, kind))
 
         for i, raw in enumerate(names):
@@ -208,18 +215,21 @@ class Matcher:
                     put(bare[-1], "surname")
                 put(canonical_given(bare[0]), "given")
 
-    def _ranked(self, qkey: str) -> dict[str, Scored]:
-        """Best scored key per candidate id, from exact lookup plus fuzzy candidates."""
+    def _ranked(self, qkey: str, types: set[str] | None = None) -> dict[str, Scored]:
+        """Best scored key per candidate id, from exact lookup plus fuzzy candidates (over the keys of one
+        type when `types` names one)."""
         found: dict[str, float] = {}
         for exact in {qkey, canonical_given(qkey)}:
             if exact in self._owners:
                 found[exact] = 100.0
         # plain ratio, then ratio over word-sorted keys (token_sort_ratio without re-sorting every key per query)
         qsorted = " ".join(sorted(qkey.split()))
-        for query, choices in ((qkey, self._keys), (qsorted, self._sorted_keys)):
+        keys, sorted_keys = (self._typed[next(iter(types))] if types and len(types) == 1
+                             else (self._keys, self._sorted_keys))
+        for query, choices in ((qkey, keys), (qsorted, sorted_keys)):
             for _, score, i in process.extract(query, choices, scorer=fuzz.ratio, limit=CANDIDATES_PER_SCORER,
                                                score_cutoff=SUGGEST_SCORE):
-                key = self._keys[i]
+                key = keys[i]
                 found[key] = max(found.get(key, 0.0), score)
         qwords = set(qkey.split())
         best: dict[str, Scored] = {}
@@ -276,7 +286,7 @@ class Matcher:
                     scored[c.id] = s
         variants = () if scored else {" ".join(words), " ".join(strip_titles(words))}
         for variant in variants:
-            for cid, s in self._ranked(variant).items():
+            for cid, s in self._ranked(variant, types).items():
                 if (types is None or s.candidate.type in types) and (cid not in scored or s.rank > scored[cid].rank):
                     scored[cid] = s
         ranked = sorted(scored.values(), key=lambda s: (-s.score, s.kind == "given", -len(s.key), s.candidate.name))

@@ -118,3 +118,12 @@ def test_when_shows_both_calendars(pack_app: Clio) -> None:
 def test_a_term_asked_with_who_points_to_what(pack_app: Clio) -> None:
     reply = pack_app.handle_text("/who Cheka")
     assert reply.match is None and "/what" in reply.text()
+
+
+def test_other_kinds_of_names_never_crowd_a_person_out_of_a_who_lookup() -> None:
+    m = Matcher()
+    for i, suffix in enumerate("abcdefghijklmnopqrstuvwxyz12345"):  # 31 terms as close to the typo as he is
+        m.add(Candidate(f"term-{i}", f"Kornilv{suffix}", "term"), [f"Kornilv{suffix}"])
+    m.add(Candidate("kornilov", "Lavr Kornilov", "person"), ["Lavr Kornilov"], person=True)
+    res = m.resolve("Kornilv", {"person"})
+    assert res.match is not None and res.match.candidate.id == "kornilov"
