@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import sqlite_utils
 from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -39,6 +40,22 @@ def timed(fn, items, repeat: int = 1) -> list[float]:  # type: ignore[no-untyped
             fn(x)
             out.append((time.perf_counter() - t) * 1000)
     return out
+
+
+def raw_extract(keys: list[str], queries: list[str]) -> list[float]:
+    """The rapidfuzz baseline: extractOne over the same normalised names, for the same typed text."""
+    return timed(lambda q: process.extractOne(name_key(q), keys, scorer=fuzz.WRatio), queries)
+
+
+def raw_fts(db: sqlite_utils.Database, words: list[str]) -> list[float]:
+    """The SQLite baseline: a bare FTS5 MATCH ordered by rank over the same passages table."""
+    return timed(lambda w: list(db.execute("select rowid from passages_fts where passages_fts match ? "
+                                           "order by rank limit 10", [store.fts_query(w)])), words)
+
+
+def swap_last_two(q: str) -> str:
+    """A typo: the last two letters swapped ("Kornilvo")."""
+    return q[:-2] + q[-1] + q[-2] if len(q) > 4 else q
 
 
 def row(name: str, samples: list[float], base: list[float] | None = None) -> str:
@@ -76,25 +93,23 @@ def main() -> int:
             print(f"{'ingest the seeds (plain text)':<44} {size / 1e6 / secs:9.2f} MB/s  ({size / 1e6:.2f} MB in {secs:.2f} s)")
         names = [r.name for r in store.all_names(app.db) if r.type == "person"]
         queries = [rng.choice(names) for _ in range(args.queries)]
-        typos = [q[:-2] + q[-1] + q[-2] if len(q) > 4 else q for q in queries]
+        typos = [swap_last_two(q) for q in queries]
         keys = [name_key(n) for n in names]
-        base = timed(lambda q: process.extractOne(name_key(q), keys, scorer=fuzz.WRatio), queries)
+        base = raw_extract(keys, queries)
         print(row(f"raw extractOne over {len(keys)} pack names", base))
         print(row("/who (pack)", timed(lambda q: app.handle_text(f"/who {q}"), queries), base))
-        tbase = timed(lambda q: process.extractOne(name_key(q), keys, scorer=fuzz.WRatio), typos)
+        tbase = raw_extract(keys, typos)
         print(row("raw extractOne, the same names with a typo", tbase))
         print(row("/who with a typo (pack)", timed(lambda q: app.handle_text(f"/who {q}"), typos), tbase))
         words = ["soviet", "Kornilov", "land decree", "Putilov strike", "famine", "Kronstadt sailors"]
-        q = store.fts_query
-        fts_base = timed(lambda w: list(app.db.execute("select rowid from passages_fts where passages_fts match ? "
-                                                       "order by rank limit 10", [q(w)])), words * 20)
+        fts_base = raw_fts(app.db, words * 20)
         print(row("raw FTS5 MATCH over passages", fts_base))
         print(row("/search", timed(lambda w: app.handle_text(f"/search {w}"), words * 20), fts_base))
         print(row("/onthisday", timed(lambda d: app.handle_text(f"/onthisday {d}"), ["7 Nov", "10-25", "1 May", "9 Jan"] * 25)))
         terms = [r.name for r in store.all_names(app.db) if r.type == "term"]
         tq = [rng.choice(terms) for _ in range(args.queries)]
         tkeys = [name_key(n) for n in terms]
-        tbase = timed(lambda q: process.extractOne(name_key(q), tkeys, scorer=fuzz.WRatio), tq)
+        tbase = raw_extract(tkeys, tq)
         print(row(f"raw extractOne over {len(tkeys)} pack terms", tbase))
         print(row("/what (pack)", timed(lambda q: app.handle_text(f"/what {q}"), tq), tbase))
         # commands per second through the console adapter's in-process path (what `clio ask` runs)
@@ -131,16 +146,16 @@ def main() -> int:
         build = time.perf_counter() - t
         bkeys = [name_key(n) for n in big]
         bq = [rng.choice(big) for _ in range(200)]
-        bbase = timed(lambda x: process.extractOne(name_key(x), bkeys, scorer=fuzz.WRatio), bq)
+        bbase = raw_extract(bkeys, bq)
         print(f"{'build matcher over ' + str(args.people) + ' names':<44} {build * 1000:9.0f} ms")
         print(row(f"raw extractOne over {args.people} names", bbase))
         print(row(f"matcher.resolve over {args.people} names (exact)", timed(lambda x: m.resolve(x), bq), bbase))
         # typos, each against extractOne over the same typed text: the last two letters swapped; the first letter wrong
-        for label, typo in (("typo", lambda q: q[:-2] + q[-1] + q[-2]),
+        for label, typo in (("typo", swap_last_two),
                             ("1st letter", lambda q: q.split()[0] + " " + ("b" if q.split()[-1][0] != "B" else "d")
                              + q.split()[-1][1:])):
             tq = [typo(q) for q in bq]
-            tbase = timed(lambda x: process.extractOne(name_key(x), bkeys, scorer=fuzz.WRatio), tq)
+            tbase = raw_extract(bkeys, tq)
             print(row(f"raw extractOne, {label} queries", tbase))
             print(row(f"matcher.resolve over {args.people} names ({label})", timed(lambda x: m.resolve(x), tq), tbase))
         # synthetic scale: /search over many MB of passages, against a bare FTS5 MATCH on the same table. The words
@@ -166,8 +181,7 @@ def main() -> int:
             print(f"{'index ' + str(args.search_mb) + ' MB of synthetic passages':<44} {time.perf_counter() - t:9.1f} s")
             sw = ["Putilov strike", "land decree", "famine", "Kornilov", "Kronstadt sailors", "soviet", "the revolution",
                   "Lenin", "peasants", "war", "bread", "Bloody Sunday"] * 10
-            sbase = timed(lambda w: list(app.db.execute("select rowid from passages_fts where passages_fts match ? "
-                                                        "order by rank limit 10", [store.fts_query(w)])), sw)
+            sbase = raw_fts(app.db, sw)
             print(row(f"raw FTS5 MATCH, {args.search_mb} MB", sbase))
             print(row(f"/search, {args.search_mb} MB", timed(lambda w: app.handle_text(f"/search {w}"), sw), sbase))
             capped = [w for w in dict.fromkeys(sw) if store.search_passages(app.db, w, store.SHARED).sampled]
