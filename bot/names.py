@@ -185,14 +185,15 @@ class Matcher:
             if key and key not in seen:
                 seen.add(key)
                 words = key.split()
+                sorted_key = " ".join(sorted(words))
                 if key not in self._owners:
                     self._keys.append(key)
-                    self._sorted_keys.append(" ".join(sorted(words)))
+                    self._sorted_keys.append(sorted_key)
                     self._prefixes.update(" ".join(words[:n]) for n in range(1, len(words)))
                 if all(c.type != candidate.type for c, _ in self._owners[key]):
                     typed_keys, typed_sorted = self._typed[candidate.type]
                     typed_keys.append(key)
-                    typed_sorted.append(" ".join(sorted(words)))
+                    typed_sorted.append(sorted_key)
                 self._owners[key].append((candidate, kind))
 
         for i, raw in enumerate(names):
