@@ -12,6 +12,7 @@ from pathlib import Path
 from bot import store
 from bot.config import Settings, SettingsError
 from bot.pack import PackInvalid, load_pack
+from bot.ingest.datefind import CONVENTIONS
 
 
 PROGRESS_MIN_PASSAGES = 500
@@ -37,8 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     p_ing.add_argument("paths", nargs="+", type=Path, help="files to ingest")
     p_ing.add_argument("--title", help="title (default: from the file)")
     p_ing.add_argument("--author", help="author (default: from the file, or unknown)")
-    p_ing.add_argument("--calendar", choices=["julian-until-1918", "gregorian"], default="julian-until-1918",
-                       help="how the reading dates Russian events (default: Old Style until 1918)")
+    p_ing.add_argument("--calendar", choices=list(CONVENTIONS),
+                       default=None, help="how the reading writes unmarked dates (default: the pack's entry for the "
+                       "file, else read from its own [O.S.]/N.S. marks, else Old Style for Russia until 1918)")
     p_ing.add_argument("--workspace", default=None,
                        help="add to this workspace only (default: shared with every workspace)")
     sub.add_parser("sources", help="list the indexed readings")
@@ -56,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     p_wsdel = ws_sub.add_parser("delete", help="delete everything one workspace added (readings, members' records)")
     p_wsdel.add_argument("workspace", help="e.g. discord:1234 or slack:T0123")
     ws_sub.add_parser("purge", help="delete workspaces whose removal grace period has ended")
+    p_aud = sub.add_parser("audit", help="what Clio derives from readings by itself, with its sources and precision")
+    p_aud.add_argument("paths", nargs="+", type=Path, help="readings to audit (ingested into a scratch database)")
+    p_aud.add_argument("--labels", type=Path, default=None,
+                       help="a folder of hand-labelled samples (dates.yaml, links.yaml, questions.yaml): print precision")
+    p_aud.add_argument("--show", default="dates,links,questions",
+                       help="which derived facts to list: dates,links,questions, or none (default: all)")
     p_val = sub.add_parser("validate", help="check a content pack and list every problem")
     p_val.add_argument("pack_dir", nargs="?", help="pack directory (default: the configured pack)")
     args = parser.parse_args(argv)
@@ -69,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{pack.meta.id}: ok — {len(pack.people)} people, {len(pack.terms)} terms, "
                   f"{len(pack.events)} events, {len(pack.questions)} questions, {len(pack.meta.readings)} readings")
             return 0
+        if args.cmd == "audit":
+            return _audit(settings, args)
         app = _app(settings)
         if args.cmd == "index":
             app.ensure_index(force=True)
@@ -155,7 +165,7 @@ def _ingest(app, args: argparse.Namespace) -> int:
 
         try:
             result = app.ingest(path, workspace=args.workspace or store.SHARED, title=args.title, author=args.author,
-                                calendar=args.calendar, progress=progress)
+                                calendar=args.calendar, progress=progress, alone=len(args.paths) == 1)
             print(result.text())
         except ReadError as e:
             print(f"clio: {e.user_message}", file=sys.stderr)
@@ -164,6 +174,36 @@ def _ingest(app, args: argparse.Namespace) -> int:
             if bar is not None:
                 bar.close()
     return 2 if failed else 0
+
+
+def _audit(settings, args: argparse.Namespace) -> int:
+    import tempfile
+
+    from bot import audit
+    from bot.app import Clio
+    from bot.config import Settings
+    from bot.ingest.readers import ReadError
+
+    with tempfile.TemporaryDirectory() as scratch:
+        app = Clio(Settings(db_path=Path(scratch) / "audit.db", content_dir=settings.content_dir, pack=settings.pack))
+        for path in args.paths:
+            try:
+                app.ingest(path, alone=False)
+            except ReadError as e:
+                print(f"clio: {e.user_message}", file=sys.stderr)
+        derived = audit.derive(app.db, app.lookup.matcher, app.person_ids, store.sources(app.db, None))
+        show = [k for k in args.show.split(",") if k in ("dates", "links", "questions")]
+        for line in audit.report(derived, show):
+            print(line)
+        if args.labels:
+            print(f"\nprecision on the hand-labelled samples in {args.labels}:")
+            scores = audit.scores(derived, args.labels)
+            for sc in scores:
+                print("  " + sc.line())
+                for err in sc.errors:
+                    print("    wrong: " + err)
+            return 0 if all(sc.precision >= audit.TARGETS[sc.kind] or not sc.derived for sc in scores) else 1
+    return 0
 
 
 ADAPTERS = {"slack": ("adapters.slack.app", "SlackConfigError"),

@@ -118,19 +118,23 @@ class Clio:
         return {c.id for c in self.lookup.matcher.candidates() if c.type == "person"}
 
     def ingest(self, path: Path, *, workspace: str = store.SHARED, title: str | None = None,
-               author: str | None = None, calendar: str = "julian-until-1918", data: bytes | None = None,
-               progress: ingest.Progress | None = None, db: sqlite_utils.Database | None = None) -> ingest.IngestResult:
+               author: str | None = None, calendar: str | None = None, data: bytes | None = None,
+               progress: ingest.Progress | None = None, db: sqlite_utils.Database | None = None,
+               alone: bool = True) -> ingest.IngestResult:
         """Ingest a reading into `workspace` (shared with every workspace by default). A file the pack lists
-        among its readings takes the pack's title, author and calendar unless they are given. `db`: another
-        connection to this app's database (a worker thread's own), else the app's."""
+        among its readings keeps the pack's title, author and calendar; a title or author given for it wins only
+        when the file was named on its own (`alone`), not when it came in a batch with others. `calendar`: None
+        infers it from the reading. `db`: another connection to this app's database (a worker thread's own),
+        else the app's."""
         db = db or self.db
         if workspace != store.SHARED:
             self._check_limits(db, workspace, path, data)
         known = store.reading_for_file(db, path.name)
         if known:
-            title = title or known["title"]
-            author = author or known["author"]
-            calendar = known["calendar"] if known["calendar"] in ingest.CALENDAR_CONVENTIONS else calendar
+            title = (title if alone else None) or known["title"]
+            author = (author if alone else None) or known["author"]
+            if known["calendar"] in ingest.CALENDAR_CONVENTIONS:
+                calendar = calendar if alone and calendar else known["calendar"]
         return ingest.ingest_file(db, self.lookup.matcher, self.person_ids, path, title=title, author=author,
                                   calendar=calendar, workspace=workspace, data=data, progress=progress)
 

@@ -155,7 +155,8 @@ class Reading(_Strict):
     year: int | None = None
     kind: str | None = None
     file: str | None = None
-    calendar: Literal["julian-until-1918", "gregorian"] = "gregorian"
+    calendar: Literal["julian-until-1918", "julian-domestic-until-1918", "gregorian", "unknown",
+                      "gregorian-outside-russia"] = "gregorian"
     note: str | None = None
 
 

@@ -152,6 +152,12 @@ def m006_review(db: sqlite_utils.Database) -> None:
     db["review_cards"].create_index(["workspace", "user_id", "due"])
 
 
+@migrations()
+def m007_prose(db: sqlite_utils.Database) -> None:
+    # 1: a reading's running text; 0: its notes, references, lists, captions (searchable, never quoted or dated)
+    db["passages"].add_column("prose", int, not_null_default=1)
+
+
 # Tables holding a member's personal data, as (table, workspace column, user column). Every service that
 # stores something about a member registers its table here, so forget-me and workspace deletion reach it.
 MEMBER_TABLES: list[tuple[str, str, str]] = [("quiz_answers", "workspace", "user_id"),
@@ -391,6 +397,11 @@ def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: l
         db["candidates"].insert_all(candidates, pk=("source_id", "key"), batch_size=1000)
 
 
+def update_source(db: sqlite_utils.Database, source_id: str, fields: dict[str, Any]) -> None:
+    """Change a reading's title or author in place (its passages, links and dates stay)."""
+    db["sources"].update(source_id, fields)
+
+
 def replace_links(db: sqlite_utils.Database, source_id: str, links: list[dict[str, Any]],
                   candidates: list[dict[str, Any]]) -> None:
     with db.atomic():
@@ -419,7 +430,7 @@ def entity_passages(db: sqlite_utils.Database, entity_id: str, workspace: str, p
     rows = db.query(
         "select p.id, p.text, p.loc, p.source_id, s.title, s.author, pe.mentions from passage_entities pe "
         f"join passages p on p.id = pe.passage_id join sources s on s.id = p.source_id where pe.entity_id = ? and {cond} "
-        "order by pe.mentions desc, length(p.text) between 200 and 900 desc, p.seq", [entity_id, *params])
+        "and p.prose = 1 order by pe.mentions desc, length(p.text) between 200 and 900 desc, p.seq", [entity_id, *params])
     return best_per_source(rows, per_source, limit)
 
 
@@ -449,13 +460,16 @@ class PassageHits(NamedTuple):
 
 
 def search_passages(db: sqlite_utils.Database, text: str, workspace: str, limit: int = 10,
-                    source_id: str | None = None) -> PassageHits:
-    """Full-text search over the passages a workspace sees, best first."""
+                    source_id: str | None = None, prose_only: bool = False) -> PassageHits:
+    """Full-text search over the passages a workspace sees, best first; `prose_only` leaves out notes,
+    references, lists and captions (for what is quoted as a reading's account)."""
     q = fts_query(text)
     if q is None:
         return PassageHits([], False)
     cond, params = visible(workspace)
     extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
+    if prose_only:
+        extra += " and p.prose = 1"
     matched = db.execute(  # (rowid, rank) of the newest matches, one more than are ranked
         "select f.rowid, f.rank from passages_fts f join passages p on p.rowid = f.rowid "
         f"join sources s on s.id = p.source_id where passages_fts match ? and {cond} {extra} "
@@ -589,7 +603,7 @@ def passage_dates_on_day(db: sqlite_utils.Database, month: int, day: int, worksp
         "s.title, s.author, (pd.ns_month = ? and pd.ns_day = ?) as ns_match from passage_dates pd "
         "join passages p on p.id = pd.passage_id join sources s on s.id = pd.source_id "
         f"where {cond} and ((pd.ns_month = ? and pd.ns_day = ?) or "
-        "(pd.os_month = ? and pd.os_day = ? and pd.sort_key < ?)) "
+        "(pd.os_month = ? and pd.os_day = ? and pd.sort_key < ? and pd.calendar = 'julian')) and p.prose = 1 "
         "group by p.id order by pd.sort_key limit ?",
         [month, day, *params, month, day, month, day, JULIAN_ERA_END, limit]))
 
@@ -802,7 +816,7 @@ def single_person_passages(db: sqlite_utils.Database, workspace: str, source_id:
         "select p.id as passage_id, p.text, p.loc, s.id as source_id, s.title, s.author, min(pe.entity_id) as entity_id "
         "from passages p join sources s on s.id = p.source_id join passage_entities pe on pe.passage_id = p.id "
         "join entities e on e.id = pe.entity_id and e.type = 'person' "
-        f"where {cond} {extra} group by p.id having count(*) = 1 order by length(p.text) between 200 and 900 desc, "
+        f"where {cond} {extra} and p.prose = 1 group by p.id having count(*) = 1 order by length(p.text) between 200 and 900 desc, "
         "p.id limit ?", [*params, *more, limit]))
     for r in rows:
         r["cooccurring"] = {x["entity_id"] for x in db.query(

@@ -272,13 +272,15 @@ def test_unknown_recurring_names_become_candidates_and_who_answers_from_passages
 def test_dates_in_passages_are_stored_in_the_readings_calendar(mini_app: Clio, tmp_path: Path) -> None:
     f = tmp_path / "d.txt"
     f.write_text("The rising began on 25 October 1917. On October 26 the congress met. "
-                 "Peace was signed on March 3, 1918.", encoding="utf-8")
-    mini_app.ingest(f)
+                 "In 1917 the congress closed on October 27. Peace was signed on March 3, 1918.", encoding="utf-8")
+    mini_app.ingest(f, calendar="julian-until-1918")
     rows = {(r["phrase"], r["date"], r["calendar"], r["ns_month"], r["ns_day"])
             for r in mini_app.db.query("select * from passage_dates")}
     assert ("25 October 1917", "1917-10-25", "julian", 11, 7) in rows
-    assert ("October 26", "1917-10-26", "julian", 11, 8) in rows
+    assert ("October 27", "1917-10-27", "julian", 11, 9) in rows  # its own sentence names the year
     assert ("March 3, 1918", "1918-03-03", "gregorian", 3, 3) in rows
+    # the year of "October 26" is only in another sentence: left out rather than guessed
+    assert not any(phrase == "October 26" for phrase, *_ in rows)
 
 
 def test_forget_in_chat_removes_only_this_workspaces_reading(mini_app: Clio, tmp_path: Path) -> None:

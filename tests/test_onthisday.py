@@ -59,7 +59,7 @@ def test_post_1918_events_have_no_old_style_anniversary(mini_app: Clio) -> None:
 def test_dated_passages_of_the_readings_appear(mini_app: Clio, tmp_path: Path) -> None:
     f = tmp_path / "notes.txt"
     f.write_text("The congress opened late on 25 October 1917 while the palace was still held.", encoding="utf-8")
-    mini_app.ingest(f, title="Congress Notes", author="A. Reader")
+    mini_app.ingest(f, title="Congress Notes", author="A. Reader", calendar="julian-until-1918")
     reply = mini_app.handle_text("/onthisday 7 Nov")
     assert any("A. Reader, Congress Notes" in fl.name and BOTH in fl.value for fl in reply.fields), reply.text()
 

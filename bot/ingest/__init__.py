@@ -18,21 +18,21 @@ import sqlite_utils
 
 from bot import store
 from bot.ingest.clean import clean_blocks
-from bot.ingest.datefind import find_dates
+from bot.ingest.datefind import CONVENTIONS, find_dates, reading_convention
 from bot.ingest.link import SourceLinks, link_passages
 from bot.ingest.passages import Passage, split_passages
-from bot.ingest.readers import MAX_FILE_BYTES, ReadError, read_document
+from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, read_document
 from bot.names import Matcher
 
 Progress = Callable[[int, int], None]
-CALENDAR_CONVENTIONS = ("julian-until-1918", "gregorian")
+CALENDAR_CONVENTIONS = CONVENTIONS
 
 
 @dataclass(frozen=True)
 class IngestResult:
     source_id: str
     title: str
-    status: Literal["added", "replaced", "unchanged"]
+    status: Literal["added", "replaced", "updated", "unchanged"]
     passages: int
     linked: int
     dates: int
@@ -43,6 +43,8 @@ class IngestResult:
     def text(self) -> str:
         if self.status == "unchanged":
             return f"{self.title}: already indexed, unchanged ({self.passages} passages)"
+        if self.status == "updated":
+            return f"{self.title}: already indexed; title and author updated ({self.passages} passages)"
         return (f"{self.title}: {self.status}, {self.passages} passages, {self.linked} pack entries linked, "
                 f"{self.dates} dates, {self.candidates} unknown names ({self.bytes / 1e6:.2f} MB in {self.seconds:.1f} s)")
 
@@ -53,16 +55,19 @@ def source_id_for(workspace: str, filename: str) -> str:
 
 
 def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str], path: Path, *,
-                title: str | None = None, author: str | None = None, calendar: str = "julian-until-1918",
+                title: str | None = None, author: str | None = None, calendar: str | None = None,
                 workspace: str = store.SHARED, data: bytes | None = None, max_bytes: int = MAX_FILE_BYTES,
                 progress: Progress | None = None) -> IngestResult:
     """Ingest one file (or uploaded `data` named like `path`) into `workspace`.
+
+    `calendar`: how the reading writes unmarked dates (see bot/ingest/datefind.py); None infers it from the
+    reading's own marks. Ingesting unchanged bytes again with another title, author or calendar updates them.
 
     Raises:
         ReadError: the file cannot be read; the index is as it was.
     """
     started = time.perf_counter()
-    if calendar not in CALENDAR_CONVENTIONS:
+    if calendar is not None and calendar not in CALENDAR_CONVENTIONS:
         raise ReadError(f"calendar must be one of {', '.join(CALENDAR_CONVENTIONS)}")
     doc = read_document(path, data=data, max_bytes=max_bytes)
     raw = data if data is not None else path.read_bytes()
@@ -70,15 +75,22 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     sid = source_id_for(workspace, path.name)
     existing = next(db.query("select * from sources where id = ?", [sid]), None)
     same = existing if existing and existing["sha256"] == sha else store.source_by_sha(db, workspace, sha)
-    if same is not None:
-        return IngestResult(same["id"], same["title"], "unchanged", same["passages"], 0, 0, 0, len(raw),
-                            time.perf_counter() - started)
+    if same is not None and (calendar is None or calendar == same["calendar"]):
+        changed = {k: v[:200] for k, v in (("title", title), ("author", author)) if v and v[:200] != same[k]}
+        if changed:
+            store.update_source(db, same["id"], changed)
+            same = {**same, **changed}
+        return IngestResult(same["id"], same["title"], "updated" if changed else "unchanged", same["passages"],
+                            0, 0, 0, len(raw), time.perf_counter() - started)
+    if same is not None:  # the same text read with another calendar: derive again, keep what was given before
+        title, author = title or same["title"], author or same["author"]
+        existing, sid = same, same["id"]
     blocks = clean_blocks(doc.blocks)
     passages = split_passages(blocks)
     if not passages:
         raise ReadError(f"{path.name} has no text Clio can read.")
-    first = blocks[0].text if blocks and len(blocks[0].text.split()) <= 12 else None
-    title = (title or doc.title or first or path.stem.replace("_", " "))[:200]
+    title = (title or doc.title or _heading_title(blocks) or path.stem.replace("_", " "))[:200]
+    calendar = reading_convention("\n".join(p.text for p in passages), calendar)
     links = link_passages(passages, matcher, person_ids, progress=progress)
     pid = {p.seq: f"{sid}:{p.seq}" for p in passages}
     date_rows = _date_rows(passages, pid, sid, calendar)
@@ -88,7 +100,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     store.insert_source(
         db, source,
         [{"id": pid[p.seq], "source_id": sid, "workspace": workspace, "seq": p.seq, "para": p.para,
-          "section": p.section, "loc": p.loc, "text": p.text} for p in passages],
+          "section": p.section, "loc": p.loc, "text": p.text, "prose": int(p.prose)} for p in passages],
         _link_rows(links, pid, sid), date_rows, _candidate_rows(links, sid))
     return IngestResult(sid, title, "replaced" if existing else "added", len(passages), len(links.entities()),
                         len(date_rows), len(links.candidates), len(raw), time.perf_counter() - started)
@@ -99,7 +111,7 @@ def relink(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str]) ->
     n = 0
     for src in store.sources(db, None):
         rows = store.passages_of(db, src["id"])
-        passages = [Passage(r["seq"], r["para"], r["section"], r["text"]) for r in rows]
+        passages = [Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows]
         links = link_passages(passages, matcher, person_ids)
         pid = {r["seq"]: r["id"] for r in rows}
         store.replace_links(db, src["id"], _link_rows(links, pid, src["id"]), _candidate_rows(links, src["id"]))
@@ -117,17 +129,27 @@ def _candidate_rows(links: SourceLinks, sid: str) -> list[dict[str, object]]:
             for k, (name, n, loc) in links.candidates.items()]
 
 
+def _heading_title(blocks: list[Block]) -> str | None:
+    """A title from the reading's first block when it is a clean heading: words, no markup, no sentence."""
+    first = blocks[0] if blocks else None
+    if (first is None or first.kind != "heading" or first.form != "text" or len(first.text.split()) > 12
+            or not first.text[:1].isalnum() or any(c in first.text for c in "[]{}|<>=_*#")):
+        return None
+    return first.text
+
+
 def _date_rows(passages: list[Passage], pid: dict[int, str], sid: str, calendar: str) -> list[dict[str, object]]:
+    """Dates each prose passage states; an Old Style day also gets its anniversary in Old Style, a New Style one
+    only its own (France never counted Old Style days)."""
     rows: list[dict[str, object]] = []
-    year: int | None = None
-    para = None
     for p in passages:
-        if p.para != para:  # a year named in another paragraph is too far away to date "on October 24"
-            year, para = None, p.para
-        found, year = find_dates(p.text, calendar, year)
-        for f in found:
+        if not p.prose:
+            continue
+        for f in find_dates(p.text, calendar):
             os, ns = f.date.old_style, f.date.new_style
+            julian = f.date.calendar == "julian"
             rows.append({"passage_id": pid[p.seq], "source_id": sid, "phrase": f.phrase, "date": f.date.iso(),
-                         "calendar": f.date.calendar, "os_month": os.month, "os_day": os.day, "ns_month": ns.month,
+                         "calendar": f.date.calendar, "os_month": os.month if julian else None,
+                         "os_day": os.day if julian else None, "ns_month": ns.month,
                          "ns_day": ns.day, "sort_key": f.date.sort_key()})
     return rows

@@ -29,6 +29,52 @@ _SENTENCE_END = re.compile(r"[.!?:;…][’”'\")\]]*$")
 MAX_HEADING_WORDS = 12
 
 
+# Wiki leftovers: "[12]" / "[a]" / "[citation needed]" marks, the "]]" that closed an image link (its caption
+# before it), "''" italics marks, image file names, parentheses emptied of a pronunciation: "( )", "(, ; Original"
+_WIKI_MARK = re.compile(r"\[(?:\d{1,4}|[a-z]|note \d{1,3}|nb \d{1,3}|citation needed|clarification needed|"
+                        r"when\?|who\?|according to whom\?|by whom\?|dubious[^\]]{0,20}|better source needed|"
+                        r"page needed|verification needed)\]", re.I)
+_CAPTION_END = "]]"
+_CAPTION_START = re.compile(r"(?:\]\]|\[\d{1,4}\]|[.!?][’”'\")]*)\s*(?=\S)")
+_WIKI_ITALICS = re.compile(r"''+")
+_IMAGE_FILE = re.compile(r"(?:File|Image):\S+|\b[\w\-.,()%]+\.(?:jpe?g|png|svg|gif|tiff?|webp)\b", re.I)
+_EMPTY_PARENS = re.compile(r"\(\s*(?:[,;:]\s*)*\)")
+_LEADING_PUNCT_IN_PARENS = re.compile(r"\(\s*(?:[,;:]\s*)+")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:])")
+_NOTE_LINE = re.compile(r"^\s*\[\d{1,4}\]")  # "[31] Soviet's Chances. By ...": an entry of a reference list
+_CATEGORY_LINE = re.compile(r"^(?:Category:\S.*)$")
+
+
+def split_captions(text: str) -> tuple[list[str], str]:
+    """A paragraph that carries image captions left over from wiki markup ("... in July 1789.]] Many
+    Parisians ...") -> (the captions, the paragraph's own text). A caption runs from the last sentence end,
+    note mark or earlier "]]" before its closing "]]"."""
+    captions: list[str] = []
+    while (end := text.find(_CAPTION_END)) != -1:
+        start = 0
+        for m in _CAPTION_START.finditer(text, 0, end):
+            if m.end() <= end:
+                start = m.end()
+        caption = text[start:end].strip(" '")
+        if caption:
+            captions.append(caption)
+        text = (text[:start] + " " + text[end + len(_CAPTION_END):]).strip()
+    return captions, text
+
+
+def strip_leftovers(text: str) -> str:
+    """Wiki and web leftovers out of a paragraph's text (after its captions were split off)."""
+    if "[" in text:
+        text = _WIKI_MARK.sub("", text)
+    if "''" in text:
+        text = _WIKI_ITALICS.sub("", text)
+    if "." in text and _IMAGE_FILE.search(text):
+        text = _IMAGE_FILE.sub("", text)
+    if "(" in text:
+        text = _EMPTY_PARENS.sub("", _LEADING_PUNCT_IN_PARENS.sub("(", text))
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text)).strip()
+
+
 _NOTE_HINT = re.compile(r"[.!?;:,][’”'\"]?\d")  # cheap test before the costly _FOOTNOTE pattern
 _LINE_BREAK = re.compile(r"\s*\n\s*")
 _SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")  # single spaces stay as they are
@@ -74,19 +120,29 @@ def clean_blocks(blocks: list[Block]) -> list[Block]:
     for b in blocks:
         kept = "\n".join(line for line in b.text.split("\n") if not is_furniture(line))
         text = clean_text(kept)
-        if text and not is_furniture(text):
-            cleaned.append(Block(b.kind, text, b.number))
+        if not text or is_furniture(text):
+            continue
+        form = b.form
+        if _CAPTION_END in text:
+            captions, text = split_captions(text)
+            cleaned.extend(Block("para", c, b.number, "caption") for c in captions if strip_leftovers(c))
+        if form == "text" and (_NOTE_LINE.match(text) or _CATEGORY_LINE.match(text)):
+            form = "note"
+        text = strip_leftovers(text)
+        if text:
+            cleaned.append(Block(b.kind, text, b.number, form))
     cleaned = _cut_trailing_listing(cleaned)
     out: list[Block] = []
     for i, b in enumerate(cleaned):
         nxt = next((c.text for c in cleaned[i + 1:] if c.kind == "para"), None)
-        if b.kind == "para" and looks_like_heading(b.text, nxt):
-            b = Block("heading", b.text, b.number)
+        if b.kind == "para" and b.form == "text" and looks_like_heading(b.text, nxt):
+            b = Block("heading", b.text, b.number, b.form)
         prev = out[-1] if out else None
         # "conditions" / "generally worsened.": a paragraph cut in two by a stray blank line
-        if (prev and prev.kind == "para" and b.kind == "para" and not _SENTENCE_END.search(prev.text)
+        if (prev and prev.kind == "para" and b.kind == "para" and prev.form == b.form == "text"
+                and not _SENTENCE_END.search(prev.text)
                 and b.text[:1].islower()):
-            out[-1] = Block("para", f"{prev.text} {b.text}", prev.number)
+            out[-1] = Block("para", f"{prev.text} {b.text}", prev.number, prev.form)
             continue
         out.append(b)
     return out

@@ -1,5 +1,14 @@
-"""Dates in running text: "9 January 1905", "January 9, 1905", "on October 24" (year from context),
-each read in the calendar the reading uses for that period."""
+"""Dates in running text, derived only where the text itself settles day, month, year and calendar.
+
+- Day, month and year come from one date expression ("9 January 1905", "January 9, 1905"), or a day and month
+  ("on 24 October") take the year only when their own sentence names exactly one year. Nothing is carried
+  over from an earlier sentence or paragraph: a wrong year is worse than no date.
+- The calendar comes from an explicit mark first ("7 November [O.S. 25 October] 1917", "25 October (O.S.)",
+  "Old Style", "N.S."), then from the reading's convention (`CONVENTIONS`). A reading that marks Old Style dates
+  itself (Wikipedia's "[O.S. ...]") writes its unmarked dates in New Style.
+- A date the convention cannot place (Russian "1-13 February 1918" in Old Style, which never existed; an
+  international event in a book that gives those in New Style) is left out.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +16,18 @@ import re
 from dataclasses import dataclass
 
 from bot.dates import DateError, HistDate
+from bot.ingest.passages import ABBREVIATION
+
+# How a reading writes its unmarked dates:
+# julian-until-1918: Old Style before February 1918 (Russian texts that follow the calendar Russians lived by)
+# julian-domestic-until-1918: the same for Russian events, New Style for international ones (Figes): a date
+#   before 1918 in a sentence about another country cannot be placed, so it is left out
+# gregorian: New Style throughout (Western texts, Wikipedia, every other subject)
+# unknown: nothing says how a reading about Russia dates its events: no unmarked date before 1918 is kept
+# gregorian-outside-russia: nothing says, and the reading is not about Russia: a date before 1918 in a sentence
+#   about Russia is left out, any other date is New Style (France in 1789 never counted Old Style days)
+CONVENTIONS = ("julian-until-1918", "julian-domestic-until-1918", "gregorian", "unknown", "gregorian-outside-russia")
+RUSSIA_CENTRIC_PER_1000_WORDS = 3.0
 
 _MONTHS = {m.lower(): i for i, names in enumerate(
     [("January", "Jan"), ("February", "Feb"), ("March", "Mar"), ("April", "Apr"), ("May",), ("June", "Jun"),
@@ -14,12 +35,53 @@ _MONTHS = {m.lower(): i for i, names in enumerate(
      ("December", "Dec")], start=1) for m in names}
 _M = "(" + "|".join(sorted((m.capitalize() for m in _MONTHS), key=len, reverse=True)) + r")\.?"
 _D = r"(\d{1,2})(?:st|nd|rd|th)?"
-_Y = r"(1[6-9]\d\d|20\d\d)"
+_Y = r"(1[5-9]\d\d|20\d\d)"
+_OS = r"(?:O\.\s?S\.|Old Style|o\.s\.)"
+_NS = r"(?:N\.\s?S\.|New Style|n\.s\.)"
+# A date with its twin in the other calendar: "7 November [O.S. 25 October] 1917", "7 November (25 October,
+# O.S.) 1917", "23 October 1917 (5 November New Style)", "November 7 [O.S. October 25], 1917". The mark on the
+# twin says which calendar the outer date is in; the day is stored once, as the outer date.
+_MN = "|".join(sorted((m.capitalize() for m in _MONTHS), key=len, reverse=True))
+_ORD = "(?:st|nd|rd|th)?"
+_INNER_MARK_1 = rf"(?:(?P<os1>{_OS})|(?P<ns1>{_NS}))?\s*"
+_INNER_MARK_2 = rf",?\s*(?:(?P<os2>{_OS})|(?P<ns2>{_NS}))?\s*"
+_TWIN_DM = rf"\s*[\[(]\s*{_INNER_MARK_1}(?P<d2>\d{{1,2}}){_ORD} (?P<m2>{_MN})\.?(?:,? (?P<y2>{_Y[1:-1]}))?{_INNER_MARK_2}[\])]"
+_TWIN_MD = rf"\s*[\[(]\s*{_INNER_MARK_1}(?P<m2>{_MN})\.? (?P<d2>\d{{1,2}}){_ORD}(?:,? (?P<y2>{_Y[1:-1]}))?{_INNER_MARK_2}[\])]"
+_OUT_DM = rf"\b(?P<d>\d{{1,2}}){_ORD} (?P<m>{_MN})\.?"
+_OUT_MD = rf"\b(?P<m>{_MN})\.? (?P<d>\d{{1,2}}){_ORD}"
+_YEAR_AFTER = rf",?\s*(?P<y>{_Y[1:-1]})\b"
+_YEAR_IN = rf",? (?P<y>{_Y[1:-1]})"
+_TWINS = tuple(re.compile(p) for p in (_OUT_DM + _TWIN_DM + _YEAR_AFTER, _OUT_MD + _TWIN_MD + _YEAR_AFTER,
+                                       _OUT_DM + _YEAR_IN + _TWIN_DM, _OUT_MD + _YEAR_IN + _TWIN_MD))
 _DAY_MONTH_YEAR = re.compile(rf"\b{_D} {_M},? {_Y}\b")
 _MONTH_DAY_YEAR = re.compile(rf"\b{_M} {_D},? {_Y}\b")
 _MONTH_DAY = re.compile(rf"\b{_M} {_D}\b(?!,? ?\d)")
 _DAY_MONTH = re.compile(rf"\b{_D} {_M}(?! ?,? ?\d)")
-_YEAR = re.compile(rf"\b{_Y}\b")
+_YEAR = re.compile(rf"(?<![\d.,/-]){_Y}(?![\d/]|,\d)")
+# a day and month that recur ("every 14 July", "the 7 November holiday") name no one day in history
+_RECURRING = re.compile(r"\b(?:annual\w*|each year|every year|yearly|holiday|anniversar\w*|celebrat\w*|commemorat\w*|"
+                        r"national (?:day|holiday)|feast|festival|observed|marks? the)\b", re.I)
+_YEAR_SET = re.compile(rf"\b(?:[Ii]n|[Bb]y|[Dd]uring|of|[Ss]pring|[Ss]ummer|[Aa]utumn|[Ww]inter|{_M}),? {_Y}\b")
+_MARK_AFTER = re.compile(rf"\s*,?\s*[\[(]?\s*(?:({_OS})|({_NS}))(?!\s*\d)")  # a bare mark, not "[O.S. 25 Oct]"
+_MARK_BEFORE = re.compile(rf"(?:({_OS})|({_NS}))\s*[:,]?\s*$")
+_MARKS = re.compile(rf"{_OS}|{_NS}")
+_OS_MARK = re.compile(rf"\[\s*{_OS}|\(\s*{_OS}|\b\d{{1,2}} \w+,? {_OS}\)")
+# words that put a sentence abroad: a book that gives international events in New Style (Figes) cannot be read
+# by one rule there
+_FOREIGN = re.compile(
+    r"\b(?:German[sy]?|Austria(?:n|ns)?|Austro-Hungar\w*|Habsburgs?|Kaiser|Berlin|Vienna|Brit(?:ain|ish)|England|"
+    r"English|London|France|French|Paris|Japan(?:ese)?|Tokyo|Serbi(?:a|an|ans)|Sarajevo|Turk(?:ey|ish|s)|Ottoman|"
+    r"America(?:n|ns)?|United States|Washington|Ital(?:y|ian|ians)|Bulgaria(?:n|ns)?|Romania(?:n|ns)?|Allie[sd]|"
+    r"Entente|Versailles|Brest-Litovsk|Western Front|Switzerland|Swiss|Zurich|Geneva|Sweden|Stockholm)\b")
+
+# words that put a sentence in Russia, where a reading of unknown convention may be counting Old Style days
+_RUSSIAN = re.compile(
+    r"\b(?:Russi\w*|Rus'|Petrograd|Petersburg|Leningrad|Moscow|Muscov\w*|Tsar\w*|Czar\w*|Tsarevich|Bolshevik\w*|"
+    r"Menshevik\w*|Duma|Soviets?|Romanovs?|Kerensk\w*|Lenin\w*|Trotsk\w*|Kornilov|Rasputin|Stolypin|Witte|"
+    r"Kronstadt|Kiev|Kyiv|Ukrain\w*|Siberia\w*|Cossacks?|Finland|Finnish|Helsingfors|Tiflis|Georgia\w*|Baku|"
+    r"Warsaw|Poland|Polish|Riga|Odessa|Crimea\w*|Caucas\w*|Volga|Nizhny|Novgorod|Kazan|Tambov|Ekaterinburg|"
+    r"Yekaterinburg|Perm|Sevastopol|Estonia\w*|Latvia\w*|Lithuania\w*|Tallinn|Reval|Kaiser|Orthodox|Okhrana|"
+    r"Zemstvo|Narodni\w*|Decembrists?|Pugachev|Catherine|Peter the Great|Alexander|Nicholas|Alexei|Alexis|Grand Duke)\b")
 
 
 @dataclass(frozen=True)
@@ -28,48 +90,134 @@ class FoundDate:
     phrase: str
 
 
-def calendar_for(year: int, month: int, day: int, convention: str) -> str:
-    """The calendar a reading uses for a date: Old Style for Russia before February 1918 where it says so."""
-    if convention == "julian-until-1918" and (year, month, day) < (1918, 2, 1):
-        return "julian"
-    return "gregorian"
+def reading_convention(text: str, convention: str | None) -> str:
+    """The convention for a whole reading: the one given, else inferred from its marks (a text that marks
+    Old Style dates writes the rest in New Style; one that marks New Style writes the rest in Old Style),
+    else unknown."""
+    if convention:
+        return convention
+    os_marks = len(_OS_MARK.findall(text))
+    ns_marks = len(re.findall(_NS, text))
+    if os_marks >= 2 and not ns_marks:
+        return "gregorian"
+    if ns_marks >= 2 and not os_marks:
+        return "julian-until-1918"
+    # one stray mark, or both kinds, or none: no rule for the unmarked dates; a reading about Russia may be
+    # counting Old Style days anywhere, another only where it speaks of Russia
+    words = max(1, len(text.split()))
+    about_russia = len(_RUSSIAN.findall(text)) * 1000 / words >= RUSSIA_CENTRIC_PER_1000_WORDS
+    return "unknown" if about_russia else "gregorian-outside-russia"
 
 
-def find_dates(text: str, convention: str, context_year: int | None) -> tuple[list[FoundDate], int | None]:
-    """Dates in `text`; a date without a year takes the last year seen (in this text or before it).
+def calendar_for(year: int, month: int, day: int, convention: str, foreign: bool = False,
+                 russian: bool = True) -> str | None:
+    """The calendar an unmarked date is written in under `convention`, or None when it cannot be told."""
+    if convention == "gregorian" or (year, month, day) >= (1918, 2, 14):
+        return "gregorian"
+    if convention == "unknown":
+        return None
+    if convention == "gregorian-outside-russia":
+        return None if russian else "gregorian"
+    if (year, month, day) >= (1918, 2, 1):  # 1-13 Feb 1918: New Style only; Old Style had no such days
+        return "gregorian" if convention == "gregorian" else None
+    if convention == "julian-domestic-until-1918" and foreign:
+        return None
+    return "julian"
 
-    Returns the dates and the year context to carry into the next passage.
-    """
-    hits: list[tuple[int, int, int, int | None, str]] = []  # start, day, month, year, phrase
+
+def _mark(text: str, start: int, end: int) -> str | None:
+    """"julian" / "gregorian" when the expression at text[start:end] carries an explicit calendar mark."""
+    after = _MARK_AFTER.match(text, end)
+    if after:
+        return "julian" if after.group(1) else "gregorian"
+    before = _MARK_BEFORE.search(text[max(0, start - 14):start])
+    if before:
+        return "julian" if before.group(1) else "gregorian"
+    return None
+
+
+def find_dates(text: str, convention: str) -> list[FoundDate]:
+    """The dates one passage states, each with the calendar it is written in; those that cannot be settled
+    are left out."""
+    if not any(m in text for m in _MONTH_INITIALS) or not re.search(r"\d", text):
+        return []
+    out: list[FoundDate] = []
+    for sentence in sentences(text):
+        out.extend(_sentence_dates(sentence, convention))
+    return out
+
+
+# a sentence ends at . ! ? before a capital, not before a digit: "(25 October, O.S.) 1917" is one sentence
+_SENTENCE_END = re.compile(r"(?<=[.!?])[’”'\")\]]*\s+(?=[“‘\"'(\[]?[A-ZА-Я])")
+
+
+def sentences(text: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        part, start = text[start:m.start() + len(m.group().rstrip())], m.end()
+        if out and ABBREVIATION.search(out[-1]):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    if out and ABBREVIATION.search(out[-1]):
+        out[-1] = f"{out[-1]} {text[start:]}"
+    else:
+        out.append(text[start:])
+    return out
+
+
+_MONTH_INITIALS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _sentence_dates(s: str, convention: str) -> list[FoundDate]:
+    hits: list[tuple[int, int, int, int | None, str | None, str]] = []  # start, day, month, year, calendar, phrase
     taken: list[tuple[int, int]] = []
 
-    def add(m: re.Match[str], day: str, month: str, year: str | None) -> None:
-        if any(a < m.end() and m.start() < b for a, b in taken):
-            return
-        taken.append((m.start(), m.end()))
-        hits.append((m.start(), int(day), _MONTHS[month.lower().rstrip(".")], int(year) if year else None, m.group()))
+    def free(a: int, b: int) -> bool:
+        return not any(x < b and a < y for x, y in taken)
 
-    for m in _DAY_MONTH_YEAR.finditer(text):
-        add(m, m.group(1), m.group(2), m.group(3))
-    for m in _MONTH_DAY_YEAR.finditer(text):
-        add(m, m.group(2), m.group(1), m.group(3))
-    for m in _MONTH_DAY.finditer(text):
-        add(m, m.group(2), m.group(1), None)
-    for m in _DAY_MONTH.finditer(text):
-        add(m, m.group(1), m.group(2), None)
-    years = [(m.start(), int(m.group(1))) for m in _YEAR.finditer(text)]
+    for rx in _TWINS:
+        for m in rx.finditer(s):
+            if not free(m.start(), m.end()):
+                continue
+            taken.append((m.start(), m.end()))
+            if m.group("os1") or m.group("os2"):
+                outer: str | None = "gregorian"  # its twin is the Old Style day
+            elif m.group("ns1") or m.group("ns2"):
+                outer = "julian"
+            else:
+                continue  # two days and no word of which is which: neither is stored
+            hits.append((m.start(), int(m.group("d")), _MONTHS[m.group("m").lower()], int(m.group("y")), outer,
+                         m.group()))
+    for rx, d, mo, y in ((_DAY_MONTH_YEAR, 1, 2, 3), (_MONTH_DAY_YEAR, 2, 1, 3), (_MONTH_DAY, 2, 1, 0),
+                         (_DAY_MONTH, 1, 2, 0)):
+        for m in rx.finditer(s):
+            if not free(m.start(), m.end()):
+                continue
+            taken.append((m.start(), m.end()))
+            hits.append((m.start(), int(m.group(d)), _MONTHS[m.group(mo).lower().rstrip(".")],
+                         int(m.group(y)) if y else None, _mark(s, m.start(), m.end()), m.group()))
+    if not hits:
+        return []
+    # a bare "24 October" takes the sentence's year only when the sentence sets it first ("In 1917, ...",
+    # "in October 1917 ...") and names no other: a year after it is as often another event's ("... the first
+    # congress since 1930", "... as in 1848")
+    years = {int(m.group(1)) for m in _YEAR.finditer(s)}
+    set_first = [m for m in _YEAR_SET.finditer(s)]
+    foreign = bool(_FOREIGN.search(s))
+    russian = convention == "gregorian-outside-russia" and bool(_RUSSIAN.search(s))
     out: list[FoundDate] = []
-    for start, day, month, year, phrase in sorted(hits):
+    for _start, day, month, year, calendar, phrase in sorted(hits):
         if year is None:
-            before = [y for pos, y in years if pos < start]
-            year = before[-1] if before else context_year
-        if year is None:
+            if len(years) != 1 or not any(m.end() <= _start for m in set_first) or _RECURRING.search(s):
+                continue
+            year = next(iter(years))
+        calendar = calendar or calendar_for(year, month, day, convention, foreign, russian)
+        if calendar is None:
             continue
         try:
-            out.append(FoundDate(HistDate.parse(f"{year:04d}-{month:02d}-{day:02d}",
-                                                calendar_for(year, month, day, convention)), phrase))
+            out.append(FoundDate(HistDate.parse(f"{year:04d}-{month:02d}-{day:02d}", calendar), phrase))
         except DateError:
             continue
-    if years:
-        context_year = years[-1][1]
-    return out, context_year
+    return out

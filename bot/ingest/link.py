@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.ingest.passages import Passage
-from bot.names import Matcher, name_key
+from bot.names import ROMAN, TITLES, Matcher, name_key, name_words, strip_titles
+from bot.places import place_keys
 
 MAX_NAME_WORDS = 5
 PROGRESS_EVERY = 100
@@ -54,6 +55,7 @@ class SourceLinks:
 
     links: dict[int, Counter[str]] = field(default_factory=dict)  # passage seq -> entity id -> mentions
     candidates: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # key -> (name, count, example loc)
+    spans: list[tuple[int, str, str]] = field(default_factory=list)  # (passage seq, words linked, entity id)
 
     def entities(self) -> set[str]:
         return {e for c in self.links.values() for e in c}
@@ -65,18 +67,30 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
 
     A name or alias owned by one entry links at once. A surname links when one person in the pack has it,
     or, when several do, when exactly one of them is named in full somewhere in the same reading. A first
-    name alone never links ("Alexander" is not evidence for Alexander II or Kerensky).
+    name alone never links ("Alexander" is not evidence for Alexander II or Kerensky). Non-prose passages
+    (references, lists, captions) link nothing.
+
+    A word standing alone for a person is taken only when it is that person's surname as the pack names them
+    (not a nickname's or patronymic's last word: "Bill", "Fifth", "Nikolaevich"), is no place
+    ("Germany", "Lvov"), is spelled as the pack spells it when short ("Red" is not Reed), and is not part
+    of another proper name ("Dan Bogart", "Gorky Street", "Order of Lenin", "Pavlov's House").
     """
     result = SourceLinks()
-    deferred: list[tuple[int, list[str]]] = []
-    words_of = [_TOKEN.findall(p.text) for p in passages]
+    surname_of = _surnames(matcher, person_ids)
+    places = place_keys()
+    deferred: list[tuple[int, str, list[str]]] = []
+    spans_of = [[(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(p.text)] for p in passages]
+    words_of = [[w for w, _, _ in spans] for spans in spans_of]
     # most words start no name at all ("the", "of"): find the ones that do once per distinct word, then look
     # at n-grams only where those stand
     starting = {w for w in set().union(*words_of) if matcher.starts_key(_key(w))}
-    for done, (p, words) in enumerate(zip(passages, words_of), 1):
+    for done, (p, words, spans) in enumerate(zip(passages, words_of, spans_of), 1):
         if progress and (done % PROGRESS_EVERY == 0 or done == len(passages)):
             progress(done, len(passages))
         found: Counter[str] = Counter()
+        result.links[p.seq] = found
+        if not p.prose:  # a reference list names authors and subjects, not who the reading speaks of
+            continue
         free = 0  # the first word not already part of a name found
         for i in [i for i, w in enumerate(words) if w in starting]:
             if i < free:
@@ -89,25 +103,83 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
                 if not matcher.starts_key(gram):
                     break
                 # a first name alone never links; a person only when written with a capital
-                ids = list(dict.fromkeys(c.id for c, kind in matcher.exact(gram)
-                                         if kind != "given" and (c.id not in person_ids or is_capital)))
+                ids = list(dict.fromkeys(
+                    c.id for c, kind in matcher.exact(gram)
+                    if kind != "given" and (c.id not in person_ids or (
+                        is_capital and _person_stands(p.text, spans, i, n, c.id, gram, surname_of, places)))))
                 if ids:
                     longest = (n, ids)
             if longest:
                 n, ids = longest
+                surface = " ".join(words[i:i + n])
                 if len(ids) == 1:
                     found[ids[0]] += 1
+                    result.spans.append((p.seq, surface, ids[0]))
                 else:
-                    deferred.append((p.seq, ids))
+                    deferred.append((p.seq, surface, ids))
                 free = i + n
-        result.links[p.seq] = found
     named_in_full = result.entities()
-    for seq, ids in deferred:
+    for seq, surface, ids in deferred:
         known = [e for e in ids if e in named_in_full]
         if len(known) == 1:
             result.links[seq][known[0]] += 1
+            result.spans.append((seq, surface, known[0]))
     result.candidates = _candidates(passages, words_of, matcher)
     return result
+
+
+_PATRONYMIC = re.compile(r"(?:ovich|evich|ich|ovna|evna|ichna|inichna)$")
+_OF_PROPER = re.compile(r"(?:[A-Z][\w’'-]+ )(?:of|de|du|von|van)\s*$")  # "Order of ", "House of "
+_POSSESSIVE_PLACE = re.compile(r"^[’']s (?:House|Street|Square|Prospekt|Avenue|Hall|Bridge|Station|Factory|Works|"
+                               r"Plant|Institute|Museum|Line|Mausoleum|[Tt]omb|[Mm]ausoleum)\b")
+_NEXT_NOUN = re.compile(r"^\s+(?:cocktails?|cult|mausoleum|hills|street|square|prize|order|levy|enrolment|"
+                        r"district|region|oblast|province)\b", re.I)
+MIN_FOLDED_SURNAME = 5  # a shorter surname must be spelled as the pack spells it: "Red" is not Reed, "Dann" not Dan
+
+
+def _surnames(matcher: Matcher, person_ids: set[str]) -> dict[str, tuple[str, str]]:
+    """Each person's surname as the pack names them: id -> (key, written form), from the last word of the name
+    that is no regnal number or patronymic."""
+    out = {}
+    for c in matcher.candidates():
+        if c.id not in person_ids:
+            continue
+        raw = [w for w in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", c.name)]
+        keys = strip_titles(name_words(c.name))
+        if len(keys) >= 2 and keys[-1] not in ROMAN and not _PATRONYMIC.search(keys[-1]):
+            out[c.id] = (keys[-1], raw[-1].lower() if raw else "")
+    return out
+
+
+def _person_stands(text: str, spans: list[tuple[str, int, int]], i: int, n: int, person: str, key: str,
+                   surname_of: dict[str, tuple[str, str]], places: frozenset[str]) -> bool:
+    """Whether the n words from spans[i] stand for `person` (see link_passages)."""
+    if i > 0 and not _sentence_start(text, spans, i):  # "Frederick William II": the name goes on before
+        prev, _, pend = spans[i - 1]
+        if prev[:1].isupper() and text[pend:spans[i][1]].strip() == "" and _key(prev) not in TITLES:
+            return False
+    if n > 1:
+        return True
+    own = surname_of.get(person)
+    if own is None or own[0] != key or key in places or key in TITLES:
+        return False
+    word, start, end = spans[i]
+    if len(key) < MIN_FOLDED_SURNAME and word.lower() != own[1]:
+        return False
+    after = text[end:end + 40]
+    if _POSSESSIVE_PLACE.match(after) or _NEXT_NOUN.match(after):
+        return False
+    if i + 1 < len(spans):  # "Dan Bogart", "Gorky Street": another capitalised word right after, same phrase
+        nxt, nstart, _ = spans[i + 1]
+        if nxt[:1].isupper() and text[end:nstart].strip() == "":
+            return False
+    return not _OF_PROPER.search(text[max(0, start - 30):start])
+
+
+def _sentence_start(text: str, spans: list[tuple[str, int, int]], j: int) -> bool:
+    """Whether spans[j] opens a sentence (its capital says nothing about being a name)."""
+    before = text[:spans[j][1]].rstrip()
+    return not before or before[-1] in ".!?:;“\"‘'(—–"
 
 
 def _candidates(passages: list[Passage], words_of: list[list[str]],

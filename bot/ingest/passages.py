@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.ingest.prose import prose_flags
 from bot.ingest.readers import Block
 
 MAX_PASSAGE_CHARS = 900
 MAX_PASSAGE_SENTENCES = 4
 # a sentence ends at . ! ? (and closing quotes) followed by a capital; "Mr." "St." "no." and initials don't end one
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[’”'\")\]]*\s+(?=[“‘\"'(\[]?[A-Z0-9А-Я])")
-_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Capt|Lt|Sgt|Prof|Rev|No|nos|vol|pp|cf|e\.g|i\.e|vs|etc)|\b[A-Z])\.$")
+ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Capt|Lt|Sgt|Prof|Rev|No|nos|vol|pp|cf|e\.g|i\.e|vs|etc)|\b[A-Z])\.$")
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Passage:
     para: int
     section: str | None
     text: str
+    prose: bool = True  # running text (see bot/ingest/prose.py); non-prose is searchable, never quoted or dated
 
     @property
     def loc(self) -> str:
@@ -28,13 +30,21 @@ class Passage:
 
 
 def sentences(text: str) -> list[str]:
-    parts = _SENTENCE_SPLIT.split(text)
     out: list[str] = []
-    for p in parts:
-        if out and _ABBREV.search(out[-1]):
-            out[-1] = f"{out[-1]} {p}"
+    start = 0
+    for m in _SENTENCE_SPLIT.finditer(text):
+        cut = m.start() + len(m.group().rstrip())  # closing quotes and brackets stay with their sentence
+        part = text[start:cut]
+        start = m.end()
+        if out and ABBREVIATION.search(out[-1]):
+            out[-1] = f"{out[-1]} {part}"
         else:
-            out.append(p)
+            out.append(part)
+    part = text[start:]
+    if out and ABBREVIATION.search(out[-1]):
+        out[-1] = f"{out[-1]} {part}"
+    else:
+        out.append(part)
     return [s.strip() for s in out if s.strip()]
 
 
@@ -44,7 +54,8 @@ def split_passages(blocks: list[Block]) -> list[Passage]:
     section: str | None = None
     # one lone heading ("Introduction" atop a book whose chapter titles were lost) is no section at all
     sectioned = sum(b.kind == "heading" for b in blocks) >= 2
-    for b in blocks:
+    prose = prose_flags(blocks)
+    for i, b in enumerate(blocks):
         if b.kind == "heading":
             section = b.text[:120] if sectioned else None
             continue
@@ -52,10 +63,10 @@ def split_passages(blocks: list[Block]) -> list[Passage]:
         size = 0
         for s in sentences(b.text):
             if chunk and (len(chunk) >= MAX_PASSAGE_SENTENCES or size + len(s) > MAX_PASSAGE_CHARS):
-                passages.append(Passage(len(passages) + 1, b.number, section, " ".join(chunk)))
+                passages.append(Passage(len(passages) + 1, b.number, section, " ".join(chunk), prose[i]))
                 chunk, size = [], 0
             chunk.append(s[: MAX_PASSAGE_CHARS * 2])
             size += len(s) + 1
         if chunk:
-            passages.append(Passage(len(passages) + 1, b.number, section, " ".join(chunk)))
+            passages.append(Passage(len(passages) + 1, b.number, section, " ".join(chunk), prose[i]))
     return passages

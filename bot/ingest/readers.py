@@ -20,6 +20,10 @@ SUPPORTED = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "m
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 BlockKind = Literal["heading", "para"]
+# what a paragraph is on the page: running text, or an entry of a list (a markdown "- " or "1." line, an HTML
+# <li>); ingest reads lists as non-prose (see bot/ingest/prose.py)
+BlockForm = Literal["text", "item", "caption", "note"]  # caption and note: set by cleaning
+_ITEM = "\ue000"  # marks a list item's line between the markdown reader's passes (a private-use character)
 
 
 class ReadError(BotError):
@@ -33,6 +37,7 @@ class Block:
     kind: BlockKind
     text: str
     number: int  # position in the document: the paragraph number a citation shows
+    form: BlockForm = "text"
 
 
 @dataclass
@@ -117,7 +122,11 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+")
 def _block(lines: list[str], number: int, heading_marks: bool) -> Block:
     if heading_marks and len(lines) == 1 and _MD_HEADING.match(lines[0]):
         return Block("heading", _MD_HEADING.sub("", lines[0]).strip("# "), number)
-    return Block("para", "\n".join(lines), number)
+    items = sum(line.startswith(_ITEM) for line in lines)
+    # a list, or a list under its one-line lead-in ("Timeline of ...:" then the entries)
+    form: BlockForm = "item" if items == len(lines) or (items >= 2 and items == len(lines) - 1
+                                                         and not lines[0].startswith(_ITEM)) else "text"
+    return Block("para", "\n".join(line.lstrip(_ITEM) for line in lines), number, form)
 
 
 def _read_text(data: bytes) -> Document:
@@ -133,7 +142,8 @@ def _read_markdown(data: bytes) -> Document:
     text = re.sub(r"^---\n.*?\n---\n", "", text, flags=re.S)  # front matter
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_EMPHASIS.sub(r"\2", text)
-    text = re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", "", text, flags=re.M)
+    text = text.replace(_ITEM, "")
+    text = re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", _ITEM, text, flags=re.M)
     text = re.sub(r"^>\s?", "", text, flags=re.M)
     # a heading is a block of its own even when the author wrote no blank line after it
     text = re.sub(r"^(#{1,6}\s+.*)$", r"\n\1\n", text, flags=re.M)
@@ -161,7 +171,8 @@ def _html_blocks(markup: bytes | str, start: int = 1) -> tuple[list[Block], str 
         text = el.get_text(" ", strip=True)
         if not text:
             continue
-        blocks.append(Block("heading" if el.name[0] == "h" and el.name[1:].isdigit() else "para", text, n))
+        kind: BlockKind = "heading" if el.name[0] == "h" and el.name[1:].isdigit() else "para"
+        blocks.append(Block(kind, text, n, "item" if el.name in ("li", "dd", "dt", "td") else "text"))
         n += 1
     if not blocks:  # a page of bare text without block elements
         text = soup.get_text("\n")

@@ -1,0 +1,221 @@
+"""The precision report: what Clio derived from a set of readings by itself (dates, person links, generated
+questions), each beside the sentence it came from, and how often it is right on hand-labelled samples.
+
+Labels live in YAML files (tests/labels/): each names a reading, a paragraph, the words as written and the
+truth a person checked by hand. An item Clio derived is right when it agrees with the label; an item Clio
+left out counts for nothing (a shorter answer beats a wrong one) but the report says how many it left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+import yaml
+
+from bot import store
+from bot.dates import HistDate
+from bot.ingest.link import link_passages
+from bot.ingest.passages import Passage
+from bot.names import Matcher
+from bot.services import questions as question_bank
+
+TARGETS = {"dates": 0.97, "links": 0.98, "questions": 0.95}
+
+
+@dataclass
+class Derived:
+    """Everything derived from one reading, keyed for comparison with labels."""
+
+    filename: str
+    dates: list[dict[str, Any]] = field(default_factory=list)  # para, phrase, date, calendar, sentence
+    links: list[dict[str, Any]] = field(default_factory=list)  # para, surface, person, sentence
+    questions: list[dict[str, Any]] = field(default_factory=list)  # para, answer, question, id
+
+
+@dataclass
+class Score:
+    kind: str
+    right: int = 0
+    wrong: int = 0
+    left_out: int = 0
+    unmatched_labels: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def derived(self) -> int:
+        return self.right + self.wrong
+
+    @property
+    def precision(self) -> float:
+        return self.right / self.derived if self.derived else 0.0
+
+    def line(self) -> str:
+        target = TARGETS[self.kind]
+        verdict = "meets" if self.precision >= target else "BELOW"
+        return (f"{self.kind:<10} {self.right}/{self.derived} right = {self.precision:.1%} "
+                f"(target {target:.0%}: {verdict}); {self.left_out} labelled item(s) left out")
+
+
+def _sentence_with(text: str, words: str) -> str:
+    """The sentence of `text` holding `words` (for showing where a derived fact came from)."""
+    i = text.find(words)
+    if i < 0:
+        return text[:200]
+    start = max(text.rfind(". ", 0, i), text.rfind("? ", 0, i), text.rfind("! ", 0, i))
+    end = min((j for j in (text.find(". ", i), text.find("? ", i), text.find("! ", i)) if j >= 0), default=len(text))
+    return text[start + 2 if start >= 0 else 0:end + 1].strip()
+
+
+def derive(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
+           sources: Iterable[dict[str, Any]], workspace: str = store.SHARED) -> list[Derived]:
+    """What Clio derived from each stored reading: its dates (as stored), its person links (linking the
+    stored passages again, to know the words each link stands on) and the questions generated from it."""
+    out = []
+    for src in sources:
+        d = Derived(src["filename"])
+        rows = store.passages_of(db, src["id"])
+        by_id = {r["id"]: r for r in rows}
+        for r in db.query("select * from passage_dates where source_id = ? order by rowid", [src["id"]]):
+            p = by_id[r["passage_id"]]
+            d.dates.append({"para": p["para"], "phrase": r["phrase"], "date": r["date"], "calendar": r["calendar"],
+                            "sentence": _sentence_with(p["text"], r["phrase"])})
+        passages = [Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows]
+        by_seq = {p.seq: p for p in passages}
+        links = link_passages(passages, matcher, person_ids)
+        for seq, surface, entity in links.spans:
+            if entity in person_ids:
+                p = by_seq[seq]
+                d.links.append({"para": p.para, "surface": surface, "person": entity,
+                                "sentence": _sentence_with(p.text, surface)})
+        para_of = {r["id"]: r["para"] for r in rows}
+        for q in question_bank.generated(db, matcher, workspace, source_id=src["id"]):
+            pid = q.get("passage_id")
+            d.questions.append({"para": para_of.get(pid), "answer": q["answer"], "question": q["question"],
+                                "id": q["id"]})
+        out.append(d)
+    return out
+
+
+def load_labels(directory: Path, kind: str) -> list[dict[str, Any]]:
+    path = directory / f"{kind}.yaml"
+    if not path.exists():
+        return []
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or []
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip().lower()
+
+
+def _pick(candidates: list[dict[str, Any]], label: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """The derived item a label speaks of: same paragraph, words overlapping; the nth such when a phrase
+    occurs more than once in the paragraph."""
+    want = _norm(str(label[key] if key in label else label.get("phrase", "")))
+    hits = [c for c in candidates
+            if f" {want} " in f" {_norm(c[key])} " or f" {_norm(c[key])} " in f" {want} "]
+    nth = int(label.get("nth", 1))
+    return hits[nth - 1] if len(hits) >= nth else None
+
+
+def score_dates(derived: list[Derived], labels: list[dict[str, Any]]) -> Score:
+    score = Score("dates")
+    by_para: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    for d in derived:
+        for r in d.dates:
+            by_para[(d.filename, r["para"])].append(r)
+    readings = {d.filename for d in derived}
+    for lab in labels:
+        if lab["reading"] not in readings:
+            continue
+        got = _pick(by_para[(lab["reading"], int(lab["para"]))], lab, "phrase")
+        if got is None:
+            score.left_out += 1
+            continue
+        if not lab.get("prose", True) or not lab.get("date"):
+            score.wrong += 1
+            score.errors.append(f"{lab['reading']} para {lab['para']} “{lab['phrase']}”: derived {got['date']} "
+                                f"{got['calendar']}, but it should not be ({lab.get('why', '')})")
+            continue
+        truth = HistDate.parse(lab["date"], lab["calendar"])
+        mine = HistDate.parse(got["date"], got["calendar"])
+        # "7 November [O.S. 25 October] 1917" is stored once, as New Style: right for either half's label
+        twin = "[" in got["phrase"] or "(" in got["phrase"]
+        if truth.new_style == mine.new_style and (truth.calendar == mine.calendar or twin):
+            score.right += 1
+        else:
+            score.wrong += 1
+            score.errors.append(f"{lab['reading']} para {lab['para']} “{lab['phrase']}”: derived {mine.display()} "
+                                f"({mine.calendar}), truth {truth.display()} ({truth.calendar})")
+    return score
+
+
+def score_links(derived: list[Derived], labels: list[dict[str, Any]]) -> Score:
+    score = Score("links")
+    by_para: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    for d in derived:
+        for r in d.links:
+            by_para[(d.filename, r["para"])].append(r)
+    readings = {d.filename for d in derived}
+    for lab in labels:
+        if lab["reading"] not in readings:
+            continue
+        got = _pick(by_para[(lab["reading"], int(lab["para"]))], lab, "surface")
+        if got is None:
+            score.left_out += 1
+            continue
+        if got["person"] == lab.get("person") and lab.get("prose", True):
+            score.right += 1
+        else:
+            score.wrong += 1
+            score.errors.append(f"{lab['reading']} para {lab['para']} “{lab['surface']}”: linked {got['person']}, "
+                                f"truth {lab.get('person')} ({lab.get('why', '')})")
+    return score
+
+
+def score_questions(derived: list[Derived], labels: list[dict[str, Any]]) -> Score:
+    score = Score("questions")
+    made = {(d.filename, q["para"], _norm(q["answer"])): q for d in derived for q in d.questions}
+    readings = {d.filename for d in derived}
+    for lab in labels:
+        if lab["reading"] not in readings:
+            continue
+        q = made.get((lab["reading"], int(lab["para"]), _norm(str(lab["answer"]))))
+        if q is None:
+            score.left_out += 1
+        elif lab.get("ok"):
+            score.right += 1
+        else:
+            score.wrong += 1
+            score.errors.append(f"{lab['reading']} para {lab['para']} answer {lab['answer']}: {lab.get('why', '')}")
+    return score
+
+
+def scores(derived: list[Derived], labels_dir: Path) -> list[Score]:
+    return [score_dates(derived, load_labels(labels_dir, "dates")),
+            score_links(derived, load_labels(labels_dir, "links")),
+            score_questions(derived, load_labels(labels_dir, "questions"))]
+
+
+def report(derived: list[Derived], kinds: Iterable[str] = ("dates", "links", "questions")) -> Iterable[str]:
+    """Lines listing every derived fact with its source sentence."""
+    kinds = set(kinds)
+    for d in derived:
+        counts = Counter({"dates": len(d.dates), "links": len(d.links), "questions": len(d.questions)})
+        yield f"== {d.filename}: {counts['dates']} dates, {counts['links']} person links, {counts['questions']} questions"
+        if "dates" in kinds:
+            for r in d.dates:
+                when = HistDate.parse(r["date"], r["calendar"])
+                shown = when.display() if when.calendar == "julian" else when.plain()
+                yield f"date  para {r['para']}: {shown} ({r['calendar']}) from “{r['phrase']}” | {r['sentence']}"
+        if "links" in kinds:
+            for r in d.links:
+                yield f"link  para {r['para']}: {r['surface']} -> {r['person']} | {r['sentence']}"
+        if "questions" in kinds:
+            for q in d.questions:
+                yield f"quiz  para {q['para']}: {q['question']} -> {q['answer']}"

@@ -1,0 +1,71 @@
+"""Prose and non-prose: which passages are a reading's own running text.
+
+Only prose feeds what Clio derives and quotes as a reading's account (on this day, generated questions,
+/compare, "According to ..."). Non-prose stays searchable: reference lists and notes, bibliographies,
+"See also" / "Further reading" / "External links" sections, lists (of works, honours, dates), tables, image
+captions and stray labels.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.ingest.readers import Block
+
+# Section titles after which a reading's running text has ended (Wikipedia's back matter, a book's notes)
+BACK_MATTER = frozenset("""see also|notes|references|external links|further reading|bibliography|sources|citations|
+    footnotes|endnotes|works|selected works|works cited|publications|honours|honors|awards|honours and awards|
+    awards and honours|awards and decorations|decorations|filmography|gallery|literature|notes and references|
+    references and notes|primary sources|secondary sources|explanatory notes|general references|related articles|
+    sources and further reading|bibliography and further reading|external sources|in popular culture""".replace(
+    "\n", "").replace("    ", "").split("|"))
+_WORKS_BY = re.compile(r"^(?:selected |major |published )?(?:works|writings|books|publications) (?:by|of) .{1,60}$", re.I)
+_NOTE_START = re.compile(r"^\s*(?:\[\d{1,4}\]|\^|\*\s|†|\d{1,4}\.\s+(?=[A-Z][\w'’-]+,)|\(\d{1,4}\)\s)")
+# marks of a bibliographic entry: page ranges, ISBNs, presses, retrieval notes, editors, volumes
+_REFERENCE_CUES = re.compile(
+    r"\bpp?\.\s?\d|\bpg\.?\s?\d|\bISBN\b|\bISSN\b|\bdoi\b|\bUniversity Press\b|\bPress\b[,.:]|\bRetrieved\b|"
+    r"\bArchived\b|\b(?:ed|eds|trans|vol|nos?)\.\s|\bet al\.|\bOCLC\b|\bJSTOR\b|https?://|www\.|\(\d{4}\)\.|"
+    r"\bPublishers?\b|\bBooks\b[:,)]|\bJournal\b|\bReview\b,|\b(?:first|originally) (?:appeared|published)\b|"
+    r"\bedition of\b|\breprinted\b|\bAccessed\b")
+_SENTENCE = re.compile(r"[^.!?]*?[a-z][^.!?]*[.!?]")
+MIN_SENTENCE_WORDS = 6
+
+
+def section_kind(title: str) -> str:
+    """"back" for a back-matter section title ("See also", "Notes:"), else "body"."""
+    t = re.sub(r"[\s:.]+$", "", title.strip()).lower()
+    return "back" if t in BACK_MATTER or _WORKS_BY.match(t) else "body"
+
+
+def is_back_matter_title(text: str) -> bool:
+    return len(text) <= 60 and section_kind(text) == "back"
+
+
+def is_prose(block: Block) -> bool:
+    """Whether one block (outside back matter) is running text: not a list entry, caption, note, reference,
+    table row or label."""
+    if block.form != "text" or block.kind != "para":
+        return False
+    text = block.text
+    if _NOTE_START.match(text) or text.count("|") >= 2:
+        return False
+    cues = len(_REFERENCE_CUES.findall(text))
+    words = len(text.split())
+    if cues >= 2 or (cues == 1 and words < 40):
+        return False
+    # at least one real sentence: a capitalised run of words ending in . ! or ?
+    return any(len(s.split()) >= MIN_SENTENCE_WORDS for s in _SENTENCE.findall(text))
+
+
+def prose_flags(blocks: list[Block]) -> dict[int, bool]:
+    """For each block (by its index in `blocks`), whether it is prose; everything after a back-matter title
+    is not, until a heading that opens a body section again."""
+    flags: dict[int, bool] = {}
+    back = False
+    for i, b in enumerate(blocks):
+        if b.kind == "heading":
+            back = section_kind(b.text) == "back"
+        elif b.form == "text" and is_back_matter_title(b.text):
+            back = True
+        flags[i] = not back and is_prose(b)
+    return flags
