@@ -87,7 +87,7 @@ def derive(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
                             "sentence": _sentence_with(p["text"], r["phrase"])})
         passages = [Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows]
         by_seq = {p.seq: p for p in passages}
-        links = link_passages(passages, matcher, person_ids)
+        links = link_passages(passages, matcher, person_ids, births=store.births(db))
         for seq, surface, entity in links.spans:
             if entity in person_ids:
                 p = by_seq[seq]

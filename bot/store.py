@@ -824,16 +824,31 @@ def single_person_passages(db: sqlite_utils.Database, workspace: str, source_id:
     return rows
 
 
+def births(db: sqlite_utils.Database) -> dict[str, int]:
+    """Each person's birth year, where the pack gives it."""
+    return {pid: born for pid, (born, _) in person_lives(db).items() if born is not None}
+
+
+def person_lives(db: sqlite_utils.Database) -> dict[str, tuple[int | None, int | None]]:
+    """Each person's birth and death years (None where the pack has none)."""
+    def year(v: Any) -> int | None:
+        return int(str(v)[:4]) if v and str(v)[:4].isdigit() else None
+    return {r["id"]: (year(r["born"]), year(r["died"]))
+            for r in db.query("select id, born, died from entities where type = 'person'")}
+
+
 def discussed_events(db: sqlite_utils.Database, workspace: str, source_id: str | None,
                      limit: int) -> list[dict[str, Any]]:
-    """Pack events with a day's date that the readings a workspace sees link to, with one passage each."""
+    """Pack events with a day's date that the prose of the readings a workspace sees links to, with the
+    passage that first does (its id and location, for the citation)."""
     cond, params = visible(workspace)
     extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
     return list(db.query(
-        "select e.id, e.name, ev.date, ev.calendar, min(p.loc) as loc, s.id as source_id, s.author "
+        "select e.id, e.name, ev.date, ev.calendar, p.loc as loc, min(p.rowid) as first_row, p.id as passage_id, "
+        "s.id as source_id, s.author "
         "from passage_entities pe join passages p on p.id = pe.passage_id join sources s on s.id = p.source_id "
         "join entities e on e.id = pe.entity_id join events ev on ev.id = e.id "
-        f"where {cond} {extra} and ev.precise = 1 group by e.id order by count(*) desc, e.id limit ?",
+        f"where {cond} {extra} and ev.precise = 1 and p.prose = 1 group by e.id order by count(*) desc, e.id limit ?",
         [*params, *more, limit]))
 
 

@@ -91,7 +91,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
         raise ReadError(f"{path.name} has no text Clio can read.")
     title = (title or doc.title or _heading_title(blocks) or path.stem.replace("_", " "))[:200]
     calendar = reading_convention("\n".join(p.text for p in passages), calendar)
-    links = link_passages(passages, matcher, person_ids, progress=progress)
+    links = link_passages(passages, matcher, person_ids, progress=progress, births=store.births(db))
     pid = {p.seq: f"{sid}:{p.seq}" for p in passages}
     date_rows = _date_rows(passages, pid, sid, calendar)
     source = {"id": sid, "workspace": workspace, "title": title, "author": (author or doc.author or "unknown")[:200],
@@ -112,7 +112,7 @@ def relink(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str]) ->
     for src in store.sources(db, None):
         rows = store.passages_of(db, src["id"])
         passages = [Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows]
-        links = link_passages(passages, matcher, person_ids)
+        links = link_passages(passages, matcher, person_ids, births=store.births(db))
         pid = {r["seq"]: r["id"] for r in rows}
         store.replace_links(db, src["id"], _link_rows(links, pid, src["id"]), _candidate_rows(links, src["id"]))
         n += 1

@@ -42,6 +42,7 @@ _EMPTY_PARENS = re.compile(r"\(\s*(?:[,;:]\s*)*\)")
 _LEADING_PUNCT_IN_PARENS = re.compile(r"\(\s*(?:[,;:]\s*)+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:])")
 _NOTE_LINE = re.compile(r"^\s*\[\d{1,4}\]")  # "[31] Soviet's Chances. By ...": an entry of a reference list
+_STARRED_NOTE = re.compile(r"\n\s*[*†]\s+")
 _CATEGORY_LINE = re.compile(r"^(?:Category:\S.*)$")
 
 
@@ -118,6 +119,10 @@ def clean_blocks(blocks: list[Block]) -> list[Block]:
     """Cleaned blocks: furniture and trailing link lists dropped, split paragraphs rejoined, headings found."""
     cleaned = []
     for b in blocks:
+        if "\n" in b.text and _STARRED_NOTE.search(b.text):  # "* Until February 1918 ...": a note under the text
+            body, _, note = b.text.partition(_STARRED_NOTE.search(b.text).group())
+            cleaned.append(Block("para", clean_text(note), b.number, "note"))
+            b = Block(b.kind, body, b.number, b.form)
         kept = "\n".join(line for line in b.text.split("\n") if not is_furniture(line))
         text = clean_text(kept)
         if not text or is_furniture(text):

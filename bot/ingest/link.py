@@ -62,7 +62,8 @@ class SourceLinks:
 
 
 def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str],
-                  progress: Callable[[int, int], None] | None = None) -> SourceLinks:
+                  progress: Callable[[int, int], None] | None = None,
+                  births: dict[str, int] | None = None) -> SourceLinks:
     """Link each passage to the entries it names.
 
     A name or alias owned by one entry links at once. A surname links when one person in the pack has it,
@@ -74,11 +75,15 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
     (not a nickname's or patronymic's last word: "Bill", "Fifth", "Nikolaevich"), is no place
     ("Germany", "Lvov"), is spelled as the pack spells it when short ("Red" is not Reed), and is not part
     of another proper name ("Dan Bogart", "Gorky Street", "Order of Lenin", "Pavlov's House").
+    A passage whose every year is before a person's birth (`births`: id -> year) does not speak of them:
+    "Mikhail Romanov" in 1613 is the first Romanov tsar, not the grand duke born in 1878.
     """
+    births = births or {}
     result = SourceLinks()
     surname_of = _surnames(matcher, person_ids)
     places = place_keys()
     deferred: list[tuple[int, str, list[str]]] = []
+    lone_towns: list[tuple[int, str, str]] = []
     spans_of = [[(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(p.text)] for p in passages]
     words_of = [[w for w, _, _ in spans] for spans in spans_of]
     # most words start no name at all ("the", "of"): find the ones that do once per distinct word, then look
@@ -106,18 +111,26 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
                 ids = list(dict.fromkeys(
                     c.id for c, kind in matcher.exact(gram)
                     if kind != "given" and (c.id not in person_ids or (
-                        is_capital and _person_stands(p.text, spans, i, n, c.id, gram, surname_of, places)))))
+                        is_capital and (c.id not in births or not _before_birth(p.text, spans[i][1], births[c.id]))
+                        and _person_stands(p.text, spans, i, n, c.id, gram, surname_of, places)))))
                 if ids:
                     longest = (n, ids)
             if longest:
                 n, ids = longest
                 surface = " ".join(words[i:i + n])
-                if len(ids) == 1:
+                if n == 1 and len(ids) == 1 and ids[0] in person_ids and _key(words[i]) in _TOWNS:
+                    # "Lvov", "Gorky": a town too; the person only where the passage also names them in full
+                    lone_towns.append((p.seq, surface, ids[0]))
+                elif len(ids) == 1:
                     found[ids[0]] += 1
                     result.spans.append((p.seq, surface, ids[0]))
                 else:
                     deferred.append((p.seq, surface, ids))
                 free = i + n
+    for seq, surface, pid_ in lone_towns:
+        if any(sq == seq and e == pid_ and " " in w for sq, w, e in result.spans):
+            result.links[seq][pid_] += 1
+            result.spans.append((seq, surface, pid_))
     named_in_full = result.entities()
     for seq, surface, ids in deferred:
         known = [e for e in ids if e in named_in_full]
@@ -128,6 +141,10 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
     return result
 
 
+_YEARS = re.compile(r"(?<![\d-])(1[0-9]\d\d|20\d\d)(?![\d])")
+# surnames that are also towns (many named after the person): such a word alone may be the town
+_TOWNS = frozenset(name_key(t) for t in """Lvov Lviv Lwow Gorky Gorki Kirov Kalinin Frunze Kuibyshev Zhdanov Molotov
+    Sverdlov Ordzhonikidze Voroshilov Kaganovich Dzerzhinsky Ulyanovsk Tolyatti Pushkin Chekhov Lermontov""".split())
 _PATRONYMIC = re.compile(r"(?:ovich|evich|ich|ovna|evna|ichna|inichna)$")
 _OF_PROPER = re.compile(r"(?:[A-Z][\w’'-]+ )(?:of|de|du|von|van)\s*$")  # "Order of ", "House of "
 _POSSESSIVE_PLACE = re.compile(r"^[’']s (?:House|Street|Square|Prospekt|Avenue|Hall|Bridge|Station|Factory|Works|"
@@ -156,7 +173,9 @@ def _person_stands(text: str, spans: list[tuple[str, int, int]], i: int, n: int,
     """Whether the n words from spans[i] stand for `person` (see link_passages)."""
     if i > 0 and not _sentence_start(text, spans, i):  # "Frederick William II": the name goes on before
         prev, _, pend = spans[i - 1]
-        if prev[:1].isupper() and text[pend:spans[i][1]].strip() == "" and _key(prev) not in TITLES:
+        # a title only as written ("Marshal", not the folded "Marshall" of Marshall Goldman)
+        is_title = _key(prev) in TITLES and len(_key(prev)) == len(prev)
+        if prev[:1].isupper() and text[pend:spans[i][1]].strip() == "" and not is_title:
             return False
     if n > 1:
         return True
@@ -174,6 +193,14 @@ def _person_stands(text: str, spans: list[tuple[str, int, int]], i: int, n: int,
         if nxt[:1].isupper() and text[end:nstart].strip() == "":
             return False
     return not _OF_PROPER.search(text[max(0, start - 30):start])
+
+
+def _before_birth(text: str, at: int, born: int) -> bool:
+    """Whether the sentence around text[at] names years, all of them before `born`."""
+    start = max(text.rfind(". ", 0, at), text.rfind("; ", 0, at)) + 1
+    ends = [j for j in (text.find(". ", at), text.find("; ", at)) if j >= 0]
+    years = [int(y) for y in _YEARS.findall(text[start:min(ends) if ends else len(text)])]
+    return bool(years) and max(years) < born
 
 
 def _sentence_start(text: str, spans: list[tuple[str, int, int]], j: int) -> bool:

@@ -11,7 +11,8 @@ import sqlite_utils
 
 from bot import store
 from bot.dates import HistDate
-from bot.names import Matcher
+from bot.names import ROMAN, TITLES, Matcher, name_key, name_words, strip_titles
+from bot.places import place_keys
 
 MAX_GENERATED = 60
 EXCERPT_CHARS = 320
@@ -59,50 +60,100 @@ def _mentions(q: dict[str, Any], topic: str) -> bool:
 
 def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
               source_id: str | None = None) -> list[dict[str, Any]]:
-    """Who-is-this questions from passages that name one person, and which-year questions for pack events
-    the readings discuss. Deterministic for the same index."""
+    """Who-is-this questions from prose passages that name one person, and which-year questions for pack
+    events the readings discuss. Deterministic for the same index.
+
+    A question is kept only when it is fair: the blank covers the words that name the person (their name,
+    full aliases, their surname as the pack names them: never a place, title or nickname word), nothing left
+    in the excerpt names them another way, and the wrong options are people of the same time."""
     rng = random.Random(f"{workspace}:{source_id}")
     people = {r.id: r for r in store.all_names(db) if r.type == "person"}
+    lives = store.person_lives(db)
+    places = place_keys()
     out: list[dict[str, Any]] = []
     for row in store.single_person_passages(db, workspace, source_id, limit=MAX_GENERATED):
         person = people.get(row["entity_id"])
         if person is None:
             continue
-        text = _blank(row["text"], person.names)
-        if text is None:
+        text = _blank(row["text"], _name_forms(person.name, person.names, places))
+        if text is None or _gives_away(text, person.names, places):
             continue
-        others = [p for pid, p in people.items() if pid != person.id]
+        others = [p for pid, p in people.items() if pid != person.id and _same_time(lives, person.id, pid)]
         same_reading = [p for p in others if p.id in row["cooccurring"]]
         pool = same_reading if len(same_reading) >= 3 else others
         if len(pool) < 3:
             continue
         options = [person.name, *[p.name for p in rng.sample(pool, 3)]]
-        surname = person.name.split()[-1]
+        surname = _surname(person.name, places)
         out.append({
             "id": f"gen-who-{row['passage_id']}", "question": f"Who is {BLANK} in this passage from {row['author']}, "
             f"{row['title']} ({row['loc']})? “{text}”", "answer": person.name, "options": options,
-            "accept": [surname] if len(surname) >= 3 else [], "difficulty": "medium", "period": "",
-            "topic": "from the readings", "about": [person.id],
+            "accept": [surname] if surname and len(surname) >= 3 else [], "difficulty": "medium", "period": "",
+            "topic": "from the readings", "about": [person.id], "passage_id": row["passage_id"],
             "explanation": f"The passage names {person.name}.",
             "sources": [{"reading": row["source_id"], "loc": row["loc"]}]})
     for ev in store.discussed_events(db, workspace, source_id, limit=MAX_GENERATED):
         when = HistDate.parse(ev["date"], ev["calendar"])
         year = when.year
+        if re.search(rf"\b{year}\b", ev["name"]):  # "The 1905 Revolution": the question answers itself
+            continue
         offsets = rng.sample([-3, -2, -1, 1, 2, 3], 3)
         out.append({
             "id": f"gen-when-{ev['id']}", "question": f"In which year: {ev['name']}?", "answer": str(year),
             "options": [str(year), *[str(year + o) for o in offsets]], "accept": [], "difficulty": "medium",
-            "period": "", "topic": "from the readings", "about": [ev["id"]],
+            "period": "", "topic": "from the readings", "about": [ev["id"]], "passage_id": ev["passage_id"],
             "explanation": f"{ev['name']}: {when.display()}. {ev['author']} discusses it ({ev['loc']}).",
             "sources": [{"reading": ev["source_id"], "loc": ev["loc"]}]})
     return out
 
 
-def _blank(text: str, names: list[str]) -> str | None:
+LIFE_OVERLAP_YEARS = 0  # wrong options lived at the same time as the answer (overlapping lives)
+
+
+def _same_time(lives: dict[str, tuple[int | None, int | None]], a: str, b: str) -> bool:
+    """Whether two people's lives overlap (unknown dates: assume they may)."""
+    (ab, ad), (bb, bd) = lives.get(a, (None, None)), lives.get(b, (None, None))
+    if ab is None or bb is None:
+        return True
+    return ab <= (bd or 2100) + LIFE_OVERLAP_YEARS and bb <= (ad or 2100) + LIFE_OVERLAP_YEARS
+
+
+def _surname(name: str, places: frozenset[str]) -> str | None:
+    """The person's surname as the pack names them ("Kornilov" of "Lavr Kornilov"), not a regnal number,
+    title or place."""
+    words = name.split()
+    bare = strip_titles(name_words(name))
+    if len(bare) < 2 or bare[-1] in ROMAN or bare[-1] in places:
+        return None
+    return words[-1]
+
+
+def _name_forms(name: str, names: list[str], places: frozenset[str]) -> list[str]:
+    """The words that name the person in a passage: every name and alias of two or more words, and the
+    surname; never a one-word alias that is a place, title or nickname."""
+    forms = {n for n in names if len(n.split()) >= 2 and name_key(n) not in places}
+    surname = _surname(name, places)
+    if surname and len(surname) >= 3:
+        forms.add(surname)
+    return sorted(forms, key=len, reverse=True)
+
+
+def _gives_away(excerpt: str, names: list[str], places: frozenset[str]) -> bool:
+    """Whether the blanked excerpt still names the person: a word of their names (no first name, title,
+    regnal number or place) is left in it ("Ilich", "Ulyanov", "Trotsky's")."""
+    left = set(name_words(excerpt))
+    for n in names:
+        for w in strip_titles(name_words(n))[1:]:  # the first word is a first name, which others share
+            if len(w) >= 4 and w not in ROMAN and w not in places and w not in TITLES and w in left:
+                return True
+    return False
+
+
+def _blank(text: str, forms: list[str]) -> str | None:
     """The passage with every form of the person's name blanked out, cut around the first blank; None when
     the name cannot be found in it (so the question could not be fair)."""
-    forms = sorted({n for n in names if len(n) >= 3} | {n.split()[-1] for n in names if len(n.split()) >= 2
-                                                         and len(n.split()[-1]) >= 4}, key=len, reverse=True)
+    if not forms:
+        return None
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in forms) + r")(?:[’']s)?\b")
     blanked, count = pattern.subn(BLANK, text)
     if not count:
