@@ -839,8 +839,9 @@ def person_lives(db: sqlite_utils.Database) -> dict[str, tuple[int | None, int |
 
 def discussed_events(db: sqlite_utils.Database, workspace: str, source_id: str | None,
                      limit: int) -> list[dict[str, Any]]:
-    """Pack events with a day's date that the prose of the readings a workspace sees links to, with the
-    passage that first does (its id and location, for the citation)."""
+    """Pack events with a day's date that the prose of the readings a workspace sees links to in a passage
+    that also gives the event's year (a passing word such as "Red October" is no discussion of it), with the
+    first such passage (its id and location, for the citation)."""
     cond, params = visible(workspace)
     extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
     return list(db.query(
@@ -848,7 +849,8 @@ def discussed_events(db: sqlite_utils.Database, workspace: str, source_id: str |
         "s.id as source_id, s.author "
         "from passage_entities pe join passages p on p.id = pe.passage_id join sources s on s.id = p.source_id "
         "join entities e on e.id = pe.entity_id join events ev on ev.id = e.id "
-        f"where {cond} {extra} and ev.precise = 1 and p.prose = 1 group by e.id order by count(*) desc, e.id limit ?",
+        f"where {cond} {extra} and ev.precise = 1 and p.prose = 1 and instr(p.text, substr(ev.date, 1, 4)) > 0 "
+        "group by e.id order by count(*) desc, e.id limit ?",
         [*params, *more, limit]))
 
 

@@ -197,7 +197,7 @@ def test_generated_questions_have_right_answers_and_cite_their_passage(app: Clio
     f.write_text(
         "General Kornilov ordered his Cossacks toward the capital at the end of August, and the railwaymen "
         "stopped the trains.\n\nAlexander Kerensky turned to the soviets for help.\n\n"
-        "The Storming of the Winter Palace came two months later.", encoding="utf-8")
+        "The Storming of the Winter Palace came two months later, in 1917.", encoding="utf-8")
     sid = app.ingest(f, title="A Reader's Notes", author="Test Reader").source_id
     qs = generated(app.db, app.lookup.matcher, "console:local")
     who = {q["answer"]: q for q in qs if q["id"].startswith("gen-who-")}

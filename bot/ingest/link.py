@@ -142,9 +142,8 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
 
 
 _YEARS = re.compile(r"(?<![\d-])(1[0-9]\d\d|20\d\d)(?![\d])")
-# surnames that are also towns (many named after the person): such a word alone may be the town
-_TOWNS = frozenset(name_key(t) for t in """Lvov Lviv Lwow Gorky Gorki Kirov Kalinin Frunze Kuibyshev Zhdanov Molotov
-    Sverdlov Ordzhonikidze Voroshilov Kaganovich Dzerzhinsky Ulyanovsk Tolyatti Pushkin Chekhov Lermontov""".split())
+# surnames that the readings also use as towns (Lvov, Lenin's estate Gorki, the city Gorky): alone, may be the town
+_TOWNS = frozenset(name_key(t) for t in "Lvov Lviv Lwow Gorky Gorki".split())
 _PATRONYMIC = re.compile(r"(?:ovich|evich|ich|ovna|evna|ichna|inichna)$")
 _OF_PROPER = re.compile(r"(?:[A-Z][\w’'-]+ )(?:of|de|du|von|van)\s*$")  # "Order of ", "House of "
 _POSSESSIVE_PLACE = re.compile(r"^[’']s (?:House|Street|Square|Prospekt|Avenue|Hall|Bridge|Station|Factory|Works|"

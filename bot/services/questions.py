@@ -76,8 +76,9 @@ def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
         if person is None:
             continue
         text = _blank(row["text"], _name_forms(person.name, person.names, places))
-        if text is None or _gives_away(text, person.names, places):
-            continue
+        if (text is None or _gives_away(text, person.names, places)
+                or _gives_away(f"{row['title']} {row['loc']}", person.names, places, first_word=True)):
+            continue  # the excerpt, or the title or section it is cited by ("Mikhail Gorbachev"), names them
         others = [p for pid, p in people.items() if pid != person.id and _same_time(lives, person.id, pid)]
         same_reading = [p for p in others if p.id in row["cooccurring"]]
         pool = same_reading if len(same_reading) >= 3 else others
@@ -138,13 +139,15 @@ def _name_forms(name: str, names: list[str], places: frozenset[str]) -> list[str
     return sorted(forms, key=len, reverse=True)
 
 
-def _gives_away(excerpt: str, names: list[str], places: frozenset[str]) -> bool:
+def _gives_away(excerpt: str, names: list[str], places: frozenset[str], first_word: bool = False) -> bool:
     """Whether the blanked excerpt still names the person: a word of their names (no first name, title,
-    regnal number or place) is left in it ("Ilich", "Ulyanov", "Trotsky's")."""
-    left = set(name_words(excerpt))
+    regnal number or place) is left in it, or begins a word ("Ilich", "Ulyanov", "Stalinism", "Leninist")."""
+    left = name_words(excerpt)
     for n in names:
-        for w in strip_titles(name_words(n))[1:]:  # the first word is a first name, which others share
-            if len(w) >= 4 and w not in ROMAN and w not in places and w not in TITLES and w in left:
+        words = strip_titles(name_words(n))
+        for w in words[0 if first_word and len(words) == 1 else 1:]:  # a first name is shared with others
+            if len(w) >= 4 and w not in ROMAN and w not in places and w not in TITLES and any(
+                    x == w or (x.startswith(w) and len(x) - len(w) <= 4) for x in left):
                 return True
     return False
 
