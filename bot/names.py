@@ -3,6 +3,11 @@
 Both sides of a comparison go through `name_key`, which folds what differs between transliterations of
 one Russian name (Cyrillic, accents, -y/-ii/-ij/-iy endings, ts/cz/tz, x/ks, w/v, doubled letters), so
 "Trotskii", "Trotskij", "Trotzky" and "Троцкий" all become "trotsky" before rapidfuzz scores anything.
+
+Who is meant: a regnal number is identity ("Nicholas I" never finds Nicholas II); a title alone ("Tsar",
+"Kaiser") finds its holders; a place, nationality or dynasty word ("Germany", "Hesse", "Romanov") is never a
+surname (bot.places); and when a name fits several people equally they come likeliest first, by a
+prominence the caller supplies (bot.services.prominence).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 from anyascii import anyascii
@@ -25,12 +31,18 @@ COMPLETE_FUZZY_SCORE = 75.0  # a half-typed name: only close misspellings, not e
 CANDIDATES_PER_SCORER = 25
 MAX_CHOICES = 5
 
-_TITLE_WORDS = (
-    """general admiral tsar czar tsarina tsaritsa tsarevich emperor empress prince princess count countess
-    baron grand duke duchess father comrade mr mrs ms dr professor president premier chairman marshal
-    st saint sir lord lady the""".split()
+TITLE_WORDS = (
+    """general admiral tsar czar tsarina tsaritsa tsarevich tsesarevich tsarevna emperor empress kaiser king
+    queen crown prince princess archduke archduchess count countess baron grand duke duchess father comrade mr
+    mrs ms dr professor president premier chairman marshal st saint sir lord lady the""".split()
 )
 ROMAN = frozenset("i ii iii iv v vi vii viii ix x".split())
+# Ordinals typed another way: "Nicholas 2", "Nicholas 2nd", "Nicholas the Second" all mean "Nicholas II".
+_ORDINAL_NUMBERS = {str(n): r for n, r in enumerate("i ii iii iv v vi vii viii ix x".split(), 1)}
+_ORDINAL_NUMBERS |= {f"{n}{'st' if n == 1 else 'nd' if n == 2 else 'rd' if n == 3 else 'th'}": r
+                     for n, r in enumerate("i ii iii iv v vi vii viii ix x".split(), 1)}
+_ORDINAL_WORDS = dict(zip("first second third fourth fifth sixth seventh eighth ninth tenth".split(),
+                          "i ii iii iv v vi vii viii ix x".split()))
 # Short queries are easy to mistake for another name: below this length only an exact key is confident.
 MIN_FUZZY_CONFIDENT_CHARS = 6
 
@@ -75,15 +87,67 @@ def _word_key(w: str) -> str:
     return w
 
 
-TITLES = frozenset(_word_key(w) for w in _TITLE_WORDS)
+TITLES = frozenset(_word_key(w) for w in TITLE_WORDS)
+
+
+def _raw_words(text: str) -> list[str]:
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
+    text = anyascii(text).lower()
+    return _NON_WORD.sub(" ", text.replace("-", " ")).split()
 
 
 def name_words(text: str) -> list[str]:
     """The normalised words of a name, titles included."""
-    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
-    text = anyascii(text).lower()
-    text = _NON_WORD.sub(" ", text.replace("-", " "))
-    return [k for k in (_word_key(w) for w in text.split()) if k]
+    return [k for k in (_word_key(w) for w in _raw_words(text)) if k]
+
+
+def _is_name_word(w: str) -> bool:
+    return len(w) >= 2 and w.isalpha() and w not in ROMAN and w not in TITLES
+
+
+def query_words(text: str) -> list[str]:
+    """The normalised words of a typed name, with an ordinal written as a number or a word turned into the
+    Roman numeral names are stored with: "Nicholas 2", "Nicholas 2nd", "Nicholas the Second" -> "nicholas ii"."""
+    raws = _raw_words(text)
+    words: list[str] = []
+    for i, raw in enumerate(raws):
+        # only where a regnal number stands: last, or before "of" ("the First World War" keeps its words)
+        ends = i + 1 == len(raws) or raws[i + 1] == "of"
+        roman = _ORDINAL_NUMBERS.get(raw) if ends else None
+        if roman and words and _is_name_word(words[-1]):
+            words.append(roman)
+            continue
+        roman = _ORDINAL_WORDS.get(raw) if ends else None
+        if roman and len(words) >= 2 and words[-1] == "the" and _is_name_word(words[-2]):
+            words[-1] = roman
+            continue
+        key = _word_key(raw)
+        if key:
+            words.append(key)
+    return words
+
+
+def ordinals(words: list[str]) -> frozenset[str]:
+    """The regnal or ordinal numbers in a name's words: a Roman numeral right after a name word ("nikolay
+    ii", "vilhelm ii of germany"), not an initial ("v i lenin", "lenin v i")."""
+    found = set()
+    for i, w in enumerate(words):
+        if (w in ROMAN and i > 0 and _is_name_word(words[i - 1])
+                and not (i + 1 < len(words) and len(words[i + 1]) == 1)):
+            found.add(w)
+    return frozenset(found)
+
+
+def is_title(text: str) -> bool:
+    """Whether a name is only a title ("Tsar", "the Tsar", "Grand Duke"): it names an office many people
+    held, never one person by itself."""
+    words = name_words(text)
+    return bool(words) and all(w in TITLES for w in words) and any(w != "the" for w in words)
+
+
+def title_key(words: list[str]) -> str:
+    """The key of a title's words, without articles: "the tsar" -> "tsar"."""
+    return " ".join(w for w in words if w != "the")
 
 
 def name_key(text: str) -> str:
@@ -106,7 +170,10 @@ def canonical_given(key: str) -> str:
 
 _GIVEN_KEYS = {name_key(en): name_key(ru) for en, ru in _GIVEN_EQUIVALENTS.items()}
 
-KeyKind = Literal["name", "alias", "surname", "given"]
+KeyKind = Literal["name", "alias", "surname", "given", "title"]
+# How strongly each kind of key names one person when several share it: a surname or alias before a title
+# ("Tsar"), a title before a first name alone.
+_KIND_ORDER: dict[str, int] = {"name": 0, "alias": 0, "surname": 0, "title": 1, "given": 2}
 
 
 @dataclass(frozen=True)
@@ -126,33 +193,55 @@ class Scored:
     kind: KeyKind
 
     @property
-    def rank(self) -> tuple[float, bool, int]:
-        """Higher is better: the score, then a full name or alias before a first name alone, then the
-        longer (more specific) key: "prince lvov" before "lvov"."""
-        return (self.score, self.kind != "given", len(self.key))
+    def rank(self) -> tuple[float, int, int]:
+        """Higher is better: the score, then a full name or alias before a title before a first name alone,
+        then the longer (more specific) key: "prince lvov" before "lvov"."""
+        return (self.score, -_KIND_ORDER[self.kind], len(self.key))
+
+
+# Prominence of candidates by id (higher is likelier), asked only for the few a name leaves undecided.
+Prominence = Callable[[list[str]], Mapping[str, float]]
 
 
 @dataclass
 class Resolution:
-    """What a name resolved to: one confident match, a list of choices, or nothing (with suggestions)."""
+    """What a name resolved to: one confident match, a list of choices (likeliest first, at most
+    MAX_CHOICES, the rest in `more`), or nothing (with suggestions)."""
 
     match: Scored | None = None
     choices: list[Scored] = field(default_factory=list)
     suggestions: list[Scored] = field(default_factory=list)
+    more: list[Scored] = field(default_factory=list)
 
     @property
     def ambiguous(self) -> bool:
         return self.match is None and bool(self.choices)
+
+    @property
+    def everyone(self) -> list[Scored]:
+        """Every choice, the shown ones and the rest."""
+        return [*self.choices, *self.more]
 
 
 class Matcher:
     """Resolves typed names to candidates; built once from every name, alias and variant.
 
     A first name alone ("Alexander", "Nicholas") is a key of kind "given": it never makes a confident
-    match by itself, so the user is asked to choose.
+    match by itself, so the user is asked to choose. A title ("Tsar", "Kaiser", "Grand Duke") is kept apart
+    from the name keys (so text scans and `exact` never see it): its holders are the people a pack gives it as
+    a name of their own (`titles:` in the pack, stored as a title-only alias: explicit) and the people whose
+    names begin with it ("Tsar Alexander II": derived). A title held by one person answers that person;
+    held by several, it offers them, explicit holders first, then by prominence.
+
+    Numbers are identity: a Roman numeral after a name ("Nicholas I") only ever matches names with that
+    numeral, never "Nicholas II". Words that name places, nationalities or dynasties (bot.places) are never
+    taken for a surname or first name: "Wilhelm II of Germany" gives no key "germany".
     """
 
     def __init__(self) -> None:
+        from bot.places import place_keys  # bot.places normalises with this module's name_key
+
+        self._places = place_keys()
         self._keys: list[str] = []
         self._sorted_keys: list[str] = []  # each key's words sorted: token_sort_ratio's work done once, not per query
         self._owners: dict[str, list[tuple[Candidate, KeyKind]]] = defaultdict(list)
@@ -160,6 +249,8 @@ class Matcher:
         # per candidate type, the keys some candidate of that type owns, and their word-sorted forms: /who scans
         # only people's keys, so long event names neither cost time nor crowd people out of the best 25
         self._typed: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+        # title key -> holder id -> (holder, explicit: the pack gives the title itself)
+        self._titles: dict[str, dict[str, tuple[Candidate, bool]]] = defaultdict(dict)
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -176,8 +267,29 @@ class Matcher:
         """Whether these normalised words are a key or the start of a longer one."""
         return words in self._owners or words in self._prefixes
 
+    def title_holders(self, key: str, types: set[str] | None = None) -> list[tuple[Candidate, bool]]:
+        """The holders of a title key ("tsar", "grand duke"), each with whether the pack gives the title
+        explicitly; in the order they were added."""
+        return [(c, explicit) for c, explicit in self._titles.get(key, {}).values() if types is None or c.type in types]
+
+    def bearers(self, word_keys: set[str], types: set[str] | None = None) -> list[Candidate]:
+        """Candidates with a name or alias that holds one of these normalised words ("romanov": Nicholas II,
+        from "Nikolai Romanov"), each once."""
+        found: dict[str, Candidate] = {}
+        for key in self._keys:
+            if not word_keys.isdisjoint(key.split()):
+                for cand, kind in self._owners[key]:
+                    if kind in ("name", "alias") and (types is None or cand.type in types):
+                        found.setdefault(cand.id, cand)
+        return list(found.values())
+
+    def _add_title(self, key: str, candidate: Candidate, explicit: bool) -> None:
+        if key:
+            held = self._titles[key].get(candidate.id)
+            self._titles[key][candidate.id] = (candidate, explicit or bool(held and held[1]))
+
     def add(self, candidate: Candidate, names: list[str], *, person: bool = False) -> None:
-        """Register a candidate under its names; for people, also under surname and given name."""
+        """Register a candidate under its names; for people, also under surname, given name and titles."""
         seen: set[str] = set()
         given: str | None = None
 
@@ -200,25 +312,38 @@ class Matcher:
             words = name_words(raw)
             if not words:
                 continue
+            if person and all(w in TITLES for w in words):
+                # "Tsar", "the Tsar": an office the pack says this person held, not a name of theirs alone
+                self._add_title(title_key(words), candidate, explicit=True)
+                continue
             bare = strip_titles(words)
+            if person and len(bare) < len(words):  # "Grand Duke Mikhail" holds the title "grand duke"
+                self._add_title(title_key(words[:len(words) - len(bare)]), candidate, explicit=False)
             if person and given is None:
                 given = canonical_given(bare[0])
             if person and len(bare) == 1 and canonical_given(bare[0]) == given:
                 # "Tsar Nicholas" typed in full names one person; "Nicholas" alone is only a first name
                 if len(words) > 1 or i == 0:
                     put(" ".join(words), "name" if i == 0 else "alias")
-                put(given, "given")
+                if given not in self._places:
+                    put(given, "given")
                 continue
             put(" ".join(words), "name" if i == 0 else "alias")
             put(" ".join(bare), "alias")
             if person and len(bare) >= 2:
-                if bare[-1] not in ROMAN and len(bare[-1]) >= 3:
-                    put(bare[-1], "surname")
-                put(canonical_given(bare[0]), "given")
+                # "Alix of Hesse", "Wilhelm II of Germany": what follows "of" is a place, not a surname
+                named = bare[:bare.index("of", 1)] if "of" in bare[1:] else bare
+                last = named[-1]
+                if len(named) >= 2 and last not in ROMAN and len(last) >= 3 and last not in self._places:
+                    put(last, "surname")
+                first = canonical_given(bare[0])
+                if first not in self._places:
+                    put(first, "given")
 
-    def _ranked(self, qkey: str, types: set[str] | None = None) -> dict[str, Scored]:
+    def _ranked(self, qkey: str, types: set[str] | None = None,
+                numbers: frozenset[str] = frozenset()) -> dict[str, Scored]:
         """Best scored key per candidate id, from exact lookup plus fuzzy candidates (over the keys of one
-        type when `types` names one)."""
+        type when `types` names one). With `numbers` (the ordinals typed), only keys with exactly those."""
         found: dict[str, float] = {}
         for exact in {qkey, canonical_given(qkey)}:
             if exact in self._owners:
@@ -236,6 +361,8 @@ class Matcher:
         best: dict[str, Scored] = {}
         for key, score in found.items():
             kwords = key.split()
+            if numbers and ordinals(kwords) != numbers:
+                continue  # "Nicholas I" is never Nicholas II, nor a Nikolai without a number
             # "vladimir ilich lenin" holds every word of the key "vladimir lenin": as good as exact
             if len(kwords) >= 2 and set(kwords) <= qwords and len(qwords) - len(kwords) <= 1:
                 score = max(score, 96.0)
@@ -271,11 +398,29 @@ class Matcher:
         best = sorted(scored.items(), key=lambda kv: (-kv[1][0], kv[1][1].lower()))
         return [by_id[cid] for cid, _ in best[:limit]]
 
-    def resolve(self, text: str, types: set[str] | None = None) -> Resolution:
-        """Resolve `text` among candidates of `types` (all types when None)."""
+    def _likeliest_first(self, tied: list[Scored], prominence: Prominence | None) -> list[Scored]:
+        """Order choices that match equally well: a surname or alias before a title before a first name,
+        a title the pack gives explicitly before one read off a name, then the more prominent, then by name."""
+        weight = prominence([s.candidate.id for s in tied]) if prominence and len(tied) > 1 else {}
+
+        def explicit(s: Scored) -> bool:
+            held = self._titles.get(s.key, {}).get(s.candidate.id) if s.kind == "title" else None
+            return bool(held and held[1])
+
+        return sorted(tied, key=lambda s: (_KIND_ORDER[s.kind], not explicit(s), -weight.get(s.candidate.id, 0.0),
+                                           -len(s.key), s.candidate.name))
+
+    def resolve(self, text: str, types: set[str] | None = None, prominence: Prominence | None = None) -> Resolution:
+        """Resolve `text` among candidates of `types` (all types when None). `prominence` orders the choices
+        when a name fits several equally well (alphabetical without it)."""
         words = name_words(text)
+        if types is None or "person" in types:  # "Nicholas 2" -> "nikolay ii", unless a name is "Article 6"
+            numbered = query_words(text)
+            if numbered != words and " ".join(words) not in self._owners:
+                words = numbered
         if not words:
             return Resolution()
+        numbers = ordinals(words)
         scored: dict[str, Scored] = {}
         exact = [(c, kind) for c, kind in self._owners.get(" ".join(words), []) if types is None or c.type in types]
         if exact and all(kind != "given" for _, kind in exact):
@@ -287,16 +432,22 @@ class Matcher:
                     scored[c.id] = s
         variants = () if scored else {" ".join(words), " ".join(strip_titles(words))}
         for variant in variants:
-            for cid, s in self._ranked(variant, types).items():
+            for cid, s in self._ranked(variant, types, numbers).items():
                 if (types is None or s.candidate.type in types) and (cid not in scored or s.rank > scored[cid].rank):
                     scored[cid] = s
-        ranked = sorted(scored.values(), key=lambda s: (-s.score, s.kind == "given", -len(s.key), s.candidate.name))
+        if all(w in TITLES for w in words):  # "Tsar", "the Tsar", "Grand Duke": whoever held it
+            key = title_key(words)
+            for cand, _ in self.title_holders(key, types):
+                s = Scored(cand, 100.0, key, "title")
+                if cand.id not in scored or s.rank > scored[cand.id].rank:
+                    scored[cand.id] = s
+        ranked = sorted(scored.values(), key=lambda s: (-s.score, _KIND_ORDER[s.kind], -len(s.key), s.candidate.name))
         if not ranked:
             return Resolution()
         top = ranked[0]
         query_len = len(" ".join(strip_titles(words)))
         sure = top.score == 100.0 or (top.score >= CONFIDENT_SCORE and query_len >= MIN_FUZZY_CONFIDENT_CHARS)
-        if sure and top.kind != "given":
+        if sure and top.kind not in ("given", "title"):
             # a first name is a rival only when it is exactly what was typed ("Alexei": the tsarevich or Rykov?),
             # never when the whole query is someone's full name or alias ("Czar Nicholas", "Tsarevich Alexei")
             whole = top.score == 100.0 and top.key == " ".join(words)
@@ -304,10 +455,27 @@ class Matcher:
                 rivals = [s for s in ranked[1:] if s.score == 100.0 and s.key == top.key]
             else:
                 rivals = [s for s in ranked[1:] if s.score > top.score - AMBIGUITY_MARGIN
-                          and (s.kind != "given" or s.score == 100.0)]
+                          and (s.kind not in ("given", "title") or s.score == 100.0)]
             if not rivals:
                 return Resolution(match=top)
-            return Resolution(choices=[top, *rivals][:MAX_CHOICES])
-        if top.score == 100.0:  # a first name several people share, or one person's first name alone
-            return Resolution(choices=[s for s in ranked if s.score == 100.0][:MAX_CHOICES])
+            close = [top, *rivals]
+            if all(s.score == 100.0 for s in close):
+                close = self._likeliest_first(close, prominence)
+            return Resolution(choices=close[:MAX_CHOICES], more=close[MAX_CHOICES:])
+        if top.score == 100.0:  # a first name several people share, one person's first name alone, or a title
+            tied = self._titled(words, [s for s in ranked if s.score == 100.0])
+            if len(tied) == 1 and tied[0].kind == "title":  # "Kaiser": the one holder in this pack
+                return Resolution(match=tied[0])
+            tied = self._likeliest_first(tied, prominence)
+            return Resolution(choices=tied[:MAX_CHOICES], more=tied[MAX_CHOICES:])
         return Resolution(suggestions=[s for s in ranked if s.score >= SUGGEST_SCORE][:3])
+
+    def _titled(self, words: list[str], tied: list[Scored]) -> list[Scored]:
+        """"Tsar Alexander": of the Alexanders, the ones who held the title typed (all of them when none did,
+        as the pack may not record every title)."""
+        bare = strip_titles(words)
+        if len(bare) == len(words):
+            return tied
+        holders = self._titles.get(title_key(words[:len(words) - len(bare)]), {})
+        held = [s for s in tied if s.candidate.id in holders]
+        return held or tied
