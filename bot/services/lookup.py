@@ -9,8 +9,12 @@ import sqlite_utils
 from bot import store
 from bot.dates import HistDate
 from bot.errors import BadInput
-from bot.names import Candidate, Matcher, Resolution, Scored, name_words, strip_titles
+from bot.names import (MAX_CHOICES, Candidate, Matcher, Resolution, Scored, canonical_given, is_title, name_key,
+                       name_words, ordinals, query_words, strip_titles)
+from bot.names import Prominence as Ranking
+from bot.places import is_dynasty, is_place
 from bot.response import Button, Citation, Field, Match, Reply
+from bot.services.prominence import Prominence, place_names
 from bot.text import echo, excerpt, first_sentence
 
 TYPE_WORDS = {"person": "person", "term": "term", "event": "event"}
@@ -18,6 +22,8 @@ COMMAND_FOR_TYPE = {"person": "who", "term": "what", "event": "when"}
 MAX_TIMELINE_LINES = 40
 MAX_SEARCH_RESULTS = 10
 MAX_ALIASES_SHOWN = 10
+MAX_EVERYONE = 25  # "/who all NAME" lists at most this many (a Discord message holds 25 buttons)
+_EVERYONE = re.compile(r"all\s+(\S.*)", re.IGNORECASE | re.DOTALL)
 _YEAR_RANGE = re.compile(r"^(\d{3,4})(?:\s*(?:-|–|—|to|\.\.)\s*(\d{3,4}))?$")
 
 
@@ -29,6 +35,8 @@ class Lookup:
         self.matcher = Matcher()
         for row in store.all_names(db):
             self.matcher.add(Candidate(row.id, row.name, row.type), row.names, person=row.type == "person")
+        self.prominence = Prominence(db)
+        self.places = frozenset(place_names(db))  # the pack's own places, besides bot.places' list
 
     # --- helpers -------------------------------------------------------------------------------------
 
@@ -42,17 +50,88 @@ class Lookup:
     # --- lookups -------------------------------------------------------------------------------------
 
     def lookup(self, query: str, etype: str, workspace: str = store.SHARED) -> Reply:
-        """Resolve `query` among entries of `etype` and answer with a card, choices, or suggestions."""
-        res = self.matcher.resolve(query, {etype})
+        """Resolve `query` among entries of `etype` and answer with a card, choices, or suggestions.
+
+        Choices come likeliest first (prominence in the pack and the workspace's readings), at most
+        MAX_CHOICES with the command that lists them all: `/who all NAME`."""
+        query, everyone = self._everyone(query)
+        rank = self.prominence.for_workspace(workspace)
+        if etype == "person" and self._is_place(query):
+            return self._place(query, rank)
+        res = self.matcher.resolve(query, {etype}, prominence=rank)
         if res.match:
             return self.card(res.match.candidate.id, match=self._match(res.match), workspace=workspace)
         if res.choices:
-            return self._choices(query, res, etype)
+            return self._choices(query, res, etype, everyone=everyone)
         if etype == "person":
+            if ordinals(query_words(query)):
+                return self._no_such_number(query)
             unknown = self._from_readings_only(query, workspace)
             if unknown:
                 return unknown
         return self._not_found(query, res, etype)
+
+    def _everyone(self, query: str) -> tuple[str, bool]:
+        """("Alexander", True) for "all Alexander" (list everyone it could mean), unless "all ..." is itself
+        a name in the index; else (query, False)."""
+        m = _EVERYONE.fullmatch(query.strip())
+        if m and not self.matcher.exact(name_key(query)):
+            return m.group(1).strip(), True
+        return query, False
+
+    def _is_place(self, query: str) -> bool:
+        """A country, nationality, region, city or dynasty word (bot.places, plus the pack's places), unless
+        the pack gives it as a person's own name or alias."""
+        if not is_place(query, self.places):
+            return False
+        return not any(c.type == "person" and kind in ("name", "alias") for c, kind in self.matcher.exact(name_key(query)))
+
+    def _place(self, query: str, rank: Ranking) -> Reply:
+        """/who of a place word: never a person. A dynasty lists the pack's members; a place the pack has
+        points to /what; any other place to /search."""
+        if is_dynasty(query):
+            key = name_key(query).removeprefix("the ")
+            forms = {key, key.removesuffix("s"), key + "a", key.removesuffix("s") + "a"}
+            members = self.matcher.bearers(forms, {"person"})
+            if members:
+                weight = rank([c.id for c in members])
+                members.sort(key=lambda c: (-weight.get(c.id, 0.0), c.name))
+                scored = [Scored(c, 100.0, key, "alias") for c in members]
+                res = Resolution(choices=scored[:MAX_CHOICES], more=scored[MAX_CHOICES:])
+                return self._choices(query, res, "person", title=f"“{echo(query)}” is a dynasty, not one person: "
+                                                                    "which one do you mean?")
+        term = self.matcher.resolve(query, {"term"})
+        if term.match:
+            s = term.match
+            return Reply(
+                ok=False, kind="not_found", exit_code=1, title=f"“{echo(query)}” is a place, not a person",
+                body=f"It looks like the {TYPE_WORDS['term']} {s.candidate.name}: try /what {s.candidate.name}",
+                buttons=[Button(s.candidate.name, "what", s.candidate.name)], suggestions=[self._match(s)],
+            )
+        near = self.matcher.resolve(query, {"person"}).match  # "Luxembourg" for Rosa Luxemburg
+        what = "a dynasty" if is_dynasty(query) else "a place or a nationality"
+        body = f"Clio's /who answers with people. To find who is connected with it, try /search {echo(query)}."
+        if near:
+            body = f"Did you mean {near.candidate.name}? " + body
+        return Reply(
+            ok=False, kind="not_found", exit_code=1, title=f"“{echo(query)}” is {what}, not a person", body=body,
+            buttons=[Button(near.candidate.name, "who", near.candidate.name)] if near else [],
+            suggestions=[self._match(near)] if near else [],
+        )
+
+    def _no_such_number(self, query: str) -> Reply:
+        """"Nicholas I" when the pack has only Nicholas II: say so, and name the others as other people."""
+        words = query_words(query)
+        numbers = ordinals(words)
+        base = " ".join(w for i, w in enumerate(words) if not (w in numbers and i > 0))
+        near = self.matcher.resolve(base, {"person"})
+        others = [s.candidate.name for s in ([near.match] if near.match else near.everyone)
+                  if ordinals(name_words(s.candidate.name))]
+        body = "Try another spelling, or /search for a word in the summaries."
+        if others:
+            body = f"The pack has {', '.join(others)}: {'a different person' if len(others) == 1 else 'different people'}."
+        return Reply(ok=False, kind="not_found", exit_code=1, title=f"No one called “{echo(query)}” in this pack",
+                     body=body)
 
     def _from_readings_only(self, query: str, workspace: str) -> Reply | None:
         """A person the pack lacks but the group's readings keep naming: answer from those passages."""
@@ -102,7 +181,10 @@ class Lookup:
             if e["people"]:
                 people = store.names_of(self.db, e["people"])
                 fields.append(Field("People", ", ".join(people[p]["name"] for p in e["people"] if p in people)))
-        aliases = [a for a in e["aliases"] if a != e["full_name"]]
+        titles = [a for a in e["aliases"] if is_title(a)]
+        if titles:
+            fields.append(Field("Titles", ", ".join(titles)))
+        aliases = [a for a in e["aliases"] if a != e["full_name"] and not is_title(a)]
         if aliases:
             shown = aliases[:MAX_ALIASES_SHOWN]
             more = f" (+{len(aliases) - len(shown)} more)" if len(aliases) > len(shown) else ""
@@ -118,19 +200,50 @@ class Lookup:
         return Reply(ok=True, kind="lookup", title=title, body=e["summary"], fields=fields, citations=cites,
                      match=match or Match(e["id"], e["name"], e["type"], 100.0))
 
-    def _choices(self, query: str, res: Resolution, etype: str) -> Reply:
+    def _choices(self, query: str, res: Resolution, etype: str, *, everyone: bool = False,
+                 title: str | None = None) -> Reply:
+        """The people (or entries) a name could mean, likeliest first: the first MAX_CHOICES and the command
+        that lists them all, or (everyone) all of them up to MAX_EVERYONE."""
         cmd = COMMAND_FOR_TYPE[etype]
+        shown = res.everyone[:MAX_EVERYONE] if everyone else res.choices
+        hidden = len(res.everyone) - len(shown)
         lines = []
-        for s in res.choices:
+        for s in shown:
             e = store.entity(self.db, s.candidate.id)
             hint = first_sentence(e["summary"], 140) if e else ""
-            lines.append(f"• {s.candidate.name}: {hint}")
+            why = self._matched_as(s, e) if e else None
+            lines.append(f"• {s.candidate.name}{f' ({why})' if why else ''}: {hint}")
+        if hidden and everyone:
+            lines.append(f"…and {hidden} more: add a word to the name to narrow it.")
+        elif hidden:
+            lines.append(f"…and {hidden} more. To see them all: /{cmd} all {echo(query)}")
+        if title is None:
+            title = (f"Everyone “{echo(query)}” could mean, likeliest first ({len(res.everyone)})" if everyone
+                     else f"Which one do you mean by “{echo(query)}”?")
         return Reply(
-            ok=True, kind="choices", title=f"Which one do you mean by “{echo(query)}”?", body="\n".join(lines),
-            buttons=[Button(s.candidate.name, cmd, s.candidate.name) for s in res.choices],
-            suggestions=[self._match(s) for s in res.choices],
-            citations=[c for s in res.choices for c in self.citations(s.candidate.id)[:1]],
+            ok=True, kind="choices", title=title, body="\n".join(lines),
+            buttons=[Button(s.candidate.name, cmd, s.candidate.name) for s in shown],
+            suggestions=[self._match(s) for s in shown],
+            citations=[c for s in shown for c in self.citations(s.candidate.id)[:1]],
         )
+
+    @staticmethod
+    def _matched_as(s: Scored, e: dict) -> str | None:
+        """The other name a choice was found under, when its shown name lacks the words typed: "Leon Trotsky
+        (Lev Davidovich Bronstein)" for "Bronstein"."""
+        if s.kind == "title":
+            return None
+
+        def words(text: str) -> set[str]:
+            ws = name_words(text)
+            return set(ws) | {canonical_given(w) for w in ws}
+        wanted = set(s.key.split())
+        if wanted <= words(e["name"]):
+            return None
+        for other in [e["full_name"], *e["aliases"]]:
+            if other and not is_title(other) and wanted <= words(other):
+                return other
+        return None
 
     def _not_found(self, query: str, res: Resolution, etype: str) -> Reply:
         other = self.matcher.resolve(query)
