@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.dates import DateError, HistDate
-from bot.names import name_key
+from bot.names import TITLE_WORDS, is_title, name_key
 
 Period = Literal["1891-1916", "1917", "1918-1928", "1929-1953", "1954-1991"]
 TermKind = Literal["party", "institution", "organisation", "concept", "policy", "place", "document"]
@@ -70,9 +70,32 @@ class Person(_Entry):
     died: str | None = None
     roles: list[str] = []
     variants: list[str] = []
+    # Offices this pack's readers mean this person by when they type the title alone: "Tsar", "the Kaiser".
+    # Several people may hold one; /who offers those who list it first, then those whose names begin with it
+    # ("Tsar Alexander II"), likeliest first. Stored with the other names (a name made only of title words is
+    # a title to the matcher, never a name of its own), so they are also in `variants`.
+    titles: list[str] = []
     disambiguation: str | None = None
 
-    _more_lists = field_validator("roles", "variants", mode="before")(classmethod(lambda cls, v: _text_list(v)))
+    _more_lists = field_validator("roles", "variants", "titles", mode="before")(classmethod(lambda cls, v: _text_list(v)))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _titles_are_names_too(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("titles"):
+            titles, variants = _text_list(data["titles"]), _text_list(data.get("variants"))
+            if isinstance(titles, list) and isinstance(variants, list):
+                data = {**data, "variants": [*variants, *(t for t in titles if isinstance(t, str))]}
+        return data
+
+    @field_validator("titles")
+    @classmethod
+    def _only_title_words(cls, v: list[str]) -> list[str]:
+        for t in v:
+            if not is_title(t):
+                words = ", ".join(sorted(set(TITLE_WORDS) - {"the"}))
+                raise ValueError(f"title {t!r} must be made of title words only (the, {words})")
+        return v
 
     @field_validator("born", "died", mode="before")
     @classmethod
@@ -340,7 +363,8 @@ def load_pack(pack_dir: Path | str) -> Pack:
     person_names: dict[str, list[tuple[Person, str, int]]] = defaultdict(list)
     for rec, fname, line in records["people"]:
         assert isinstance(rec, Person)
-        for alias in {name_key(a) for a in [rec.name, *([rec.full_name] if rec.full_name else []), *rec.aliases, *rec.variants]}:
+        for alias in {name_key(a) for a in [rec.name, *([rec.full_name] if rec.full_name else []), *rec.aliases, *rec.variants]
+                      if not is_title(a)}:  # a title ("Tsar") is meant to be shared
             if alias:
                 person_names[alias].append((rec, fname, line))
     for alias, owners in person_names.items():
