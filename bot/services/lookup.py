@@ -139,7 +139,7 @@ class Lookup:
         cand = store.candidate(self.db, words[-1], workspace) if words else None
         if cand is None:
             return None
-        rows = store.search_passages(self.db, cand["name"], workspace, limit=40).rows
+        rows = store.search_passages(self.db, cand["name"], workspace, limit=40, prose_only=True).rows
         rows = store.best_per_source(rows, 2)
         if not rows:
             return None
@@ -335,7 +335,7 @@ class Lookup:
             rows = store.entity_passages(self.db, res.match.candidate.id, workspace, per_source=2, limit=10)
         else:
             name = topic
-            rows = store.best_per_source(store.search_passages(self.db, topic, workspace, limit=60).rows, 2)
+            rows = store.best_per_source(store.search_passages(self.db, topic, workspace, limit=60, prose_only=True).rows, 2)
         if not rows:
             return Reply(ok=False, kind="not_found", exit_code=1, title=f"No reading discusses “{echo(name)}”",
                          body="Ingest the group's readings (clio ingest), or try another topic.")
