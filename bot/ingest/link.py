@@ -144,7 +144,6 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
 _YEARS = re.compile(r"(?<![\d-])(1[0-9]\d\d|20\d\d)(?![\d])")
 # surnames that the readings also use as towns (Lvov, Lenin's estate Gorki, the city Gorky): alone, may be the town
 _TOWNS = frozenset(name_key(t) for t in "Lvov Lviv Lwow Gorky Gorki".split())
-_PATRONYMIC = re.compile(r"(?:ovich|evich|ich|ovna|evna|ichna|inichna)$")
 _OF_PROPER = re.compile(r"(?:[A-Z][\w’'-]+ )(?:of|de|du|von|van)\s*$")  # "Order of ", "House of "
 _POSSESSIVE_PLACE = re.compile(r"^[’']s (?:House|Street|Square|Prospekt|Avenue|Hall|Bridge|Station|Factory|Works|"
                                r"Plant|Institute|Museum|Line|Mausoleum|[Tt]omb|[Mm]ausoleum)\b")
@@ -155,14 +154,14 @@ MIN_FOLDED_SURNAME = 5  # a shorter surname must be spelled as the pack spells i
 
 def _surnames(matcher: Matcher, person_ids: set[str]) -> dict[str, tuple[str, str]]:
     """Each person's surname as the pack names them: id -> (key, written form), from the last word of the name
-    that is no regnal number or patronymic."""
+    that is no regnal number."""
     out = {}
     for c in matcher.candidates():
         if c.id not in person_ids:
             continue
         raw = [w for w in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", c.name)]
         keys = strip_titles(name_words(c.name))
-        if len(keys) >= 2 and keys[-1] not in ROMAN and not _PATRONYMIC.search(keys[-1]):
+        if len(keys) >= 2 and keys[-1] not in ROMAN:
             out[c.id] = (keys[-1], raw[-1].lower() if raw else "")
     return out
 
