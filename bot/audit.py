@@ -9,8 +9,8 @@ left out counts for nothing (a shorter answer beats a wrong one) but the report 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ import yaml
 from bot import store
 from bot.dates import HistDate
 from bot.ingest.link import link_passages
-from bot.ingest.passages import Passage
+from bot.ingest.passages import Passage, sentences
 from bot.names import Matcher
 from bot.services import questions as question_bank
 
@@ -44,7 +44,6 @@ class Score:
     right: int = 0
     wrong: int = 0
     left_out: int = 0
-    unmatched_labels: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -64,12 +63,7 @@ class Score:
 
 def _sentence_with(text: str, words: str) -> str:
     """The sentence of `text` holding `words` (for showing where a derived fact came from)."""
-    i = text.find(words)
-    if i < 0:
-        return text[:200]
-    start = max(text.rfind(". ", 0, i), text.rfind("? ", 0, i), text.rfind("! ", 0, i))
-    end = min((j for j in (text.find(". ", i), text.find("? ", i), text.find("! ", i)) if j >= 0), default=len(text))
-    return text[start + 2 if start >= 0 else 0:end + 1].strip()
+    return next((s for s in sentences(text) if words in s), text[:200])
 
 
 def derive(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
@@ -116,24 +110,30 @@ def _norm(s: str) -> str:
 def _pick(candidates: list[dict[str, Any]], label: dict[str, Any], key: str) -> dict[str, Any] | None:
     """The derived item a label speaks of: same paragraph, words overlapping; the nth such when a phrase
     occurs more than once in the paragraph."""
-    want = _norm(str(label[key] if key in label else label.get("phrase", "")))
+    want = _norm(str(label[key]))
     hits = [c for c in candidates
             if f" {want} " in f" {_norm(c[key])} " or f" {_norm(c[key])} " in f" {want} "]
     nth = int(label.get("nth", 1))
     return hits[nth - 1] if len(hits) >= nth else None
 
 
-def score_dates(derived: list[Derived], labels: list[dict[str, Any]]) -> Score:
-    score = Score("dates")
+def _matched(derived: list[Derived], labels: list[dict[str, Any]], kind: str,
+             key: str) -> Iterator[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """Each label of a reading that was audited, with the derived item (of `kind`: "dates" or "links") it
+    speaks of, or None when Clio derived nothing there."""
     by_para: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
     for d in derived:
-        for r in d.dates:
+        for r in getattr(d, kind):
             by_para[(d.filename, r["para"])].append(r)
     readings = {d.filename for d in derived}
     for lab in labels:
-        if lab["reading"] not in readings:
-            continue
-        got = _pick(by_para[(lab["reading"], int(lab["para"]))], lab, "phrase")
+        if lab["reading"] in readings:
+            yield lab, _pick(by_para[(lab["reading"], int(lab["para"]))], lab, key)
+
+
+def score_dates(derived: list[Derived], labels: list[dict[str, Any]]) -> Score:
+    score = Score("dates")
+    for lab, got in _matched(derived, labels, "dates", "phrase"):
         if got is None:
             score.left_out += 1
             continue
@@ -157,15 +157,7 @@ def score_dates(derived: list[Derived], labels: list[dict[str, Any]]) -> Score:
 
 def score_links(derived: list[Derived], labels: list[dict[str, Any]]) -> Score:
     score = Score("links")
-    by_para: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
-    for d in derived:
-        for r in d.links:
-            by_para[(d.filename, r["para"])].append(r)
-    readings = {d.filename for d in derived}
-    for lab in labels:
-        if lab["reading"] not in readings:
-            continue
-        got = _pick(by_para[(lab["reading"], int(lab["para"]))], lab, "surface")
+    for lab, got in _matched(derived, labels, "links", "surface"):
         if got is None:
             score.left_out += 1
             continue
@@ -206,8 +198,7 @@ def report(derived: list[Derived], kinds: Iterable[str] = ("dates", "links", "qu
     """Lines listing every derived fact with its source sentence."""
     kinds = set(kinds)
     for d in derived:
-        counts = Counter({"dates": len(d.dates), "links": len(d.links), "questions": len(d.questions)})
-        yield f"== {d.filename}: {counts['dates']} dates, {counts['links']} person links, {counts['questions']} questions"
+        yield f"== {d.filename}: {len(d.dates)} dates, {len(d.links)} person links, {len(d.questions)} questions"
         if "dates" in kinds:
             for r in d.dates:
                 when = HistDate.parse(r["date"], r["calendar"])

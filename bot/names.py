@@ -163,6 +163,15 @@ def strip_titles(words: list[str]) -> list[str]:
     return words[i:]
 
 
+def pack_surname(name: str) -> tuple[str, str] | None:
+    """A person's surname as the pack names them, from the last word of their display name: (its key, the
+    word as written), "Kornilov" of "Lavr Kornilov"; None for a one-word name or a regnal number."""
+    keys = strip_titles(name_words(name))
+    if len(keys) < 2 or keys[-1] in ROMAN:
+        return None
+    return keys[-1], name.split()[-1]
+
+
 def canonical_given(key: str) -> str:
     """A first name's Russian form when it is an English one ("nicholas" -> "nikolay"), else itself."""
     return _GIVEN_KEYS.get(key, key)

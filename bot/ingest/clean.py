@@ -119,8 +119,8 @@ def clean_blocks(blocks: list[Block]) -> list[Block]:
     """Cleaned blocks: furniture and trailing link lists dropped, split paragraphs rejoined, headings found."""
     cleaned = []
     for b in blocks:
-        if "\n" in b.text and _STARRED_NOTE.search(b.text):  # "* Until February 1918 ...": a note under the text
-            body, _, note = b.text.partition(_STARRED_NOTE.search(b.text).group())
+        if "\n" in b.text and (star := _STARRED_NOTE.search(b.text)):  # "* Until February 1918 ...": a note below
+            body, note = b.text[:star.start()], b.text[star.end():]
             cleaned.append(Block("para", clean_text(note), b.number, "note"))
             b = Block(b.kind, body, b.number, b.form)
         kept = "\n".join(line for line in b.text.split("\n") if not is_furniture(line))

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from bot.dates import DateError, HistDate
-from bot.ingest.passages import ABBREVIATION
+from bot.ingest.passages import sentences
 
 # How a reading writes its unmarked dates:
 # julian-until-1918: Old Style before February 1918 (Russian texts that follow the calendar Russians lived by)
@@ -64,7 +64,6 @@ _RECURRING = re.compile(r"\b(?:annual\w*|each year|every year|yearly|holiday|ann
 _YEAR_SET = re.compile(rf"\b(?:[Ii]n|[Bb]y|[Dd]uring|of|[Ss]pring|[Ss]ummer|[Aa]utumn|[Ww]inter|{_M}),? {_Y}\b")
 _MARK_AFTER = re.compile(rf"\s*,?\s*[\[(]?\s*(?:({_OS})|({_NS}))(?!\s*\d)")  # a bare mark, not "[O.S. 25 Oct]"
 _MARK_BEFORE = re.compile(rf"(?:({_OS})|({_NS}))\s*[:,]?\s*$")
-_MARKS = re.compile(rf"{_OS}|{_NS}")
 _OS_MARK = re.compile(rf"\[\s*{_OS}|\(\s*{_OS}|\b\d{{1,2}} \w+,? {_OS}\)")
 # words that put a sentence abroad: a book that gives international events in New Style (Figes) cannot be read
 # by one rule there
@@ -142,29 +141,13 @@ def find_dates(text: str, convention: str) -> list[FoundDate]:
     if not any(m in text for m in _MONTH_INITIALS) or not re.search(r"\d", text):
         return []
     out: list[FoundDate] = []
-    for sentence in sentences(text):
+    for sentence in sentences(text, _SENTENCE_END):
         out.extend(_sentence_dates(sentence, convention))
     return out
 
 
 # a sentence ends at . ! ? before a capital, not before a digit: "(25 October, O.S.) 1917" is one sentence
 _SENTENCE_END = re.compile(r"(?<=[.!?])[’”'\")\]]*\s+(?=[“‘\"'(\[]?[A-ZА-Я])")
-
-
-def sentences(text: str) -> list[str]:
-    out: list[str] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        part, start = text[start:m.start() + len(m.group().rstrip())], m.end()
-        if out and ABBREVIATION.search(out[-1]):
-            out[-1] = f"{out[-1]} {part}"
-        else:
-            out.append(part)
-    if out and ABBREVIATION.search(out[-1]):
-        out[-1] = f"{out[-1]} {text[start:]}"
-    else:
-        out.append(text[start:])
-    return out
 
 
 _MONTH_INITIALS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from bot.ingest.passages import Passage
-from bot.names import ROMAN, TITLES, Matcher, name_key, name_words, strip_titles
+from bot.names import TITLES, Matcher, name_key, pack_surname
 from bot.places import place_keys
 
 MAX_NAME_WORDS = 5
@@ -153,16 +153,11 @@ MIN_FOLDED_SURNAME = 5  # a shorter surname must be spelled as the pack spells i
 
 
 def _surnames(matcher: Matcher, person_ids: set[str]) -> dict[str, tuple[str, str]]:
-    """Each person's surname as the pack names them: id -> (key, written form), from the last word of the name
-    that is no regnal number."""
+    """Each person's surname as the pack names them: id -> (key, written form in lower case)."""
     out = {}
     for c in matcher.candidates():
-        if c.id not in person_ids:
-            continue
-        raw = [w for w in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", c.name)]
-        keys = strip_titles(name_words(c.name))
-        if len(keys) >= 2 and keys[-1] not in ROMAN:
-            out[c.id] = (keys[-1], raw[-1].lower() if raw else "")
+        if c.id in person_ids and (surname := pack_surname(c.name)):
+            out[c.id] = (surname[0], surname[1].lower())
     return out
 
 

@@ -29,22 +29,17 @@ class Passage:
         return f"{self.section}, {where}" if self.section else where
 
 
-def sentences(text: str) -> list[str]:
+def sentences(text: str, boundary: re.Pattern[str] = _SENTENCE_SPLIT) -> list[str]:
+    """The sentences of `text`, split where `boundary` matches (closing quotes and brackets stay with their
+    sentence), rejoined after abbreviations and initials ("St.", "V. I.")."""
+    cuts = [(m.start() + len(m.group().rstrip()), m.end()) for m in boundary.finditer(text)]
     out: list[str] = []
-    start = 0
-    for m in _SENTENCE_SPLIT.finditer(text):
-        cut = m.start() + len(m.group().rstrip())  # closing quotes and brackets stay with their sentence
-        part = text[start:cut]
-        start = m.end()
+    for start, end in zip([0, *(e for _, e in cuts)], [*(c for c, _ in cuts), len(text)]):
+        part = text[start:end]
         if out and ABBREVIATION.search(out[-1]):
             out[-1] = f"{out[-1]} {part}"
         else:
             out.append(part)
-    part = text[start:]
-    if out and ABBREVIATION.search(out[-1]):
-        out[-1] = f"{out[-1]} {part}"
-    else:
-        out.append(part)
     return [s.strip() for s in out if s.strip()]
 
 

@@ -11,7 +11,7 @@ import sqlite_utils
 
 from bot import store
 from bot.dates import HistDate
-from bot.names import ROMAN, TITLES, Matcher, name_key, name_words, strip_titles
+from bot.names import ROMAN, TITLES, Matcher, name_key, name_words, pack_surname, strip_titles
 from bot.places import place_keys
 
 MAX_GENERATED = 60
@@ -108,25 +108,18 @@ def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
     return out
 
 
-LIFE_OVERLAP_YEARS = 0  # wrong options lived at the same time as the answer (overlapping lives)
-
-
 def _same_time(lives: dict[str, tuple[int | None, int | None]], a: str, b: str) -> bool:
     """Whether two people's lives overlap (unknown dates: assume they may)."""
     (ab, ad), (bb, bd) = lives.get(a, (None, None)), lives.get(b, (None, None))
     if ab is None or bb is None:
         return True
-    return ab <= (bd or 2100) + LIFE_OVERLAP_YEARS and bb <= (ad or 2100) + LIFE_OVERLAP_YEARS
+    return ab <= (bd or 2100) and bb <= (ad or 2100)
 
 
 def _surname(name: str, places: frozenset[str]) -> str | None:
-    """The person's surname as the pack names them ("Kornilov" of "Lavr Kornilov"), not a regnal number,
-    title or place."""
-    words = name.split()
-    bare = strip_titles(name_words(name))
-    if len(bare) < 2 or bare[-1] in ROMAN or bare[-1] in places:
-        return None
-    return words[-1]
+    """The person's surname as the pack names them ("Kornilov" of "Lavr Kornilov"), unless it is a place."""
+    surname = pack_surname(name)
+    return None if surname is None or surname[0] in places else surname[1]
 
 
 def _name_forms(name: str, names: list[str], places: frozenset[str]) -> list[str]:
