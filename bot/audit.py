@@ -202,8 +202,7 @@ def report(derived: list[Derived], kinds: Iterable[str] = ("dates", "links", "qu
         if "dates" in kinds:
             for r in d.dates:
                 when = HistDate.parse(r["date"], r["calendar"])
-                shown = when.display() if when.calendar == "julian" else when.plain()
-                yield f"date  para {r['para']}: {shown} ({r['calendar']}) from “{r['phrase']}” | {r['sentence']}"
+                yield f"date  para {r['para']}: {when.display_as_stated()} ({r['calendar']}) from “{r['phrase']}” | {r['sentence']}"
         if "links" in kinds:
             for r in d.links:
                 yield f"link  para {r['para']}: {r['surface']} -> {r['person']} | {r['sentence']}"

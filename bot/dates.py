@@ -126,6 +126,11 @@ class HistDate:
             return self.new_style.plain()
         return f"{self.old_style.plain()} O.S. / {self.new_style.plain()} N.S."
 
+    def display_as_stated(self) -> str:
+        """A date a reading states: an Old Style one in both calendars, a New Style one as it stands (it may be
+        French, or marked N.S.; no Old Style twin is implied)."""
+        return self.display() if self.calendar == "julian" else self.plain()
+
 
 def _gregorian_month_length(year: int, month: int) -> int:
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1)

@@ -104,10 +104,8 @@ class OnThisDay:
             cites.extend(self._event_cites(e["id"]))
         for p in passages:
             when = HistDate.parse(p["date"], p["calendar"])
-            # a reading's New Style date gets no Old Style twin: it may be French, or the reading says N.S.
-            shown = when.display() if when.calendar == "julian" else when.plain()
             fields.append(Field(f"{prefix}{when.year} in {p['author']}, {p['title']} ({p['loc']})",
-                                f"{shown}: {excerpt(p['text'], 240)}"))
+                                f"{when.display_as_stated()}: {excerpt(p['text'], 240)}"))
             cites.append(Citation(p["source_id"], p["title"], p["author"], p["loc"]))
         return fields, cites
 
