@@ -6,18 +6,22 @@ author fixes a pack in one pass and never sees a traceback. The format is docume
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from convertdate import julian
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.dates import DateError, HistDate
-from bot.names import TITLE_WORDS, is_title, name_key
+from bot.dates import RUSSIA_SWITCH_NS, DateError, HistDate
+from bot.names import TITLE_WORDS, Candidate, Matcher, is_title, name_key
+from bot.services.grading import grade
 
 Period = Literal["1891-1916", "1917", "1918-1928", "1929-1953", "1954-1991"]
 TermKind = Literal["party", "institution", "organisation", "concept", "policy", "place", "document"]
@@ -117,6 +121,12 @@ class Event(_Entry):
     calendar: Literal["julian", "gregorian"]
     end: str | None = None
     people: list[str] = []
+    # domestic: in Russia, so Old Style before 14 Feb 1918; international: wars abroad, treaties with foreign
+    # powers, events outside Russia, always New Style
+    scope: Literal["domestic", "international"] = "domestic"
+    # about people after their death (a reburial, a statue toppled, a speech denouncing the dead): the people
+    # listed may have died before it
+    posthumous: bool = False
 
     _people_list = field_validator("people", mode="before")(classmethod(lambda cls, v: _text_list(v)))
 
@@ -279,6 +289,19 @@ def _line_for(lines: dict[tuple, int], path: tuple) -> int:
     return lines.get(path, 1)
 
 
+@dataclass(frozen=True)
+class _Where:
+    """Where a valid record was written: its file, the lines of every value there, and its own path."""
+
+    file: str
+    lines: dict[tuple, int]
+    base: tuple
+    text: list[str]  # the file's lines
+
+    def line(self, *path: Any) -> int:
+        return _line_for(self.lines, self.base + path)
+
+
 def load_pack(pack_dir: Path | str) -> Pack:
     """Load and validate a pack directory.
 
@@ -291,6 +314,7 @@ def load_pack(pack_dir: Path | str) -> Pack:
         raise PackInvalid([Problem(str(pack_dir), 0, "no such content pack directory")])
     meta: PackMeta | None = None
     records: dict[str, list[tuple[BaseModel, str, int]]] = defaultdict(list)
+    where: dict[int, _Where] = {}  # id(record) -> where its fields are, for the content checks
     raw: dict[str, list[tuple[Any, str, int]]] = defaultdict(list)
 
     def schema_problems(err: ValidationError, fname: str, lines: dict, base: tuple) -> None:
@@ -306,7 +330,8 @@ def load_pack(pack_dir: Path | str) -> Pack:
     for path in files:
         fname = f"{pack_dir.name}/{path.name}"
         try:
-            data, lines = _load_yaml(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data, lines = _load_yaml(text)
         except UnicodeDecodeError as e:
             problems.append(Problem(fname, 1, f"not UTF-8 text ({e.reason})"))
             continue
@@ -333,7 +358,9 @@ def load_pack(pack_dir: Path | str) -> Pack:
             for i, item in enumerate(items):
                 raw[section].append((item, fname, _line_for(lines, (section, i))))
                 try:
-                    records[section].append((_MODELS[section].model_validate(item), fname, _line_for(lines, (section, i))))
+                    rec = _MODELS[section].model_validate(item)
+                    records[section].append((rec, fname, _line_for(lines, (section, i))))
+                    where[id(rec)] = _Where(fname, lines, (section, i), text.splitlines())
                 except ValidationError as e:
                     schema_problems(e, fname, lines, (section, i))
 
@@ -373,6 +400,7 @@ def load_pack(pack_dir: Path | str) -> Pack:
             names = ", ".join(sorted(distinct))
             for p, f, ln in distinct.values():
                 problems.append(Problem(f, ln, f"{p.id}: name or alias {alias!r} is shared by {names}; remove it or add a disambiguation note to each"))
+    problems += _content_problems(records, where, meta)
 
     if problems:
         raise PackInvalid(sorted(set(problems), key=lambda p: (p.file, p.line, p.message)))
@@ -381,3 +409,182 @@ def load_pack(pack_dir: Path | str) -> Pack:
     for section in SECTIONS:
         getattr(pack, section).extend(rec for rec, _, _ in records[section])
     return pack
+
+
+# --- content checks: what a schema cannot see -------------------------------------------------------
+
+
+def _content_problems(records: dict[str, list[tuple[BaseModel, str, int]]], where: dict[int, _Where],
+                      meta: PackMeta | None) -> list[Problem]:
+    """Problems in what valid entries say: an Old Style rule broken, a summary that dates the event
+    otherwise, a wrong option the quiz would grade right, a person named in an event outside their life."""
+    people = {rec.id: rec for rec, _, _ in records["people"] if isinstance(rec, Person)}
+    events = [rec for rec, _, _ in records["events"] if isinstance(rec, Event)]
+    questions = [rec for rec, _, _ in records["questions"] if isinstance(rec, Question)]
+    cited = _reading_words(meta)
+    out: list[Problem] = []
+    for e in events:
+        w = where[id(e)]
+        out += _calendar_problems(e, w)
+        out += _summary_date_problems(e, w, cited)
+        out += _life_problems(e, w, people)
+    if questions:
+        matcher = _pack_matcher([rec for sec in ("people", "terms", "events") for rec, _, _ in records[sec]])
+        for q in questions:
+            out += _question_problems(q, where[id(q)], matcher)
+    return out
+
+
+def _calendar_problems(e: Event, w: _Where) -> list[Problem]:
+    """A domestic event before the switch stored in New Style."""
+    if e.scope != "domestic" or e.calendar != "gregorian" or not e.when.in_julian_era():
+        return []
+    twin = f" ({e.when.plain()} N.S. is {e.when.old_style.plain()} O.S.)" if e.when.precise else ""
+    return [Problem(w.file, w.line("date"),
+                    f"{e.id}: dated New Style, but a domestic event before {RUSSIA_SWITCH_NS.day} Feb "
+                    f"{RUSSIA_SWITCH_NS.year} is dated Old Style{twin}: give the Old Style date with calendar: julian, "
+                    "or mark an event abroad scope: international")]
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+_M = "|".join(_MONTHS)
+_DAY_MONTH = (rf"(?:(?P<d1>\d{{1,2}})(?:\s*[-–]\s*\d{{1,2}})?\s+(?P<m1>{_M})(?:,?\s+(?P<y1>\d{{4}}))?"
+              rf"|(?P<m2>{_M})\s+(?P<d2>\d{{1,2}})(?:\s*[-–]\s*\d{{1,2}})?(?:,?\s+(?P<y2>\d{{4}}))?)\b")
+# A summary ties a date to its own event in two ways only (anything else may be the date of something else,
+# "after Austria declared war on Serbia on 28 July"): by opening with it, "On 24 October ...", or by a
+# dating statement about it, "standard accounts put the raid in the early hours of 24 October". A dating
+# statement whose subject is a reading ("Figes dates it ...") reports that reading's claim, not the pack's.
+_OPENING = re.compile(rf"^(?:On|Early on|Late on|(?:On|In) the (?:night|morning|afternoon|evening|early hours) of)"
+                      rf"\s+{_DAY_MONTH}")
+_DATING = re.compile(rf"(?P<who>(?:[\w'’-]+\s+){{0,2}})(?:puts?|placed|places|dates?|dated|sets?)\s+"
+                     rf"(?:it|(?:the|this|its|that)(?:\s+[\w'’-]+){{1,3}}?)\s+(?:(?:to|on|in|at|as|from)\s+)?"
+                     rf"(?:the\s+(?:early\s+hours|night|morning|afternoon|evening)\s+of\s+)?{_DAY_MONTH}")
+_PRONOUNS = frozenset({"he", "she"})  # "He dates the attack from 16 June": the reading's author just named
+
+
+def _reading_words(meta: PackMeta | None) -> frozenset[str]:
+    """Words that name one of the pack's readings in a summary: Figes, the Spark, the Petrograd articles."""
+    words = set(_PRONOUNS)
+    for r in meta.readings if meta else []:
+        for text in (r.id.replace("-", " "), r.author.split("(")[0]):
+            words |= {w.lower() for w in re.findall(r"[A-Za-z]+", text) if len(w) >= 4 and w.lower() != "the"}
+    return frozenset(words)
+
+
+def _ns_bounds(h: HistDate) -> tuple[dt.date, dt.date]:
+    """The first and last New Style day a date (perhaps only a month or a year) can mean."""
+    month = h.month or 12
+    last_day = julian.month_length(h.year, month) if h.calendar == "julian" else calendar.monthrange(h.year, month)[1]
+    lo = HistDate(h.year, h.month or 1, h.day or 1, h.calendar).new_style
+    hi = HistDate(h.year, month, h.day or last_day, h.calendar).new_style
+    return dt.date(lo.year, lo.month or 1, lo.day or 1), dt.date(hi.year, hi.month or 1, hi.day or 1)
+
+
+def _summary_date_problems(e: Event, w: _Where, cited: frozenset[str]) -> list[Problem]:
+    """A day and month (and year, when given) the summary ties to the event that its date does not allow, in
+    either calendar."""
+    text = " ".join(e.summary.split())
+    lo, hi = _ns_bounds(e.when)[0], _ns_bounds(e.until or e.when)[1]
+    found = [m for m in [_OPENING.match(text)] if m]
+    found += [m for m in _DATING.finditer(text) if cited.isdisjoint(m["who"].lower().split())]
+    out = []
+    for m in found:
+        day, month = int(m["d1"] or m["d2"]), _MONTHS.index(m["m1"] or m["m2"]) + 1
+        year = m["y1"] or m["y2"]
+        years = [int(year)] if year else range(lo.year - 1, hi.year + 2)
+        if not any(lo <= d <= hi for d in _days_meant(day, month, years)):
+            start = m.start("d1") if m["d1"] else m.start("m2")
+            dated = e.when.display() + (f" to {e.until.display()}" if e.until else "")
+            out.append(Problem(w.file, _text_line(w, "summary", text, start),
+                               f"{e.id}: the summary dates the event {text[start:m.end()]!r}, but its date is {dated}"))
+    return out
+
+
+def _days_meant(day: int, month: int, years: Any) -> list[dt.date]:
+    """The New Style days a day and month may mean, read in either calendar."""
+    out = []
+    for y in years:
+        for cal in ("julian", "gregorian"):
+            try:
+                ns = HistDate.parse(f"{y:04d}-{month:02d}-{day:02d}", cal).new_style
+            except DateError:
+                continue
+            out.append(dt.date(ns.year, ns.month or 1, ns.day or 1))
+    return out
+
+
+def _text_line(w: _Where, key: str, text: str, pos: int) -> int:
+    """The file line of the word at `pos` in a field's text (its words joined by single spaces)."""
+    line = w.line(key)
+    first = w.text[line - 1] if 0 < line <= len(w.text) else ""
+    block = re.search(r":\s*[>|][-+0-9]*\s*(#.*)?$", first)
+    words_before = len(text[:pos].split())
+    i = line if block else line - 1  # 0-based index of the first line holding text
+    seen = 0 if block else -len(first.split(":", 1)[0].split())  # the key's own words on its line
+    while i < len(w.text):
+        seen += len(w.text[i].split())
+        if seen > words_before:
+            return i + 1
+        i += 1
+    return line
+
+
+def _life_problems(e: Event, w: _Where, people: dict[str, Person]) -> list[Problem]:
+    """A person listed in an event dated wholly before their birth or after their death (posthumous events
+    excepted; a funeral or burial within a year of the death)."""
+    lo, hi = _ns_bounds(e.when)[0], _ns_bounds(e.until or e.when)[1]
+    grace = None if e.posthumous or _POSTHUMOUS.search(e.name) else 366 if _FUNERAL.search(e.name) else 0
+    out = []
+    for j, pid in enumerate(e.people):
+        p = people.get(pid)
+        if p is None:
+            continue
+        dated = e.when.display() + (f" to {e.until.display()}" if e.until else "")
+        if p.born and hi < _ns_bounds(HistDate.parse(p.born))[0]:
+            out.append(Problem(w.file, w.line("people", j),
+                               f"{e.id}: people names {pid}, born {p.born}, but the event is dated {dated}"))
+        if p.died and grace is not None and lo > _ns_bounds(HistDate.parse(p.died))[1] + dt.timedelta(days=grace):
+            out.append(Problem(w.file, w.line("people", j),
+                               f"{e.id}: people names {pid}, who died {p.died}, but the event is dated {dated}; "
+                               "list them under related, or mark a posthumous event posthumous: true"))
+    return out
+
+
+_POSTHUMOUS = re.compile(r"rebur|rehabilitat|posthum|exhum", re.IGNORECASE)  # any time after the death
+_FUNERAL = re.compile(r"funeral|burial|buried|memorial|lying in state", re.IGNORECASE)  # within a year of it
+_NUMBER = re.compile(r"\d+")
+
+
+def _pack_matcher(entries: list[BaseModel]) -> Matcher:
+    """The quiz's name matcher over this pack's entries, as the index would build it."""
+    matcher = Matcher()
+    kinds = {Person: "person", Term: "term", Event: "event"}
+    for e in entries:
+        assert isinstance(e, (Person, Term, Event))
+        names = [e.name, *([e.full_name] if isinstance(e, Person) and e.full_name else []),
+                 *(e.variants if isinstance(e, Person) else []), *e.aliases]
+        matcher.add(Candidate(e.id, e.name, kinds[type(e)]), list(dict.fromkeys(n.strip() for n in names if n.strip())),
+                    person=isinstance(e, Person))
+    return matcher
+
+
+def _question_problems(q: Question, w: _Where, matcher: Matcher) -> list[Problem]:
+    """A wrong option that the quiz's grader would take for the answer key (the answer or an accepted form):
+    typed in an open-mode quiz, it would score."""
+    forms = [q.answer, *q.accept]
+    out = []
+    for j, option in enumerate(q.options):
+        if option == q.answer:
+            continue
+        numbers = _NUMBER.findall(option.replace(",", ""))
+        if numbers and all(_NUMBER.findall(f.replace(",", "")) != numbers for f in forms):
+            # a different number is never the same answer; the grader's leniency with numbers ("30 per cent"
+            # forgiven as a typo for "40 per cent") is the grader's to fix, not the pack's
+            continue
+        if grade(option, q.answer, q.accept, matcher).correct:
+            accepted = f" or its accepted forms {q.accept}" if q.accept else ""
+            out.append(Problem(w.file, w.line("options", j),
+                               f"{q.id}: the quiz would grade the wrong option {option!r} right: it matches the "
+                               f"answer {q.answer!r}{accepted}"))
+    return out
