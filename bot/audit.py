@@ -81,12 +81,16 @@ def derive(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
                             "sentence": _sentence_with(p["text"], r["phrase"])})
         passages = [Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows]
         by_seq = {p.seq: p for p in passages}
+        parts: dict[int, list[Passage]] = defaultdict(list)  # a long paragraph may be stored as several passages
+        for p in passages:
+            parts[p.para].append(p)
         links = link_passages(passages, matcher, person_ids, births=store.births(db))
-        for seq, surface, entity in links.spans:
-            if entity in person_ids:
-                p = by_seq[seq]
-                d.links.append({"para": p.para, "surface": surface, "person": entity,
-                                "sentence": _sentence_with(p.text, surface)})
+        for span in links.spans:
+            if span.entity in person_ids:
+                p = by_seq[span.seq]
+                d.links.append({"para": p.para, "surface": span.surface, "person": span.entity,
+                                "sentence": _sentence_with(p.text, span.surface),
+                                "seq": span.seq, "start": span.start, "end": span.end, "parts": parts[p.para]})
         para_of = {r["id"]: r["para"] for r in rows}
         for q in question_bank.generated(db, matcher, workspace, source_id=src["id"]):
             pid = q.get("passage_id")
@@ -109,8 +113,19 @@ def _norm(s: str) -> str:
 
 def _pick(candidates: list[dict[str, Any]], label: dict[str, Any], key: str) -> dict[str, Any] | None:
     """The derived item a label speaks of: same paragraph, words overlapping; the nth such when a phrase
-    occurs more than once in the paragraph."""
+    occurs more than once in the paragraph. Where Clio recorded where its item stands ("start", "end" in
+    "text"), the label's nth is the nth time its words occur in the paragraph, so an occurrence Clio rightly
+    passed over is not mistaken for the one it took."""
     want = _norm(str(label[key]))
+    placed = [c for c in candidates if "start" in c]
+    if placed:
+        words = re.compile(rf"(?<!\w){re.escape(str(label[key]))}(?!\w)", re.I)
+        found = [(p.seq, m) for p in placed[0]["parts"] for m in words.finditer(p.text)]
+        nth = int(label.get("nth", 1))
+        if len(found) < nth:
+            return None
+        seq, at = found[nth - 1]
+        return next((c for c in placed if c["seq"] == seq and c["start"] < at.end() and at.start() < c["end"]), None)
     hits = [c for c in candidates
             if f" {want} " in f" {_norm(c[key])} " or f" {_norm(c[key])} " in f" {want} "]
     nth = int(label.get("nth", 1))

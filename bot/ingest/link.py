@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from bot.ingest.passages import Passage
 from bot.names import TITLES, Matcher, name_key, pack_surname
@@ -49,13 +50,23 @@ def _key(token: str) -> str:
     return name_key(token)
 
 
+class Span(NamedTuple):
+    """One name linked: the passage, the words as written, the entry, and where in the passage they start."""
+
+    seq: int
+    surface: str
+    entity: str
+    start: int
+    end: int
+
+
 @dataclass
 class SourceLinks:
     """What linking found in one reading."""
 
     links: dict[int, Counter[str]] = field(default_factory=dict)  # passage seq -> entity id -> mentions
     candidates: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # key -> (name, count, example loc)
-    spans: list[tuple[int, str, str]] = field(default_factory=list)  # (passage seq, words linked, entity id)
+    spans: list[Span] = field(default_factory=list)  # each linked name as written, where it stands
 
     def entities(self) -> set[str]:
         return {e for c in self.links.values() for e in c}
@@ -75,20 +86,28 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
     (not a nickname's or patronymic's last word: "Bill", "Fifth", "Nikolaevich"), is no place
     ("Germany", "Lvov"), is spelled as the pack spells it when short ("Red" is not Reed), and is not part
     of another proper name ("Dan Bogart", "Gorky Street", "Order of Lenin", "Pavlov's House").
-    A passage whose every year is before a person's birth (`births`: id -> year) does not speak of them:
-    "Mikhail Romanov" in 1613 is the first Romanov tsar, not the grand duke born in 1878.
+    A name in a sentence whose every year is before a person's birth (`births`: id -> year) is not them:
+    "Mikhail Romanov" in 1613 is the first Romanov tsar, not the grand duke born in 1878. A sentence with no
+    year takes its paragraph's years, and a paragraph with none the years of the paragraph before it, when
+    they lie a century before the birth ("the former
+    family became known as Yakovlev" after a paragraph set in 1347 is no Gorbachev adviser).
     """
     births = births or {}
     result = SourceLinks()
     surname_of = _surnames(matcher, person_ids)
     places = place_keys()
-    deferred: list[tuple[int, str, list[str]]] = []
-    lone_towns: list[tuple[int, str, str]] = []
+    deferred: list[tuple[Span, list[str]]] = []
+    lone_towns: list[Span] = []
     spans_of = [[(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(p.text)] for p in passages]
     words_of = [[w for w, _, _ in spans] for spans in spans_of]
     # most words start no name at all ("the", "of"): find the ones that do once per distinct word, then look
     # at n-grams only where those stand
     starting = {w for w in set().union(*words_of) if matcher.starts_key(_key(w))}
+    para_years: dict[int, list[int]] = {}  # a paragraph may be stored as several passages
+    for p in passages:
+        if p.prose:
+            para_years.setdefault(p.para, []).extend(_years(p.text))
+    before = {b: a for a, b in zip(para_years, list(para_years)[1:])}  # each paragraph's prose predecessor
     for done, (p, words, spans) in enumerate(zip(passages, words_of, spans_of), 1):
         if progress and (done % PROGRESS_EVERY == 0 or done == len(passages)):
             progress(done, len(passages))
@@ -96,6 +115,7 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
         result.links[p.seq] = found
         if not p.prose:  # a reference list names authors and subjects, not who the reading speaks of
             continue
+        context = para_years[p.para] or para_years.get(before.get(p.para, -1), [])
         free = 0  # the first word not already part of a name found
         for i in [i for i, w in enumerate(words) if w in starting]:
             if i < free:
@@ -111,32 +131,32 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
                 ids = list(dict.fromkeys(
                     c.id for c, kind in matcher.exact(gram)
                     if kind != "given" and (c.id not in person_ids or (
-                        is_capital and (c.id not in births or not _before_birth(p.text, spans[i][1], births[c.id]))
+                        is_capital and (c.id not in births or not _before_birth(p.text, spans[i][1], births[c.id], context))
                         and _person_stands(p.text, spans, i, n, c.id, gram, surname_of, places)))))
                 if ids:
                     longest = (n, ids)
             if longest:
                 n, ids = longest
-                surface = " ".join(words[i:i + n])
+                span = Span(p.seq, " ".join(words[i:i + n]), ids[0], spans[i][1], spans[i + n - 1][2])
                 if n == 1 and len(ids) == 1 and ids[0] in person_ids and _key(words[i]) in _TOWNS:
                     # "Lvov", "Gorky": a town too; the person only where the passage also names them in full
-                    lone_towns.append((p.seq, surface, ids[0]))
+                    lone_towns.append(span)
                 elif len(ids) == 1:
                     found[ids[0]] += 1
-                    result.spans.append((p.seq, surface, ids[0]))
+                    result.spans.append(span)
                 else:
-                    deferred.append((p.seq, surface, ids))
+                    deferred.append((span, ids))
                 free = i + n
-    for seq, surface, pid_ in lone_towns:
-        if any(sq == seq and e == pid_ and " " in w for sq, w, e in result.spans):
-            result.links[seq][pid_] += 1
-            result.spans.append((seq, surface, pid_))
+    for span in lone_towns:
+        if any(s.seq == span.seq and s.entity == span.entity and " " in s.surface for s in result.spans):
+            result.links[span.seq][span.entity] += 1
+            result.spans.append(span)
     named_in_full = result.entities()
-    for seq, surface, ids in deferred:
+    for span, ids in deferred:
         known = [e for e in ids if e in named_in_full]
         if len(known) == 1:
-            result.links[seq][known[0]] += 1
-            result.spans.append((seq, surface, known[0]))
+            result.links[span.seq][known[0]] += 1
+            result.spans.append(span._replace(entity=known[0]))
     result.candidates = _candidates(passages, words_of, matcher)
     return result
 
@@ -149,7 +169,12 @@ _POSSESSIVE_PLACE = re.compile(r"^[’']s (?:House|Street|Square|Prospekt|Avenue
                                r"Plant|Institute|Museum|Line|Mausoleum|[Tt]omb|[Mm]ausoleum)\b")
 _NEXT_NOUN = re.compile(r"^\s+(?:cocktails?|cult|mausoleum|hills|street|square|prize|order|levy|enrolment|"
                         r"district|region|oblast|province)\b", re.I)
-MIN_FOLDED_SURNAME = 5  # a shorter surname must be spelled as the pack spells it: "Red" is not Reed, "Dann" not Dan
+# abbreviated titles before a name: the ones that name the pack's people ("Gen. Kornilov"), and ranks that
+# the pack's people are not known by ("Sgt. Pavlov" is the sergeant of Pavlov's House, not the premier)
+_TITLE_ABBREVIATIONS = frozenset("Gen Adm Prof Mr Mrs Ms Dr St".split())
+_RANK_ABBREVIATIONS = frozenset("Sgt Lt Capt Col Maj Cpl Pvt Rev Gov Sen Rep".split())
+MIN_FOLDED_SURNAME = 5
+CONTEXT_MARGIN_YEARS = 100  # a shorter surname must be spelled as the pack spells it: "Red" is not Reed, "Dann" not Dan
 
 
 def _surnames(matcher: Matcher, person_ids: set[str]) -> dict[str, tuple[str, str]]:
@@ -167,8 +192,9 @@ def _person_stands(text: str, spans: list[tuple[str, int, int]], i: int, n: int,
     if i > 0 and not _sentence_start(text, spans, i):  # "Frederick William II": the name goes on before
         prev, _, pend = spans[i - 1]
         # a title only as written ("Marshal", not the folded "Marshall" of Marshall Goldman)
-        is_title = _key(prev) in TITLES and len(_key(prev)) == len(prev)
-        if prev[:1].isupper() and text[pend:spans[i][1]].strip() == "" and not is_title:
+        is_title = (_key(prev) in TITLES and len(_key(prev)) == len(prev)) or prev in _TITLE_ABBREVIATIONS
+        gap = text[pend:spans[i][1]].strip()
+        if prev[:1].isupper() and (gap == "" or gap == "." and prev in _RANK_ABBREVIATIONS) and not is_title:
             return False
     if n > 1:
         return True
@@ -188,17 +214,28 @@ def _person_stands(text: str, spans: list[tuple[str, int, int]], i: int, n: int,
     return not _OF_PROPER.search(text[max(0, start - 30):start])
 
 
-def _before_birth(text: str, at: int, born: int) -> bool:
-    """Whether the sentence around text[at] names years, all of them before `born`."""
+def _years(text: str) -> list[int]:
+    return [int(y) for y in _YEARS.findall(text)]
+
+
+def _before_birth(text: str, at: int, born: int, context: list[int]) -> bool:
+    """Whether the sentence around text[at] names years, all of them before `born`; a sentence naming none
+    is judged by `context`, the years of its paragraph or of the paragraph before, which must all lie a
+    century (CONTEXT_MARGIN_YEARS) before the birth: Figes recalls 1917 beside Yeltsin and 1789 beside Rasputin."""
     start = max(text.rfind(". ", 0, at), text.rfind("; ", 0, at)) + 1
     ends = [j for j in (text.find(". ", at), text.find("; ", at)) if j >= 0]
-    years = [int(y) for y in _YEARS.findall(text[start:min(ends) if ends else len(text)])]
-    return bool(years) and max(years) < born
+    if years := _years(text[start:min(ends) if ends else len(text)]):
+        return max(years) < born
+    # a paragraph looks back more freely than a sentence (analogies, asides): only a century earlier tells
+    return bool(context) and max(context) < born - CONTEXT_MARGIN_YEARS
 
 
 def _sentence_start(text: str, spans: list[tuple[str, int, int]], j: int) -> bool:
-    """Whether spans[j] opens a sentence (its capital says nothing about being a name)."""
+    """Whether spans[j] opens a sentence (its capital says nothing about being a name). "Sgt. Pavlov" and
+    "Gen. Kornilov" do not: the full stop ends an abbreviation."""
     before = text[:spans[j][1]].rstrip()
+    if j > 0 and before.endswith(".") and spans[j - 1][0] in _TITLE_ABBREVIATIONS | _RANK_ABBREVIATIONS:
+        return False
     return not before or before[-1] in ".!?:;“\"‘'(—–"
 
 
