@@ -792,18 +792,59 @@ def appeal(db: sqlite_utils.Database, workspace: str, appeal_id: int) -> dict[st
     return next(db.query("select * from quiz_appeals where workspace = ? and id = ?", [workspace, appeal_id]), None)
 
 
-def rescore(db: sqlite_utils.Database, quiz_id: int, idx: int, claim: str, points: int,
-            matches: Callable[[str], bool]) -> int:
-    """Mark every answer to a question that matches the accepted claim as right. Returns how many changed."""
-    n = 0
+def rescore(db: sqlite_utils.Database, quiz_id: int, idx: int, points: int,
+            matches: Callable[[str], bool]) -> list[dict[str, Any]]:
+    """Mark every wrong answer to one question that matches an accepted claim as right, once (an answer
+    already right is left alone). Returns the answers changed, each with the points it gained."""
+    changed = []
     with db.atomic():
         for a in list(db.query("select * from quiz_answers where quiz_id = ? and idx = ? and correct = 0",
                                [quiz_id, idx])):
             if matches(a["answer"]):
-                db.execute("update quiz_answers set correct = 1, points = ? where quiz_id = ? and idx = ? and user_id = ?",
-                           [points, quiz_id, idx, a["user_id"]])
-                n += 1
-    return n
+                db.execute("update quiz_answers set correct = 1, points = ? where quiz_id = ? and idx = ? "
+                           "and user_id = ? and correct = 0", [points, quiz_id, idx, a["user_id"]])
+                changed.append({**a, "gained": points - (a["points"] or 0)})
+    return changed
+
+
+def channel_quiz(db: sqlite_utils.Database, workspace: str, channel: str,
+                 quiz_id: int | None = None) -> dict[str, Any] | None:
+    """A quiz of a channel: the one given by id, else the running one, else the latest."""
+    if quiz_id is not None:
+        return next(db.query("select * from quizzes where id = ? and workspace = ? and channel = ?",
+                             [quiz_id, workspace, channel]), None)
+    return next(db.query("select * from quizzes where workspace = ? and channel = ? "
+                         "order by status = 'running' desc, id desc limit 1", [workspace, channel]), None)
+
+
+def right_answers(db: sqlite_utils.Database, quiz_id: int, idx: int) -> list[dict[str, Any]]:
+    """The right answers to one question, first answered first."""
+    return list(db.query("select user_id, user_name, answered_at from quiz_answers where quiz_id = ? and idx = ? "
+                         "and correct = 1 order by answered_at", [quiz_id, idx]))
+
+
+def member_answer(db: sqlite_utils.Database, quiz_id: int, idx: int, user_id: str) -> dict[str, Any] | None:
+    return next(db.query("select * from quiz_answers where quiz_id = ? and idx = ? and user_id = ?",
+                         [quiz_id, idx, user_id]), None)
+
+
+def close_question(db: sqlite_utils.Database, quiz_id: int, idx: int) -> None:
+    db.execute("update quiz_questions set closed = 1 where quiz_id = ? and idx = ?", [quiz_id, idx])
+
+
+def open_appeal_by(db: sqlite_utils.Database, quiz_id: int, idx: int, user_id: str) -> dict[str, Any] | None:
+    return next(db.query("select * from quiz_appeals where quiz_id = ? and idx = ? and user_id = ? "
+                         "and status = 'open'", [quiz_id, idx, user_id]), None)
+
+
+def resolve_appeals(db: sqlite_utils.Database, quiz_id: int, idx: int, claim_matches: Callable[[str], bool],
+                    status: str, by: str) -> list[int]:
+    """Resolve every open appeal on one question whose claim matches: accepting one answer settles them all."""
+    ids = [a["id"] for a in db.query("select id, claim from quiz_appeals where quiz_id = ? and idx = ? "
+                                     "and status = 'open'", [quiz_id, idx]) if claim_matches(a["claim"])]
+    for aid in ids:
+        db.execute("update quiz_appeals set status = ?, resolved_by = ? where id = ?", [status, by, aid])
+    return ids
 
 
 def single_person_passages(db: sqlite_utils.Database, workspace: str, source_id: str | None,

@@ -23,10 +23,11 @@ from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 from adapters.slack.app import SlackConfigError, SlackOutbox, build_app, settings_from_env  # noqa: E402
 from adapters.slack.render import BLOCKS_MAX, blocks_for  # noqa: E402
 from bot.app import Clio  # noqa: E402
-from bot.events import ConversationRef  # noqa: E402
+from bot.events import Context, ConversationRef  # noqa: E402
 from bot.response import Button, Field, Reply  # noqa: E402
 from bot.services.schedule import OutboxError  # noqa: E402
 from tests.conftest import TEST_PACKS  # noqa: E402
+from tests.quizplay import rescored_only_question_2, two_wrong_answers  # noqa: E402
 
 SECRET = "test-signing-secret"
 TEAM = "T111"
@@ -196,7 +197,8 @@ async def test_quiz_buttons_round_trip(slack, mini_app: Clio) -> None:  # type: 
     fake, fake_url, url, _ = slack
     body = command("quiz start 1 30", fake_url)
     assert await post(url, body, signed(body)) == 200
-    (question,) = await fake.wait_for("respond")
+    intro, question = await fake.wait_for("respond", 2)  # "Quiz starting", then the question: two messages
+    assert intro["text"].startswith("Quiz starting") and "Question 1 of 1" in question["text"]
     buttons = [e for b in question["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert len(buttons) == 4 and all(e["action_id"].startswith("clio:") for e in buttons)
     payload = {"type": "block_actions", "user": {"id": "UMEMBER", "name": "vera"}, "team": {"id": TEAM},
@@ -206,9 +208,25 @@ async def test_quiz_buttons_round_trip(slack, mini_app: Clio) -> None:  # type: 
                "response_url": f"{fake_url}/respond/{TEAM}/2", "trigger_id": "3.4", "api_app_id": "A1"}
     click = urlencode({"payload": json.dumps(payload)})
     assert await post(url, click, signed(click)) == 200
-    answers = await fake.wait_for("respond", 2)
-    assert answers[1]["response_type"] == "ephemeral" and "recorded" in answers[1]["text"]
+    answers = await fake.wait_for("respond", 3)
+    assert answers[2]["response_type"] == "ephemeral" and "recorded" in answers[2]["text"]
     assert mini_app.db.execute("select count(*) from quiz_answers where workspace = 'slack:T111'").fetchone()[0] == 1
+
+
+async def test_an_appeal_on_question_2_of_5_rescores_question_2_only(slack, mini_app: Clio) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, url, _ = slack
+    where = {"workspace": f"slack:{TEAM}", "channel": "CQUIZ", "platform": "slack"}
+    quiz_id = two_wrong_answers(mini_app, Context(**where, user_id="UMEMBER", user_name="vera"),
+                                Context(**where, user_id="UADMIN", user_name="admin", is_admin=True))
+    body = command("quiz appeal 2 my answer fits what Figes writes", fake_url)
+    assert await post(url, body, signed(body)) == 200
+    (filed,) = await fake.wait_for("respond")
+    assert filed["response_type"] == "ephemeral" and "On question 2" in filed["text"]
+    body = command("quiz accept 1", fake_url, user="UADMIN")
+    assert await post(url, body, signed(body)) == 200
+    done = (await fake.wait_for("respond", 2))[1]
+    assert "to question 2 now count as right: vera +100" in done["text"]
+    assert rescored_only_question_2(mini_app, quiz_id, "UMEMBER")
 
 
 async def test_the_outbox_posts_and_reports_a_lost_channel(slack) -> None:  # type: ignore[no-untyped-def]
@@ -287,7 +305,7 @@ async def test_a_quiz_button_clicked_twice_scores_once(slack, mini_app: Clio) ->
     fake, fake_url, url, _ = slack
     body = command("quiz start 1 30", fake_url)
     await post(url, body, signed(body))
-    (question,) = await fake.wait_for("respond")
+    _, question = await fake.wait_for("respond", 2)
     quiz = mini_app.db.execute("select id from quizzes where workspace = 'slack:T111'").fetchone()[0]
     q = mini_app.db.execute("select options, answer from quiz_questions where quiz_id = ?", [quiz]).fetchone()
     right = "ABCD"[json.loads(q[0]).index(q[1])]
@@ -299,8 +317,8 @@ async def test_a_quiz_button_clicked_twice_scores_once(slack, mini_app: Clio) ->
                "response_url": f"{fake_url}/respond/{TEAM}/2", "trigger_id": "3.4", "api_app_id": "A1"}
     click = urlencode({"payload": json.dumps(payload)})
     await asyncio.gather(post(url, click, signed(click)), post(url, click, signed(click)))
-    answers = await fake.wait_for("respond", 3)
-    texts = sorted(a["text"] for a in answers[1:])
+    answers = await fake.wait_for("respond", 4)
+    texts = sorted(a["text"] for a in answers[2:])
     assert any("recorded" in t for t in texts) and any("already answered" in t for t in texts)
     row = mini_app.db.execute("select count(*), sum(points) from quiz_answers where workspace = 'slack:T111'").fetchone()
     assert row[0] == 1 and row[1] >= 100

@@ -163,10 +163,11 @@ def test_quizzes_leaderboards_schedules_and_appeals_are_per_workspace(two_groups
     app.handle_text("/quiz start 1 10", A)
     quiz = store.running_quiz(app.db, A.workspace, A.channel)
     q = store.quiz_question(app.db, quiz["id"], 0)
-    app.handle_text(f"/quiz answer {'ABCD'[q['options'].index(q['answer'])]}", A)
+    wrong = next(i for i, o in enumerate(q["options"]) if o != q["answer"])
+    app.handle_text(f"/quiz answer {'ABCD'[wrong]}", A)
     now[0] += dt.timedelta(seconds=11)
     app.quiz.tick()  # time is up: the answer is revealed and the quiz ends
-    app.handle_text("/quiz appeal the key is fine, testing appeals", A)
+    assert app.handle_text("/quiz appeal 1 my answer is defensible, testing appeals", A).ok
     app.handle_text("/schedule set 09:00 UTC", A)
     assert "u1" not in app.handle_text("/quiz leaderboard", B).text() and "No answers yet" in app.handle_text("/quiz leaderboard", B).text()
     assert "0 open appeal" in app.handle_text("/quiz appeals", B).title

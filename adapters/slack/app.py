@@ -40,9 +40,10 @@ class SlackOutbox:
         self.client = client
 
     async def send(self, ref: ConversationRef, reply: Reply) -> None:
-        text, blocks = blocks_for(reply)
         try:
-            await self.client.chat_postMessage(channel=ref.channel, text=text, blocks=blocks)
+            for part in reply.sequence():
+                text, blocks = blocks_for(part)
+                await self.client.chat_postMessage(channel=ref.channel, text=text, blocks=blocks)
         except SlackApiError as e:
             error = str(e.response.get("error", "unknown_error"))
             raise OutboxError(error.replace("_", " "), permanent=error in PERMANENT_ERRORS) from None
@@ -92,8 +93,9 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
         ctx = await _ctx_from_event(event, context)
         text = _MENTION.sub("", event.get("text", ""))
         reply = await clio.handle("/" + text if text and not text.startswith("/") else text or "/help", ctx)
-        text_fallback, blocks = blocks_for(reply)
-        await say(text=text_fallback, blocks=blocks)
+        for part in reply.sequence():
+            text_fallback, blocks = blocks_for(part)
+            await say(text=text_fallback, blocks=blocks)
 
     @app.event("message")
     async def message(event, say, context: Any):  # type: ignore[no-untyped-def]
@@ -102,8 +104,9 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
         ctx = await _ctx_from_event(event, context)
         answer = clio.quiz.typed(ctx, event.get("text", ""))  # only a channel with an open-mode quiz answers
         if answer is not None:
-            text_fallback, blocks = blocks_for(answer)
-            await say(text=text_fallback, blocks=blocks)
+            for part in answer.sequence():
+                text_fallback, blocks = blocks_for(part)
+                await say(text=text_fallback, blocks=blocks)
 
     async def _ctx_from_event(event: dict, context: Any) -> Context:
         team = event.get("team") or context.get("team_id") or "unknown"
@@ -180,11 +183,12 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
 
 async def deliver(reply: Reply, respond: Any, client: AsyncWebClient, channel: str, ephemeral: bool = False) -> None:
     """Errors and private replies go only to the asker; answers go to the channel."""
-    text, blocks = blocks_for(reply)
-    if ephemeral or reply.private or not reply.ok:
-        await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-    else:
-        await respond(text=text, blocks=blocks, response_type="in_channel")
+    for part in reply.sequence():  # a quiz's reveal, then its next question: each a message of its own
+        text, blocks = blocks_for(part)
+        if ephemeral or reply.private or not reply.ok:
+            await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        else:
+            await respond(text=text, blocks=blocks, response_type="in_channel")
 
 
 class SlackConfigError(Exception):
