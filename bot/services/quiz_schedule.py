@@ -105,9 +105,9 @@ def occurrences(now: dt.datetime, weekday: int, start_time: str, tz: str, days: 
 
 
 def next_start(now: dt.datetime, weekday: int, start_time: str, tz: str) -> tuple[dt.date, dt.datetime]:
-    """The next quiz night starting at or after `now`."""
+    """The next quiz night starting after `now`."""
     for day, at in occurrences(now, weekday, start_time, tz, range(0, 9)):
-        if at >= now:
+        if at > now:
             return day, at
     raise AssertionError("unreachable: a week always has the day")
 
