@@ -376,3 +376,11 @@ def test_the_next_time_is_shown_in_the_channels_zone(app: Clio, clock: Clock) ->
     clock.now = at(2026, 3, 28, 12)  # Saturday; Friday next is in summer time
     assert "Fri 03 Apr, 19:30 BST" in set_quiz(app).body
     assert quiz_schedule.parse_day("THURS") == 3 and quiz_schedule.parse_day("sun.") == 6
+
+
+def test_adapters_offer_it_as_a_quiz_subcommand_members_may_use_for_show() -> None:
+    from bot.commands import REGISTRY
+
+    form = {f.word: f for f in REGISTRY["quiz"].forms()}["schedule"]
+    assert not form.required and not form.admin  # set and off are refused by the core; show is for everyone
+    assert form.text("quiz", "Fri 19:30 Europe/London") == "/quiz schedule Fri 19:30 Europe/London"
