@@ -907,3 +907,86 @@ def save_review_card(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
 def due_review_cards(db: sqlite_utils.Database, workspace: str, user_id: str, now: str, limit: int = 5) -> list[dict[str, Any]]:
     return list(db.query("select * from review_cards where workspace = ? and user_id = ? and due <= ? "
                          "order by due limit ?", [workspace, user_id, now, limit]))
+
+
+# --- weekly quiz nights --------------------------------------------------------------------------------------
+# Kept together at the end of the file (migration included) so this feature merges without touching the
+# sections above; migrations apply in the order they are registered, so this one runs after m001..m008.
+
+
+@migrations()
+def m009_quiz_schedule(db: sqlite_utils.Database) -> None:
+    db["quiz_schedules"].create(
+        {"workspace": str, "channel": str, "ref": str, "weekday": int, "start_time": str, "timezone": str,
+         "args": str, "active": int, "paused_reason": str, "updated_at": str},
+        pk=("workspace", "channel"),
+    )
+    # one row per channel, local date of the quiz night and kind ("announce" or "start"): exactly once
+    db["quiz_schedule_claims"].create(
+        {"workspace": str, "channel": str, "local_date": str, "kind": str, "status": str, "claimed_at": str,
+         "attempts": int, "next_attempt_at": str, "quiz_id": int, "error": str, "sent_at": str},
+        pk=("workspace", "channel", "local_date", "kind"),
+    )
+
+
+WORKSPACE_TABLES += [("quiz_schedules", "workspace"), ("quiz_schedule_claims", "workspace")]
+
+
+def set_quiz_schedule(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
+    db["quiz_schedules"].upsert(row, pk=("workspace", "channel"))
+
+
+def quiz_schedule(db: sqlite_utils.Database, workspace: str, channel: str) -> dict[str, Any] | None:
+    return next(db.query("select * from quiz_schedules where workspace = ? and channel = ?", [workspace, channel]),
+                None)
+
+
+def active_quiz_schedules(db: sqlite_utils.Database, platform: str | None = None) -> list[dict[str, Any]]:
+    cond, params = _platform_cond(platform)
+    return list(db.query(f"select * from quiz_schedules where active = 1 and {cond} order by workspace, channel",
+                         params))
+
+
+def pause_quiz_schedule(db: sqlite_utils.Database, workspace: str, channel: str, reason: str, now: str) -> None:
+    db.execute("update quiz_schedules set active = 0, paused_reason = ?, updated_at = ? "
+               "where workspace = ? and channel = ?", [reason, now, workspace, channel])
+
+
+def claim_quiz_night(db: sqlite_utils.Database, workspace: str, channel: str, local_date: str, kind: str, now: str,
+                     lease_expired_before: str) -> dict[str, Any] | None:
+    """Take the one right to announce or start a channel's quiz night of a local date, like `claim_post`:
+    None when another process or an earlier run holds it or has done it; a claim whose holder died (lease
+    expired) or whose retry is due is taken over."""
+    key = [workspace, channel, local_date, kind]
+    with db.atomic():
+        cur = db.execute(
+            "insert into quiz_schedule_claims (workspace, channel, local_date, kind, status, claimed_at, attempts) "
+            "values (?, ?, ?, ?, 'claimed', ?, 0) on conflict do nothing", [*key, now])
+        if cur.rowcount == 0:
+            cur = db.execute(
+                "update quiz_schedule_claims set status = 'claimed', claimed_at = ? where workspace = ? "
+                "and channel = ? and local_date = ? and kind = ? and ((status = 'claimed' and claimed_at < ?) or "
+                "(status = 'retry' and next_attempt_at <= ?))", [now, *key, lease_expired_before, now])
+            if cur.rowcount == 0:
+                return None
+        return next(db.query("select * from quiz_schedule_claims where workspace = ? and channel = ? "
+                             "and local_date = ? and kind = ?", key))
+
+
+def finish_quiz_night_claim(db: sqlite_utils.Database, workspace: str, channel: str, local_date: str, kind: str,
+                            **fields: Any) -> None:
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    db.execute(f"update quiz_schedule_claims set {sets} where workspace = ? and channel = ? and local_date = ? "
+               "and kind = ?", [*fields.values(), workspace, channel, local_date, kind])
+
+
+def quiz_night_claims(db: sqlite_utils.Database, workspace: str, channel: str) -> list[dict[str, Any]]:
+    return list(db.query("select * from quiz_schedule_claims where workspace = ? and channel = ? "
+                         "order by local_date, kind", [workspace, channel]))
+
+
+def quizzes_started_by(db: sqlite_utils.Database, workspace: str, channel: str, user_id: str,
+                       limit: int = 5) -> list[dict[str, Any]]:
+    """The channel's latest quizzes started by `user_id` (newest first), of any status."""
+    return list(db.query("select * from quizzes where workspace = ? and channel = ? and started_by = ? "
+                         "order by id desc limit ?", [workspace, channel, user_id, limit]))

@@ -409,3 +409,31 @@ async def test_open_mode_answers_typed_in_the_channel_are_taken_without_pinging(
     finally:
         await client.close()
         await client.task  # type: ignore[attr-defined]
+
+
+# --- weekly quiz nights ---------------------------------------------------------------------------------------
+
+
+async def test_a_scheduled_quiz_night_is_announced_then_posts_its_question_to_the_channel(bot, fake, mini_app):
+    now = [dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC)]  # a Monday
+    mini_app.clock = lambda: now[0]
+    when = [{"type": 1, "name": "schedule", "options": [{"type": 3, "name": "day", "value": "Fri 19:30 Europe/London 2 20"}]}]
+    refused = await fake.wait_for(callback_of(await fake.slash("quiz", when)))  # a member: the core says no
+    assert ephemeral(refused) and "admins" in text_of(refused.body)
+    done = await fake.wait_for(callback_of(await fake.slash("quiz", when, user_id=ADMIN_ID)))
+    assert not ephemeral(done) and "Every Friday at 19:30 (Europe/London)" in text_of(done.body)
+
+    scheduler = mini_app.scheduler(bot.outbox, "discord")
+    posts = lambda: [c for c in fake.calls if c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages"]  # noqa: E731
+    for moment in ((2026, 11, 20, 19, 0), (2026, 11, 20, 19, 1), (2026, 11, 20, 19, 30), (2026, 11, 20, 19, 30, 5)):
+        now[0] = dt.datetime(*moment, tzinfo=dt.UTC)  # 19:30 GMT in November
+        await scheduler.tick()
+    announcement, question = posts()  # once each, however often the loop ticks
+    assert "Quiz night in 30 minutes" in text_of(announcement.body)
+    assert "Question 1 of 2" in text_of(question.body) and len(buttons_of(question.body)) == 4
+    assert all(p.body["allowed_mentions"] == {"parse": []} for p in (announcement, question))
+
+    # members play it with the buttons, like any quiz
+    message = next(m for m in fake.messages.values() if m["components"])
+    click = await fake.click(message, buttons_of(question.body)[0]["custom_id"])
+    assert "recorded" in text_of((await fake.wait_for(callback_of(click))).body)

@@ -360,3 +360,27 @@ async def test_an_over_long_answer_is_split_within_limits(slack, mini_app: Clio,
     assert len(answer["blocks"]) <= 50 and len(sections) >= 3
     assert all(len(b["text"]["text"]) <= 3000 for b in sections)
     assert len(answer["text"]) <= 3000
+
+
+async def test_a_scheduled_quiz_night_posts_to_the_channel(slack, mini_app: Clio) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    fake, fake_url, url, client = slack
+    now = [dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC)]
+    mini_app.clock = lambda: now[0]
+    for user in ("UMEMBER", "UADMIN"):
+        body = command("quiz schedule Friday 9pm America/New_York 2 20 open", fake_url, user=user)
+        assert await post(url, body, signed(body)) == 200
+        await fake.wait_for("respond", 1 if user == "UMEMBER" else 2)
+    refused, done = fake.of("respond")
+    assert refused["response_type"] == "ephemeral" and "admins" in refused["text"]
+    assert done["response_type"] == "in_channel" and "Every Friday at 21:00 (America/New_York)" in done["text"]
+
+    scheduler = mini_app.scheduler(SlackOutbox(client), "slack")
+    for moment in ((2026, 11, 21, 1, 30), (2026, 11, 21, 2, 0), (2026, 11, 21, 2, 0, 30)):  # 21:00 EST is 02:00 UTC
+        now[0] = dt.datetime(*moment, tzinfo=dt.UTC)
+        await scheduler.tick()
+    announcement, question = fake.of("chat.postMessage")
+    assert announcement["channel"] == question["channel"] == "CQUIZ"
+    assert "Quiz night in 30 minutes" in announcement["text"] and "type your answers" in announcement["text"]
+    assert "Question 1 of 2" in question["text"] and "Type your answer" in json.dumps(question["blocks"])
