@@ -428,10 +428,10 @@ async def test_a_scheduled_quiz_night_is_announced_then_posts_its_question_to_th
     for moment in ((2026, 11, 20, 19, 0), (2026, 11, 20, 19, 1), (2026, 11, 20, 19, 30), (2026, 11, 20, 19, 30, 5)):
         now[0] = dt.datetime(*moment, tzinfo=dt.UTC)  # 19:30 GMT in November
         await scheduler.tick()
-    announcement, question = posts()  # once each, however often the loop ticks
-    assert "Quiz night in 30 minutes" in text_of(announcement.body)
+    announcement, intro, question = posts()  # once each, however often the loop ticks
+    assert "Quiz night in 30 minutes" in text_of(announcement.body) and "Quiz starting" in text_of(intro.body)
     assert "Question 1 of 2" in text_of(question.body) and len(buttons_of(question.body)) == 4
-    assert all(p.body["allowed_mentions"] == {"parse": []} for p in (announcement, question))
+    assert all(p.body["allowed_mentions"] == {"parse": []} for p in (announcement, intro, question))
 
     # members play it with the buttons, like any quiz
     message = next(m for m in fake.messages.values() if m["components"])

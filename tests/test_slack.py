@@ -380,7 +380,8 @@ async def test_a_scheduled_quiz_night_posts_to_the_channel(slack, mini_app: Clio
     for moment in ((2026, 11, 21, 1, 30), (2026, 11, 21, 2, 0), (2026, 11, 21, 2, 0, 30)):  # 21:00 EST is 02:00 UTC
         now[0] = dt.datetime(*moment, tzinfo=dt.UTC)
         await scheduler.tick()
-    announcement, question = fake.of("chat.postMessage")
-    assert announcement["channel"] == question["channel"] == "CQUIZ"
+    announcement, intro, question = fake.of("chat.postMessage")
+    assert announcement["channel"] == intro["channel"] == question["channel"] == "CQUIZ"
+    assert intro["text"].startswith("Quiz starting") and "weekly quiz night" in intro["text"]
     assert "Quiz night in 30 minutes" in announcement["text"] and "type your answers" in announcement["text"]
     assert "Question 1 of 2" in question["text"] and "Type your answer" in json.dumps(question["blocks"])
