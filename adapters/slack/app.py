@@ -182,7 +182,11 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
             import aiohttp
 
             async with aiohttp.ClientSession() as http, http.get(url, headers={"Authorization": f"Bearer {client.token}"}) as r:
-                data = await r.content.read(own_questions.MAX_FILE_BYTES + 1)  # never more than the limit
+                data = b""
+                async for chunk in r.content.iter_chunked(65536):  # never much more than the limit
+                    data += chunk
+                    if len(data) > own_questions.MAX_FILE_BYTES:
+                        break
             reply = await own_questions.import_upload(clio, ctx, name, data)
         text_fallback, blocks = blocks_for(reply)
         await client.chat_postMessage(channel=ctx.channel, text=text_fallback, blocks=blocks)

@@ -225,7 +225,7 @@ def _csv_rows(text: str) -> tuple[list[tuple[int, list[str]]], str]:
     start = 1
     for cells in reader:
         if any(c.strip() for c in cells):
-            rows.append((start, [c.strip() for c in cells]))
+            rows.append((start, cells))
         start = reader.line_num + 1
     return rows, delimiter
 
@@ -241,7 +241,7 @@ def _parse_csv(name: str, text: str, matcher: Matcher, db: sqlite_utils.Database
     except csv.Error as e:
         return [], [Problem(name, 1, f"not a readable CSV file ({e})")]
     for i, (_, cells) in enumerate(rows[:12]):  # Kahoot's template has a few lines of instructions first
-        heads = [_header([c]) for c in cells]
+        heads = [_header([c.strip()]) for c in cells]
         if "question" in heads and "answer 1" in heads:
             return _parse_kahoot(name, heads, rows[i + 1:], matcher, db)
     return _parse_quizlet(name, rows, delimiter, text, matcher, db)
@@ -262,7 +262,7 @@ def _parse_kahoot(name: str, heads: list[str], rows: list[tuple[int, list[str]]]
     seen: dict[str, int] = {}
 
     def cell(cells: list[str], j: int | None) -> str:
-        return cells[j] if j is not None and j < len(cells) else ""
+        return cells[j].strip() if j is not None and j < len(cells) else ""
 
     for n, (line, cells) in enumerate(rows):
         if n >= MAX_ROWS:
@@ -297,7 +297,7 @@ def _parse_quizlet(name: str, rows: list[tuple[int, list[str]]], delimiter: str,
                    db: sqlite_utils.Database) -> tuple[list[OwnQuestion], list[Problem]]:
     """Quizlet's export: TERM<tab or comma>DEFINITION a line. The term is the question and the definition
     its answer; the wrong options are other definitions of the same file."""
-    if rows and [c.lower() for c in rows[0][1][:2]] == ["term", "definition"]:
+    if rows and [c.strip().lower() for c in rows[0][1][:2]] == ["term", "definition"]:
         rows = rows[1:]
     pairs: list[tuple[int, str, str]] = []
     problems: list[Problem] = []
@@ -305,12 +305,12 @@ def _parse_quizlet(name: str, rows: list[tuple[int, list[str]]], delimiter: str,
         if n >= MAX_ROWS:
             problems.append(Problem(name, line, f"more than {MAX_ROWS} questions in one file: split it"))
             break
-        term, definition = cells[0], delimiter.join(cells[1:]).strip() if delimiter == "," else ""
+        term, definition = cells[0].strip(), delimiter.join(cells[1:]).strip() if delimiter == "," else ""
         if delimiter == "\t":
-            if len([c for c in cells if c]) > 2:
+            if len([c for c in cells if c.strip()]) > 2:
                 problems.append(Problem(name, line, "more than two columns: a Quizlet line is TERM, a tab, DEFINITION"))
                 continue
-            definition = cells[1] if len(cells) > 1 else ""
+            definition = cells[1].strip() if len(cells) > 1 else ""
         if not term or not definition:
             problems.append(Problem(name, line, "expected a term and its definition (Quizlet), or Kahoot's columns "
                                                 "Question, Answer 1-4, Time limit, Correct answer(s)"))
@@ -325,12 +325,19 @@ def _parse_quizlet(name: str, rows: list[tuple[int, list[str]]], delimiter: str,
     found: list[OwnQuestion] = []
     seen: dict[str, int] = {}
     for line, term, definition in pairs:
-        others = [d for d in definitions if d != definition and not grade(d, definition, [], matcher).correct]
-        if not others:
+        others = [d for d in definitions if d != definition]
+        rng.shuffle(others)
+        wrong: list[str] = []
+        for d in others:  # the first three the grader would not take for the answer
+            if len(wrong) == 3:
+                break
+            if not grade(d, definition, [], matcher).correct:
+                wrong.append(d)
+        if not wrong:
             problems.append(Problem(name, line, "no other definition in the file differs enough to be a wrong option"))
             continue
         question = term if term.endswith("?") else f"Which fits “{term}”?"
-        item = {"question": question, "answer": definition, "options": [definition, *rng.sample(others, min(3, len(others)))]}
+        item = {"question": question, "answer": definition, "options": [definition, *wrong]}
         q, ps = check(item, name, {(): line}, (), matcher, db)
         problems += ps
         if q is not None:
@@ -503,8 +510,9 @@ def _on_topic(r: dict[str, Any], t: str, year: int | None, entity: str | None) -
         or (entity is not None and entity in r["about"])
 
 
-def none_yet(topic: str | None) -> BotError:
-    if topic:
+def none_yet(db: sqlite_utils.Database, workspace: str, topic: str | None) -> BotError:
+    """Why a quiz of the group's own questions cannot start: it has none, or none on the topic."""
+    if topic and store.count(db, "own_questions", "where workspace = ?", [workspace]):
         return BotError(f"None of this group's own questions match “{echo(topic)}”: /quiz questions lists them.")
     return BotError(f"This group has no quiz questions of its own yet. Admins add them with {ADD_USAGE}, or "
                     "from a file (/help quiz).")

@@ -28,7 +28,7 @@ def bank(db: sqlite_utils.Database, matcher: Matcher, workspace: str, topic: str
     own = own_questions.draw(db, matcher, workspace, topic)
     if only_own:
         if not own:
-            raise own_questions.none_yet(topic)
+            raise own_questions.none_yet(db, workspace, topic)
         return own
     curated = list(store.questions(db))
     if topic:
