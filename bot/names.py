@@ -21,6 +21,7 @@ from typing import Literal
 
 from anyascii import anyascii
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 # Scores are rapidfuzz's 0-100. A match is confident at CONFIDENT_SCORE or above when the next different
 # entity trails it by at least AMBIGUITY_MARGIN; below SUGGEST_SCORE a name is not worth suggesting.
@@ -260,6 +261,7 @@ class Matcher:
         self._typed: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
         # title key -> holder id -> (holder, explicit: the pack gives the title itself)
         self._titles: dict[str, dict[str, tuple[Candidate, bool]]] = defaultdict(dict)
+        self._keys_of: dict[str, list[tuple[str, KeyKind]]] | None = None
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -271,6 +273,20 @@ class Matcher:
     def exact(self, key: str) -> list[tuple[Candidate, KeyKind]]:
         """The candidates registered under a normalised key, with the kind of key it is for each."""
         return self._owners.get(key, [])
+
+    def keys_of(self, candidate_id: str) -> list[tuple[str, KeyKind]]:
+        """Every key a candidate is registered under, with its kind (built once, on first use)."""
+        if self._keys_of is None:
+            self._keys_of = defaultdict(list)
+            for key, owners in self._owners.items():
+                for cand, kind in owners:
+                    self._keys_of[cand.id].append((key, kind))
+        return self._keys_of.get(candidate_id, [])
+
+    def keys_near(self, key: str, max_edits: int) -> list[str]:
+        """The keys within `max_edits` edits (swapped letters count as one) of `key`."""
+        return [k for k, _, _ in process.extract(key, self._keys, scorer=OSA.distance, score_cutoff=max_edits,
+                                                 limit=None)]
 
     def starts_key(self, words: str) -> bool:
         """Whether these normalised words are a key or the start of a longer one."""
