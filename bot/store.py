@@ -158,6 +158,17 @@ def m007_prose(db: sqlite_utils.Database) -> None:
     db["passages"].add_column("prose", int, not_null_default=1)
 
 
+@migrations()
+def m008_own_questions(db: sqlite_utils.Database) -> None:
+    # a group's own quiz questions, added by its admins in chat or from a file; seen and drawn only there
+    db["own_questions"].create(
+        {"id": int, "workspace": str, "question": str, "answer": str, "options": str, "accept": str, "topic": str,
+         "period": str, "about": str, "explanation": str, "sources": str, "origin": str, "added_at": str},
+        pk="id",
+    )
+    db["own_questions"].create_index(["workspace"])
+
+
 # Tables holding a member's personal data, as (table, workspace column, user column). Every service that
 # stores something about a member registers its table here, so forget-me and workspace deletion reach it.
 MEMBER_TABLES: list[tuple[str, str, str]] = [("quiz_answers", "workspace", "user_id"),
@@ -165,7 +176,8 @@ MEMBER_TABLES: list[tuple[str, str, str]] = [("quiz_answers", "workspace", "user
                                              ("review_cards", "workspace", "user_id")]
 # Tables holding a workspace's own data (besides its readings), as (table, workspace column).
 WORKSPACE_TABLES: list[tuple[str, str]] = [("workspace_removals", "workspace"), ("subscriptions", "workspace"),
-                                           ("post_claims", "workspace"), ("admin_notices", "workspace")]
+                                           ("post_claims", "workspace"), ("admin_notices", "workspace"),
+                                           ("own_questions", "workspace")]
 
 
 
@@ -990,3 +1002,38 @@ def quizzes_started_by(db: sqlite_utils.Database, workspace: str, channel: str, 
     """The channel's latest quizzes started by `user_id` (newest first), of any status."""
     return list(db.query("select * from quizzes where workspace = ? and channel = ? and started_by = ? "
                          "order by id desc limit ?", [workspace, channel, user_id, limit]))
+
+
+# --- a workspace's own quiz questions --------------------------------------------------------------------
+
+_OWN_JSON = ("options", "accept", "about", "sources")
+
+
+def _own_row(row: dict[str, Any]) -> dict[str, Any]:
+    for k in _OWN_JSON:
+        row[k] = json.loads(row[k] or "[]")
+    return row
+
+
+def add_own_questions(db: sqlite_utils.Database, workspace: str, rows: list[dict[str, Any]]) -> list[int]:
+    """Store a batch of a workspace's own questions, all or none (one transaction). Returns their ids."""
+    ids = []
+    with db.atomic():
+        for r in rows:
+            row = {**r, "workspace": workspace, **{k: json.dumps(r.get(k) or [], ensure_ascii=False) for k in _OWN_JSON}}
+            ids.append(int(db["own_questions"].insert(row).last_pk))  # type: ignore[arg-type]
+    return ids
+
+
+def own_questions(db: sqlite_utils.Database, workspace: str) -> list[dict[str, Any]]:
+    """A workspace's own questions, oldest first (never another workspace's)."""
+    return [_own_row(r) for r in db.query("select * from own_questions where workspace = ? order by id", [workspace])]
+
+
+def delete_own_question(db: sqlite_utils.Database, workspace: str, question_id: int) -> dict[str, Any] | None:
+    """Remove one of a workspace's own questions; None when it has no question with that id."""
+    with db.atomic():
+        row = next(db.query("select * from own_questions where workspace = ? and id = ?", [workspace, question_id]), None)
+        if row:
+            db.execute("delete from own_questions where id = ?", [question_id])
+    return _own_row(row) if row else None
