@@ -25,6 +25,7 @@ from bot.services.lookup import Lookup
 from bot.services import questions
 from bot.services.onthisday import OnThisDay
 from bot.services.quiz import QuizEngine
+from bot.services.quiz_schedule import QuizNights
 from bot.services.privacy import Workspaces
 from bot.services.ratelimit import RateLimiter, SlowDown
 from bot.services.schedule import Outbox, Scheduler
@@ -64,7 +65,8 @@ class Clio:
     def scheduler(self, outbox: Outbox, platform: str | None = None) -> Scheduler:
         """The daily-post loop for an adapter's outbox, on this app's clock: one platform's channels when
         `platform` is given (each adapter process posts only where it can)."""
-        return Scheduler(self.db, self.onthisday, outbox, lambda: self.clock(), platform=platform)
+        nights = QuizNights(self.db, self.quiz, outbox, lambda: self.clock(), platform=platform)  # weekly quizzes
+        return Scheduler(self.db, self.onthisday, outbox, lambda: self.clock(), platform=platform, also=[nights])
 
     async def heartbeat(self, platform: str, stop: asyncio.Event, every: float = 30.0) -> None:
         """Record that this platform's process is alive, every `every` seconds until `stop` (read by

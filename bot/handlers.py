@@ -10,7 +10,7 @@ from bot.response import Field, Reply
 from bot.errors import BadInput
 from bot.events import ConversationRef
 from bot.services import privacy as privacy_service
-from bot.services import schedule
+from bot.services import own_questions, quiz_schedule, schedule
 from bot.services.onthisday import Day, parse_days
 from bot.text import MAX_MESSAGE_CHARS, clean, echo, require_arg
 
@@ -128,13 +128,19 @@ def schedule_(app: Clio, ctx: Context, arg: str) -> Reply:
 
 
 QUIZ_ACTIONS = ("start [TOPIC] [QUESTIONS] [SECONDS] [choice|open] | answer X | stop | skip | scores | leaderboard | "
-                "me | review | appeal TEXT | appeals | accept ID")
+                "me | review | appeal TEXT | appeals | accept ID | "
+                "schedule [DAY TIME TIMEZONE [TOPIC] [QUESTIONS] [SECONDS] [MODE]|show|off]"
+                # the group's own questions (bot/services/own_questions.py); no " | " inside a form
+                " | add QUESTION|ANSWER|OPTION;OPTION;OPTION[|ACCEPTED;FORMS][|TOPIC] | questions | remove ID"
+                " | import FILE")
 
 
-@command("quiz", QUIZ_ACTIONS, ("/quiz start", "/quiz start 1917 5 20 open", "/quiz leaderboard", "/quiz me"),
-         admin_actions=("appeals", "accept"))
+@command("quiz", QUIZ_ACTIONS, ("/quiz start", "/quiz start 1917 5 20 open", "/quiz leaderboard", "/quiz me",
+                                "/quiz schedule Fri 19:30 Europe/London 1917 10 30", "/quiz start mine",
+                                own_questions.ADD_EXAMPLE, "/quiz questions", "/quiz remove 3"),
+         admin_actions=("appeals", "accept", "add", "remove", "import"))
 def quiz(app: Clio, ctx: Context, arg: str) -> Reply:
-    """Quiz nights: start, answer, scores, leaderboards and appeals."""
+    """Quiz nights: start, answer, scores, leaderboards, appeals, and the group's own questions."""
     action, _, rest = clean(arg).partition(" ")
     action = action.lower() or "help"
     engine = app.quiz
@@ -145,6 +151,10 @@ def quiz(app: Clio, ctx: Context, arg: str) -> Reply:
     with_arg = {"start": engine.start, "answer": engine.choose, "appeal": engine.appeal, "accept": engine.accept}
     if action == "review":
         return engine.review(ctx, rest)
+    if action == "schedule":  # weekly quiz nights: set and off are for admins, checked there (show is for all)
+        return quiz_schedule.command(app, ctx, rest)
+    if action in own_questions.ACTIONS:  # add, questions, remove, import: the group's own questions
+        return own_questions.handle(app, ctx, action, rest)
     if action in with_arg:
         return with_arg[action](ctx, require_arg(rest, "more", f"/quiz {action} ...", limit=300) if action != "start" else rest)
     raise BadInput(f"Use /quiz {QUIZ_ACTIONS}")

@@ -188,8 +188,9 @@ class Reading(_Strict):
     year: int | None = None
     kind: str | None = None
     file: str | None = None
+    # how the reading writes unmarked dates; None: read from the reading's own marks when it is ingested
     calendar: Literal["julian-until-1918", "julian-domestic-until-1918", "gregorian", "unknown",
-                      "gregorian-outside-russia"] = "gregorian"
+                      "gregorian-outside-russia"] | None = None
     note: str | None = None
 
 

@@ -64,8 +64,18 @@ class Reply:
     kind: str = "info"  # lookup | choices | not_found | error | help | list | info | quiz
     exit_code: int = 0
     private: bool = False  # shown only to the member who asked (ephemeral), where the platform can
+    then: list[Reply] = field(default_factory=list)  # further messages posted after this one, in this order
+
+    def sequence(self) -> list[Reply]:
+        """This reply and the ones it is followed by, each a message of its own, in the order they happen."""
+        return [self, *(r for nxt in self.then for r in nxt.sequence())]
 
     def text(self) -> str:
+        """The plain rendering of this reply and the ones that follow it."""
+        return "\n\n".join(r.own_text() for r in self.sequence())
+
+    def own_text(self) -> str:
+        """The plain rendering of this reply alone."""
         parts: list[str] = []
         if self.title:
             parts.append(self.title)

@@ -158,6 +158,17 @@ def m007_prose(db: sqlite_utils.Database) -> None:
     db["passages"].add_column("prose", int, not_null_default=1)
 
 
+@migrations()
+def m008_own_questions(db: sqlite_utils.Database) -> None:
+    # a group's own quiz questions, added by its admins in chat or from a file; seen and drawn only there
+    db["own_questions"].create(
+        {"id": int, "workspace": str, "question": str, "answer": str, "options": str, "accept": str, "topic": str,
+         "period": str, "about": str, "explanation": str, "sources": str, "origin": str, "added_at": str},
+        pk="id",
+    )
+    db["own_questions"].create_index(["workspace"])
+
+
 # Tables holding a member's personal data, as (table, workspace column, user column). Every service that
 # stores something about a member registers its table here, so forget-me and workspace deletion reach it.
 MEMBER_TABLES: list[tuple[str, str, str]] = [("quiz_answers", "workspace", "user_id"),
@@ -165,7 +176,8 @@ MEMBER_TABLES: list[tuple[str, str, str]] = [("quiz_answers", "workspace", "user
                                              ("review_cards", "workspace", "user_id")]
 # Tables holding a workspace's own data (besides its readings), as (table, workspace column).
 WORKSPACE_TABLES: list[tuple[str, str]] = [("workspace_removals", "workspace"), ("subscriptions", "workspace"),
-                                           ("post_claims", "workspace"), ("admin_notices", "workspace")]
+                                           ("post_claims", "workspace"), ("admin_notices", "workspace"),
+                                           ("own_questions", "workspace")]
 
 
 
@@ -792,18 +804,59 @@ def appeal(db: sqlite_utils.Database, workspace: str, appeal_id: int) -> dict[st
     return next(db.query("select * from quiz_appeals where workspace = ? and id = ?", [workspace, appeal_id]), None)
 
 
-def rescore(db: sqlite_utils.Database, quiz_id: int, idx: int, claim: str, points: int,
-            matches: Callable[[str], bool]) -> int:
-    """Mark every answer to a question that matches the accepted claim as right. Returns how many changed."""
-    n = 0
+def rescore(db: sqlite_utils.Database, quiz_id: int, idx: int, points: int,
+            matches: Callable[[str], bool]) -> list[dict[str, Any]]:
+    """Mark every wrong answer to one question that matches an accepted claim as right, once (an answer
+    already right is left alone). Returns the answers changed, each with the points it gained."""
+    changed = []
     with db.atomic():
         for a in list(db.query("select * from quiz_answers where quiz_id = ? and idx = ? and correct = 0",
                                [quiz_id, idx])):
             if matches(a["answer"]):
-                db.execute("update quiz_answers set correct = 1, points = ? where quiz_id = ? and idx = ? and user_id = ?",
-                           [points, quiz_id, idx, a["user_id"]])
-                n += 1
-    return n
+                db.execute("update quiz_answers set correct = 1, points = ? where quiz_id = ? and idx = ? "
+                           "and user_id = ? and correct = 0", [points, quiz_id, idx, a["user_id"]])
+                changed.append({**a, "gained": points - (a["points"] or 0)})
+    return changed
+
+
+def channel_quiz(db: sqlite_utils.Database, workspace: str, channel: str,
+                 quiz_id: int | None = None) -> dict[str, Any] | None:
+    """A quiz of a channel: the one given by id, else the running one, else the latest."""
+    if quiz_id is not None:
+        return next(db.query("select * from quizzes where id = ? and workspace = ? and channel = ?",
+                             [quiz_id, workspace, channel]), None)
+    return next(db.query("select * from quizzes where workspace = ? and channel = ? "
+                         "order by status = 'running' desc, id desc limit 1", [workspace, channel]), None)
+
+
+def right_answers(db: sqlite_utils.Database, quiz_id: int, idx: int) -> list[dict[str, Any]]:
+    """The right answers to one question, first answered first."""
+    return list(db.query("select user_id, user_name, answered_at from quiz_answers where quiz_id = ? and idx = ? "
+                         "and correct = 1 order by answered_at", [quiz_id, idx]))
+
+
+def member_answer(db: sqlite_utils.Database, quiz_id: int, idx: int, user_id: str) -> dict[str, Any] | None:
+    return next(db.query("select * from quiz_answers where quiz_id = ? and idx = ? and user_id = ?",
+                         [quiz_id, idx, user_id]), None)
+
+
+def close_question(db: sqlite_utils.Database, quiz_id: int, idx: int) -> None:
+    db.execute("update quiz_questions set closed = 1 where quiz_id = ? and idx = ?", [quiz_id, idx])
+
+
+def open_appeal_by(db: sqlite_utils.Database, quiz_id: int, idx: int, user_id: str) -> dict[str, Any] | None:
+    return next(db.query("select * from quiz_appeals where quiz_id = ? and idx = ? and user_id = ? "
+                         "and status = 'open'", [quiz_id, idx, user_id]), None)
+
+
+def resolve_appeals(db: sqlite_utils.Database, quiz_id: int, idx: int, claim_matches: Callable[[str], bool],
+                    status: str, by: str) -> list[int]:
+    """Resolve every open appeal on one question whose claim matches: accepting one answer settles them all."""
+    ids = [a["id"] for a in db.query("select id, claim from quiz_appeals where quiz_id = ? and idx = ? "
+                                     "and status = 'open'", [quiz_id, idx]) if claim_matches(a["claim"])]
+    for aid in ids:
+        db.execute("update quiz_appeals set status = ?, resolved_by = ? where id = ?", [status, by, aid])
+    return ids
 
 
 def single_person_passages(db: sqlite_utils.Database, workspace: str, source_id: str | None,
@@ -866,3 +919,121 @@ def save_review_card(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
 def due_review_cards(db: sqlite_utils.Database, workspace: str, user_id: str, now: str, limit: int = 5) -> list[dict[str, Any]]:
     return list(db.query("select * from review_cards where workspace = ? and user_id = ? and due <= ? "
                          "order by due limit ?", [workspace, user_id, now, limit]))
+
+
+# --- weekly quiz nights --------------------------------------------------------------------------------------
+# Kept together at the end of the file (migration included) so this feature merges without touching the
+# sections above; migrations apply in the order they are registered, so this one runs after m001..m008.
+
+
+@migrations()
+def m009_quiz_schedule(db: sqlite_utils.Database) -> None:
+    db["quiz_schedules"].create(
+        {"workspace": str, "channel": str, "ref": str, "weekday": int, "start_time": str, "timezone": str,
+         "args": str, "active": int, "paused_reason": str, "updated_at": str},
+        pk=("workspace", "channel"),
+    )
+    # one row per channel, local date of the quiz night and kind ("announce" or "start"): exactly once
+    db["quiz_schedule_claims"].create(
+        {"workspace": str, "channel": str, "local_date": str, "kind": str, "status": str, "claimed_at": str,
+         "attempts": int, "next_attempt_at": str, "quiz_id": int, "error": str, "sent_at": str},
+        pk=("workspace", "channel", "local_date", "kind"),
+    )
+
+
+WORKSPACE_TABLES += [("quiz_schedules", "workspace"), ("quiz_schedule_claims", "workspace")]
+
+
+def set_quiz_schedule(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
+    db["quiz_schedules"].upsert(row, pk=("workspace", "channel"))
+
+
+def quiz_schedule(db: sqlite_utils.Database, workspace: str, channel: str) -> dict[str, Any] | None:
+    return next(db.query("select * from quiz_schedules where workspace = ? and channel = ?", [workspace, channel]),
+                None)
+
+
+def active_quiz_schedules(db: sqlite_utils.Database, platform: str | None = None) -> list[dict[str, Any]]:
+    cond, params = _platform_cond(platform)
+    return list(db.query(f"select * from quiz_schedules where active = 1 and {cond} order by workspace, channel",
+                         params))
+
+
+def pause_quiz_schedule(db: sqlite_utils.Database, workspace: str, channel: str, reason: str, now: str) -> None:
+    db.execute("update quiz_schedules set active = 0, paused_reason = ?, updated_at = ? "
+               "where workspace = ? and channel = ?", [reason, now, workspace, channel])
+
+
+def claim_quiz_night(db: sqlite_utils.Database, workspace: str, channel: str, local_date: str, kind: str, now: str,
+                     lease_expired_before: str) -> dict[str, Any] | None:
+    """Take the one right to announce or start a channel's quiz night of a local date, like `claim_post`:
+    None when another process or an earlier run holds it or has done it; a claim whose holder died (lease
+    expired) or whose retry is due is taken over."""
+    key = [workspace, channel, local_date, kind]
+    with db.atomic():
+        cur = db.execute(
+            "insert into quiz_schedule_claims (workspace, channel, local_date, kind, status, claimed_at, attempts) "
+            "values (?, ?, ?, ?, 'claimed', ?, 0) on conflict do nothing", [*key, now])
+        if cur.rowcount == 0:
+            cur = db.execute(
+                "update quiz_schedule_claims set status = 'claimed', claimed_at = ? where workspace = ? "
+                "and channel = ? and local_date = ? and kind = ? and ((status = 'claimed' and claimed_at < ?) or "
+                "(status = 'retry' and next_attempt_at <= ?))", [now, *key, lease_expired_before, now])
+            if cur.rowcount == 0:
+                return None
+        return next(db.query("select * from quiz_schedule_claims where workspace = ? and channel = ? "
+                             "and local_date = ? and kind = ?", key))
+
+
+def finish_quiz_night_claim(db: sqlite_utils.Database, workspace: str, channel: str, local_date: str, kind: str,
+                            **fields: Any) -> None:
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    db.execute(f"update quiz_schedule_claims set {sets} where workspace = ? and channel = ? and local_date = ? "
+               "and kind = ?", [*fields.values(), workspace, channel, local_date, kind])
+
+
+def quiz_night_claims(db: sqlite_utils.Database, workspace: str, channel: str) -> list[dict[str, Any]]:
+    return list(db.query("select * from quiz_schedule_claims where workspace = ? and channel = ? "
+                         "order by local_date, kind", [workspace, channel]))
+
+
+def quizzes_started_by(db: sqlite_utils.Database, workspace: str, channel: str, user_id: str,
+                       limit: int = 5) -> list[dict[str, Any]]:
+    """The channel's latest quizzes started by `user_id` (newest first), of any status."""
+    return list(db.query("select * from quizzes where workspace = ? and channel = ? and started_by = ? "
+                         "order by id desc limit ?", [workspace, channel, user_id, limit]))
+
+
+# --- a workspace's own quiz questions --------------------------------------------------------------------
+
+_OWN_JSON = ("options", "accept", "about", "sources")
+
+
+def _own_row(row: dict[str, Any]) -> dict[str, Any]:
+    for k in _OWN_JSON:
+        row[k] = json.loads(row[k] or "[]")
+    return row
+
+
+def add_own_questions(db: sqlite_utils.Database, workspace: str, rows: list[dict[str, Any]]) -> list[int]:
+    """Store a batch of a workspace's own questions, all or none (one transaction). Returns their ids."""
+    ids = []
+    with db.atomic():
+        for r in rows:
+            row = {**r, "workspace": workspace, **{k: json.dumps(r.get(k) or [], ensure_ascii=False) for k in _OWN_JSON}}
+            ids.append(int(db["own_questions"].insert(row).last_pk))  # type: ignore[arg-type]
+    return ids
+
+
+def own_questions(db: sqlite_utils.Database, workspace: str) -> list[dict[str, Any]]:
+    """A workspace's own questions, oldest first (never another workspace's)."""
+    return [_own_row(r) for r in db.query("select * from own_questions where workspace = ? order by id", [workspace])]
+
+
+def delete_own_question(db: sqlite_utils.Database, workspace: str, question_id: int) -> dict[str, Any] | None:
+    """Remove one of a workspace's own questions; None when it has no question with that id."""
+    with db.atomic():
+        row = next(db.query("select * from own_questions where workspace = ? and id = ?", [workspace, question_id]), None)
+        if row:
+            db.execute("delete from own_questions where id = ?", [question_id])
+    return _own_row(row) if row else None

@@ -23,9 +23,11 @@ from adapters.discord.render import EMBED_TOTAL_CHARS, messages_for  # noqa: E40
 from bot import store  # noqa: E402
 from bot.app import Clio  # noqa: E402
 from bot.commands import REGISTRY  # noqa: E402
+from bot.events import Context  # noqa: E402
 from bot.response import Field, Reply  # noqa: E402
 from tests.fake_discord import (ADMIN_ID, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER_ID, OTHER_CHANNEL_ID, USERS,  # noqa: E402
                                 Call, FakeDiscord, check_message, member)
+from tests.quizplay import rescored_only_question_2, two_wrong_answers  # noqa: E402
 
 MESSAGE_CONTENT = 1 << 15
 GUILD_MEMBERS = 1 << 1
@@ -61,6 +63,11 @@ async def bot(fake, mini_app, monkeypatch, caplog):
 
 def callback_of(payload: dict[str, Any]):
     return lambda c: c.path.startswith(f"/interactions/{payload['id']}/") and c.path.endswith("/callback")
+
+
+def followup_of(payload: dict[str, Any]):
+    """A followup message of an interaction (a second message of the same answer)."""
+    return lambda c: c.method == "POST" and c.path.startswith("/webhooks/") and payload["token"] in c.path
 
 
 def ephemeral(call: Call) -> bool:
@@ -205,7 +212,8 @@ async def test_no_reply_can_ping_anyone(bot, fake):
         payload = await fake.slash(name, [{"type": 3, "name": opt, "value": hostile}])
         await fake.wait_for(callback_of(payload))
     payload = await fake.slash("quiz", [{"type": 1, "name": "start", "options": []}])
-    start = await fake.wait_for(callback_of(payload))
+    await fake.wait_for(callback_of(payload))
+    start = await fake.wait_for(followup_of(payload))  # the first question follows the "Quiz starting" notice
     message = next(m for m in fake.messages.values() if m["components"])
     click = await fake.click(message, buttons_of(start.body)[0]["custom_id"])
     await fake.wait_for(callback_of(click))
@@ -226,7 +234,9 @@ async def test_quiz_buttons_are_scored_once_update_the_count_and_route_after_a_r
         fake, mini_app, monkeypatch, bot):
     payload = await fake.slash("quiz", [{"type": 1, "name": "start", "options": [
         {"type": 3, "name": "topic", "value": "3 30"}]}])
-    start = await fake.wait_for(callback_of(payload))
+    intro = await fake.wait_for(callback_of(payload))
+    assert "Quiz starting" in text_of(intro.body)
+    start = await fake.wait_for(followup_of(payload))  # then the first question, a message of its own
     buttons = buttons_of(start.body)
     assert len(buttons) == 4 and all(b["custom_id"].startswith("clio:quiz:answer ") for b in buttons)
     question = next(m for m in fake.messages.values() if m["components"])
@@ -362,12 +372,28 @@ def test_clio_discord_without_a_token_exits_with_one_line(tmp_path):
                                                 "developer portal"]
 
 
+async def test_an_appeal_on_question_2_of_5_rescores_question_2_only(bot, fake, mini_app):
+    where = {"workspace": f"discord:{GUILD_ID}", "channel": str(CHANNEL_ID), "platform": "discord"}
+    quiz_id = two_wrong_answers(mini_app, Context(**where, user_id=str(MEMBER_ID), user_name="Vera"),
+                                Context(**where, user_id=str(ADMIN_ID), user_name="Admin", is_admin=True))
+    appeal = await fake.slash("quiz", [{"type": 1, "name": "appeal", "options": [
+        {"type": 3, "name": "text", "value": "2 my answer fits what Figes writes"}]}])
+    filed = await fake.wait_for(callback_of(appeal))
+    assert ephemeral(filed) and "On question 2" in text_of(filed.body)
+    accept = await fake.slash("quiz", [{"type": 1, "name": "accept", "options": [
+        {"type": 3, "name": "id", "value": "1"}]}], user_id=ADMIN_ID)
+    done = await fake.wait_for(callback_of(accept))
+    assert "to question 2 now count as right: Vera +100" in text_of(done.body)
+    assert rescored_only_question_2(mini_app, quiz_id, str(MEMBER_ID))
+
+
 async def test_open_mode_answers_typed_in_the_channel_are_taken_without_pinging(fake, mini_app, monkeypatch):
     client = await start_bot(fake, mini_app, monkeypatch, open_answers=True, sync=False)
     try:
         start = await fake.slash("quiz", [{"type": 1, "name": "start", "options": [
             {"type": 3, "name": "topic", "value": "kornilov 1 30 open"}]}])
-        assert "Type your answer" in text_of((await fake.wait_for(callback_of(start))).body)
+        assert "Quiz starting" in text_of((await fake.wait_for(callback_of(start))).body)
+        assert "Type your answer" in text_of((await fake.wait_for(followup_of(start))).body)
         typed = {"id": fake.next_id(), "channel_id": CHANNEL_ID, "guild_id": GUILD_ID, "author": USERS[MEMBER_ID],
                  "member": {k: v for k, v in member(MEMBER_ID).items() if k != "user"}, "content": "Lavr Kornilov",
                  "timestamp": "2026-11-23T12:00:00+00:00", "edited_timestamp": None, "tts": False,
@@ -377,9 +403,37 @@ async def test_open_mode_answers_typed_in_the_channel_are_taken_without_pinging(
         reply = await fake.wait_for(lambda c: c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages")
         assert str(reply.body["message_reference"]["message_id"]) == typed["id"]  # a reply to the answer
         assert reply.body["allowed_mentions"] == {"parse": [], "replied_user": False}
-        assert "got it" in text_of(reply.body)
+        assert "got it first" in text_of(reply.body) and "the answer is Lavr Kornilov" in text_of(reply.body)
         row = mini_app.db.execute("select correct from quiz_answers where user_id = ?", [MEMBER_ID]).fetchone()
         assert row == (1,)  # the typed answer was recorded as right
     finally:
         await client.close()
         await client.task  # type: ignore[attr-defined]
+
+
+# --- weekly quiz nights ---------------------------------------------------------------------------------------
+
+
+async def test_a_scheduled_quiz_night_is_announced_then_posts_its_question_to_the_channel(bot, fake, mini_app):
+    now = [dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC)]  # a Monday
+    mini_app.clock = lambda: now[0]
+    when = [{"type": 1, "name": "schedule", "options": [{"type": 3, "name": "day", "value": "Fri 19:30 Europe/London 2 20"}]}]
+    refused = await fake.wait_for(callback_of(await fake.slash("quiz", when)))  # a member: the core says no
+    assert ephemeral(refused) and "admins" in text_of(refused.body)
+    done = await fake.wait_for(callback_of(await fake.slash("quiz", when, user_id=ADMIN_ID)))
+    assert not ephemeral(done) and "Every Friday at 19:30 (Europe/London)" in text_of(done.body)
+
+    scheduler = mini_app.scheduler(bot.outbox, "discord")
+    posts = lambda: [c for c in fake.calls if c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages"]  # noqa: E731
+    for moment in ((2026, 11, 20, 19, 0), (2026, 11, 20, 19, 1), (2026, 11, 20, 19, 30), (2026, 11, 20, 19, 30, 5)):
+        now[0] = dt.datetime(*moment, tzinfo=dt.UTC)  # 19:30 GMT in November
+        await scheduler.tick()
+    announcement, intro, question = posts()  # once each, however often the loop ticks
+    assert "Quiz night in 30 minutes" in text_of(announcement.body) and "Quiz starting" in text_of(intro.body)
+    assert "Question 1 of 2" in text_of(question.body) and len(buttons_of(question.body)) == 4
+    assert all(p.body["allowed_mentions"] == {"parse": []} for p in (announcement, intro, question))
+
+    # members play it with the buttons, like any quiz
+    message = next(m for m in fake.messages.values() if m["components"])
+    click = await fake.click(message, buttons_of(question.body)[0]["custom_id"])
+    assert "recorded" in text_of((await fake.wait_for(callback_of(click))).body)

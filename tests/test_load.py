@@ -19,7 +19,7 @@ from bot.app import Clio  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from tests.conftest import TEST_PACKS  # noqa: E402
 from tests.fake_discord import ADMIN_ID  # noqa: E402
-from tests.test_discord import buttons_of, callback_of, fake, start_bot  # noqa: E402,F401  (fake: the fixture)
+from tests.test_discord import buttons_of, callback_of, fake, followup_of, start_bot  # noqa: E402,F401  (fake: the fixture)
 
 SECONDS = float(os.environ.get("CLIO_LOAD_SECONDS", "30"))
 RATE = 200
@@ -34,7 +34,8 @@ async def test_load_quiz_answers_and_lookups_nothing_lost(fake, tmp_path, monkey
     try:
         start = await fake.slash("quiz", [{"type": 1, "name": "start", "options": [
             {"type": 3, "name": "topic", "value": "1 120"}]}], user_id=ADMIN_ID)
-        question = await fake.wait_for(callback_of(start))
+        await fake.wait_for(callback_of(start))
+        question = await fake.wait_for(followup_of(start))  # "Quiz starting", then the question
         message = next(m for m in fake.messages.values() if m["components"])
         buttons = buttons_of(question.body)
         members = [str(910_000_000_000_000_000 + i) for i in range(50)]

@@ -35,7 +35,7 @@ def member(name: str, channel: str = "quiz-night", admin: bool = False) -> Conte
                    platform="discord")
 
 
-ANNA, BORIS, HOST = member("Anna"), member("Boris"), member("Host", admin=True)
+ANNA, BORIS, VERA, HOST = member("Anna"), member("Boris"), member("Vera"), member("Host", admin=True)
 
 
 @pytest.fixture
@@ -64,7 +64,8 @@ def letter_of(q: dict, right: bool) -> str:
 
 
 def test_a_whole_choice_quiz_with_two_members(app: Clio, clock: Clock) -> None:
-    first = app.handle_text("/quiz start 3 10", HOST)
+    intro, first = app.handle_text("/quiz start 3 10", HOST).sequence()
+    assert intro.title == "Quiz starting" and "3 question(s)" in intro.body  # announced before it is asked
     assert first.ok and first.title == "Question 1 of 3" and len(first.buttons) == 4
     assert all(b.action == "quiz" and b.value.startswith("answer ") for b in first.buttons)
     for _ in range(3):
@@ -77,10 +78,14 @@ def test_a_whole_choice_quiz_with_two_members(app: Clio, clock: Clock) -> None:
         app.handle_text(f"/quiz answer {letter_of(q, False)}", BORIS)
         clock.advance(6)
         posts = app.quiz.tick()
-        assert posts[0].reply.title == f"Answer: {q['answer']}" and "Right: Anna." in posts[0].reply.body
-        assert posts[0].reply.citations  # the explanation names its reading
+        reveal = posts[0].reply
+        assert reveal.title == f"Question {q['idx'] + 1}: the answer is {q['answer']}"
+        assert reveal.body.startswith("Right: Anna (1 s).")  # who, and how fast
+        assert reveal.citations  # the explanation names its reading, on the reveal itself
+        assert not any(p.reply.citations for p in posts[1:])  # not under the next question
+        assert [b.value for b in reveal.buttons] == [f"appeal {q['quiz_id']}:{q['idx']}"]
     final = posts[-1].reply
-    assert final.title == "Final scores"
+    assert final.title == "Quiz over" and final.body.startswith("Final scores:")
     assert final.body.index("Anna") < final.body.index("Boris")
     rows = {r["user_id"]: r for r in store.quiz_scores(app.db, store.count(app.db, "quizzes"))}
     assert rows["anna"]["right"] == 3 and rows["boris"]["right"] == 0
@@ -97,8 +102,11 @@ def test_open_mode_grades_like_a_quizmaster(app: Clio, clock: Clock) -> None:
     assert "One answer at a time" in app.handle_text("Kerensky or Kornilov", BORIS).body
     assert "Not that" in app.handle_text("Alexandra", BORIS).body
     assert "Not that" in app.handle_text("Kornilov", BORIS).body
-    reply = app.handle_text("kerenskii!", ANNA)  # transliteration, case and punctuation forgiven
-    assert "Anna got it" in reply.body and any("Final scores" in f.name for f in reply.fields)
+    clock.advance(4)
+    reveal, final = app.handle_text("kerenskii!", ANNA).sequence()  # transliteration, case, punctuation forgiven
+    assert reveal.title == "Question 1: the answer is Alexander Kerensky"
+    assert reveal.body.startswith("Anna (4 s) got it first.") and "Time" not in reveal.body
+    assert final.title == "Quiz over" and "Anna" in final.body
     assert store.running_quiz(app.db, "discord:g", "quiz-night") is None
 
 
@@ -108,6 +116,7 @@ def test_grading_rules_on_pack_names(app: Clio) -> None:
     assert grade("the  KERENSKY.", "Alexander Kerensky", [], m).correct
     assert grade("Kernesky", "Alexander Kerensky", [], m).correct  # swapped letters
     assert not grade("Kornesky", "Alexander Kerensky", [], m).correct  # two slips in a short name
+    assert grade("Kornesky", "Alexander Kerensky", [], m).verdict == "near"
     assert grade("Корнилов", "Lavr Kornilov", [], m).correct
     assert grade("25 October 1917", "1917", [], m).correct
     assert not grade("1918", "1917", [], m).correct
@@ -137,12 +146,12 @@ def test_a_restart_mid_quiz_resumes_or_ends_with_scores_kept(app: Clio, mini_set
     restarted.clock = clock
     clock.advance(11)
     posts = restarted.quiz.tick()  # resumes: reveals question 1, asks question 2
-    assert posts[0].reply.title.startswith("Answer:") and posts[1].reply.title == "Question 2 of 3"
+    assert posts[0].reply.title.startswith("Question 1: the answer is") and posts[1].reply.title == "Question 2 of 3"
     clock.advance(3600)  # then the bot is down for an hour
     again = Clio(mini_settings)
     again.clock = clock
     ended = again.quiz.tick()
-    assert ended[0].reply.title == "Final scores" and "interrupted" in ended[0].reply.body
+    assert ended[0].reply.title.startswith("Quiz ended: Clio was away") and "Final scores" in ended[0].reply.body
     assert "Anna" in ended[0].reply.body
     assert store.running_quiz(app.db, "discord:g", "quiz-night") is None
 
@@ -175,21 +184,59 @@ def test_bad_quiz_input_is_explained(app: Clio) -> None:
     assert "Choose one of A, B, C, D" in app.handle_text("/quiz answer F", ANNA).text()
 
 
-def test_an_appeal_is_recorded_and_an_admin_rescores(app: Clio, clock: Clock) -> None:
-    app.handle_text("/quiz start 1 10", HOST)
+def _play(app: Clio, clock: Clock, answers: list[tuple[Context, bool]]) -> None:
+    """Answer the current question with each member, right or wrong, then let its time run out."""
     q = current(app)
-    wrong = letter_of(q, False)
-    app.handle_text(f"/quiz answer {wrong}", BORIS)
+    for who, right in answers:
+        app.handle_text(f"/quiz answer {letter_of(q, right)}", who)
     clock.advance(11)
     app.quiz.tick()
-    filed = app.handle_text("/quiz appeal my answer is defensible, see Figes", BORIS)
-    assert filed.ok and "Appeal 1 recorded" in filed.title
-    assert "admins" in app.handle_text("/quiz appeals", BORIS).text()
-    listing = app.handle_text("/quiz appeals", HOST)
-    assert "#1" in listing.body
+
+
+def test_an_appeal_targets_its_question_and_rescores_it_once(app: Clio, clock: Clock) -> None:
+    app.handle_text("/quiz start 3 10", HOST)
+    _play(app, clock, [(ANNA, False), (BORIS, True)])
+    _play(app, clock, [(ANNA, False), (BORIS, False), (VERA, True)])  # question 2: Anna and Boris wrong
+    assert "has not been revealed" in app.handle_text("/quiz appeal 3 too soon", BORIS).text()
+    assert "questions 1 to 3" in app.handle_text("/quiz appeal 7 no such question", BORIS).text()
+    filed = app.handle_text("/quiz appeal 2 my answer is defensible, see Figes", BORIS)
+    assert filed.ok and filed.private and filed.title == "Appeal 1 recorded" and "On question 2" in filed.body
+    assert "already have an open appeal" in app.handle_text("/quiz appeal 2 again", BORIS).text()
+    assert "already counts as right" in app.handle_text("/quiz appeal 2 me too", VERA).text()
+    assert "admins" in app.handle_text("/quiz appeals", BORIS).text()  # members cannot list appeals
+    assert "#1 on question 2 of quiz" in app.handle_text("/quiz appeals", HOST).body
+    q2 = store.quiz_question(app.db, 1, 1)
+    boris_answer = store.member_answer(app.db, 1, 1, "boris")["answer"]
+    anna_answer = store.member_answer(app.db, 1, 1, "anna")["answer"]
     accepted = app.handle_text("/quiz accept 1", HOST)
-    assert "1 re-scored" in accepted.body
-    assert store.member_record(app.db, "discord:g", "boris")["right"] == 1
+    same = anna_answer == boris_answer
+    assert f"to question 2 now count as right: {'Anna +100, ' if same else ''}Boris +100." in accepted.body
+    assert store.member_answer(app.db, 1, 1, "boris")["correct"] == 1
+    assert store.member_answer(app.db, 1, 0, "anna")["correct"] == 0  # question 1 untouched
+    assert store.member_answer(app.db, 1, 0, "boris")["points"] > 100  # and its speed bonus kept
+    assert "No open appeal" in app.handle_text("/quiz accept 1", HOST).text()  # once
+    assert q2["answer"] != boris_answer
+
+
+def test_the_reveal_button_appeals_that_question_with_the_members_answer(app: Clio, clock: Clock) -> None:
+    app.handle_text("/quiz start 2 10", HOST)
+    _play(app, clock, [(BORIS, False)])
+    _play(app, clock, [(BORIS, True)])
+    quiz_id = store.count(app.db, "quizzes")
+    filed = app.handle_text(f"/quiz appeal {quiz_id}:0", BORIS)  # what the button on question 1's reveal sends
+    assert filed.title == "Appeal 1 recorded" and "On question 1" in filed.body
+    assert "did not answer question 1" in app.handle_text(f"/quiz appeal {quiz_id}:0", VERA).text()
+    assert "no quiz here" in app.handle_text(f"/quiz appeal {quiz_id}:0", member("Anna", channel="elsewhere")).text()
+
+
+def test_stop_reveals_the_open_question_then_the_final_standings(app: Clio, clock: Clock) -> None:
+    app.handle_text("/quiz start 3 10", HOST)
+    q = current(app)
+    app.handle_text(f"/quiz answer {letter_of(q, True)}", ANNA)
+    reveal, final = app.handle_text("/quiz stop", HOST).sequence()
+    assert reveal.title == f"Question 1: the answer is {q['answer']}" and "stopped" in reveal.body
+    assert final.title == "Quiz stopped" and final.body.startswith("Final scores:\n1. Anna")
+    assert app.quiz.tick() == []  # nothing more is posted for that quiz
 
 
 def test_generated_questions_have_right_answers_and_cite_their_passage(app: Clio, tmp_path: Path) -> None:
@@ -209,7 +256,7 @@ def test_generated_questions_have_right_answers_and_cite_their_passage(app: Clio
     when = [q for q in qs if q["id"] == "gen-when-october-1917"]
     assert when and when[0]["answer"] == "1917" and len(set(when[0]["options"])) == 4
     quiz = app.handle_text("/quiz start A Reader's Notes 3 10", HOST)
-    assert quiz.ok and "Question 1 of 3" in quiz.title
+    assert quiz.ok and quiz.sequence()[1].title == "Question 1 of 3"
 
 
 def test_a_quiz_in_the_console(app: Clio, clock: Clock) -> None:
@@ -220,6 +267,7 @@ def test_a_quiz_in_the_console(app: Clio, clock: Clock) -> None:
     assert code == 0
     text = out.getvalue()
     assert "Question 1 of 1" in text and "recorded" in text and "you" in text
+    assert text.index("Quiz starting") < text.index("Question 1 of 1")  # in the order they happen
 
 
 def test_answers_feed_a_private_spaced_review(app: Clio, clock: Clock) -> None:
@@ -256,3 +304,16 @@ def test_grading_with_the_bundled_packs_names(pack_app: Clio, typed: str, answer
     row = next((r for r in st.all_names(pack_app.db) if r.name == answer), None)
     names = row.names if row else []
     assert grade(typed, answer, [*accept, *names], pack_app.lookup.matcher).correct is ok
+
+
+def test_an_appeal_on_question_2_of_5_in_the_console_rescores_question_2_only(app: Clio) -> None:
+    from adapters import console
+    from tests.quizplay import rescored_only_question_2, two_wrong_answers
+
+    quiz_id = two_wrong_answers(app, console.CONSOLE, console.CONSOLE)  # the console user hosts and plays
+    out = io.StringIO()
+    assert console.chat(app, io.StringIO("/quiz appeal 2 my answer fits what Figes writes\n/quiz accept 1\n"), out) == 0
+    text = out.getvalue()
+    assert "Appeal 1 recorded" in text and "On question 2" in text
+    assert "to question 2 now count as right: you +100" in text
+    assert rescored_only_question_2(app, quiz_id, console.CONSOLE.user_id)

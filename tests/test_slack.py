@@ -23,10 +23,11 @@ from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 from adapters.slack.app import SlackConfigError, SlackOutbox, build_app, settings_from_env  # noqa: E402
 from adapters.slack.render import BLOCKS_MAX, blocks_for  # noqa: E402
 from bot.app import Clio  # noqa: E402
-from bot.events import ConversationRef  # noqa: E402
+from bot.events import Context, ConversationRef  # noqa: E402
 from bot.response import Button, Field, Reply  # noqa: E402
 from bot.services.schedule import OutboxError  # noqa: E402
 from tests.conftest import TEST_PACKS  # noqa: E402
+from tests.quizplay import rescored_only_question_2, two_wrong_answers  # noqa: E402
 
 SECRET = "test-signing-secret"
 TEAM = "T111"
@@ -196,7 +197,8 @@ async def test_quiz_buttons_round_trip(slack, mini_app: Clio) -> None:  # type: 
     fake, fake_url, url, _ = slack
     body = command("quiz start 1 30", fake_url)
     assert await post(url, body, signed(body)) == 200
-    (question,) = await fake.wait_for("respond")
+    intro, question = await fake.wait_for("respond", 2)  # "Quiz starting", then the question: two messages
+    assert intro["text"].startswith("Quiz starting") and "Question 1 of 1" in question["text"]
     buttons = [e for b in question["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert len(buttons) == 4 and all(e["action_id"].startswith("clio:") for e in buttons)
     payload = {"type": "block_actions", "user": {"id": "UMEMBER", "name": "vera"}, "team": {"id": TEAM},
@@ -206,9 +208,25 @@ async def test_quiz_buttons_round_trip(slack, mini_app: Clio) -> None:  # type: 
                "response_url": f"{fake_url}/respond/{TEAM}/2", "trigger_id": "3.4", "api_app_id": "A1"}
     click = urlencode({"payload": json.dumps(payload)})
     assert await post(url, click, signed(click)) == 200
-    answers = await fake.wait_for("respond", 2)
-    assert answers[1]["response_type"] == "ephemeral" and "recorded" in answers[1]["text"]
+    answers = await fake.wait_for("respond", 3)
+    assert answers[2]["response_type"] == "ephemeral" and "recorded" in answers[2]["text"]
     assert mini_app.db.execute("select count(*) from quiz_answers where workspace = 'slack:T111'").fetchone()[0] == 1
+
+
+async def test_an_appeal_on_question_2_of_5_rescores_question_2_only(slack, mini_app: Clio) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, url, _ = slack
+    where = {"workspace": f"slack:{TEAM}", "channel": "CQUIZ", "platform": "slack"}
+    quiz_id = two_wrong_answers(mini_app, Context(**where, user_id="UMEMBER", user_name="vera"),
+                                Context(**where, user_id="UADMIN", user_name="admin", is_admin=True))
+    body = command("quiz appeal 2 my answer fits what Figes writes", fake_url)
+    assert await post(url, body, signed(body)) == 200
+    (filed,) = await fake.wait_for("respond")
+    assert filed["response_type"] == "ephemeral" and "On question 2" in filed["text"]
+    body = command("quiz accept 1", fake_url, user="UADMIN")
+    assert await post(url, body, signed(body)) == 200
+    done = (await fake.wait_for("respond", 2))[1]
+    assert "to question 2 now count as right: vera +100" in done["text"]
+    assert rescored_only_question_2(mini_app, quiz_id, "UMEMBER")
 
 
 async def test_the_outbox_posts_and_reports_a_lost_channel(slack) -> None:  # type: ignore[no-untyped-def]
@@ -287,7 +305,7 @@ async def test_a_quiz_button_clicked_twice_scores_once(slack, mini_app: Clio) ->
     fake, fake_url, url, _ = slack
     body = command("quiz start 1 30", fake_url)
     await post(url, body, signed(body))
-    (question,) = await fake.wait_for("respond")
+    _, question = await fake.wait_for("respond", 2)
     quiz = mini_app.db.execute("select id from quizzes where workspace = 'slack:T111'").fetchone()[0]
     q = mini_app.db.execute("select options, answer from quiz_questions where quiz_id = ?", [quiz]).fetchone()
     right = "ABCD"[json.loads(q[0]).index(q[1])]
@@ -299,8 +317,8 @@ async def test_a_quiz_button_clicked_twice_scores_once(slack, mini_app: Clio) ->
                "response_url": f"{fake_url}/respond/{TEAM}/2", "trigger_id": "3.4", "api_app_id": "A1"}
     click = urlencode({"payload": json.dumps(payload)})
     await asyncio.gather(post(url, click, signed(click)), post(url, click, signed(click)))
-    answers = await fake.wait_for("respond", 3)
-    texts = sorted(a["text"] for a in answers[1:])
+    answers = await fake.wait_for("respond", 4)
+    texts = sorted(a["text"] for a in answers[2:])
     assert any("recorded" in t for t in texts) and any("already answered" in t for t in texts)
     row = mini_app.db.execute("select count(*), sum(points) from quiz_answers where workspace = 'slack:T111'").fetchone()
     assert row[0] == 1 and row[1] >= 100
@@ -342,3 +360,28 @@ async def test_an_over_long_answer_is_split_within_limits(slack, mini_app: Clio,
     assert len(answer["blocks"]) <= 50 and len(sections) >= 3
     assert all(len(b["text"]["text"]) <= 3000 for b in sections)
     assert len(answer["text"]) <= 3000
+
+
+async def test_a_scheduled_quiz_night_posts_to_the_channel(slack, mini_app: Clio) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    fake, fake_url, url, client = slack
+    now = [dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC)]
+    mini_app.clock = lambda: now[0]
+    for user in ("UMEMBER", "UADMIN"):
+        body = command("quiz schedule Friday 9pm America/New_York 2 20 open", fake_url, user=user)
+        assert await post(url, body, signed(body)) == 200
+        await fake.wait_for("respond", 1 if user == "UMEMBER" else 2)
+    refused, done = fake.of("respond")
+    assert refused["response_type"] == "ephemeral" and "admins" in refused["text"]
+    assert done["response_type"] == "in_channel" and "Every Friday at 21:00 (America/New_York)" in done["text"]
+
+    scheduler = mini_app.scheduler(SlackOutbox(client), "slack")
+    for moment in ((2026, 11, 21, 1, 30), (2026, 11, 21, 2, 0), (2026, 11, 21, 2, 0, 30)):  # 21:00 EST is 02:00 UTC
+        now[0] = dt.datetime(*moment, tzinfo=dt.UTC)
+        await scheduler.tick()
+    announcement, intro, question = fake.of("chat.postMessage")
+    assert announcement["channel"] == intro["channel"] == question["channel"] == "CQUIZ"
+    assert intro["text"].startswith("Quiz starting") and "weekly quiz night" in intro["text"]
+    assert "Quiz night in 30 minutes" in announcement["text"] and "type your answers" in announcement["text"]
+    assert "Question 1 of 2" in question["text"] and "Type your answer" in json.dumps(question["blocks"])

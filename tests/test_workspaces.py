@@ -163,10 +163,11 @@ def test_quizzes_leaderboards_schedules_and_appeals_are_per_workspace(two_groups
     app.handle_text("/quiz start 1 10", A)
     quiz = store.running_quiz(app.db, A.workspace, A.channel)
     q = store.quiz_question(app.db, quiz["id"], 0)
-    app.handle_text(f"/quiz answer {'ABCD'[q['options'].index(q['answer'])]}", A)
+    wrong = next(i for i, o in enumerate(q["options"]) if o != q["answer"])
+    app.handle_text(f"/quiz answer {'ABCD'[wrong]}", A)
     now[0] += dt.timedelta(seconds=11)
     app.quiz.tick()  # time is up: the answer is revealed and the quiz ends
-    app.handle_text("/quiz appeal the key is fine, testing appeals", A)
+    assert app.handle_text("/quiz appeal 1 my answer is defensible, testing appeals", A).ok
     app.handle_text("/schedule set 09:00 UTC", A)
     assert "u1" not in app.handle_text("/quiz leaderboard", B).text() and "No answers yet" in app.handle_text("/quiz leaderboard", B).text()
     assert "0 open appeal" in app.handle_text("/quiz appeals", B).title
@@ -174,3 +175,19 @@ def test_quizzes_leaderboards_schedules_and_appeals_are_per_workspace(two_groups
     assert "No daily post here" in app.handle_text("/schedule show", B).title
     assert "Daily post" == app.handle_text("/schedule show", A).title
     assert "not answered" in app.handle_text("/quiz me", Context(workspace=B.workspace, user_id="u1")).body
+
+
+def test_a_groups_own_questions_stay_in_that_group_and_go_with_it(two_groups: tuple[Clio, str, str]) -> None:
+    app, _, _ = two_groups
+    added = app.handle_text("/quiz add Where was the Zyxwv ledger hidden? | A cellar near Luga | "
+                            "A church; A barn; A mill | Luga cellar | Cellar diary", A)
+    assert added.ok
+    assert "Zyxwv" in app.handle_text("/quiz questions", A).text()
+    assert "Zyxwv" not in app.handle_text("/quiz questions", B).text()
+    assert not app.handle_text("/quiz start mine", B).ok  # B has none of its own to draw
+    started = app.handle_text("/quiz start mine 1 10", A)
+    assert "Zyxwv" in started.text()
+    now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    app.workspaces.removed(A.workspace, now)
+    app.workspaces.purge_due(now + dt.timedelta(days=31))
+    assert store.count(app.db, "own_questions") == 0

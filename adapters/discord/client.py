@@ -22,6 +22,7 @@ from bot.commands import REGISTRY, CommandSpec, Form
 from bot.events import Context, ConversationRef
 from bot.ingest.readers import MAX_FILE_BYTES, SUPPORTED
 from bot.response import Field, Reply
+from bot.services import own_questions
 from bot.services.quiz import run_clock
 from bot.services.schedule import OutboxError
 from bot.text import shorten
@@ -246,6 +247,22 @@ class ClioDiscord(discord.AutoShardedClient):
         rendered = messages_for(reply)
         await interaction.edit_original_response(content=None, embeds=rendered[0].embeds, allowed_mentions=NO_PINGS)
 
+    async def import_questions(self, interaction: discord.Interaction, attachment: discord.Attachment) -> None:
+        """/quiz import: the server's own quiz questions from an attached file, read off the event loop; the
+        result (or every problem, with its line) only to the admin who sent it."""
+        ctx = self.context(interaction)
+        if attachment.size > own_questions.MAX_FILE_BYTES:
+            await self.respond(interaction, Reply(ok=False, kind="error", body=(
+                f"{shorten(attachment.filename, 100)} is over the {own_questions.MAX_FILE_BYTES // 1024} KB limit "
+                "for a question file.")), ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reply = await own_questions.import_upload(self.clio, ctx, attachment.filename, await attachment.read())
+        rendered = messages_for(reply)
+        await interaction.edit_original_response(content=None, allowed_mentions=NO_PINGS, **_send_kwargs(rendered[0]))
+        for message in rendered[1:]:
+            await interaction.followup.send(ephemeral=True, **_send_kwargs(message))
+
     async def on_message(self, message: discord.Message) -> None:
         """Typed answers in a channel with an open-mode quiz (only with the Message Content intent)."""
         if not self.settings.open_answers or message.author.bot or message.guild is None:
@@ -321,6 +338,17 @@ def build_tree(client: ClioDiscord) -> app_commands.CommandTree[Any]:
     tree: app_commands.CommandTree[Any] = app_commands.CommandTree(client)
     for spec in REGISTRY.values():
         tree.add_command(command_for(client, spec))
+    quiz = tree.get_command("quiz")
+    if isinstance(quiz, app_commands.Group) and quiz.get_command("import") is not None:
+        quiz.remove_command("import")  # the registry's "import FILE" takes an attachment here, not text
+
+        @app_commands.describe(file="questions: YAML as in the pack, a Kahoot spreadsheet as CSV, or a Quizlet export")
+        @app_commands.checks.has_permissions(manage_guild=True)
+        async def import_questions(interaction: discord.Interaction, file: discord.Attachment) -> None:
+            await client.import_questions(interaction, file)
+
+        quiz.add_command(app_commands.Command(name="import", description="/quiz import FILE: add this server's own "
+                                              "quiz questions from a file", callback=import_questions))
 
     @tree.command(name="ingest", description="Add a reading (.txt .md .html .epub .pdf) to this server's index")
     @app_commands.describe(reading="the file to index", title="its title (default: from the file)")

@@ -62,7 +62,12 @@ def _size(embed: discord.Embed) -> int:
 
 
 def messages_for(reply: Reply) -> list[Message]:
-    """The messages that show `reply`: one embed per message, each within every limit; the sources in the
+    """The messages that show `reply` and the replies that follow it (`Reply.then`), in order."""
+    return [m for r in reply.sequence() for m in _messages_for_one(r)]
+
+
+def _messages_for_one(reply: Reply) -> list[Message]:
+    """The messages that show one reply: one embed per message, each within every limit; the sources in the
     footer of the last one and the buttons under it."""
     colour = COLOUR[reply.ok]
     footer = shorten("Sources: " + "; ".join(dict.fromkeys(c.text() for c in reply.citations)), FOOTER_CHARS) \

@@ -19,6 +19,7 @@ from bot.errors import BotError
 from bot.events import Context, ConversationRef
 from bot.ingest.readers import MAX_FILE_BYTES
 from bot.response import Field, Reply
+from bot.services import own_questions
 from bot.services.schedule import OutboxError
 
 log = logging.getLogger("clio.slack")
@@ -27,6 +28,15 @@ _MENTION = re.compile(r"^\s*<@[A-Z0-9]+>\s*")
 # errors after which retrying a post cannot help: the channel is gone or the app was removed from it
 PERMANENT_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "account_inactive", "invalid_auth",
                     "missing_scope", "team_access_not_granted"}
+
+
+_IMPORT = re.compile(r"^(?:clio\s+)?quiz\s+import\b", re.IGNORECASE)
+# question files on Slack: never readings, so a reading's share skips them (a .txt is a reading here)
+SLACK_QUESTION_FILES = {".csv", ".tsv", ".yaml", ".yml"}
+
+
+def _suffix(name: str) -> str:
+    return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
 def workspace_of(team_id: str) -> str:
@@ -40,9 +50,10 @@ class SlackOutbox:
         self.client = client
 
     async def send(self, ref: ConversationRef, reply: Reply) -> None:
-        text, blocks = blocks_for(reply)
         try:
-            await self.client.chat_postMessage(channel=ref.channel, text=text, blocks=blocks)
+            for part in reply.sequence():
+                text, blocks = blocks_for(part)
+                await self.client.chat_postMessage(channel=ref.channel, text=text, blocks=blocks)
         except SlackApiError as e:
             error = str(e.response.get("error", "unknown_error"))
             raise OutboxError(error.replace("_", " "), permanent=error in PERMANENT_ERRORS) from None
@@ -92,18 +103,23 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
         ctx = await _ctx_from_event(event, context)
         text = _MENTION.sub("", event.get("text", ""))
         reply = await clio.handle("/" + text if text and not text.startswith("/") else text or "/help", ctx)
-        text_fallback, blocks = blocks_for(reply)
-        await say(text=text_fallback, blocks=blocks)
+        for part in reply.sequence():
+            text_fallback, blocks = blocks_for(part)
+            await say(text=text_fallback, blocks=blocks)
 
     @app.event("message")
-    async def message(event, say, context: Any):  # type: ignore[no-untyped-def]
+    async def message(event, say, client, context: Any):  # type: ignore[no-untyped-def]
+        if event.get("subtype") == "file_share" and not event.get("bot_id"):
+            await questions_shared(event, client, context)
+            return
         if event.get("subtype") or event.get("bot_id"):
             return
         ctx = await _ctx_from_event(event, context)
         answer = clio.quiz.typed(ctx, event.get("text", ""))  # only a channel with an open-mode quiz answers
         if answer is not None:
-            text_fallback, blocks = blocks_for(answer)
-            await say(text=text_fallback, blocks=blocks)
+            for part in answer.sequence():
+                text_fallback, blocks = blocks_for(part)
+                await say(text=text_fallback, blocks=blocks)
 
     async def _ctx_from_event(event: dict, context: Any) -> Context:
         team = event.get("team") or context.get("team_id") or "unknown"
@@ -143,15 +159,53 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
         except SlackApiError as e:
             log.warning("could not update the quiz message: %s", e.response.get("error"))
 
+    async def questions_shared(event: dict, client: AsyncWebClient, context: Any) -> None:
+        """A question file shared in a channel with the message "quiz import" (a mention or "/clio" before it
+        may be there too): the workspace's own quiz questions, added by an admin. Every problem, with its line,
+        goes back to the channel, and a file with any problem adds nothing."""
+        text = _MENTION.sub("", event.get("text") or "").strip().lstrip("/")
+        files = event.get("files") or []
+        if not _IMPORT.match(text) or not files:
+            return
+        ctx = await _ctx_from_event(event, context)
+        if not ctx.is_admin:
+            await client.chat_postEphemeral(channel=ctx.channel, user=ctx.user_id,
+                                            text="Adding quiz questions is for the workspace's admins.")
+            return
+        info = (await client.files_info(file=files[0]["id"]))["file"]
+        name = info.get("name") or "questions.csv"
+        url = info.get("url_private_download") or info.get("url_private")
+        if _suffix(name) not in SLACK_QUESTION_FILES:
+            reply = Reply(ok=False, kind="error", body="On Slack a question file is .csv, .tsv, .yaml or .yml (a "
+                          ".txt shared here is taken for a reading): save a Quizlet export as .tsv or .csv.")
+        elif info.get("size", 0) > own_questions.MAX_FILE_BYTES or not url:
+            reply = Reply(ok=False, kind="error", body=f"{name[:100]} is over the "
+                          f"{own_questions.MAX_FILE_BYTES // 1024} KB limit for a question file.")
+        else:
+            import aiohttp
+
+            async with aiohttp.ClientSession() as http, http.get(url, headers={"Authorization": f"Bearer {client.token}"}) as r:
+                data = b""
+                async for chunk in r.content.iter_chunked(65536):  # never much more than the limit
+                    data += chunk
+                    if len(data) > own_questions.MAX_FILE_BYTES:
+                        break
+            reply = await own_questions.import_upload(clio, ctx, name, data)
+        text_fallback, blocks = blocks_for(reply)
+        await client.chat_postMessage(channel=ctx.channel, text=text_fallback, blocks=blocks)
+
     @app.event("file_shared")
     async def file_shared(event, client, context: Any):  # type: ignore[no-untyped-def]
-        """A reading shared with the bot by an admin is ingested into that workspace."""
+        """A reading shared with the bot by an admin is ingested into that workspace (a question file is
+        not a reading: shared with "quiz import", the message event adds its questions)."""
         team = event.get("team_id") or context.get("team_id") or "unknown"
         channel = event.get("channel_id", "")
         ctx = await make_ctx(team, channel, event.get("user_id", ""))
         if not ctx.is_admin:
             return
         info = (await client.files_info(file=event["file_id"]))["file"]
+        if _suffix(info.get("name") or "") in SLACK_QUESTION_FILES:
+            return
         url = info.get("url_private_download") or info.get("url_private")
         if info.get("size", 0) > MAX_UPLOAD_BYTES or not url:
             await client.chat_postMessage(channel=channel, text=f"{escape(info.get('name', 'That file'))} is too large "
@@ -180,11 +234,12 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
 
 async def deliver(reply: Reply, respond: Any, client: AsyncWebClient, channel: str, ephemeral: bool = False) -> None:
     """Errors and private replies go only to the asker; answers go to the channel."""
-    text, blocks = blocks_for(reply)
-    if ephemeral or reply.private or not reply.ok:
-        await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-    else:
-        await respond(text=text, blocks=blocks, response_type="in_channel")
+    for part in reply.sequence():  # a quiz's reveal, then its next question: each a message of its own
+        text, blocks = blocks_for(part)
+        if ephemeral or reply.private or not reply.ok:
+            await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+        else:
+            await respond(text=text, blocks=blocks, response_type="in_channel")
 
 
 class SlackConfigError(Exception):

@@ -64,7 +64,7 @@ def blocks_for(reply: Reply) -> tuple[str, list[dict[str, Any]]]:
     budget = BLOCKS_MAX - len(tail)
     if len(blocks) > budget:  # keep the buttons and the sources; shorten the middle
         blocks = blocks[: budget - 1] + [_context("…(shortened: ask a narrower question to see the rest)")]
-    return shorten(escape(reply.text()), FALLBACK_CHARS), blocks + tail
+    return shorten(escape(reply.own_text()), FALLBACK_CHARS), blocks + tail
 
 
 def _context(text: str) -> dict[str, Any]:

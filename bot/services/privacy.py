@@ -15,8 +15,9 @@ About you, in this server or workspace only: your platform user id and display n
 with Clio — your quiz answers and scores, any appeal you file, and your review schedule if you use one. \
 Lookups and searches are answered and not recorded.
 
-About your group: the readings your admins add (with their passages), the group's settings (daily post \
-channel, time and timezone) and the log of posts made.
+About your group: the readings your admins add (with their passages), the quiz questions they add, the \
+group's settings (daily post channel, time and timezone; the weekly quiz night's day, time and timezone) and \
+the log of posts made.
 
 How long: until you or an admin delete it, or the group removes Clio — then everything the group added is \
 deleted after a grace period (default 30 days).

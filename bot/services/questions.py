@@ -13,6 +13,7 @@ from bot import store
 from bot.dates import HistDate
 from bot.names import ROMAN, TITLES, Matcher, name_key, name_words, pack_surname, strip_titles
 from bot.places import place_keys
+from bot.services import own_questions
 
 MAX_GENERATED = 60
 EXCERPT_CHARS = 320
@@ -21,15 +22,22 @@ BLANK = "____"
 
 def bank(db: sqlite_utils.Database, matcher: Matcher, workspace: str, topic: str | None) -> list[dict[str, Any]]:
     """Questions for a quiz on `topic` (None: everything): a period ("1917"), a topic word, a person or term,
-    or a reading's title (then only questions generated from that reading)."""
+    or a reading's title (then only questions generated from that reading). The workspace's own questions
+    join the curated ones; "mine" or "own" first ("mine", "mine 1917") asks only the workspace's own."""
+    only_own, topic = own_questions.own_topic(topic)
+    own = own_questions.draw(db, matcher, workspace, topic)
+    if only_own:
+        if not own:
+            raise own_questions.none_yet(db, workspace, topic)
+        return own
     curated = list(store.questions(db))
     if topic:
         reading = _reading_named(db, workspace, topic)
         if reading:
             return generated(db, matcher, workspace, source_id=reading["id"])
         curated = _on_topic(curated, topic, matcher)
-        return curated + [q for q in generated(db, matcher, workspace) if _mentions(q, topic)]
-    return curated + generated(db, matcher, workspace)
+        return curated + own + [q for q in generated(db, matcher, workspace) if _mentions(q, topic)]
+    return curated + own + generated(db, matcher, workspace)
 
 
 def _reading_named(db: sqlite_utils.Database, workspace: str, topic: str) -> dict[str, Any] | None:
@@ -103,7 +111,7 @@ def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
             "id": f"gen-when-{ev['id']}", "question": f"In which year: {ev['name']}?", "answer": str(year),
             "options": [str(year), *[str(year + o) for o in offsets]], "accept": [], "difficulty": "medium",
             "period": "", "topic": "from the readings", "about": [ev["id"]], "passage_id": ev["passage_id"],
-            "explanation": f"{ev['name']}: {when.display()}. {ev['author']} discusses it ({ev['loc']}).",
+            "explanation": f"{ev['name']}, {when.display()}; {ev['author']} discusses it ({ev['loc']}).",
             "sources": [{"reading": ev["source_id"], "loc": ev["loc"]}]})
     return out
 

@@ -99,14 +99,27 @@ class QuizEngine:
             raise QuizError("A quiz is already running in this channel: /quiz stop ends it.")
         intro = f"{len(rows)} question(s), {seconds} s each, {mode} mode" + (f", on {echo(topic)}" if topic else "")
         first = self.question_reply(store.running_quiz(self.db, ctx.workspace, ctx.channel))  # type: ignore[arg-type]
-        first.body = f"Quiz starting: {intro}.\n\n" + first.body
-        return first
+        return Reply(ok=True, kind="info", title="Quiz starting",
+                     body=f"{intro}. Once a question's answer is shown, /quiz appeal N REASON disputes question N.",
+                     then=[first])
 
     def stop(self, ctx: Context) -> Reply:
+        """End the quiz now: reveal the question that was open, then the final standings."""
         quiz = self._running(ctx)
         if not (ctx.is_admin or ctx.user_id == quiz["started_by"]):
             raise QuizError("Only the member who started the quiz or an admin can stop it.")
-        return self._finish(quiz, "stopped", "Quiz stopped.")
+        if not store.update_quiz(self.db, quiz["id"], where_status="running", status="stopped",
+                                 ended_at=self.clock().isoformat()):
+            raise QuizError("The quiz has just ended.")
+        q = store.quiz_question(self.db, quiz["id"], quiz["current"])
+        assert q is not None
+        final = self.scores_reply(quiz["id"], title="Quiz stopped", note="Final scores:")
+        if q["closed"]:
+            return final
+        store.close_question(self.db, quiz["id"], quiz["current"])
+        reveal = self._reveal(quiz, q, "stopped")
+        reveal.then.append(final)
+        return reveal
 
     def skip(self, ctx: Context) -> Reply:
         quiz = self._running(ctx)
@@ -115,7 +128,7 @@ class QuizEngine:
         posted = self._close_question(quiz, skipped=True)
         if not posted:
             raise QuizError("That question has just closed.")
-        return _merge([p.reply for p in posted])
+        return _chain([p.reply for p in posted])
 
     # --- answering -------------------------------------------------------------------------------------------
 
@@ -163,9 +176,8 @@ class QuizEngine:
         if not store.claim_winner(self.db, quiz["id"], quiz["current"], ctx.user_id):
             return Reply(ok=True, kind="info", body="Right, but someone was quicker.")
         self._record(ctx, quiz, q, text[:200], True, only_if_first=False)
-        posted = self._close_question(quiz)
-        return _merge([Reply(ok=True, kind="info", body=f"{echo(ctx.user_name, 40)} got it!"),
-                       *[p.reply for p in posted]])
+        posted = self._close_question(quiz)  # the reveal names who got it and how fast, then the next question
+        return _chain([p.reply for p in posted]) if posted else Reply(ok=True, kind="info", body="Right!")
 
     def _record(self, ctx: Context, quiz: dict, q: dict, answer: str, right: bool, only_if_first: bool = True) -> bool:
         now = self.clock()
@@ -203,7 +215,7 @@ class QuizEngine:
             deadline = dt.datetime.fromisoformat(quiz["deadline"])
             if now >= deadline + RESUME_GRACE:
                 posted.append(Posted(_ref(quiz), self._finish(
-                    quiz, "ended", "The quiz was interrupted (Clio was away); it has ended with the scores so far.")))
+                    quiz, "ended", "Quiz ended: Clio was away, so the scores so far stand")))
             elif now >= deadline:
                 posted.extend(self._close_question(quiz))
         return posted
@@ -224,19 +236,12 @@ class QuizEngine:
                                    deadline=(now + dt.timedelta(seconds=quiz["seconds"])).isoformat())
         if not moved:
             return []
-        self.db.execute("update quiz_questions set closed = 1 where quiz_id = ? and idx = ?", [quiz["id"], idx])
+        store.close_question(self.db, quiz["id"], idx)
         q = store.quiz_question(self.db, quiz["id"], idx)
         assert q is not None
-        right = [a for a in self.db.query("select user_name from quiz_answers where quiz_id = ? and idx = ? "
-                                          "and correct = 1 order by answered_at", [quiz["id"], idx])]
-        who = ", ".join(echo(a["user_name"], 40) for a in right) or "nobody"
-        head = "Skipped. " if skipped else "Time's up. "
-        reveal = Reply(ok=True, kind="info", title=f"Answer: {q['answer']}",
-                       body=f"{head}{q['explanation']}\nRight: {who}.",
-                       citations=_citations(self.db, q["sources"]))
-        posted = [Posted(_ref(quiz), reveal)]
+        posted = [Posted(_ref(quiz), self._reveal(quiz, q, "skipped" if skipped else "closed"))]
         if last:
-            posted.append(Posted(_ref(quiz), self._finish(quiz, "finished", "That was the last question.")))
+            posted.append(Posted(_ref(quiz), self._finish(quiz, "finished", "Quiz over")))
         else:
             self.db.execute("update quiz_questions set opened_at = ? where quiz_id = ? and idx = ?",
                             [now.isoformat(), quiz["id"], idx + 1])
@@ -247,7 +252,34 @@ class QuizEngine:
     def _finish(self, quiz: dict, status: str, why: str) -> Reply:
         store.update_quiz(self.db, quiz["id"], where_status="running", status=status,
                           ended_at=self.clock().isoformat())
-        return self.scores_reply(quiz["id"], title="Final scores", note=why)
+        return self.scores_reply(quiz["id"], title=why, note="Final scores:")
+
+    def _reveal(self, quiz: dict, q: dict, how: Literal["closed", "skipped", "stopped"]) -> Reply:
+        """A question's answer: who got it and how fast (or that nobody did), the explanation, its sources,
+        and a button to appeal it."""
+        n = q["idx"] + 1
+        opened = dt.datetime.fromisoformat(q["opened_at"]) if q["opened_at"] else None
+
+        def took(a: dict) -> str:
+            if opened is None:
+                return echo(a["user_name"], 40)
+            secs = max(0.0, (dt.datetime.fromisoformat(a["answered_at"]) - opened).total_seconds())
+            return f"{echo(a['user_name'], 40)} ({secs:.0f} s)"
+
+        right = store.right_answers(self.db, quiz["id"], q["idx"])
+        if right and quiz["mode"] == "open":
+            who = f"{took(right[0])} got it first." if len(right) == 1 else \
+                f"{took(right[0])} got it first; also right: {', '.join(took(a) for a in right[1:])}."
+        elif right:
+            who = f"Right: {', '.join(took(a) for a in right)}."
+        else:
+            who = {"closed": "Time ran out: nobody got it.", "skipped": "Skipped: nobody got it.",
+                   "stopped": "The quiz was stopped before anyone got it."}[how]
+        if how == "stopped" and right:
+            who = "The quiz was stopped. " + who
+        return Reply(ok=True, kind="info", title=f"Question {n}: the answer is {q['answer']}",
+                     body=f"{who}\n\n{q['explanation'].strip()}", citations=_citations(self.db, q["sources"]),
+                     buttons=[Button("Appeal this answer", "quiz", f"appeal {quiz['id']}:{q['idx']}")])
 
     # --- showing -------------------------------------------------------------------------------------------------
 
@@ -313,41 +345,78 @@ class QuizEngine:
     # --- appeals -------------------------------------------------------------------------------------------------
 
     def appeal(self, ctx: Context, text: str) -> Reply:
-        q = store.last_closed_question(self.db, ctx.workspace, ctx.channel)
-        if q is None:
-            raise QuizError("There is no answered question here to appeal.")
-        claim = text.strip()
+        """"/quiz appeal N REASON" disputes question N of the channel's quiz (the running one, else the last);
+        the reveal's button sends "/quiz appeal QUIZ:IDX". Without a number: the last question revealed."""
+        m = _APPEAL.fullmatch(text.strip())
+        assert m is not None  # the pattern matches any text
+        quiz_id, number, reason = m.group("quiz"), m.group("n"), (m.group("reason") or "").strip()
+        if quiz_id is not None:  # a button: quiz id and question index
+            quiz = store.channel_quiz(self.db, ctx.workspace, ctx.channel, int(quiz_id))
+            idx = int(number)
+        elif number is not None:
+            quiz = store.channel_quiz(self.db, ctx.workspace, ctx.channel)
+            idx = int(number) - 1
+        else:
+            last = store.last_closed_question(self.db, ctx.workspace, ctx.channel)
+            quiz = store.channel_quiz(self.db, ctx.workspace, ctx.channel, last["quiz_id"]) if last else None
+            idx = last["idx"] if last else 0
+        if quiz is None:
+            raise QuizError("There is no quiz here to appeal: appeals are made in the quiz's channel.")
+        if not 0 <= idx < quiz["total"]:
+            raise BadInput(f"That quiz had questions 1 to {quiz['total']}: /quiz appeal N REASON")
+        q = store.quiz_question(self.db, quiz["id"], idx)
+        assert q is not None
+        if not q["closed"]:
+            raise QuizError(f"Question {idx + 1} has not been revealed yet: appeal once its answer is shown.")
+        if store.open_appeal_by(self.db, quiz["id"], idx, ctx.user_id):
+            raise QuizError(f"You already have an open appeal on question {idx + 1}; the admins will look at it.")
+        theirs = store.member_answer(self.db, quiz["id"], idx, ctx.user_id)
+        if theirs is not None and theirs["correct"]:
+            raise QuizError(f"Your answer to question {idx + 1} already counts as right.")
+        claim = theirs["answer"] if theirs else reason
         if not claim:
-            raise BadInput("Say what the right answer is and why: /quiz appeal Figes says 1905, para 80")
-        theirs = next(self.db.query("select answer from quiz_answers where quiz_id = ? and idx = ? and user_id = ?",
-                                    [q["quiz_id"], q["idx"], ctx.user_id]), None)
+            raise BadInput(f"You did not answer question {idx + 1}: say what the answer should be and why, "
+                           f"e.g. /quiz appeal {idx + 1} 1905 — Figes, para 80")
         aid = store.add_appeal(self.db, {
-            "workspace": ctx.workspace, "quiz_id": q["quiz_id"], "idx": q["idx"], "qid": q["qid"],
-            "user_id": ctx.user_id, "claim": theirs["answer"] if theirs else claim[:200], "reason": claim[:500],
-            "status": "open", "created_at": self.clock().isoformat(), "resolved_by": None})
-        return Reply(ok=True, kind="info", title=f"Appeal {aid} recorded",
-                     body=f"The admins will look at “{echo(q['question'], 80)}”. Thank you.")
+            "workspace": ctx.workspace, "quiz_id": quiz["id"], "idx": idx, "qid": q["qid"], "user_id": ctx.user_id,
+            "claim": claim[:200], "reason": (reason or "appealed with the button")[:500], "status": "open",
+            "created_at": self.clock().isoformat(), "resolved_by": None})
+        return Reply(ok=True, kind="info", private=True, title=f"Appeal {aid} recorded",
+                     body=f"On question {idx + 1} (“{echo(q['question'], 80)}”), for the answer “{echo(claim, 60)}”. "
+                          "The admins will look at it (/quiz appeals). Thank you.")
 
     def appeals(self, ctx: Context) -> Reply:
         """Open appeals (admins only: /quiz appeals is among the registry's admin_actions)."""
         rows = store.appeals(self.db, ctx.workspace)
-        lines = [f"#{a['id']} on {a['qid']}: answer “{echo(a['claim'], 60)}” — {echo(a['reason'], 120)}" for a in rows]
+        lines = []
+        for a in rows:
+            q = store.quiz_question(self.db, a["quiz_id"], a["idx"])
+            about = f"question {a['idx'] + 1} of quiz {a['quiz_id']} (key “{echo(q['answer'], 40)}”)" if q else a["qid"]
+            lines.append(f"#{a['id']} on {about}: answer “{echo(a['claim'], 60)}” — {echo(a['reason'], 120)}")
         return Reply(ok=True, kind="list", title=f"{len(rows)} open appeal(s)",
                      body="\n".join(lines) or "None. /quiz accept ID re-scores an appeal.")
 
     def accept(self, ctx: Context, arg: str) -> Reply:
-        """Accept an appeal and re-score (admins only, like appeals)."""
-        if not arg.strip().lstrip("#").isdigit():
+        """Accept an appeal: every member who gave that answer to that question scores, once (admins only)."""
+        raw = arg.strip().lstrip("#")
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
             raise BadInput("Give the appeal's number: /quiz accept 3")
-        a = store.appeal(self.db, ctx.workspace, int(arg.strip().lstrip("#")))
+        a = store.appeal(self.db, ctx.workspace, int(raw))
         if a is None or a["status"] != "open":
             raise QuizError("No open appeal with that number in this group.")
-        claim = a["claim"]
-        changed = store.rescore(self.db, a["quiz_id"], a["idx"], claim, BASE_POINTS,
-                                lambda given: given == claim or grade(given, claim, [], self.matcher()).correct)
-        self.db.execute("update quiz_appeals set status = 'accepted', resolved_by = ? where id = ?", [ctx.user_id, a["id"]])
+        claim, matcher = a["claim"], self.matcher()
+
+        def same(given: str) -> bool:
+            return given == claim or grade(given, claim, [], matcher).correct
+
+        changed = store.rescore(self.db, a["quiz_id"], a["idx"], BASE_POINTS, same)
+        settled = store.resolve_appeals(self.db, a["quiz_id"], a["idx"], same, "accepted", ctx.user_id)
+        gains = ", ".join(f"{echo(c['user_name'], 40)} +{c['gained']}" for c in changed)
+        others = f" Appeals {', '.join(f'#{i}' for i in settled if i != a['id'])} on the same answer are settled too." \
+            if len(settled) > 1 else ""
         return Reply(ok=True, kind="info", title=f"Appeal {a['id']} accepted",
-                     body=f"Answers of “{echo(claim, 60)}” now count as right: {changed} re-scored.")
+                     body=f"Answers of “{echo(claim, 60)}” to question {a['idx'] + 1} now count as right: "
+                          + (f"{gains}." if gains else "no one else gave that answer, so no score changed.") + others)
 
     # --- helpers -------------------------------------------------------------------------------------------------
 
@@ -401,14 +470,16 @@ def _citations(db: sqlite_utils.Database, sources: list[dict]) -> list[Citation]
     return out
 
 
-def _merge(replies: list[Reply]) -> Reply:
-    """Several posts answered at once (a reveal and the next question) as one reply."""
+def _chain(replies: list[Reply]) -> Reply:
+    """Several posts made at once (a reveal, then the next question) as one reply followed by the others,
+    each still a message of its own, in order."""
     first = replies[0]
-    for r in replies[1:]:
-        first.fields.append(Field(r.title or "—", r.body or "—"))
-        first.buttons = r.buttons or first.buttons
-        first.citations.extend(r.citations)
+    first.then.extend(replies[1:])
     return first
+
+
+# "3 reason", "#3 reason", "12:2" (the reveal's button: quiz id and question index), or only a reason
+_APPEAL = re.compile(r"(?:#?(?:(?P<quiz>\d{1,12}):)?(?P<n>\d{1,3})(?!\S))?\s*(?P<reason>.*)", re.S)
 
 
 async def run_clock(engine: QuizEngine, outbox: Any, stop: Any, interval: float = 1.0,

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,6 +40,14 @@ class OutboxError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+
+
+class Ticker(Protocol):
+    """Other timed posts a `Scheduler` runs beside the daily ones (weekly quiz nights)."""
+
+    async def tick(self) -> int: ...
+
+    def next_wake(self) -> float: ...
 
 
 class Outbox(Protocol):
@@ -105,8 +113,9 @@ class Scheduler:
     """Posts each subscribed channel's daily reply once per local day, through the outbox."""
 
     def __init__(self, db: sqlite_utils.Database, onthisday: OnThisDay, outbox: Outbox, clock: Clock,
-                 grace: dt.timedelta = GRACE, platform: str | None = None):
+                 grace: dt.timedelta = GRACE, platform: str | None = None, also: Sequence[Ticker] = ()):
         self.db = db
+        self.also = list(also)  # other timed posts run on this same loop (weekly quiz nights)
         self.platform = platform  # only this platform's channels: the Slack process never posts to Discord
         self.onthisday = onthisday
         self.outbox = outbox
@@ -121,6 +130,11 @@ class Scheduler:
                 sent += await self._maybe_post(sub)
             except Exception:  # a bug in one channel's post must not stop the others
                 log.exception("daily post failed for %s/%s", sub["workspace"], sub["channel"])
+        for other in self.also:
+            try:
+                sent += await other.tick()
+            except Exception:
+                log.exception("scheduled posts failed")
         return sent
 
     async def _maybe_post(self, sub: dict) -> int:
@@ -174,6 +188,7 @@ class Scheduler:
         now = self.clock()
         waits = [(next_run(now, s["post_time"], s["timezone"]) - now).total_seconds()
                  for s in store.active_subscriptions(self.db, self.platform)]
+        waits += [other.next_wake() for other in self.also]
         return max(0.5, min([MAX_IDLE_SECONDS, *waits]))
 
     async def run(self, stop: asyncio.Event) -> None:
