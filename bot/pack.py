@@ -554,7 +554,6 @@ def _life_problems(e: Event, w: _Where, people: dict[str, Person]) -> list[Probl
 
 _POSTHUMOUS = re.compile(r"rebur|rehabilitat|posthum|exhum", re.IGNORECASE)  # any time after the death
 _FUNERAL = re.compile(r"funeral|burial|buried|memorial|lying in state", re.IGNORECASE)  # within a year of it
-_NUMBER = re.compile(r"\d+")
 
 
 def _pack_matcher(entries: list[BaseModel]) -> Matcher:
@@ -573,15 +572,9 @@ def _pack_matcher(entries: list[BaseModel]) -> Matcher:
 def _question_problems(q: Question, w: _Where, matcher: Matcher) -> list[Problem]:
     """A wrong option that the quiz's grader would take for the answer key (the answer or an accepted form):
     typed in an open-mode quiz, it would score."""
-    forms = [q.answer, *q.accept]
     out = []
     for j, option in enumerate(q.options):
         if option == q.answer:
-            continue
-        numbers = _NUMBER.findall(option.replace(",", ""))
-        if numbers and all(_NUMBER.findall(f.replace(",", "")) != numbers for f in forms):
-            # a different number is never the same answer; the grader's leniency with numbers ("30 per cent"
-            # forgiven as a typo for "40 per cent") is the grader's to fix, not the pack's
             continue
         if grade(option, q.answer, q.accept, matcher).correct:
             accepted = f" or its accepted forms {q.accept}" if q.accept else ""
