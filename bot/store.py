@@ -545,12 +545,28 @@ def workspace_usage(db: sqlite_utils.Database, workspace: str, excluding: str | 
     return int(row[0]), int(row[1])
 
 
+# Columns that name a member beside rows that are the group's, not the member's (who started a quiz, won a
+# question, set a daily post, settled an appeal): forget-me replaces the id with FORGOTTEN there. Each is
+# (table, user column, SQL selecting the workspace's rows).
+MEMBER_MENTIONS: list[tuple[str, str, str]] = [
+    ("quizzes", "started_by", "workspace = ?"),
+    ("quiz_questions", "winner", "quiz_id in (select id from quizzes where workspace = ?)"),
+    ("subscriptions", "created_by", "workspace = ?"),
+    ("quiz_appeals", "resolved_by", "workspace = ?"),
+]
+FORGOTTEN = "forgotten"
+
+
 def forget_member(db: sqlite_utils.Database, workspace: str, user_id: str) -> int:
-    """Delete one member's rows in one workspace from every member table. Returns how many rows went."""
+    """Delete one member's rows in one workspace from every member table, and put FORGOTTEN where the
+    group's own rows name them. Returns how many rows went."""
     n = 0
     with db.atomic():
         for table, ws_col, user_col in MEMBER_TABLES:
             n += db.execute(f"delete from {table} where {ws_col} = ? and {user_col} = ?", [workspace, user_id]).rowcount
+        for table, user_col, in_workspace in MEMBER_MENTIONS:
+            db.execute(f"update {table} set {user_col} = ? where {user_col} = ? and {in_workspace}",
+                       [FORGOTTEN, user_id, workspace])
     return n
 
 

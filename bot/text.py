@@ -12,12 +12,15 @@ MAX_ARG_CHARS = 200
 MAX_MESSAGE_CHARS = 2000
 ECHO_CHARS = 60
 
-_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# control, zero-width and bidi-override characters, and lone surrogates (they cannot even be encoded as UTF-8)
+_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff"
+                        r"\ud800-\udfff]")
 _SPACE = re.compile(r"\s+")
 
 
 def clean(text: str) -> str:
-    """NFC-normalise, drop control, zero-width and bidi-override characters, collapse white space."""
+    """NFC-normalise, drop control, zero-width and bidi-override characters and lone surrogates, collapse
+    white space."""
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
     return _SPACE.sub(" ", text).strip()
@@ -39,10 +42,12 @@ def shorten(text: str, limit: int) -> str:
 
 
 def echo(text: str, limit: int = ECHO_CHARS) -> str:
-    """User text made safe to repeat in a reply: cleaned, shortened, mention markers defused."""
+    """User text made safe to repeat in a reply: cleaned, shortened, mention markers and links defused."""
     text = shorten(clean(text), limit)
-    # a zero-width joiner after @ or <! keeps "@everyone" or "<!channel>" from ever reading as a mention
-    return text.replace("@", "@\u2060").replace("<!", "<\u2060!").replace("<@", "<\u2060@")
+    # a zero-width joiner after @ or <! keeps "@everyone" or "<!channel>" from ever reading as a mention, and
+    # one inside "](" keeps "[free prize](https://...)" in a display name from rendering as a masked link
+    return (text.replace("@", "@\u2060").replace("<!", "<\u2060!").replace("<@", "<\u2060@")
+            .replace("](", "]\u2060(").replace("<http", "<\u2060http"))
 
 
 _FIRST_SENTENCE = re.compile(r"(.+?[.!?])(\s|$)")

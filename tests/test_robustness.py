@@ -20,7 +20,10 @@ from tests.conftest import TEST_PACKS
 
 HOSTILE = ["@everyone", "@here", "<!channel>", "<!everyone>", "<@123>", "<@&456>", "<#789>", '"', "'", "*", "(",
            ")", "NEAR(", "OR", "AND", "NOT", "^", ":", "-", "\x00", "\x1b[31m", "\r\n", "\u202e", "\u200b", "\ufeff",
-           "🙂", "👨‍👩‍👧", "Троцкий", "ש", "%s", "{0}", "\\", "/who", "```", "||", "> ", "🇷🇺"]
+           "🙂", "👨‍👩‍👧", "Троцкий", "ש", "%s", "{0}", "\\", "/who", "```", "||", "> ", "🇷🇺",
+           # every kind of Unicode digit and number, huge integers, lone surrogates, zone-like words, links
+           "²", "³⁰", "½", "٣", "۳", "९", "９", "①", "Ⅻ", "𝟗", "99999999999999999999", "-1", "1e309", "\ud800",
+           "\udfff", "Europe", "America", "US", "[free prize](https://example.com)", "<https://example.com>"]
 TEXT = st.one_of(
     st.text(max_size=200),
     st.lists(st.sampled_from(HOSTILE) | st.text(max_size=8), max_size=30).map(" ".join),
@@ -57,14 +60,16 @@ def _rendered_everywhere(reply) -> None:
         pass
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(sorted(REGISTRY)), arg=TEXT, admin=st.booleans())
 def test_every_command_answers_any_text_with_a_reply_that_pings_nobody(app, name, arg, admin):
-    ctx = Context(workspace="discord:1", channel="c1", user_id="u1", user_name="@everyone", is_admin=admin,
-                  platform="discord")
+    ctx = Context(workspace="discord:1", channel="c1", user_id="u1", user_name="@everyone [x](https://e.example)\ud800",
+                  is_admin=admin, platform="discord")
     reply = app.handle_text(f"/{name} {arg}", ctx)
     assert reply.exit_code != 3, f"/{name} crashed on {arg[:80]!r}: {reply.body}"  # 3: a bug, not the input
     assert reply.text().strip()
+    reply.text().encode("utf-8")  # no lone surrogate survives into a reply
+    assert "](" not in reply.text()  # a member's "[text](url)" never renders as a masked link
     assert not PING.search(reply.text()), reply.text()[:300]
     _rendered_everywhere(reply)
 
@@ -117,3 +122,19 @@ def test_clio_health_is_the_container_health_check(tmp_path):
     stale = subprocess.run([sys.executable, "-m", "adapters.cli", "health", "--adapter", "slack"], capture_output=True,
                            text=True, env=env)
     assert stale.returncode == 1 and "slack process has not reported" in stale.stdout
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("/quiz start ²", "No questions match"), ("/quiz start 5 ³⁰", "No questions match"),
+    ("/quiz accept 99999999999999999999", "Give the appeal's number"),
+    ("/schedule set 09:00 Europe", "is not a timezone"), ("/schedule set 09:00 America", "is not a timezone"),
+    ("/schedule set 09:00 US", "is not a timezone"), ("/quiz schedule Fri 19:30 Europe", "is not a timezone"),
+    ("/quiz remove ²", "Give the question's number"), ("/privacy forget \ud800", "/privacy forget USER_ID"),
+    ("/quiz review \udfff", "Nothing is due"),
+])
+def test_the_inputs_that_crashed_get_a_clear_reply(app, text, says):
+    admin = Context(workspace="discord:9", channel="c9", user_id="u9", user_name="A\ud800dmin", is_admin=True,
+                    platform="discord")
+    reply = app.handle_text(text, admin)
+    assert reply.exit_code != 3 and says in reply.text(), reply.text()
+    reply.text().encode("utf-8")

@@ -191,3 +191,48 @@ def test_a_groups_own_questions_stay_in_that_group_and_go_with_it(two_groups: tu
     app.workspaces.removed(A.workspace, now)
     app.workspaces.purge_due(now + dt.timedelta(days=31))
     assert store.count(app.db, "own_questions") == 0
+
+
+def test_forget_me_leaves_the_members_id_in_no_table(mini_app: Clio) -> None:
+    """Everything a member can leave behind (quiz started and won, answers, an appeal settled, a daily post set
+    up, a review schedule), then forget-me: no column of any table holds their id in that group any more."""
+    now = [dt.datetime(2026, 11, 20, 19, 0, tzinfo=dt.UTC)]
+    mini_app.clock = lambda: now[0]
+    vera = Context(workspace="discord:A", channel="c1", user_id="u-vera-77", user_name="Vera", is_admin=True,
+                   platform="discord")
+    other = Context(workspace="discord:A", channel="c1", user_id="u-boris-88", user_name="Boris", platform="discord")
+    assert mini_app.handle_text("/schedule set 09:00 UTC", vera).ok
+    mini_app.handle_text("/quiz start 2 10 open", vera)
+    q = store.quiz_question(mini_app.db, store.running_quiz(mini_app.db, "discord:A", "c1")["id"], 0)
+    mini_app.handle_text("not it at all", other)
+    mini_app.handle_text(q["answer"], vera)  # Vera wins question 1
+    mini_app.handle_text("/quiz stop", vera)
+    assert mini_app.handle_text("/quiz appeal 1 my answer fits", other).ok
+    assert mini_app.handle_text("/quiz accept 1", vera).ok  # Vera settles Boris's appeal
+    elsewhere = Context(workspace="discord:B", channel="c9", user_id="u-vera-77", user_name="Vera", is_admin=True,
+                        platform="discord")
+    assert mini_app.handle_text("/schedule set 10:00 UTC", elsewhere).ok  # the same id in another group stays
+
+    def holding(user_id: str, workspace: str) -> list[str]:
+        found = []
+        for table in mini_app.db.table_names():
+            cols = [c.name for c in mini_app.db[table].columns]
+            for col in cols:
+                where = f"cast({col} as text) like ?"
+                if "workspace" in cols:
+                    where += " and workspace = ?"
+                    args = [f"%{user_id}%", workspace]
+                elif table == "quiz_questions":
+                    where += " and quiz_id in (select id from quizzes where workspace = ?)"
+                    args = [f"%{user_id}%", workspace]
+                else:
+                    args = [f"%{user_id}%"]
+                if mini_app.db.execute(f"select count(*) from [{table}] where {where}", args).fetchone()[0]:
+                    found.append(f"{table}.{col}")
+        return sorted(set(found))
+
+    assert holding("u-vera-77", "discord:A")  # she is on record before
+    assert mini_app.handle_text("/privacy forget-me", vera).ok
+    assert holding("u-vera-77", "discord:A") == []
+    assert holding("u-vera-77", "discord:B") == ["subscriptions.created_by"]
+    assert holding("u-boris-88", "discord:A")  # another member's rows are untouched

@@ -411,7 +411,7 @@ def list_questions(db: sqlite_utils.Database, workspace: str) -> Reply:
 def remove(db: sqlite_utils.Database, workspace: str, arg: str) -> Reply:
     """/quiz remove ID: one of this group's own questions."""
     ref = clean(arg).lstrip("#")
-    if not ref.isdigit() or len(ref) > 12:
+    if not ref.isdecimal() or len(ref) > 12:
         raise BadInput("Give the question's number: /quiz remove 3 (/quiz questions lists them).")
     row = store.delete_own_question(db, workspace, int(ref))
     if row is None:
@@ -491,7 +491,7 @@ def draw(db: sqlite_utils.Database, matcher: Matcher, workspace: str, topic: str
     rows = store.own_questions(db, workspace)
     if topic:
         t = topic.strip().lower()
-        year = int(t) if t.isdigit() else None
+        year = int(t) if t.isdecimal() else None
         res = matcher.resolve(topic)
         entity = res.match.candidate.id if res.match else None
         rows = [r for r in rows if _on_topic(r, t, year, entity)]

@@ -52,7 +52,7 @@ def _on_topic(questions: list[dict[str, Any]], topic: str, matcher: Matcher) -> 
     t = topic.strip().lower()
     res = matcher.resolve(topic)
     entity = res.match.candidate.id if res.match else None
-    year = int(t) if t.isdigit() else None
+    year = int(t) if t.isdecimal() else None
     out = []
     for q in questions:
         lo, _, hi = q["period"].partition("-")

@@ -4,10 +4,12 @@ hands posts to an adapter's outbox. The core never sends by itself."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import datetime as dt
 import json
 import logging
 import re
+import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Protocol
@@ -72,12 +74,20 @@ def parse_time(text: str) -> str:
 
 
 def parse_timezone(name: str) -> str:
+    """An IANA timezone name, as zoneinfo lists it ("Europe" is a folder of zones, not one)."""
     try:
+        if name not in _zones():
+            raise ZoneInfoNotFoundError(name)
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise BadInput(f"“{name[:40]}” is not a timezone; use an IANA name such as Europe/London or "
                        "America/New_York.") from None
     return name
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
 
 
 def scheduled_at(local_date: dt.date, post_time: str, tz: str) -> dt.datetime:
