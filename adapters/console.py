@@ -87,7 +87,7 @@ async def chat_async(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdou
             if not line or line.strip().lower() in ("/quit", "/exit", "quit", "exit"):
                 return 0
             if line.strip():
-                print(render(app.handle_text(line.rstrip("\n"), CONSOLE)), file=out, flush=True)
+                print(render(await app.call(CONSOLE, line.rstrip("\n"))), file=out, flush=True)
                 if schedule:
                     await scheduler.tick()  # a schedule set for now posts at once, not at the next wake-up
     finally:
