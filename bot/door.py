@@ -180,3 +180,24 @@ def typed(core: Any, ctx: Context, text: object) -> Reply | None:
     finally:
         command_log.info(json.dumps({"command": "answer", "ms": round((time.perf_counter() - started) * 1000, 2),
                                      "outcome": outcome, "platform": ctx.platform}))
+
+
+async def run_clock(app: Clio, outbox: Any, stop: asyncio.Event, interval: float = 1.0,
+                    platform: str | None = None) -> None:
+    """The quiz clock (bot.services.quiz.run_clock) with each tick in the door's writer thread: closing questions
+    whose time is up writes to the database, which never happens on the event loop. The posts go out from the
+    loop, through the adapter's outbox."""
+    clock_log = logging.getLogger("clio.quiz")
+    while not stop.is_set():
+        try:
+            for post in await app.door.run(lambda core: core.quiz.tick(platform)):
+                try:
+                    await outbox.send(post.ref, post.reply)
+                except Exception:
+                    clock_log.exception("could not post quiz update to %s", post.ref)
+        except Exception:
+            clock_log.exception("quiz clock tick failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass

@@ -23,7 +23,7 @@ from bot.events import Context, ConversationRef
 from bot.ingest.readers import MAX_FILE_BYTES, SUPPORTED
 from bot.response import Field, Reply
 from bot.services import own_questions
-from bot.services.quiz import run_clock
+from bot.door import run_clock
 from bot.services.schedule import OutboxError
 from bot.text import shorten
 
@@ -157,7 +157,7 @@ class ClioDiscord(discord.AutoShardedClient):
         loops = [self.clio.heartbeat("discord", self._stop)]
         if self.settings.background:
             loops += [self.clio.scheduler(self.outbox, "discord").run(self._stop),
-                      run_clock(self.clio.quiz, self.outbox, self._stop, platform="discord")]
+                      run_clock(self.clio, self.outbox, self._stop, platform="discord")]
         self._background = asyncio.gather(*loops)
 
     async def sync_commands(self) -> None:

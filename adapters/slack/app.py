@@ -263,7 +263,7 @@ async def run(clio: Clio, env: dict[str, str] | None = None) -> int:
     """`clio slack`: Socket Mode when SLACK_APP_TOKEN is set, else HTTP with signature verification."""
     import asyncio
 
-    from bot.services.quiz import run_clock
+    from bot.door import run_clock
 
     conf = settings_from_env(env)
     client = AsyncWebClient(token=conf["token"])
@@ -275,7 +275,7 @@ async def run(clio: Clio, env: dict[str, str] | None = None) -> int:
     outbox = SlackOutbox(client)
     stop = asyncio.Event()
     background = asyncio.gather(clio.scheduler(outbox, "slack").run(stop), clio.heartbeat("slack", stop),
-                                run_clock(clio.quiz, outbox, stop, platform="slack"))
+                                run_clock(clio, outbox, stop, platform="slack"))
     try:
         if conf["app_token"]:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
