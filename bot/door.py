@@ -87,8 +87,6 @@ class Door:
         self._local = threading.local()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="clio-writer")
         self._readers = ThreadPoolExecutor(readers, thread_name_prefix="clio-reader")
-        self._connections: list[Any] = []
-        self._lock = threading.Lock()
         self.busy = 0  # core calls running or queued (read by the loop-lag benchmark and tests)
 
     # --- the worker side --------------------------------------------------------------------------------
@@ -98,10 +96,8 @@ class Door:
         core = getattr(self._local, "core", None)
         if core is None or core.__dict__["_lookup_of"] is not self.app.lookup:
             db = getattr(self._local, "db", None)
-            if db is None:
+            if db is None:  # closed when the thread ends (Door.close, or the app is dropped)
                 db = self._local.db = store.open_db(self.app.settings.db_path)
-                with self._lock:
-                    self._connections.append(db)
             core = self._local.core = _Core(self.app, db)
         return core
 
@@ -132,22 +128,23 @@ class Door:
         same rate limit, command log and error reply as a command. None (and nothing counted or logged) when
         no open-mode quiz runs in the channel, or the message is a command or empty."""
         try:
+            if not await self.run(lambda core: open_quiz(core, ctx), write=False):
+                return None  # plain chat never waits behind the writer
             return await self.run(lambda core: typed(core, ctx, text))
         except Exception:
             log.exception("the core could not be reached")
             return Reply(ok=False, kind="error", exit_code=3, body=FAILED)
 
     def close(self) -> None:
-        """Stop the workers (after the calls already queued) and close their connections."""
+        """Stop the workers after the calls already queued; their connections close as their threads end."""
         self._writer.shutdown(wait=True)
         self._readers.shutdown(wait=True)
-        with self._lock:
-            connections, self._connections = self._connections, []
-        for db in connections:
-            try:
-                db.conn.close()
-            except Exception:  # noqa: BLE001 - closing from another thread: the connection may refuse
-                pass
+
+
+def open_quiz(core: Any, ctx: Context) -> bool:
+    """Whether an open-mode quiz (members type answers) runs in the asker's channel."""
+    quiz = store.running_quiz(core.db, ctx.workspace, ctx.channel)
+    return quiz is not None and quiz["mode"] == "open"
 
 
 def typed(core: Any, ctx: Context, text: object) -> Reply | None:
@@ -157,8 +154,7 @@ def typed(core: Any, ctx: Context, text: object) -> Reply | None:
     message = clean(text)
     if not message or message.startswith("/"):
         return None
-    quiz = store.running_quiz(core.db, ctx.workspace, ctx.channel)
-    if quiz is None or quiz["mode"] != "open":
+    if not open_quiz(core, ctx):  # checked again in the writer: the quiz may have ended meanwhile
         return None
     started = time.perf_counter()
     outcome = "ok"
