@@ -138,3 +138,24 @@ def test_the_inputs_that_crashed_get_a_clear_reply(app, text, says):
     reply = app.handle_text(text, admin)
     assert reply.exit_code != 3 and says in reply.text(), reply.text()
     reply.text().encode("utf-8")
+
+
+def test_the_rate_limiter_holds_a_bounded_number_of_members() -> None:
+    from bot.services.ratelimit import RateLimiter, SlowDown
+
+    now = [1000.0]
+    limiter = RateLimiter("3/minute", max_members=1_000, clock=lambda: now[0])
+    for i in range(100_000):  # a public bot meets many members
+        limiter.check("discord", "discord:1", f"member-{i}")
+    assert len(limiter) == 1_000  # not 100,000
+    for _ in range(3):
+        limiter.check("discord", "discord:1", "vera")
+    with pytest.raises(SlowDown, match="more than 3 commands in 1 minute. Try again in 60 s"):
+        limiter.check("discord", "discord:1", "vera")
+    limiter.check("discord", "discord:2", "vera")  # another workspace: her own window there
+    now[0] += 61
+    limiter.check("discord", "discord:1", "vera")  # the window has moved on
+    for i in range(20):
+        now[0] += 61
+        limiter.check("discord", "discord:1", f"later-{i}")
+    assert len(limiter) <= 10  # members idle for a whole window are let go
