@@ -159,3 +159,29 @@ def test_the_rate_limiter_holds_a_bounded_number_of_members() -> None:
         now[0] += 61
         limiter.check("discord", "discord:1", f"later-{i}")
     assert len(limiter) <= 10  # members idle for a whole window are let go
+
+
+def test_logs_never_carry_message_text_or_tokens_at_any_level() -> None:
+    import io
+
+    from bot import logs
+
+    out = io.StringIO()
+    logs.configure("DEBUG", out)
+    try:
+        logging.getLogger("discord.gateway").debug("payload %s", {"content": "my secret answer", "token": "aW50"})
+        logging.getLogger("slack_bolt.App").debug("body: text=my secret answer")
+        logging.getLogger("clio.discord").warning("POST /interactions/123456789012345678/aW50ZXJhY3Rpb246OjEy/callback")
+        logging.getLogger("clio.slack").error("token xoxb-1234-5678-abcdefABCDEF rejected")
+        try:
+            raise RuntimeError("Authorization: Bearer xoxb-9999-8888-zzzz failed")
+        except RuntimeError:
+            logging.getLogger("clio").exception("download failed")
+        logging.getLogger("clio.commands").debug("still shown: clio's own debug lines")
+    finally:
+        logs.configure("WARNING")
+    text = out.getvalue()
+    assert "my secret answer" not in text  # the libraries' DEBUG payloads are not written
+    assert "aW50ZXJhY3Rpb24" not in text and "xoxb-" not in text and "[redacted]" in text
+    assert "download failed (RuntimeError: Authorization: [redacted]" in text
+    assert "still shown" in text
