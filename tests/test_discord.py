@@ -191,6 +191,20 @@ async def test_an_over_long_answer_is_split_into_messages_within_discords_limits
     assert all(c.body["allowed_mentions"] == {"parse": []} for c in followups)
 
 
+def test_buttons_alike_are_sent_once_and_an_empty_reply_still_says_something() -> None:
+    from bot.response import Button
+
+    two_alike = Reply(ok=True, title="Which one?", buttons=[Button("Vera", "who", "Vera Figner"),
+                                                            Button("Vera (the other)", "who", "Vera Figner"),
+                                                            Button("Lenin", "who", "Lenin")])
+    (message,) = messages_for(two_alike)
+    assert [b.label for b in message.buttons] == ["Vera", "Lenin"]  # Discord refuses two alike custom_ids
+    (empty,) = messages_for(Reply(ok=True))
+    data = {"embeds": [e.to_dict() for e in empty.embeds]}
+    check_message(data)
+    assert data["embeds"][0].get("description")  # not a colour-only embed
+
+
 def test_rendering_keeps_every_embed_within_limits_and_shortens_only_what_cannot_fit():
     huge = Reply(ok=True, title="T" * 400, body="word " * 5000,
                  fields=[Field(f"Field {i}", "x" * 3000) for i in range(40)])

@@ -385,3 +385,22 @@ async def test_a_scheduled_quiz_night_posts_to_the_channel(slack, mini_app: Clio
     assert intro["text"].startswith("Quiz starting") and "weekly quiz night" in intro["text"]
     assert "Quiz night in 30 minutes" in announcement["text"] and "type your answers" in announcement["text"]
     assert "Question 1 of 2" in question["text"] and "Type your answer" in json.dumps(question["blocks"])
+
+
+async def test_admin_rights_follow_slack_within_a_minute_and_a_failed_lookup_is_not_kept(slack) -> None:  # type: ignore[no-untyped-def]
+    from adapters.slack.app import ADMIN_TTL, Admins
+
+    fake, _, _, client = slack
+    now = [0.0]
+    admins = Admins(client, configured=set(), clock=lambda: now[0])
+    fake.admins.add("UBECOMES")
+    assert await admins.is_admin("UBECOMES")
+    fake.admins.discard("UBECOMES")  # demoted in Slack
+    assert await admins.is_admin("UBECOMES")  # still trusted for a moment...
+    now[0] += ADMIN_TTL + 1
+    assert not await admins.is_admin("UBECOMES")  # ...then Slack is asked again
+    fake.admins.add("UREAL")
+    fake.fail["users.info"] = "ratelimited"
+    assert not await admins.is_admin("UREAL")  # a failed lookup refuses this once
+    del fake.fail["users.info"]
+    assert await admins.is_admin("UREAL")  # and is not remembered

@@ -7,6 +7,8 @@ import json
 import logging
 import os
 import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -59,25 +61,39 @@ class SlackOutbox:
             raise OutboxError(error.replace("_", " "), permanent=error in PERMANENT_ERRORS) from None
 
 
-class Admins:
-    """Who may run admin commands: workspace admins and owners, or members of a configured list."""
+ADMIN_TTL = 60.0  # seconds a member's admin status from Slack is trusted
+MAX_ADMIN_CACHE = 10_000
 
-    def __init__(self, client: AsyncWebClient, configured: set[str]):
+
+class Admins:
+    """Who may run admin commands: workspace admins and owners, or members of a configured list. Slack's
+    answer is kept for ADMIN_TTL seconds (a demoted admin loses the rights within that time); a failed
+    lookup is never kept, so one Slack hiccup does not lock a real admin out."""
+
+    def __init__(self, client: AsyncWebClient, configured: set[str], ttl: float = ADMIN_TTL,
+                 clock: Callable[[], float] = time.monotonic):
         self.client = client
         self.configured = configured
-        self._cache: dict[str, bool] = {}
+        self.ttl, self.clock = ttl, clock
+        self._cache: dict[str, tuple[bool, float]] = {}  # user id -> (admin, when Slack said so)
 
     async def is_admin(self, user_id: str) -> bool:
         if user_id in self.configured:
             return True
-        if user_id not in self._cache:
-            try:
-                info = await self.client.users_info(user=user_id)
-                user = info.get("user") or {}
-                self._cache[user_id] = bool(user.get("is_admin") or user.get("is_owner"))
-            except SlackApiError:
-                self._cache[user_id] = False
-        return self._cache[user_id]
+        known = self._cache.get(user_id)
+        if known is not None and self.clock() - known[1] < self.ttl:
+            return known[0]
+        try:
+            info = await self.client.users_info(user=user_id)
+        except SlackApiError:
+            log.warning("users.info failed; treating the member as not an admin this time")
+            return False
+        user = info.get("user") or {}
+        admin = bool(user.get("is_admin") or user.get("is_owner"))
+        if len(self._cache) > MAX_ADMIN_CACHE:
+            self._cache.clear()
+        self._cache[user_id] = (admin, self.clock())
+        return admin
 
 
 def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None = None,
