@@ -50,6 +50,7 @@ class FakeSlack:
         self.app.router.add_post("/respond/{rest:.*}", self.respond)
         self.app.router.add_get("/files/{name}", self.download)
         self.files: dict[str, bytes] = {}
+        self.urls: dict[str, str] = {}  # a file whose url_private is somewhere else
 
     async def api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -69,7 +70,8 @@ class FakeSlack:
         if method == "files.info":
             name = body.get("file")
             return web.json_response({"ok": True, "file": {"id": name, "name": name, "size": len(self.files[name]),
-                                                           "url_private_download": f"{self.base}/files/{name}"}})
+                                                           "url_private_download": self.urls.get(
+                                                               name, f"{self.base}/files/{name}")}})
         if method == "users.info":
             user = body.get("user")
             return web.json_response({"ok": True, "user": {"id": user, "is_admin": user in self.admins}})
@@ -170,6 +172,17 @@ async def test_unsigned_or_tampered_requests_are_refused(slack, case: str) -> No
     assert await post(url, sent, headers) == 401
     await asyncio.sleep(0.05)
     assert not fake.of("respond")
+
+
+async def test_a_replayed_request_or_a_bad_timestamp_is_refused(slack) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, url, _ = slack
+    body = command("who kornilov", fake_url)
+    headers = signed(body)
+    assert await post(url, body, headers) == 200
+    assert await post(url, body, headers) == 401  # the same signed request again, within its five minutes
+    assert await post(url, body, {**headers, "X-Slack-Request-Timestamp": "soon"}) == 401  # not a 500
+    await asyncio.sleep(0.05)
+    assert len(fake.of("respond")) == 1  # answered once
 
 
 async def test_mentions_typed_by_members_are_escaped(slack) -> None:  # type: ignore[no-untyped-def]
@@ -316,7 +329,8 @@ async def test_a_quiz_button_clicked_twice_scores_once(slack, mini_app: Clio) ->
                "actions": [{"action_id": button["action_id"], "value": button["value"], "type": "button"}],
                "response_url": f"{fake_url}/respond/{TEAM}/2", "trigger_id": "3.4", "api_app_id": "A1"}
     click = urlencode({"payload": json.dumps(payload)})
-    await asyncio.gather(post(url, click, signed(click)), post(url, click, signed(click)))
+    # two clicks arrive at once (each its own signed request: a replayed one would be refused)
+    await asyncio.gather(post(url, click, signed(click)), post(url, click, signed(click, ts=int(time.time()) - 1)))
     answers = await fake.wait_for("respond", 4)
     texts = sorted(a["text"] for a in answers[2:])
     assert any("recorded" in t for t in texts) and any("already answered" in t for t in texts)
@@ -404,3 +418,25 @@ async def test_admin_rights_follow_slack_within_a_minute_and_a_failed_lookup_is_
     assert not await admins.is_admin("UREAL")  # a failed lookup refuses this once
     del fake.fail["users.info"]
     assert await admins.is_admin("UREAL")  # and is not remembered
+
+
+async def test_the_bot_token_goes_only_to_slacks_file_host(slack, mini_app: Clio) -> None:  # type: ignore[no-untyped-def]
+    from adapters.slack.app import slack_file
+
+    fake, _, url, client = slack
+    assert slack_file("https://files.slack.com/files-pri/T1-F1/notes.txt", client)
+    for elsewhere in ("http://files.slack.com/x", "https://files.slack.com.attacker.example/x",
+                      "https://attacker.example/files.slack.com", "https://127.0.0.1:1/x", None):
+        assert not slack_file(elsewhere, client), elsewhere
+    fake.files["notes.txt"] = b"General Kornilov moved on Petrograd."
+    fake.urls["notes.txt"] = "https://attacker.example/collect"
+    body = event_body({"type": "file_shared", "file_id": "notes.txt", "user_id": "UADMIN", "channel_id": "CREAD",
+                       "event_ts": "1.1"})
+    assert await post(url, body, {**signed(body), "Content-Type": "application/json"}) == 200
+    (msg,) = await fake.wait_for("chat.postMessage")
+    assert "not Slack's file host" in msg["text"]
+    assert not fake.of("download") and store_count(mini_app) == 0
+
+
+def store_count(app: Clio) -> int:
+    return app.db.execute("select count(*) from sources").fetchone()[0]

@@ -8,10 +8,13 @@ import logging
 import os
 import re
 import time
+from urllib.parse import urlsplit
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.request_verification.async_request_verification import AsyncRequestVerification
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -61,6 +64,55 @@ class SlackOutbox:
             raise OutboxError(error.replace("_", " "), permanent=error in PERMANENT_ERRORS) from None
 
 
+SLACK_FILE_HOSTS = ("files.slack.com",)  # where Slack serves url_private; the bot token goes nowhere else
+
+
+def slack_file(url: str | None, client: AsyncWebClient) -> bool:
+    """Whether the bot token may go with a download from `url`: only Slack's file host over HTTPS (a
+    url_private naming any other host gets nothing), or the local fake Slack a test points the client at."""
+    if not url:
+        return False
+    target, api = urlsplit(url), urlsplit(client.base_url)
+    return (target.scheme == "https" and target.hostname in SLACK_FILE_HOSTS) or (
+        api.hostname in ("127.0.0.1", "localhost") and (target.hostname, target.port) == (api.hostname, api.port))
+
+
+NOT_SLACKS = "That file's address is not Slack's file host, so Clio did not download it."
+
+
+class VerifiedOnce(AsyncRequestVerification):
+    """Slack's signature check, plus: a request is taken once (a signed request replayed within its five
+    minutes is refused like a forged one), and a timestamp that is not a number is a 401, not a crash."""
+
+    WINDOW = 300.0  # Slack's own limit on a request's age
+
+    def __init__(self, signing_secret: str):
+        super().__init__(signing_secret)
+        self._seen: OrderedDict[str, float] = OrderedDict()  # signature -> when it was taken
+
+    async def async_process(self, *, req: Any, resp: Any, next: Any) -> Any:  # noqa: A002 - bolt's name
+        if self._can_skip(req.mode, req.body):
+            return await next()
+        timestamp = req.headers.get("x-slack-request-timestamp", [""])[0]
+        signature = req.headers.get("x-slack-signature", [""])[0]
+        if not (timestamp.isascii() and timestamp.isdigit()) or not self.verifier.is_valid(req.raw_body, timestamp,
+                                                                                           signature):
+            return self._build_error_response()
+        now = time.monotonic()
+        self._forget_older_than(now - self.WINDOW)
+        if signature in self._seen:
+            return self._build_error_response()
+        self._seen[signature] = now
+        return await next()
+
+    def _forget_older_than(self, cutoff: float) -> None:
+        while self._seen:
+            signature, taken = next(iter(self._seen.items()))
+            if taken >= cutoff:
+                return
+            del self._seen[signature]
+
+
 ADMIN_TTL = 60.0  # seconds a member's admin status from Slack is trusted
 MAX_ADMIN_CACHE = 10_000
 
@@ -99,7 +151,10 @@ class Admins:
 def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None = None,
               admin_users: set[str] | None = None, **kwargs: Any) -> AsyncApp:
     """The bolt app for a Clio. `client` carries the bot token (and, in tests, a local base_url)."""
-    app = AsyncApp(client=client, signing_secret=signing_secret, **kwargs)
+    verify = kwargs.pop("request_verification_enabled", True) and signing_secret is not None
+    app = AsyncApp(client=client, signing_secret=signing_secret, request_verification_enabled=False, **kwargs)
+    if verify:
+        app.use(VerifiedOnce(signing_secret))  # Slack's check, and each signed request taken once
     admins = Admins(client, admin_users or set())
 
     async def make_ctx(team: str, channel: str, user: str, name: str | None = None) -> Context:
@@ -197,10 +252,13 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
         elif info.get("size", 0) > own_questions.MAX_FILE_BYTES or not url:
             reply = Reply(ok=False, kind="error", body=f"{name[:100]} is over the "
                           f"{own_questions.MAX_FILE_BYTES // 1024} KB limit for a question file.")
+        elif not slack_file(url, client):
+            reply = Reply(ok=False, kind="error", body=NOT_SLACKS)
         else:
             import aiohttp
 
-            async with aiohttp.ClientSession() as http, http.get(url, headers={"Authorization": f"Bearer {client.token}"}) as r:
+            async with aiohttp.ClientSession() as http, http.get(url, headers={"Authorization": f"Bearer {client.token}"},
+                                                                allow_redirects=False) as r:
                 data = b""
                 async for chunk in r.content.iter_chunked(65536):  # never much more than the limit
                     data += chunk
@@ -227,11 +285,15 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
             await client.chat_postMessage(channel=channel, text=f"{escape(info.get('name', 'That file'))} is too large "
                                           f"to ingest (limit {MAX_UPLOAD_BYTES // 2**20} MB).")
             return
+        if not slack_file(url, client):
+            await client.chat_postMessage(channel=channel, text=NOT_SLACKS)
+            return
         from pathlib import Path
 
         import aiohttp
 
-        async with aiohttp.ClientSession() as http, http.get(url, headers={"Authorization": f"Bearer {client.token}"}) as r:
+        async with aiohttp.ClientSession() as http, http.get(url, headers={"Authorization": f"Bearer {client.token}"},
+                                                                allow_redirects=False) as r:
             data = await r.read()
         try:
             result = clio.ingest(Path(info.get("name", "reading.txt")), workspace=ctx.workspace, data=data,
