@@ -216,11 +216,11 @@ class FakeDiscord:
         if auth.startswith("Bot ") and auth != f"Bot {self.token}":
             return self.error(401, 0, "401: Unauthorized")
         try:
-            return await self._answer(request.method, path, body)
+            return await self._answer(request.method, path, body, dict(request.query))
         except LimitError as e:
             return self.error(400, 50035, f"Invalid Form Body: {e}")
 
-    async def _answer(self, method: str, path: str, body: Any) -> web.Response:
+    async def _answer(self, method: str, path: str, body: Any, query: dict[str, str] | None = None) -> web.Response:
         parts = path.strip("/").split("/")
         if path == "/users/@me":
             return self.json(BOT_USER)
@@ -259,6 +259,9 @@ class FakeDiscord:
                 return self.error(403, 50013, "Missing Permissions")
             if len(parts) == 2 and method == "GET":
                 return self.json(channel(cid))
+            if len(parts) == 3 and parts[2] == "messages" and method == "GET":  # the channel's history, newest first
+                mine = [m for m in reversed(list(self.messages.values())) if str(m["channel_id"]) == cid]
+                return self.json(mine[:int((query or {}).get("limit", 50))])
             if len(parts) == 3 and parts[2] == "messages" and method == "POST":
                 check_message(body)
                 return self.json(self._message(cid, body))

@@ -4,6 +4,7 @@ response_url played by a local fake that records every call. Nothing leaves this
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -72,6 +73,12 @@ class FakeSlack:
             return web.json_response({"ok": True, "file": {"id": name, "name": name, "size": len(self.files[name]),
                                                            "url_private_download": self.urls.get(
                                                                name, f"{self.base}/files/{name}")}})
+        if method == "conversations.history":  # what the bot posted in the channel, newest first
+            posts = [b for m, b in self.calls if m == "chat.postMessage" and b.get("channel") == body.get("channel")]
+            messages = [{"type": "message", "text": b.get("text", ""), "bot_id": "BBOT",
+                         **({"metadata": json.loads(b["metadata"]) if isinstance(b["metadata"], str) else b["metadata"]}
+                            if b.get("metadata") else {})} for b in reversed(posts)]
+            return web.json_response({"ok": True, "messages": messages[:int(body.get("limit", 100))]})
         if method == "users.info":
             user = body.get("user")
             return web.json_response({"ok": True, "user": {"id": user, "is_admin": user in self.admins}})
@@ -440,3 +447,18 @@ async def test_the_bot_token_goes_only_to_slacks_file_host(slack, mini_app: Clio
 
 def store_count(app: Clio) -> int:
     return app.db.execute("select count(*) from sources").fetchone()[0]
+
+
+async def test_a_daily_posts_mark_rides_as_metadata_and_is_found_after_a_crash(slack) -> None:  # type: ignore[no-untyped-def]
+    from bot.services.schedule import daily_marker
+
+    fake, _, _, client = slack
+    outbox = SlackOutbox(client)
+    ref = ConversationRef("slack", "slack:T111", "CDAILY")
+    mark = daily_marker(dt.date(2026, 11, 7))
+    assert not await outbox.posted(ref, mark)
+    await outbox.send(ref, Reply(ok=True, title="On this day", body="The Winter Palace", marker=mark))
+    (msg,) = fake.of("chat.postMessage")
+    assert mark not in msg["text"]  # unseen by members
+    assert await outbox.posted(ref, mark)
+    assert not await outbox.posted(ConversationRef("slack", "slack:T111", "COTHER"), mark)

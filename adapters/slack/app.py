@@ -58,10 +58,23 @@ class SlackOutbox:
         try:
             for part in reply.sequence():
                 text, blocks = blocks_for(part)
-                await self.client.chat_postMessage(channel=ref.channel, text=text, blocks=blocks)
+                # a scheduled post's mark rides as message metadata (unseen), found again after a crash
+                metadata = {"event_type": "clio_post", "event_payload": {"marker": part.marker}} if part.marker else None
+                await self.client.chat_postMessage(channel=ref.channel, text=text, blocks=blocks, metadata=metadata)
         except SlackApiError as e:
             error = str(e.response.get("error", "unknown_error"))
             raise OutboxError(error.replace("_", " "), permanent=error in PERMANENT_ERRORS) from None
+
+    async def posted(self, ref: ConversationRef, marker: str) -> bool:
+        """Whether one of the channel's last messages carries `marker` in its metadata."""
+        try:
+            history = await self.client.conversations_history(channel=ref.channel, limit=RECENT_MESSAGES,
+                                                              include_all_metadata=True)
+        except SlackApiError as e:
+            error = str(e.response.get("error", "unknown_error"))
+            raise OutboxError(f"could not read the channel's recent messages: {error.replace('_', ' ')}") from None
+        return any(((m.get("metadata") or {}).get("event_payload") or {}).get("marker") == marker
+                   for m in history.get("messages") or [])
 
 
 SLACK_FILE_HOSTS = ("files.slack.com",)  # where Slack serves url_private; the bot token goes nowhere else
@@ -113,6 +126,7 @@ class VerifiedOnce(AsyncRequestVerification):
             del self._seen[signature]
 
 
+RECENT_MESSAGES = 50  # how far back a restarted process looks for a post it may already have sent
 ADMIN_TTL = 60.0  # seconds a member's admin status from Slack is trusted
 MAX_ADMIN_CACHE = 10_000
 
