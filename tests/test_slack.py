@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -462,3 +463,28 @@ async def test_a_daily_posts_mark_rides_as_metadata_and_is_found_after_a_crash(s
     assert mark not in msg["text"]  # unseen by members
     assert await outbox.posted(ref, mark)
     assert not await outbox.posted(ConversationRef("slack", "slack:T111", "COTHER"), mark)
+
+
+def test_the_readmes_manifests_subscribe_what_the_app_handles_in_both_modes() -> None:
+    import yaml
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## On Slack"):readme.index("## On Discord")]
+    manifests = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.S)]
+    socket, http = manifests
+    assert socket["settings"]["socket_mode_enabled"] and not http["settings"]["socket_mode_enabled"]
+    source = (Path(__file__).resolve().parent.parent / "adapters" / "slack" / "app.py").read_text(encoding="utf-8")
+    handled = set(re.findall(r'@app\.event\("([a-z_]+)"\)', source))
+    needed = {"message.channels", "message.groups"} if "message" in handled else set()
+    needed |= handled - {"message"}
+    for m in manifests:
+        assert needed <= set(m["settings"]["event_subscriptions"]["bot_events"]), needed
+        scopes = set(m["oauth_config"]["scopes"]["bot"])
+        # posting, posting where not invited, reading history (typed answers, the daily post's mark), admins, files
+        assert {"commands", "chat:write", "chat:write.public", "app_mentions:read", "channels:history",
+                "groups:history", "users:read", "files:read"} <= scopes
+    url = "https://HOST/slack/events"
+    assert http["settings"]["event_subscriptions"]["request_url"] == url
+    assert http["settings"]["interactivity"]["request_url"] == url
+    assert http["features"]["slash_commands"][0]["url"] == url
+    assert "connections:write" in section  # the Socket Mode app token's scope
