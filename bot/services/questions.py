@@ -3,6 +3,7 @@ sees, each with an answer checked against the index, distractors of the same kin
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from typing import Any
@@ -79,6 +80,7 @@ def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
     lives = store.person_lives(db)
     places = place_keys()
     out: list[dict[str, Any]] = []
+    contemporaries: dict[str, list[Any]] = {}
     for row in store.single_person_passages(db, workspace, source_id, limit=MAX_GENERATED):
         person = people.get(row["entity_id"])
         if person is None:
@@ -87,7 +89,10 @@ def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
         if (text is None or _gives_away(text, person.names, places)
                 or _gives_away(f"{row['title']} {row['loc']}", person.names, places, first_word=True)):
             continue  # the excerpt, or the title or section it is cited by ("Mikhail Gorbachev"), names them
-        others = [p for pid, p in people.items() if pid != person.id and _same_time(lives, person.id, pid)]
+        if person.id not in contemporaries:  # once per person, not once per passage
+            contemporaries[person.id] = [p for pid, p in people.items()
+                                         if pid != person.id and _same_time(lives, person.id, pid)]
+        others = contemporaries[person.id]
         same_reading = [p for p in others if p.id in row["cooccurring"]]
         pool = same_reading if len(same_reading) >= 3 else others
         if len(pool) < 3:
@@ -140,12 +145,18 @@ def _name_forms(name: str, names: list[str], places: frozenset[str]) -> list[str
     return sorted(forms, key=len, reverse=True)
 
 
+@functools.lru_cache(maxsize=50_000)
+def _name_words_of(name: str) -> list[str]:
+    """A pack name's words without titles (the same names come up for every passage: computed once)."""
+    return strip_titles(name_words(name))
+
+
 def _gives_away(excerpt: str, names: list[str], places: frozenset[str], first_word: bool = False) -> bool:
     """Whether the blanked excerpt still names the person: a word of their names (no first name, title,
     regnal number or place) is left in it, or begins a word ("Ilich", "Ulyanov", "Stalinism", "Leninist")."""
     left = name_words(excerpt)
     for n in names:
-        words = strip_titles(name_words(n))
+        words = _name_words_of(n)
         for w in words[0 if first_word and len(words) == 1 else 1:]:  # a first name is shared with others
             if len(w) >= 4 and w not in ROMAN and w not in places and w not in TITLES and any(
                     x == w or (x.startswith(w) and len(x) - len(w) <= 4) for x in left):
