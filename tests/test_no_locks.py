@@ -17,6 +17,7 @@ from bot import concurrency, store
 from bot.app import Clio
 from bot.config import Settings
 from bot.events import Context
+from bot.services import questions
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKS = Path(__file__).parent / "packs"
@@ -212,6 +213,7 @@ def traced(app: Clio, texts: list[str], ctx: Context) -> list[str]:
 
 
 def test_hot_queries_read_through_indexes_from_the_askers_sources(mini_app: Clio, tmp_path: Path) -> None:
+    questions._GENERATED.clear()
     mini_app.ingest(write_reading(tmp_path / "own.txt", 60), workspace="w:1")
     mini_app.ingest(write_reading(tmp_path / "other.txt", 60), workspace="w:2")
     statements = traced(mini_app, HOT, HOST)
@@ -226,6 +228,7 @@ def test_hot_queries_read_through_indexes_from_the_askers_sources(mini_app: Clio
 
 def vm_steps(app: Clio, texts: list[str], ctx: Context) -> int:
     """SQLite virtual-machine steps (in thousands) the commands take: work done, independent of the machine."""
+    questions._GENERATED.clear()  # count question generation too, not a cached result
     n = [0]
 
     def tick() -> int:
@@ -285,3 +288,20 @@ def test_a_common_word_returns_the_true_best_passages(mini_app: Clio, tmp_path: 
     best = brute_force_best(mini_app, "the", "w:1", 5)
     titles = {s["id"]: s["title"] for s in store.sources(db, None)}
     assert [c.title for c in reply.citations[-5:]] == [titles[p.rsplit(":", 1)[0]] for p in best]
+
+
+def test_generated_questions_follow_the_library_they_came_from(mini_app: Clio, tmp_path: Path) -> None:
+    """Questions are kept between quiz starts, but a reading added, retitled or forgotten changes them at once."""
+    ctx = Context(workspace="w:1", channel="c", user_id="host", is_admin=True)
+    assert not questions.generated(mini_app.db, mini_app.lookup.matcher, "w:1")
+    f = write_reading(tmp_path / "notes.txt", 12)
+    mini_app.ingest(f, workspace="w:1", title="Notes")
+    first = questions.generated(mini_app.db, mini_app.lookup.matcher, "w:1")
+    assert first and all("Notes" in q["question"] for q in first if q["id"].startswith("gen-who-"))
+    mini_app.ingest(f, workspace="w:1", title="Field notes")  # the same file retitled
+    assert all("Field notes" in q["question"] for q in questions.generated(
+        mini_app.db, mini_app.lookup.matcher, "w:1") if q["id"].startswith("gen-who-"))
+    mini_app.ingest(write_reading(tmp_path / "other.txt", 12), workspace="w:2")  # another group's: no change
+    assert questions.generated(mini_app.db, mini_app.lookup.matcher, "w:1") != []
+    assert mini_app.handle_text("/forget notes.txt", ctx).ok
+    assert questions.generated(mini_app.db, mini_app.lookup.matcher, "w:1") == []

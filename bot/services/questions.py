@@ -4,8 +4,10 @@ sees, each with an answer checked against the index, distractors of the same kin
 from __future__ import annotations
 
 import functools
+import hashlib
 import random
 import re
+from collections import OrderedDict
 from typing import Any
 
 import sqlite_utils
@@ -67,7 +69,42 @@ def _mentions(q: dict[str, Any], topic: str) -> bool:
     return topic.lower() in (q["question"] + " " + q["answer"]).lower()
 
 
+# Generated questions depend only on the readings a workspace sees and the pack, so they are kept per
+# (database, workspace, reading, signature of those readings and the pack) and made again when any changes:
+# a quiz start then costs nothing that grows with the library (the first start after a change does).
+_GENERATED: OrderedDict[tuple[str, ...], list[dict[str, Any]]] = OrderedDict()
+_GENERATED_MAX = 256
+
+
+def _library_signature(db: sqlite_utils.Database, workspace: str) -> str:
+    """Changes whenever a reading the workspace sees is added, replaced, retitled or removed, or the pack
+    (and so the links) changes."""
+    cond, params = store.visible(workspace)
+    h = hashlib.sha256()
+    for r in db.execute(f"select * from sources s where {cond} order by s.id", params):
+        h.update(repr(r).encode())
+    for r in db.execute("select key, value from meta where key like 'pack:%' order by key"):
+        h.update(repr(r).encode())
+    return h.hexdigest()
+
+
 def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
+              source_id: str | None = None) -> list[dict[str, Any]]:
+    """The generated questions (see `_generate`), made once per state of the workspace's library."""
+    path = db.execute("pragma database_list").fetchone()[2]
+    if not path:  # an in-memory database: no name to key it by
+        return _generate(db, matcher, workspace, source_id)
+    key = (path, workspace, source_id or "", _library_signature(db, workspace))
+    if key in _GENERATED:
+        _GENERATED.move_to_end(key)
+    else:
+        _GENERATED[key] = _generate(db, matcher, workspace, source_id)
+        while len(_GENERATED) > _GENERATED_MAX:
+            _GENERATED.popitem(last=False)
+    return [{**q, "options": list(q["options"]), "accept": list(q["accept"])} for q in _GENERATED[key]]
+
+
+def _generate(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
               source_id: str | None = None) -> list[dict[str, Any]]:
     """Who-is-this questions from prose passages that name one person, and which-year questions for pack
     events the readings discuss. Deterministic for the same index.
