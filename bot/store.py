@@ -189,7 +189,7 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
     db = concurrency.connect(path)  # WAL, busy timeout, transactions that begin IMMEDIATE
     db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 5000")
+    db.execute(f"PRAGMA busy_timeout = {concurrency.BUSY_TIMEOUT_MS}")
     migrations.apply(db)
     return db
 
