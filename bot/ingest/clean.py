@@ -137,20 +137,30 @@ def clean_blocks(blocks: list[Block]) -> list[Block]:
         if text:
             cleaned.append(Block(b.kind, text, b.number, form))
     cleaned = _cut_trailing_listing(cleaned)
+    # the next paragraph's text after each block, found in one backward pass (not a scan per block)
+    next_para: list[str | None] = [None] * len(cleaned)
+    following: str | None = None
+    for i in range(len(cleaned) - 1, -1, -1):
+        next_para[i] = following
+        if cleaned[i].kind == "para":
+            following = cleaned[i].text
     out: list[Block] = []
+    parts: list[list[str]] = []  # each output block's pieces, joined once at the end (no quadratic rejoining)
     for i, b in enumerate(cleaned):
-        nxt = next((c.text for c in cleaned[i + 1:] if c.kind == "para"), None)
+        nxt = next_para[i]
         if b.kind == "para" and b.form == "text" and looks_like_heading(b.text, nxt):
             b = Block("heading", b.text, b.number, b.form)
         prev = out[-1] if out else None
-        # "conditions" / "generally worsened.": a paragraph cut in two by a stray blank line
+        # "conditions" / "generally worsened.": a paragraph cut in two by a stray blank line (the end of the
+        # joined paragraph is the end of its last piece, which starts in lower case)
         if (prev and prev.kind == "para" and b.kind == "para" and prev.form == b.form == "text"
-                and not _SENTENCE_END.search(prev.text)
+                and not _SENTENCE_END.search(parts[-1][-1])
                 and b.text[:1].islower()):
-            out[-1] = Block("para", f"{prev.text} {b.text}", prev.number, prev.form)
+            parts[-1].append(b.text)
             continue
         out.append(b)
-    return out
+        parts.append([b.text])
+    return [b if len(p) == 1 else Block(b.kind, " ".join(p), b.number, b.form) for b, p in zip(out, parts)]
 
 
 def _cut_trailing_listing(blocks: list[Block]) -> list[Block]:
