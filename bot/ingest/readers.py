@@ -55,8 +55,28 @@ def read_document(path: Path, data: bytes | None = None, max_bytes: int = MAX_FI
     Raises:
         ReadError: unsupported extension, too large, empty, binary, undecodable or encrypted.
     """
-    kind = SUPPORTED.get(path.suffix.lower())
-    if kind is None:
+    data = check_file(path, data, max_bytes)
+    kind = SUPPORTED[path.suffix.lower()]
+    try:
+        doc = _READERS[kind](data)
+    except ReadError as e:
+        raise ReadError(f"{path.name}: {e.user_message}") from None
+    except (MemoryError, RecursionError):  # over the budget: bot.ingest.bounded says so
+        raise
+    except Exception as e:  # a library choking on a malformed file: the user needs to know, not a traceback
+        raise ReadError(f"{path.name} is not a readable {kind.upper()} file ({type(e).__name__}).") from None
+    if not any(b.kind == "para" for b in doc.blocks):
+        raise ReadError(f"{path.name} has no text Clio can read.")
+    return doc
+
+
+def check_file(path: Path, data: bytes | None = None, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, after the checks that need no parsing: a supported extension, the size, not empty.
+
+    Raises:
+        ReadError: unsupported extension, too large, empty or cannot be opened.
+    """
+    if SUPPORTED.get(path.suffix.lower()) is None:
         raise ReadError(f"{path.name}: Clio reads {', '.join(sorted(set(SUPPORTED)))} files, not “{path.suffix or 'no extension'}”.")
     if data is None:
         try:
@@ -68,17 +88,9 @@ def read_document(path: Path, data: bytes | None = None, max_bytes: int = MAX_FI
         data = path.read_bytes()
     elif len(data) > max_bytes:
         raise ReadError(f"{path.name} is {len(data) / 2**20:,.0f} MB; the limit is {max_bytes / 2**20:,.0f} MB.")
-    if not data.strip():
+    if not data or data.isspace():
         raise ReadError(f"{path.name} is empty.")
-    try:
-        doc = _READERS[kind](data)
-    except ReadError as e:
-        raise ReadError(f"{path.name}: {e.user_message}") from None
-    except Exception as e:  # a library choking on a malformed file: the user needs to know, not a traceback
-        raise ReadError(f"{path.name} is not a readable {kind.upper()} file ({type(e).__name__}).") from None
-    if not any(b.kind == "para" for b in doc.blocks):
-        raise ReadError(f"{path.name} has no text Clio can read.")
-    return doc
+    return data
 
 
 def _decode(data: bytes) -> str:
