@@ -253,10 +253,12 @@ class Matcher:
     taken for a surname or first name: "Wilhelm II of Germany" gives no key "germany".
     """
 
-    def __init__(self) -> None:
-        from bot.places import place_keys  # bot.places normalises with this module's name_key
+    def __init__(self, places: frozenset[str] | None = None) -> None:
+        if places is None:
+            from bot.places import place_keys  # bot.places normalises with this module's name_key
 
-        self._places = place_keys()
+            places = place_keys()
+        self._places = places
         self._keys: list[str] = []
         self._sorted_keys: list[str] = []  # each key's words sorted: token_sort_ratio's work done once, not per query
         # key -> its owners: one (candidate, kind) pair as it is (most keys have one owner), else a list of them
@@ -275,6 +277,54 @@ class Matcher:
 
     def __len__(self) -> int:
         return len(self._keys)
+
+    @property
+    def places(self) -> frozenset[str]:
+        """The place words this matcher never takes for a surname or first name (bot.places)."""
+        return self._places
+
+    def state(self) -> dict:
+        """Everything the matcher computed from its names, as plain JSON-able data (bot.name_cache keeps it in
+        the database, so a new process skips normalising every name again)."""
+        numbers = {key: n for n, key in enumerate(self._keys)}
+        cands: dict[str, int] = {}
+        table: list[list[str]] = []
+
+        def ref(c: Candidate) -> int:
+            if c.id not in cands:
+                cands[c.id] = len(table)
+                table.append([c.id, c.name, c.type])
+            return cands[c.id]
+
+        return {
+            "places": sorted(self._places), "keys": self._keys,
+            "sorted": [s if s != k else None for k, s in zip(self._keys, self._sorted_keys)],
+            "owners": [[[ref(c), kind] for c, kind in self._owned(k)] for k in self._keys],
+            "prefixes": sorted(self._prefixes),
+            "typed": {t: [numbers[k] for k in keys] for t, (keys, _) in self._typed.items()},
+            "titles": {t: [[ref(c), explicit] for c, explicit in held.values()] for t, held in self._titles.items()},
+            "candidates": table,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> Matcher:
+        """A matcher as `state()` described it."""
+        m = cls.__new__(cls)
+        cls.__init__(m, places=frozenset(state["places"]))
+        table = [Candidate(*c) for c in state["candidates"]]
+        m._keys = state["keys"]
+        m._sorted_keys = [s if s is not None else k for k, s in zip(m._keys, state["sorted"])]
+        for key, owners in zip(m._keys, state["owners"]):
+            pairs = [(table[ci], kind) for ci, kind in owners]
+            m._owners[key] = pairs[0] if len(pairs) == 1 else pairs
+        m._prefixes = set(state["prefixes"])
+        for t, numbers in state["typed"].items():
+            m._typed[t] = ([m._keys[n] for n in numbers], [m._sorted_keys[n] for n in numbers])
+            for n in numbers:
+                m._mark_type(t, n)
+        for t, held in state["titles"].items():
+            m._titles[t] = {table[ci].id: (table[ci], explicit) for ci, explicit in held}
+        return m
 
     def candidates(self) -> list[Candidate]:
         """Every registered candidate, once each."""
@@ -395,6 +445,9 @@ class Matcher:
         typed_keys, typed_sorted = self._typed[ctype]
         typed_keys.append(key)
         typed_sorted.append(sorted_key)
+        self._mark_type(ctype, number)
+
+    def _mark_type(self, ctype: str, number: int) -> None:
         mask = self._type_masks.setdefault(ctype, bytearray())
         if len(mask) <= number:
             mask.extend(bytes(max(number + 1 - len(mask), len(mask) // 2)))
