@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 
 from rapidfuzz import fuzz, process
 
@@ -28,7 +29,8 @@ INDEX_MIN_KEYS = 20_000  # below this a full rapidfuzz scan is as fast, and exac
 CANDIDATE_BUDGET = 4_000  # keys scored per query at most (beyond the nearest word's own)
 NEAR_WORDS = 25  # near words kept per typed word
 NEAR_WORD_SCORE = 60.0  # fuzz.ratio of a typed word and a known one for the known one to count as near
-_GRAM_BUDGET = 30_000  # word ids gathered from trigram postings per typed word at most
+_GRAM_BUDGET = 2_000  # known words gathered from trigram postings per typed word, beyond the rarest four trigrams'
+_MIN_GRAMS = 4
 
 
 def _grams(word: str) -> set[str]:
@@ -70,14 +72,16 @@ class NameIndex:
         """Ids of the known words closest to a typed word (itself first when known), at most NEAR_WORDS."""
         found: set[int] = set()
         postings = sorted((self._words_of_gram.get(g, ()) for g in _grams(word)), key=len)
-        for ids in postings:  # rarest trigrams first: one slip spoils at most three of a word's trigrams
-            if found and len(found) + len(ids) > _GRAM_BUDGET:
+        for n, ids in enumerate(postings):
+            # rarest trigrams first; one slip spoils at most three of a word's trigrams, so a word one slip
+            # away holds one of any four of them
+            if n >= _MIN_GRAMS and len(found) + len(ids) > _GRAM_BUDGET:
                 break
             found.update(ids)
         if not found:
             return []
         ids = list(found)
-        choices = [self._words[i] for i in ids]
+        choices = list(itemgetter(*ids)(self._words)) if len(ids) > 1 else [self._words[ids[0]]]
         return [ids[i] for _, _, i in process.extract(word, choices, scorer=fuzz.ratio, limit=NEAR_WORDS,
                                                       score_cutoff=NEAR_WORD_SCORE)]
 
