@@ -8,7 +8,8 @@ Clio never sends one: a body that breaks the schema of its route in Discord's Op
 the schema leaves out (400, code 50035; see tests/discord_spec.py), a second response to one interaction
 (400, 40060), a first response after 3 seconds (404, 10062), a followup or edit 15 minutes after the
 interaction (401, 50027), and an edit of a message that does not exist (404, 10008). Deadlines run on
-`FakeDiscord.clock` (monotonic seconds), which a test may replace to move time without sleeping."""
+`FakeDiscord.clock`, a clock that moves only when a test moves it (`fake.clock.now += 3.1`): the suite times
+nothing, so a loaded machine never makes a test fail, and a test checks a deadline without sleeping."""
 
 from __future__ import annotations
 
@@ -92,6 +93,16 @@ class Call:
     at: float = field(default_factory=time.perf_counter)  # when the fake received it
 
 
+class Clock:
+    """The fake's time in seconds: still until a test moves it."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @dataclass
 class Interaction:
     """An interaction the fake sent: when, where, and what the bot has answered so far."""
@@ -123,7 +134,7 @@ class FakeDiscord:
     _seq: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
-    clock: Callable[[], float] = time.monotonic  # interaction deadlines; a test may put its own clock here
+    clock: Callable[[], float] = field(default_factory=Clock)  # interaction deadlines; a test moves it
     interactions: dict[str, Interaction] = field(default_factory=dict)
     strict_schema: bool = True  # validate bodies against the OpenAPI description when it is there
 

@@ -16,20 +16,9 @@ from tests.fake_discord import APP_ID, CHANNEL_ID, OTHER_CHANNEL_ID, FakeDiscord
 needs_spec = pytest.mark.skipif(load_spec() is None, reason=SPEC_MISSING + ": the schema checks cannot run")
 
 
-class Clock:
-    """The fake's clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 async def fake():
-    server = FakeDiscord()
-    server.clock = Clock()
+    server = FakeDiscord()  # its clock stands still until a test moves it
     await server.start()
     yield server
     await server.stop()
