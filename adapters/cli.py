@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import logging
 import sys
 
 from pathlib import Path
 
-from bot import store
+from bot import logs, store
 from bot.config import Settings, SettingsError
 from bot.pack import PackInvalid, load_pack
 from bot.ingest.datefind import CONVENTIONS
@@ -68,8 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     p_val.add_argument("pack_dir", nargs="?", help="pack directory (default: the configured pack)")
     args = parser.parse_args(argv)
     level = "INFO" if args.verbose else (os.environ.get("CLIO_LOG_LEVEL") or "WARNING").upper()
-    logging.basicConfig(level=level if level in ("DEBUG", "INFO", "WARNING", "ERROR") else "WARNING",
-                        stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(level, sys.stderr)  # chat libraries never below INFO; tokens masked at every level
     try:
         settings = Settings.from_env()
         if args.cmd == "validate":

@@ -65,6 +65,9 @@ class Reply:
     exit_code: int = 0
     private: bool = False  # shown only to the member who asked (ephemeral), where the platform can
     then: list[Reply] = field(default_factory=list)  # further messages posted after this one, in this order
+    # a scheduled post's mark ("Clio's daily post for 4 Dec 2026"): adapters show it with the post so it can be
+    # found in the channel's recent history, and a post sent just before a crash is never sent twice
+    marker: str | None = None
 
     def sequence(self) -> list[Reply]:
         """This reply and the ones it is followed by, each a message of its own, in the order they happen."""

@@ -84,3 +84,23 @@ def test_done_when_queries_through_the_real_command(tmp_path: Path, query: str, 
 def test_on_this_day_finds_both_anniversaries(pack_app: Clio, day: str, event: str, label: str) -> None:
     reply = pack_app.handle_text(f"/onthisday {day}")
     assert any(event in f.name and label in f.value for f in reply.fields), reply.text()
+
+
+def test_a_second_readers_review_covers_every_entry_and_question() -> None:
+    """content/<pack>/review/*.yaml: one record per entry and question (what was checked, against what, what
+    changed), kept by a reader who did not write it."""
+    import yaml
+
+    pack_dir = PROJECT_CONTENT / "russian-revolution"
+    pack = load_pack(pack_dir)
+    records: dict[str, dict] = {}
+    for path in sorted((pack_dir / "review").glob("*.yaml")):
+        for r in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:
+            records[r["id"]] = r
+    ids = {e.id for e in pack.entries()} | {q.id for q in pack.questions}
+    assert sorted(ids - records.keys()) == []
+    assert sorted(records.keys() - ids) == []  # no record of an entry that is gone
+    for r in records.values():
+        assert r["checked"] and r["against"], r["id"]
+        assert r["result"] in {"ok", "fixed", "attributed", "rewritten"}, r["id"]
+        assert r["result"] == "ok" or r["changed"], f"{r['id']}: {r['result']} but nothing said about what changed"

@@ -191,6 +191,20 @@ async def test_an_over_long_answer_is_split_into_messages_within_discords_limits
     assert all(c.body["allowed_mentions"] == {"parse": []} for c in followups)
 
 
+def test_buttons_alike_are_sent_once_and_an_empty_reply_still_says_something() -> None:
+    from bot.response import Button
+
+    two_alike = Reply(ok=True, title="Which one?", buttons=[Button("Vera", "who", "Vera Figner"),
+                                                            Button("Vera (the other)", "who", "Vera Figner"),
+                                                            Button("Lenin", "who", "Lenin")])
+    (message,) = messages_for(two_alike)
+    assert [b.label for b in message.buttons] == ["Vera", "Lenin"]  # Discord refuses two alike custom_ids
+    (empty,) = messages_for(Reply(ok=True))
+    data = {"embeds": [e.to_dict() for e in empty.embeds]}
+    check_message(data)
+    assert data["embeds"][0].get("description")  # not a colour-only embed
+
+
 def test_rendering_keeps_every_embed_within_limits_and_shortens_only_what_cannot_fit():
     huge = Reply(ok=True, title="T" * 400, body="word " * 5000,
                  fields=[Field(f"Field {i}", "x" * 3000) for i in range(40)])
@@ -308,6 +322,29 @@ async def test_a_daily_post_reaches_its_channel_once_and_a_deleted_channel_pause
     assert "Winter Palace" in text_of(posts[0].body) and posts[0].body["allowed_mentions"] == {"parse": []}
     sub = store.subscription(mini_app.db, f"discord:{GUILD_ID}", OTHER_CHANNEL_ID)
     assert not sub["active"] and sub["paused_reason"] == "the channel no longer exists"  # no retries into it
+
+
+async def test_a_daily_post_delivered_before_a_crash_is_found_in_the_channel_and_not_sent_again(bot, fake, mini_app):
+    from bot.events import ConversationRef
+    from bot.services.schedule import daily_marker
+
+    opts = [{"type": 1, "name": "set", "options": [{"type": 3, "name": "time", "value": "09:00 Europe/London"}]}]
+    await fake.wait_for(callback_of(await fake.slash("schedule", opts, user_id=ADMIN_ID)))
+    day = dt.date(2026, 11, 7)
+    ref = ConversationRef("discord", f"discord:{GUILD_ID}", str(CHANNEL_ID))
+    assert not await bot.outbox.posted(ref, daily_marker(day))
+    await bot.outbox.send(ref, Reply(ok=True, title="On this day", body="x", marker=daily_marker(day)))
+    assert await bot.outbox.posted(ref, daily_marker(day))  # read back from the channel's history
+    assert not await bot.outbox.posted(ref, daily_marker(day + dt.timedelta(days=1)))
+    # the process died before marking it sent: the claim shows an attempt, and its lease has run out
+    store.claim_post(mini_app.db, f"discord:{GUILD_ID}", str(CHANNEL_ID), day.isoformat(), "2026-11-07T09:00:00+00:00",
+                     "2026-11-07T08:45:00+00:00")
+    store.finish_claim(mini_app.db, f"discord:{GUILD_ID}", str(CHANNEL_ID), day.isoformat(), attempts=1)
+    mini_app.clock = lambda: dt.datetime(2026, 11, 7, 9, 20, tzinfo=dt.UTC)
+    before = len([c for c in fake.calls if c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages"])
+    assert await mini_app.scheduler(bot.outbox).tick() == 1
+    after = len([c for c in fake.calls if c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages"])
+    assert after == before  # found, counted as sent, not posted again
 
 
 async def test_an_admin_ingests_an_attachment_with_progress_a_member_cannot(bot, fake, mini_app):

@@ -138,3 +138,50 @@ def test_the_inputs_that_crashed_get_a_clear_reply(app, text, says):
     reply = app.handle_text(text, admin)
     assert reply.exit_code != 3 and says in reply.text(), reply.text()
     reply.text().encode("utf-8")
+
+
+def test_the_rate_limiter_holds_a_bounded_number_of_members() -> None:
+    from bot.services.ratelimit import RateLimiter, SlowDown
+
+    now = [1000.0]
+    limiter = RateLimiter("3/minute", max_members=1_000, clock=lambda: now[0])
+    for i in range(100_000):  # a public bot meets many members
+        limiter.check("discord", "discord:1", f"member-{i}")
+    assert len(limiter) == 1_000  # not 100,000
+    for _ in range(3):
+        limiter.check("discord", "discord:1", "vera")
+    with pytest.raises(SlowDown, match="more than 3 commands in 1 minute. Try again in 60 s"):
+        limiter.check("discord", "discord:1", "vera")
+    limiter.check("discord", "discord:2", "vera")  # another workspace: her own window there
+    now[0] += 61
+    limiter.check("discord", "discord:1", "vera")  # the window has moved on
+    for i in range(20):
+        now[0] += 61
+        limiter.check("discord", "discord:1", f"later-{i}")
+    assert len(limiter) <= 10  # members idle for a whole window are let go
+
+
+def test_logs_never_carry_message_text_or_tokens_at_any_level() -> None:
+    import io
+
+    from bot import logs
+
+    out = io.StringIO()
+    logs.configure("DEBUG", out)
+    try:
+        logging.getLogger("discord.gateway").debug("payload %s", {"content": "my secret answer", "token": "aW50"})
+        logging.getLogger("slack_bolt.App").debug("body: text=my secret answer")
+        logging.getLogger("clio.discord").warning("POST /interactions/123456789012345678/aW50ZXJhY3Rpb246OjEy/callback")
+        logging.getLogger("clio.slack").error("token xoxb-1234-5678-abcdefABCDEF rejected")
+        try:
+            raise RuntimeError("Authorization: Bearer xoxb-9999-8888-zzzz failed")
+        except RuntimeError:
+            logging.getLogger("clio").exception("download failed")
+        logging.getLogger("clio.commands").debug("still shown: clio's own debug lines")
+    finally:
+        logs.configure("WARNING")
+    text = out.getvalue()
+    assert "my secret answer" not in text  # the libraries' DEBUG payloads are not written
+    assert "aW50ZXJhY3Rpb24" not in text and "xoxb-" not in text and "[redacted]" in text
+    assert "download failed (RuntimeError: Authorization: [redacted]" in text
+    assert "still shown" in text

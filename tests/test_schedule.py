@@ -153,6 +153,63 @@ async def test_a_restart_never_posts_twice(app: Clio, mini_settings: Settings, c
     assert len(first.sent) + len(second.sent) == 1
 
 
+class Channel:
+    """A chat channel that keeps what was posted, read back like a platform's recent history."""
+
+    def __init__(self) -> None:
+        self.posts: list[Reply] = []
+
+    async def posted(self, ref: ConversationRef, marker: str) -> bool:
+        return any(r.marker == marker for r in self.posts[-50:])
+
+
+class DiesAfterDelivery(Channel):
+    """The platform takes the post, then the process is killed before it can mark the post sent."""
+
+    async def send(self, ref: ConversationRef, reply: Reply) -> None:
+        self.posts.append(reply)
+        raise SystemExit("killed")
+
+
+class Delivers(Channel):
+    async def send(self, ref: ConversationRef, reply: Reply) -> None:
+        self.posts.append(reply)
+
+
+@pytest.mark.parametrize("trial", range(7))
+async def test_a_post_delivered_just_before_a_crash_is_not_sent_again(app: Clio, mini_settings: Settings,
+                                                                        clock: Clock, trial: int) -> None:
+    subscribe(app)
+    dying = DiesAfterDelivery()
+    with pytest.raises(SystemExit):
+        await app.scheduler(dying).tick()
+    assert len(dying.posts) == 1 and dying.posts[0].marker == "Clio's daily post for 7 Nov 2026"
+    clock.now += dt.timedelta(minutes=16 + trial)  # restarted after the claim's lease ran out
+    restarted = Clio(mini_settings)
+    restarted.clock = clock
+    channel = Delivers()
+    channel.posts = list(dying.posts)  # the same channel: the post is there
+    assert await restarted.scheduler(channel).tick() == 1  # counted as done...
+    assert len(channel.posts) == 1  # ...without a second post
+    assert await restarted.scheduler(channel).tick() == 0
+
+
+async def test_a_post_lost_in_a_crash_before_delivery_is_sent_once_after(app: Clio, mini_settings: Settings,
+                                                                         clock: Clock) -> None:
+    class DiesBeforeDelivery(Channel):
+        async def send(self, ref: ConversationRef, reply: Reply) -> None:
+            raise SystemExit("killed")
+
+    subscribe(app)
+    with pytest.raises(SystemExit):
+        await app.scheduler(DiesBeforeDelivery()).tick()
+    clock.now += dt.timedelta(minutes=16)
+    restarted = Clio(mini_settings)
+    restarted.clock = clock
+    channel = Delivers()
+    assert await restarted.scheduler(channel).tick() == 1 and len(channel.posts) == 1
+
+
 async def test_two_processes_and_a_slow_send_post_once(app: Clio, mini_settings: Settings, clock: Clock) -> None:
     subscribe(app)
     other = Clio(mini_settings)

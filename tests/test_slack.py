@@ -4,10 +4,12 @@ response_url played by a local fake that records every call. Nothing leaves this
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -18,6 +20,7 @@ import pytest
 
 pytest.importorskip("slack_bolt")
 from aiohttp import ClientSession, web  # noqa: E402
+from slack_sdk.errors import SlackApiError  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 
 from adapters.slack.app import SlackConfigError, SlackOutbox, build_app, settings_from_env  # noqa: E402
@@ -28,13 +31,19 @@ from bot.response import Button, Field, Reply  # noqa: E402
 from bot.services.schedule import OutboxError  # noqa: E402
 from tests.conftest import TEST_PACKS  # noqa: E402
 from tests.quizplay import rescored_only_question_2, two_wrong_answers  # noqa: E402
+from tests.slack_blocks import payload_problems  # noqa: E402
 
 SECRET = "test-signing-secret"
 TEAM = "T111"
 
 
+MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+
+
 class FakeSlack:
-    """Slack's Web API and response_url endpoints on loopback, recording what Clio sends."""
+    """Slack's Web API and response_url endpoints on loopback, recording what Clio sends. Every message payload
+    is checked as Slack checks it (tests/slack_blocks.py): one Slack would refuse is answered invalid_blocks,
+    kept in `violations`, and fails the test at its next look at the calls and at the fixture's end."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
@@ -50,6 +59,18 @@ class FakeSlack:
         self.app.router.add_post("/respond/{rest:.*}", self.respond)
         self.app.router.add_get("/files/{name}", self.download)
         self.files: dict[str, bytes] = {}
+        self.urls: dict[str, str] = {}  # a file whose url_private is somewhere else
+        self.violations: list[tuple[str, list[str]]] = []
+
+    def refused(self, method: str, body: dict) -> list[str]:
+        """Slack's Block Kit checks on a message payload; what it would refuse is remembered."""
+        problems = payload_problems(body)
+        if problems:
+            self.violations.append((method, problems))
+        return problems
+
+    def assert_valid(self) -> None:
+        assert not self.violations, f"Clio sent payloads Slack refuses: {self.violations}"
 
     async def api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -60,6 +81,8 @@ class FakeSlack:
         else:
             body = dict(await request.post())
         self.calls.append((method, body))
+        if method in MESSAGE_METHODS and self.refused(method, body):
+            return web.json_response({"ok": False, "error": "invalid_blocks"})
         if method in self.fail:
             return web.json_response({"ok": False, "error": self.fail[method]})
         if method == "apps.connections.open":
@@ -69,7 +92,14 @@ class FakeSlack:
         if method == "files.info":
             name = body.get("file")
             return web.json_response({"ok": True, "file": {"id": name, "name": name, "size": len(self.files[name]),
-                                                           "url_private_download": f"{self.base}/files/{name}"}})
+                                                           "url_private_download": self.urls.get(
+                                                               name, f"{self.base}/files/{name}")}})
+        if method == "conversations.history":  # what the bot posted in the channel, newest first
+            posts = [b for m, b in self.calls if m == "chat.postMessage" and b.get("channel") == body.get("channel")]
+            messages = [{"type": "message", "text": b.get("text", ""), "bot_id": "BBOT",
+                         **({"metadata": json.loads(b["metadata"]) if isinstance(b["metadata"], str) else b["metadata"]}
+                            if b.get("metadata") else {})} for b in reversed(posts)]
+            return web.json_response({"ok": True, "messages": messages[:int(body.get("limit", 100))]})
         if method == "users.info":
             user = body.get("user")
             return web.json_response({"ok": True, "user": {"id": user, "is_admin": user in self.admins}})
@@ -92,10 +122,14 @@ class FakeSlack:
         return web.Response(body=self.files[request.match_info["name"]])
 
     async def respond(self, request: web.Request) -> web.Response:
-        self.calls.append(("respond", await request.json()))
+        body = await request.json()
+        self.calls.append(("respond", body))
+        if self.refused("respond", body):
+            return web.Response(status=400, text="invalid_blocks")
         return web.json_response({"ok": True})
 
     def of(self, method: str) -> list[dict]:
+        self.assert_valid()
         return [b for m, b in self.calls if m == method]
 
     async def wait_for(self, method: str, count: int = 1) -> list[dict]:
@@ -128,6 +162,7 @@ async def slack(mini_app: Clio, monkeypatch: pytest.MonkeyPatch):  # type: ignor
     yield fake, fake_url, bolt_url + "/slack/events", client
     await bolt_runner.cleanup()
     await fake_runner.cleanup()
+    fake.assert_valid()
 
 
 def signed(body: str, secret: str = SECRET, ts: int | None = None) -> dict[str, str]:
@@ -170,6 +205,17 @@ async def test_unsigned_or_tampered_requests_are_refused(slack, case: str) -> No
     assert await post(url, sent, headers) == 401
     await asyncio.sleep(0.05)
     assert not fake.of("respond")
+
+
+async def test_a_replayed_request_or_a_bad_timestamp_is_refused(slack) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, url, _ = slack
+    body = command("who kornilov", fake_url)
+    headers = signed(body)
+    assert await post(url, body, headers) == 200
+    assert await post(url, body, headers) == 401  # the same signed request again, within its five minutes
+    assert await post(url, body, {**headers, "X-Slack-Request-Timestamp": "soon"}) == 401  # not a 500
+    await asyncio.sleep(0.05)
+    assert len(fake.of("respond")) == 1  # answered once
 
 
 async def test_mentions_typed_by_members_are_escaped(slack) -> None:  # type: ignore[no-untyped-def]
@@ -240,6 +286,41 @@ async def test_the_outbox_posts_and_reports_a_lost_channel(slack) -> None:  # ty
     with pytest.raises(OutboxError) as err:
         await outbox.send(ref, Reply(ok=True, title="x"))
     assert err.value.permanent and "channel not found" in err.value.reason
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _button(text: str = "Kornilov", value: str = "v", action_id: str = "clio:0") -> dict:
+    return {"type": "actions", "elements": [{"type": "button", "action_id": action_id, "value": value,
+                                             "text": {"type": "plain_text", "text": text}}]}
+
+
+@pytest.mark.parametrize("blocks", [
+    [_section("x")] * 51,  # 50 blocks a message
+    [_section("x" * 3001)],  # 3,000 characters a section
+    [_button(value="v" * 2001)],  # 2,000 characters a button value
+    [_button(text="B" * 76)],  # 75 characters a button's text
+    [{"type": "header", "text": {"type": "plain_text", "text": "T" * 151}}],  # 150 a header
+    [{"type": "banner", "text": "x"}],  # no such block
+    [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}, "colour": "red"}],  # no such attribute
+    [{"type": "actions", "elements": [_button()["elements"][0]] * 2}],  # one action_id twice in a block
+], ids=["51 blocks", "3001-char section", "2001-char button value", "76-char button text", "151-char header",
+        "unknown block type", "unknown attribute", "duplicate action_id"])
+async def test_the_fake_slack_refuses_what_slack_refuses(slack, blocks: list) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, _, client = slack
+    text, good = blocks_for(Reply(ok=True, title="Kornilov", body="A general.", buttons=[Button("Who?", "who", "x")]))
+    assert (await client.chat_postMessage(channel="CQUIZ", text=text, blocks=good))["ok"]
+    with pytest.raises(SlackApiError) as err:
+        await client.chat_postMessage(channel="CQUIZ", text="x", blocks=blocks)
+    assert err.value.response["error"] == "invalid_blocks"
+    async with ClientSession() as s, s.post(f"{fake_url}/respond/{TEAM}/1", json={"text": "x", "blocks": blocks}) as r:
+        assert r.status == 400
+    assert [m for m, _ in fake.violations] == ["chat.postMessage", "respond"]
+    with pytest.raises(AssertionError, match="payloads Slack refuses"):
+        fake.of("chat.postMessage")  # a test that looks at what was sent fails
+    fake.violations.clear()  # refused on purpose here; the fixture would fail the test otherwise
 
 
 def test_block_kit_stays_within_slacks_limits() -> None:
@@ -316,7 +397,8 @@ async def test_a_quiz_button_clicked_twice_scores_once(slack, mini_app: Clio) ->
                "actions": [{"action_id": button["action_id"], "value": button["value"], "type": "button"}],
                "response_url": f"{fake_url}/respond/{TEAM}/2", "trigger_id": "3.4", "api_app_id": "A1"}
     click = urlencode({"payload": json.dumps(payload)})
-    await asyncio.gather(post(url, click, signed(click)), post(url, click, signed(click)))
+    # two clicks arrive at once (each its own signed request: a replayed one would be refused)
+    await asyncio.gather(post(url, click, signed(click)), post(url, click, signed(click, ts=int(time.time()) - 1)))
     answers = await fake.wait_for("respond", 4)
     texts = sorted(a["text"] for a in answers[2:])
     assert any("recorded" in t for t in texts) and any("already answered" in t for t in texts)
@@ -385,3 +467,84 @@ async def test_a_scheduled_quiz_night_posts_to_the_channel(slack, mini_app: Clio
     assert intro["text"].startswith("Quiz starting") and "weekly quiz night" in intro["text"]
     assert "Quiz night in 30 minutes" in announcement["text"] and "type your answers" in announcement["text"]
     assert "Question 1 of 2" in question["text"] and "Type your answer" in json.dumps(question["blocks"])
+
+
+async def test_admin_rights_follow_slack_within_a_minute_and_a_failed_lookup_is_not_kept(slack) -> None:  # type: ignore[no-untyped-def]
+    from adapters.slack.app import ADMIN_TTL, Admins
+
+    fake, _, _, client = slack
+    now = [0.0]
+    admins = Admins(client, configured=set(), clock=lambda: now[0])
+    fake.admins.add("UBECOMES")
+    assert await admins.is_admin("UBECOMES")
+    fake.admins.discard("UBECOMES")  # demoted in Slack
+    assert await admins.is_admin("UBECOMES")  # still trusted for a moment...
+    now[0] += ADMIN_TTL + 1
+    assert not await admins.is_admin("UBECOMES")  # ...then Slack is asked again
+    fake.admins.add("UREAL")
+    fake.fail["users.info"] = "ratelimited"
+    assert not await admins.is_admin("UREAL")  # a failed lookup refuses this once
+    del fake.fail["users.info"]
+    assert await admins.is_admin("UREAL")  # and is not remembered
+
+
+async def test_the_bot_token_goes_only_to_slacks_file_host(slack, mini_app: Clio) -> None:  # type: ignore[no-untyped-def]
+    from adapters.slack.app import slack_file
+
+    fake, _, url, client = slack
+    assert slack_file("https://files.slack.com/files-pri/T1-F1/notes.txt", client)
+    for elsewhere in ("http://files.slack.com/x", "https://files.slack.com.attacker.example/x",
+                      "https://attacker.example/files.slack.com", "https://127.0.0.1:1/x", None):
+        assert not slack_file(elsewhere, client), elsewhere
+    fake.files["notes.txt"] = b"General Kornilov moved on Petrograd."
+    fake.urls["notes.txt"] = "https://attacker.example/collect"
+    body = event_body({"type": "file_shared", "file_id": "notes.txt", "user_id": "UADMIN", "channel_id": "CREAD",
+                       "event_ts": "1.1"})
+    assert await post(url, body, {**signed(body), "Content-Type": "application/json"}) == 200
+    (msg,) = await fake.wait_for("chat.postMessage")
+    assert "not Slack's file host" in msg["text"]
+    assert not fake.of("download") and store_count(mini_app) == 0
+
+
+def store_count(app: Clio) -> int:
+    return app.db.execute("select count(*) from sources").fetchone()[0]
+
+
+async def test_a_daily_posts_mark_rides_as_metadata_and_is_found_after_a_crash(slack) -> None:  # type: ignore[no-untyped-def]
+    from bot.services.schedule import daily_marker
+
+    fake, _, _, client = slack
+    outbox = SlackOutbox(client)
+    ref = ConversationRef("slack", "slack:T111", "CDAILY")
+    mark = daily_marker(dt.date(2026, 11, 7))
+    assert not await outbox.posted(ref, mark)
+    await outbox.send(ref, Reply(ok=True, title="On this day", body="The Winter Palace", marker=mark))
+    (msg,) = fake.of("chat.postMessage")
+    assert mark not in msg["text"]  # unseen by members
+    assert await outbox.posted(ref, mark)
+    assert not await outbox.posted(ConversationRef("slack", "slack:T111", "COTHER"), mark)
+
+
+def test_the_readmes_manifests_subscribe_what_the_app_handles_in_both_modes() -> None:
+    import yaml
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## On Slack"):readme.index("## On Discord")]
+    manifests = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.S)]
+    socket, http = manifests
+    assert socket["settings"]["socket_mode_enabled"] and not http["settings"]["socket_mode_enabled"]
+    source = (Path(__file__).resolve().parent.parent / "adapters" / "slack" / "app.py").read_text(encoding="utf-8")
+    handled = set(re.findall(r'@app\.event\("([a-z_]+)"\)', source))
+    needed = {"message.channels", "message.groups"} if "message" in handled else set()
+    needed |= handled - {"message"}
+    for m in manifests:
+        assert needed <= set(m["settings"]["event_subscriptions"]["bot_events"]), needed
+        scopes = set(m["oauth_config"]["scopes"]["bot"])
+        # posting, posting where not invited, reading history (typed answers, the daily post's mark), admins, files
+        assert {"commands", "chat:write", "chat:write.public", "app_mentions:read", "channels:history",
+                "groups:history", "users:read", "files:read"} <= scopes
+    url = "https://HOST/slack/events"
+    assert http["settings"]["event_subscriptions"]["request_url"] == url
+    assert http["settings"]["interactivity"]["request_url"] == url
+    assert http["features"]["slash_commands"][0]["url"] == url
+    assert "connections:write" in section  # the Socket Mode app token's scope

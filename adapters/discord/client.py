@@ -110,6 +110,9 @@ def _send_kwargs(message: Message) -> dict[str, Any]:
     return {"embeds": message.embeds, **({"view": view} if view else {})}
 
 
+RECENT_MESSAGES = 50  # how far back a restarted process looks for a post it may already have sent
+
+
 class DiscordOutbox:
     """Daily posts and quiz questions, sent to a channel by id."""
 
@@ -126,6 +129,18 @@ class DiscordOutbox:
         except discord.HTTPException as e:
             reason = PERMANENT_CODES.get(e.code)
             raise OutboxError(reason or f"Discord answered {e.status}", permanent=reason is not None) from None
+
+    async def posted(self, ref: ConversationRef, marker: str) -> bool:
+        """Whether one of the bot's last messages in the channel carries `marker` (in its embed footer)."""
+        try:
+            channel = self.client.get_channel(int(ref.channel)) or await self.client.fetch_channel(int(ref.channel))
+            async for message in channel.history(limit=RECENT_MESSAGES):  # type: ignore[union-attr]
+                if message.author.id == self.client.user.id and any(  # type: ignore[union-attr]
+                        marker in (e.footer.text or "") for e in message.embeds):
+                    return True
+        except discord.HTTPException as e:
+            raise OutboxError(f"could not read the channel's recent messages (Discord answered {e.status})") from None
+        return False
 
 
 class ClioDiscord(discord.AutoShardedClient):

@@ -70,8 +70,9 @@ def _messages_for_one(reply: Reply) -> list[Message]:
     """The messages that show one reply: one embed per message, each within every limit; the sources in the
     footer of the last one and the buttons under it."""
     colour = COLOUR[reply.ok]
-    footer = shorten("Sources: " + "; ".join(dict.fromkeys(c.text() for c in reply.citations)), FOOTER_CHARS) \
-        if reply.citations else ""
+    sources = "Sources: " + "; ".join(dict.fromkeys(c.text() for c in reply.citations)) if reply.citations else ""
+    mark = f"\n{reply.marker}" if reply.marker else ""  # a scheduled post's mark, found again after a crash
+    footer = (shorten(sources, FOOTER_CHARS - len(mark)) + mark).strip()
     budget = EMBED_TOTAL_CHARS - len(footer) - len(SHORTENED) - 16
     embeds: list[discord.Embed] = []
 
@@ -105,7 +106,11 @@ def _messages_for_one(reply: Reply) -> list[Message]:
             last.description = shorten(last.description or "", DESCRIPTION_CHARS - len(SHORTENED) - 1) + "\n" + SHORTENED
     if footer:
         embeds[-1].set_footer(text=footer)
-    buttons = [b for b in reply.buttons if custom_id(b)][:BUTTONS_PER_MESSAGE]
+    # one button per custom_id (Discord refuses a message with two alike: "/who X" for two people named alike)
+    unique = {custom_id(b): b for b in reversed(reply.buttons) if custom_id(b)}
+    buttons = [b for b in reply.buttons if custom_id(b) and unique.get(custom_id(b)) is b][:BUTTONS_PER_MESSAGE]
+    if not embeds[0].title and not embeds[0].description and not embeds[0].fields and not footer:
+        embeds[0].description = "(nothing to show)"  # never a colour-only embed
     messages = [Message([e]) for e in embeds]
     messages[-1].buttons = buttons
     return messages

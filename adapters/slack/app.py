@@ -7,9 +7,14 @@ import json
 import logging
 import os
 import re
+import time
+from urllib.parse import urlsplit
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.request_verification.async_request_verification import AsyncRequestVerification
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -52,37 +57,117 @@ class SlackOutbox:
         try:
             for part in reply.sequence():
                 text, blocks = blocks_for(part)
-                await self.client.chat_postMessage(channel=ref.channel, text=text, blocks=blocks)
+                # a scheduled post's mark rides as message metadata (unseen), found again after a crash
+                metadata = {"event_type": "clio_post", "event_payload": {"marker": part.marker}} if part.marker else None
+                await self.client.chat_postMessage(channel=ref.channel, text=text, blocks=blocks, metadata=metadata)
         except SlackApiError as e:
             error = str(e.response.get("error", "unknown_error"))
             raise OutboxError(error.replace("_", " "), permanent=error in PERMANENT_ERRORS) from None
 
+    async def posted(self, ref: ConversationRef, marker: str) -> bool:
+        """Whether one of the channel's last messages carries `marker` in its metadata."""
+        try:
+            history = await self.client.conversations_history(channel=ref.channel, limit=RECENT_MESSAGES,
+                                                              include_all_metadata=True)
+        except SlackApiError as e:
+            error = str(e.response.get("error", "unknown_error"))
+            raise OutboxError(f"could not read the channel's recent messages: {error.replace('_', ' ')}") from None
+        return any(((m.get("metadata") or {}).get("event_payload") or {}).get("marker") == marker
+                   for m in history.get("messages") or [])
+
+
+SLACK_FILE_HOSTS = ("files.slack.com",)  # where Slack serves url_private; the bot token goes nowhere else
+
+
+def slack_file(url: str | None, client: AsyncWebClient) -> bool:
+    """Whether the bot token may go with a download from `url`: only Slack's file host over HTTPS (a
+    url_private naming any other host gets nothing), or the local fake Slack a test points the client at."""
+    if not url:
+        return False
+    target, api = urlsplit(url), urlsplit(client.base_url)
+    return (target.scheme == "https" and target.hostname in SLACK_FILE_HOSTS) or (
+        api.hostname in ("127.0.0.1", "localhost") and (target.hostname, target.port) == (api.hostname, api.port))
+
+
+NOT_SLACKS = "That file's address is not Slack's file host, so Clio did not download it."
+
+
+class VerifiedOnce(AsyncRequestVerification):
+    """Slack's signature check, plus: a request is taken once (a signed request replayed within its five
+    minutes is refused like a forged one), and a timestamp that is not a number is a 401, not a crash."""
+
+    WINDOW = 300.0  # Slack's own limit on a request's age
+
+    def __init__(self, signing_secret: str):
+        super().__init__(signing_secret)
+        self._seen: OrderedDict[str, float] = OrderedDict()  # signature -> when it was taken
+
+    async def async_process(self, *, req: Any, resp: Any, next: Any) -> Any:  # noqa: A002 - bolt's name
+        if self._can_skip(req.mode, req.body):
+            return await next()
+        timestamp = req.headers.get("x-slack-request-timestamp", [""])[0]
+        signature = req.headers.get("x-slack-signature", [""])[0]
+        if not (timestamp.isascii() and timestamp.isdigit()) or not self.verifier.is_valid(req.raw_body, timestamp,
+                                                                                           signature):
+            return self._build_error_response()
+        now = time.monotonic()
+        self._forget_older_than(now - self.WINDOW)
+        if signature in self._seen:
+            return self._build_error_response()
+        self._seen[signature] = now
+        return await next()
+
+    def _forget_older_than(self, cutoff: float) -> None:
+        while self._seen:
+            signature, taken = next(iter(self._seen.items()))
+            if taken >= cutoff:
+                return
+            del self._seen[signature]
+
+
+RECENT_MESSAGES = 50  # how far back a restarted process looks for a post it may already have sent
+ADMIN_TTL = 60.0  # seconds a member's admin status from Slack is trusted
+MAX_ADMIN_CACHE = 10_000
+
 
 class Admins:
-    """Who may run admin commands: workspace admins and owners, or members of a configured list."""
+    """Who may run admin commands: workspace admins and owners, or members of a configured list. Slack's
+    answer is kept for ADMIN_TTL seconds (a demoted admin loses the rights within that time); a failed
+    lookup is never kept, so one Slack hiccup does not lock a real admin out."""
 
-    def __init__(self, client: AsyncWebClient, configured: set[str]):
+    def __init__(self, client: AsyncWebClient, configured: set[str], ttl: float = ADMIN_TTL,
+                 clock: Callable[[], float] = time.monotonic):
         self.client = client
         self.configured = configured
-        self._cache: dict[str, bool] = {}
+        self.ttl, self.clock = ttl, clock
+        self._cache: dict[str, tuple[bool, float]] = {}  # user id -> (admin, when Slack said so)
 
     async def is_admin(self, user_id: str) -> bool:
         if user_id in self.configured:
             return True
-        if user_id not in self._cache:
-            try:
-                info = await self.client.users_info(user=user_id)
-                user = info.get("user") or {}
-                self._cache[user_id] = bool(user.get("is_admin") or user.get("is_owner"))
-            except SlackApiError:
-                self._cache[user_id] = False
-        return self._cache[user_id]
+        known = self._cache.get(user_id)
+        if known is not None and self.clock() - known[1] < self.ttl:
+            return known[0]
+        try:
+            info = await self.client.users_info(user=user_id)
+        except SlackApiError:
+            log.warning("users.info failed; treating the member as not an admin this time")
+            return False
+        user = info.get("user") or {}
+        admin = bool(user.get("is_admin") or user.get("is_owner"))
+        if len(self._cache) > MAX_ADMIN_CACHE:
+            self._cache.clear()
+        self._cache[user_id] = (admin, self.clock())
+        return admin
 
 
 def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None = None,
               admin_users: set[str] | None = None, **kwargs: Any) -> AsyncApp:
     """The bolt app for a Clio. `client` carries the bot token (and, in tests, a local base_url)."""
-    app = AsyncApp(client=client, signing_secret=signing_secret, **kwargs)
+    verify = kwargs.pop("request_verification_enabled", True) and signing_secret is not None
+    app = AsyncApp(client=client, signing_secret=signing_secret, request_verification_enabled=False, **kwargs)
+    if verify:
+        app.use(VerifiedOnce(signing_secret))  # Slack's check, and each signed request taken once
     admins = Admins(client, admin_users or set())
 
     async def make_ctx(team: str, channel: str, user: str, name: str | None = None) -> Context:
@@ -183,10 +268,13 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
         elif info.get("size", 0) > own_questions.MAX_FILE_BYTES or not url:
             reply = Reply(ok=False, kind="error", body=f"{name[:100]} is over the "
                           f"{own_questions.MAX_FILE_BYTES // 1024} KB limit for a question file.")
+        elif not slack_file(url, client):
+            reply = Reply(ok=False, kind="error", body=NOT_SLACKS)
         else:
             import aiohttp
 
-            async with aiohttp.ClientSession() as http, http.get(url, headers={"Authorization": f"Bearer {client.token}"}) as r:
+            async with aiohttp.ClientSession() as http, http.get(url, headers={"Authorization": f"Bearer {client.token}"},
+                                                                allow_redirects=False) as r:
                 data = b""
                 async for chunk in r.content.iter_chunked(65536):  # never much more than the limit
                     data += chunk
@@ -213,9 +301,13 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
             await client.chat_postMessage(channel=channel, text=f"{escape(info.get('name', 'That file'))} is too large "
                                           f"to ingest (limit {MAX_UPLOAD_BYTES // 2**20} MB).")
             return
+        if not slack_file(url, client):
+            await client.chat_postMessage(channel=channel, text=NOT_SLACKS)
+            return
         import aiohttp
 
-        async with aiohttp.ClientSession() as http, http.get(url, headers={"Authorization": f"Bearer {client.token}"}) as r:
+        async with aiohttp.ClientSession() as http, http.get(url, headers={"Authorization": f"Bearer {client.token}"},
+                                                                allow_redirects=False) as r:
             data = await r.read()
         reply = await clio.ingest_upload(ctx, info.get("name") or "reading.txt", data, title=info.get("title") or None)
         await client.chat_postMessage(channel=channel, text=escape(reply.body))  # parsed and stored off the loop

@@ -33,14 +33,15 @@ def sentences(text: str, boundary: re.Pattern[str] = _SENTENCE_SPLIT) -> list[st
     """The sentences of `text`, split where `boundary` matches (closing quotes and brackets stay with their
     sentence), rejoined after abbreviations and initials ("St.", "V. I.")."""
     cuts = [(m.start() + len(m.group().rstrip()), m.end()) for m in boundary.finditer(text)]
-    out: list[str] = []
+    out: list[list[str]] = []  # each sentence's parts, joined once (a run of initials would rejoin quadratically)
     for start, end in zip([0, *(e for _, e in cuts)], [*(c for c, _ in cuts), len(text)]):
         part = text[start:end]
-        if out and ABBREVIATION.search(out[-1]):
-            out[-1] = f"{out[-1]} {part}"
+        # a sentence ends as its last part does; that part starts after white space, as in the joined text
+        if out and ABBREVIATION.search(out[-1][-1]):
+            out[-1].append(part)
         else:
-            out.append(part)
-    return [s.strip() for s in out if s.strip()]
+            out.append([part])
+    return [s for parts in out if (s := " ".join(parts).strip())]
 
 
 def split_passages(blocks: list[Block]) -> list[Passage]:

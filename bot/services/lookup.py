@@ -6,7 +6,7 @@ import re
 
 import sqlite_utils
 
-from bot import store
+from bot import name_cache, store
 from bot.dates import HistDate
 from bot.errors import BadInput
 from bot.names import (MAX_CHOICES, Candidate, Matcher, Resolution, Scored, canonical_given, is_title, name_key,
@@ -32,11 +32,16 @@ class Lookup:
 
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
-        self.matcher = Matcher()
-        for row in store.all_names(db):
-            self.matcher.add(Candidate(row.id, row.name, row.type), row.names, person=row.type == "person")
+        self.matcher = name_cache.load(db, lambda: self._build_matcher(db))  # stored keys when still current
         self.prominence = Prominence(db)
         self.places = frozenset(place_names(db))  # the pack's own places, besides bot.places' list
+
+    @staticmethod
+    def _build_matcher(db: sqlite_utils.Database) -> Matcher:
+        matcher = Matcher()
+        for row in store.all_names(db):
+            matcher.add(Candidate(row.id, row.name, row.type), row.names, person=row.type == "person")
+        return matcher
 
     # --- helpers -------------------------------------------------------------------------------------
 

@@ -53,9 +53,15 @@ class Ticker(Protocol):
 
 
 class Outbox(Protocol):
-    """What an adapter implements to deliver scheduled posts."""
+    """What an adapter implements to deliver scheduled posts. An outbox that can read a channel's recent
+    messages also has `async def posted(ref, marker) -> bool`: whether a post with that marker is there."""
 
     async def send(self, ref: ConversationRef, reply: Reply) -> None: ...
+
+
+def daily_marker(day: dt.date) -> str:
+    """The mark a daily post carries, found again in the channel's history after a crash."""
+    return f"Clio's daily post for {day.day} {day:%b %Y}"
 
 
 def parse_time(text: str) -> str:
@@ -157,15 +163,27 @@ class Scheduler:
         if claim is None:
             return 0
         reply, event_id = self.compose(ws, ch, day)
+        reply.marker = daily_marker(day)
         ref = ConversationRef(**json.loads(sub["ref"]))
+        attempt = claim["attempts"] + 1
+        # counted before sending: a process that dies after the platform took the post but before it is marked
+        # sent leaves attempts >= 1, and whoever takes the claim over looks in the channel before sending again
+        store.finish_claim(self.db, ws, ch, day.isoformat(), status="claimed", attempts=attempt)
         try:
-            await self.outbox.send(ref, reply)
+            if claim["attempts"] and await self._already_posted(ref, reply.marker):
+                log.info("daily post to %s/%s was already delivered before a restart", ws, ch)
+            else:
+                await self.outbox.send(ref, reply)
         except OutboxError as e:
-            self._failed(sub, day, claim["attempts"] + 1, e, now)
+            self._failed(sub, day, attempt, e, now)
             return 0
         store.finish_claim(self.db, ws, ch, day.isoformat(), status="sent", event_id=event_id,
-                           sent_at=self.clock().isoformat(), attempts=claim["attempts"] + 1, error=None)
+                           sent_at=self.clock().isoformat(), attempts=attempt, error=None)
         return 1
+
+    async def _already_posted(self, ref: ConversationRef, marker: str) -> bool:
+        posted = getattr(self.outbox, "posted", None)
+        return bool(posted and await posted(ref, marker))
 
     def _failed(self, sub: dict, day: dt.date, attempts: int, e: OutboxError, now: dt.datetime) -> None:
         ws, ch = sub["workspace"], sub["channel"]
