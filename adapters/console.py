@@ -10,7 +10,7 @@ from typing import TextIO
 from bot.app import Clio
 from bot.events import Context, ConversationRef
 from bot.response import Reply
-from bot.services.quiz import run_clock
+from bot.door import run_clock
 
 PROMPT = "clio> "
 CONSOLE = Context(workspace="console:local", channel="console", user_id="local", user_name="you",
@@ -70,7 +70,7 @@ async def chat_async(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdou
     the next minute) without Discord or Slack."""
     scheduler = app.scheduler(ConsoleOutbox(out, "daily post to"), "console")
     stop = asyncio.Event()
-    loops = [run_clock(app.quiz, ConsoleOutbox(out, "quiz in"), stop, platform="console")]
+    loops = [run_clock(app, ConsoleOutbox(out, "quiz in"), stop, platform="console")]
     if schedule:
         loops.append(scheduler.run(stop))
     task = asyncio.gather(*loops)
@@ -87,7 +87,7 @@ async def chat_async(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdou
             if not line or line.strip().lower() in ("/quit", "/exit", "quit", "exit"):
                 return 0
             if line.strip():
-                print(render(app.handle_text(line.rstrip("\n"), CONSOLE)), file=out, flush=True)
+                print(render(await app.call(CONSOLE, line.rstrip("\n"))), file=out, flush=True)
                 if schedule:
                     await scheduler.tick()  # a schedule set for now posts at once, not at the next wake-up
     finally:
