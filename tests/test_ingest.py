@@ -339,3 +339,20 @@ def test_a_search_ranks_every_match_however_many_there_are(mini_app: Clio, tmp_p
     monkeypatch.setattr(store, "SEARCH_RANK_CAP", 4)
     again = mini_app.handle_text("/search bread queue")
     assert again.citations[0].title == "Old diary" and "Add a word" not in again.body
+
+
+@pytest.mark.parametrize("text", [
+    " ".join(f"word{i} in a lower-case note without any full stop" for i in range(400)),
+    " ".join(["Η επανάσταση του Φεβρουαρίου και οι συνέπειές της"] * 200),
+    "二月革命推翻了沙皇政府" * 600,
+], ids=["lower-case", "greek", "chinese"])
+def test_a_paragraph_without_sentence_breaks_is_kept_whole_in_passages_cut_between_words(text: str) -> None:
+    from bot.ingest.passages import MAX_PASSAGE_CHARS, split_passages
+    from bot.ingest.readers import Block
+
+    passages = split_passages([Block("para", text, 1)])
+    assert len(passages) > 1 and all(len(p.text) <= MAX_PASSAGE_CHARS for p in passages)
+    if " " in text:
+        assert " ".join(p.text for p in passages).split() == text.split()  # every word, none cut in two
+    else:
+        assert "".join(p.text for p in passages) == text

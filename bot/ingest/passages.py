@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 
 from bot.ingest.prose import prose_flags
@@ -44,6 +45,15 @@ def sentences(text: str, boundary: re.Pattern[str] = _SENTENCE_SPLIT) -> list[st
     return [s for parts in out if (s := " ".join(parts).strip())]
 
 
+def _pieces(sentence: str) -> list[str]:
+    """A sentence as it is, or one too long for a passage (a paragraph with no full stop: lower-case notes,
+    Greek, Chinese) cut between words into pieces of at most MAX_PASSAGE_CHARS, so none of it is lost and no
+    word is cut; text with no spaces at all is cut every MAX_PASSAGE_CHARS characters."""
+    if len(sentence) <= MAX_PASSAGE_CHARS:
+        return [sentence]
+    return textwrap.wrap(sentence, MAX_PASSAGE_CHARS, break_on_hyphens=False, replace_whitespace=False)
+
+
 def split_passages(blocks: list[Block]) -> list[Passage]:
     """Group each paragraph's sentences into passages; a passage never spans two paragraphs."""
     passages: list[Passage] = []
@@ -57,11 +67,11 @@ def split_passages(blocks: list[Block]) -> list[Passage]:
             continue
         chunk: list[str] = []
         size = 0
-        for s in sentences(b.text):
+        for s in (piece for whole in sentences(b.text) for piece in _pieces(whole)):
             if chunk and (len(chunk) >= MAX_PASSAGE_SENTENCES or size + len(s) > MAX_PASSAGE_CHARS):
                 passages.append(Passage(len(passages) + 1, b.number, section, " ".join(chunk), prose[i]))
                 chunk, size = [], 0
-            chunk.append(s[: MAX_PASSAGE_CHARS * 2])
+            chunk.append(s)
             size += len(s) + 1
         if chunk:
             passages.append(Passage(len(passages) + 1, b.number, section, " ".join(chunk), prose[i]))
