@@ -342,7 +342,7 @@ def test_a_search_ranks_every_match_however_many_there_are(mini_app: Clio, tmp_p
 
 
 @pytest.mark.parametrize("text", [
-    " ".join(f"word{i} in a lower-case note without any full stop" for i in range(400)),
+    " ".join(f"word{i} in a lower-case note without any full stop" for i in range(300)),
     " ".join(["Η επανάσταση του Φεβρουαρίου και οι συνέπειές της"] * 200),
     "二月革命推翻了沙皇政府" * 600,
 ], ids=["lower-case", "greek", "chinese"])

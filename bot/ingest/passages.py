@@ -11,6 +11,7 @@ from bot.ingest.readers import Block
 
 MAX_PASSAGE_CHARS = 900
 MAX_PASSAGE_SENTENCES = 4
+MAX_PIECES = 20  # a "sentence" longer than this many passages (18,000 characters) is not prose; the rest is left out
 # a sentence ends at . ! ? (and closing quotes) followed by a capital; "Mr." "St." "no." and initials don't end one
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[’”'\")\]]*\s+(?=[“‘\"'(\[]?[A-Z0-9А-Я])")
 ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Capt|Lt|Sgt|Prof|Rev|No|nos|vol|pp|cf|e\.g|i\.e|vs|etc)|\b[A-Z])\.$")
@@ -48,10 +49,12 @@ def sentences(text: str, boundary: re.Pattern[str] = _SENTENCE_SPLIT) -> list[st
 def _pieces(sentence: str) -> list[str]:
     """A sentence as it is, or one too long for a passage (a paragraph with no full stop: lower-case notes,
     Greek, Chinese) cut between words into pieces of at most MAX_PASSAGE_CHARS, so none of it is lost and no
-    word is cut; text with no spaces at all is cut every MAX_PASSAGE_CHARS characters."""
+    word is cut; text with no spaces at all is cut every MAX_PASSAGE_CHARS characters. Past MAX_PIECES pieces
+    (a 50 MB line of one character) the rest is not text anyone quotes, and is left out."""
     if len(sentence) <= MAX_PASSAGE_CHARS:
         return [sentence]
-    return textwrap.wrap(sentence, MAX_PASSAGE_CHARS, break_on_hyphens=False, replace_whitespace=False)
+    head = sentence[: MAX_PIECES * MAX_PASSAGE_CHARS]
+    return textwrap.wrap(head, MAX_PASSAGE_CHARS, break_on_hyphens=False, replace_whitespace=False)[:MAX_PIECES]
 
 
 def split_passages(blocks: list[Block]) -> list[Passage]:
