@@ -271,6 +271,9 @@ class Clio:
             answer = self.quiz.typed(ctx, message)  # a channel with an open-mode quiz: an answer
             if answer is not None:
                 return answer
+            asked = self.lookup.ask(message, ctx.workspace)  # "when did Lenin die", "who shot Lenin"
+            if asked is not None:
+                return asked
             message = "/search " + message
         name, _, arg = message[1:].partition(" ")
         spec = REGISTRY.get(name.lower())

@@ -14,6 +14,7 @@ from bot.names import (MAX_CHOICES, Candidate, Matcher, Resolution, Scored, cano
 from bot.names import Prominence as Ranking
 from bot.places import is_dynasty, is_place
 from bot.response import Button, Citation, Field, Match, Reply
+from bot.services.ask import Asker
 from bot.services.prominence import Prominence, place_names
 from bot.text import echo, excerpt, first_sentence
 
@@ -66,8 +67,13 @@ class Lookup:
         res = self.matcher.resolve(query, {etype}, prominence=rank)
         if res.match:
             return self.card(res.match.candidate.id, match=self._match(res.match), workspace=workspace)
+        by_words = Asker(self).events_by_words(query, workspace) if etype == "event" and not everyone else None
+        if by_words is not None and by_words.kind == "lookup":  # "Lena goldfields": one event holds those words
+            return by_words
         if res.choices:
             return self._choices(query, res, etype, everyone=everyone)
+        if by_words is not None:
+            return by_words
         if etype == "person":
             if ordinals(query_words(query)):
                 return self._no_such_number(query)
@@ -271,6 +277,10 @@ class Lookup:
             buttons=[Button(s.candidate.name, COMMAND_FOR_TYPE[etype], s.candidate.name) for s in sugg],
             suggestions=[self._match(s) for s in sugg],
         )
+
+    def ask(self, text: str, workspace: str = store.SHARED) -> Reply | None:
+        """An everyday question ("when did Lenin die", "who shot Lenin"), or None when `text` is not one."""
+        return Asker(self).answer(text, workspace)
 
     def search(self, text: str, workspace: str = store.SHARED) -> Reply:
         rows = store.search_entities(self.db, text, limit=MAX_SEARCH_RESULTS)
