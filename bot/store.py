@@ -627,6 +627,14 @@ def events_on_day(db: sqlite_utils.Database, month: int, day: int, workspace: st
         [month, day, *params, month, day, month, day, JULIAN_ERA_END]))
 
 
+def spanning_events(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Pack events with a day-precise start and end (the night of 16-17 July 1918, a week-long conference)."""
+    return list(db.query(
+        "select e.id, e.name, e.summary, ev.date, ev.calendar, ev.end_date, ev.sort_key from events ev "
+        "join entities e on e.id = ev.id where ev.precise = 1 and ev.end_date is not null and length(ev.end_date) = 10 "
+        "order by ev.sort_key"))
+
+
 def passage_dates_on_day(db: sqlite_utils.Database, month: int, day: int, workspace: str,
                          limit: int = 10) -> list[dict[str, Any]]:
     """Dated passages of the readings a workspace sees that fall on this day (either calendar, as above)."""

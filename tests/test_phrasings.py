@@ -198,3 +198,11 @@ def test_a_question_the_pack_cannot_answer_offers_no_wrong_entry(pack_app: Clio,
     reply = pack_app.handle_text(text, Context(workspace="discord:p", channel="c", user_id="u"))
     assert reply.match is None and not reply.suggestions and reply.title.startswith("Nothing in the pack says")
     assert {b.label for b in reply.buttons} == offered
+
+
+def test_a_cards_life_dates_say_their_calendar(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    assert pack_app.handle_text("/who Kornilov", ctx).title == "Lavr Kornilov (30 Aug 1870 N.S.–13 Apr 1918)"
+    assert pack_app.handle_text("/who Gorbachev", ctx).title == "Mikhail Gorbachev (2 Mar 1931–30 Aug 2022)"
+    born = pack_app.handle_text("when was Kornilov born", ctx)
+    assert born.body.startswith("Lavr Kornilov was born on 18 Aug 1870 O.S. / 30 Aug 1870 N.S.")

@@ -190,7 +190,7 @@ async def test_a_slash_command_is_acked_then_answered_in_the_channel(slack) -> N
     (answer,) = await fake.wait_for("respond")
     assert answer["response_type"] == "in_channel"
     assert "Lavr Kornilov" in answer["text"]
-    assert answer["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "Lavr Kornilov (18 Aug 1870–13 Apr 1918)"}}
+    assert answer["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "Lavr Kornilov (18 Aug 1870 N.S.–13 Apr 1918)"}}
     assert "Figes" in json.dumps(answer["blocks"])
 
 

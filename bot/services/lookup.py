@@ -28,6 +28,13 @@ _EVERYONE = re.compile(r"all\s+(\S.*)", re.IGNORECASE | re.DOTALL)
 _YEAR_RANGE = re.compile(r"^(\d{3,4})(?:\s*(?:-|–|—|to|\.\.)\s*(\d{3,4}))?$")
 
 
+def life_date(date: str) -> str:
+    """A birth or death date in a card's title. The pack keeps them in New Style; one from Russia's Old Style
+    years says so ("22 Apr 1870 N.S."), and `/ask`'s "when was X born" gives both calendars."""
+    d = HistDate.parse(date, "gregorian")
+    return f"{d.plain()} N.S." if d.precise and d.in_julian_era() else d.plain()
+
+
 class Lookup:
     """Answers lookups from the index; the matcher is built once from every name in it."""
 
@@ -175,7 +182,7 @@ class Lookup:
         fields: list[Field] = []
         title = e["name"]
         if e["type"] == "person":
-            life = "–".join(HistDate.parse(d).plain() if d else "?" for d in (e["born"], e["died"]))
+            life = "–".join(life_date(d) if d else "?" for d in (e["born"], e["died"]))
             title = f"{e['name']} ({life})" if e["born"] or e["died"] else e["name"]
             if e["full_name"] and e["full_name"] != e["name"]:
                 fields.append(Field("Full name", e["full_name"]))
