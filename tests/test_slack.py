@@ -548,3 +548,13 @@ def test_the_readmes_manifests_subscribe_what_the_app_handles_in_both_modes() ->
     assert http["settings"]["interactivity"]["request_url"] == url
     assert http["features"]["slash_commands"][0]["url"] == url
     assert "connections:write" in section  # the Socket Mode app token's scope
+
+
+async def test_help_and_hints_on_slack_name_commands_as_slack_users_type_them(slack) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, url, _ = slack
+    body = command("help", fake_url)
+    assert await post(url, body, signed(body)) == 200
+    (answer,) = await fake.wait_for("respond")
+    shown = answer["text"] + json.dumps(answer["blocks"], ensure_ascii=False)
+    assert "/clio who NAME" in shown and "/clio quiz" in shown
+    assert not re.search(r"(?<!clio )/(who|what|when|search|timeline|quiz|help)\b", shown), shown[:500]
