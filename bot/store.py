@@ -18,6 +18,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from bot import concurrency
+from bot.dates import CalendarRule
 from bot.pack import Event, Pack, Person, Term
 
 migrations = Migrations("clio")
@@ -206,6 +207,7 @@ def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
 def index_pack(db: sqlite_utils.Database, pack: Pack) -> None:
     """Replace the pack's rows with `pack`, in one transaction (idempotent for the same pack)."""
     pid = pack.meta.id
+    rule = pack.meta.rule
     with db.atomic():
         for table in ("aliases", "related", "citations"):
             db.execute(f"delete from {table} where entity_id in (select id from entities where pack = ?)", [pid])
@@ -230,10 +232,11 @@ def index_pack(db: sqlite_utils.Database, pack: Pack) -> None:
                              for i, s in enumerate(e.sources))
             if isinstance(e, Event):
                 when, os, ns = e.when, e.when.old_style, e.when.new_style
+                old_style = when.precise and when.in_julian_era(rule)  # an Old Style anniversary, where the pack has them
                 events.append({
                     "id": e.id, "date": e.date, "calendar": e.calendar, "end_date": e.end,
                     "precise": int(when.precise), "sort_key": when.sort_key(),
-                    "os_month": os.month if when.precise else None, "os_day": os.day,
+                    "os_month": os.month if old_style else None, "os_day": os.day if old_style else None,
                     "ns_month": ns.month if when.precise else None, "ns_day": ns.day,
                     "people": json.dumps(e.people),
                 })
@@ -248,6 +251,13 @@ def index_pack(db: sqlite_utils.Database, pack: Pack) -> None:
               "about": json.dumps(q.about), "sources": json.dumps([s.model_dump() for s in q.sources])}
              for q in pack.questions), pk="id")
         db["meta"].upsert({"key": f"pack:{pid}", "value": pack.fingerprint}, pk="key")
+        db["meta"].upsert({"key": "calendars", "value": json.dumps(rule.to_json())}, pk="key")
+
+
+def calendar_rule(db: sqlite_utils.Database) -> CalendarRule:
+    """How the indexed pack shows its dates (pack.yaml `calendars:`); Gregorian only when it says nothing."""
+    raw = get_meta(db, "calendars")
+    return CalendarRule.from_pack(json.loads(raw)) if raw else CalendarRule()
 
 
 def _type_of(e: Person | Term | Event) -> str:

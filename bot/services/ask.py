@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from bot import store
-from bot.dates import HistDate
+from bot.dates import CalendarRule, HistDate
 from bot.response import Button, Match, Reply
 from bot.text import echo
 
@@ -209,7 +209,7 @@ class Asker:
             if which == "died" and not e["born"]:
                 lead = f"The pack gives no dates for {e['name']}."
         else:
-            lead = f"{e['name']} {'was born' if which == 'born' else 'died'} on {life_date(date)}"
+            lead = f"{e['name']} {'was born' if which == 'born' else 'died'} on {life_date(date, self.lookup.rule)}"
             lead += "" if lead.endswith(".") else "."
         card.body = f"{lead}\n\n{card.body}" if card.body else lead
         return card
@@ -254,7 +254,7 @@ class Asker:
         if len(people) == 1:
             e = store.entity(self.lookup.db, people[0])
             if e and e["died"]:
-                body = f"The pack has {e['name']} dying on {life_date(e['died'])}. " + body
+                body = f"The pack has {e['name']} dying on {life_date(e['died'], self.lookup.rule)}. " + body
         return Reply(ok=False, kind="not_found", exit_code=1, title=f"Nothing in the pack says {question.format(who=who)}",
                      body=body, buttons=[Button(names[p]["name"], "who", names[p]["name"]) for p in people if p in names])
 
@@ -345,7 +345,6 @@ class Asker:
         )
 
 
-def life_date(date: str) -> str:
-    """A person's birth or death date, stored in New Style: in the Julian era both forms, each labelled."""
-    d = HistDate.parse(date, "gregorian")
-    return d.display()
+def life_date(date: str, rule: CalendarRule) -> str:
+    """A person's birth or death date, stored in New Style, in each calendar the pack shows on that day."""
+    return HistDate.parse(date, "gregorian").display(rule)

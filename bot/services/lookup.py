@@ -7,7 +7,7 @@ import re
 import sqlite_utils
 
 from bot import name_cache, store
-from bot.dates import HistDate
+from bot.dates import CalendarRule, HistDate
 from bot.errors import BadInput
 from bot.names import (MAX_CHOICES, Candidate, Matcher, Resolution, Scored, canonical_given, is_title, name_key,
                        name_words, ordinals, query_words, strip_titles)
@@ -28,11 +28,11 @@ _EVERYONE = re.compile(r"all\s+(\S.*)", re.IGNORECASE | re.DOTALL)
 _YEAR_RANGE = re.compile(r"^(\d{3,4})(?:\s*(?:-|–|—|to|\.\.)\s*(\d{3,4}))?$")
 
 
-def life_date(date: str) -> str:
-    """A birth or death date in a card's title. The pack keeps them in New Style; one from Russia's Old Style
-    years says so ("22 Apr 1870 N.S."), and `/ask`'s "when was X born" gives both calendars."""
+def life_date(date: str, rule: CalendarRule) -> str:
+    """A birth or death date in a card's title. The pack keeps them in New Style; one from years the pack
+    shows in Old Style says so ("22 Apr 1870 N.S."), and "when was X born" gives both calendars."""
     d = HistDate.parse(date, "gregorian")
-    return f"{d.plain()} N.S." if d.precise and d.in_julian_era() else d.plain()
+    return f"{d.plain()} N.S." if d.precise and d.in_julian_era(rule) else d.plain()
 
 
 class Lookup:
@@ -40,6 +40,7 @@ class Lookup:
 
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
+        self.rule = store.calendar_rule(db)  # how the pack shows its dates
         self.matcher = name_cache.load(db, lambda: self._build_matcher(db))  # stored keys when still current
         self.prominence = Prominence(db)
         self.places = frozenset(place_names(db))  # the pack's own places, besides bot.places' list
@@ -182,7 +183,7 @@ class Lookup:
         fields: list[Field] = []
         title = e["name"]
         if e["type"] == "person":
-            life = "–".join(life_date(d) if d else "?" for d in (e["born"], e["died"]))
+            life = "–".join(life_date(d, self.rule) if d else "?" for d in (e["born"], e["died"]))
             title = f"{e['name']} ({life})" if e["born"] or e["died"] else e["name"]
             if e["full_name"] and e["full_name"] != e["name"]:
                 fields.append(Field("Full name", e["full_name"]))
@@ -192,9 +193,9 @@ class Lookup:
             fields.append(Field("Kind", e["kind"], inline=True))
         else:
             when = HistDate.parse(e["date"], e["calendar"])
-            span = when.display()
+            span = when.display(self.rule)
             if e["end_date"]:
-                span += " – " + HistDate.parse(e["end_date"], e["calendar"]).display()
+                span += " – " + HistDate.parse(e["end_date"], e["calendar"]).display(self.rule)
             fields.append(Field("Date", span))
             if e["people"]:
                 people = store.names_of(self.db, e["people"])
@@ -329,7 +330,7 @@ class Lookup:
         if len(rows) > MAX_TIMELINE_LINES:
             rows = rows[:MAX_TIMELINE_LINES]
             more = "\n…and more: narrow the range to see them all."
-        lines = [f"• {HistDate.parse(r['date'], r['calendar']).display()}: {r['name']}" for r in rows]
+        lines = [f"• {HistDate.parse(r['date'], r['calendar']).display(self.rule)}: {r['name']}" for r in rows]
         cites = [c for r in rows for c in self.citations(r["id"])[:1]]
         return Reply(ok=True, kind="list", title=f"Timeline {span}", body="\n".join(lines) + more, citations=cites)
 

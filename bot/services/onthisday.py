@@ -82,6 +82,7 @@ def _exists(month: int, day: int) -> bool:
 class OnThisDay:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
+        self.rule = store.calendar_rule(db)  # how the pack shows its dates, and whether it has Old Style days
 
     def reply(self, days: list[Day], workspace: str, note: str | None = None) -> Reply:
         fields: list[Field] = []
@@ -112,7 +113,7 @@ class OnThisDay:
                 if (d.month, d.day) == (day.month, day.day):
                     out.append({**e, "ns_match": True, "day_of": (n + 1, length)})
                     break
-                if ns.in_julian_era() and (os_.month, os_.day) == (day.month, day.day):
+                if ns.in_julian_era(self.rule) and (os_.month, os_.day) == (day.month, day.day):
                     out.append({**e, "ns_match": False, "day_of": (n + 1, length)})
                     break
         return out
@@ -139,9 +140,9 @@ class OnThisDay:
     def _event_field(self, e: dict, prefix: str) -> Field:
         when = HistDate.parse(e["date"], e["calendar"])
         anniversary = "" if e["ns_match"] else " (Old Style anniversary)"
-        span = when.display()
+        span = when.display(self.rule)
         if e.get("end_date"):
-            span += " – " + HistDate.parse(e["end_date"], e["calendar"]).display()
+            span += " – " + HistDate.parse(e["end_date"], e["calendar"]).display(self.rule)
         if "day_of" in e:
             anniversary += " (day {} of {})".format(*e["day_of"])
         return Field(f"{prefix}{when.new_style.year} — {e['name']}{anniversary}",

@@ -153,7 +153,7 @@ def _generate(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
             "id": f"gen-when-{ev['id']}", "question": f"In which year: {ev['name']}?", "answer": str(year),
             "options": [str(year), *[str(year + o) for o in offsets]], "accept": [], "difficulty": "medium",
             "period": "", "topic": "from the readings", "about": [ev["id"]], "passage_id": ev["passage_id"],
-            "explanation": f"{ev['name']}, {when.display()}; {ev['author']} discusses it ({ev['loc']}).",
+            "explanation": f"{ev['name']}, {when.display_as_stated()}; {ev['author']} discusses it ({ev['loc']}).",
             "sources": [{"reading": ev["source_id"], "loc": ev["loc"]}]})
     return out
 
