@@ -10,7 +10,7 @@ from typing import TextIO
 from bot.app import Clio
 from bot.events import Context, ConversationRef
 from bot.response import Reply
-from bot.services.quiz import run_clock
+from bot.door import run_clock
 
 PROMPT = "clio> "
 CONSOLE = Context(workspace="console:local", channel="console", user_id="local", user_name="you",
@@ -54,31 +54,41 @@ def chat(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
 
 
 class ConsoleOutbox:
-    """Posts Clio makes by itself (daily posts, quiz reveals): printed where the conversation is."""
+    """Posts Clio makes by itself (daily posts, quiz reveals): printed where the conversation is, then the
+    prompt drawn again (when there is one), so the member sees where to type."""
 
-    def __init__(self, out: TextIO, label: str):
+    def __init__(self, out: TextIO, label: str, prompt: str = ""):
         self.out = out
         self.label = label
+        self.prompt = prompt
 
     async def send(self, ref: ConversationRef, reply: Reply) -> None:
         print(f"\n— {self.label} #{ref.channel} —\n{reply.text()}\n", file=self.out, flush=True)
+        if self.prompt:
+            print(self.prompt, end="", file=self.out, flush=True)
 
 
-async def chat_async(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdout, schedule: bool = False) -> int:
+async def chat_async(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdout, schedule: bool = False,
+                     interactive: bool | None = None) -> int:
     """`clio chat`: the chat loop with the quiz clock beside it (reveals arrive when time is up), and with
     --schedule the daily-post scheduler too, so a person can see a post arrive (/schedule set HH:MM with
-    the next minute) without Discord or Slack."""
-    scheduler = app.scheduler(ConsoleOutbox(out, "daily post to"), "console")
+    the next minute) without Discord or Slack. A quiz still running from before a restart shows its
+    question again. `interactive` (default: whether the input is a terminal) draws the prompt."""
+    interactive = inp.isatty() if interactive is None else interactive
+    prompt = PROMPT if interactive else ""
+    scheduler = app.scheduler(ConsoleOutbox(out, "daily post to", prompt), "console")
     stop = asyncio.Event()
-    loops = [run_clock(app.quiz, ConsoleOutbox(out, "quiz in"), stop, platform="console")]
+    loops = [run_clock(app, ConsoleOutbox(out, "quiz in", prompt), stop, platform="console")]
     if schedule:
         loops.append(scheduler.run(stop))
-    task = asyncio.gather(*loops)
     loop = asyncio.get_running_loop()
-    interactive = inp.isatty()
     if interactive:
         print("Clio — ask about the Russian Revolution, or /quiz start. /help lists commands; /quit leaves."
               + (" Daily posts are on: try /schedule set HH:MM for the next minute." if schedule else ""), file=out)
+    running = await app.door.run(lambda core: core.quiz.current(CONSOLE), write=False)
+    if running is not None:  # a restart mid-quiz: the question members were answering, again
+        print(f"A quiz is running here; its question again:\n\n{running[0].text()}\n", file=out, flush=True)
+    task = asyncio.gather(*loops)
     try:
         while True:
             if interactive:
@@ -87,7 +97,7 @@ async def chat_async(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdou
             if not line or line.strip().lower() in ("/quit", "/exit", "quit", "exit"):
                 return 0
             if line.strip():
-                print(render(app.handle_text(line.rstrip("\n"), CONSOLE)), file=out, flush=True)
+                print(render(await app.call(CONSOLE, line.rstrip("\n"))), file=out, flush=True)
                 if schedule:
                     await scheduler.tick()  # a schedule set for now posts at once, not at the next wake-up
     finally:

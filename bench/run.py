@@ -73,11 +73,61 @@ def synthetic_names(n: int, rng: random.Random) -> list[str]:
             for _ in range(n)]
 
 
+def big_text(mb: int, folder: Path) -> Path:
+    """A synthetic reading of `mb` MB: the seeds concatenated as often as it takes."""
+    seeds = "\n\n".join(f.read_text(encoding="utf-8") for f in sorted(SEEDS.glob("*.txt"))).encode()
+    path = folder / f"big{mb}.txt"
+    with path.open("wb") as f:
+        for _ in range(max(1, mb * 1_000_000 // (len(seeds) + 2))):
+            f.write(seeds + b"\n\n")
+    return path
+
+
+def raw_fts_insert(path: Path, folder: Path, n: int) -> float:
+    """The baseline: the same text's paragraphs inserted into a bare FTS5 table in one transaction."""
+    import sqlite3
+
+    db = sqlite3.connect(folder / f"raw{n}.db")
+    db.execute("create virtual table t using fts5(text)")
+    t = time.perf_counter()
+    with db:
+        db.executemany("insert into t(text) values (?)",
+                       ((p,) for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()))
+    secs = time.perf_counter() - t
+    db.close()
+    return secs
+
+
+def ingest_vs_fts(app: Clio, mb: int, folder: Path, pairs: int) -> None:
+    """`clio ingest` of a big text against a raw FTS5 insert of it, timed in alternating pairs; and the bot
+    process's peak memory above what it held before (the parsing child has its own bounded budget)."""
+    import resource
+
+    path = big_text(mb, folder)
+    size = path.stat().st_size / 1e6
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ours, raw, ids = [], [], []
+    for n in range(pairs):
+        t = time.perf_counter()
+        ids.append(app.ingest(path, workspace=f"bench:{n}").source_id)  # another workspace each time
+        ours.append(size / (time.perf_counter() - t))
+        raw.append(size / raw_fts_insert(path, folder, n))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for sid in ids:
+        store.delete_source(app.db, sid)  # keep the later figures comparable
+    med, base = statistics.median(ours), statistics.median(raw)
+    print(f"{'raw FTS5 insert, ' + str(mb) + ' MB text':<44} {base:9.2f} MB/s  ({pairs} pairs)")
+    print(f"{'clio ingest, ' + str(mb) + ' MB text':<44} {med:9.2f} MB/s  {med / base:6.2f}x of raw")
+    print(f"{'  bot process peak memory above before':<44} {peak - before:9.0f} MB")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--people", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--search-mb", type=int, default=100, help="synthetic passages for the /search scale test")
+    ap.add_argument("--ingest-mb", type=int, default=50, help="a synthetic text for ingest vs raw FTS5 (0: skip)")
+    ap.add_argument("--ingest-pairs", type=int, default=3)
     args = ap.parse_args()
     rng = random.Random(7)
     print(f"{'measure':<44} {'median ms':>9} {'p99 ms':>9} {'vs base':>7}")
@@ -91,6 +141,8 @@ def main() -> int:
                 app.ingest(f)
             secs = time.perf_counter() - t
             print(f"{'ingest the seeds (plain text)':<44} {size / 1e6 / secs:9.2f} MB/s  ({size / 1e6:.2f} MB in {secs:.2f} s)")
+        if SEEDS.is_dir() and args.ingest_mb:
+            ingest_vs_fts(app, args.ingest_mb, Path(tmp), args.ingest_pairs)
         names = [r.name for r in store.all_names(app.db) if r.type == "person"]
         queries = [rng.choice(names) for _ in range(args.queries)]
         typos = [swap_last_two(q) for q in queries]

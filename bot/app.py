@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -30,6 +32,9 @@ from bot.services.privacy import Workspaces
 from bot.services.ratelimit import RateLimiter, SlowDown
 from bot.services.schedule import Outbox, Scheduler
 from bot.text import MAX_MESSAGE_CHARS, clean, echo
+
+if TYPE_CHECKING:
+    from bot.door import Door
 
 log = logging.getLogger("clio")
 command_log = logging.getLogger("clio.commands")
@@ -232,8 +237,26 @@ class Clio:
                                          "outcome": outcome, "platform": ctx.platform}))
 
     async def handle(self, text: str, ctx: Context | None = None) -> Reply:
-        """The async entry point adapters call."""
-        return self.handle_text(text, ctx)
+        """The async entry point adapters call: through the door (`call`), off the event loop."""
+        return await self.call(ctx or Context(), text)
+
+    @functools.cached_property
+    def door(self) -> Door:
+        """The worker threads adapters reach the core through (bot/door.py), started on first use."""
+        from bot.door import Door
+
+        return Door(self)
+
+    async def call(self, ctx: Context, text: str) -> Reply:
+        """One command, typed text or button click, answered in a worker thread with its own connection, so the
+        adapter's event loop never runs SQLite or heavy work. Never raises."""
+        return await self.door.call(ctx, text)
+
+    def close(self) -> None:
+        """Stop the door's worker threads (when started) and close their connections."""
+        door = self.__dict__.pop("door", None)
+        if door is not None:
+            door.close()
 
     def _dispatch(self, text: str, ctx: Context) -> Reply:
         if not isinstance(text, str):
@@ -248,6 +271,9 @@ class Clio:
             answer = self.quiz.typed(ctx, message)  # a channel with an open-mode quiz: an answer
             if answer is not None:
                 return answer
+            asked = self.lookup.ask(message, ctx.workspace)  # "when did Lenin die", "who shot Lenin"
+            if asked is not None:
+                return asked
             message = "/search " + message
         name, _, arg = message[1:].partition(" ")
         spec = REGISTRY.get(name.lower())

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from convertdate import julian
+from convertdate import french_republican, julian
 
 Calendar = Literal["julian", "gregorian"]
 CALENDARS: tuple[Calendar, ...] = ("julian", "gregorian")
@@ -25,6 +25,42 @@ _DATE_RE = re.compile(r"^(-?\d{1,4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 
 class DateError(ValueError):
     """A date that does not parse or does not exist in its calendar."""
+
+
+@dataclass(frozen=True)
+class CalendarRule:
+    """Which calendars a pack's dates are shown in, and when (pack.yaml `calendars:`). A plain Gregorian pack
+    shows one date. Russia: Old Style beside New Style until `old_style_until` ("25 Oct 1917 O.S. / 7 Nov
+    1917 N.S."), and its Old Style anniversaries count on /onthisday. France: the Republican date beside the
+    Gregorian one from its adoption to its end ("9 Thermidor Year II / 27 Jul 1794")."""
+
+    old_style_until: dt.date | None = None  # first day shown in New Style alone (Russia: 14 Feb 1918)
+    republican: tuple[dt.date, dt.date] | None = None  # first and last day the Republican date is shown
+
+    @classmethod
+    def from_pack(cls, data: dict | None) -> CalendarRule:
+        """The rule a pack declares: {old_style_until: DATE, republican: {from: DATE, until: DATE}}."""
+        data = data or {}
+        rep = data.get("republican")
+        return cls(_day(data.get("old_style_until")),
+                   (_day(rep["from"]), _day(rep["until"])) if rep else None)  # type: ignore[arg-type]
+
+    def to_json(self) -> dict:
+        return {"old_style_until": self.old_style_until.isoformat() if self.old_style_until else None,
+                "republican": {"from": self.republican[0].isoformat(), "until": self.republican[1].isoformat()}
+                if self.republican else None}
+
+
+def _day(value: object) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value  # type: ignore[return-value]
+    return dt.date.fromisoformat(str(value))
+
+
+RUSSIA = CalendarRule(old_style_until=RUSSIA_SWITCH_NS)
+GREGORIAN = CalendarRule()
+REPUBLICAN_MONTHS = ("Vendémiaire", "Brumaire", "Frimaire", "Nivôse", "Pluviôse", "Ventôse", "Germinal", "Floréal",
+                     "Prairial", "Messidor", "Thermidor", "Fructidor")
 
 
 @dataclass(frozen=True, order=True)
@@ -112,24 +148,53 @@ class HistDate:
         parts.append(str(self.year))
         return " ".join(parts)
 
-    def in_julian_era(self) -> bool:
-        """Whether Russians were still living by the Old Style calendar on this day."""
+    def in_julian_era(self, rule: CalendarRule = RUSSIA) -> bool:
+        """Whether the pack's people still lived by the Old Style calendar on this day (never, for a pack
+        that shows no Old Style dates)."""
+        if rule.old_style_until is None:
+            return False
         ns = self.new_style
-        return (ns.year, ns.month or 1, ns.day or 1) < (1918, 2, 14)
+        return (ns.year, ns.month or 1, ns.day or 1) < rule.old_style_until.timetuple()[:3]
 
-    def display(self) -> str:
-        """Both calendars where they differ: "25 Oct 1917 O.S. / 7 Nov 1917 N.S."; otherwise one date."""
+    def display(self, rule: CalendarRule = RUSSIA) -> str:
+        """The date in each calendar the pack shows on that day: "25 Oct 1917 O.S. / 7 Nov 1917 N.S.",
+        "9 Thermidor Year II / 27 Jul 1794", or one date."""
         if not self.precise:
-            label = " (O.S.)" if self.calendar == "julian" else ""
+            label = " (O.S.)" if self.calendar == "julian" and rule.old_style_until is not None else ""
             return self.plain() + label
-        if not self.in_julian_era():
-            return self.new_style.plain()
-        return f"{self.old_style.plain()} O.S. / {self.new_style.plain()} N.S."
+        if self.in_julian_era(rule):
+            return f"{self.old_style.plain()} O.S. / {self.new_style.plain()} N.S."
+        republican = self.republican(rule)
+        if republican:
+            return f"{republican} / {self.new_style.plain()}"
+        return self.new_style.plain()
+
+    def republican(self, rule: CalendarRule) -> str | None:
+        """"9 Thermidor Year II" when the rule shows the French Republican calendar on this day, else None."""
+        if rule.republican is None or not self.precise:
+            return None
+        ns = self.new_style
+        assert ns.month is not None and ns.day is not None
+        if not rule.republican[0] <= dt.date(ns.year, ns.month, ns.day) <= rule.republican[1]:
+            return None
+        year, month, day = french_republican.from_gregorian(ns.year, ns.month, ns.day)
+        if month == 13:  # the five or six complementary days closing a year
+            return f"Sansculottide {day}, Year {_roman(year)}"
+        return f"{day} {REPUBLICAN_MONTHS[month - 1]} Year {_roman(year)}"
 
     def display_as_stated(self) -> str:
         """A date a reading states: an Old Style one in both calendars, a New Style one as it stands (it may be
         French, or marked N.S.; no Old Style twin is implied)."""
         return self.display() if self.calendar == "julian" else self.plain()
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, numeral in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out += numeral
+            n -= value
+    return out
 
 
 def _gregorian_month_length(year: int, month: int) -> int:

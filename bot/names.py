@@ -16,12 +16,16 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
 from collections.abc import Callable, Mapping
 from typing import Literal
 
 from anyascii import anyascii
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
+
+from bot.name_index import INDEX_MIN_KEYS, NameIndex
 
 # Scores are rapidfuzz's 0-100. A match is confident at CONFIDENT_SCORE or above when the next different
 # entity trails it by at least AMBIGUITY_MARGIN; below SUGGEST_SCORE a name is not worth suggesting.
@@ -80,6 +84,7 @@ _NON_WORD = re.compile(r"[^a-z0-9' ]+")
 _CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
+@lru_cache(maxsize=1 << 16)  # names repeat their words (first names, patronymics, endings): fold each once
 def _word_key(w: str) -> str:
     if w in ROMAN:  # "Alexander III" must not fold into "Alexander I"
         return w
@@ -186,7 +191,7 @@ KeyKind = Literal["name", "alias", "surname", "given", "title"]
 _KIND_ORDER: dict[str, int] = {"name": 0, "alias": 0, "surname": 0, "title": 1, "given": 2}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One thing a name can refer to."""
 
@@ -248,13 +253,16 @@ class Matcher:
     taken for a surname or first name: "Wilhelm II of Germany" gives no key "germany".
     """
 
-    def __init__(self) -> None:
-        from bot.places import place_keys  # bot.places normalises with this module's name_key
+    def __init__(self, places: frozenset[str] | None = None) -> None:
+        if places is None:
+            from bot.places import place_keys  # bot.places normalises with this module's name_key
 
-        self._places = place_keys()
+            places = place_keys()
+        self._places = places
         self._keys: list[str] = []
         self._sorted_keys: list[str] = []  # each key's words sorted: token_sort_ratio's work done once, not per query
-        self._owners: dict[str, list[tuple[Candidate, KeyKind]]] = defaultdict(list)
+        # key -> its owners: one (candidate, kind) pair as it is (most keys have one owner), else a list of them
+        self._owners: dict[str, tuple[Candidate, KeyKind] | list[tuple[Candidate, KeyKind]]] = {}
         self._prefixes: set[str] = set()  # the first words of every key ("the", "the april"): for text scans
         # per candidate type, the keys some candidate of that type owns, and their word-sorted forms: /who scans
         # only people's keys, so long event names neither cost time nor crowd people out of the best 25
@@ -262,23 +270,80 @@ class Matcher:
         # title key -> holder id -> (holder, explicit: the pack gives the title itself)
         self._titles: dict[str, dict[str, tuple[Candidate, bool]]] = defaultdict(dict)
         self._keys_of: dict[str, list[tuple[str, KeyKind]]] | None = None
+        # past INDEX_MIN_KEYS keys, fuzzy passes score only the keys this index offers (bot.name_index); each
+        # type's keys are marked by their number in self._keys, so the index serves /who, /what and /when alike
+        self._index: NameIndex | None = None
+        self._type_masks: dict[str, bytearray] = {}
 
     def __len__(self) -> int:
         return len(self._keys)
 
+    @property
+    def places(self) -> frozenset[str]:
+        """The place words this matcher never takes for a surname or first name (bot.places)."""
+        return self._places
+
+    def state(self) -> dict:
+        """Everything the matcher computed from its names, as plain JSON-able data (bot.name_cache keeps it in
+        the database, so a new process skips normalising every name again)."""
+        numbers = {key: n for n, key in enumerate(self._keys)}
+        cands: dict[str, int] = {}
+        table: list[list[str]] = []
+
+        def ref(c: Candidate) -> int:
+            if c.id not in cands:
+                cands[c.id] = len(table)
+                table.append([c.id, c.name, c.type])
+            return cands[c.id]
+
+        return {
+            "places": sorted(self._places), "keys": self._keys,
+            "sorted": [s if s != k else None for k, s in zip(self._keys, self._sorted_keys)],
+            "owners": [[[ref(c), kind] for c, kind in self._owned(k)] for k in self._keys],
+            "prefixes": sorted(self._prefixes),
+            "typed": {t: [numbers[k] for k in keys] for t, (keys, _) in self._typed.items()},
+            "titles": {t: [[ref(c), explicit] for c, explicit in held.values()] for t, held in self._titles.items()},
+            "candidates": table,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> Matcher:
+        """A matcher as `state()` described it."""
+        m = cls.__new__(cls)
+        cls.__init__(m, places=frozenset(state["places"]))
+        table = [Candidate(*c) for c in state["candidates"]]
+        m._keys = state["keys"]
+        m._sorted_keys = [s if s is not None else k for k, s in zip(m._keys, state["sorted"])]
+        for key, owners in zip(m._keys, state["owners"]):
+            pairs = [(table[ci], kind) for ci, kind in owners]
+            m._owners[key] = pairs[0] if len(pairs) == 1 else pairs
+        m._prefixes = set(state["prefixes"])
+        for t, numbers in state["typed"].items():
+            m._typed[t] = ([m._keys[n] for n in numbers], [m._sorted_keys[n] for n in numbers])
+            for n in numbers:
+                m._mark_type(t, n)
+        for t, held in state["titles"].items():
+            m._titles[t] = {table[ci].id: (table[ci], explicit) for ci, explicit in held}
+        return m
+
     def candidates(self) -> list[Candidate]:
         """Every registered candidate, once each."""
-        return list({c.id: c for owners in self._owners.values() for c, _ in owners}.values())
+        return list({c.id: c for key in self._owners for c, _ in self._owned(key)}.values())
 
     def exact(self, key: str) -> list[tuple[Candidate, KeyKind]]:
         """The candidates registered under a normalised key, with the kind of key it is for each."""
-        return self._owners.get(key, [])
+        return self._owned(key)
+
+    def _owned(self, key: str) -> list[tuple[Candidate, KeyKind]]:
+        owners = self._owners.get(key)
+        return [] if owners is None else [owners] if isinstance(owners, tuple) else owners
 
     def keys_of(self, candidate_id: str) -> list[tuple[str, KeyKind]]:
         """Every key a candidate is registered under, with its kind (built once, on first use)."""
         if self._keys_of is None:
             self._keys_of = defaultdict(list)
-            for key, owners in self._owners.items():
+            for key in self._owners:
+                owners = self._owned(key)
                 for cand, kind in owners:
                     self._keys_of[cand.id].append((key, kind))
         return self._keys_of.get(candidate_id, [])
@@ -303,7 +368,7 @@ class Matcher:
         found: dict[str, Candidate] = {}
         for key in self._keys:
             if not word_keys.isdisjoint(key.split()):
-                for cand, kind in self._owners[key]:
+                for cand, kind in self._owned(key):
                     if kind in ("name", "alias") and (types is None or cand.type in types):
                         found.setdefault(cand.id, cand)
         return list(found.values())
@@ -317,21 +382,31 @@ class Matcher:
         """Register a candidate under its names; for people, also under surname, given name and titles."""
         seen: set[str] = set()
         given: str | None = None
+        pairs: dict[str, tuple[Candidate, KeyKind]] = {}  # one (candidate, kind) per kind, shared by its keys
 
         def put(key: str, kind: KeyKind) -> None:
             if key and key not in seen:
                 seen.add(key)
-                words = key.split()
-                sorted_key = " ".join(sorted(words))
-                if key not in self._owners:
+                pair = pairs.setdefault(kind, (candidate, kind))
+                owners = self._owners.get(key)
+                if owners is None:  # a new key (a one-item list: most keys have one owner)
+                    words = key.split()
+                    in_order = sorted(words)
+                    sorted_key = key if in_order == words else " ".join(in_order)  # one string when in order
+                    number = len(self._keys)
                     self._keys.append(key)
                     self._sorted_keys.append(sorted_key)
                     self._prefixes.update(" ".join(words[:n]) for n in range(1, len(words)))
-                if all(c.type != candidate.type for c, _ in self._owners[key]):
-                    typed_keys, typed_sorted = self._typed[candidate.type]
-                    typed_keys.append(key)
-                    typed_sorted.append(sorted_key)
-                self._owners[key].append((candidate, kind))
+                    self._owners[key] = pair
+                    self._add_typed(candidate.type, key, sorted_key, number)
+                    return
+                # newest owners first: a first name thousands share is checked in one step, not thousands
+                if isinstance(owners, tuple):
+                    owners = self._owners[key] = [owners]
+                if all(c.type != candidate.type for c, _ in reversed(owners)):
+                    number = self._keys.index(key)
+                    self._add_typed(candidate.type, key, self._sorted_keys[number], number)
+                owners.append(pair)
 
         for i, raw in enumerate(names):
             words = name_words(raw)
@@ -365,6 +440,40 @@ class Matcher:
                 if first not in self._places:
                     put(first, "given")
 
+    def _add_typed(self, ctype: str, key: str, sorted_key: str, number: int) -> None:
+        """Record that the key numbered `number` has an owner of type `ctype` (its first)."""
+        typed_keys, typed_sorted = self._typed[ctype]
+        typed_keys.append(key)
+        typed_sorted.append(sorted_key)
+        self._mark_type(ctype, number)
+
+    def _mark_type(self, ctype: str, number: int) -> None:
+        mask = self._type_masks.setdefault(ctype, bytearray())
+        if len(mask) <= number:
+            mask.extend(bytes(max(number + 1 - len(mask), len(mask) // 2)))
+        mask[number] = 1
+
+    def _choices(self, qkey: str, types: set[str] | None) -> tuple[list[str], list[str]]:
+        """The keys (and their word-sorted forms) a fuzzy pass scores: all of them, or of one type; past
+        INDEX_MIN_KEYS only those with a word near one typed (bot.name_index), in the order they were added."""
+        one = next(iter(types)) if types and len(types) == 1 else None
+        keys, sorted_keys = self._typed[one] if one else (self._keys, self._sorted_keys)
+        if len(keys) < INDEX_MIN_KEYS:
+            return keys, sorted_keys
+        if self._index is None:
+            self._index = NameIndex()
+        self._index.update(self._keys)
+        numbers = self._index.candidates(qkey.split())
+        if one and len(keys) < len(self._keys):  # some keys belong only to other types
+            mask = self._type_masks.get(one, bytearray())
+            numbers = [n for n in numbers if n < len(mask) and mask[n]]
+        if not numbers:
+            return [], []
+        if len(numbers) == 1:
+            return [self._keys[numbers[0]]], [self._sorted_keys[numbers[0]]]
+        pick = itemgetter(*numbers)
+        return list(pick(self._keys)), list(pick(self._sorted_keys))
+
     def _ranked(self, qkey: str, types: set[str] | None = None,
                 numbers: frozenset[str] = frozenset()) -> dict[str, Scored]:
         """Best scored key per candidate id, from exact lookup plus fuzzy candidates (over the keys of one
@@ -375,8 +484,7 @@ class Matcher:
                 found[exact] = 100.0
         # plain ratio, then ratio over word-sorted keys (token_sort_ratio without re-sorting every key per query)
         qsorted = " ".join(sorted(qkey.split()))
-        keys, sorted_keys = (self._typed[next(iter(types))] if types and len(types) == 1
-                             else (self._keys, self._sorted_keys))
+        keys, sorted_keys = self._choices(qkey, types)
         for query, choices in ((qkey, keys), (qsorted, sorted_keys)):
             for _, score, i in process.extract(query, choices, scorer=fuzz.ratio, limit=CANDIDATES_PER_SCORER,
                                                score_cutoff=SUGGEST_SCORE):
@@ -391,7 +499,7 @@ class Matcher:
             # "vladimir ilich lenin" holds every word of the key "vladimir lenin": as good as exact
             if len(kwords) >= 2 and set(kwords) <= qwords and len(qwords) - len(kwords) <= 1:
                 score = max(score, 96.0)
-            for cand, kind in self._owners[key]:
+            for cand, kind in self._owned(key):
                 s = Scored(cand, score, key, kind)
                 if cand.id not in best or s.rank > best[cand.id].rank:
                     best[cand.id] = s
@@ -409,14 +517,14 @@ class Matcher:
         scored: dict[str, tuple[float, str]] = {}
         for key in self._keys:
             if key.startswith(qkey) or f" {qkey}" in key:
-                for cand, kind in self._owners[key]:
+                for cand, kind in self._owned(key):
                     score = 200.0 - len(key) if kind != "given" else 100.0 - len(key)
                     if cand.id in ids and score > scored.get(cand.id, (0.0, ""))[0]:
                         scored[cand.id] = (score, cand.name)
         if len(scored) < limit:
             for key, score, _ in process.extract(qkey, self._keys, scorer=fuzz.ratio, limit=limit * 2,
                                                  score_cutoff=COMPLETE_FUZZY_SCORE):
-                for cand, _kind in self._owners[key]:
+                for cand, _kind in self._owned(key):
                     if cand.id in ids and cand.id not in scored:
                         scored[cand.id] = (score - 100.0, cand.name)
         by_id = {c.id: c for c in wanted}
@@ -447,7 +555,7 @@ class Matcher:
             return Resolution()
         numbers = ordinals(words)
         scored: dict[str, Scored] = {}
-        exact = [(c, kind) for c, kind in self._owners.get(" ".join(words), []) if types is None or c.type in types]
+        exact = [(c, kind) for c, kind in self._owned(" ".join(words)) if types is None or c.type in types]
         if exact and all(kind != "given" for _, kind in exact):
             # a name or alias typed exactly: only others with exactly that key can rival it (see below), so the
             # fuzzy passes over every key are skipped; the answer is the same, in microseconds

@@ -13,17 +13,19 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from convertdate import julian
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.dates import RUSSIA_SWITCH_NS, DateError, HistDate
+from bot.dates import CalendarRule, RUSSIA_SWITCH_NS, DateError, HistDate
 from bot.names import TITLE_WORDS, Candidate, Matcher, is_title, name_key
 from bot.services.grading import grade
 
-Period = Literal["1891-1916", "1917", "1918-1928", "1929-1953", "1954-1991"]
+# a question's period: a year or a range of years, one of those its pack lists under `periods`
+Period = Annotated[str, Field(pattern=r"^[0-9]{3,4}(?:-[0-9]{3,4})?$")]
+RUSSIAN_PERIODS = ("1891-1916", "1917", "1918-1928", "1929-1953", "1954-1991")  # a pack that lists none
 TermKind = Literal["party", "institution", "organisation", "concept", "policy", "place", "document"]
 SECTIONS = ("people", "terms", "events", "questions")
 
@@ -194,11 +196,31 @@ class Reading(_Strict):
     note: str | None = None
 
 
+class Span(_Strict):
+    start: dt.date = Field(alias="from")
+    until: dt.date
+
+
+class Calendars(_Strict):
+    """pack.yaml `calendars:` which calendars the pack's dates are shown in, and when (none: Gregorian only).
+    Russia: `old_style_until: 1918-02-14`; France: `republican: {from: 1792-09-22, until: 1805-12-31}`."""
+
+    old_style_until: dt.date | None = None
+    republican: Span | None = None
+
+
 class PackMeta(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     description: str | None = None
+    periods: list[Annotated[str, Field(pattern=r"^[0-9]{3,4}(?:-[0-9]{3,4})?$")]] = list(RUSSIAN_PERIODS)
+    calendars: Calendars = Field(default_factory=lambda: Calendars())
     readings: list[Reading] = []
+
+    @property
+    def rule(self) -> CalendarRule:
+        """How the pack's dates are shown (bot.dates.CalendarRule)."""
+        return CalendarRule.from_pack(self.calendars.model_dump(by_alias=True) if self.calendars else None)
 
 
 @dataclass(frozen=True)
@@ -375,6 +397,11 @@ def load_pack(pack_dir: Path | str) -> Pack:
             problems.append(Problem(fname, line, f"duplicate id {rid!r} (first at {ids[rid][0]}:{ids[rid][1]})"))
         else:
             ids[rid] = (fname, line)
+    periods = set(meta.periods) if meta else set(RUSSIAN_PERIODS)
+    for sec, item, fname, line in raws:
+        if sec == "questions" and isinstance(item.get("period"), str) and item["period"] not in periods:
+            problems.append(Problem(fname, line, f"{item.get('id')}: period {item['period']!r} is not one of the "
+                                                 f"pack's periods ({', '.join(sorted(periods))})"))
     entity_ids = {str(item.get("id")) for sec, item, _, _ in raws if sec != "questions"}
     person_ids = {str(item.get("id")) for sec, item, _, _ in raws if sec == "people"}
     for _, item, fname, line in raws:
@@ -426,7 +453,7 @@ def _content_problems(records: dict[str, list[tuple[BaseModel, str, int]]], wher
     out: list[Problem] = []
     for e in events:
         w = where[id(e)]
-        out += _calendar_problems(e, w)
+        out += _calendar_problems(e, w, meta.rule if meta else CalendarRule())
         out += _summary_date_problems(e, w, cited)
         out += _life_problems(e, w, people)
     if questions:
@@ -436,9 +463,9 @@ def _content_problems(records: dict[str, list[tuple[BaseModel, str, int]]], wher
     return out
 
 
-def _calendar_problems(e: Event, w: _Where) -> list[Problem]:
-    """A domestic event before the switch stored in New Style."""
-    if e.scope != "domestic" or e.calendar != "gregorian" or not e.when.in_julian_era():
+def _calendar_problems(e: Event, w: _Where, rule: CalendarRule) -> list[Problem]:
+    """A domestic event before the switch stored in New Style (in a pack that shows Old Style dates)."""
+    if e.scope != "domestic" or e.calendar != "gregorian" or not e.when.in_julian_era(rule):
         return []
     twin = f" ({e.when.plain()} N.S. is {e.when.old_style.plain()} O.S.)" if e.when.precise else ""
     return [Problem(w.file, w.line("date"),

@@ -119,8 +119,20 @@ def dynasty_keys() -> frozenset[str]:
     return frozenset(_keys(_split(_DYNASTIES)))
 
 
+_stored_keys: frozenset[str] | None = None  # the built-in list as bot.name_cache stored it, when it did
+
+
+def use_stored_keys(keys: frozenset[str]) -> None:
+    """Take the built-in list from a store made by this same code (bot.name_cache), instead of reading
+    pycountry's databases again: a new process answers sooner."""
+    global _stored_keys
+    _stored_keys = keys
+
+
 @lru_cache(maxsize=1)
 def _base_keys() -> frozenset[str]:
+    if _stored_keys is not None:
+        return _stored_keys
     return frozenset(_keys(_iso_names()) | _keys(_split(_HISTORICAL)) | dynasty_keys())
 
 

@@ -17,6 +17,8 @@ from typing import Any, NamedTuple
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from bot import concurrency
+from bot.dates import CalendarRule
 from bot.pack import Event, Pack, Person, Term
 
 migrations = Migrations("clio")
@@ -185,10 +187,10 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
     """Open (creating if needed) the database file with WAL and foreign keys, migrations applied."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
+    db = concurrency.connect(path)  # WAL, busy timeout, transactions that begin IMMEDIATE
     db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 5000")
+    db.execute(f"PRAGMA busy_timeout = {concurrency.BUSY_TIMEOUT_MS}")
     migrations.apply(db)
     return db
 
@@ -205,6 +207,7 @@ def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
 def index_pack(db: sqlite_utils.Database, pack: Pack) -> None:
     """Replace the pack's rows with `pack`, in one transaction (idempotent for the same pack)."""
     pid = pack.meta.id
+    rule = pack.meta.rule
     with db.atomic():
         for table in ("aliases", "related", "citations"):
             db.execute(f"delete from {table} where entity_id in (select id from entities where pack = ?)", [pid])
@@ -229,10 +232,11 @@ def index_pack(db: sqlite_utils.Database, pack: Pack) -> None:
                              for i, s in enumerate(e.sources))
             if isinstance(e, Event):
                 when, os, ns = e.when, e.when.old_style, e.when.new_style
+                old_style = when.precise and when.in_julian_era(rule)  # an Old Style anniversary, where the pack has them
                 events.append({
                     "id": e.id, "date": e.date, "calendar": e.calendar, "end_date": e.end,
                     "precise": int(when.precise), "sort_key": when.sort_key(),
-                    "os_month": os.month if when.precise else None, "os_day": os.day,
+                    "os_month": os.month if old_style else None, "os_day": os.day if old_style else None,
                     "ns_month": ns.month if when.precise else None, "ns_day": ns.day,
                     "people": json.dumps(e.people),
                 })
@@ -247,6 +251,13 @@ def index_pack(db: sqlite_utils.Database, pack: Pack) -> None:
               "about": json.dumps(q.about), "sources": json.dumps([s.model_dump() for s in q.sources])}
              for q in pack.questions), pk="id")
         db["meta"].upsert({"key": f"pack:{pid}", "value": pack.fingerprint}, pk="key")
+        db["meta"].upsert({"key": "calendars", "value": json.dumps(rule.to_json())}, pk="key")
+
+
+def calendar_rule(db: sqlite_utils.Database) -> CalendarRule:
+    """How the indexed pack shows its dates (pack.yaml `calendars:`); Gregorian only when it says nothing."""
+    raw = get_meta(db, "calendars")
+    return CalendarRule.from_pack(json.loads(raw)) if raw else CalendarRule()
 
 
 def _type_of(e: Person | Term | Event) -> str:
@@ -389,7 +400,10 @@ def source_by_sha(db: sqlite_utils.Database, workspace: str, sha: str) -> dict[s
 
 
 def delete_source(db: sqlite_utils.Database, source_id: str) -> None:
-    """Remove a source and everything derived from it (in the caller's transaction, if any)."""
+    """Remove a source and everything derived from it (in the caller's transaction, if any; else in short
+    transactions, the source hidden from every query first)."""
+    if not db.conn.in_transaction:
+        return concurrency.delete_source(db, source_id)
     with db.atomic():
         for table in ("passage_entities", "passage_dates", "candidates"):
             db.execute(f"delete from {table} where source_id = ?", [source_id])
@@ -399,7 +413,10 @@ def delete_source(db: sqlite_utils.Database, source_id: str) -> None:
 
 def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: list[dict[str, Any]],
                   links: list[dict[str, Any]], dates: list[dict[str, Any]], candidates: list[dict[str, Any]]) -> None:
-    """Store one ingested reading with its passages, links, dates and candidates, replacing the old copy."""
+    """Store one ingested reading with its passages, links, dates and candidates, replacing the old copy
+    (outside a caller's transaction: in short write transactions, published at the end)."""
+    if not db.conn.in_transaction:
+        return concurrency.write_source(db, source, passages, links, dates, candidates)
     with db.atomic():
         delete_source(db, source["id"])
         db["sources"].insert(source, pk="id")
@@ -426,7 +443,8 @@ def replace_links(db: sqlite_utils.Database, source_id: str, links: list[dict[st
 def sources(db: sqlite_utils.Database, workspace: str | None) -> list[dict[str, Any]]:
     """Sources a workspace sees (every source when workspace is None: the operator's view)."""
     if workspace is None:
-        return list(db.query("select * from sources s order by s.added_at, s.title"))
+        return list(db.query("select * from sources s where substr(s.workspace, 1, 1) != '~' "  # not mid-write
+                             "order by s.added_at, s.title"))
     cond, params = visible(workspace)
     return list(db.query(f"select * from sources s where {cond} order by s.added_at, s.title", params))
 
@@ -440,8 +458,9 @@ def entity_passages(db: sqlite_utils.Database, entity_id: str, workspace: str, p
     """The passages that mention an entry most, the best `per_source` from each reading it sees."""
     cond, params = visible(workspace)
     rows = db.query(
-        "select p.id, p.text, p.loc, p.source_id, s.title, s.author, pe.mentions from passage_entities pe "
-        f"join passages p on p.id = pe.passage_id join sources s on s.id = p.source_id where pe.entity_id = ? and {cond} "
+        "select p.id, p.text, p.loc, p.source_id, s.title, s.author, pe.mentions from sources s "  # asker's sources first
+        "cross join passage_entities pe on pe.source_id = s.id and pe.entity_id = ? "
+        f"join passages p on p.id = pe.passage_id where {cond} "
         "and p.prose = 1 order by pe.mentions desc, length(p.text) between 200 and 900 desc, p.seq", [entity_id, *params])
     return best_per_source(rows, per_source, limit)
 
@@ -461,8 +480,8 @@ def best_per_source(rows: Iterable[dict[str, Any]], per_source: int,
     return out
 
 
-# Ranking costs a few microseconds a passage (FTS5's bm25 has no top-k shortcut), so a search that matches more
-# passages than this ranks only the most recently added of them, and says so (2,000 rank in ~10-15 ms here).
+# Kept for callers that still read it: a search ranks every match in the asker's readings now (scoped to their
+# sources before FTS5 scans, see concurrency.search_passages), so `sampled` is always False.
 SEARCH_RANK_CAP = 2000
 
 
@@ -480,14 +499,10 @@ def search_passages(db: sqlite_utils.Database, text: str, workspace: str, limit:
         return PassageHits([], False)
     cond, params = visible(workspace)
     extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
-    if prose_only:
-        extra += " and p.prose = 1"
-    matched = db.execute(  # (rowid, rank) of the newest matches, one more than are ranked
-        "select f.rowid, f.rank from passages_fts f join passages p on p.rowid = f.rowid "
-        f"join sources s on s.id = p.source_id where passages_fts match ? and {cond} {extra} "
-        "order by f.rowid desc limit ?", [q, *params, *more, SEARCH_RANK_CAP + 1]).fetchall()
-    sampled = len(matched) > SEARCH_RANK_CAP
-    best = [rowid for rowid, _ in sorted(matched[:SEARCH_RANK_CAP], key=lambda m: m[1])[:limit]]
+    # every match in the asker's readings is ranked (bm25), one source's rowid range at a time
+    best = concurrency.search_passages(db, q, f"select s.id from sources s where {cond} {extra}",
+                                       [*params, *more], limit, prose_only)
+    sampled = False
     found = {r["rowid"]: r for r in db.query(
         "select p.rowid, p.id, p.text, p.loc, p.source_id, s.title, s.author from passages p "
         f"join sources s on s.id = p.source_id where p.rowid in ({', '.join('?' * len(best))})", best)}
@@ -614,12 +629,20 @@ def events_on_day(db: sqlite_utils.Database, month: int, day: int, workspace: st
     return list(db.query(
         "select e.id, e.name, e.summary, ev.date, ev.calendar, ev.sort_key, "
         "(ev.ns_month = ? and ev.ns_day = ?) as ns_match, "
-        "(select count(*) from passage_entities pe join sources s on s.id = pe.source_id "
-        f" where pe.entity_id = e.id and {cond}) as read_about "
+        "(select count(*) from sources s cross join passage_entities pe on pe.source_id = s.id "
+        f" and pe.entity_id = e.id where {cond}) as read_about "
         "from events ev join entities e on e.id = ev.id where ev.precise = 1 and "
         "((ev.ns_month = ? and ev.ns_day = ?) or (ev.os_month = ? and ev.os_day = ? and ev.sort_key < ?)) "
         "order by read_about desc, ev.sort_key",
         [month, day, *params, month, day, month, day, JULIAN_ERA_END]))
+
+
+def spanning_events(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Pack events with a day-precise start and end (the night of 16-17 July 1918, a week-long conference)."""
+    return list(db.query(
+        "select e.id, e.name, e.summary, ev.date, ev.calendar, ev.end_date, ev.sort_key from events ev "
+        "join entities e on e.id = ev.id where ev.precise = 1 and ev.end_date is not null and length(ev.end_date) = 10 "
+        "order by ev.sort_key"))
 
 
 def passage_dates_on_day(db: sqlite_utils.Database, month: int, day: int, workspace: str,
@@ -881,15 +904,18 @@ def single_person_passages(db: sqlite_utils.Database, workspace: str, source_id:
     reading mentions (distractors of the same kind)."""
     cond, params = visible(workspace)
     extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
-    rows = list(db.query(
+    rows = list(db.query(  # the asker's sources first (cross join keeps that order), then their links
         "select p.id as passage_id, p.text, p.loc, s.id as source_id, s.title, s.author, min(pe.entity_id) as entity_id "
-        "from passages p join sources s on s.id = p.source_id join passage_entities pe on pe.passage_id = p.id "
+        "from sources s cross join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
         "join entities e on e.id = pe.entity_id and e.type = 'person' "
         f"where {cond} {extra} and p.prose = 1 group by p.id having count(*) = 1 order by length(p.text) between 200 and 900 desc, "
         "p.id limit ?", [*params, *more, limit]))
+    cooccurring: dict[str, set[str]] = {}  # once per reading, not once per passage
     for r in rows:
-        r["cooccurring"] = {x["entity_id"] for x in db.query(
-            "select distinct entity_id from passage_entities where source_id = ?", [r["source_id"]])}
+        if r["source_id"] not in cooccurring:
+            cooccurring[r["source_id"]] = {x["entity_id"] for x in db.query(
+                "select distinct entity_id from passage_entities where source_id = ?", [r["source_id"]])}
+        r["cooccurring"] = cooccurring[r["source_id"]]
     return rows
 
 
@@ -916,7 +942,7 @@ def discussed_events(db: sqlite_utils.Database, workspace: str, source_id: str |
     return list(db.query(
         "select e.id, e.name, ev.date, ev.calendar, p.loc as loc, min(p.rowid) as first_row, p.id as passage_id, "
         "s.id as source_id, s.author "
-        "from passage_entities pe join passages p on p.id = pe.passage_id join sources s on s.id = p.source_id "
+        "from sources s cross join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
         "join entities e on e.id = pe.entity_id join events ev on ev.id = e.id "
         f"where {cond} {extra} and ev.precise = 1 and p.prose = 1 and instr(p.text, substr(ev.date, 1, 4)) > 0 "
         "group by e.id order by count(*) desc, e.id limit ?",
@@ -1053,3 +1079,13 @@ def delete_own_question(db: sqlite_utils.Database, workspace: str, question_id: 
         if row:
             db.execute("delete from own_questions where id = ?", [question_id])
     return _own_row(row) if row else None
+
+
+# --- indexes for the hot queries (issue 19: costs that depend only on the asker's library) ------------------
+
+
+@migrations()
+def m010_scoped_indexes(db: sqlite_utils.Database) -> None:
+    # "if not exists": two processes opening an older file at once may both reach this migration
+    db.execute("create index if not exists passage_entities_source on passage_entities(source_id, entity_id)")
+    db.execute("create index if not exists passage_dates_source on passage_dates(source_id)")

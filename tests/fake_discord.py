@@ -3,8 +3,13 @@
 The real discord.py client talks to it after two class attributes are pointed here (discord.http.Route.BASE
 and the gateway URL, which AutoShardedClient reads from GET /gateway/bot). The fake answers login, HELLO,
 IDENTIFY -> READY + GUILD_CREATE, heartbeats, command sync, interaction callbacks, followups, edits and channel
-messages; it records every REST call and refuses, as Discord does (400, code 50035), what breaks Discord's
-limits, so a test can prove Clio never sends one."""
+messages; it records every REST call and refuses, as Discord does, what Discord refuses, so a test can prove
+Clio never sends one: a body that breaks the schema of its route in Discord's OpenAPI description or a rule
+the schema leaves out (400, code 50035; see tests/discord_spec.py), a second response to one interaction
+(400, 40060), a first response after 3 seconds (404, 10062), a followup or edit 15 minutes after the
+interaction (401, 50027), and an edit of a message that does not exist (404, 10008). Deadlines run on
+`FakeDiscord.clock`, a clock that moves only when a test moves it (`fake.clock.now += 3.1`): the suite times
+nothing, so a loaded machine never makes a test fail, and a test checks a deadline without sleeping."""
 
 from __future__ import annotations
 
@@ -13,9 +18,14 @@ import itertools
 import json
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.discord_spec import LimitError, check_choices, check_commands, check_message, load_spec
+
+__all__ = ["LimitError", "check_choices", "check_commands", "check_message"]  # re-exported for the tests
 
 APP_ID = "700000000000000001"
 BOT_ID = "700000000000000002"
@@ -29,6 +39,8 @@ MOD_ROLE_ID = "800000000000000100"
 EVERYONE_PERMS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 31)  # view, send, embed, history, use commands
 MANAGE_GUILD = 1 << 5
 NOW = "2026-11-23T12:00:00.000000+00:00"
+FIRST_RESPONSE_SECONDS = 3  # an interaction must be answered (or deferred) within 3 seconds
+TOKEN_SECONDS = 15 * 60  # its token then takes followups and edits for 15 minutes
 
 
 def user(uid: str, name: str, bot: bool = False) -> dict[str, Any]:
@@ -81,6 +93,30 @@ class Call:
     at: float = field(default_factory=time.perf_counter)  # when the fake received it
 
 
+class Clock:
+    """The fake's time in seconds: still until a test moves it."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Interaction:
+    """An interaction the fake sent: when, where, and what the bot has answered so far."""
+
+    id: str
+    token: str
+    channel_id: str
+    created: float
+    message_id: str | None = None  # the message a clicked button is on
+    response: int | None = None  # the callback type of the first (only) response
+    original: str | None = None  # the id of the response's message, if it has one
+    followups: set[str] = field(default_factory=set)
+
+
 @dataclass
 class FakeDiscord:
     """Discord on loopback. `calls` holds every REST call; `gone` holds channel ids that answer 404 10003."""
@@ -98,6 +134,9 @@ class FakeDiscord:
     _seq: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    clock: Callable[[], float] = field(default_factory=Clock)  # interaction deadlines; a test moves it
+    interactions: dict[str, Interaction] = field(default_factory=dict)
+    strict_schema: bool = True  # validate bodies against the OpenAPI description when it is there
 
     def next_id(self) -> str:
         return str(next(self._ids))
@@ -175,6 +214,8 @@ class FakeDiscord:
                    "attachment_size_limit": 26214400}
         if message is not None:
             payload["message"] = message
+        self.interactions[payload["id"]] = Interaction(payload["id"], payload["token"], channel_id, self.clock(),
+                                                       message_id=str(message["id"]) if message else None)
         return payload
 
     async def slash(self, name: str, options: list[dict[str, Any]] | None = None, **kw: Any) -> dict[str, Any]:
@@ -216,9 +257,25 @@ class FakeDiscord:
         if auth.startswith("Bot ") and auth != f"Bot {self.token}":
             return self.error(401, 0, "401: Unauthorized")
         try:
+            self.check_body(request.method, path, body)
             return await self._answer(request.method, path, body, dict(request.query))
         except LimitError as e:
             return self.error(400, 50035, f"Invalid Form Body: {e}")
+
+    def check_body(self, method: str, path: str, body: Any) -> None:
+        """Refuse, as Discord does, a body its route's schema or the documented rules refuse."""
+        if body is None:
+            return
+        spec = load_spec() if self.strict_schema else None
+        if spec is not None:
+            errors = spec.errors(method, path, body)
+            if errors:
+                raise LimitError("; ".join(errors[:3]))
+        parts = path.strip("/").split("/")
+        if parts[0] == "applications" and parts[-1] == "commands" and method in ("PUT", "POST"):
+            check_commands(body)
+        elif parts[0] == "applications" and len(parts) >= 2 and parts[-2] == "commands" and method == "PATCH":
+            check_commands(body)
 
     async def _answer(self, method: str, path: str, body: Any, query: dict[str, str] | None = None) -> web.Response:
         parts = path.strip("/").split("/")
@@ -236,21 +293,9 @@ class FakeDiscord:
             return self.json([{**c, "id": self.next_id(), "application_id": APP_ID, "version": "1",
                                "default_member_permissions": c.get("default_member_permissions")} for c in body])
         if parts[0] == "interactions" and parts[-1] == "callback":
-            rtype = body["type"]
-            data = body.get("data") or {}
-            if rtype == 8:
-                check_choices(data.get("choices", []))
-            out: dict[str, Any] = {"interaction": {"id": parts[1], "type": 2}}
-            if rtype in (4, 7):
-                check_message(data)
-                out["resource"] = {"type": rtype, "message": self._message(CHANNEL_ID, data)}
-            elif rtype == 5:
-                out["resource"] = {"type": rtype}
-            return self.json(out)
+            return self._callback(parts[1], parts[2], body)
         if parts[0] == "webhooks":
-            check_message(body or {})
-            msg = self._message(CHANNEL_ID, body or {}, webhook=parts[1])
-            return self.json(msg)
+            return self._webhook(method, parts, body or {})
         if parts[0] == "channels":
             cid = parts[1]
             if cid in self.gone:
@@ -266,12 +311,73 @@ class FakeDiscord:
                 check_message(body)
                 return self.json(self._message(cid, body))
             if len(parts) == 4 and parts[2] == "messages" and method == "PATCH":
+                old = self.messages.get(parts[3])
+                if old is None or str(old["channel_id"]) != cid:
+                    return self.error(404, 10008, "Unknown Message")
                 check_message(body)
-                old = self.messages.get(parts[3], {"id": parts[3]})
                 return self.json(self._message(cid, {**old, **body}, mid=parts[3]))
         return self.error(404, 0, f"no route {method} {path} in the fake")
 
-    def _message(self, cid: str, data: dict[str, Any], mid: str | None = None, webhook: str | None = None) -> dict[str, Any]:
+    def _callback(self, iid: str, token: str, body: dict[str, Any]) -> web.Response:
+        """POST /interactions/{id}/{token}/callback: the one response, within 3 seconds."""
+        it = self.interactions.get(iid)
+        if it is None or it.token != token or self.clock() - it.created > FIRST_RESPONSE_SECONDS:
+            return self.error(404, 10062, "Unknown interaction")
+        if it.response is not None:
+            return self.error(400, 40060, "Interaction has already been acknowledged.")
+        rtype = body["type"]
+        data = body.get("data") or {}
+        if rtype == 8:
+            check_choices(data.get("choices", []))
+        if rtype in (4, 7):
+            check_message(data)
+        if rtype in (6, 7) and (it.message_id is None or it.message_id not in self.messages):
+            return self.error(400, 50035, "Invalid Form Body: a message update for an interaction without a message")
+        it.response = rtype
+        out: dict[str, Any] = {"interaction": {"id": iid, "type": 2}}
+        if rtype == 4:
+            msg = self._message(it.channel_id, data)
+            it.original = msg["id"]
+            out["resource"] = {"type": rtype, "message": msg}
+        elif rtype == 5:  # "Clio is thinking...": a message the bot edits later
+            it.original = self._message(it.channel_id, {"flags": data.get("flags")})["id"]
+            out["resource"] = {"type": rtype}
+        elif rtype in (6, 7):
+            it.original = it.message_id
+            if rtype == 7:
+                old = self.messages[it.message_id]  # type: ignore[index]
+                out["resource"] = {"type": rtype, "message": self._message(it.channel_id, {**old, **data},
+                                                                           mid=it.message_id)}
+        return self.json(out)
+
+    def _webhook(self, method: str, parts: list[str], body: dict[str, Any]) -> web.Response:
+        """An interaction's webhook: followups and edits, after the first response and for 15 minutes."""
+        it = next((i for i in self.interactions.values() if len(parts) > 2 and i.token == parts[2]), None)
+        if it is None or parts[1] != APP_ID or it.response is None or it.response == 8:
+            return self.error(404, 10015, "Unknown Webhook")
+        if self.clock() - it.created > TOKEN_SECONDS:
+            return self.error(401, 50027, "Invalid Webhook Token")
+        if len(parts) == 3 and method == "POST":  # a followup
+            check_message(body)
+            msg = self._message(it.channel_id, body, webhook=parts[1])
+            it.followups.add(msg["id"])
+            return self.json(msg)
+        if len(parts) == 5 and parts[3] == "messages":
+            mid = it.original if parts[4] == "@original" else parts[4]
+            if mid is None or mid not in self.messages or (mid != it.original and mid not in it.followups):
+                return self.error(404, 10008, "Unknown Message")
+            if method == "GET":
+                return self.json(self.messages[mid])
+            if method == "PATCH":
+                check_message(body)
+                return self.json(self._message(it.channel_id, {**self.messages[mid], **body}, mid=mid))
+            if method == "DELETE":
+                del self.messages[mid]
+                return web.Response(status=204)
+        return self.error(404, 0, f"no route {method} /{'/'.join(parts)} in the fake")
+
+    def _message(self, cid: str, data: dict[str, Any], mid: str | None = None,
+                 webhook: str | None = None) -> dict[str, Any]:
         msg = {"id": mid or self.next_id(), "channel_id": cid, "guild_id": GUILD_ID, "author": BOT_USER,
                "content": data.get("content") or "", "embeds": data.get("embeds") or [],
                "components": data.get("components") or [], "attachments": [], "mentions": [], "mention_roles": [],
@@ -303,46 +409,3 @@ class FakeDiscord:
                 await asyncio.wait_for(self.changed.wait(), remaining)
             except asyncio.TimeoutError:
                 pass
-
-
-class LimitError(Exception):
-    """A body Discord would refuse."""
-
-
-def check_choices(choices: list[dict[str, Any]]) -> None:
-    if len(choices) > 25:
-        raise LimitError(f"{len(choices)} autocomplete choices (at most 25)")
-    for c in choices:
-        if not 1 <= len(c["name"]) <= 100 or not 1 <= len(str(c["value"])) <= 100:
-            raise LimitError("choice name or value not 1-100 characters")
-
-
-def check_message(data: dict[str, Any]) -> None:
-    """Discord's message limits: content 2,000; 10 embeds of at most 6,000 characters in all, title 256,
-    description 4,096, 25 fields of name 256 and value 1,024, footer 2,048; 5 rows of 5 buttons, label 80,
-    custom_id 100."""
-    if len(data.get("content") or "") > 2000:
-        raise LimitError("content over 2000")
-    embeds = data.get("embeds") or []
-    if len(embeds) > 10:
-        raise LimitError("more than 10 embeds")
-    total = 0
-    for e in embeds:
-        title, desc = e.get("title") or "", e.get("description") or ""
-        footer = (e.get("footer") or {}).get("text") or ""
-        fields = e.get("fields") or []
-        if len(title) > 256 or len(desc) > 4096 or len(footer) > 2048 or len(fields) > 25:
-            raise LimitError("embed title/description/footer/fields over the limit")
-        for f in fields:
-            if not f.get("name") or not f.get("value") or len(f["name"]) > 256 or len(f["value"]) > 1024:
-                raise LimitError("embed field name or value empty or over the limit")
-        total += len(title) + len(desc) + len(footer) + sum(len(f["name"]) + len(f["value"]) for f in fields)
-    if total > 6000:
-        raise LimitError(f"embeds total {total} characters (at most 6000)")
-    rows = data.get("components") or []
-    if len(rows) > 5:
-        raise LimitError("more than 5 component rows")
-    for row in rows:
-        for b in row.get("components", []):
-            if len(b.get("custom_id", "")) > 100 or len(b.get("label") or "") > 80:
-                raise LimitError("button custom_id or label over the limit")

@@ -102,3 +102,31 @@ def test_chat_answers_line_by_line_until_end_of_input(mini_app: Clio) -> None:
 def test_chat_in_a_real_process(tmp_path: Path) -> None:
     out = clio("chat", db=tmp_path / "c.db", stdin="/who Корнилов\n/help\n")
     assert out.returncode == 0 and "Lavr Kornilov" in out.stdout and "/timeline" in out.stdout
+
+
+async def test_a_quiz_running_before_a_restart_shows_its_question_again(mini_settings) -> None:  # type: ignore[no-untyped-def]
+    from adapters import console
+
+    first = Clio(mini_settings)
+    started = first.handle_text("/quiz start 3 60", console.CONSOLE)
+    question = started.then[0].title if started.then else started.title
+    restarted = Clio(mini_settings)
+    out = io.StringIO()
+    assert await console.chat_async(restarted, io.StringIO("/quit\n"), out) == 0
+    text = out.getvalue()
+    assert "A quiz is running here; its question again:" in text and "Question 1 of 3" in text, (question, text)
+
+
+async def test_the_prompt_is_drawn_again_after_a_message_clio_posts_by_itself(mini_settings) -> None:  # type: ignore[no-untyped-def]
+    from adapters import console
+    from bot.events import ConversationRef
+    from bot.response import Reply
+
+    out = io.StringIO()
+    outbox = console.ConsoleOutbox(out, "quiz in", console.PROMPT)
+    await outbox.send(ConversationRef("console", "console:local", "console"), Reply(ok=True, title="Question 1: the answer is B"))
+    assert out.getvalue().endswith("Question 1: the answer is B\n\n" + console.PROMPT)
+    quiet = io.StringIO()
+    await console.ConsoleOutbox(quiet, "quiz in").send(ConversationRef("console", "console:local", "console"),
+                                                       Reply(ok=True, title="x"))
+    assert not quiet.getvalue().endswith(console.PROMPT)  # no prompt where none is drawn (piped input)

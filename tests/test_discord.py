@@ -474,3 +474,5 @@ async def test_a_scheduled_quiz_night_is_announced_then_posts_its_question_to_th
     message = next(m for m in fake.messages.values() if m["components"])
     click = await fake.click(message, buttons_of(question.body)[0]["custom_id"])
     assert "recorded" in text_of((await fake.wait_for(callback_of(click))).body)
+    # the question shows the running count (an edit after the click): the test ends after it, not during it
+    await fake.wait_for(lambda c: c.method == "PATCH" and c.path == f"/channels/{CHANNEL_ID}/messages/{message['id']}")

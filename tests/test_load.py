@@ -59,10 +59,17 @@ async def test_load_quiz_answers_and_lookups_nothing_lost(fake, tmp_path, monkey
                                        user_id=str(920_000_000_000_000_000 + i % 500))
             sent[payload["id"]] = time.perf_counter()
         offered = time.perf_counter() - t0
+        tokens = {fake.interactions[i].token: i for i in sent}
+
+        def edited() -> set[str]:  # deferred interactions whose answer has replaced "Clio is thinking…"
+            return {tokens[c.path.split("/")[3]] for c in fake.calls if c.method == "PATCH"
+                    and c.path.endswith("/messages/@original") and c.path.split("/")[3] in tokens}
+
         deadline = time.perf_counter() + 120
         while time.perf_counter() < deadline:
             answered = {c.path.split("/")[2]: c for c in fake.calls if c.path.endswith("/callback")}
-            if all(i in answered for i in sent):
+            deferred = {i for i in sent if i in answered and answered[i].body["type"] == 5}
+            if all(i in answered for i in sent) and deferred <= edited():
                 break
             await asyncio.sleep(0.2)
         answered = {}
@@ -73,12 +80,16 @@ async def test_load_quiz_answers_and_lookups_nothing_lost(fake, tmp_path, monkey
                 answered[iid] = c
         missing = [i for i in sent if i not in answered]
         assert not missing, f"{len(missing)} of {len(sent)} lookups never answered"
-        assert all(answered[i].body["type"] == 4 for i in sent)
+        # answered at once, or (when the machine is slow) deferred within Discord's 3 s and then edited
+        assert all(answered[i].body["type"] in (4, 5) for i in sent)
+        deferred = {i for i in sent if answered[i].body["type"] == 5}
+        assert deferred <= edited(), f"{len(deferred - edited())} deferred lookups never got their answer"
         latencies = sorted((answered[i].at - t) * 1000 for i, t in sent.items())
         p50, p99 = statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1]
         with capsys.disabled():
             print(f"\nload: {len(sent)} lookups offered at {len(sent) / offered:.0f}/s over {offered:.1f} s, "
-                  f"p50 {p50:.1f} ms, p99 {p99:.1f} ms; 100 quiz clicks from 50 members -> 50 answers")
+                  f"p50 {p50:.1f} ms, p99 {p99:.1f} ms ({len(deferred)} deferred); 100 quiz clicks from 50 members "
+                  "-> 50 answers")
     finally:
         await bot.close()
         await bot.task  # type: ignore[attr-defined]

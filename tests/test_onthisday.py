@@ -42,12 +42,38 @@ def test_the_october_insurrection_on_both_of_its_anniversaries(mini_app: Clio) -
     assert not any("Old Style anniversary" in f.name for f in new_style.fields)
 
 
-def test_a_day_with_nothing_shows_the_nearest_events(mini_app: Clio) -> None:
+def test_a_day_with_nothing_says_so_plainly_and_offers_that_weeks_events(mini_app: Clio) -> None:
     reply = mini_app.handle_text("/onthisday 9 Nov")
-    assert reply.ok and any("Nothing on 9 Nov itself" in f.name for f in reply.fields)
+    assert reply.ok and reply.fields[0].name == "Nothing happened on 9 Nov in this pack"
+    assert reply.fields[0].value.startswith("That week (6 Nov – 12 Nov) has ")
     assert any("Winter Palace" in f.name for f in reply.fields)
+    assert "day(s)" not in reply.text()
     lonely = mini_app.handle_text("/onthisday 1 Jun")
-    assert lonely.ok and lonely.fields and "nothing found" in lonely.fields[0].name
+    assert lonely.ok and lonely.fields[0].name == "Nothing happened on 1 Jun in this pack"
+    assert lonely.fields[0].value.startswith("Nor in the week around it (29 May – 4 Jun)")
+
+
+def test_an_event_of_two_days_shows_on_each_of_them(pack_app: Clio) -> None:
+    first = pack_app.handle_text("/onthisday 16 Jul")
+    second = pack_app.handle_text("/onthisday 17 Jul")
+    assert any("Execution of the Romanovs" in f.name and "day" not in f.name for f in first.fields)
+    assert any("Execution of the Romanovs" in f.name and "(day 2 of 2)" in f.name for f in second.fields)
+    assert any("reburied" in f.name for f in second.fields)  # the 1998 reburial stays too
+    assert not any("Romanovs" in f.name for f in pack_app.handle_text("/onthisday 18 Jul").fields)
+
+
+def test_an_old_style_span_counts_its_days_in_old_style_too(pack_app: Clio) -> None:
+    # the July Days: 3-5 Jul 1917 O.S. = 16-18 Jul N.S.
+    old = pack_app.handle_text("/onthisday 4 Jul")
+    new = pack_app.handle_text("/onthisday 18 Jul")
+    assert any("July Days (Old Style anniversary) (day 2 of 3)" in f.name for f in old.fields)
+    assert any("July Days (day 3 of 3)" in f.name for f in new.fields)
+
+
+def test_a_long_event_shows_on_its_first_day_only(pack_app: Clio) -> None:
+    # the Winter War: 30 Nov 1939 - 13 Mar 1940
+    assert any("Winter War" in f.name for f in pack_app.handle_text("/onthisday 30 Nov").fields)
+    assert not any("Winter War" in f.name for f in pack_app.handle_text("/onthisday 15 Dec").fields)
 
 
 def test_post_1918_events_have_no_old_style_anniversary(mini_app: Clio) -> None:

@@ -15,19 +15,9 @@ from bot.config import Settings
 from bot.events import Context
 from bot.services.grading import grade
 from bot.services.questions import BLANK, generated
+from tests.clock import Clock
 
 T0 = dt.datetime(2026, 11, 20, 19, 0, tzinfo=dt.UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
 
 
 def member(name: str, channel: str = "quiz-night", admin: bool = False) -> Context:
@@ -40,7 +30,7 @@ ANNA, BORIS, VERA, HOST = member("Anna"), member("Boris"), member("Vera"), membe
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(T0)
 
 
 @pytest.fixture

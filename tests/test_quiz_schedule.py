@@ -18,20 +18,13 @@ from bot.response import Reply
 from bot.services import quiz_schedule
 from bot.services.quiz_schedule import LEASE, SCHEDULER_USER, due, next_start
 from bot.services.schedule import OutboxError
+from tests.clock import Clock
 
 UTC = dt.UTC
 
 
 def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> dt.datetime:
     return dt.datetime(y, mo, d, h, mi, s, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: dt.datetime):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 class FakeOutbox:

@@ -40,24 +40,24 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Clio:
 
 
 def _rendered_everywhere(reply) -> None:
-    """The reply renders within Discord's and Slack's limits (when their libraries are installed)."""
-    try:
-        from adapters.discord.render import messages_for
-        from tests.fake_discord import check_message
+    """Every message of the reply is one Discord and Slack would take: Discord's limits and, when the spec is
+    next to the project, the schema of its create-message route; Slack's Block Kit models and limits; and no
+    raw mention in the Slack text (Slack escaping: nothing a member typed can ping)."""
+    from adapters.discord.render import messages_for
+    from adapters.slack.render import blocks_for
+    from tests.discord_spec import check_message, load_spec
+    from tests.slack_blocks import payload_problems
 
-        for m in messages_for(reply):
-            check_message({"embeds": [e.to_dict() for e in m.embeds]})
-    except ImportError:
-        pass
-    try:
-        from adapters.slack.render import BLOCKS_MAX, SECTION_CHARS, blocks_for
-
-        text, blocks = blocks_for(reply)
-        assert len(blocks) <= BLOCKS_MAX and len(text) <= 3000
-        assert all(len(b["text"]["text"]) <= SECTION_CHARS for b in blocks if b["type"] == "section")
-        assert not PING.search(text)  # Slack escaping: nothing a member typed can ping
-    except ImportError:
-        pass
+    spec = load_spec()
+    for m in messages_for(reply):
+        body = {"embeds": [e.to_dict() for e in m.embeds]}
+        check_message(body)
+        if spec is not None:
+            assert not spec.errors("POST", "/channels/1/messages", body), spec.errors("POST", "/channels/1/messages", body)
+    for part in reply.sequence():
+        text, blocks = blocks_for(part)
+        assert not payload_problems({"channel": "C1", "text": text, "blocks": blocks})
+        assert not PING.search(text)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -79,6 +79,8 @@ def test_every_command_answers_any_text_with_a_reply_that_pings_nobody(app, name
 def test_free_text_and_odd_commands_never_crash(app, text):
     reply = app.handle_text(text, Context(workspace="slack:T1", channel="c", user_id="u", platform="slack"))
     assert reply.exit_code != 3 and not PING.search(reply.text())
+    reply.text().encode("utf-8")
+    _rendered_everywhere(reply)
 
 
 def test_a_member_who_floods_is_told_to_slow_down_and_others_are_not(tmp_path):

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.events import Context, ConversationRef
 from bot.response import Reply
 from bot.services.schedule import OutboxError, due_date, next_run, scheduled_at
+from tests.clock import Clock
 from tests.conftest import TEST_PACKS
 
 UTC = dt.UTC
@@ -23,14 +24,6 @@ UTC = dt.UTC
 
 def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> dt.datetime:
     return dt.datetime(y, mo, d, h, mi, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: dt.datetime):
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 class FakeOutbox:

@@ -20,6 +20,7 @@ import pytest
 
 pytest.importorskip("slack_bolt")
 from aiohttp import ClientSession, web  # noqa: E402
+from slack_sdk.errors import SlackApiError  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 
 from adapters.slack.app import SlackConfigError, SlackOutbox, build_app, settings_from_env  # noqa: E402
@@ -30,13 +31,19 @@ from bot.response import Button, Field, Reply  # noqa: E402
 from bot.services.schedule import OutboxError  # noqa: E402
 from tests.conftest import TEST_PACKS  # noqa: E402
 from tests.quizplay import rescored_only_question_2, two_wrong_answers  # noqa: E402
+from tests.slack_blocks import payload_problems  # noqa: E402
 
 SECRET = "test-signing-secret"
 TEAM = "T111"
 
 
+MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+
+
 class FakeSlack:
-    """Slack's Web API and response_url endpoints on loopback, recording what Clio sends."""
+    """Slack's Web API and response_url endpoints on loopback, recording what Clio sends. Every message payload
+    is checked as Slack checks it (tests/slack_blocks.py): one Slack would refuse is answered invalid_blocks,
+    kept in `violations`, and fails the test at its next look at the calls and at the fixture's end."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
@@ -53,6 +60,17 @@ class FakeSlack:
         self.app.router.add_get("/files/{name}", self.download)
         self.files: dict[str, bytes] = {}
         self.urls: dict[str, str] = {}  # a file whose url_private is somewhere else
+        self.violations: list[tuple[str, list[str]]] = []
+
+    def refused(self, method: str, body: dict) -> list[str]:
+        """Slack's Block Kit checks on a message payload; what it would refuse is remembered."""
+        problems = payload_problems(body)
+        if problems:
+            self.violations.append((method, problems))
+        return problems
+
+    def assert_valid(self) -> None:
+        assert not self.violations, f"Clio sent payloads Slack refuses: {self.violations}"
 
     async def api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -63,6 +81,8 @@ class FakeSlack:
         else:
             body = dict(await request.post())
         self.calls.append((method, body))
+        if method in MESSAGE_METHODS and self.refused(method, body):
+            return web.json_response({"ok": False, "error": "invalid_blocks"})
         if method in self.fail:
             return web.json_response({"ok": False, "error": self.fail[method]})
         if method == "apps.connections.open":
@@ -102,10 +122,14 @@ class FakeSlack:
         return web.Response(body=self.files[request.match_info["name"]])
 
     async def respond(self, request: web.Request) -> web.Response:
-        self.calls.append(("respond", await request.json()))
+        body = await request.json()
+        self.calls.append(("respond", body))
+        if self.refused("respond", body):
+            return web.Response(status=400, text="invalid_blocks")
         return web.json_response({"ok": True})
 
     def of(self, method: str) -> list[dict]:
+        self.assert_valid()
         return [b for m, b in self.calls if m == method]
 
     async def wait_for(self, method: str, count: int = 1) -> list[dict]:
@@ -138,6 +162,7 @@ async def slack(mini_app: Clio, monkeypatch: pytest.MonkeyPatch):  # type: ignor
     yield fake, fake_url, bolt_url + "/slack/events", client
     await bolt_runner.cleanup()
     await fake_runner.cleanup()
+    fake.assert_valid()
 
 
 def signed(body: str, secret: str = SECRET, ts: int | None = None) -> dict[str, str]:
@@ -165,7 +190,7 @@ async def test_a_slash_command_is_acked_then_answered_in_the_channel(slack) -> N
     (answer,) = await fake.wait_for("respond")
     assert answer["response_type"] == "in_channel"
     assert "Lavr Kornilov" in answer["text"]
-    assert answer["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "Lavr Kornilov (18 Aug 1870–13 Apr 1918)"}}
+    assert answer["blocks"][0] == {"type": "header", "text": {"type": "plain_text", "text": "Lavr Kornilov (18 Aug 1870 N.S.–13 Apr 1918)"}}
     assert "Figes" in json.dumps(answer["blocks"])
 
 
@@ -261,6 +286,41 @@ async def test_the_outbox_posts_and_reports_a_lost_channel(slack) -> None:  # ty
     with pytest.raises(OutboxError) as err:
         await outbox.send(ref, Reply(ok=True, title="x"))
     assert err.value.permanent and "channel not found" in err.value.reason
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _button(text: str = "Kornilov", value: str = "v", action_id: str = "clio:0") -> dict:
+    return {"type": "actions", "elements": [{"type": "button", "action_id": action_id, "value": value,
+                                             "text": {"type": "plain_text", "text": text}}]}
+
+
+@pytest.mark.parametrize("blocks", [
+    [_section("x")] * 51,  # 50 blocks a message
+    [_section("x" * 3001)],  # 3,000 characters a section
+    [_button(value="v" * 2001)],  # 2,000 characters a button value
+    [_button(text="B" * 76)],  # 75 characters a button's text
+    [{"type": "header", "text": {"type": "plain_text", "text": "T" * 151}}],  # 150 a header
+    [{"type": "banner", "text": "x"}],  # no such block
+    [{"type": "section", "text": {"type": "mrkdwn", "text": "x"}, "colour": "red"}],  # no such attribute
+    [{"type": "actions", "elements": [_button()["elements"][0]] * 2}],  # one action_id twice in a block
+], ids=["51 blocks", "3001-char section", "2001-char button value", "76-char button text", "151-char header",
+        "unknown block type", "unknown attribute", "duplicate action_id"])
+async def test_the_fake_slack_refuses_what_slack_refuses(slack, blocks: list) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, _, client = slack
+    text, good = blocks_for(Reply(ok=True, title="Kornilov", body="A general.", buttons=[Button("Who?", "who", "x")]))
+    assert (await client.chat_postMessage(channel="CQUIZ", text=text, blocks=good))["ok"]
+    with pytest.raises(SlackApiError) as err:
+        await client.chat_postMessage(channel="CQUIZ", text="x", blocks=blocks)
+    assert err.value.response["error"] == "invalid_blocks"
+    async with ClientSession() as s, s.post(f"{fake_url}/respond/{TEAM}/1", json={"text": "x", "blocks": blocks}) as r:
+        assert r.status == 400
+    assert [m for m, _ in fake.violations] == ["chat.postMessage", "respond"]
+    with pytest.raises(AssertionError, match="payloads Slack refuses"):
+        fake.of("chat.postMessage")  # a test that looks at what was sent fails
+    fake.violations.clear()  # refused on purpose here; the fixture would fail the test otherwise
 
 
 def test_block_kit_stays_within_slacks_limits() -> None:
@@ -488,3 +548,13 @@ def test_the_readmes_manifests_subscribe_what_the_app_handles_in_both_modes() ->
     assert http["settings"]["interactivity"]["request_url"] == url
     assert http["features"]["slash_commands"][0]["url"] == url
     assert "connections:write" in section  # the Socket Mode app token's scope
+
+
+async def test_help_and_hints_on_slack_name_commands_as_slack_users_type_them(slack) -> None:  # type: ignore[no-untyped-def]
+    fake, fake_url, url, _ = slack
+    body = command("help", fake_url)
+    assert await post(url, body, signed(body)) == 200
+    (answer,) = await fake.wait_for("respond")
+    shown = answer["text"] + json.dumps(answer["blocks"], ensure_ascii=False)
+    assert "/clio who NAME" in shown and "/clio quiz" in shown
+    assert not re.search(r"(?<!clio )/(who|what|when|search|timeline|quiz|help)\b", shown), shown[:500]

@@ -23,7 +23,7 @@ from bot.events import Context, ConversationRef
 from bot.ingest.readers import MAX_FILE_BYTES, SUPPORTED
 from bot.response import Field, Reply
 from bot.services import own_questions
-from bot.services.quiz import run_clock
+from bot.door import run_clock
 from bot.services.schedule import OutboxError
 from bot.text import shorten
 
@@ -148,6 +148,7 @@ class ClioDiscord(discord.AutoShardedClient):
     runs several processes, each with CLIO_DISCORD_SHARD_IDS, all with the same CLIO_DISCORD_SHARDS."""
 
     progress_every = 1.5  # seconds between progress edits of an /ingest reply
+    defer_after = 2.0  # seconds the core may take before an interaction is deferred (Discord allows 3)
 
     def __init__(self, clio: Clio, settings: DiscordSettings, **kwargs: Any):
         intents = discord.Intents.default()
@@ -171,7 +172,7 @@ class ClioDiscord(discord.AutoShardedClient):
         loops = [self.clio.heartbeat("discord", self._stop)]
         if self.settings.background:
             loops += [self.clio.scheduler(self.outbox, "discord").run(self._stop),
-                      run_clock(self.clio.quiz, self.outbox, self._stop, platform="discord")]
+                      run_clock(self.clio, self.outbox, self._stop, platform="discord")]
         self._background = asyncio.gather(*loops)
 
     async def sync_commands(self) -> None:
@@ -198,8 +199,43 @@ class ClioDiscord(discord.AutoShardedClient):
         return context_of(interaction.user, interaction.guild_id, interaction.channel_id)
 
     async def run_command(self, interaction: discord.Interaction, text: str) -> None:
-        reply = await self.clio.handle(text, self.context(interaction))
-        await self.respond(interaction, reply, ephemeral=reply.private or not reply.ok)
+        reply, deferred = await self.in_time(interaction, self.clio.call(self.context(interaction), text))
+        ephemeral = reply.private or not reply.ok
+        if deferred is None:
+            await self.respond(interaction, reply, ephemeral=ephemeral)
+        else:
+            await self.finish_deferred(interaction, reply, ephemeral=ephemeral, deferred_ephemeral=deferred)
+
+    async def in_time(self, interaction: discord.Interaction, work: Any,
+                      ephemeral: bool = False) -> tuple[Reply, bool | None]:
+        """The core's reply to an interaction, deferring the interaction ("Clio is thinking...") when the core
+        has not answered within `defer_after` seconds, so Discord never says the application did not respond.
+        Returns the reply and None when it came in time, else whether the deferral was ephemeral."""
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
+        deferred: bool | None = None
+        if not done and not interaction.response.is_done():
+            try:
+                await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+                deferred = ephemeral
+            except discord.HTTPException as e:  # the token expired meanwhile: the reply cannot be delivered
+                log.warning("could not defer an interaction: %s", e.status)
+        return await task, deferred
+
+    async def finish_deferred(self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool,
+                              deferred_ephemeral: bool) -> None:
+        """Deliver a reply to a deferred interaction: its first message replaces the "thinking" one, the rest
+        are followups. A private reply to a public deferral removes the public placeholder instead, so only
+        the asker sees the answer."""
+        rendered = messages_for(reply)
+        if ephemeral and not deferred_ephemeral:
+            await interaction.delete_original_response()
+        else:
+            await interaction.edit_original_response(content=None, allowed_mentions=NO_PINGS,
+                                                     **_send_kwargs(rendered[0]))
+            rendered = rendered[1:]
+        for message in rendered:
+            await interaction.followup.send(ephemeral=ephemeral, **_send_kwargs(message))
 
     async def respond(self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool) -> None:
         """The reply as one or more messages: the interaction response, then followups."""
@@ -212,14 +248,17 @@ class ClioDiscord(discord.AutoShardedClient):
     async def clicked(self, interaction: discord.Interaction, action: str, value: str) -> None:
         """A button: the command it stands for, answered to the member who clicked."""
         ctx = self.context(interaction)
-        reply = await self.clio.handle(f"/{action} {value}", ctx)
-        await self.respond(interaction, reply, ephemeral=True)
+        reply, deferred = await self.in_time(interaction, self.clio.call(ctx, f"/{action} {value}"), ephemeral=True)
+        if deferred is None:
+            await self.respond(interaction, reply, ephemeral=True)
+        else:
+            await self.finish_deferred(interaction, reply, ephemeral=True, deferred_ephemeral=deferred)
         if action == "quiz" and value.startswith("answer ") and reply.ok and interaction.message is not None:
             await self.update_question(interaction.message, ctx)
 
     async def update_question(self, message: discord.Message, ctx: Context) -> None:
         """Show the running count of answers on the question message itself."""
-        current = self.clio.quiz.current(ctx)
+        current = await self.clio.door.run(lambda core: core.quiz.current(ctx), write=False)
         if current is None:
             return
         question, answered = current
@@ -282,8 +321,8 @@ class ClioDiscord(discord.AutoShardedClient):
         """Typed answers in a channel with an open-mode quiz (only with the Message Content intent)."""
         if not self.settings.open_answers or message.author.bot or message.guild is None:
             return
-        answer = self.clio.quiz.typed(context_of(message.author, message.guild.id, message.channel.id),
-                                      message.content)
+        answer = await self.clio.door.answer(context_of(message.author, message.guild.id, message.channel.id),
+                                             message.content)  # graded off the event loop, rate limited
         if answer is not None:
             for rendered in messages_for(answer):
                 await message.reply(mention_author=False, **_send_kwargs(rendered))
@@ -329,7 +368,8 @@ def _leaf(client: ClioDiscord, spec: CommandSpec, form: Form, name: str, descrip
     if spec.autocomplete and form.arg is not None:
         @command.autocomplete("value")
         async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            names = client.clio.complete(spec.name, current, limit=MAX_CHOICES)
+            names = await client.clio.door.run(lambda core: core.complete(spec.name, current, limit=MAX_CHOICES),
+                                               write=False)
             return [app_commands.Choice(name=shorten(n, CHOICE_CHARS), value=shorten(n, CHOICE_CHARS))
                     for n in names[:MAX_CHOICES]]
     return command

@@ -20,7 +20,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import ACTION_PREFIX, blocks_for, escape
 from bot.app import Clio
-from bot.errors import BotError
 from bot.events import Context, ConversationRef
 from bot.ingest.readers import MAX_FILE_BYTES
 from bot.response import Field, Reply
@@ -180,14 +179,14 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
         await ack()  # within Slack's 3 seconds; the answer follows
         ctx = await make_ctx(command["team_id"], command["channel_id"], command["user_id"], command.get("user_name"))
         text = (command.get("text") or "").strip()
-        reply = await clio.handle("/" + text if text and not text.startswith("/") else text or "/help", ctx)
+        reply = await clio.call(ctx, "/" + text if text and not text.startswith("/") else text or "/help")
         await deliver(reply, respond, client, ctx.channel)
 
     @app.event("app_mention")
     async def mention(event, say, client, context: Any):  # type: ignore[no-untyped-def]
         ctx = await _ctx_from_event(event, context)
         text = _MENTION.sub("", event.get("text", ""))
-        reply = await clio.handle("/" + text if text and not text.startswith("/") else text or "/help", ctx)
+        reply = await clio.call(ctx, "/" + text if text and not text.startswith("/") else text or "/help")
         for part in reply.sequence():
             text_fallback, blocks = blocks_for(part)
             await say(text=text_fallback, blocks=blocks)
@@ -200,8 +199,11 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
         if event.get("subtype") or event.get("bot_id"):
             return
         ctx = await _ctx_from_event(event, context)
-        answer = clio.quiz.typed(ctx, event.get("text", ""))  # only a channel with an open-mode quiz answers
-        if answer is not None:
+        answer = await clio.door.answer(ctx, event.get("text", ""))  # only a channel with an open-mode quiz answers
+        if answer is not None and (answer.private or not answer.ok):  # "slow down" and errors: the member only
+            text_fallback, blocks = blocks_for(answer)
+            await client.chat_postEphemeral(channel=ctx.channel, user=ctx.user_id, text=text_fallback, blocks=blocks)
+        elif answer is not None:
             for part in answer.sequence():
                 text_fallback, blocks = blocks_for(part)
                 await say(text=text_fallback, blocks=blocks)
@@ -225,7 +227,7 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
         channel = (body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id", "")
         user = body.get("user", {})
         ctx = await make_ctx(team, channel, user.get("id", ""), user.get("name") or user.get("username"))
-        reply = await clio.handle(text, ctx)
+        reply = await clio.call(ctx, text)
         await deliver(reply, respond, client, channel, ephemeral=True)
         ts = (body.get("container") or {}).get("message_ts")
         if payload["a"] == "quiz" and payload["v"].startswith("answer ") and reply.ok and ts:
@@ -233,7 +235,7 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
 
     async def update_question(client: AsyncWebClient, channel: str, ts: str, ctx: Context) -> None:
         """Show the running count of answers on the question message itself (chat.update)."""
-        quiz = clio.quiz.current(ctx)
+        quiz = await clio.door.run(lambda core: core.quiz.current(ctx), write=False)
         if quiz is None:
             return
         question, answered = quiz
@@ -302,20 +304,13 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
         if not slack_file(url, client):
             await client.chat_postMessage(channel=channel, text=NOT_SLACKS)
             return
-        from pathlib import Path
-
         import aiohttp
 
         async with aiohttp.ClientSession() as http, http.get(url, headers={"Authorization": f"Bearer {client.token}"},
                                                                 allow_redirects=False) as r:
             data = await r.read()
-        try:
-            result = clio.ingest(Path(info.get("name", "reading.txt")), workspace=ctx.workspace, data=data,
-                                 title=info.get("title") or None)
-            text = result.text()
-        except BotError as e:
-            text = e.user_message
-        await client.chat_postMessage(channel=channel, text=escape(text))
+        reply = await clio.ingest_upload(ctx, info.get("name") or "reading.txt", data, title=info.get("title") or None)
+        await client.chat_postMessage(channel=channel, text=escape(reply.body))  # parsed and stored off the loop
 
     @app.error
     async def on_error(error, body):  # type: ignore[no-untyped-def]
@@ -360,7 +355,7 @@ async def run(clio: Clio, env: dict[str, str] | None = None) -> int:
     """`clio slack`: Socket Mode when SLACK_APP_TOKEN is set, else HTTP with signature verification."""
     import asyncio
 
-    from bot.services.quiz import run_clock
+    from bot.door import run_clock
 
     conf = settings_from_env(env)
     client = AsyncWebClient(token=conf["token"])
@@ -372,7 +367,7 @@ async def run(clio: Clio, env: dict[str, str] | None = None) -> int:
     outbox = SlackOutbox(client)
     stop = asyncio.Event()
     background = asyncio.gather(clio.scheduler(outbox, "slack").run(stop), clio.heartbeat("slack", stop),
-                                run_clock(clio.quiz, outbox, stop, platform="slack"))
+                                run_clock(clio, outbox, stop, platform="slack"))
     try:
         if conf["app_token"]:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler

@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
+import re
 from typing import Any
 
-from bot.response import Reply
+from bot.commands import REGISTRY
+from bot.response import Field, Reply
 from bot.text import shorten
 
 SECTION_CHARS = 3000
@@ -40,12 +44,33 @@ def _sections(text: str) -> list[dict[str, Any]]:
     return [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in out if c.strip()]
 
 
+@functools.cache
+def _command() -> re.Pattern[str]:
+    """A command as the core writes it ("/who NAME"), not inside a word, a path or a link."""
+    import bot.handlers  # noqa: F401  (the registry is filled as the commands are defined)
+
+    names = "|".join(sorted(map(re.escape, REGISTRY), key=len, reverse=True))
+    return re.compile(r"(?<![\w/<.:-])/(" + names + r")\b(?!-)")
+
+
+def slack_forms(text: str) -> str:
+    """Commands as Slack users type them: the app has one slash command, so "/who NAME" is "/clio who NAME"
+    (and Slack keeps /who for itself)."""
+    return _command().sub(r"/clio \1", text)
+
+
+def _in_slack_forms(reply: Reply) -> Reply:
+    return dataclasses.replace(reply, title=slack_forms(reply.title), body=slack_forms(reply.body),
+                               fields=[Field(slack_forms(f.name), slack_forms(f.value), f.inline) for f in reply.fields])
+
+
 def button_value(action: str, value: str) -> str:
     return json.dumps({"a": action, "v": value}, ensure_ascii=False)
 
 
 def blocks_for(reply: Reply) -> tuple[str, list[dict[str, Any]]]:
-    """(fallback text, blocks) for a reply."""
+    """(fallback text, blocks) for a reply, its commands in Slack's form."""
+    reply = _in_slack_forms(reply)
     blocks: list[dict[str, Any]] = []
     if reply.title:
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": shorten(reply.title, 150)}})

@@ -17,11 +17,11 @@ from typing import Literal
 import sqlite_utils
 
 from bot import store
-from bot.ingest.clean import clean_blocks
+from bot.ingest import bounded
 from bot.ingest.datefind import CONVENTIONS, find_dates, reading_convention
 from bot.ingest.link import SourceLinks, link_passages
-from bot.ingest.passages import Passage, split_passages
-from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, read_document
+from bot.ingest.passages import Passage
+from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, check_file
 from bot.names import Matcher
 
 Progress = Callable[[int, int], None]
@@ -69,8 +69,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     started = time.perf_counter()
     if calendar is not None and calendar not in CALENDAR_CONVENTIONS:
         raise ReadError(f"calendar must be one of {', '.join(CALENDAR_CONVENTIONS)}")
-    doc = read_document(path, data=data, max_bytes=max_bytes)
-    raw = data if data is not None else path.read_bytes()
+    raw = check_file(path, data, max_bytes)
     sha = hashlib.sha256(raw).hexdigest()
     sid = source_id_for(workspace, path.name)
     existing = next(db.query("select * from sources where id = ?", [sid]), None)
@@ -85,11 +84,11 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     if same is not None:  # the same text read with another calendar: derive again, keep what was given before
         title, author = title or same["title"], author or same["author"]
         existing, sid = same, same["id"]
-    blocks = clean_blocks(doc.blocks)
-    passages = split_passages(blocks)
+    doc = bounded.parse(path, raw, max_bytes)  # read, cleaned and split in a child process, within a budget
+    passages = doc.passages
     if not passages:
         raise ReadError(f"{path.name} has no text Clio can read.")
-    title = (title or doc.title or _heading_title(blocks) or path.stem.replace("_", " "))[:200]
+    title = (title or doc.title or _heading_title(doc.first) or path.stem.replace("_", " "))[:200]
     calendar = reading_convention("\n".join(p.text for p in passages), calendar)
     links = link_passages(passages, matcher, person_ids, progress=progress, births=store.births(db))
     pid = {p.seq: f"{sid}:{p.seq}" for p in passages}
@@ -129,9 +128,8 @@ def _candidate_rows(links: SourceLinks, sid: str) -> list[dict[str, object]]:
             for k, (name, n, loc) in links.candidates.items()]
 
 
-def _heading_title(blocks: list[Block]) -> str | None:
+def _heading_title(first: Block | None) -> str | None:
     """A title from the reading's first block when it is a clean heading: words, no markup, no sentence."""
-    first = blocks[0] if blocks else None
     if (first is None or first.kind != "heading" or first.form != "text" or len(first.text.split()) > 12
             or not first.text[:1].isalnum() or any(c in first.text for c in "[]{}|<>=_*#")):
         return None

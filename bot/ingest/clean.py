@@ -10,6 +10,10 @@ from bot.ingest.readers import Block
 _IMAGE = re.compile(r"\[(?:image|img|figure|picture)\s*:[^\]]*\]", re.I)
 # "teachers.6 The" / "Tsar.’12" / "1905.3": a 1-3 digit note number glued after a sentence's end
 _FOOTNOTE = re.compile(r"((?:[^\W\d_]|[)\]’”'\"%]|(?<!\d)\d{4})[.!?;:,][’”'\"]?)(\d{1,3})(?=\s+[^\s\d]|\s*$)")
+# the same, written to start at the punctuation (the word before it checked behind), so the engine skips ahead
+# to punctuation instead of trying every letter: replace with r"\1"
+_FOOTNOTE_FAST = re.compile(r"([.!?;:,])(?:(?<=[^\W\d_][.!?;:,])|(?<=[)\]’”'\"%][.!?;:,])|(?<=(?<!\d)\d{4}[.!?;:,]))"
+                            r"([’”'\"]?)\d{1,3}(?=\s+[^\s\d]|\s*$)")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
 _SOCIAL = {"facebook", "twitter", "instagram", "youtube", "share", "tweet", "email", "print", "whatsapp",
            "reddit", "linkedin", "telegram", "x", "pinterest", "copy", "link", "mastodon", "bluesky"}
@@ -69,11 +73,36 @@ def strip_leftovers(text: str) -> str:
         text = _WIKI_MARK.sub("", text)
     if "''" in text:
         text = _WIKI_ITALICS.sub("", text)
-    if "." in text and _IMAGE_FILE.search(text):
+    if "." in text and _has_image_file(text) and _IMAGE_FILE.search(text):
         text = _IMAGE_FILE.sub("", text)
     if "(" in text:
         text = _EMPTY_PARENS.sub("", _LEADING_PUNCT_IN_PARENS.sub("(", text))
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", text)).strip()
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", _squeeze(text)).strip()
+
+
+_IMAGE_WORDS = ("file:", "image:", ".jpg", ".jpeg", ".png", ".svg", ".gif", ".tif", ".webp")
+
+
+def _has_image_file(text: str) -> bool:
+    """Whether `text` may hold an image file name (a cheap test before the costly _IMAGE_FILE pattern)."""
+    low = text.lower()
+    return any(w in low for w in _IMAGE_WORDS)
+
+
+def _squeeze(text: str) -> str:
+    """Runs of spaces to one, tabs and no-break spaces to a space (_SPACES), skipped when there are none."""
+    return _SPACES.sub(" ", text) if "  " in text or "\t" in text or "\u00a0" in text else text
+
+
+def _join_lines(text: str) -> str:
+    """Each run of white space that holds a line break, as one space: _LINE_BREAK.sub(" ", text) by splitting."""
+    lines = text.split("\n")
+    last = len(lines) - 1
+    if not last:
+        return text
+    kept = [line.rstrip() if i == 0 else line.lstrip() if i == last else line.strip()
+            for i, line in enumerate(lines) if i in (0, last) or not line.isspace() and line]
+    return " ".join(kept)
 
 
 _NOTE_HINT = re.compile(r"[.!?;:,][’”'\"]?\d")  # cheap test before the costly _FOOTNOTE pattern
@@ -86,10 +115,10 @@ def clean_text(text: str) -> str:
     if "[" in text:
         text = _IMAGE.sub(" ", text)
     if "\n" in text:
-        text = _LINE_BREAK.sub(" ", _HYPHEN_BREAK.sub(r"\1\2", text))
+        text = _join_lines(_HYPHEN_BREAK.sub(r"\1\2", text) if "-\n" in text else text)
     if _NOTE_HINT.search(text):
-        text = _FOOTNOTE.sub(r"\1", text)
-    return _SPACES.sub(" ", text).strip()
+        text = _FOOTNOTE_FAST.sub(r"\1\2", text)
+    return _squeeze(text).strip()
 
 
 def is_furniture(text: str) -> bool:
@@ -137,20 +166,30 @@ def clean_blocks(blocks: list[Block]) -> list[Block]:
         if text:
             cleaned.append(Block(b.kind, text, b.number, form))
     cleaned = _cut_trailing_listing(cleaned)
+    # the next paragraph's text after each block, found in one backward pass (not a scan per block)
+    next_para: list[str | None] = [None] * len(cleaned)
+    following: str | None = None
+    for i in range(len(cleaned) - 1, -1, -1):
+        next_para[i] = following
+        if cleaned[i].kind == "para":
+            following = cleaned[i].text
     out: list[Block] = []
+    parts: list[list[str]] = []  # each output block's pieces, joined once at the end (no quadratic rejoining)
     for i, b in enumerate(cleaned):
-        nxt = next((c.text for c in cleaned[i + 1:] if c.kind == "para"), None)
+        nxt = next_para[i]
         if b.kind == "para" and b.form == "text" and looks_like_heading(b.text, nxt):
             b = Block("heading", b.text, b.number, b.form)
         prev = out[-1] if out else None
-        # "conditions" / "generally worsened.": a paragraph cut in two by a stray blank line
+        # "conditions" / "generally worsened.": a paragraph cut in two by a stray blank line (the end of the
+        # joined paragraph is the end of its last piece, which starts in lower case)
         if (prev and prev.kind == "para" and b.kind == "para" and prev.form == b.form == "text"
-                and not _SENTENCE_END.search(prev.text)
+                and not _SENTENCE_END.search(parts[-1][-1])
                 and b.text[:1].islower()):
-            out[-1] = Block("para", f"{prev.text} {b.text}", prev.number, prev.form)
+            parts[-1].append(b.text)
             continue
         out.append(b)
-    return out
+        parts.append([b.text])
+    return [b if len(p) == 1 else Block(b.kind, " ".join(p), b.number, b.form) for b, p in zip(out, parts)]
 
 
 def _cut_trailing_listing(blocks: list[Block]) -> list[Block]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass
 
 from bot.ingest.prose import prose_flags
@@ -10,6 +11,7 @@ from bot.ingest.readers import Block
 
 MAX_PASSAGE_CHARS = 900
 MAX_PASSAGE_SENTENCES = 4
+MAX_PIECES = 20  # a "sentence" longer than this many passages (18,000 characters) is not prose; the rest is left out
 # a sentence ends at . ! ? (and closing quotes) followed by a capital; "Mr." "St." "no." and initials don't end one
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[’”'\")\]]*\s+(?=[“‘\"'(\[]?[A-Z0-9А-Я])")
 ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Capt|Lt|Sgt|Prof|Rev|No|nos|vol|pp|cf|e\.g|i\.e|vs|etc)|\b[A-Z])\.$")
@@ -33,14 +35,26 @@ def sentences(text: str, boundary: re.Pattern[str] = _SENTENCE_SPLIT) -> list[st
     """The sentences of `text`, split where `boundary` matches (closing quotes and brackets stay with their
     sentence), rejoined after abbreviations and initials ("St.", "V. I.")."""
     cuts = [(m.start() + len(m.group().rstrip()), m.end()) for m in boundary.finditer(text)]
-    out: list[str] = []
+    out: list[list[str]] = []  # each sentence's parts, joined once (a run of initials would rejoin quadratically)
     for start, end in zip([0, *(e for _, e in cuts)], [*(c for c, _ in cuts), len(text)]):
         part = text[start:end]
-        if out and ABBREVIATION.search(out[-1]):
-            out[-1] = f"{out[-1]} {part}"
+        # a sentence ends as its last part does; that part starts after white space, as in the joined text
+        if out and ABBREVIATION.search(out[-1][-1]):
+            out[-1].append(part)
         else:
-            out.append(part)
-    return [s.strip() for s in out if s.strip()]
+            out.append([part])
+    return [s for parts in out if (s := " ".join(parts).strip())]
+
+
+def _pieces(sentence: str) -> list[str]:
+    """A sentence as it is, or one too long for a passage (a paragraph with no full stop: lower-case notes,
+    Greek, Chinese) cut between words into pieces of at most MAX_PASSAGE_CHARS, so none of it is lost and no
+    word is cut; text with no spaces at all is cut every MAX_PASSAGE_CHARS characters. Past MAX_PIECES pieces
+    (a 50 MB line of one character) the rest is not text anyone quotes, and is left out."""
+    if len(sentence) <= MAX_PASSAGE_CHARS:
+        return [sentence]
+    head = sentence[: MAX_PIECES * MAX_PASSAGE_CHARS]
+    return textwrap.wrap(head, MAX_PASSAGE_CHARS, break_on_hyphens=False, replace_whitespace=False)[:MAX_PIECES]
 
 
 def split_passages(blocks: list[Block]) -> list[Passage]:
@@ -56,11 +70,11 @@ def split_passages(blocks: list[Block]) -> list[Passage]:
             continue
         chunk: list[str] = []
         size = 0
-        for s in sentences(b.text):
+        for s in (piece for whole in sentences(b.text) for piece in _pieces(whole)):
             if chunk and (len(chunk) >= MAX_PASSAGE_SENTENCES or size + len(s) > MAX_PASSAGE_CHARS):
                 passages.append(Passage(len(passages) + 1, b.number, section, " ".join(chunk), prose[i]))
                 chunk, size = [], 0
-            chunk.append(s[: MAX_PASSAGE_CHARS * 2])
+            chunk.append(s)
             size += len(s) + 1
         if chunk:
             passages.append(Passage(len(passages) + 1, b.number, section, " ".join(chunk), prose[i]))

@@ -6,6 +6,7 @@ that cannot be read (binary junk, empty, too large, encrypted) raise ReadError w
 
 from __future__ import annotations
 
+import codecs
 import io
 import re
 import warnings
@@ -18,6 +19,12 @@ from bot.errors import BotError
 SUPPORTED = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html",
              ".htm": "html", ".xhtml": "html", ".epub": "epub", ".pdf": "pdf"}
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# caps on what a small file may unpack into (bot.ingest.bounded adds a time and memory budget per file)
+MAX_EPUB_MEMBERS = 5_000
+MAX_EPUB_UNZIPPED_BYTES = 128 * 1024 * 1024  # all members together, as the archive declares them
+MAX_EPUB_DOCUMENTS = 2_000  # chapters read from the spine, each once however often the spine lists it
+MAX_PDF_PAGES = 3_000
+MAX_TEXT_CHARS = 64 * 1024 * 1024  # text read out of an EPUB or PDF
 
 BlockKind = Literal["heading", "para"]
 # what a paragraph is on the page: running text, or an entry of a list (a markdown "- " or "1." line, an HTML
@@ -55,8 +62,28 @@ def read_document(path: Path, data: bytes | None = None, max_bytes: int = MAX_FI
     Raises:
         ReadError: unsupported extension, too large, empty, binary, undecodable or encrypted.
     """
-    kind = SUPPORTED.get(path.suffix.lower())
-    if kind is None:
+    data = check_file(path, data, max_bytes)
+    kind = SUPPORTED[path.suffix.lower()]
+    try:
+        doc = _READERS[kind](data)
+    except ReadError as e:
+        raise ReadError(f"{path.name}: {e.user_message}") from None
+    except (MemoryError, RecursionError):  # over the budget: bot.ingest.bounded says so
+        raise
+    except Exception as e:  # a library choking on a malformed file: the user needs to know, not a traceback
+        raise ReadError(f"{path.name} is not a readable {kind.upper()} file ({type(e).__name__}).") from None
+    if not any(b.kind == "para" for b in doc.blocks):
+        raise ReadError(f"{path.name} has no text Clio can read.")
+    return doc
+
+
+def check_file(path: Path, data: bytes | None = None, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, after the checks that need no parsing: a supported extension, the size, not empty.
+
+    Raises:
+        ReadError: unsupported extension, too large, empty or cannot be opened.
+    """
+    if SUPPORTED.get(path.suffix.lower()) is None:
         raise ReadError(f"{path.name}: Clio reads {', '.join(sorted(set(SUPPORTED)))} files, not “{path.suffix or 'no extension'}”.")
     if data is None:
         try:
@@ -68,20 +95,17 @@ def read_document(path: Path, data: bytes | None = None, max_bytes: int = MAX_FI
         data = path.read_bytes()
     elif len(data) > max_bytes:
         raise ReadError(f"{path.name} is {len(data) / 2**20:,.0f} MB; the limit is {max_bytes / 2**20:,.0f} MB.")
-    if not data.strip():
+    if not data or data.isspace():
         raise ReadError(f"{path.name} is empty.")
-    try:
-        doc = _READERS[kind](data)
-    except ReadError as e:
-        raise ReadError(f"{path.name}: {e.user_message}") from None
-    except Exception as e:  # a library choking on a malformed file: the user needs to know, not a traceback
-        raise ReadError(f"{path.name} is not a readable {kind.upper()} file ({type(e).__name__}).") from None
-    if not any(b.kind == "para" for b in doc.blocks):
-        raise ReadError(f"{path.name} has no text Clio can read.")
-    return doc
+    return data
 
 
 def _decode(data: bytes) -> str:
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # Windows "Unicode" text: UTF-16 with its mark
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise ReadError("it starts like UTF-16 text but is not valid UTF-16") from None
     head = data[:8192]
     if b"\0" in head:
         raise ReadError("it looks like a binary file, not text")
@@ -188,18 +212,38 @@ def _read_html(data: bytes) -> Document:
 
 
 def _read_epub(data: bytes) -> Document:
+    import zipfile
+
     import ebooklib
     from ebooklib import epub
 
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise ReadError("it is not a readable EPUB (an EPUB is a zip archive, and this is none)") from None
+    if len(members) > MAX_EPUB_MEMBERS:
+        raise ReadError(f"it holds {len(members):,} files; an EPUB Clio reads holds at most {MAX_EPUB_MEMBERS:,}")
+    unzipped = sum(m.file_size for m in members)
+    if unzipped > MAX_EPUB_UNZIPPED_BYTES:
+        raise ReadError(f"it unpacks to {unzipped / 2**20:,.0f} MB; Clio reads EPUBs that unpack to at most "
+                        f"{MAX_EPUB_UNZIPPED_BYTES / 2**20:,.0f} MB")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         book = epub.read_epub(io.BytesIO(data), options={"ignore_ncx": True})
     blocks: list[Block] = []
+    seen: set[str] = set()
+    chars = 0
     for item_id, _ in book.spine:
         item = book.get_item_with_id(item_id)
-        if item is None or item.get_type() != ebooklib.ITEM_DOCUMENT:
-            continue
+        if item is None or item.get_type() != ebooklib.ITEM_DOCUMENT or item_id in seen:
+            continue  # a chapter the spine lists again is read once
+        seen.add(item_id)
+        if len(seen) > MAX_EPUB_DOCUMENTS:
+            raise ReadError(f"it has more than {MAX_EPUB_DOCUMENTS:,} chapters")
         more, _ = _html_blocks(item.get_content(), start=len(blocks) + 1)
+        chars += sum(len(b.text) for b in more)
+        if chars > MAX_TEXT_CHARS:
+            raise ReadError(f"its text is over {MAX_TEXT_CHARS / 2**20:,.0f} MB")
         blocks.extend(more)
     title = book.get_metadata("DC", "title")
     author = book.get_metadata("DC", "creator")
@@ -219,18 +263,28 @@ def _read_pdf(data: bytes) -> Document:
                 opened = False
             if not opened:
                 raise ReadError("it is an encrypted PDF; save an unencrypted copy and try again")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise ReadError(f"it has {len(reader.pages):,} pages; Clio reads PDFs of at most {MAX_PDF_PAGES:,}")
+        pages = []
+        chars = 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            if chars > MAX_TEXT_CHARS:
+                raise ReadError(f"its text is over {MAX_TEXT_CHARS / 2**20:,.0f} MB")
     except PdfReadError as e:
         raise ReadError(f"it is not a readable PDF ({e})") from None
     meta = reader.metadata
     # pages end mid-paragraph: join them with a blank line only where a page ends a sentence
-    text = ""
+    parts: list[str] = []
     for page in pages:
         page = page.strip()
         if not page:
             continue
-        joiner = "\n\n" if not text or re.search(r"[.!?:”\"']\s*$", text) else "\n"
-        text += joiner + page
+        # the text so far ends as the last page does: look there, not through all of it
+        parts.append("\n\n" if not parts or re.search(r"[.!?:”\"']\s*$", parts[-1]) else "\n")
+        parts.append(page)
+    text = "".join(parts)
     blocks = _text_blocks(_pdf_paragraphs(text))
     return Document(blocks, "pdf", title=(meta.title if meta and meta.title else None),
                     author=(meta.author if meta and meta.author else None))

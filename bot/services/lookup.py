@@ -6,14 +6,15 @@ import re
 
 import sqlite_utils
 
-from bot import store
-from bot.dates import HistDate
+from bot import name_cache, store
+from bot.dates import CalendarRule, HistDate
 from bot.errors import BadInput
 from bot.names import (MAX_CHOICES, Candidate, Matcher, Resolution, Scored, canonical_given, is_title, name_key,
                        name_words, ordinals, query_words, strip_titles)
 from bot.names import Prominence as Ranking
 from bot.places import is_dynasty, is_place
 from bot.response import Button, Citation, Field, Match, Reply
+from bot.services.ask import Asker
 from bot.services.prominence import Prominence, place_names
 from bot.text import echo, excerpt, first_sentence
 
@@ -27,16 +28,29 @@ _EVERYONE = re.compile(r"all\s+(\S.*)", re.IGNORECASE | re.DOTALL)
 _YEAR_RANGE = re.compile(r"^(\d{3,4})(?:\s*(?:-|–|—|to|\.\.)\s*(\d{3,4}))?$")
 
 
+def life_date(date: str, rule: CalendarRule) -> str:
+    """A birth or death date in a card's title. The pack keeps them in New Style; one from years the pack
+    shows in Old Style says so ("22 Apr 1870 N.S."), and "when was X born" gives both calendars."""
+    d = HistDate.parse(date, "gregorian")
+    return f"{d.plain()} N.S." if d.precise and d.in_julian_era(rule) else d.plain()
+
+
 class Lookup:
     """Answers lookups from the index; the matcher is built once from every name in it."""
 
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
-        self.matcher = Matcher()
-        for row in store.all_names(db):
-            self.matcher.add(Candidate(row.id, row.name, row.type), row.names, person=row.type == "person")
+        self.rule = store.calendar_rule(db)  # how the pack shows its dates
+        self.matcher = name_cache.load(db, lambda: self._build_matcher(db))  # stored keys when still current
         self.prominence = Prominence(db)
         self.places = frozenset(place_names(db))  # the pack's own places, besides bot.places' list
+
+    @staticmethod
+    def _build_matcher(db: sqlite_utils.Database) -> Matcher:
+        matcher = Matcher()
+        for row in store.all_names(db):
+            matcher.add(Candidate(row.id, row.name, row.type), row.names, person=row.type == "person")
+        return matcher
 
     # --- helpers -------------------------------------------------------------------------------------
 
@@ -61,8 +75,13 @@ class Lookup:
         res = self.matcher.resolve(query, {etype}, prominence=rank)
         if res.match:
             return self.card(res.match.candidate.id, match=self._match(res.match), workspace=workspace)
+        by_words = Asker(self).events_by_words(query, workspace) if etype == "event" and not everyone else None
+        if by_words is not None and by_words.kind == "lookup":  # "Lena goldfields": one event holds those words
+            return by_words
         if res.choices:
             return self._choices(query, res, etype, everyone=everyone)
+        if by_words is not None:
+            return by_words
         if etype == "person":
             if ordinals(query_words(query)):
                 return self._no_such_number(query)
@@ -164,7 +183,7 @@ class Lookup:
         fields: list[Field] = []
         title = e["name"]
         if e["type"] == "person":
-            life = "–".join(HistDate.parse(d).plain() if d else "?" for d in (e["born"], e["died"]))
+            life = "–".join(life_date(d, self.rule) if d else "?" for d in (e["born"], e["died"]))
             title = f"{e['name']} ({life})" if e["born"] or e["died"] else e["name"]
             if e["full_name"] and e["full_name"] != e["name"]:
                 fields.append(Field("Full name", e["full_name"]))
@@ -174,9 +193,9 @@ class Lookup:
             fields.append(Field("Kind", e["kind"], inline=True))
         else:
             when = HistDate.parse(e["date"], e["calendar"])
-            span = when.display()
+            span = when.display(self.rule)
             if e["end_date"]:
-                span += " – " + HistDate.parse(e["end_date"], e["calendar"]).display()
+                span += " – " + HistDate.parse(e["end_date"], e["calendar"]).display(self.rule)
             fields.append(Field("Date", span))
             if e["people"]:
                 people = store.names_of(self.db, e["people"])
@@ -267,6 +286,10 @@ class Lookup:
             suggestions=[self._match(s) for s in sugg],
         )
 
+    def ask(self, text: str, workspace: str = store.SHARED) -> Reply | None:
+        """An everyday question ("when did Lenin die", "who shot Lenin"), or None when `text` is not one."""
+        return Asker(self).answer(text, workspace)
+
     def search(self, text: str, workspace: str = store.SHARED) -> Reply:
         rows = store.search_entities(self.db, text, limit=MAX_SEARCH_RESULTS)
         hits = store.search_passages(self.db, text, workspace, limit=MAX_SEARCH_RESULTS)
@@ -307,7 +330,7 @@ class Lookup:
         if len(rows) > MAX_TIMELINE_LINES:
             rows = rows[:MAX_TIMELINE_LINES]
             more = "\n…and more: narrow the range to see them all."
-        lines = [f"• {HistDate.parse(r['date'], r['calendar']).display()}: {r['name']}" for r in rows]
+        lines = [f"• {HistDate.parse(r['date'], r['calendar']).display(self.rule)}: {r['name']}" for r in rows]
         cites = [c for r in rows for c in self.citations(r["id"])[:1]]
         return Reply(ok=True, kind="list", title=f"Timeline {span}", body="\n".join(lines) + more, citations=cites)
 

@@ -14,7 +14,8 @@ from bot.errors import BadInput
 from bot.response import Citation, Field, Reply
 from bot.text import echo, excerpt, first_sentence
 
-NEARBY_DAYS = 3
+NEARBY_DAYS = 3  # a day without events offers that week's: three days either side
+MAX_SPAN_DAYS = 8  # an event of up to this many days shows on each of them (a war only on its first)
 MAX_EVENTS_SHOWN = 8
 MAX_PASSAGES_SHOWN = 3
 _MONTH_NAMES = {name.lower(): i for i, name in enumerate(
@@ -81,6 +82,7 @@ def _exists(month: int, day: int) -> bool:
 class OnThisDay:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
+        self.rule = store.calendar_rule(db)  # how the pack shows its dates, and whether it has Old Style days
 
     def reply(self, days: list[Day], workspace: str, note: str | None = None) -> Reply:
         fields: list[Field] = []
@@ -92,8 +94,34 @@ class OnThisDay:
         title = "On this day: " + " / ".join(d.text() for d in days)
         return Reply(ok=True, kind="list", title=title, body=note or "", fields=fields, citations=cites)
 
+    def _continuing(self, day: Day) -> list[dict]:
+        """Events of a few days that began before `day` and were still going on it: the execution of the
+        Romanovs (the night of 16-17 July 1918) shows on 17 Jul too. A day counts in New Style and, in the
+        Julian era, in Old Style, as anniversaries do."""
+        out = []
+        for e in store.spanning_events(self.db):
+            start = HistDate.parse(e["date"], e["calendar"]).new_style
+            end = HistDate.parse(e["end_date"], e["calendar"]).new_style
+            first = dt.date(start.year, start.month or 1, start.day or 1)
+            length = (dt.date(end.year, end.month or 1, end.day or 1) - first).days + 1
+            if not 1 < length <= MAX_SPAN_DAYS:
+                continue
+            for n in range(1, length):  # the first day is the event's own anniversary (events_on_day)
+                d = first + dt.timedelta(days=n)
+                ns = HistDate(d.year, d.month, d.day, "gregorian")
+                os_ = ns.old_style
+                if (d.month, d.day) == (day.month, day.day):
+                    out.append({**e, "ns_match": True, "day_of": (n + 1, length)})
+                    break
+                if ns.in_julian_era(self.rule) and (os_.month, os_.day) == (day.month, day.day):
+                    out.append({**e, "ns_match": False, "day_of": (n + 1, length)})
+                    break
+        return out
+
     def _day(self, day: Day, workspace: str, label: bool) -> tuple[list[Field], list[Citation]]:
         events = store.events_on_day(self.db, day.month, day.day, workspace)
+        seen = {e["id"] for e in events}
+        events += [e for e in self._continuing(day) if e["id"] not in seen]
         passages = store.passage_dates_on_day(self.db, day.month, day.day, workspace, limit=MAX_PASSAGES_SHOWN)
         prefix = f"{day.text()}: " if label else ""
         if not events and not passages:
@@ -112,25 +140,33 @@ class OnThisDay:
     def _event_field(self, e: dict, prefix: str) -> Field:
         when = HistDate.parse(e["date"], e["calendar"])
         anniversary = "" if e["ns_match"] else " (Old Style anniversary)"
+        span = when.display(self.rule)
+        if e.get("end_date"):
+            span += " – " + HistDate.parse(e["end_date"], e["calendar"]).display(self.rule)
+        if "day_of" in e:
+            anniversary += " (day {} of {})".format(*e["day_of"])
         return Field(f"{prefix}{when.new_style.year} — {e['name']}{anniversary}",
-                     f"{when.display()} — {first_sentence(e['summary'])}")
+                     f"{span} — {first_sentence(e['summary'])}")
 
     def _event_cites(self, entity_id: str) -> list[Citation]:
         return [Citation(c["reading_id"], c["title"], c["author"], c["loc"])
                 for c in store.citations(self.db, entity_id)[:1]]
 
     def _nearby(self, day: Day, workspace: str, prefix: str) -> tuple[list[Field], list[Citation]]:
-        """Nothing on the day itself: the nearest events that week, never an empty reply."""
-        base = dt.date(2000, day.month, day.day)
-        for distance in range(1, NEARBY_DAYS + 1):
-            found = []
-            for delta in (-distance, distance):
-                d = base + dt.timedelta(days=delta)
-                found += [(Day(d.month, d.day), e) for e in store.events_on_day(self.db, d.month, d.day, workspace)]
-            if found:
-                fields = [Field(f"{prefix}Nothing on {day.text()} itself; nearby",
-                                f"The closest events are {distance} day(s) away.")]
-                fields += [self._event_field(e, f"{d.text()}: ") for d, e in found[:MAX_EVENTS_SHOWN]]
-                return fields, [c for _, e in found[:MAX_EVENTS_SHOWN] for c in self._event_cites(e["id"])]
-        return [Field(f"{prefix or day.text() + ': '}nothing found",
-                      "Nothing in the pack or the readings within a week of this day. Try /timeline for a year.")], []
+        """Nothing on the day itself: say so plainly, then that week's events (three days either side), in
+        calendar order, never an empty reply."""
+        base = dt.date(2000, day.month, day.day)  # a leap year, so 29 Feb has neighbours
+        found = []
+        for delta in [*range(-NEARBY_DAYS, 0), *range(1, NEARBY_DAYS + 1)]:
+            d = base + dt.timedelta(days=delta)
+            found += [(Day(d.month, d.day), e) for e in store.events_on_day(self.db, d.month, d.day, workspace)]
+        first, last = base - dt.timedelta(days=NEARBY_DAYS), base + dt.timedelta(days=NEARBY_DAYS)
+        week = f"{Day(first.month, first.day).text()} – {Day(last.month, last.day).text()}"
+        if not found:
+            return [Field(f"{prefix}Nothing happened on {day.text()} in this pack",
+                          f"Nor in the week around it ({week}). Try /timeline for a year.")], []
+        shown = found[:MAX_EVENTS_SHOWN]
+        fields = [Field(f"{prefix}Nothing happened on {day.text()} in this pack",
+                        f"That week ({week}) has {len(found)} event{'s' if len(found) != 1 else ''}:")]
+        fields += [self._event_field(e, f"{d.text()}: ") for d, e in shown]
+        return fields, [c for _, e in shown for c in self._event_cites(e["id"])]

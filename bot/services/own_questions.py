@@ -285,12 +285,19 @@ def _parse_kahoot(name: str, heads: list[str], rows: list[tuple[int, list[str]]]
             continue
         item = {"question": cell(cells, col["question"]), "answer": options[numbers[0]],
                 "options": [o for o in options.values() if o]}
-        q, ps = check(item, name, {(): line}, (), matcher, db)
-        problems += ps
-        if q is not None:
-            problems += _repeat(q, name, line, seen)
-            found.append(q)
+        problems += _take(item, name, line, matcher, db, seen, found)
     return found, problems
+
+
+def _take(item: dict[str, Any], name: str, line: int, matcher: Matcher, db: sqlite_utils.Database,
+          seen: dict[str, int], found: list[OwnQuestion]) -> list[Problem]:
+    """Check one imported row as a question; keep it in `found` unless it is wrong or repeats an earlier row.
+    The problems to report for that row."""
+    q, problems = check(item, name, {(): line}, (), matcher, db)
+    if q is not None:
+        problems = [*problems, *_repeat(q, name, line, seen)]
+        found.append(q)
+    return problems
 
 
 def _parse_quizlet(name: str, rows: list[tuple[int, list[str]]], delimiter: str, text: str, matcher: Matcher,
@@ -338,11 +345,7 @@ def _parse_quizlet(name: str, rows: list[tuple[int, list[str]]], delimiter: str,
             continue
         question = term if term.endswith("?") else f"Which fits “{term}”?"
         item = {"question": question, "answer": definition, "options": [definition, *wrong]}
-        q, ps = check(item, name, {(): line}, (), matcher, db)
-        problems += ps
-        if q is not None:
-            problems += _repeat(q, name, line, seen)
-            found.append(q)
+        problems += _take(item, name, line, matcher, db, seen, found)
     return found, problems
 
 

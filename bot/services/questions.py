@@ -3,8 +3,11 @@ sees, each with an answer checked against the index, distractors of the same kin
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import random
 import re
+from collections import OrderedDict
 from typing import Any
 
 import sqlite_utils
@@ -66,7 +69,42 @@ def _mentions(q: dict[str, Any], topic: str) -> bool:
     return topic.lower() in (q["question"] + " " + q["answer"]).lower()
 
 
+# Generated questions depend only on the readings a workspace sees and the pack, so they are kept per
+# (database, workspace, reading, signature of those readings and the pack) and made again when any changes:
+# a quiz start then costs nothing that grows with the library (the first start after a change does).
+_GENERATED: OrderedDict[tuple[str, ...], list[dict[str, Any]]] = OrderedDict()
+_GENERATED_MAX = 256
+
+
+def _library_signature(db: sqlite_utils.Database, workspace: str) -> str:
+    """Changes whenever a reading the workspace sees is added, replaced, retitled or removed, or the pack
+    (and so the links) changes."""
+    cond, params = store.visible(workspace)
+    h = hashlib.sha256()
+    for r in db.execute(f"select * from sources s where {cond} order by s.id", params):
+        h.update(repr(r).encode())
+    for r in db.execute("select key, value from meta where key like 'pack:%' order by key"):
+        h.update(repr(r).encode())
+    return h.hexdigest()
+
+
 def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
+              source_id: str | None = None) -> list[dict[str, Any]]:
+    """The generated questions (see `_generate`), made once per state of the workspace's library."""
+    path = db.execute("pragma database_list").fetchone()[2]
+    if not path:  # an in-memory database: no name to key it by
+        return _generate(db, matcher, workspace, source_id)
+    key = (path, workspace, source_id or "", _library_signature(db, workspace))
+    if key in _GENERATED:
+        _GENERATED.move_to_end(key)
+    else:
+        _GENERATED[key] = _generate(db, matcher, workspace, source_id)
+        while len(_GENERATED) > _GENERATED_MAX:
+            _GENERATED.popitem(last=False)
+    return [{**q, "options": list(q["options"]), "accept": list(q["accept"])} for q in _GENERATED[key]]
+
+
+def _generate(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
               source_id: str | None = None) -> list[dict[str, Any]]:
     """Who-is-this questions from prose passages that name one person, and which-year questions for pack
     events the readings discuss. Deterministic for the same index.
@@ -79,6 +117,7 @@ def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
     lives = store.person_lives(db)
     places = place_keys()
     out: list[dict[str, Any]] = []
+    contemporaries: dict[str, list[Any]] = {}
     for row in store.single_person_passages(db, workspace, source_id, limit=MAX_GENERATED):
         person = people.get(row["entity_id"])
         if person is None:
@@ -87,7 +126,10 @@ def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
         if (text is None or _gives_away(text, person.names, places)
                 or _gives_away(f"{row['title']} {row['loc']}", person.names, places, first_word=True)):
             continue  # the excerpt, or the title or section it is cited by ("Mikhail Gorbachev"), names them
-        others = [p for pid, p in people.items() if pid != person.id and _same_time(lives, person.id, pid)]
+        if person.id not in contemporaries:  # once per person, not once per passage
+            contemporaries[person.id] = [p for pid, p in people.items()
+                                         if pid != person.id and _same_time(lives, person.id, pid)]
+        others = contemporaries[person.id]
         same_reading = [p for p in others if p.id in row["cooccurring"]]
         pool = same_reading if len(same_reading) >= 3 else others
         if len(pool) < 3:
@@ -111,7 +153,7 @@ def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
             "id": f"gen-when-{ev['id']}", "question": f"In which year: {ev['name']}?", "answer": str(year),
             "options": [str(year), *[str(year + o) for o in offsets]], "accept": [], "difficulty": "medium",
             "period": "", "topic": "from the readings", "about": [ev["id"]], "passage_id": ev["passage_id"],
-            "explanation": f"{ev['name']}, {when.display()}; {ev['author']} discusses it ({ev['loc']}).",
+            "explanation": f"{ev['name']}, {when.display_as_stated()}; {ev['author']} discusses it ({ev['loc']}).",
             "sources": [{"reading": ev["source_id"], "loc": ev["loc"]}]})
     return out
 
@@ -140,12 +182,18 @@ def _name_forms(name: str, names: list[str], places: frozenset[str]) -> list[str
     return sorted(forms, key=len, reverse=True)
 
 
+@functools.lru_cache(maxsize=50_000)
+def _name_words_of(name: str) -> list[str]:
+    """A pack name's words without titles (the same names come up for every passage: computed once)."""
+    return strip_titles(name_words(name))
+
+
 def _gives_away(excerpt: str, names: list[str], places: frozenset[str], first_word: bool = False) -> bool:
     """Whether the blanked excerpt still names the person: a word of their names (no first name, title,
     regnal number or place) is left in it, or begins a word ("Ilich", "Ulyanov", "Stalinism", "Leninist")."""
     left = name_words(excerpt)
     for n in names:
-        words = strip_titles(name_words(n))
+        words = _name_words_of(n)
         for w in words[0 if first_word and len(words) == 1 else 1:]:  # a first name is shared with others
             if len(w) >= 4 and w not in ROMAN and w not in places and w not in TITLES and any(
                     x == w or (x.startswith(w) and len(x) - len(w) <= 4) for x in left):

@@ -1,0 +1,185 @@
+"""Writes that never lock, and reads whose cost depends only on the asker's library (issue 19, items 2-3).
+
+Several Clio processes (the Discord and Slack services of the Docker layout) and several threads of one
+process share one SQLite file. SQLite lets one writer at a time in, so:
+
+- every connection is in WAL mode (readers never wait for the writer) with a busy timeout, so a writer that
+  finds the lock taken waits for it instead of failing;
+- every transaction that writes starts with ``BEGIN IMMEDIATE`` (``Database.atomic``): it takes the write
+  lock first, so a transaction that reads and then writes (``create_quiz``, the exactly-once claims) never
+  fails at its first write because another process wrote after its read ("database is locked" without
+  waiting, SQLITE_BUSY_SNAPSHOT); taking the lock is retried, which is always safe (nothing was done yet);
+- a reading is written in short transactions of a few hundred passages (``write_source``), invisible to
+  every query until one last tiny transaction publishes it, so another writer waits milliseconds, not the
+  seconds a 50 MB reading takes.
+
+Reads: ``search_passages`` ranks every passage of the asker's library that matches (no cap), reading FTS5
+one source's rowid range at a time, so a common word costs what the asker's readings hold, whatever other
+workspaces hold, and returns the true best passages by FTS5's bm25 (``rank``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from collections.abc import Callable, Generator, Iterable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 15_000  # how long a writer waits for the lock before SQLite gives up
+LOCK_RETRIES = 6  # then taking the lock is retried this often, with growing pauses
+BATCH_BYTES = 200_000  # passage text per write transaction (FTS5 indexes ~5-10 MB/s: tens of ms)
+BATCH_ROWS = 2_000  # links, dates or candidates per write transaction
+
+# A source row's workspace while its reading is written, or while it is being deleted: no workspace's
+# visible() condition matches it, so its passages are found by no query.
+STAGING = "~staging:"
+RETIRED = "~retired:"
+
+T = TypeVar("T")
+
+
+def is_locked(error: BaseException) -> bool:
+    """Whether an error is SQLite's "database is locked" / "busy" (worth waiting and trying again)."""
+    return isinstance(error, sqlite3.OperationalError) and any(
+        w in str(error).lower() for w in ("locked", "busy"))
+
+
+def retry_locked(fn: Callable[[], T], retries: int = LOCK_RETRIES) -> T:
+    """Run `fn` (a whole transaction, which SQLite rolled back if it failed), again after a pause when it
+    failed because the database was locked. Only for work that is safe to repeat."""
+    for attempt in range(retries):
+        try:
+            return fn()
+        except sqlite3.OperationalError as e:
+            if not is_locked(e) or attempt == retries - 1:
+                raise
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+    raise AssertionError("unreachable")
+
+
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database whose transactions take the write lock when they begin (BEGIN IMMEDIATE)."""
+
+    @contextlib.contextmanager
+    def atomic(self) -> Generator[Database, None, None]:  # type: ignore[override]
+        if self.conn.in_transaction:  # nested: a savepoint in the caller's transaction
+            with super().atomic():
+                yield self
+            return
+        retry_locked(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+
+
+def connect(path: Path | str) -> Database:
+    """A connection configured for several writers: WAL, a busy timeout, NORMAL sync (safe under WAL: a
+    power cut may lose the last commits, never corrupt the file; each short transaction then costs no fsync)."""
+    db = Database(path)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.enable_wal()
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def _batches(rows: Sequence[dict[str, Any]], max_rows: int, max_bytes: int | None = None,
+             size: Callable[[dict[str, Any]], int] | None = None) -> Iterable[Sequence[dict[str, Any]]]:
+    start, used = 0, 0
+    for i, r in enumerate(rows):
+        used += size(r) if size else 0
+        if i + 1 - start >= max_rows or (max_bytes is not None and used >= max_bytes):
+            yield rows[start:i + 1]
+            start, used = i + 1, 0
+    if start < len(rows):
+        yield rows[start:]
+
+
+def _write(db: sqlite_utils.Database, fn: Callable[[], None]) -> None:
+    def once() -> None:
+        with db.atomic():
+            fn()
+    retry_locked(once)
+
+
+def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: list[dict[str, Any]],
+                 links: list[dict[str, Any]], dates: list[dict[str, Any]],
+                 candidates: list[dict[str, Any]]) -> None:
+    """Store one reading in short write transactions, replacing any old copy (same id).
+
+    The old copy is hidden and deleted first; the new one is written under a staging workspace no query
+    sees, then published in one tiny transaction, so a search never finds half a reading. If anything fails
+    midway, what was written is deleted again and the error raised."""
+    sid = source["id"]
+    delete_source(db, sid)
+    _write(db, lambda: db["sources"].insert({**source, "workspace": STAGING + source["workspace"]}, pk="id"))
+    try:
+        for chunk in _batches(passages, 1_000, BATCH_BYTES, lambda r: len(r.get("text") or "")):
+            _write(db, lambda c=chunk: db["passages"].insert_all(c, pk="id", batch_size=200))
+        for chunk in _batches(links, BATCH_ROWS):
+            _write(db, lambda c=chunk: db["passage_entities"].insert_all(c, pk=("passage_id", "entity_id"),
+                                                                        batch_size=500))
+        for chunk in _batches(dates, BATCH_ROWS):
+            _write(db, lambda c=chunk: db["passage_dates"].insert_all(c, batch_size=500))
+        for chunk in _batches(candidates, BATCH_ROWS):
+            _write(db, lambda c=chunk: db["candidates"].insert_all(c, pk=("source_id", "key"), batch_size=500))
+        _write(db, lambda: db.execute("update sources set workspace = ? where id = ?", [source["workspace"], sid]))
+    except BaseException:
+        delete_source(db, sid)
+        raise
+
+
+def delete_source(db: sqlite_utils.Database, source_id: str) -> None:
+    """Remove a source and what was derived from it in short transactions: it is hidden from every query
+    at once (its workspace marked retired), then its rows go a few hundred at a time."""
+    _write(db, lambda: db.execute(
+        "update sources set workspace = ? || workspace where id = ? and substr(workspace, 1, 1) != '~'",
+        [RETIRED, source_id]))
+    for table, n in (("passage_entities", BATCH_ROWS), ("passage_dates", BATCH_ROWS), ("candidates", BATCH_ROWS),
+                     ("passages", 500)):
+        while True:
+            box: list[int] = []
+            _write(db, lambda t=table, k=n: box.append(db.execute(
+                f"delete from {t} where rowid in (select rowid from {t} where source_id = ? limit ?)",
+                [source_id, k]).rowcount))
+            if box[0] < n:
+                break
+    _write(db, lambda: db.execute("delete from sources where id = ?", [source_id]))
+
+
+# --- reads scoped to the asker's library -------------------------------------------------------------
+
+
+def search_passages(db: sqlite_utils.Database, match: str, sources_sql: str, params: list[Any],
+                    limit: int, prose_only: bool) -> list[int]:
+    """Rowids of the best `limit` passages matching the FTS5 query `match` among the sources that
+    `sources_sql` (a query selecting source ids, with `params`) selects, best first by bm25 (FTS5's rank;
+    ties: the newest first). Every match of those sources is ranked; no other source's passage is read
+    (FTS5 seeks straight to each source's rowid range)."""
+    ranges = db.execute(
+        "select source_id, min(rowid), max(rowid) from passages "
+        f"where source_id in ({sources_sql}) group by source_id", params).fetchall()
+    prose = " and p.prose = 1" if prose_only else ""
+    found: list[tuple[float, int]] = []
+    for source_id, lo, hi in ranges:
+        found.extend((rank, -rowid) for rowid, rank in db.execute(
+            "select f.rowid, f.rank from passages_fts f join passages p on p.rowid = f.rowid "
+            f"where passages_fts match ? and f.rowid between ? and ? and p.source_id = ?{prose} "
+            "order by f.rank, f.rowid desc limit ?", [match, lo, hi, source_id, limit]).fetchall())
+    return [-neg for _, neg in sorted(found)[:limit]]
+
+
+def query_plan(db: sqlite_utils.Database, sql: str, params: Sequence[Any] = ()) -> list[str]:
+    """SQLite's plan for a query, one step a line ("SEARCH p USING INDEX ...", "SCAN passages ...")."""
+    return [r[3] for r in db.execute(f"explain query plan {sql}", list(params)).fetchall()]

@@ -1,0 +1,125 @@
+"""Bounded reading: a file is read, cleaned and split into passages in a child process with a time and memory
+budget, so a hostile file (a zip bomb, a quadratic shape, a huge page count) costs the bot a clear refusal, never
+its memory or its event loop.
+
+The child comes from a fork server started once (its modules preloaded), so each file costs a fork, not an
+interpreter start. It sets its own address-space limit before it parses; the parent waits at most the time
+budget and then kills it. Whatever the child meets, the parent gets passages or a `ReadError` with a message
+for the user.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import resource
+import threading
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from bot.ingest.clean import clean_blocks
+from bot.ingest.passages import Passage, split_passages
+from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, read_document
+
+# the budget of one file: memory the child may take above what it has at the start, and seconds, growing with
+# the file's size (a 50 MB reading needs about 1 s a MB on a busy 2-core machine; a hostile 60 KB file gets 10 s)
+MEMORY_BUDGET_BYTES = 300 * 2**20
+MEMORY_BUDGET_PER_FILE_BYTE = 6  # a 50 MB text: its bytes, its decoded text, its blocks and passages
+BASE_SECONDS = 10.0
+SECONDS_PER_MB = 1.0
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What ingest needs of a read file: its passages, its kind, title and author, and its first block."""
+
+    kind: str
+    title: str | None
+    author: str | None
+    first: Block | None
+    passages: list[Passage]
+
+
+def budget(size: int) -> tuple[float, int]:
+    """(seconds, bytes of memory) a file of `size` bytes may take to read."""
+    return BASE_SECONDS + SECONDS_PER_MB * size / 2**20, MEMORY_BUDGET_BYTES + MEMORY_BUDGET_PER_FILE_BYTE * size
+
+
+def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
+    """Read, clean and split `data` (named like `path`) within its budget.
+
+    Raises:
+        ReadError: the file cannot be read, or it needs more time or memory than its budget.
+    """
+    if len(data) > max_bytes:  # refused before a process is spent on it
+        raise ReadError(f"{path.name} is {len(data) / 2**20:,.0f} MB; the limit is {max_bytes / 2**20:,.0f} MB.")
+    seconds, memory = budget(len(data))
+    ctx = _context()
+    recv, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(send, path.name, data, max_bytes, memory), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not recv.poll(seconds):
+            raise ReadError(f"{path.name} took more than {seconds:.0f} seconds to read; Clio gave up on it. "
+                            "Save it as plain text and try again.")
+        try:
+            status, value = recv.recv()
+        except EOFError:  # killed: out of memory, or crashed in a library
+            raise ReadError(f"{path.name} needs more than {memory / 2**20:,.0f} MB of memory to read; Clio gave up "
+                            "on it. Save it as plain text and try again.") from None
+    finally:
+        recv.close()
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+    if status == "error":
+        raise ReadError(value)
+    return value
+
+
+def _child(conn: Connection, name: str, data: bytes, max_bytes: int, memory: int) -> None:
+    try:
+        _limit_memory(memory)
+        doc = read_document(Path(name), data=data, max_bytes=max_bytes)
+        del data
+        blocks = clean_blocks(doc.blocks)
+        doc.blocks = []
+        parsed = Parsed(doc.kind, doc.title, doc.author, blocks[0] if blocks else None, split_passages(blocks))
+        del blocks
+        conn.send(("ok", parsed))
+    except ReadError as e:
+        conn.send(("error", e.user_message))
+    except MemoryError:
+        conn.send(("error", f"{name} needs more than {memory / 2**20:,.0f} MB of memory to read; Clio gave up on "
+                            "it. Save it as plain text and try again."))
+    except RecursionError:
+        conn.send(("error", f"{name} is nested too deeply to read."))
+    except Exception as e:  # a library choking on a malformed file: the user needs to know, not a traceback
+        conn.send(("error", f"{name} could not be read ({type(e).__name__})."))
+    finally:
+        conn.close()
+
+
+def _limit_memory(extra: int) -> None:
+    """Cap the address space at what the process maps now plus `extra` bytes."""
+    with open("/proc/self/statm") as f:
+        mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    limit = mapped + extra
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+_lock = threading.Lock()
+_ctx: mp.context.BaseContext | None = None
+
+
+def _context() -> mp.context.BaseContext:
+    """A fork server whose children start with the readers' libraries already imported."""
+    global _ctx
+    with _lock:
+        if _ctx is None:
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(["bot.ingest.bounded", "bs4", "ebooklib.epub", "pypdf"])
+            _ctx = ctx
+        return _ctx

@@ -1,0 +1,74 @@
+"""The matcher's keys kept in the database, so a new process (`clio ask`) reads them instead of normalising
+every name of the index again.
+
+The stored keys are valid for one signature: the indexed pack's fingerprint, the entries and their names
+(count and last row of each table), the readings (id and hash of each), and the code that makes keys
+(bot/names.py, bot/places.py and the installed pycountry's version). Anything else and the matcher is built
+again from the index and stored under the new signature. Stored as JSON, never pickled: reading it runs no code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.names import Matcher
+
+log = logging.getLogger("clio.names")
+FORMAT = 1
+_TABLE = "matcher_keys"
+_CODE = [Path(__file__).with_name("names.py"), Path(__file__).with_name("places.py")]
+
+
+def signature(db: sqlite_utils.Database) -> str:
+    h = hashlib.sha256(f"format {FORMAT}\0".encode())
+    for p in _CODE:
+        h.update(p.read_bytes())
+    try:
+        h.update(metadata.version("pycountry").encode())
+    except metadata.PackageNotFoundError:
+        pass
+    queries = ["select key, value from meta where key like 'pack:%' order by key",
+               "select count(*), max(rowid) from entities", "select count(*), max(rowid) from aliases",
+               "select id, sha256 from sources order by id"]
+    for sql in queries:
+        try:
+            h.update(json.dumps(db.execute(sql).fetchall(), default=str).encode())
+        except sqlite3.OperationalError:  # a table not made yet
+            h.update(b"-")
+    return h.hexdigest()
+
+
+def load(db: sqlite_utils.Database, build: Callable[[], Matcher]) -> Matcher:
+    """The matcher stored for the index as it is now, else `build()` stored for next time."""
+    sig = signature(db)
+    try:
+        row = db.execute(f"select state from {_TABLE} where sig = ?", [sig]).fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    if row:
+        try:
+            matcher = Matcher.from_state(json.loads(row[0]))
+            from bot.places import use_stored_keys
+
+            use_stored_keys(matcher.places)  # the same code made them (see signature)
+            return matcher
+        except (ValueError, KeyError, TypeError, IndexError) as e:  # a damaged row: build it again
+            log.warning("stored matcher keys unreadable (%s); rebuilding", type(e).__name__)
+    matcher = build()
+    try:
+        with db.conn:
+            db.execute(f"create table if not exists {_TABLE} (sig text primary key, state text not null)")
+            db.execute(f"delete from {_TABLE}")
+            db.execute(f"insert into {_TABLE} (sig, state) values (?, ?)",
+                       [sig, json.dumps(matcher.state(), separators=(",", ":"))])
+    except sqlite3.OperationalError as e:  # read-only or busy: answer anyway, store another time
+        log.info("matcher keys not stored: %s", e)
+    return matcher

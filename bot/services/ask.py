@@ -1,0 +1,350 @@
+"""Questions asked the way people ask them: "when did Lenin die", "who shot Lenin", "what is a soviet",
+"when was the tsar shot", and events found by their key words ("Lena goldfields", "abdication").
+
+Each phrasing is turned into a lookup of the index: a person and a verb become that person's life date or the
+pack's event that ties them to the verb ("shot": the attempt on Lenin's life), and "who VERB X" answers with
+the person that event names. Nothing is guessed past what the pack states: when a phrase could mean several
+entries, the member gets the choices, likeliest first; when it fits no pattern, None (the caller searches).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+
+from bot import store
+from bot.dates import CalendarRule, HistDate
+from bot.response import Button, Match, Reply
+from bot.text import echo
+
+# a verb as people type it -> the words (whole-word patterns) the pack's event names use for it, its own first
+_SHOT, _KILL, _MURDER = r"shot|shoot\w*", r"kill(?:ed|ing|s)?", r"murder\w*"
+_ASSASSIN, _EXECUT, _HANG = r"assassinat\w*", r"execut(?:e|ed|es|ion|ions)", r"hang(?:ed|ing)"
+VERBS: dict[str, tuple[str, ...]] = {
+    "shot": (_SHOT, r"attempts?", _ASSASSIN, _EXECUT, _MURDER, _KILL),
+    "killed": (_KILL, _MURDER, _ASSASSIN, _EXECUT, _HANG),
+    "murdered": (_MURDER, _KILL, _ASSASSIN, _EXECUT),
+    "assassinated": (_ASSASSIN, _MURDER, _KILL),
+    "executed": (_EXECUT, _HANG, _SHOT),
+    "crowned": (r"coronation", r"crowned"),
+    "arrested": (r"arrest\w*",),
+    "exiled": (r"exiled?", r"deport\w*", r"expel\w*", r"banish\w*"),
+    "deported": (r"deport\w*", r"exiled?", r"expel\w*"),
+    "expelled": (r"expel\w*", r"exiled?", r"deport\w*"),
+    "overthrown": (r"overthr\w*", r"fall", r"coup", r"abdicat\w*", r"depos\w*", r"ousted"),
+    "deposed": (r"depos\w*", r"overthr\w*", r"ousted", r"abdicat\w*", r"coup"),
+    "ousted": (r"ousted", r"depos\w*", r"overthr\w*", r"coup"),
+    "abdicate": (r"abdicat\w*",),
+    "resign": (r"resign\w*",),
+    "elected": (r"elect\w*", r"chosen"),
+    "tried": (r"trials?",),
+    "founded": (r"found\w*", r"creat\w*", r"establish\w*"),
+}
+KILLING = {"killed", "murdered", "assassinated", "executed"}  # an attempt on a life is none of these
+# "when did X die" and the like: the verb asks for one of the person's own dates
+DEATH_VERBS = {"die", "died", "pass away", "passed away"}
+_VERB_FORMS = {"shoot": "shot", "kill": "killed", "murder": "murdered", "assassinate": "assassinated",
+               "execute": "executed", "crown": "crowned", "arrest": "arrested", "exile": "exiled",
+               "deport": "deported", "expel": "expelled", "overthrow": "overthrown", "overthrew": "overthrown",
+               "depose": "deposed", "oust": "ousted", "abdicated": "abdicate", "resigned": "resign",
+               "elect": "elected", "try": "tried", "found": "founded"}
+_VERB = "|".join(sorted({*VERBS, *_VERB_FORMS}, key=len, reverse=True))
+
+_LEAD = re.compile(r"^(?:(?:hey |ok |okay )?clio[,:]?\s+|please\s+|(?:can|could) you tell me\s+|do you know\s+)", re.I)
+_WHEN_BORN = re.compile(r"^when (?:was|is) (?P<x>.+?) born$")
+_WHEN_DIED = re.compile(r"^(?:when|what year) did (?P<x>.+?) (?:die|pass away)$|^when (?:was|is) (?P<y>.+?) dead$")
+_WHEN_VERB = re.compile(rf"^(?:when|what year|in what year) (?:was|were|did) (?P<x>.+?) (?:get )?(?P<v>{_VERB})$")
+_WHO_VERB = re.compile(rf"^who (?P<v>{_VERB}) (?P<x>.+)$")
+_WHO_IS = re.compile(r"^(?:who (?:is|was|were)|tell me about|who's|whos) (?P<x>.+)$")
+_WHAT_IS = re.compile(r"^(?:what (?:is|was|were|are)|what's|whats|define|meaning of|what does) (?P<x>.+?)(?: mean)?$")
+_WHEN_EVENT = re.compile(r"^(?:when|what year|in what year) (?:was|were|did|is|does) (?P<x>.+?)"
+                         r"(?: (?:happen|take place|start|begin|end|occur|break out))?$")
+_PATRONYMIC = re.compile(r"(?:ovich|evich|ovna|evna|ich)$")  # shared by brothers: names no one
+_ARTICLE = re.compile(r"^(?:the|a|an) ")
+STOP = frozenset("a an the of in on at to and or for by with from was were is are did does do his her their its "
+                 "s when who what which how why".split())
+
+
+@dataclass(frozen=True)
+class _Event:
+    id: str
+    name: str
+    people: tuple[str, ...]
+    name_words: frozenset[str]  # the words of its name and aliases
+    titles: tuple[tuple[str, ...], ...]  # its name and each alias, as their words in order
+
+
+def _tokens(text: str) -> list[str]:
+    """The words of `text`, lower case, a possessive "'s" dropped."""
+    return re.findall(r"[^\W_]+", re.sub(r"['’]s\b", "", text.lower()))
+
+
+def _words(text: str) -> list[str]:
+    """The key words of `text`: its tokens less the small words."""
+    return [w for w in _tokens(text) if w not in STOP]
+
+
+def _stem(word: str) -> str:
+    """A crude stem, enough to match "Romanovs" with "Romanov" and "goldfields" with "goldfield"."""
+    for suffix in ("ies", "es", "s"):
+        if len(word) > 4 and word.endswith(suffix) and not word.endswith("ss"):
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def _has(words: frozenset[str], stem: str) -> bool:
+    """Whether a word of `words` starts with `stem` ("goldfield" in "goldfields")."""
+    return any(w.startswith(stem) for w in words)
+
+
+def _says(words: frozenset[str], pattern: str) -> bool:
+    """Whether a word of `words` is `pattern` (a whole-word regular expression: "execution", not "executives")."""
+    return any(re.fullmatch(pattern, w) for w in words)
+
+
+class Asker:
+    """Everyday questions over one Lookup (its database, matcher and prominence)."""
+
+    def __init__(self, lookup) -> None:  # type: ignore[no-untyped-def]  # bot.services.lookup.Lookup
+        self.lookup = lookup
+
+    @property
+    def events(self) -> list[_Event]:
+        """The pack's events with their words, read once per Lookup (kept on it: this Asker lives one call)."""
+        cached = self.lookup.__dict__.get("_ask_events")
+        if cached is not None:
+            return cached
+        out = []
+        for r in self.lookup.db.query(
+                "select e.id, e.name, ev.people, json_group_array(a.alias) as aliases from entities e "
+                "join events ev on ev.id = e.id left join aliases a on a.entity_id = e.id group by e.id"):
+            titles = [r["name"], *(a for a in json.loads(r["aliases"]) if a)]
+            words = tuple(tuple(_stem(w) for w in _tokens(t)) for t in titles)
+            out.append(_Event(r["id"], r["name"], tuple(json.loads(r["people"] or "[]")),
+                              frozenset(w for t in words for w in t if w not in STOP), words))
+        self.lookup.__dict__["_ask_events"] = out
+        self.lookup.__dict__.pop("_ask_idf", None)
+        return out
+
+    @property
+    def _idf(self) -> dict[str, float]:
+        cached = self.lookup.__dict__.get("_ask_idf")
+        if cached is not None:
+            return cached
+        counts: dict[str, int] = {}
+        for e in self.events:
+            for w in e.name_words:
+                counts[w] = counts.get(w, 0) + 1
+        n = max(len(self.events), 1)
+        idf = self.lookup.__dict__["_ask_idf"] = {w: math.log(1 + n / c) for w, c in counts.items()}
+        return idf
+
+    # --- the entry point -----------------------------------------------------------------------------
+
+    def answer(self, text: str, workspace: str) -> Reply | None:
+        """The answer to an everyday question, or None when `text` is not one this module understands."""
+        q = _LEAD.sub("", text.strip().lower()).rstrip("?!. ").strip()
+        q = re.sub(r"\s+", " ", q)
+        if not q or len(q) > 200:
+            return None
+        if m := _WHEN_BORN.match(q):
+            return self._life(m["x"], "born", workspace)
+        if m := _WHEN_DIED.match(q):
+            return self._life(m["x"] or m["y"], "died", workspace)
+        if m := _WHEN_VERB.match(q):
+            return self._when_verb(m["x"], _VERB_FORMS.get(m["v"], m["v"]), workspace)
+        if m := _WHO_VERB.match(q):
+            return self._who_verb(_VERB_FORMS.get(m["v"], m["v"]), m["x"], workspace)
+        if m := _WHO_IS.match(q):
+            return self._entry(m["x"], ("person", "term", "event"), workspace)
+        if m := _WHAT_IS.match(q):
+            return self._entry(m["x"], ("term", "event", "person"), workspace)
+        if m := _WHEN_EVENT.match(q):
+            return self._entry(m["x"], ("event",), workspace) or self.events_by_words(m["x"], workspace)
+        return None
+
+    # --- the kinds of question -------------------------------------------------------------------------
+
+    def _entry(self, phrase: str, order: tuple[str, ...], workspace: str) -> Reply | None:
+        """The entry a phrase names: tried as each type in turn, an exact card first; else the first type's
+        choices; else events by their key words."""
+        phrase = _ARTICLE.sub("", phrase.strip())
+        first_choices = None
+        for etype in order:
+            res = self.lookup.matcher.resolve(phrase, {etype}, prominence=self.lookup.prominence.for_workspace(workspace))
+            if res.match:
+                return self.lookup.card(res.match.candidate.id, match=self.lookup._match(res.match), workspace=workspace)
+            if res.choices and first_choices is None:
+                first_choices = (etype, res)
+        found = self.events_by_words(phrase, workspace) if "event" in order else None
+        if found is not None and (found.kind == "lookup" or first_choices is None):
+            return found
+        if first_choices is not None:  # "who was the tsar": the three tsars, not the events with "tsar" in them
+            etype, res = first_choices
+            return self.lookup._choices(phrase, res, etype)
+        return None
+
+    def _people(self, phrase: str, workspace: str) -> list[str]:
+        """The people a phrase may name, likeliest first (one when it is sure)."""
+        phrase = phrase.strip()
+        res = self.lookup.matcher.resolve(phrase, {"person"}, prominence=self.lookup.prominence.for_workspace(workspace))
+        if res.match:
+            return [res.match.candidate.id]
+        return [s.candidate.id for s in res.choices]
+
+    def _life(self, phrase: str, which: str, workspace: str) -> Reply | None:
+        people = self._people(phrase, workspace)
+        if len(people) != 1:
+            return self._entry(phrase, ("person",), workspace) if people else None
+        return self._life_reply(people[0], which, workspace)
+
+    def _life_reply(self, person: str, which: str, workspace: str) -> Reply:
+        e = store.entity(self.lookup.db, person)
+        card = self.lookup.card(person, workspace=workspace)
+        date = e["born"] if which == "born" else e["died"]
+        if not date:
+            lead = f"The pack gives no date {'of birth' if which == 'born' else 'of death'} for {e['name']}."
+            if which == "died" and not e["born"]:
+                lead = f"The pack gives no dates for {e['name']}."
+        else:
+            lead = f"{e['name']} {'was born' if which == 'born' else 'died'} on {life_date(date, self.lookup.rule)}"
+            lead += "" if lead.endswith(".") else "."
+        card.body = f"{lead}\n\n{card.body}" if card.body else lead
+        return card
+
+    def _events_for(self, person: str, verb: str) -> list[_Event]:
+        """The pack's events about `person` (see `_about`: Stolypin's assassination is not the tsar's, though he
+        is among its people) with the verb in their name or aliases, the best first."""
+        stems = VERBS.get(verb, (verb,))
+        scored = []
+        for e in self.events:
+            if not self._about(person, e, stems):
+                continue
+            # the verb's own word counts most ("expelled" over "deported"), then its near synonyms
+            if verb in KILLING and _says(e.name_words, r"attempts?"):  # Lenin survived the shots of 1918
+                continue
+            strength = sum(2 ** (len(stems) - i) for i, s in enumerate(stems) if _says(e.name_words, s))
+            if strength:
+                scored.append((-strength, e.name, e))
+        scored.sort(key=lambda t: t[:2])
+        return [e for *_, e in scored]
+
+    def _when_verb(self, phrase: str, verb: str, workspace: str) -> Reply | None:
+        people = self._people(phrase, workspace)
+        if verb in DEATH_VERBS:
+            return self._life(phrase, "died", workspace)
+        hits = {p: self._events_for(p, verb) for p in people}
+        with_events = [p for p in people if hits[p]]
+        if len(with_events) == 1:  # "the tsar shot": of the three tsars, only one was
+            return self.lookup.card(hits[with_events[0]][0].id, workspace=workspace)
+        if with_events:
+            return self._choose([hits[p][0].id for p in with_events], f"{phrase} {verb}")
+        if people:  # "when was the tsar crowned", "when was Lenin killed": no such event; nothing else answers it
+            return self._no_event(people, phrase, f"when {{who}} was {verb}")
+        return self.events_by_words(f"{phrase} {verb}", workspace)
+
+    def _no_event(self, people: list[str], phrase: str, question: str) -> Reply:
+        """No event of the pack answers the question about these people: say so, with what the pack does
+        know of one of them (their death date: Lenin was shot, not killed) and never another entry."""
+        names = store.names_of(self.lookup.db, people)
+        who = " or ".join(names[p]["name"] for p in people if p in names)
+        body = f"Try /who {echo(phrase)} for what the pack has about them, or /search for the readings."
+        if len(people) == 1:
+            e = store.entity(self.lookup.db, people[0])
+            if e and e["died"]:
+                body = f"The pack has {e['name']} dying on {life_date(e['died'], self.lookup.rule)}. " + body
+        return Reply(ok=False, kind="not_found", exit_code=1, title=f"Nothing in the pack says {question.format(who=who)}",
+                     body=body, buttons=[Button(names[p]["name"], "who", names[p]["name"]) for p in people if p in names])
+
+    def _who_verb(self, verb: str, phrase: str, workspace: str) -> Reply | None:
+        """"who shot Lenin": the event that ties Lenin to a shooting, and the person its name gives (Fanny
+        Kaplan); the event itself when its name names nobody else."""
+        people = self._people(phrase, workspace)
+        for p in people[:1] if len(people) == 1 else people:
+            events = self._events_for(p, verb)
+            if not events:
+                continue
+            event = events[0]
+            doers = [o for o in event.people if o != p and self._named_in(o, event, besides=p)]
+            if len(doers) == 1:
+                return self.lookup.card(doers[0], workspace=workspace)
+            return self.lookup.card(event.id, workspace=workspace)
+        if verb == "founded":  # "who founded the Cheka": a term or event whose card says who
+            return self._entry(phrase, ("term", "event"), workspace)
+        if people:  # "who shot Kaplan": no event of the pack is about that
+            return self._no_event(people, phrase, f"who {verb} {{who}}")
+        return None
+
+    def _about(self, person: str, event: _Event, stems: tuple[str, ...]) -> bool:
+        """Whether the event's name or an alias says the verb happened to `person`: "Murder of Rasputin",
+        "Assassination attempt on Lenin", "Execution of Admiral Kolchak", "Trotsky is expelled". Being named
+        is not enough: "Fanny Kaplan's attempt on Lenin's life" is about Lenin, and "Stalin's wife ... kills
+        herself" about no one's killer."""
+        own = self._name_words(person)
+        for title in event.titles:
+            for i, word in enumerate(title):
+                if not any(re.fullmatch(s, word) for s in stems):
+                    continue
+                after = title[i + 1: i + 6]  # "of / on [the] [title] NAME": within a few words after the verb
+                if after and after[0] in ("of", "on", "against") and own & set(after[1:]):
+                    return True
+                before = title[max(0, i - 5): i]  # "NAME is shot", "NAME was hanged"
+                if before and before[-1] in ("is", "was", "are", "were") and own & set(before[:-1]):
+                    return True
+        return False
+
+    def _name_words(self, person: str) -> set[str]:
+        e = store.entity(self.lookup.db, person)
+        if e is None:
+            return set()
+        names = [e["name"], e["full_name"] or "", *e["aliases"]]
+        return {_stem(w) for name in names for w in _words(name) if len(w) > 3 and not _PATRONYMIC.search(w)}
+
+    def _named_in(self, person: str, event: _Event, besides: str | None = None) -> bool:
+        """Whether the event's name or aliases name `person` by a word of their own names (not one they share
+        with `besides`: "Romanov" names the whole family, not Alexei's killer)."""
+        own = self._name_words(person) - (self._name_words(besides) if besides else set())
+        return bool(own & event.name_words)
+
+    def events_by_words(self, phrase: str, workspace: str) -> Reply | None:
+        """Events whose name or aliases hold every key word of `phrase`: the one card when a single event
+        does (or clearly best), else the choices by how much of the phrase they hold; None when none does."""
+        words = {_stem(w) for w in _words(phrase)}
+        if not words:
+            return None
+        scored = []
+        for e in self.events:
+            held = [w for w in words if _has(e.name_words, w)]
+            if not held:
+                continue
+            weight = sum(self._idf.get(w, 3.0) for w in held) / sum(self._idf.get(w, 3.0) for w in words)
+            scored.append((weight, e))
+        if not scored:
+            return None
+        scored.sort(key=lambda t: (-t[0], t[1].name))
+        full = [e for w, e in scored if w >= 0.999]
+        if len(full) == 1:
+            return self.lookup.card(full[0].id, workspace=workspace)
+        best = full or [e for w, e in scored if w >= 0.5]
+        if not best:
+            return None
+        rank = self.lookup.prominence.for_workspace(workspace)([e.id for e in best])
+        best.sort(key=lambda e: -rank.get(e.id, 0.0))
+        return self._choose([e.id for e in best], phrase)
+
+    def _choose(self, ids: list[str], phrase: str) -> Reply:
+        names = store.names_of(self.lookup.db, ids)
+        shown = [names[i] for i in ids if i in names][:5]
+        return Reply(
+            ok=True, kind="choices", title=f"“{echo(phrase)}” could be {len(shown)} events: which one?",
+            body="\n".join(f"• {r['name']}" for r in shown),
+            buttons=[Button(r["name"], "when", r["name"]) for r in shown],
+            suggestions=[Match(r["id"], r["name"], r["type"], 100.0) for r in shown],
+        )
+
+
+def life_date(date: str, rule: CalendarRule) -> str:
+    """A person's birth or death date, stored in New Style, in each calendar the pack shows on that day."""
+    return HistDate.parse(date, "gregorian").display(rule)
