@@ -23,6 +23,7 @@ COMMAND_FOR_TYPE = {"person": "who", "term": "what", "event": "when"}
 MAX_TIMELINE_LINES = 40
 MAX_SEARCH_RESULTS = 10
 MAX_ALIASES_SHOWN = 10
+READINGS_NAME_MIN = 5  # a name the pack lacks is answered from the readings once they write it this often
 MAX_EVERYONE = 25  # "/who all NAME" lists at most this many (a Discord message holds 25 buttons)
 _EVERYONE = re.compile(r"all\s+(\S.*)", re.IGNORECASE | re.DOTALL)
 _YEAR_RANGE = re.compile(r"^(\d{3,4})(?:\s*(?:-|–|—|to|\.\.)\s*(\d{3,4}))?$")
@@ -157,6 +158,8 @@ class Lookup:
         words = strip_titles(name_words(query))
         cand = store.candidate(self.db, words[-1], workspace) if words else None
         if cand is None:
+            cand = self._named_often(query, workspace)
+        if cand is None:
             return None
         rows = store.search_passages(self.db, cand["name"], workspace, limit=40, prose_only=True).rows
         rows = store.best_per_source(rows, 2)
@@ -164,10 +167,49 @@ class Lookup:
             return None
         return Reply(
             ok=True, kind="lookup", title=f"{cand['name']} (not in the pack yet)",
-            body=f"The readings name {cand['name']} {cand['mentions']} times; here is what they say.",
-            fields=[Field(f"According to {r['author']}", f"{excerpt(r['text'])} ({r['loc']})") for r in rows],
+            body=f"The pack has no entry for {cand['name']}; the group's readings name "
+                 f"{cand.get('as_written', cand['name'])} {cand['mentions']} times, and this is what they say.",
+            fields=[Field(f"According to {_who_wrote(r)}", f"{excerpt(r['text'])} ({r['loc']})") for r in rows],
             citations=[Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows],
         )
+
+    def _named_often(self, query: str, workspace: str) -> dict | None:
+        """A name the readings write with a capital at least READINGS_NAME_MIN times and never in lower case
+        ("Robespierre" in readings on France): {"name", "mentions"}, the name in its commonest longer form
+        ("Maximilien Robespierre") when the readings use one. None for a word, a place or a rare name."""
+        words = [w for w in query.split() if w]
+        if not 1 <= len(words) <= 3 or not all(re.fullmatch(r"[^\W\d_][\w'’.-]*", w) for w in words):
+            return None
+        if is_place(query) or is_dynasty(query) or len(query.replace(" ", "")) < 3:
+            return None
+        rows = store.search_passages(self.db, query, workspace, limit=200, prose_only=True).rows
+        phrase = r"\s+".join(re.escape(w) for w in words)
+        pattern = re.compile(rf"(?<![\w-])({phrase})(?![\w-])", re.IGNORECASE)
+        before = re.compile(rf"((?:[A-Z][\w'’-]+\s+){{1,2}})(?:{phrase})(?![\w-])", re.IGNORECASE)
+        upper = lower = unlike = 0  # unlike: after "the", "in", "at"...: a group, a thing or a place, not a person
+        longer: dict[str, int] = {}
+        for r in rows:
+            for m in pattern.finditer(r["text"]):
+                if m.group(1)[:1].isupper():
+                    upper += 1
+                    if _NOT_A_PERSON_BEFORE.search(r["text"], 0, m.start()):
+                        unlike += 1
+                else:
+                    lower += 1
+            for m in before.finditer(r["text"]):
+                lead = m.group(1).split()
+                lead = [w for w in lead if not is_title(w) and w.lower() not in _NOT_GIVEN]
+                if lead:
+                    form = " ".join([*lead, *m.group(0).split()[-len(words):]])
+                    longer[form] = longer.get(form, 0) + 1
+        if upper < READINGS_NAME_MIN or lower or unlike * 3 > upper:
+            return None
+        name = " ".join(w[:1].upper() + w[1:] for w in words)
+        if longer:
+            form, n = max(longer.items(), key=lambda kv: (kv[1], len(kv[0])))
+            if n >= 2:
+                name = form
+        return {"name": name, "mentions": upper, "as_written": " ".join(words)}
 
     def passages_field(self, entity_id: str, workspace: str) -> tuple[list[Field], list[Citation]]:
         """The best passage from each reading that mentions an entry, attributed to its reading."""
@@ -370,3 +412,17 @@ class Lookup:
         return Reply(ok=True, kind="list", title=f"The readings on {echo(name)}",
                      body=f"{len(by_source)} reading(s) side by side; where their figures differ, each is its author's account.",
                      fields=fields, citations=[Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows])
+
+
+_NOT_A_PERSON_BEFORE = re.compile(r"(?:\b(?:the|in|at|to|from|into|near|a|an)\s+)\Z", re.IGNORECASE)
+# Capitalised words that come before a name without being part of it ("In", "When Robespierre fell")
+_NOT_GIVEN = {"a", "an", "and", "as", "at", "but", "by", "for", "from", "if", "in", "of", "on", "so", "the", "then",
+              "to", "when", "while", "with", "after", "before", "during", "under", "since", "although", "though",
+              "both", "citizen", "deputy", "general", "king", "queen", "saint", "st", "abbé", "abbe"}
+
+
+def _who_wrote(row: dict) -> str:
+    """How a passage's reading is named in "According to ...": its author, else its title."""
+    author = (row.get("author") or "").strip()
+    return author if author and author.lower() != "unknown" else f"“{row['title']}”"
+
