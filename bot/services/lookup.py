@@ -15,6 +15,7 @@ from bot.names import Prominence as Ranking
 from bot.places import is_dynasty, is_place
 from bot.response import Button, Citation, Field, Match, Reply
 from bot.services.ask import Asker
+from bot.services.readnames import MIN_MENTIONS as READINGS_NAME_MIN, name_usage
 from bot.services.prominence import Prominence, place_names
 from bot.text import echo, excerpt, first_sentence
 
@@ -23,7 +24,6 @@ COMMAND_FOR_TYPE = {"person": "who", "term": "what", "event": "when"}
 MAX_TIMELINE_LINES = 40
 MAX_SEARCH_RESULTS = 10
 MAX_ALIASES_SHOWN = 10
-READINGS_NAME_MIN = 5  # a name the pack lacks is answered from the readings once they write it this often
 MAX_EVERYONE = 25  # "/who all NAME" lists at most this many (a Discord message holds 25 buttons)
 _EVERYONE = re.compile(r"all\s+(\S.*)", re.IGNORECASE | re.DOTALL)
 _YEAR_RANGE = re.compile(r"^(\d{3,4})(?:\s*(?:-|–|—|to|\.\.)\s*(\d{3,4}))?$")
@@ -176,40 +176,19 @@ class Lookup:
     def _named_often(self, query: str, workspace: str) -> dict | None:
         """A name the readings write with a capital at least READINGS_NAME_MIN times and never in lower case
         ("Robespierre" in readings on France): {"name", "mentions"}, the name in its commonest longer form
-        ("Maximilien Robespierre") when the readings use one. None for a word, a place or a rare name."""
+        ("Maximilien Robespierre") when the readings use one. None for a word, a place or a rare name (fewer
+        than READINGS_NAME_MIN mentions)."""
         words = [w for w in query.split() if w]
         if not 1 <= len(words) <= 3 or not all(re.fullmatch(r"[^\W\d_][\w'’.-]*", w) for w in words):
             return None
         if is_place(query) or is_dynasty(query) or len(query.replace(" ", "")) < 3:
             return None
         rows = store.search_passages(self.db, query, workspace, limit=200, prose_only=True).rows
-        phrase = r"\s+".join(re.escape(w) for w in words)
-        pattern = re.compile(rf"(?<![\w-])({phrase})(?![\w-])", re.IGNORECASE)
-        before = re.compile(rf"((?:[A-Z][\w'’-]+\s+){{1,2}})(?:{phrase})(?![\w-])", re.IGNORECASE)
-        upper = lower = unlike = 0  # unlike: after "the", "in", "at"...: a group, a thing or a place, not a person
-        longer: dict[str, int] = {}
-        for r in rows:
-            for m in pattern.finditer(r["text"]):
-                if m.group(1)[:1].isupper():
-                    upper += 1
-                    if _NOT_A_PERSON_BEFORE.search(r["text"], 0, m.start()):
-                        unlike += 1
-                else:
-                    lower += 1
-            for m in before.finditer(r["text"]):
-                lead = m.group(1).split()
-                lead = [w for w in lead if not is_title(w) and w.lower() not in _NOT_GIVEN]
-                if lead:
-                    form = " ".join([*lead, *m.group(0).split()[-len(words):]])
-                    longer[form] = longer.get(form, 0) + 1
-        if upper < READINGS_NAME_MIN or lower or unlike * 3 > upper:
+        usage = name_usage([r["text"] for r in rows], words)
+        if not usage.is_name:
             return None
-        name = " ".join(w[:1].upper() + w[1:] for w in words)
-        if longer:
-            form, n = max(longer.items(), key=lambda kv: (kv[1], len(kv[0])))
-            if n >= 2:
-                name = form
-        return {"name": name, "mentions": upper, "as_written": " ".join(words)}
+        name = usage.fuller or " ".join(w[:1].upper() + w[1:] for w in words)
+        return {"name": name, "mentions": usage.upper, "as_written": " ".join(words)}
 
     def passages_field(self, entity_id: str, workspace: str) -> tuple[list[Field], list[Citation]]:
         """The best passage from each reading that mentions an entry, attributed to its reading."""
@@ -412,13 +391,6 @@ class Lookup:
         return Reply(ok=True, kind="list", title=f"The readings on {echo(name)}",
                      body=f"{len(by_source)} reading(s) side by side; where their figures differ, each is its author's account.",
                      fields=fields, citations=[Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows])
-
-
-_NOT_A_PERSON_BEFORE = re.compile(r"(?:\b(?:the|in|at|to|from|into|near|a|an)\s+)\Z", re.IGNORECASE)
-# Capitalised words that come before a name without being part of it ("In", "When Robespierre fell")
-_NOT_GIVEN = {"a", "an", "and", "as", "at", "but", "by", "for", "from", "if", "in", "of", "on", "so", "the", "then",
-              "to", "when", "while", "with", "after", "before", "during", "under", "since", "although", "though",
-              "both", "citizen", "deputy", "general", "king", "queen", "saint", "st", "abbé", "abbe"}
 
 
 def _who_wrote(row: dict) -> str:
