@@ -63,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="a folder of hand-labelled samples (dates.yaml, links.yaml, questions.yaml): print precision")
     p_aud.add_argument("--show", default="dates,links,questions",
                        help="which derived facts to list: dates,links,questions, or none (default: all)")
+    p_pack = sub.add_parser("pack", help="content pack tools")
+    pack_sub = p_pack.add_subparsers(dest="pack_cmd", required=True, metavar="ACTION")
+    p_draft = pack_sub.add_parser("draft", help="write a draft pack from readings for an editor to correct")
+    p_draft.add_argument("readings", nargs="+", type=Path, help="the readings (.txt .md .html .epub .pdf)")
+    p_draft.add_argument("--out", type=Path, required=True, help="the draft pack's directory (its name is the id)")
     p_val = sub.add_parser("validate", help="check a content pack and list every problem")
     p_val.add_argument("pack_dir", nargs="?", help="pack directory (default: the configured pack)")
     args = parser.parse_args(argv)
@@ -77,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.cmd == "audit":
             return _audit(settings, args)
+        if args.cmd == "pack":
+            return _draft(args)
         app = _app(settings)
         if args.cmd == "index":
             app.ensure_index(force=True)
@@ -172,6 +179,19 @@ def _ingest(app, args: argparse.Namespace) -> int:
             if bar is not None:
                 bar.close()
     return 2 if failed else 0
+
+
+def _draft(args: argparse.Namespace) -> int:
+    from bot.draft import draft_pack
+
+    missing = [str(p) for p in args.readings if not p.is_file()]
+    if missing:
+        print(f"clio: no such reading: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    d = draft_pack(list(args.readings), args.out)
+    print(f"draft written to {args.out}: {d.people} people, {d.terms} candidate terms, {d.events} dated events; "
+          f"write every TODO in your own words, then run clio validate {args.out}")
+    return 0
 
 
 def _audit(settings, args: argparse.Namespace) -> int:

@@ -41,13 +41,25 @@ TITLE_WORDS = (
     queen crown prince princess archduke archduchess count countess baron grand duke duchess father comrade mr
     mrs ms dr professor president premier chairman marshal st saint sir lord lady the""".split()
 )
-ROMAN = frozenset("i ii iii iv v vi vii viii ix x".split())
+def _roman(n: int) -> str:
+    out = ""
+    for value, numeral in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out += numeral
+            n -= value
+    return out
+
+
+# Regnal numbers up to 30: Louis XVI, XVII and XVIII are three people, so all must stay distinct.
+_NUMERALS = [_roman(n) for n in range(1, 31)]
+ROMAN = frozenset(_NUMERALS)
 # Ordinals typed another way: "Nicholas 2", "Nicholas 2nd", "Nicholas the Second" all mean "Nicholas II".
-_ORDINAL_NUMBERS = {str(n): r for n, r in enumerate("i ii iii iv v vi vii viii ix x".split(), 1)}
-_ORDINAL_NUMBERS |= {f"{n}{'st' if n == 1 else 'nd' if n == 2 else 'rd' if n == 3 else 'th'}": r
-                     for n, r in enumerate("i ii iii iv v vi vii viii ix x".split(), 1)}
-_ORDINAL_WORDS = dict(zip("first second third fourth fifth sixth seventh eighth ninth tenth".split(),
-                          "i ii iii iv v vi vii viii ix x".split()))
+_ORDINAL_NUMBERS = {str(n): r for n, r in enumerate(_NUMERALS, 1)}
+_ORDINAL_NUMBERS |= {f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}": r
+                     for n, r in enumerate(_NUMERALS, 1)}
+_ORDINAL_WORDS = dict(zip(
+    ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+     "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split(), _NUMERALS))
 # Short queries are easy to mistake for another name: below this length only an exact key is confident.
 MIN_FUZZY_CONFIDENT_CHARS = 6
 

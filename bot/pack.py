@@ -429,6 +429,7 @@ def load_pack(pack_dir: Path | str) -> Pack:
             for p, f, ln in distinct.values():
                 problems.append(Problem(f, ln, f"{p.id}: name or alias {alias!r} is shared by {names}; remove it or add a disambiguation note to each"))
     problems += _content_problems(records, where, meta)
+    problems += _draft_problems(files, pack_dir)
 
     if problems:
         raise PackInvalid(sorted(set(problems), key=lambda p: (p.file, p.line, p.message)))
@@ -440,6 +441,20 @@ def load_pack(pack_dir: Path | str) -> Pack:
 
 
 # --- content checks: what a schema cannot see -------------------------------------------------------
+
+
+def _draft_problems(files: list[Path], pack_dir: Path) -> list[Problem]:
+    """Every TODO a draft (`clio pack draft`) left for its editor, outside comments."""
+    out = []
+    for path in files:
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue  # reported as unreadable above
+        for n, line in enumerate(lines, 1):
+            if "TODO" in line.split("#", 1)[0] if not line.lstrip().startswith("#") else False:
+                out.append(Problem(f"{pack_dir.name}/{path.name}", n, "still a draft: write this TODO in your own words"))
+    return out
 
 
 def _content_problems(records: dict[str, list[tuple[BaseModel, str, int]]], where: dict[int, _Where],

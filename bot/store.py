@@ -637,6 +637,13 @@ def events_on_day(db: sqlite_utils.Database, month: int, day: int, workspace: st
         [month, day, *params, month, day, month, day, JULIAN_ERA_END]))
 
 
+def events_between(db: sqlite_utils.Database, first: str, last: str) -> list[dict[str, Any]]:
+    """Pack events with a day-precise date from `first` to `last` (New Style ISO days), in time order."""
+    return list(db.query(
+        "select e.id, e.name, e.summary, ev.date, ev.calendar, ev.sort_key from events ev join entities e "
+        "on e.id = ev.id where ev.precise = 1 and ev.sort_key between ? and ? order by ev.sort_key", [first, last]))
+
+
 def spanning_events(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Pack events with a day-precise start and end (the night of 16-17 July 1918, a week-long conference)."""
     return list(db.query(

@@ -71,3 +71,30 @@ def test_a_pack_that_declares_no_calendars_shows_one_date(tmp_path: Path) -> Non
     app = Clio(Settings(db_path=tmp_path / "p.db", content_dir=tmp_path / "packs", pack="plain"))
     assert "27 Jul 1794 —" in app.handle_text("/onthisday 27 Jul").text()
     assert "Thermidor" not in app.handle_text("/onthisday 27 Jul").text().split("—")[1]
+
+
+@pytest.mark.parametrize("typed", ["9 Thermidor", "9 thermidor", "9 Thermidor Year II", "9 Thermidor an II",
+                                   "9 thermidor year 2"])
+def test_on_this_day_matches_a_day_of_the_republican_calendar(french: Clio, typed: str) -> None:
+    reply = french.handle_text(f"/onthisday {typed}")
+    assert reply.ok and "The fall of Robespierre" in reply.text(), reply.text()
+    assert "Storming of the Bastille" not in reply.text()
+    if "2" in typed or "II" in typed:
+        assert "was 27 Jul 1794" in reply.body
+
+
+def test_a_republican_day_without_accents_finds_its_event(french: Clio) -> None:
+    # Louis XVI was executed on 21 Jan 1793, 2 Pluviôse of Year I
+    assert "Execution of Louis XVI" in french.handle_text("/onthisday 2 Pluviose").text()
+    assert "Execution of Louis XVI" in french.handle_text("/onthisday 2 Pluviôse").text()
+
+
+@pytest.mark.parametrize(("typed", "says"), [("31 Thermidor", "30 days"), ("9 Thermidor Year XX", "Year XIV")])
+def test_a_republican_day_that_never_was_gets_a_clear_reply(french: Clio, typed: str, says: str) -> None:
+    reply = french.handle_text(f"/onthisday {typed}")
+    assert not reply.ok and says in reply.text()
+
+
+def test_a_pack_without_the_republican_calendar_says_so(mini_app: Clio) -> None:
+    reply = mini_app.handle_text("/onthisday 9 Thermidor")
+    assert "does not use the Republican calendar" in reply.text()

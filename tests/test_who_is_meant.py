@@ -297,3 +297,18 @@ def test_the_readings_a_group_sees_raise_the_people_they_discuss(tmp_path: Path)
     theirs = app.handle_text("/who Alexei", Context(workspace="console:other-group"))
     assert ids(ours)[0] == "rykov", ours.text()
     assert ids(theirs)[0] != "rykov"
+
+
+def test_regnal_numbers_past_ten_are_three_different_kings() -> None:
+    """Louis XVI, XVII and XVIII of a pack on France: each number is its own person, typed any way."""
+    m = Matcher()
+    for n, roman in ((16, "XVI"), (17, "XVII"), (18, "XVIII")):
+        m.add(Candidate(f"louis-{n}", f"Louis {roman}", "person"), [f"Louis {roman}", f"King Louis {roman}"],
+              person=True)
+    assert len({name_key(f"Louis {r}") for r in ("XVI", "XVII", "XVIII")}) == 3
+    for typed, meant in [("Louis XVIII", "louis-18"), ("King Louis XVIII", "louis-18"), ("Louis XVII", "louis-17"),
+                         ("Louis the Sixteenth", "louis-16"), ("Louis 16", "louis-16"), ("Louis 18th", "louis-18"),
+                         ("louis xvi", "louis-16")]:
+        res = m.resolve(typed, {"person"})
+        assert res.match is not None and res.match.candidate.id == meant, (typed, res)
+    assert m.resolve("Louis XIX", {"person"}).match is None  # no such king: never the nearest number

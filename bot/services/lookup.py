@@ -15,6 +15,7 @@ from bot.names import Prominence as Ranking
 from bot.places import is_dynasty, is_place
 from bot.response import Button, Citation, Field, Match, Reply
 from bot.services.ask import Asker
+from bot.services.readnames import MIN_MENTIONS as READINGS_NAME_MIN, name_usage
 from bot.services.prominence import Prominence, place_names
 from bot.text import echo, excerpt, first_sentence
 
@@ -157,6 +158,8 @@ class Lookup:
         words = strip_titles(name_words(query))
         cand = store.candidate(self.db, words[-1], workspace) if words else None
         if cand is None:
+            cand = self._named_often(query, workspace)
+        if cand is None:
             return None
         rows = store.search_passages(self.db, cand["name"], workspace, limit=40, prose_only=True).rows
         rows = store.best_per_source(rows, 2)
@@ -164,10 +167,28 @@ class Lookup:
             return None
         return Reply(
             ok=True, kind="lookup", title=f"{cand['name']} (not in the pack yet)",
-            body=f"The readings name {cand['name']} {cand['mentions']} times; here is what they say.",
-            fields=[Field(f"According to {r['author']}", f"{excerpt(r['text'])} ({r['loc']})") for r in rows],
+            body=f"The pack has no entry for {cand['name']}; the group's readings name "
+                 f"{cand.get('as_written', cand['name'])} {cand['mentions']} times, and this is what they say.",
+            fields=[Field(f"According to {_who_wrote(r)}", f"{excerpt(r['text'])} ({r['loc']})") for r in rows],
             citations=[Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows],
         )
+
+    def _named_often(self, query: str, workspace: str) -> dict | None:
+        """A name the readings write with a capital at least READINGS_NAME_MIN times and never in lower case
+        ("Robespierre" in readings on France): {"name", "mentions"}, the name in its commonest longer form
+        ("Maximilien Robespierre") when the readings use one. None for a word, a place or a rare name (fewer
+        than READINGS_NAME_MIN mentions)."""
+        words = [w for w in query.split() if w]
+        if not 1 <= len(words) <= 3 or not all(re.fullmatch(r"[^\W\d_][\w'’.-]*", w) for w in words):
+            return None
+        if is_place(query) or is_dynasty(query) or len(query.replace(" ", "")) < 3:
+            return None
+        rows = store.search_passages(self.db, query, workspace, limit=200, prose_only=True).rows
+        usage = name_usage([r["text"] for r in rows], words)
+        if not usage.is_name:
+            return None
+        name = usage.fuller or " ".join(w[:1].upper() + w[1:] for w in words)
+        return {"name": name, "mentions": usage.upper, "as_written": " ".join(words)}
 
     def passages_field(self, entity_id: str, workspace: str) -> tuple[list[Field], list[Citation]]:
         """The best passage from each reading that mentions an entry, attributed to its reading."""
@@ -370,3 +391,10 @@ class Lookup:
         return Reply(ok=True, kind="list", title=f"The readings on {echo(name)}",
                      body=f"{len(by_source)} reading(s) side by side; where their figures differ, each is its author's account.",
                      fields=fields, citations=[Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows])
+
+
+def _who_wrote(row: dict) -> str:
+    """How a passage's reading is named in "According to ...": its author, else its title."""
+    author = (row.get("author") or "").strip()
+    return author if author and author.lower() != "unknown" else f"“{row['title']}”"
+

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import sqlite_utils
 
 from bot import store
-from bot.dates import MONTHS, HistDate
+from convertdate import french_republican
+
+from bot.dates import MONTHS, REPUBLICAN_MONTHS, HistDate
 from bot.errors import BadInput
 from bot.response import Citation, Field, Reply
 from bot.text import echo, excerpt, first_sentence
@@ -26,12 +29,24 @@ _MONTH_NAMES["sept"] = 9
 _MONTH = "(" + "|".join(sorted(_MONTH_NAMES, key=len, reverse=True)) + r")\.?"
 
 
+_REPUBLICAN = {unicodedata.normalize("NFKD", m).encode("ascii", "ignore").decode().lower(): i
+               for i, m in enumerate(REPUBLICAN_MONTHS, start=1)}
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10, "xi": 11,
+          "xii": 12, "xiii": 13, "xiv": 14}
+
+
 @dataclass(frozen=True)
 class Day:
+    """A day of the year: Gregorian month and day, or (month 0) a day of the French Republican calendar's year,
+    "9 Thermidor", matched on the events whose Republican date it is."""
+
     month: int
     day: int
+    republican_month: int = 0
 
     def text(self) -> str:
+        if self.republican_month:
+            return f"{self.day} {REPUBLICAN_MONTHS[self.republican_month - 1]}"
         return f"{self.day} {MONTHS[self.month - 1]}"
 
 
@@ -45,6 +60,9 @@ def parse_days(text: str) -> tuple[list[Day], str | None]:
     t = re.sub(r"\s+", " ", t)
     candidates: list[tuple[int, int]] = []
     note = None
+    republican = _republican_day(text)
+    if republican is not None:
+        return republican
     if m := re.fullmatch(r"(\d{3,4})-(\d{1,2})-(\d{1,2})", t):
         candidates = [(int(m.group(2)), int(m.group(3)))]
     elif m := re.fullmatch(r"(\d{1,2})-(\d{1,2})", t):
@@ -67,6 +85,30 @@ def parse_days(text: str) -> tuple[list[Day], str | None]:
     if not days:
         raise BadInput(f"There is no such day as “{echo(text, 20)}”.")
     return days, note
+
+
+def _republican_day(text: str) -> tuple[list[Day], str | None] | None:
+    """"9 Thermidor" (that day of any Republican year) or "9 Thermidor Year II" / "an II" / "year 2" (that one
+    day, given as its Gregorian date); None when the text names no Republican month.
+
+    Raises:
+        BadInput: a Republican month with a day or year that does not exist."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    m = re.fullmatch(r"\s*(\d{1,2})(?:st|nd|rd|th|er|e)?\s+([a-z]+)(?:\s+(?:year|an|l'an)\s+([ivx]+|\d{1,2}))?\s*",
+                     plain)
+    if not m or m.group(2) not in _REPUBLICAN:
+        return None
+    day, month = int(m.group(1)), _REPUBLICAN[m.group(2)]
+    name = f"{day} {REPUBLICAN_MONTHS[month - 1]}"
+    if not 1 <= day <= 30:
+        raise BadInput(f"A Republican month has 30 days; there is no {echo(name, 30)}.")
+    if m.group(3) is None:
+        return [Day(0, day, month)], None
+    year = int(m.group(3)) if m.group(3).isdigit() else _ROMAN.get(m.group(3), 0)
+    if not 1 <= year <= 14:
+        raise BadInput("The Republican calendar ran from Year I (1792) to Year XIV (1805).")
+    y, mo, d = french_republican.to_gregorian(year, month, day)
+    return [Day(mo, d)], f"{name} Year {m.group(3).upper()} was {d} {MONTHS[mo - 1]} {y}."
 
 
 def _exists(month: int, day: int) -> bool:
@@ -118,12 +160,33 @@ class OnThisDay:
                     break
         return out
 
+    def _republican(self, day: Day, prefix: str) -> tuple[list[Field], list[Citation]]:
+        """The pack's events whose Republican date, while the pack shows that calendar, is `day` ("9 Thermidor":
+        the fall of Robespierre in Year II)."""
+        found = []
+        if self.rule.republican is not None:
+            first, last = self.rule.republican
+            for e in store.events_between(self.db, first.isoformat(), last.isoformat()):
+                ns = HistDate.parse(e["date"], e["calendar"]).new_style
+                assert ns.month is not None and ns.day is not None
+                _, month, d = french_republican.from_gregorian(ns.year, ns.month, ns.day)
+                if (month, d) == (day.republican_month, day.day):
+                    found.append({**e, "ns_match": True})
+        if not found:
+            shown = "shows the Republican calendar" if self.rule.republican else "does not use the Republican calendar"
+            return [Field(f"{prefix}Nothing happened on {day.text()} in this pack", f"This pack {shown}.")], []
+        shown_events = found[:MAX_EVENTS_SHOWN]
+        return ([self._event_field(e, prefix) for e in shown_events],
+                [c for e in shown_events for c in self._event_cites(e["id"])])
+
     def _day(self, day: Day, workspace: str, label: bool) -> tuple[list[Field], list[Citation]]:
+        prefix = f"{day.text()}: " if label else ""
+        if day.republican_month:
+            return self._republican(day, prefix)
         events = store.events_on_day(self.db, day.month, day.day, workspace)
         seen = {e["id"] for e in events}
         events += [e for e in self._continuing(day) if e["id"] not in seen]
         passages = store.passage_dates_on_day(self.db, day.month, day.day, workspace, limit=MAX_PASSAGES_SHOWN)
-        prefix = f"{day.text()}: " if label else ""
         if not events and not passages:
             return self._nearby(day, workspace, prefix)
         fields, cites = [], []

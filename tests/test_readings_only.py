@@ -1,0 +1,77 @@
+"""/who for people a group's readings keep naming when its pack has no entry for them (issue 22 item 4):
+answered from the readings' own passages, saying so, and only for what is plainly a person's name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import Clio
+from bot.events import Context
+from bot.services.lookup import READINGS_NAME_MIN
+
+GROUP = Context(workspace="slack:T-readers", user_id="u1", is_admin=True, platform="slack")
+OTHER = Context(workspace="slack:T-other", user_id="u2", is_admin=True, platform="slack")
+FRENCH = Path(__file__).resolve().parents[1].parent / "shared" / "readings" / "wikipedia"
+
+# A made-up reading: Vauquelin is named five times, Moirac four, the Feuillardins are a group ("the ..."),
+# and "Granary" is a word the text also writes in lower case.
+NOTES = """\
+Notes on a provincial town in the 1790s
+
+Pierre Vauquelin kept the town's accounts through the hard winter. Vauquelin wrote to the district every week.
+
+The Feuillardins met in the old granary. The Feuillardins wanted bread prices fixed. Granary keepers refused.
+
+When the mayor fell ill, Vauquelin ran the council. Moirac, his rival, called for new elections.
+
+Moirac lost the vote. Vauquelin kept his seat, and the Feuillardins cheered. The granary was reopened.
+
+Moirac left for Paris in the spring. Pierre Vauquelin stayed until the harvest. Moirac never came back.
+
+The Feuillardins dissolved themselves a year later.
+"""
+
+
+@pytest.fixture
+def readers(mini_app: Clio, tmp_path: Path) -> Clio:
+    notes = tmp_path / "town-notes.txt"
+    notes.write_text(NOTES, encoding="utf-8")
+    mini_app.ingest(notes, workspace=GROUP.workspace, title="Notes on a provincial town")
+    return mini_app
+
+
+def test_a_name_the_readings_write_five_times_is_answered_from_them(readers: Clio) -> None:
+    assert NOTES.count("Vauquelin") == READINGS_NAME_MIN
+    reply = readers.handle_text("/who vauquelin", GROUP)
+    assert reply.ok and reply.kind == "lookup"
+    assert reply.title.split(" (")[0] in ("Vauquelin", "Pierre Vauquelin")
+    assert "not in the pack" in reply.title and "readings name Vauquelin 5 times" in reply.body
+    assert all("Vauquelin" in f.value for f in reply.fields) and reply.fields
+    assert {c.title for c in reply.citations} == {"Notes on a provincial town"}
+    assert "According to “Notes on a provincial town”" in reply.text()  # no author: the reading's title
+
+
+def test_a_rarer_name_a_group_and_a_common_word_are_not_taken_for_people(readers: Clio) -> None:
+    assert NOTES.count("Moirac") == READINGS_NAME_MIN - 1
+    for query in ("Moirac", "Feuillardins", "Granary"):
+        reply = readers.handle_text(f"/who {query}", GROUP)
+        assert not reply.ok and reply.kind == "not_found", query
+
+
+def test_another_workspace_does_not_see_the_groups_readings(readers: Clio) -> None:
+    reply = readers.handle_text("/who Vauquelin", OTHER)
+    assert not reply.ok and "Vauquelin" not in "".join(f.value for f in reply.fields)
+
+
+@pytest.mark.skipif(not (FRENCH / "French_Revolution.md").exists(),
+                    reason="the French Revolution readings are in ../shared/readings/wikipedia, absent here")
+def test_a_group_with_only_french_readings_gets_robespierre_from_them(mini_app: Clio) -> None:
+    for name in ("French_Revolution.md", "Jacobin_politics.md"):
+        mini_app.ingest(FRENCH / name, workspace=GROUP.workspace)
+    reply = mini_app.handle_text("/who Robespierre", GROUP)
+    assert reply.ok and reply.title.startswith("Maximilien Robespierre")
+    assert all("Robespierre" in f.value for f in reply.fields)
+    for not_a_person in ("Jacobins", "Girondins", "Terror"):
+        assert not mini_app.handle_text(f"/who {not_a_person}", GROUP).ok, not_a_person
