@@ -1,0 +1,63 @@
+"""The bundled French Revolution pack (issue 22 item 3): big enough, Gregorian dates with the Republican date
+beside them while France used it, every entry reachable by its own name, and a quiz night on it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot import store
+from bot.app import Clio
+from bot.config import PROJECT_CONTENT, Settings
+from bot.events import Context
+from bot.pack import load_pack
+
+PACK = PROJECT_CONTENT / "french-revolution"
+ROOM = Context(workspace="discord:salon", channel="club", user_id="u1", is_admin=True, platform="discord")
+
+
+@pytest.fixture(scope="module")
+def french(tmp_path_factory: pytest.TempPathFactory) -> Clio:
+    db = tmp_path_factory.mktemp("fr") / "clio.db"
+    return Clio(Settings(db_path=db, content_dir=PROJECT_CONTENT, pack="french-revolution"))
+
+
+def test_the_pack_validates_and_meets_the_issues_size() -> None:
+    pack = load_pack(PACK)
+    assert len(pack.people) >= 80 and len(pack.terms) >= 80
+    assert len(pack.events) >= 150 and len(pack.questions) >= 200
+    assert all(e.calendar == "gregorian" for e in pack.events)  # France never counted Old Style
+    periods = Counter(q.period for q in pack.questions)
+    assert set(periods) == set(pack.meta.periods) and min(periods.values()) >= 10
+    readings = {r.id for r in pack.meta.readings}
+    assert all(s.reading in readings for e in pack.entries() for s in e.sources)
+
+
+def test_every_entry_answers_by_its_own_name(french: Clio) -> None:
+    command = {"person": "who", "term": "what", "event": "when"}
+    rows = store.all_names(french.db)
+    assert len(rows) >= 310
+    for row in rows:
+        reply = french.handle_text(f"/{command[row.type]} {row.name}")
+        found = {reply.match.id} if reply.match else {s.id for s in reply.suggestions}
+        assert row.id in found, (row.id, reply.text()[:300])
+
+
+def test_robespierre_the_bastille_and_thermidor(french: Clio) -> None:
+    who = french.handle_text("/who Robespierre")
+    assert who.match and who.match.id == "robespierre"
+    bastille = french.handle_text("/when storming of the Bastille")
+    assert bastille.match and "14 Jul 1789" in bastille.text() and "O.S." not in bastille.text()
+    day = french.handle_text("/onthisday 27 Jul")
+    assert "9 Thermidor Year II / 27 Jul 1794" in day.text()
+    assert "Robespierre" in french.handle_text("/onthisday 9 Thermidor").text()
+
+
+def test_a_quiz_night_on_the_french_pack(french: Clio) -> None:
+    start = french.handle_text("/quiz start 1789-1791 3", ROOM)
+    assert start.ok, start.text()
+    assert "Question 1 of 3" in start.text()
+    assert "Bolshevik" not in start.text() and "Russia" not in start.text()
+    french.handle_text("/quiz stop", ROOM)
