@@ -23,9 +23,9 @@ from pathlib import Path
 import yaml
 
 from bot.dates import HistDate
-from bot.names import is_title, name_key
-from bot.places import is_dynasty, is_place
-from bot.services.readnames import MIN_MENTIONS, UPPER, name_usage
+from bot.names import name_key
+from bot.places import is_place
+from bot.services.readnames import NEVER_NAMES, UPPER, find_people
 
 TODO = "TODO"
 MAX_PEOPLE = 150
@@ -33,19 +33,8 @@ MAX_EVENTS = 300
 MAX_TERMS = 120
 MAX_LOCS = 3
 
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_GROUP_WORD = re.compile(r"(?:ist|ists|ism|ians|ans|ites|ese)$")  # Marxist, Parisians: not a person
 _REGNAL = re.compile(r"^[A-Z][\w'’-]+ [IVX]+$")  # Louis XVI: a person, not a term
 _PHRASE = re.compile(rf"(?<![\w'’-])[{UPPER}][\w'’-]+(?:\s+(?:(?:of|the|de|du|des|and|for|on|la|le)\s+)?[{UPPER}][\w'’-]+){{1,4}}")
-_NEVER_NAMES = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-    "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "god", "lord",
-    "however", "although", "after", "before", "during", "when", "while", "this", "that", "these", "those", "there",
-    "their", "they", "then", "thus", "since", "under", "with", "from", "into", "also", "many", "most", "some",
-    "both", "each", "such", "other", "what", "which", "where", "who", "why", "how", "here", "his", "her", "its",
-    "our", "your", "one", "two", "three", "four", "five", "first", "second", "third", "new", "old", "great",
-    "north", "south", "east", "west", "northern", "southern", "eastern", "western", "article", "chapter",
-}
 
 
 @dataclass
@@ -149,45 +138,14 @@ def _sources(where: dict[str, list[str]], by_file: dict[str, str]) -> list[dict]
 
 
 def _people(rows: list[dict], by_file: dict[str, str]) -> list[dict]:
-    upper: Counter[str] = Counter()
-    lower: set[str] = set()
-    leading: Counter[str] = Counter()  # followed by another capitalised word: a given name ("Jacques Necker")
-    opening: Counter[str] = Counter()  # first word of a sentence ("Meanwhile")
-    for r in rows:
-        text = r["text"]
-        for m in _WORD.finditer(text):
-            tok = re.sub(r"['’]s?$", "", m.group(0))
-            if not tok[:1].isupper():
-                lower.add(tok.lower())
-                continue
-            upper[tok] += 1
-            if re.match(r"\s+[A-Z]", text[m.end():m.end() + 2]):
-                leading[tok] += 1
-            if not text[:m.start()].strip() or text[:m.start()].rstrip()[-1:] in ".!?:;\"“(":
-                opening[tok] += 1
     people = []
-    seen: set[str] = set()
-    for word, n in upper.most_common():
-        if n < MIN_MENTIONS or len(people) >= MAX_PEOPLE:
-            break
-        key = word.lower()
-        if (key in lower or key in _NEVER_NAMES or len(word) < 3 or word.isupper() or is_title(word)
-                or is_place(word) or is_dynasty(word) or leading[word] * 2 > n or opening[word] * 5 > n * 4
-                or _GROUP_WORD.search(word)):
-            continue
-        texts = [r for r in rows if re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", r["text"])]
-        usage = name_usage([r["text"] for r in texts], [word])
-        if not usage.is_name:
-            continue
-        name = usage.fuller or word
-        if name_key(name) in seen:
-            continue
-        seen.add(name_key(name))
+    for person in find_people(rows, MAX_PEOPLE):
         where: dict[str, list[str]] = defaultdict(list)
-        for r in texts:
+        for r in person.rows:
             where[r["file"]].append(r["loc"])
-        people.append({"id": slug(name), "name": name,
-                       "summary": f"{TODO}: who {name} was, in your own words (the readings name them {usage.upper} times).",
+        people.append({"id": slug(person.name), "name": person.name,
+                       "summary": f"{TODO}: who {person.name} was, in your own words (the readings name them "
+                                  f"{person.mentions} times).",
                        "sources": _sources(where, by_file)})
     return people
 
@@ -198,7 +156,7 @@ def _terms(rows: list[dict], by_file: dict[str, str], people: set[str], taken: s
     for r in rows:
         for m in _PHRASE.finditer(r["text"]):
             words = m.group(0).split()
-            while words and words[0].lower() in _NEVER_NAMES | {"the", "in", "on", "at", "by", "as", "of", "and"}:
+            while words and words[0].lower() in NEVER_NAMES | {"the", "in", "on", "at", "by", "as", "of", "and"}:
                 words = words[1:]
             phrase = " ".join(words)
             if len(words) < 2 or words[0][:1].islower() or _REGNAL.match(phrase):

@@ -17,6 +17,7 @@ from bot.dates import HistDate
 from bot.names import ROMAN, TITLES, Matcher, name_key, name_words, pack_surname, strip_titles
 from bot.places import place_keys
 from bot.services import own_questions
+from bot.services.readings_quiz import readings_questions
 
 MAX_GENERATED = 60
 EXCERPT_CHARS = 320
@@ -90,15 +91,17 @@ def _library_signature(db: sqlite_utils.Database, workspace: str) -> str:
 
 def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
               source_id: str | None = None) -> list[dict[str, Any]]:
-    """The generated questions (see `_generate`), made once per state of the workspace's library."""
+    """The generated questions (see `_generate`, and `readings_quiz` for people only the group's own readings
+    name), made once per state of the workspace's library."""
     path = db.execute("pragma database_list").fetchone()[2]
     if not path:  # an in-memory database: no name to key it by
-        return _generate(db, matcher, workspace, source_id)
+        return [*_generate(db, matcher, workspace, source_id), *readings_questions(db, matcher, workspace, source_id)]
     key = (path, workspace, source_id or "", _library_signature(db, workspace))
     if key in _GENERATED:
         _GENERATED.move_to_end(key)
     else:
-        _GENERATED[key] = _generate(db, matcher, workspace, source_id)
+        _GENERATED[key] = [*_generate(db, matcher, workspace, source_id),
+                           *readings_questions(db, matcher, workspace, source_id)]
         while len(_GENERATED) > _GENERATED_MAX:
             _GENERATED.popitem(last=False)
     return [{**q, "options": list(q["options"]), "accept": list(q["accept"])} for q in _GENERATED[key]]

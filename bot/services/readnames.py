@@ -7,7 +7,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from collections import Counter
+from collections.abc import Iterable
+
 from bot.names import is_title
+from bot.places import is_dynasty, is_place
 
 MIN_MENTIONS = 5  # a name the pack lacks counts as a person's once the readings write it this often
 
@@ -59,3 +63,74 @@ def name_usage(texts: list[str], words: list[str]) -> NameUsage:
         form, n = max(longer.items(), key=lambda kv: (kv[1], len(kv[0])))
         fuller = form if n >= 2 else None
     return NameUsage(upper, lower, unlike, fuller)
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_GROUP_WORD = re.compile(r"(?:ist|ists|ism|ians|ans|ites|ese)$")  # Marxist, Parisians: not a person
+NEVER_NAMES = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "god", "lord",
+    "however", "although", "after", "before", "during", "when", "while", "this", "that", "these", "those", "there",
+    "their", "they", "then", "thus", "since", "under", "with", "from", "into", "also", "many", "most", "some",
+    "both", "each", "such", "other", "what", "which", "where", "who", "why", "how", "here", "his", "her", "its",
+    "our", "your", "one", "two", "three", "four", "five", "first", "second", "third", "new", "old", "great",
+    "north", "south", "east", "west", "northern", "southern", "eastern", "western", "article", "chapter",
+}
+
+
+@dataclass(frozen=True)
+class ReadingPerson:
+    name: str  # the fuller form the readings use ("Maximilien Robespierre"), else the word
+    word: str  # the capitalised word that names them ("Robespierre")
+    mentions: int
+    rows: list  # the passages (dicts with "text") that write the word
+    # written at least twice with a given name the readings never write in lower case ("Georges Danton", not
+    # "Public Prosperity" nor a bare "Napoleon"): surely a person, the bar for quiz questions
+    in_full: bool = False
+
+
+def find_people(rows: Iterable[dict], limit: int = 150) -> list[ReadingPerson]:
+    """The people a set of passages keeps naming, most named first: capitalised words written at least
+    MIN_MENTIONS times, never in lower case, not a given name that mostly comes before a surname ("Jacques"),
+    not a sentence opener ("Meanwhile"), a title, a place, a dynasty, a group word ("Parisians") or mostly
+    after "the"/"in"/"at" (see NameUsage)."""
+    rows = list(rows)
+    upper: Counter[str] = Counter()
+    lower: set[str] = set()
+    leading: Counter[str] = Counter()  # followed by another capitalised word: a given name ("Jacques Necker")
+    opening: Counter[str] = Counter()  # first word of a sentence ("Meanwhile")
+    for r in rows:
+        text = r["text"]
+        for m in _WORD.finditer(text):
+            tok = re.sub(r"['’]s?$", "", m.group(0))
+            if not tok[:1].isupper():
+                lower.add(tok.lower())
+                continue
+            upper[tok] += 1
+            if re.match(r"\s+[A-Z]", text[m.end():m.end() + 2]):
+                leading[tok] += 1
+            if not text[:m.start()].strip() or text[:m.start()].rstrip()[-1:] in ".!?:;\"“(":
+                opening[tok] += 1
+    people: list[ReadingPerson] = []
+    seen: set[str] = set()
+    for word, n in upper.most_common():
+        if n < MIN_MENTIONS or len(people) >= limit:
+            break
+        key = word.lower()
+        if (key in lower or key in NEVER_NAMES or len(word) < 3 or word.isupper() or is_title(word)
+                or is_place(word) or is_dynasty(word) or leading[word] * 2 > n or opening[word] * 5 > n * 4
+                or _GROUP_WORD.search(word)):
+            continue
+        pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
+        named = [r for r in rows if pattern.search(r["text"])]
+        usage = name_usage([r["text"] for r in named], [word])
+        if not usage.is_name:
+            continue
+        name = usage.fuller or word
+        if name.lower() in seen:
+            continue
+        seen.add(name.lower())
+        lead = name.split()[:-1]
+        in_full = bool(lead) and not any(w.lower() in lower for w in lead)
+        people.append(ReadingPerson(name, word, usage.upper, named, in_full))
+    return people
