@@ -258,6 +258,9 @@ async def test_every_event_of_every_year_is_reachable_on_discord_by_clicking_nex
                 assert any(b["label"] == "◀ Previous" for b in buttons_of(message))
             assert set(seen) == expected[year], year
             assert clicks == -(-len(expected[year]) // PAGE_SIZE) - 1
+        typed = await answered(await fake.slash("timeline", [{"type": 3, "name": "year", "value": "Oct 1917 page 2"}]))
+        assert typed["embeds"][0]["title"].startswith("Timeline October 1917 (page 2 of")
+        assert "Page 2 of" in typed["embeds"][0]["description"] and not typed["flags"] & 64  # a command: in the channel
     finally:
         await client.close()
         await client.task  # type: ignore[attr-defined]
@@ -326,6 +329,17 @@ async def test_every_event_of_every_year_is_reachable_on_slack_by_clicking_next(
                 seen += slack_lines(answer)
             assert set(seen) == expected[year], year
             assert pages == -(-len(expected[year]) // PAGE_SIZE)
+        body = command("timeline 1917-10 page 2", fake_url)
+        waiting = asyncio.ensure_future(next_answer())
+        assert await post(url, body, signed(body)) == 200
+        typed = await waiting
+        assert typed["response_type"] == "in_channel" and "Timeline October 1917 (page 2 of" in typed["text"]
+        bad = command("timeline Foo 1917", fake_url)
+        waiting = asyncio.ensure_future(next_answer())
+        assert await post(url, bad, signed(bad)) == 200
+        refused = await waiting
+        assert refused["response_type"] == "ephemeral" and "is not a month" in refused["text"]
+        assert "/clio timeline Oct 1917" in html.unescape(refused["text"])  # Slack's own form of the command
     finally:
         await bolt_runner.cleanup()
         await fake_runner.cleanup()
