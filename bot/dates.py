@@ -133,6 +133,25 @@ class HistDate:
             out += f"-{self.day:02d}"
         return out
 
+    @property
+    def precision(self) -> int:
+        """0 for a day, 1 for a month, 2 for a year alone."""
+        return 0 if self.day is not None else 1 if self.month is not None else 2
+
+    def first_day(self) -> HistDate:
+        """The first day this date can mean, as a New Style (Gregorian) day: the day itself, the first of its
+        month or 1 January of its year, each counted in the date's OWN calendar ("Mar 1917" Old Style is
+        1 Mar 1917 O.S., so 14 Mar 1917 N.S.)."""
+        return HistDate(self.year, self.month or 1, self.day or 1, self.calendar).new_style
+
+    def time_order(self) -> tuple[int, int, int, int]:
+        """Sorts dates by when they truly begin, whatever their calendar: by their first New Style day, and on
+        the same day a day before a month before a year (so "Mar 1917" O.S. comes after 19 Feb 1917 O.S., which
+        is 4 Mar 1917 N.S., and after 1 Mar 1917 O.S. too)."""
+        first = self.first_day()
+        assert first.month is not None and first.day is not None
+        return first.year, first.month, first.day, self.precision
+
     def sort_key(self) -> str:
         """A New Style ISO string that sorts events in time order whatever their calendar."""
         ns = self.new_style

@@ -11,6 +11,7 @@ from bot.errors import BadInput
 from bot.events import ConversationRef
 from bot.services import privacy as privacy_service
 from bot.services import own_questions, quiz_schedule, schedule
+from bot.services import timeline as timeline_service
 from bot.services.onthisday import Day, parse_days
 from bot.text import MAX_MESSAGE_CHARS, clean, echo, require_arg
 
@@ -42,10 +43,12 @@ def search(app: Clio, ctx: Context, arg: str) -> Reply:
     return app.lookup.search(require_arg(arg, "what to search for", "/search Putilov strike"), ctx.workspace)
 
 
-@command("timeline", "YEAR[-YEAR]", ("/timeline 1917", "/timeline 1918-1921"))
+@command("timeline", "YEAR[-YEAR] or MONTH YEAR [page N]",
+         ("/timeline 1917", "/timeline 1918-1921", "/timeline Oct 1917", "/timeline 1917-10", "/timeline 1917 page 2"))
 def timeline(app: Clio, ctx: Context, arg: str) -> Reply:
-    """The dated events of a year or a range of years, in order."""
-    return app.lookup.timeline(require_arg(arg, "a year", "/timeline 1917", limit=20))
+    """The dated events of a year, a range of years or a month, in order, a page at a time."""
+    return timeline_service.reply(app.lookup, require_arg(arg, "a year or a month", "/timeline 1917 or /timeline "
+                                                          "Oct 1917", limit=60))
 
 
 @command("sources", "", ("/sources",))

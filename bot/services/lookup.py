@@ -1,4 +1,4 @@
-"""Lookups: /who, /what, /when, /search, /timeline, /sources. Index -> neutral Reply, never a wrong match."""
+"""Lookups: /who, /what, /when, /search, /sources (/timeline: bot/services/timeline.py). Index -> neutral Reply, never a wrong match."""
 
 from __future__ import annotations
 
@@ -21,12 +21,10 @@ from bot.text import echo, excerpt, first_sentence
 
 TYPE_WORDS = {"person": "person", "term": "term", "event": "event"}
 COMMAND_FOR_TYPE = {"person": "who", "term": "what", "event": "when"}
-MAX_TIMELINE_LINES = 40
 MAX_SEARCH_RESULTS = 10
 MAX_ALIASES_SHOWN = 10
 MAX_EVERYONE = 25  # "/who all NAME" lists at most this many (a Discord message holds 25 buttons)
 _EVERYONE = re.compile(r"all\s+(\S.*)", re.IGNORECASE | re.DOTALL)
-_YEAR_RANGE = re.compile(r"^(\d{3,4})(?:\s*(?:-|–|—|to|\.\.)\s*(\d{3,4}))?$")
 
 
 def life_date(date: str, rule: CalendarRule) -> str:
@@ -333,27 +331,6 @@ class Lookup:
                          f"{store.SEARCH_RANK_CAP:,} most recently added. Add a word to narrow the search.")
         return Reply(ok=True, kind="list", title=f"{len(rows) + len(passages)} result(s) for “{echo(text)}”",
                      body="\n".join(lines), fields=fields, citations=cites)
-
-    def timeline(self, arg: str) -> Reply:
-        m = _YEAR_RANGE.match(arg.strip())
-        if not m:
-            raise BadInput("Give a year or a range of years: /timeline 1917 or /timeline 1917-1921")
-        y1 = int(m.group(1))
-        y2 = int(m.group(2) or y1)
-        if y2 < y1:
-            y1, y2 = y2, y1
-        rows = store.events_in_years(self.db, y1, y2, limit=MAX_TIMELINE_LINES + 1)
-        span = str(y1) if y1 == y2 else f"{y1}–{y2}"
-        if not rows:
-            return Reply(ok=False, kind="not_found", exit_code=1, title=f"No dated events in {span}",
-                         body="The pack covers 1891–1991; try a year in that span.")
-        more = ""
-        if len(rows) > MAX_TIMELINE_LINES:
-            rows = rows[:MAX_TIMELINE_LINES]
-            more = "\n…and more: narrow the range to see them all."
-        lines = [f"• {HistDate.parse(r['date'], r['calendar']).display(self.rule)}: {r['name']}" for r in rows]
-        cites = [c for r in rows for c in self.citations(r["id"])[:1]]
-        return Reply(ok=True, kind="list", title=f"Timeline {span}", body="\n".join(lines) + more, citations=cites)
 
     def sources(self, workspace: str = store.SHARED) -> Reply:
         rows = store.readings(self.db)

@@ -1,0 +1,287 @@
+"""/timeline: the pack's dated events of a year, a range of years, a month or a range of months, in time order and
+a page at a time.
+
+What a user types: `1917`, `1917-1921`, `Oct 1917`, `October 1917`, `1917-10`, `Oct 1917 to Mar 1918`, each with
+an optional `page N`. Each page carries Previous and Next buttons that run `/timeline RANGE page N` through the
+same door as a typed command, so every event of a range can be reached on every platform.
+
+Order is by when an event truly begins (bot.dates.HistDate.time_order): a month-only date sits at the first day
+of its month in its own calendar ("Mar 1917" Old Style is 14 Mar 1917 N.S.), a year-only one at 1 January, and
+either comes after the events dated to that very day. An event belongs to a range when its date falls in it by
+the calendar it is stated in or by New Style (25 Oct 1917 O.S. is in October 1917 and in November 1917); a
+year-only event belongs to a range that covers its whole year. The range check uses the years the pack's own
+events span, so any pack (the Russian one, 1891-1991, or a French one of 1774-1815) gets the right reply.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot import store
+from bot.dates import MONTHS, HistDate
+from bot.errors import BadInput
+from bot.response import Button, Reply
+from bot.text import echo
+
+if TYPE_CHECKING:
+    from bot.services.lookup import Lookup
+
+PAGE_SIZE = 15  # events a page: a screenful in a chat message, well inside every platform's limits
+MAX_EVENTS = 1_000_000  # no cap on a range: every event of it is reachable, page by page
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")
+_MONTH_WORDS = {**{m.lower(): i + 1 for i, m in enumerate(MONTH_NAMES)},
+                **{m.lower(): i + 1 for i, m in enumerate(MONTHS)}, "sept": 9}
+USAGE = ("Give a year, a range of years or a month: /timeline 1917, /timeline 1917-1921, /timeline Oct 1917 or "
+         "/timeline 1917-10 (add “page 2” for the next page)")
+
+_PAGE = re.compile(r"^(?P<rest>.*?)[\s,;]*\bpage\b\s*(?P<page>.*)$", re.IGNORECASE | re.DOTALL)
+_YEAR = re.compile(r"^(\d{3,4})$")
+_YEAR_MONTH = re.compile(r"^(\d{3,4})\s*[-/.]\s*(\d{1,2})$")  # 1917-10, 1917/10
+_MONTH_YEAR_DIGITS = re.compile(r"^(\d{1,2})\s*[/.]\s*(\d{3,4})$")  # 10/1917
+_NAMED_MONTH = re.compile(r"^([^\W\d_]+)\.?,?\s*(\d{3,4})$")  # Oct 1917, October 1917, Oct. 1917
+_YEAR_NAMED_MONTH = re.compile(r"^(\d{3,4}),?\s+([^\W\d_]+)\.?$")  # 1917 October
+_SEPARATOR = re.compile(r"\s*(?:–|—|-|\.\.|\bto\b|\buntil\b|\bthrough\b)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One end of a range: a year, or a month of a year."""
+
+    year: int
+    month: int | None = None
+
+    @property
+    def first(self) -> tuple[int, int]:
+        return self.year, self.month or 1
+
+    @property
+    def last(self) -> tuple[int, int]:
+        return self.year, self.month or 12
+
+    def short(self) -> str:
+        """"1917" or "Oct 1917": the form buttons and hints use (it parses back to this bound)."""
+        return f"{MONTHS[self.month - 1]} {self.year}" if self.month else str(self.year)
+
+    def long(self) -> str:
+        """"1917" or "October 1917", for titles."""
+        return f"{MONTH_NAMES[self.month - 1]} {self.year}" if self.month else str(self.year)
+
+
+@dataclass(frozen=True)
+class Range:
+    """The months first..last (inclusive) a timeline covers."""
+
+    start: Bound
+    end: Bound
+
+    @property
+    def lo(self) -> tuple[int, int]:
+        return self.start.first
+
+    @property
+    def hi(self) -> tuple[int, int]:
+        return self.end.last
+
+    @property
+    def single(self) -> bool:
+        return self.start == self.end
+
+    @property
+    def by_month(self) -> bool:
+        return self.start.month is not None or self.end.month is not None
+
+    def label(self) -> str:
+        """"1917", "1917–1921", "October 1917", "Oct 1917 – Mar 1918"."""
+        if self.single:
+            return self.start.long()
+        if not self.by_month:
+            return f"{self.start.year}–{self.end.year}"
+        return f"{self.start.short()} – {self.end.short()}"
+
+    def query(self) -> str:
+        """What to type after /timeline for this range: "1917", "1917-1921", "Oct 1917", "Oct 1917 to Mar 1918"."""
+        if self.single:
+            return self.start.short()
+        if not self.by_month:
+            return f"{self.start.year}-{self.end.year}"
+        return f"{self.start.short()} to {self.end.short()}"
+
+    def holds(self, when: HistDate) -> bool:
+        """Whether an event dated `when` belongs here: by its own calendar or by New Style; a year alone only
+        when the range covers that whole year."""
+        if when.month is None:
+            return self.lo <= (when.year, 1) and (when.year, 12) <= self.hi
+        ns = when.first_day()
+        assert ns.month is not None
+        return any(self.lo <= ym <= self.hi for ym in ((when.year, when.month), (ns.year, ns.month)))
+
+
+def _month_number(text: str, whole: str) -> int:
+    n = int(text)
+    if not 1 <= n <= 12:
+        raise BadInput(f"There is no month {n} in “{echo(whole, 40)}”: months run from 1 to 12. For a month: "
+                       "/timeline 1917-10 or /timeline Oct 1917; for a range of years: /timeline 1917-1921")
+    return n
+
+
+def _month_word(word: str, whole: str) -> int:
+    n = _MONTH_WORDS.get(word.lower())
+    if n is None:
+        raise BadInput(f"“{echo(word, 30)}” is not a month. Try /timeline Oct 1917, /timeline October 1917 or "
+                       "/timeline 1917-10")
+    return n
+
+
+def parse_bound(text: str) -> Bound | None:
+    """A year or a month of a year, or None when `text` is neither shape. A month that does not exist ("1917-13",
+    "Foo 1917") raises BadInput saying so."""
+    text = text.strip()
+    if m := _YEAR.match(text):
+        return Bound(int(m.group(1)))
+    if m := _YEAR_MONTH.match(text):
+        return Bound(int(m.group(1)), _month_number(m.group(2), text))
+    if m := _MONTH_YEAR_DIGITS.match(text):
+        return Bound(int(m.group(2)), _month_number(m.group(1), text))
+    if m := _NAMED_MONTH.match(text):
+        return Bound(int(m.group(2)), _month_word(m.group(1), text))
+    if m := _YEAR_NAMED_MONTH.match(text):
+        return Bound(int(m.group(1)), _month_word(m.group(2), text))
+    return None
+
+
+def parse_range(text: str) -> Range:
+    """"1917", "1917-1921", "Oct 1917", "1917-10", "Oct 1917 to Mar 1918" -> a Range (ends in time order)."""
+    text = text.strip()
+    one = parse_bound(text)
+    if one is not None:
+        return Range(one, one)
+    for sep in _SEPARATOR.finditer(text):
+        left, right = text[:sep.start()], text[sep.end():]
+        if not left.strip() or not right.strip():
+            continue
+        a = parse_bound(left)
+        b = parse_bound(right) if a is not None else None
+        if a is not None and b is not None:
+            if (b.first, b.last) < (a.first, a.last):
+                a, b = b, a
+            return Range(a, b)
+    raise BadInput(USAGE)
+
+
+def parse(text: str) -> tuple[Range, int]:
+    """The range and the page asked for ("1917 page 2" -> (1917, 2); no page is page 1)."""
+    page = 1
+    m = _PAGE.match(text.strip())
+    if m:
+        number = m.group("page").strip().rstrip(".")
+        if not number:
+            raise BadInput("Which page? For example /timeline 1917 page 2")
+        if not re.fullmatch(r"[+-]?\d{1,6}", number):
+            raise BadInput(f"“{echo(number, 20)}” is not a page number: /timeline 1917 page 2")
+        page = int(number)
+        if page < 1:
+            raise BadInput(f"Pages start at 1: /timeline {m.group('rest').strip() or '1917'} page 1")
+        text = m.group("rest")
+    if not text.strip():
+        raise BadInput(USAGE)
+    return parse_range(text), page
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event on a timeline."""
+
+    id: str
+    name: str
+    when: HistDate
+
+    @property
+    def order(self) -> tuple[int, int, int, int, str]:
+        return (*self.when.time_order(), self.name)
+
+
+def events(db: Any, rng: Range) -> list[Entry]:
+    """Every event of the range, by when it truly begins."""
+    rows = store.events_in_years(db, rng.start.year, rng.end.year, limit=MAX_EVENTS)
+    entries = [Entry(r["id"], r["name"], HistDate.parse(r["date"], r["calendar"])) for r in rows]
+    return sorted((e for e in entries if rng.holds(e.when)), key=lambda e: e.order)
+
+
+def pack_years(db: Any) -> tuple[int, int] | None:
+    """The first and last year of the pack's dated events (by either calendar), or None when it has none."""
+    row = db.execute("select min(cast(substr(date, 1, 4) as integer)), max(cast(substr(date, 1, 4) as integer)), "
+                     "max(cast(substr(sort_key, 1, 4) as integer)) from events").fetchone()
+    if row is None or row[0] is None:
+        return None
+    return row[0], max(row[1], row[2])
+
+
+def _neighbours(db: Any, rng: Range) -> tuple[int | None, int | None]:
+    """The nearest years before and after the range that have events."""
+    before = db.execute("select max(cast(substr(date, 1, 4) as integer)) from events "
+                        "where cast(substr(date, 1, 4) as integer) < ?", [rng.start.year]).fetchone()[0]
+    after = db.execute("select min(cast(substr(date, 1, 4) as integer)) from events "
+                       "where cast(substr(date, 1, 4) as integer) > ?", [rng.end.year]).fetchone()[0]
+    return before, after
+
+
+def _empty(lookup: Lookup, rng: Range) -> Reply:
+    """No events in the range: where the pack's events are instead."""
+    title = f"No dated events in {rng.label()}"
+    span = pack_years(lookup.db)
+    if span is None:
+        return Reply(ok=False, kind="not_found", exit_code=1, title="This pack has no dated events",
+                     body="Its entries carry no dates, so there is no timeline to show.")
+    first, last = span
+    if rng.end.year < first or rng.start.year > last:
+        return Reply(ok=False, kind="not_found", exit_code=1, title=title,
+                     body=f"This pack's dated events run from {first} to {last}; try a year in that span.",
+                     buttons=[Button(str(first if rng.end.year < first else last), "timeline",
+                                     str(first if rng.end.year < first else last))])
+    buttons: list[Button] = []
+    if rng.by_month:
+        whole = Range(Bound(rng.start.year), Bound(rng.end.year))
+        if events(lookup.db, whole):
+            buttons.append(Button(whole.label(), "timeline", whole.query()))
+    if not buttons:
+        before, after = _neighbours(lookup.db, rng)
+        buttons = [Button(str(y), "timeline", str(y)) for y in (before, after) if y is not None]
+    body = ("Nearest with events: " + " and ".join(b.label for b in buttons) + ".") if buttons else ""
+    return Reply(ok=False, kind="not_found", exit_code=1, title=title, body=body, buttons=buttons)
+
+
+def reply(lookup: Lookup, text: str) -> Reply:
+    """`/timeline TEXT`: one page of the range's events, with Previous and Next buttons."""
+    rng, page = parse(text)
+    found = events(lookup.db, rng)
+    if not found:
+        return _empty(lookup, rng)
+    pages = -(-len(found) // PAGE_SIZE)
+    query = rng.query()
+    if page > pages:
+        last = Button(f"Page {pages}", "timeline", f"{query} page {pages}")
+        return Reply(ok=False, kind="error", exit_code=2, title=f"There is no page {page} of {rng.label()}",
+                     body=f"{rng.label()} has {len(found)} event{'s' * (len(found) != 1)} on {pages} "
+                          f"page{'s' * (pages != 1)}: the last is /timeline {query} page {pages}",
+                     buttons=[last])
+    start = (page - 1) * PAGE_SIZE
+    shown = found[start:start + PAGE_SIZE]
+    lines = [f"• {e.when.display(lookup.rule)}: {e.name}" for e in shown]
+    if rng.by_month and lookup.rule.old_style_until is not None and \
+            rng.lo < (lookup.rule.old_style_until.year, lookup.rule.old_style_until.month):
+        lines.insert(0, f"Dated in {rng.label()} by either calendar, Old Style or New Style:")
+    if pages > 1:
+        lines.append(f"\nPage {page} of {pages} (events {start + 1}–{start + len(shown)} of {len(found)})")
+    else:
+        lines.append(f"\n{len(found)} event{'s' * (len(found) != 1)}")
+    buttons = []
+    if page > 1:
+        buttons.append(Button("◀ Previous", "timeline", f"{query} page {page - 1}"))
+    if page < pages:
+        buttons.append(Button("Next ▶", "timeline", f"{query} page {page + 1}"))
+    cites = [c for e in shown for c in lookup.citations(e.id)[:1]]
+    title = f"Timeline {rng.label()}" + (f" (page {page} of {pages})" if pages > 1 else "")
+    return Reply(ok=True, kind="list", title=title, body="\n".join(lines), citations=cites, buttons=buttons)
