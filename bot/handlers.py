@@ -48,7 +48,7 @@ def search(app: Clio, ctx: Context, arg: str) -> Reply:
 def timeline(app: Clio, ctx: Context, arg: str) -> Reply:
     """The dated events of a year, a range of years or a month, in order, a page at a time."""
     return timeline_service.reply(app.lookup, require_arg(arg, "a year or a month", "/timeline 1917 or /timeline "
-                                                          "Oct 1917", limit=60))
+                                                          "Oct 1917", limit=60), ctx.workspace)
 
 
 @command("sources", "", ("/sources",))

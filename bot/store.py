@@ -1096,3 +1096,19 @@ def m010_scoped_indexes(db: sqlite_utils.Database) -> None:
     # "if not exists": two processes opening an older file at once may both reach this migration
     db.execute("create index if not exists passage_entities_source on passage_entities(source_id, entity_id)")
     db.execute("create index if not exists passage_dates_source on passage_dates(source_id)")
+
+
+# --- a timeline from the readings' own dates (a subject without a pack) ----------------------------------------
+
+
+def passage_dates_in_years(db: sqlite_utils.Database, workspace: str, first: int, last: int,
+                           limit: int = 2000) -> list[dict[str, Any]]:
+    """Dated prose passages of the readings a workspace sees whose date falls in the years first..last, in
+    time order, with their passage's text and reading."""
+    cond, params = visible(workspace)
+    return list(db.query(
+        "select pd.date, pd.calendar, pd.phrase, pd.passage_id, p.text, p.loc, s.title, s.author "
+        "from passage_dates pd join passages p on p.id = pd.passage_id join sources s on s.id = pd.source_id "
+        f"where {cond} and p.prose = 1 and cast(substr(pd.date, 1, 4) as integer) between ? and ? "
+        "order by pd.sort_key, pd.passage_id limit ?", [*params, first, last, limit]))
+

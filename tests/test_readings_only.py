@@ -75,3 +75,36 @@ def test_a_group_with_only_french_readings_gets_robespierre_from_them(mini_app: 
     assert all("Robespierre" in f.value for f in reply.fields)
     for not_a_person in ("Jacobins", "Girondins", "Terror"):
         assert not mini_app.handle_text(f"/who {not_a_person}", GROUP).ok, not_a_person
+
+
+DIARY = """\
+A diary of the Montrevel council
+
+On 3 March 1791 the council of Montrevel met for the first time in the old granary.
+
+The council fixed the price of bread on 12 August 1791, after a week of quarrels.
+
+On 2 December 1791 the council closed the convent school and opened a town school.
+"""
+
+
+def test_a_year_the_pack_lacks_is_shown_from_the_days_the_readings_state(mini_app: Clio, tmp_path: Path) -> None:
+    diary = tmp_path / "diary.txt"
+    diary.write_text(DIARY, encoding="utf-8")
+    mini_app.ingest(diary, workspace=GROUP.workspace, title="A diary of the Montrevel council")
+    reply = mini_app.handle_text("/timeline 1791", GROUP)
+    assert reply.ok and "The pack has no events in 1791" in reply.body
+    lines = [ln for ln in reply.body.splitlines() if ln.startswith("•")]
+    assert [ln.split(":")[0] for ln in lines] == ["• 3 Mar 1791", "• 12 Aug 1791", "• 2 Dec 1791"]
+    assert "price of bread" in lines[1] and "A diary of the Montrevel council" in lines[1]
+    assert mini_app.handle_text("/timeline Aug 1791", GROUP).body.count("•") == 1
+    assert not mini_app.handle_text("/timeline 1791", OTHER).ok  # another group's readings stay theirs
+
+
+@pytest.mark.skipif(not (FRENCH / "French_Revolution.md").exists(),
+                    reason="the French Revolution readings are in ../shared/readings/wikipedia, absent here")
+def test_a_group_with_only_french_readings_gets_a_timeline_of_1789(mini_app: Clio) -> None:
+    mini_app.ingest(FRENCH / "French_Revolution.md", workspace=GROUP.workspace)
+    reply = mini_app.handle_text("/timeline 1789", GROUP)
+    assert reply.ok and "5 May 1789: The Estates-General convened" in reply.body
+    assert "O.S." not in reply.body  # France's dates have no Old Style twin

@@ -23,12 +23,13 @@ from bot import store
 from bot.dates import MONTHS, HistDate
 from bot.errors import BadInput
 from bot.response import Button, Reply
-from bot.text import echo
+from bot.text import echo, excerpt
 
 if TYPE_CHECKING:
     from bot.services.lookup import Lookup
 
 PAGE_SIZE = 15  # events a page: a screenful in a chat message, well inside every platform's limits
+READINGS_MAX = 2_000  # dated passages a timeline from the readings considers
 MAX_EVENTS = 1_000_000  # no cap on a range: every event of it is reachable, page by page
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
                "November", "December")
@@ -253,10 +254,42 @@ def _empty(lookup: Lookup, rng: Range) -> Reply:
     return Reply(ok=False, kind="not_found", exit_code=1, title=title, body=body, buttons=buttons)
 
 
-def reply(lookup: Lookup, text: str) -> Reply:
-    """`/timeline TEXT`: one page of the range's events, with Previous and Next buttons."""
+def readings_events(db: Any, rng: Range, workspace: str) -> list[Entry]:
+    """The days the workspace's readings state within the range, one entry per day and passage, named by a
+    short excerpt of the sentence that states it: a timeline for a subject the pack does not cover."""
+    entries: dict[tuple[str, str], Entry] = {}
+    for r in store.passage_dates_in_years(db, workspace, rng.start.year, rng.end.year, limit=READINGS_MAX):
+        when = HistDate.parse(r["date"], r["calendar"])
+        if not rng.holds(when) or (r["date"], r["passage_id"]) in entries:
+            continue
+        entries[(r["date"], r["passage_id"])] = Entry(
+            r["passage_id"], f"{_sentence(r['text'], r['phrase'])} ({_reading(r)}, {r['loc']})", when)
+    return sorted(entries.values(), key=lambda e: e.order)
+
+
+def _sentence(text: str, phrase: str) -> str:
+    """The sentence of `text` that holds `phrase`, shortened to a line."""
+    at = max(text.find(phrase) if phrase else 0, 0)
+    before = text.rfind(". ", 0, at)
+    start = before + 2 if before >= 0 else 0
+    end = text.find(". ", at)
+    return excerpt(text[start:end + 1 if end >= 0 else len(text)].strip(), 160)
+
+
+def _reading(row: dict[str, Any]) -> str:
+    author = (row.get("author") or "").strip()
+    return row["title"] if not author or author.lower() == "unknown" else f"{author}, {row['title']}"
+
+
+def reply(lookup: Lookup, text: str, workspace: str = store.SHARED) -> Reply:
+    """`/timeline TEXT`: one page of the range's events, with Previous and Next buttons. A range the pack has
+    no events for shows the days the group's readings state in it instead, saying so."""
     rng, page = parse(text)
     found = events(lookup.db, rng)
+    from_readings = False
+    if not found:
+        found = readings_events(lookup.db, rng, workspace)
+        from_readings = bool(found)
     if not found:
         return _empty(lookup, rng)
     pages = -(-len(found) // PAGE_SIZE)
@@ -269,7 +302,10 @@ def reply(lookup: Lookup, text: str) -> Reply:
                      buttons=[last])
     start = (page - 1) * PAGE_SIZE
     shown = found[start:start + PAGE_SIZE]
-    lines = [f"• {e.when.display(lookup.rule)}: {e.name}" for e in shown]
+    lines = [f"• {e.when.display(lookup.rule) if not from_readings else e.when.display_as_stated()}: {e.name}"
+             for e in shown]
+    if from_readings:
+        lines.insert(0, f"The pack has no events in {rng.label()}; these are the days the group's readings state:")
     if rng.by_month and lookup.rule.old_style_until is not None and \
             rng.lo < (lookup.rule.old_style_until.year, lookup.rule.old_style_until.month):
         lines.insert(0, f"Dated in {rng.label()} by either calendar, Old Style or New Style:")
@@ -282,6 +318,6 @@ def reply(lookup: Lookup, text: str) -> Reply:
         buttons.append(Button("◀ Previous", "timeline", f"{query} page {page - 1}"))
     if page < pages:
         buttons.append(Button("Next ▶", "timeline", f"{query} page {page + 1}"))
-    cites = [c for e in shown for c in lookup.citations(e.id)[:1]]
+    cites = [c for e in shown for c in lookup.citations(e.id)[:1]] if not from_readings else []
     title = f"Timeline {rng.label()}" + (f" (page {page} of {pages})" if pages > 1 else "")
     return Reply(ok=True, kind="list", title=title, body="\n".join(lines), citations=cites, buttons=buttons)
