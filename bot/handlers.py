@@ -10,7 +10,8 @@ from bot.response import Field, Reply
 from bot.errors import BadInput
 from bot.events import ConversationRef
 from bot.services import privacy as privacy_service
-from bot.services import own_questions, quiz_schedule, schedule
+from bot import store
+from bot.services import own_questions, pictures, quiz_schedule, schedule
 from bot.services.onthisday import Day, parse_days
 from bot.text import MAX_MESSAGE_CHARS, clean, echo, require_arg
 
@@ -42,10 +43,23 @@ def search(app: Clio, ctx: Context, arg: str) -> Reply:
     return app.lookup.search(require_arg(arg, "what to search for", "/search Putilov strike"), ctx.workspace)
 
 
-@command("timeline", "YEAR[-YEAR]", ("/timeline 1917", "/timeline 1918-1921"))
+@command("timeline", "YEAR[-YEAR] [picture]", ("/timeline 1917", "/timeline 1918-1921", "/timeline 1917 picture"))
 def timeline(app: Clio, ctx: Context, arg: str) -> Reply:
-    """The dated events of a year or a range of years, in order."""
-    return app.lookup.timeline(require_arg(arg, "a year", "/timeline 1917", limit=20))
+    """The dated events of a year or a range of years, in order (or as a picture)."""
+    text, picture = pictures.wants_picture(require_arg(arg, "a year", "/timeline 1917", limit=30))
+    if picture:
+        return timeline_picture(app, text)
+    reply = app.lookup.timeline(text)
+    if reply.ok:  # a "Picture" button under the list
+        reply.buttons.append(pictures.picture_button(*pictures.years(text)))
+    return reply
+
+
+def timeline_picture(app: Clio, arg: str) -> Reply:
+    """/timeline YEAR[-YEAR] picture: the range's events drawn on a dated line (in the door's worker thread)."""
+    first, last = pictures.years(require_arg(arg, "a year", "/timeline 1917 picture", limit=20))
+    return pictures.timeline_reply(store.events_in_years(app.db, first, last, limit=10_000), first, last,
+                                   app.lookup.rule)
 
 
 @command("sources", "", ("/sources",))
