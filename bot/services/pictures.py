@@ -216,7 +216,7 @@ def standings_png(scores: Sequence[tuple[str, int]], title: str, filename: str =
         raise ValueError("a standings chart needs at least one score")
     shown = list(scores[:MAX_STANDINGS])
     more = len(scores) - len(shown)
-    alt = _alt(f"{title}: a bar chart of {len(scores)} member{'s' if len(scores) != 1 else ''}' points, "
+    alt = _alt(f"{title}: a bar chart of {len(scores)} " + ("member's" if len(scores) == 1 else "members'") + " points, "
                "highest first:", [f"{i}. {name}, {points} point{'s' if points != 1 else ''}"
                                   for i, (name, points) in enumerate(scores, 1)])
 

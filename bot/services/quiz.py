@@ -315,7 +315,7 @@ class QuizEngine:
         image = pictures.standings_png([(shorten(clean(r["name"] or "?"), 40), int(r["points"] or 0)) for r in rows],
                                        "Final standings", filename=f"quiz-{quiz_id}-standings.png") \
             if chart and rows else None
-        return Reply(ok=True, kind="list", title=title, body="\n".join(filter(None, [note, *lines])) or "No answers yet.",
+        return Reply(ok=True, kind="list", title=title, body="\n".join(filter(None, [note, *(lines or ["No answers yet."])])),
                      image=image)
 
     def scores(self, ctx: Context) -> Reply:
