@@ -10,7 +10,8 @@ from bot.response import Field, Reply
 from bot.errors import BadInput
 from bot.events import ConversationRef
 from bot.services import privacy as privacy_service
-from bot.services import own_questions, quiz_schedule, schedule
+from bot import store
+from bot.services import own_questions, pictures, quiz_schedule, schedule
 from bot.services import timeline as timeline_service
 from bot.services.onthisday import Day, parse_days
 from bot.text import MAX_MESSAGE_CHARS, clean, echo, require_arg
@@ -43,12 +44,27 @@ def search(app: Clio, ctx: Context, arg: str) -> Reply:
     return app.lookup.search(require_arg(arg, "what to search for", "/search Putilov strike"), ctx.workspace)
 
 
-@command("timeline", "YEAR[-YEAR] or MONTH YEAR [page N]",
-         ("/timeline 1917", "/timeline 1918-1921", "/timeline Oct 1917", "/timeline 1917-10", "/timeline 1917 page 2"))
+@command("timeline", "YEAR[-YEAR] or MONTH YEAR [page N] [picture]",
+         ("/timeline 1917", "/timeline 1918-1921", "/timeline Oct 1917", "/timeline 1917-10", "/timeline 1917 page 2",
+          "/timeline 1917 picture"))
 def timeline(app: Clio, ctx: Context, arg: str) -> Reply:
-    """The dated events of a year, a range of years or a month, in order, a page at a time."""
-    return timeline_service.reply(app.lookup, require_arg(arg, "a year or a month", "/timeline 1917 or /timeline "
-                                                          "Oct 1917", limit=60), ctx.workspace)
+    """The dated events of a year, a range of years or a month, in order, a page at a time (or as a picture)."""
+    text, picture = pictures.wants_picture(require_arg(arg, "a year or a month", "/timeline 1917 or /timeline "
+                                                       "Oct 1917", limit=60))
+    if picture:
+        return timeline_picture(app, text)
+    reply = timeline_service.reply(app.lookup, text, ctx.workspace)
+    rng, _ = timeline_service.parse(text)
+    if reply.ok and reply.citations and not rng.by_month:  # the pack's events (not the readings'): a "Picture" button
+        reply.buttons.append(pictures.picture_button(rng.start.year, rng.end.year))
+    return reply
+
+
+def timeline_picture(app: Clio, arg: str) -> Reply:
+    """/timeline YEAR[-YEAR] picture: the range's events drawn on a dated line (in the door's worker thread)."""
+    first, last = pictures.years(require_arg(arg, "a year", "/timeline 1917 picture", limit=20))
+    return pictures.timeline_reply(store.events_in_years(app.db, first, last, limit=10_000), first, last,
+                                   app.lookup.rule)
 
 
 @command("sources", "", ("/sources",))

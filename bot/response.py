@@ -46,6 +46,17 @@ class Match:
     score: float
 
 
+@dataclass(frozen=True)
+class Image:
+    """A picture that goes with a reply (a PNG): its bytes, a file name, and the alt text that says in words
+    what it shows, for screen readers and for the places that cannot show it (the console, a fallback)."""
+
+    data: bytes
+    filename: str
+    alt: str
+    content_type: str = "image/png"
+
+
 @dataclass
 class Reply:
     """One answer from the core, independent of any chat platform.
@@ -68,6 +79,7 @@ class Reply:
     # a scheduled post's mark ("Clio's daily post for 4 Dec 2026"): adapters show it with the post so it can be
     # found in the channel's recent history, and a post sent just before a crash is never sent twice
     marker: str | None = None
+    image: Image | None = None  # a picture shown with this reply (a timeline, a quiz's final standings)
 
     def sequence(self) -> list[Reply]:
         """This reply and the ones it is followed by, each a message of its own, in the order they happen."""
@@ -86,6 +98,8 @@ class Reply:
             parts.append(self.body)
         for f in self.fields:
             parts.append(f"{f.name}: {f.value}" if "\n" not in f.value else f"{f.name}:\n{f.value}")
+        if self.image:
+            parts.append(f"Picture: {self.image.alt}")
         if self.buttons:
             parts.append("\n".join(f"  [{b.label}]  /{b.action} {b.value}".rstrip() for b in self.buttons))
         if self.citations:
@@ -106,4 +120,6 @@ class Reply:
             "buttons": [asdict(b) for b in self.buttons],
             "match": asdict(self.match) if self.match else None,
             "suggestions": [asdict(s) for s in self.suggestions],
+            "image": ({"filename": self.image.filename, "alt": self.image.alt, "bytes": len(self.image.data),
+                       "content_type": self.image.content_type} if self.image else None),
         }

@@ -235,3 +235,48 @@ def check_message(data: dict[str, Any]) -> None:
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise LimitError(f"custom_id {dup[0]!r} appears twice in one message (must be unique)")
+
+
+# --- files sent with a message (multipart/form-data) ------------------------------------------------------
+
+UPLOAD_BYTES = 10 * 2**20  # per file, on a server without boosts
+UPLOADS = 10
+
+
+def check_uploads(path: str, body: dict[str, Any], uploads: dict[int, Any]) -> str:
+    """Discord's rules for the files of a multipart request (`uploads`: N -> Upload(filename, data) for files[N];
+    the schema layer has checked payload_json): at most 10 files; each `attachments` entry naming a new file
+    (id N) has its files[N], with the same file name, and every file has its entry; an embed image
+    attachment://NAME names one of them. Raises LimitError (400) for those; returns why the request is too
+    large (413), or "" when it is not."""
+    data = body.get("data") if path.endswith("/callback") and isinstance(body.get("data"), dict) else body
+    if path.endswith("/callback") and uploads and body.get("type") not in (4, 7):
+        raise LimitError(f"files with an interaction response of type {body.get('type')}")
+    if len(uploads) > UPLOADS:
+        raise LimitError(f"{len(uploads)} files (at most {UPLOADS})")
+    entries = data.get("attachments") or []
+    new = {}
+    for entry in entries:
+        ident = str(entry.get("id"))
+        if ident.isdigit() and int(ident) < UPLOADS:  # a file of this request, not a kept attachment
+            if int(ident) not in uploads:
+                raise LimitError(f"attachments: id {ident} names no files[{ident}] part")
+            if entry.get("filename") not in (None, uploads[int(ident)].filename):
+                raise LimitError(f"attachments: id {ident} is called {entry.get('filename')!r} but files[{ident}] "
+                                 f"is {uploads[int(ident)].filename!r}")
+            new[int(ident)] = entry
+    missing = sorted(set(uploads) - set(new))
+    if entries and missing:
+        raise LimitError(f"files[{missing[0]}] has no entry in attachments")
+    names = {u.filename for u in uploads.values()}
+    for e in data.get("embeds") or []:
+        for key in ("image", "thumbnail"):
+            url = (e.get(key) or {}).get("url") or ""
+            if url.startswith("attachment://") and url[len("attachment://"):] not in names:
+                raise LimitError(f"embeds: {key} {url} names no file sent with the message")
+    for n, upload in sorted(uploads.items()):
+        if not upload.data:
+            raise LimitError(f"files[{n}] is empty")
+        if len(upload.data) > UPLOAD_BYTES:
+            return f"files[{n}] is {len(upload.data):,} bytes (at most {UPLOAD_BYTES:,})"
+    return ""

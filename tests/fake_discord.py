@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from collections.abc import Callable
@@ -23,9 +24,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.discord_spec import LimitError, check_choices, check_commands, check_message, load_spec
+from tests.discord_spec import LimitError, check_choices, check_commands, check_message, check_uploads, load_spec
 
-__all__ = ["LimitError", "check_choices", "check_commands", "check_message"]  # re-exported for the tests
+__all__ = ["LimitError", "check_choices", "check_commands", "check_message", "check_uploads"]  # for the tests
 
 APP_ID = "700000000000000001"
 BOT_ID = "700000000000000002"
@@ -85,11 +86,20 @@ def guild() -> dict[str, Any]:
             "soundboard_sounds": [], "safety_alerts_channel_id": None, "incidents_data": None}
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file a multipart request carried (files[N])."""
+
+    filename: str
+    data: bytes
+
+
 @dataclass
 class Call:
     method: str
     path: str
     body: Any
+    uploads: dict[int, Upload] = field(default_factory=dict)  # files[N] of a multipart request
     at: float = field(default_factory=time.perf_counter)  # when the fake received it
 
 
@@ -137,6 +147,8 @@ class FakeDiscord:
     clock: Callable[[], float] = field(default_factory=Clock)  # interaction deadlines; a test moves it
     interactions: dict[str, Interaction] = field(default_factory=dict)
     strict_schema: bool = True  # validate bodies against the OpenAPI description when it is there
+    _uploads: dict[int, Upload] = field(default_factory=dict)  # the files of the request being answered
+    bot_attaches: bool = True  # whether the bot has Attach Files in the channels (its invite asked for it)
 
     def next_id(self) -> str:
         return str(next(self._ids))
@@ -244,23 +256,64 @@ class FakeDiscord:
     async def rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
         body: Any = None
+        uploads: dict[int, Upload] = {}
+        problem = ""
         if request.content_type == "application/json":
             body = await request.json()
-        elif request.content_type.startswith("multipart/"):
-            reader = await request.multipart()
-            async for part in reader:
-                if part.name == "payload_json":  # type: ignore[union-attr]
-                    body = json.loads(await part.text())  # type: ignore[union-attr]
-        self.calls.append(Call(request.method, path, body))
+        elif request.content_type == "multipart/form-data":
+            body, uploads, problem = await self._multipart(request)
+        elif request.can_read_body:
+            problem = f"a body of type {request.content_type!r}"
+        self.calls.append(Call(request.method, path, body, uploads))
         self.changed.set()
         auth = request.headers.get("Authorization", "")
         if auth.startswith("Bot ") and auth != f"Bot {self.token}":
             return self.error(401, 0, "401: Unauthorized")
         try:
+            if problem:
+                raise LimitError(problem)
             self.check_body(request.method, path, body)
+            if uploads or request.content_type == "multipart/form-data":
+                too_big = check_uploads(path, body, uploads)
+                if too_big:
+                    return self.error(413, 40005, f"Request entity too large: {too_big}")
+            self._uploads = uploads
             return await self._answer(request.method, path, body, dict(request.query))
         except LimitError as e:
             return self.error(400, 50035, f"Invalid Form Body: {e}")
+        finally:
+            self._uploads = {}
+
+    async def _multipart(self, request: web.Request) -> tuple[Any, dict[int, Upload], str]:
+        """A multipart/form-data body as Discord reads one: one `payload_json` part (the JSON body) and file parts
+        named files[0]..files[9], each with a file name. Anything else is refused (the third value says why)."""
+        body: Any = None
+        uploads: dict[int, Upload] = {}
+        seen: set[str] = set()
+        reader = await request.multipart()
+        async for part in reader:
+            name = part.name or ""  # type: ignore[union-attr]
+            if name in seen:
+                return body, uploads, f"the form has two parts named {name!r}"
+            seen.add(name)
+            if name == "payload_json":
+                try:
+                    body = json.loads(await part.text())  # type: ignore[union-attr]
+                except ValueError:
+                    return body, uploads, "payload_json is not JSON"
+                continue
+            m = re.fullmatch(r"files\[(\d)\]", name)
+            if m is None:
+                return body, uploads, f"a form part named {name!r} (payload_json and files[0]..files[9] only)"
+            filename = part.filename  # type: ignore[union-attr]
+            if not filename:
+                return body, uploads, f"{name} has no file name"
+            uploads[int(m.group(1))] = Upload(filename, await part.read())  # type: ignore[union-attr]
+        if body is None:
+            return body, uploads, "a multipart body without payload_json"
+        if not isinstance(body, dict):
+            return body, uploads, "payload_json is not a JSON object"
+        return body, uploads, ""
 
     def check_body(self, method: str, path: str, body: Any) -> None:
         """Refuse, as Discord does, a body its route's schema or the documented rules refuse."""
@@ -308,6 +361,8 @@ class FakeDiscord:
                 mine = [m for m in reversed(list(self.messages.values())) if str(m["channel_id"]) == cid]
                 return self.json(mine[:int((query or {}).get("limit", 50))])
             if len(parts) == 3 and parts[2] == "messages" and method == "POST":
+                if self._uploads and not self.bot_attaches:  # a channel message with files needs Attach Files
+                    return self.error(403, 50013, "Missing Permissions")
                 check_message(body)
                 return self.json(self._message(cid, body))
             if len(parts) == 4 and parts[2] == "messages" and method == "PATCH":
@@ -378,14 +433,41 @@ class FakeDiscord:
 
     def _message(self, cid: str, data: dict[str, Any], mid: str | None = None,
                  webhook: str | None = None) -> dict[str, Any]:
+        attachments = self._attachments(data, (self.messages.get(mid) or {}).get("attachments") or [])
         msg = {"id": mid or self.next_id(), "channel_id": cid, "guild_id": GUILD_ID, "author": BOT_USER,
-               "content": data.get("content") or "", "embeds": data.get("embeds") or [],
-               "components": data.get("components") or [], "attachments": [], "mentions": [], "mention_roles": [],
+               "content": data.get("content") or "", "embeds": _linked(data.get("embeds") or [], attachments),
+               "components": data.get("components") or [], "attachments": attachments, "mentions": [], "mention_roles": [],
                "mention_everyone": False, "pinned": False, "tts": False, "timestamp": NOW, "edited_timestamp": None,
                "type": 0, "flags": data.get("flags") or 0, **({"webhook_id": webhook} if webhook else {}),
                "application_id": APP_ID}
         self.messages[msg["id"]] = msg
         return msg
+
+    def _attachments(self, data: dict[str, Any], kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A message's attachments after this request, as Discord stores them: the files uploaded with it (an
+        `attachments` entry with id N describes files[N]) and, on an edit, the old ones it names by id; an edit
+        without `attachments` keeps the old ones."""
+        if "attachments" not in data and not self._uploads:
+            return kept
+        entries = data.get("attachments")
+        if entries is None:
+            entries = [{"id": str(n)} for n in sorted(self._uploads)]
+        old = {a["id"]: a for a in kept}
+        out = []
+        for entry in entries:
+            ident = str(entry["id"])
+            if ident in old:
+                out.append(old[ident])
+                continue
+            upload = self._uploads[int(ident)]
+            aid = self.next_id()
+            key = f"{aid}-{upload.filename}"
+            self.files[key] = upload.data
+            out.append({"id": aid, "filename": upload.filename, "size": len(upload.data),
+                        "url": f"{self.url}/attachments/{key}", "proxy_url": f"{self.url}/attachments/{key}",
+                        "content_type": _content_type(upload.data),
+                        **({"description": entry["description"]} if entry.get("description") else {})})
+        return out
 
     # --- what tests read ------------------------------------------------------------------------------
 
@@ -409,3 +491,22 @@ class FakeDiscord:
                 await asyncio.wait_for(self.changed.wait(), remaining)
             except asyncio.TimeoutError:
                 pass
+
+
+def _content_type(data: bytes) -> str:
+    return "image/png" if data.startswith(b"\x89PNG\r\n\x1a\n") else "application/octet-stream"
+
+
+def _linked(embeds: list[dict[str, Any]], attachments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Embeds as Discord stores them: an attachment://NAME image points at that attachment's URL."""
+    by_name = {a["filename"]: a for a in attachments}
+    out = []
+    for e in embeds:
+        e = dict(e)
+        for key in ("image", "thumbnail"):
+            url = (e.get(key) or {}).get("url") or ""
+            if url.startswith("attachment://") and url[len("attachment://"):] in by_name:
+                found = by_name[url[len("attachment://"):]]
+                e[key] = {"url": found["url"], "proxy_url": found["proxy_url"]}
+        out.append(e)
+    return out

@@ -58,7 +58,11 @@ class FakeSlack:
         self.app.router.add_get("/api/{method}", self.api)
         self.app.router.add_post("/respond/{rest:.*}", self.respond)
         self.app.router.add_get("/files/{name}", self.download)
+        self.app.router.add_post("/upload/{file_id}", self.upload)
         self.files: dict[str, bytes] = {}
+        # files.getUploadURLExternal -> the upload -> files.completeUploadExternal, as Slack runs them
+        self.pending: dict[str, dict] = {}  # file id -> {filename, length, alt_txt, data}
+        self.shared: list[dict] = []  # completed uploads: id, title, filename, data, alt_txt, channel_id
         self.urls: dict[str, str] = {}  # a file whose url_private is somewhere else
         self.violations: list[tuple[str, list[str]]] = []
 
@@ -80,6 +84,8 @@ class FakeSlack:
             body = await request.json()
         else:
             body = dict(await request.post())
+        if request.method == "POST":  # Slack reads arguments from the query string too (the SDK sends some there)
+            body = {**dict(request.query), **body}
         self.calls.append((method, body))
         if method in MESSAGE_METHODS and self.refused(method, body):
             return web.json_response({"ok": False, "error": "invalid_blocks"})
@@ -100,10 +106,69 @@ class FakeSlack:
                          **({"metadata": json.loads(b["metadata"]) if isinstance(b["metadata"], str) else b["metadata"]}
                             if b.get("metadata") else {})} for b in reversed(posts)]
             return web.json_response({"ok": True, "messages": messages[:int(body.get("limit", 100))]})
+        if method == "files.getUploadURLExternal":
+            return web.json_response(self.upload_url(body))
+        if method == "files.completeUploadExternal":
+            return web.json_response(self.complete(body))
         if method == "users.info":
             user = body.get("user")
             return web.json_response({"ok": True, "user": {"id": user, "is_admin": user in self.admins}})
         return web.json_response({"ok": True, "channel": body.get("channel"), "ts": "1.0"})
+
+    def upload_url(self, body: dict) -> dict:
+        """files.getUploadURLExternal: a file name and its length in bytes (both required, as Slack has them)
+        give a file id and a URL to send the bytes to; alt_txt at most 1,000 characters."""
+        filename, length = str(body.get("filename") or ""), str(body.get("length") or "")
+        if not filename or not length.isdigit() or int(length) < 1:
+            return {"ok": False, "error": "invalid_arguments"}
+        if len(str(body.get("alt_txt") or "")) > 1000:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{len(self.pending) + 1:010d}"
+        self.pending[file_id] = {"filename": filename, "length": int(length), "alt_txt": body.get("alt_txt"),
+                                 "data": None}
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    async def upload(self, request: web.Request) -> web.Response:
+        """The upload URL: the file's bytes (raw or as a multipart form's one file), exactly the length
+        announced; anything else is refused as Slack refuses it."""
+        file_id = request.match_info["file_id"]
+        pending = self.pending.get(file_id)
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            parts = [v for v in form.values() if hasattr(v, "file")]
+            data = parts[0].file.read() if len(parts) == 1 else b""
+        else:
+            data = await request.read()
+        self.calls.append(("upload", {"file_id": file_id, "bytes": len(data)}))
+        if pending is None or pending["data"] is not None:
+            return web.Response(status=404, text="unknown upload")
+        if len(data) != pending["length"]:
+            return web.Response(status=400, text=f"expected {pending['length']} bytes, got {len(data)}")
+        pending["data"] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    def complete(self, body: dict) -> dict:
+        """files.completeUploadExternal: `files` is a JSON list of {id, title} for uploads whose bytes came;
+        with channel_id they are shared there."""
+        try:
+            files = json.loads(body.get("files") or "")
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(files, list) or not files or not all(isinstance(f, dict) and f.get("id") for f in files):
+            return {"ok": False, "error": "invalid_arguments"}
+        out = []
+        for f in files:
+            pending = self.pending.get(f["id"])
+            if pending is None or pending["data"] is None:
+                return {"ok": False, "error": "file_not_found" if pending is None else "upload_incomplete"}
+        for f in files:
+            pending = self.pending.pop(f["id"])
+            record = {"id": f["id"], "title": f.get("title") or pending["filename"], "name": pending["filename"],
+                      "size": len(pending["data"]), "alt_txt": pending["alt_txt"],
+                      "channel_id": body.get("channel_id"), "data": pending["data"]}
+            self.shared.append(record)
+            out.append({k: v for k, v in record.items() if k not in ("data", "channel_id", "alt_txt")})
+        return {"ok": True, "files": out}
 
     async def socket(self, request: web.Request) -> web.WebSocketResponse:
         """Socket Mode: say hello, deliver the queued envelopes, record the acks."""
@@ -541,8 +606,11 @@ def test_the_readmes_manifests_subscribe_what_the_app_handles_in_both_modes() ->
         assert needed <= set(m["settings"]["event_subscriptions"]["bot_events"]), needed
         scopes = set(m["oauth_config"]["scopes"]["bot"])
         # posting, posting where not invited, reading history (typed answers, the daily post's mark), admins, files
+        # (and writing them: pictures)
         assert {"commands", "chat:write", "chat:write.public", "app_mentions:read", "channels:history",
                 "groups:history", "users:read", "files:read"} <= scopes
+        if "files_upload_v2" in source:  # pictures (a timeline, a quiz's standings) are uploaded files
+            assert "files:write" in scopes
     url = "https://HOST/slack/events"
     assert http["settings"]["event_subscriptions"]["request_url"] == url
     assert http["settings"]["interactivity"]["request_url"] == url

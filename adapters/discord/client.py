@@ -105,9 +105,12 @@ def context_of(user: discord.abc.User, guild_id: int | None, channel_id: int | N
                    is_admin=bool(perms and perms.manage_guild), platform="discord")
 
 
-def _send_kwargs(message: Message) -> dict[str, Any]:
+def _send_kwargs(message: Message, edit: bool = False) -> dict[str, Any]:
+    """send()/followup arguments for a message; with `edit`, those of an edit (its files are `attachments`)."""
     view = view_for(message.buttons)
-    return {"embeds": message.embeds, **({"view": view} if view else {})}
+    files = message.files()
+    return {"embeds": message.embeds, **({"view": view} if view else {}),
+            **({"attachments" if edit else "files": files} if files else {})}
 
 
 RECENT_MESSAGES = 50  # how far back a restarted process looks for a post it may already have sent
@@ -125,7 +128,17 @@ class DiscordOutbox:
         try:
             channel = self.client.get_channel(int(ref.channel)) or await self.client.fetch_channel(int(ref.channel))
             for message in messages_for(reply):
-                await channel.send(**_send_kwargs(message))  # type: ignore[union-attr]
+                try:
+                    await channel.send(**_send_kwargs(message))  # type: ignore[union-attr]
+                except discord.Forbidden as e:
+                    if message.image is None or e.code != 50013:
+                        raise
+                    # no Attach Files permission here: the message goes out without its picture
+                    log.warning("could not attach a picture in channel %s (no Attach Files permission)", ref.channel)
+                    message.image = None
+                    for embed in message.embeds:
+                        embed.set_image(url=None)
+                    await channel.send(**_send_kwargs(message))  # type: ignore[union-attr]
         except discord.HTTPException as e:
             reason = PERMANENT_CODES.get(e.code)
             raise OutboxError(reason or f"Discord answered {e.status}", permanent=reason is not None) from None
@@ -232,7 +245,7 @@ class ClioDiscord(discord.AutoShardedClient):
             await interaction.delete_original_response()
         else:
             await interaction.edit_original_response(content=None, allowed_mentions=NO_PINGS,
-                                                     **_send_kwargs(rendered[0]))
+                                                     **_send_kwargs(rendered[0], edit=True))
             rendered = rendered[1:]
         for message in rendered:
             await interaction.followup.send(ephemeral=ephemeral, **_send_kwargs(message))
@@ -313,7 +326,8 @@ class ClioDiscord(discord.AutoShardedClient):
         await interaction.response.defer(ephemeral=True, thinking=True)
         reply = await own_questions.import_upload(self.clio, ctx, attachment.filename, await attachment.read())
         rendered = messages_for(reply)
-        await interaction.edit_original_response(content=None, allowed_mentions=NO_PINGS, **_send_kwargs(rendered[0]))
+        await interaction.edit_original_response(content=None, allowed_mentions=NO_PINGS,
+                                                 **_send_kwargs(rendered[0], edit=True))
         for message in rendered[1:]:
             await interaction.followup.send(ephemeral=True, **_send_kwargs(message))
 

@@ -3,11 +3,13 @@ command they stand for, so a click routes even after a restart. Pure functions o
 
 from __future__ import annotations
 
+import io
+import re
 from dataclasses import dataclass, field
 
 import discord
 
-from bot.response import Button, Reply
+from bot.response import Button, Image, Reply
 from bot.text import shorten
 
 # Discord's limits (discord.py documents them in embeds.py and ui/button.py; the API answers 400 beyond them)
@@ -25,6 +27,8 @@ MAX_MESSAGES = 5  # an answer longer than this many full embeds is shortened, no
 CUSTOM_ID_PREFIX = "clio"
 COLOUR = {True: discord.Colour(0x8B1E3F), False: discord.Colour.light_grey()}
 SHORTENED = "…(shortened: ask a narrower question to see the rest)"
+ALT_CHARS = 1024  # an attachment's description (its alt text)
+UPLOAD_BYTES = 10 * 2**20  # what any server takes from a bot without boosts
 
 
 def custom_id(button: Button) -> str | None:
@@ -39,6 +43,28 @@ class Message:
 
     embeds: list[discord.Embed] = field(default_factory=list)
     buttons: list[Button] = field(default_factory=list)
+    image: Image | None = None  # sent as an attachment, shown in the embed
+
+    def files(self) -> list[discord.File]:
+        """The message's attachment, made fresh for each send (discord.py closes a File once it is sent)."""
+        if self.image is None:
+            return []
+        return [_File(io.BytesIO(self.image.data), filename=attachment_name(self.image),
+                      description=self.image.alt[:ALT_CHARS] or None)]
+
+
+class _File(discord.File):
+    """discord.File, its attachment id a snowflake string as Discord's API description has it ("0", not 0)."""
+
+    def to_dict(self, index: int) -> dict:  # type: ignore[override]
+        return {**super().to_dict(index), "id": str(index)}
+
+
+def attachment_name(image: Image) -> str:
+    """A file name Discord keeps as it is, so the embed's attachment:// link finds it."""
+    stem, dot, ext = image.filename.rpartition(".")
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", stem if dot else image.filename).strip("-")[:60] or "picture"
+    return f"{safe}.{re.sub(r'[^A-Za-z0-9]', '', ext)[:8] or 'png'}" if dot else f"{safe}.png"
 
 
 def _chunks(text: str, limit: int) -> list[str]:
@@ -113,6 +139,9 @@ def _messages_for_one(reply: Reply) -> list[Message]:
         embeds[0].description = "(nothing to show)"  # never a colour-only embed
     messages = [Message([e]) for e in embeds]
     messages[-1].buttons = buttons
+    if reply.image is not None and len(reply.image.data) <= UPLOAD_BYTES:  # the picture in the first embed
+        embeds[0].set_image(url=f"attachment://{attachment_name(reply.image)}")
+        messages[0].image = reply.image
     return messages
 
 

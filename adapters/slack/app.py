@@ -25,6 +25,7 @@ from bot.ingest.readers import MAX_FILE_BYTES
 from bot.response import Field, Reply
 from bot.services import own_questions
 from bot.services.schedule import OutboxError
+from bot.text import shorten
 
 log = logging.getLogger("clio.slack")
 MAX_UPLOAD_BYTES = MAX_FILE_BYTES
@@ -47,6 +48,24 @@ def workspace_of(team_id: str) -> str:
     return f"slack:{team_id}"
 
 
+ALT_CHARS = 1000  # a file's alt text on Slack
+
+
+async def share_picture(client: AsyncWebClient, channel: str, part: Reply) -> None:
+    """A reply's picture, uploaded with files_upload_v2 (files.getUploadURLExternal, the upload, then
+    files.completeUploadExternal) and shared in the channel under the reply, with its alt text. Slack has no
+    files only one member sees, so a private reply's picture is not shared (its text says what it shows).
+    A failed upload is logged: the reply itself has already gone out."""
+    if part.image is None or part.private or not part.ok or not channel:
+        return
+    try:
+        await client.files_upload_v2(channel=channel, file=part.image.data, filename=part.image.filename,
+                                     title=shorten(part.title or part.image.filename, 250),
+                                     alt_txt=shorten(part.image.alt, ALT_CHARS))
+    except SlackApiError as e:
+        log.warning("could not share a picture in the channel: %s", e.response.get("error"))
+
+
 class SlackOutbox:
     """Scheduled posts and quiz updates, sent with chat.postMessage."""
 
@@ -60,6 +79,7 @@ class SlackOutbox:
                 # a scheduled post's mark rides as message metadata (unseen), found again after a crash
                 metadata = {"event_type": "clio_post", "event_payload": {"marker": part.marker}} if part.marker else None
                 await self.client.chat_postMessage(channel=ref.channel, text=text, blocks=blocks, metadata=metadata)
+                await share_picture(self.client, ref.channel, part)
         except SlackApiError as e:
             error = str(e.response.get("error", "unknown_error"))
             raise OutboxError(error.replace("_", " "), permanent=error in PERMANENT_ERRORS) from None
@@ -190,6 +210,7 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
         for part in reply.sequence():
             text_fallback, blocks = blocks_for(part)
             await say(text=text_fallback, blocks=blocks)
+            await share_picture(client, ctx.channel, part)
 
     @app.event("message")
     async def message(event, say, client, context: Any):  # type: ignore[no-untyped-def]
@@ -207,6 +228,7 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
             for part in answer.sequence():
                 text_fallback, blocks = blocks_for(part)
                 await say(text=text_fallback, blocks=blocks)
+                await share_picture(client, ctx.channel, part)
 
     async def _ctx_from_event(event: dict, context: Any) -> Context:
         team = event.get("team") or context.get("team_id") or "unknown"
@@ -327,6 +349,8 @@ async def deliver(reply: Reply, respond: Any, client: AsyncWebClient, channel: s
             await respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
         else:
             await respond(text=text, blocks=blocks, response_type="in_channel")
+        if not reply.private:  # a picture asked for with a button too: Slack's files are the channel's
+            await share_picture(client, channel, part)
 
 
 class SlackConfigError(Exception):

@@ -24,9 +24,9 @@ from bot.errors import BadInput, BotError
 from bot.events import Context, ConversationRef
 from bot.names import Matcher
 from bot.response import Button, Citation, Field, Reply
-from bot.services import review
+from bot.services import pictures, review
 from bot.services.grading import grade
-from bot.text import echo
+from bot.text import clean, echo, shorten
 
 Mode = Literal["choice", "open"]
 DEFAULT_QUESTIONS = 10
@@ -113,7 +113,7 @@ class QuizEngine:
             raise QuizError("The quiz has just ended.")
         q = store.quiz_question(self.db, quiz["id"], quiz["current"])
         assert q is not None
-        final = self.scores_reply(quiz["id"], title="Quiz stopped", note="Final scores:")
+        final = self.scores_reply(quiz["id"], title="Quiz stopped", note="Final scores:", chart=True)
         if q["closed"]:
             return final
         store.close_question(self.db, quiz["id"], quiz["current"])
@@ -252,7 +252,7 @@ class QuizEngine:
     def _finish(self, quiz: dict, status: str, why: str) -> Reply:
         store.update_quiz(self.db, quiz["id"], where_status="running", status=status,
                           ended_at=self.clock().isoformat())
-        return self.scores_reply(quiz["id"], title=why, note="Final scores:")
+        return self.scores_reply(quiz["id"], title=why, note="Final scores:", chart=True)
 
     def _reveal(self, quiz: dict, q: dict, how: Literal["closed", "skipped", "stopped"]) -> Reply:
         """A question's answer: who got it and how fast (or that nobody did), the explanation, its sources,
@@ -308,10 +308,15 @@ class QuizEngine:
                                    [quiz["id"], quiz["current"]]).fetchone()[0]
         return self.question_reply(quiz), int(answered)
 
-    def scores_reply(self, quiz_id: int, title: str = "Scores", note: str = "") -> Reply:
+    def scores_reply(self, quiz_id: int, title: str = "Scores", note: str = "", chart: bool = False) -> Reply:
+        """The quiz's scores, best first; with `chart` (its final standings) a bar chart of them too."""
         rows = store.quiz_scores(self.db, quiz_id)
         lines = [f"{i}. {echo(r['name'], 40)}: {r['points']} points ({r['right']} right)" for i, r in enumerate(rows, 1)]
-        return Reply(ok=True, kind="list", title=title, body="\n".join(filter(None, [note, *lines])) or "No answers yet.")
+        image = pictures.standings_png([(shorten(clean(r["name"] or "?"), 40), int(r["points"] or 0)) for r in rows],
+                                       "Final standings", filename=f"quiz-{quiz_id}-standings.png") \
+            if chart and rows else None
+        return Reply(ok=True, kind="list", title=title, body="\n".join(filter(None, [note, *(lines or ["No answers yet."])])),
+                     image=image)
 
     def scores(self, ctx: Context) -> Reply:
         quiz = store.running_quiz(self.db, ctx.workspace, ctx.channel)
