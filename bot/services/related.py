@@ -2,8 +2,8 @@
 
 A tie is something the pack says: the entry's own `related` list, an entry whose `related` names it back, an
 event's `people`, and events both take part in. Each tie weighs; the strongest few are shown, nearest in time
-first among equals. An entry the pack ties only weakly (one link back: Vladimir Putin naming Lenin among his
-models) never crowds out the people the pack puts beside the entry, and nothing the pack does not tie is ever
+first among equals. An entry the pack ties only weakly (one link back: Vladimir Putin's entry linking to
+Lenin) never crowds out the people the pack puts beside the entry, and nothing the pack does not tie is ever
 offered."""
 
 from __future__ import annotations
