@@ -38,6 +38,12 @@ def when(app: Clio, ctx: Context, arg: str) -> Reply:
     return app.lookup.lookup(require_arg(arg, "an event", "/when Bloody Sunday"), "event", ctx.workspace)
 
 
+@command("passages", "NAME [from N]", ("/passages Lenin", "/passages Bolsheviks from 4"))
+def passages(app: Clio, ctx: Context, arg: str) -> Reply:
+    """More of what the readings say about a person, term or event, a few passages at a time."""
+    return app.lookup.passages(require_arg(arg, "a name", "/passages Lenin"), ctx.workspace)
+
+
 @command("search", "TEXT", ("/search Putilov strike", "/search land decree"))
 def search(app: Clio, ctx: Context, arg: str) -> Reply:
     """Search every name and summary for words."""

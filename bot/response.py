@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from bot.citing import sources_line
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -103,8 +105,13 @@ class Reply:
         if self.buttons:
             parts.append("\n".join(f"  [{b.label}]  /{b.action} {b.value}".rstrip() for b in self.buttons))
         if self.citations:
-            parts.append("Sources: " + "; ".join(dict.fromkeys(c.text() for c in self.citations)))
+            parts.append(self.sources_line())
         return "\n\n".join(parts)
+
+    def sources_line(self) -> str:
+        """The reply's one compact sources line ("Sources: Figes, paras 57-67; Maass, para 12"), or "": the
+        same on every platform (bot/citing.py)."""
+        return sources_line(self.citations)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: ok, text, match ({id, name, type, score} or null), suggestions, and the parts."""

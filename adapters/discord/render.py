@@ -96,7 +96,7 @@ def _messages_for_one(reply: Reply) -> list[Message]:
     """The messages that show one reply: one embed per message, each within every limit; the sources in the
     footer of the last one and the buttons under it."""
     colour = COLOUR[reply.ok]
-    sources = "Sources: " + "; ".join(dict.fromkeys(c.text() for c in reply.citations)) if reply.citations else ""
+    sources = reply.sources_line()  # built once in the core: each reading once, with its paragraph ranges
     mark = f"\n{reply.marker}" if reply.marker else ""  # a scheduled post's mark, found again after a crash
     footer = (shorten(sources, FOOTER_CHARS - len(mark)) + mark).strip()
     budget = EMBED_TOTAL_CHARS - len(footer) - len(SHORTENED) - 16

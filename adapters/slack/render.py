@@ -84,8 +84,8 @@ def blocks_for(reply: Reply) -> tuple[str, list[dict[str, Any]]]:
                for i, b in enumerate(reply.buttons)]
     actions = [{"type": "actions", "elements": buttons[i:i + BUTTONS_PER_ACTIONS]}
                for i in range(0, len(buttons), BUTTONS_PER_ACTIONS)]
-    footer = "; ".join(dict.fromkeys(c.text() for c in reply.citations))
-    tail = actions + ([_context("Sources: " + escape(footer))] if footer else [])
+    footer = reply.sources_line()  # built once in the core: each reading once, with its paragraph ranges
+    tail = actions + ([_context(escape(footer))] if footer else [])
     budget = BLOCKS_MAX - len(tail)
     if len(blocks) > budget:  # keep the buttons and the sources; shorten the middle
         blocks = blocks[: budget - 1] + [_context("…(shortened: ask a narrower question to see the rest)")]

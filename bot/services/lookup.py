@@ -17,12 +17,18 @@ from bot.response import Button, Citation, Field, Match, Reply
 from bot.services.ask import Asker
 from bot.services.readnames import MIN_MENTIONS as READINGS_NAME_MIN, name_usage
 from bot.services.prominence import Prominence, place_names
+from bot.services.related import related as related_entries
 from bot.text import echo, excerpt, first_sentence
 
 TYPE_WORDS = {"person": "person", "term": "term", "event": "event"}
 COMMAND_FOR_TYPE = {"person": "who", "term": "what", "event": "when"}
 MAX_SEARCH_RESULTS = 10
 MAX_ALIASES_SHOWN = 10
+CARD_PASSAGES = 3  # "According to ..." passages on a card; "More passages" pages the rest
+PASSAGES_PAGE = 4  # passages a "/passages" page shows
+MAX_PASSAGES_PER_READING = 3
+MAX_PASSAGES = 24  # passages "More passages" reaches in all
+_FROM = re.compile(r"(.+?)\s+from\s+(-?\d{1,4})", re.IGNORECASE)
 MAX_EVERYONE = 25  # "/who all NAME" lists at most this many (a Discord message holds 25 buttons)
 _EVERYONE = re.compile(r"all\s+(\S.*)", re.IGNORECASE | re.DOTALL)
 
@@ -188,14 +194,45 @@ class Lookup:
         name = usage.fuller or " ".join(w[:1].upper() + w[1:] for w in words)
         return {"name": name, "mentions": usage.upper, "as_written": " ".join(words)}
 
-    def passages_field(self, entity_id: str, workspace: str) -> tuple[list[Field], list[Citation]]:
-        """The best passage from each reading that mentions an entry, attributed to its reading."""
-        rows = store.entity_passages(self.db, entity_id, workspace)
-        fields = [Field(f"According to {r['author']}, {r['title']}", f"{excerpt(r['text'])} ({r['loc']})")
-                  for r in rows]
+    def passage_rows(self, entity_id: str, workspace: str) -> list[dict]:
+        """Every passage the card and "More passages" show for an entry, in the order they are shown: each
+        reading's best passage first (readings in order of how much they say), then each reading's next best."""
+        rows = store.entity_passages(self.db, entity_id, workspace, per_source=MAX_PASSAGES_PER_READING,
+                                     limit=MAX_PASSAGES * MAX_PASSAGES_PER_READING)
+        rank: dict[str, int] = {}
+        order = []
+        for i, r in enumerate(rows):
+            nth = rank[r["source_id"]] = rank.get(r["source_id"], -1) + 1
+            order.append((nth, i, r))
+        return [r for _, _, r in sorted(order, key=lambda t: (t[0], t[1]))][:MAX_PASSAGES]  # every reading first
+
+    @staticmethod
+    def passage_fields(rows: list[dict]) -> tuple[list[Field], list[Citation]]:
+        """Passages as "According to AUTHOR, TITLE" fields, with the citations they add."""
+        fields = [Field(f"According to {_who_wrote(r)}" + (f", {r['title']}" if _who_wrote(r) == r["author"] else ""),
+                        f"{excerpt(r['text'])} ({r['loc']})") for r in rows]
         return fields, [Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows]
 
+    def passages_field(self, entity_id: str, workspace: str) -> tuple[list[Field], list[Citation]]:
+        """The passages a card shows: the best passage of each reading that mentions the entry, at most
+        CARD_PASSAGES of them."""
+        rows = self.passage_rows(entity_id, workspace)
+        return self.passage_fields(self._card_passages(rows))
+
+    @staticmethod
+    def _card_passages(rows: list[dict]) -> list[dict]:
+        seen: set[str] = set()
+        first = []
+        for r in rows:
+            if r["source_id"] not in seen:
+                seen.add(r["source_id"])
+                first.append(r)
+        return first[:CARD_PASSAGES]
+
     def card(self, entity_id: str, match: Match | None = None, workspace: str = store.SHARED) -> Reply:
+        """An entry's card, one message on every platform: the summary first, a few short facts, at most
+        CARD_PASSAGES passages from the readings, and buttons for the entries the pack ties closest to it and
+        for the rest of the passages; its sources in one line."""
         e = store.entity(self.db, entity_id)
         if e is None:
             raise BadInput("That entry is no longer in the index.")
@@ -227,16 +264,59 @@ class Lookup:
             shown = aliases[:MAX_ALIASES_SHOWN]
             more = f" (+{len(aliases) - len(shown)} more)" if len(aliases) > len(shown) else ""
             fields.append(Field("Also known as", ", ".join(shown) + more))
-        related = store.names_of(self.db, store.related_ids(self.db, entity_id))
-        if related:
-            fields.append(Field("See also", ", ".join(
-                f"{r['name']} (/{COMMAND_FOR_TYPE[r['type']]})" for r in sorted(related.values(), key=lambda r: r["name"]))))
         cites = self.citations(entity_id)
-        passage_fields, passage_cites = self.passages_field(entity_id, workspace)
+        rows = self.passage_rows(entity_id, workspace)
+        shown_rows = self._card_passages(rows)
+        passage_fields, passage_cites = self.passage_fields(shown_rows)
         fields.extend(passage_fields)
         cites.extend(passage_cites)
+        buttons = [Button(r.name, COMMAND_FOR_TYPE[r.type], r.name) for r in related_entries(self.db, entity_id)]
+        if len(rows) > len(shown_rows):
+            buttons.append(Button(f"More passages ({len(rows) - len(shown_rows)})", "passages",
+                                  f"{entity_id} from {len(shown_rows) + 1}"))
         return Reply(ok=True, kind="lookup", title=title, body=e["summary"], fields=fields, citations=cites,
-                     match=match or Match(e["id"], e["name"], e["type"], 100.0))
+                     buttons=buttons, match=match or Match(e["id"], e["name"], e["type"], 100.0))
+
+    def passages(self, arg: str, workspace: str = store.SHARED) -> Reply:
+        """"/passages NAME [from N]": the readings' passages on an entry, PASSAGES_PAGE at a time from the Nth,
+        with a button for the next ones (what a card's "More passages" runs)."""
+        m = _FROM.fullmatch(arg.strip())
+        name, start = (m.group(1).strip(), int(m.group(2))) if m else (arg.strip(), 1)
+        if start < 1:
+            raise BadInput("Passages are counted from 1: /passages Lenin from 4")
+        entity_id = name if store.entity(self.db, name) is not None else None
+        if entity_id is None:
+            res = self.matcher.resolve(name)
+            if not res.match:
+                near = res.choices or res.suggestions
+                return Reply(
+                    ok=False, kind="not_found" if not res.choices else "choices", exit_code=0 if res.choices else 1,
+                    title=(f"Which one do you mean by “{echo(name)}”?" if res.choices
+                           else f"Nothing called “{echo(name)}” in this pack"),
+                    body="" if near else "Try another spelling, or /search for a word in the summaries.",
+                    buttons=[Button(s.candidate.name, "passages", s.candidate.id) for s in near],
+                    suggestions=[self._match(s) for s in near])
+            entity_id = res.match.candidate.id
+        e = store.entity(self.db, entity_id)
+        assert e is not None
+        rows = self.passage_rows(entity_id, workspace)
+        if not rows:
+            return Reply(ok=False, kind="not_found", exit_code=1, title=f"No reading discusses {e['name']} yet",
+                         body="Ingest the group's readings (clio ingest), or look it up: "
+                              f"/{COMMAND_FOR_TYPE[e['type']]} {e['name']}")
+        if start > len(rows):
+            raise BadInput(f"The readings have {len(rows)} passages on {e['name']}: /passages {e['name']} "
+                           f"from {max(1, len(rows) - PASSAGES_PAGE + 1)}")
+        page = rows[start - 1:start - 1 + PASSAGES_PAGE]
+        last = start - 1 + len(page)
+        fields, cites = self.passage_fields(page)
+        buttons = [Button(e["name"], COMMAND_FOR_TYPE[e["type"]], e["name"])]
+        if last < len(rows):
+            buttons.insert(0, Button(f"More passages ({len(rows) - last})", "passages", f"{entity_id} from {last + 1}"))
+        span = f"passage {start}" if start == last else f"passages {start}-{last}"
+        return Reply(ok=True, kind="list", title=f"{e['name']} in the readings: {span} of {len(rows)}",
+                     fields=fields, citations=cites, buttons=buttons,
+                     match=Match(e["id"], e["name"], e["type"], 100.0))
 
     def _choices(self, query: str, res: Resolution, etype: str, *, everyone: bool = False,
                  title: str | None = None) -> Reply:
