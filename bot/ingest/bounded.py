@@ -14,7 +14,7 @@ import multiprocessing as mp
 import os
 import resource
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -23,10 +23,11 @@ from bot.ingest.passages import Passage, split_passages
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, read_document
 
 # the budget of one file: memory the child may take above what it has at the start, and seconds, growing with
-# the file's size (a 50 MB reading needs about 1 s a MB on a busy 2-core machine; a hostile 60 KB file gets 10 s)
+# the file's size (a 50 MB reading needs about 1 s a MB on a busy 2-core machine; a hostile 60 KB file gets 8 s,
+# so its refusal, the fork and the reply fit in 10 s)
 MEMORY_BUDGET_BYTES = 300 * 2**20
 MEMORY_BUDGET_PER_FILE_BYTE = 6  # a 50 MB text: its bytes, its decoded text, its blocks and passages
-BASE_SECONDS = 10.0
+BASE_SECONDS = 8.0
 SECONDS_PER_MB = 1.0
 
 
@@ -39,6 +40,7 @@ class Parsed:
     author: str | None
     first: Block | None
     passages: list[Passage]
+    peak_rss: int = 0  # the most memory (bytes) the reading child held at once
 
 
 def budget(size: int) -> tuple[float, int]:
@@ -65,7 +67,7 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
             raise ReadError(f"{path.name} took more than {seconds:.0f} seconds to read; Clio gave up on it. "
                             "Save it as plain text and try again.")
         try:
-            status, value = recv.recv()
+            status, value, peak = recv.recv()
         except EOFError:  # killed: out of memory, or crashed in a library
             raise ReadError(f"{path.name} needs more than {memory / 2**20:,.0f} MB of memory to read; Clio gave up "
                             "on it. Save it as plain text and try again.") from None
@@ -75,8 +77,14 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
             child.kill()
         child.join(5)
     if status == "error":
-        raise ReadError(value)
-    return value
+        error = ReadError(value)
+        error.peak_rss = peak  # type: ignore[attr-defined]
+        raise error
+    return replace(value, peak_rss=peak)
+
+
+def _peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts kB
 
 
 def _child(conn: Connection, name: str, data: bytes, max_bytes: int, memory: int) -> None:
@@ -88,16 +96,16 @@ def _child(conn: Connection, name: str, data: bytes, max_bytes: int, memory: int
         doc.blocks = []
         parsed = Parsed(doc.kind, doc.title, doc.author, blocks[0] if blocks else None, split_passages(blocks))
         del blocks
-        conn.send(("ok", parsed))
+        conn.send(("ok", parsed, _peak_rss()))
     except ReadError as e:
-        conn.send(("error", e.user_message))
+        conn.send(("error", e.user_message, _peak_rss()))
     except MemoryError:
         conn.send(("error", f"{name} needs more than {memory / 2**20:,.0f} MB of memory to read; Clio gave up on "
-                            "it. Save it as plain text and try again."))
+                            "it. Save it as plain text and try again.", _peak_rss()))
     except RecursionError:
-        conn.send(("error", f"{name} is nested too deeply to read."))
+        conn.send(("error", f"{name} is nested too deeply to read.", _peak_rss()))
     except Exception as e:  # a library choking on a malformed file: the user needs to know, not a traceback
-        conn.send(("error", f"{name} could not be read ({type(e).__name__})."))
+        conn.send(("error", f"{name} could not be read ({type(e).__name__}).", _peak_rss()))
     finally:
         conn.close()
 
@@ -120,6 +128,6 @@ def _context() -> mp.context.BaseContext:
     with _lock:
         if _ctx is None:
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["bot.ingest.bounded", "bs4", "ebooklib.epub", "pypdf"])
+            ctx.set_forkserver_preload(["bot.ingest.bounded", "lxml.html", "ebooklib.epub", "pypdf"])
             _ctx = ctx
         return _ctx
