@@ -80,11 +80,15 @@ def crc32_combine(crc1: int, crc2: int, len2: int) -> int:
 
 
 def crc32_zeros(n_mib: int) -> int:
-    """CRC-32 of `n_mib` MiB of zeros, by doubling (n_mib a power of two)."""
-    crc, size = zlib.crc32(b"\0" * _MiB), _MiB
-    while size < n_mib * _MiB:
+    """CRC-32 of `n_mib` MiB of zeros: a power-of-two run's CRC by doubling, the runs of n's bits combined."""
+    crc, size = zlib.crc32(b"\0" * _MiB), _MiB  # of a run of 2**k MiB
+    total = 0  # the CRC of no bytes
+    while n_mib:
+        if n_mib & 1:
+            total = crc32_combine(total, crc, size)
+        n_mib >>= 1
         crc, size = crc32_combine(crc, crc, size), size * 2
-    return crc
+    return total
 
 
 # --- a zip written by hand, so a member may declare what it really holds past 4 GiB (zip64) or be listed twice ---
@@ -173,6 +177,11 @@ def pdf_stream_bomb(n_mib: int) -> bytes:
     adler = ((n_mib * _MiB) % 65521) << 16 | 1  # Adler-32 of zeros: a stays 1, b grows by 1 a byte
     stream = b"\x78\xda" + deflated_zeros(n_mib) + struct.pack(">I", adler)
     return pdf_bytes(1, "", stream=stream, filters=" /Filter /FlateDecode")
+
+
+NAMES = ["bomb.epub", "listed.epub", "members.epub", "repeated.epub", "pages.pdf", "stream.pdf", "brackets.md",
+         "stars.md", "blank.md", "initials.txt", "img.txt", "img.md", "links.md", "captions.txt", "files.txt",
+         "nested.html", "nested.epub", "line.txt", "random.txt", "random.epub", "random.pdf", "utf16.txt"]
 
 
 # --- every shape ----------------------------------------------------------------------------------------------------
