@@ -23,12 +23,12 @@ from bot.ingest.passages import Passage, split_passages
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, read_document
 
 # the budget of one file: memory the child may take above what it has at the start, and seconds, growing with
-# the file's size (a 50 MB reading needs about 1 s a MB on a busy 2-core machine; a hostile 60 KB file gets 8 s,
-# so its refusal, the fork and the reply fit in 10 s)
+# the file's size (a 50 MB reading takes 40-60 s on a 2-core machine shared with other work, so 2 s a MB; a
+# hostile 60 KB file gets 8 s, so its refusal, the fork and the reply fit in 10 s)
 MEMORY_BUDGET_BYTES = 300 * 2**20
 MEMORY_BUDGET_PER_FILE_BYTE = 6  # a 50 MB text: its bytes, its decoded text, its blocks and passages
 BASE_SECONDS = 8.0
-SECONDS_PER_MB = 1.0
+SECONDS_PER_MB = 2.0
 
 
 @dataclass(frozen=True)
