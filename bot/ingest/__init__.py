@@ -118,7 +118,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     if not passages:
         raise ReadError(f"{path.name} has no text Clio can read.")
     title = (title or doc.title or _heading_title(doc.first) or path.stem.replace("_", " "))[:200]
-    calendar = reading_convention("\n".join(p.text for p in passages), calendar)
+    calendar = reading_convention([p.text for p in passages], calendar)
     links = link_passages(passages, matcher, person_ids, progress=progress, births=store.births(db))
     pid = {p.seq: f"{sid}:{p.seq}" for p in passages}
     date_rows = _date_rows(passages, pid, sid, calendar)

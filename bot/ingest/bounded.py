@@ -28,6 +28,9 @@ from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, read_document
 MEMORY_BUDGET_BYTES = 300 * 2**20
 MEMORY_BUDGET_PER_FILE_BYTE = 6  # a 50 MB text: its bytes, its decoded text, its blocks and passages
 BASE_SECONDS = 8.0
+# passages sent back per message: the parent unpickles each in one hold of Python's GIL (a 50 MB reading's
+# 60,000 passages in one message held it, and stalled the bot's event loop, for a second or more)
+PASSAGES_PER_MESSAGE = 2_000
 SECONDS_PER_MB = 2.0
 
 
@@ -68,6 +71,12 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
                             "Save it as plain text and try again.")
         try:
             status, value, peak = recv.recv()
+            if status == "ok":  # its passages follow in chunks: each unpickled in one short hold of the GIL
+                passages: list[Passage] = []
+                for _ in range(value):
+                    passages.extend(recv.recv())
+                status, value, peak = recv.recv()
+                value = replace(value, passages=passages)
         except EOFError:  # killed: out of memory, or crashed in a library
             raise ReadError(f"{path.name} needs more than {memory / 2**20:,.0f} MB of memory to read; Clio gave up "
                             "on it. Save it as plain text and try again.") from None
@@ -94,9 +103,14 @@ def _child(conn: Connection, name: str, data: bytes, max_bytes: int, memory: int
         del data
         blocks = clean_blocks(doc.blocks)
         doc.blocks = []
-        parsed = Parsed(doc.kind, doc.title, doc.author, blocks[0] if blocks else None, split_passages(blocks))
+        doc_first = blocks[0] if blocks else None
+        passages = split_passages(blocks)
         del blocks
-        conn.send(("ok", parsed, _peak_rss()))
+        chunks = range(0, len(passages), PASSAGES_PER_MESSAGE)
+        conn.send(("ok", len(chunks), 0))
+        for start in chunks:
+            conn.send(passages[start:start + PASSAGES_PER_MESSAGE])
+        conn.send(("done", Parsed(doc.kind, doc.title, doc.author, doc_first, []), _peak_rss()))
     except ReadError as e:
         conn.send(("error", e.user_message, _peak_rss()))
     except MemoryError:
