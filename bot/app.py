@@ -8,7 +8,8 @@ import functools
 import json
 import logging
 import time
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -37,7 +38,53 @@ if TYPE_CHECKING:
     from bot.door import Door
 
 log = logging.getLogger("clio")
+UPLOAD_READERS = 1  # uploads read at once in one process (each in a child process of up to a few hundred MB)
+UPLOAD_QUEUE = 8  # uploads that may wait their turn (each holds its file, up to 50 MB, while it waits)
 command_log = logging.getLogger("clio.commands")
+
+
+class UploadTurns:
+    """Turns for uploads: one at a time per workspace, at most `readers` at once in all, in arrival order."""
+
+    def __init__(self, readers: int):
+        self.readers = readers
+        self.waiting = 0
+        self._workspaces: dict[str, asyncio.Lock] = {}
+        self._users: dict[str, int] = {}
+        self._slots: asyncio.Semaphore | None = None
+
+    @contextlib.asynccontextmanager
+    async def take(self, workspace: str, name: str,
+                   queued: Callable[[str], Awaitable[None]] | None = None) -> AsyncIterator[None]:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.readers)
+        lock = self._workspaces.setdefault(workspace, asyncio.Lock())
+        self._users[workspace] = self._users.get(workspace, 0) + 1
+        try:
+            if lock.locked() or self._slots.locked():
+                why = "this group's last one" if lock.locked() else "one from another group"
+                if queued is not None:
+                    await queued(f"{name} is queued: Clio is adding {why} first, and starts on yours when that "
+                                 "is done.")
+            self.waiting += 1
+            try:
+                await lock.acquire()
+                try:
+                    await self._slots.acquire()
+                except BaseException:
+                    lock.release()
+                    raise
+            finally:
+                self.waiting -= 1
+            try:
+                yield
+            finally:
+                self._slots.release()
+                lock.release()
+        finally:
+            self._users[workspace] -= 1
+            if not self._users[workspace]:
+                del self._users[workspace], self._workspaces[workspace]
 
 
 def command_name(text: object) -> str:
@@ -64,6 +111,7 @@ class Clio:
         self.onthisday = OnThisDay(self.db)
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         self.rate_limiter = RateLimiter(settings.rate_limit)
+        self._uploads = UploadTurns(UPLOAD_READERS)
         self.quiz = QuizEngine(self.db, lambda: self.lookup.matcher, lambda: self.clock(),
                                lambda ws, topic: questions.bank(self.db, self.lookup.matcher, ws, topic))
 
@@ -134,8 +182,8 @@ class Clio:
         infers it from the reading. `db`: another connection to this app's database (a worker thread's own),
         else the app's."""
         db = db or self.db
-        if workspace != store.SHARED:
-            self._check_limits(db, workspace, path, data)
+        limits = None if workspace == store.SHARED else ingest.Limits(self.settings.max_workspace_readings,
+                                                                      self.settings.max_workspace_mb)
         known = store.reading_for_file(db, path.name)
         if known:
             title = (title if alone else None) or known["title"]
@@ -143,18 +191,29 @@ class Clio:
             if known["calendar"] in ingest.CALENDAR_CONVENTIONS:
                 calendar = calendar if alone and calendar else known["calendar"]
         return ingest.ingest_file(db, self.lookup.matcher, self.person_ids, path, title=title, author=author,
-                                  calendar=calendar, workspace=workspace, data=data, progress=progress)
+                                  calendar=calendar, workspace=workspace, data=data, progress=progress, limits=limits)
 
     async def ingest_upload(self, ctx: Context, filename: str, data: bytes, *, title: str | None = None,
-                            progress: ingest.Progress | None = None) -> Reply:
+                            progress: ingest.Progress | None = None,
+                            queued: Callable[[str], Awaitable[None]] | None = None) -> Reply:
         """A reading a member uploads in chat, ingested into their workspace. Admins only; runs in a worker
         thread on its own connection so the bot keeps answering (SQLite's WAL lets both work at once), and
         `progress(done, total)` is called from that thread.
+
+        Uploads take turns: one at a time per workspace (so its limits are checked against what the one
+        before added) and at most UPLOAD_READERS at once in the process (each reads in a child of up to a few
+        hundred MB). One that must wait calls `queued(message)` first, for the member; past UPLOAD_QUEUE
+        waiting uploads, one is refused. The limits are checked again when the reading is published, in the
+        same SQLite transaction, so even uploads in two processes cannot together pass them.
 
         Never raises for the member's mistakes: an unreadable or over-limit file is a clear reply."""
         if not ctx.is_admin:
             return Reply(ok=False, kind="error", body="Adding readings is for the group's admins (Manage Server).")
         name = Path(clean(filename)[:200] or "reading.txt").name
+        turns = self._uploads
+        if turns.waiting >= UPLOAD_QUEUE:
+            return Reply(ok=False, kind="error", body=(
+                f"Clio is already adding {turns.waiting} readings; send {name} again in a few minutes."))
 
         def work() -> ingest.IngestResult:
             db = store.open_db(self.settings.db_path)
@@ -165,20 +224,11 @@ class Clio:
                 db.close()
 
         try:
-            result = await asyncio.to_thread(work)
+            async with turns.take(ctx.workspace, name, queued):
+                result = await asyncio.to_thread(work)
         except BotError as e:
             return Reply(ok=False, kind="error", body=e.user_message, exit_code=e.exit_code)
         return Reply(ok=True, kind="info", title="Reading added", body=result.text())
-
-    def _check_limits(self, db: sqlite_utils.Database, workspace: str, path: Path, data: bytes | None) -> None:
-        readings, used = store.workspace_usage(db, workspace, excluding=ingest.source_id_for(workspace, path.name))
-        size = len(data) if data is not None else (path.stat().st_size if path.exists() else 0)
-        limit_bytes = self.settings.max_workspace_mb * 2**20
-        if readings >= self.settings.max_workspace_readings:
-            raise BotError(f"This group already has {readings} readings, its limit. /forget one before adding another.")
-        if used + size > limit_bytes:
-            raise BotError(f"This group's readings would take {(used + size) / 2**20:,.1f} MB, over its "
-                           f"{self.settings.max_workspace_mb} MB limit. /forget a reading first.")
 
     def find_sources(self, ref: str, workspace: str | None) -> list[dict]:
         """Sources whose id, file name or title is `ref` (case-insensitive) among those `workspace` owns

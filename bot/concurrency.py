@@ -115,12 +115,14 @@ def _write(db: sqlite_utils.Database, fn: Callable[[], None]) -> None:
 
 def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: list[dict[str, Any]],
                  links: list[dict[str, Any]], dates: list[dict[str, Any]],
-                 candidates: list[dict[str, Any]]) -> None:
+                 candidates: list[dict[str, Any]], within: Callable[[], None] | None = None) -> None:
     """Store one reading in short write transactions, replacing any old copy (same id).
 
     The old copy is hidden and deleted first; the new one is written under a staging workspace no query
     sees, then published in one tiny transaction, so a search never finds half a reading. If anything fails
-    midway, what was written is deleted again and the error raised."""
+    midway, what was written is deleted again and the error raised. `within` runs in the publishing
+    transaction (it holds SQLite's write lock: no other writer in any process is between its check and the
+    publish) and refuses the reading by raising; the staged copy is then deleted."""
     sid = source["id"]
     delete_source(db, sid)
     _write(db, lambda: db["sources"].insert({**source, "workspace": STAGING + source["workspace"]}, pk="id"))
@@ -134,7 +136,11 @@ def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: li
             _write(db, lambda c=chunk: db["passage_dates"].insert_all(c, batch_size=500))
         for chunk in _batches(candidates, BATCH_ROWS):
             _write(db, lambda c=chunk: db["candidates"].insert_all(c, pk=("source_id", "key"), batch_size=500))
-        _write(db, lambda: db.execute("update sources set workspace = ? where id = ?", [source["workspace"], sid]))
+        def publish() -> None:
+            if within is not None:
+                within()
+            db.execute("update sources set workspace = ? where id = ?", [source["workspace"], sid])
+        _write(db, publish)
     except BaseException:
         delete_source(db, sid)
         raise

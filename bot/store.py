@@ -412,12 +412,16 @@ def delete_source(db: sqlite_utils.Database, source_id: str) -> None:
 
 
 def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: list[dict[str, Any]],
-                  links: list[dict[str, Any]], dates: list[dict[str, Any]], candidates: list[dict[str, Any]]) -> None:
+                  links: list[dict[str, Any]], dates: list[dict[str, Any]], candidates: list[dict[str, Any]],
+                  within: Callable[[], None] | None = None) -> None:
     """Store one ingested reading with its passages, links, dates and candidates, replacing the old copy
-    (outside a caller's transaction: in short write transactions, published at the end)."""
+    (outside a caller's transaction: in short write transactions, published at the end). `within` (the
+    workspace's limits) runs in the transaction that publishes it and may refuse it by raising."""
     if not db.conn.in_transaction:
-        return concurrency.write_source(db, source, passages, links, dates, candidates)
+        return concurrency.write_source(db, source, passages, links, dates, candidates, within=within)
     with db.atomic():
+        if within is not None:
+            within()
         delete_source(db, source["id"])
         db["sources"].insert(source, pk="id")
         db["passages"].insert_all(passages, pk="id", batch_size=500)

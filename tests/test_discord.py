@@ -8,6 +8,7 @@ import asyncio
 import datetime as dt
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -376,6 +377,31 @@ async def test_an_admin_ingests_an_attachment_with_progress_a_member_cannot(bot,
     assert [s["title"] for s in store.sources(mini_app.db, f"discord:{GUILD_ID}")]
     found = await fake.wait_for(callback_of(await fake.slash("search", [{"type": 3, "name": "text", "value": "railwaymen"}])))
     assert found.body["type"] == 4
+
+
+async def test_a_second_upload_at_once_is_told_it_is_queued_and_then_added(bot, fake, mini_app):
+    """Two /ingest in one server at the same moment: the reply of the one that must wait says so, then both
+    readings are added, one after the other."""
+    payloads = []
+    for i, n in ((1, 3000), (2, 50)):
+        name = f"reading-{i}.txt"
+        text = "\n\n".join(f"Part {j}: General Kornilov ordered troops towards Petrograd in August 1917."
+                           for j in range(n))
+        fake.files[name] = text.encode()
+        att = {"id": fake.next_id(), "filename": name, "size": len(text.encode()), "url": f"{fake.url}/attachments/{name}",
+               "proxy_url": f"{fake.url}/attachments/{name}", "content_type": "text/plain"}
+        payloads.append(await fake.slash("ingest", [{"type": 11, "name": "reading", "value": att["id"]}],
+                                         resolved={"attachments": {att["id"]: att}}, user_id=ADMIN_ID))
+    for p in payloads:
+        assert (await fake.wait_for(callback_of(p))).body["type"] == 5
+    queued = await fake.wait_for(lambda c: c.method == "PATCH" and "@original" in c.path
+                                 and " is queued" in text_of(c.body), timeout=30)  # whichever came second
+    assert re.match(r"reading-[12]\.txt is queued: Clio is adding this group's last one first", text_of(queued.body))
+    for title in ("reading-1", "reading-2"):
+        await fake.wait_for(lambda c, t=title: c.method == "PATCH" and "@original" in c.path
+                            and "Reading added" in text_of(c.body) and t in text_of(c.body), timeout=60)
+    assert sorted(s["filename"] for s in store.sources(mini_app.db, f"discord:{GUILD_ID}")) == ["reading-1.txt",
+                                                                                               "reading-2.txt"]
 
 
 # --- the operator's side -----------------------------------------------------------------------------------

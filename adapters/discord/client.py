@@ -300,8 +300,11 @@ class ClioDiscord(discord.AutoShardedClient):
         def progress(done: int, total: int) -> None:  # called from the ingest thread
             latest[0], latest[1] = done, total
 
+        async def queued(message: str) -> None:  # another upload goes first: the admin sees theirs waits
+            await interaction.edit_original_response(content=message[:2000], allowed_mentions=NO_PINGS)
+
         task = asyncio.create_task(self.clio.ingest_upload(ctx, attachment.filename, data, title=title,
-                                                           progress=progress))
+                                                           progress=progress, queued=queued))
         shown = (0, 0)
         while not task.done():
             await asyncio.wait([task], timeout=self.progress_every)

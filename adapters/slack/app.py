@@ -331,7 +331,11 @@ def build_app(clio: Clio, *, client: AsyncWebClient, signing_secret: str | None 
         async with aiohttp.ClientSession() as http, http.get(url, headers={"Authorization": f"Bearer {client.token}"},
                                                                 allow_redirects=False) as r:
             data = await r.read()
-        reply = await clio.ingest_upload(ctx, info.get("name") or "reading.txt", data, title=info.get("title") or None)
+        async def queued(message: str) -> None:  # another upload goes first: the admin sees theirs waits
+            await client.chat_postMessage(channel=channel, text=escape(message))
+
+        reply = await clio.ingest_upload(ctx, info.get("name") or "reading.txt", data, title=info.get("title") or None,
+                                         queued=queued)
         await client.chat_postMessage(channel=channel, text=escape(reply.body))  # parsed and stored off the loop
 
     @app.error

@@ -17,6 +17,7 @@ from typing import Literal
 import sqlite_utils
 
 from bot import store
+from bot.errors import BotError
 from bot.ingest import bounded
 from bot.ingest.datefind import CONVENTIONS, find_dates, reading_convention
 from bot.ingest.link import SourceLinks, link_passages
@@ -49,6 +50,27 @@ class IngestResult:
                 f"{self.dates} dates, {self.candidates} unknown names ({self.bytes / 1e6:.2f} MB in {self.seconds:.1f} s)")
 
 
+class OverLimit(BotError):
+    """A workspace's readings would pass its limits; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one workspace may hold of readings added from chat."""
+
+    readings: int
+    megabytes: int
+
+    def check(self, readings: int, used: int, size: int) -> None:
+        """Raise OverLimit when a workspace that holds `readings` readings of `used` bytes may not add one of
+        `size` bytes."""
+        if readings >= self.readings:
+            raise OverLimit(f"This group already has {readings} readings, its limit. /forget one before adding another.")
+        if used + size > self.megabytes * 2**20:
+            raise OverLimit(f"This group's readings would take {(used + size) / 2**20:,.1f} MB, over its "
+                            f"{self.megabytes} MB limit. /forget a reading first.")
+
+
 def source_id_for(workspace: str, filename: str) -> str:
     """Stable per workspace and file name, so a changed file replaces its earlier version."""
     return hashlib.sha256(f"{workspace}\0{filename}".encode()).hexdigest()[:16]
@@ -57,14 +79,17 @@ def source_id_for(workspace: str, filename: str) -> str:
 def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str], path: Path, *,
                 title: str | None = None, author: str | None = None, calendar: str | None = None,
                 workspace: str = store.SHARED, data: bytes | None = None, max_bytes: int = MAX_FILE_BYTES,
-                progress: Progress | None = None) -> IngestResult:
+                progress: Progress | None = None, limits: Limits | None = None) -> IngestResult:
     """Ingest one file (or uploaded `data` named like `path`) into `workspace`.
 
     `calendar`: how the reading writes unmarked dates (see bot/ingest/datefind.py); None infers it from the
     reading's own marks. Ingesting unchanged bytes again with another title, author or calendar updates them.
+    `limits`: the workspace's, checked before the file is read and again in the transaction that publishes it,
+    so uploads running at once (in any process) cannot together pass them.
 
     Raises:
         ReadError: the file cannot be read; the index is as it was.
+        OverLimit: the reading would pass `limits`; the index is as it was.
     """
     started = time.perf_counter()
     if calendar is not None and calendar not in CALENDAR_CONVENTIONS:
@@ -72,6 +97,8 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     raw = check_file(path, data, max_bytes)
     sha = hashlib.sha256(raw).hexdigest()
     sid = source_id_for(workspace, path.name)
+    within = None if limits is None else (lambda: limits.check(*store.workspace_usage(db, workspace, excluding=sid),
+                                                             len(raw)))
     existing = next(db.query("select * from sources where id = ?", [sid]), None)
     same = existing if existing and existing["sha256"] == sha else store.source_by_sha(db, workspace, sha)
     if same is not None and (calendar is None or calendar == same["calendar"]):
@@ -84,12 +111,14 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     if same is not None:  # the same text read with another calendar: derive again, keep what was given before
         title, author = title or same["title"], author or same["author"]
         existing, sid = same, same["id"]
+    if within is not None:
+        within()  # refused before a process is spent on reading it
     doc = bounded.parse(path, raw, max_bytes)  # read, cleaned and split in a child process, within a budget
     passages = doc.passages
     if not passages:
         raise ReadError(f"{path.name} has no text Clio can read.")
     title = (title or doc.title or _heading_title(doc.first) or path.stem.replace("_", " "))[:200]
-    calendar = reading_convention("\n".join(p.text for p in passages), calendar)
+    calendar = reading_convention([p.text for p in passages], calendar)
     links = link_passages(passages, matcher, person_ids, progress=progress, births=store.births(db))
     pid = {p.seq: f"{sid}:{p.seq}" for p in passages}
     date_rows = _date_rows(passages, pid, sid, calendar)
@@ -100,7 +129,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
         db, source,
         [{"id": pid[p.seq], "source_id": sid, "workspace": workspace, "seq": p.seq, "para": p.para,
           "section": p.section, "loc": p.loc, "text": p.text, "prose": int(p.prose)} for p in passages],
-        _link_rows(links, pid, sid), date_rows, _candidate_rows(links, sid))
+        _link_rows(links, pid, sid), date_rows, _candidate_rows(links, sid), within=within)
     return IngestResult(sid, title, "replaced" if existing else "added", len(passages), len(links.entities()),
                         len(date_rows), len(links.candidates), len(raw), time.perf_counter() - started)
 

@@ -14,7 +14,7 @@ import multiprocessing as mp
 import os
 import resource
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -23,11 +23,15 @@ from bot.ingest.passages import Passage, split_passages
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, read_document
 
 # the budget of one file: memory the child may take above what it has at the start, and seconds, growing with
-# the file's size (a 50 MB reading needs about 1 s a MB on a busy 2-core machine; a hostile 60 KB file gets 10 s)
+# the file's size (a 50 MB reading takes 40-60 s on a 2-core machine shared with other work, so 2 s a MB; a
+# hostile 60 KB file gets 8 s, so its refusal, the fork and the reply fit in 10 s)
 MEMORY_BUDGET_BYTES = 300 * 2**20
 MEMORY_BUDGET_PER_FILE_BYTE = 6  # a 50 MB text: its bytes, its decoded text, its blocks and passages
-BASE_SECONDS = 10.0
-SECONDS_PER_MB = 1.0
+BASE_SECONDS = 8.0
+# passages sent back per message: the parent unpickles each in one hold of Python's GIL (a 50 MB reading's
+# 60,000 passages in one message held it, and stalled the bot's event loop, for a second or more)
+PASSAGES_PER_MESSAGE = 2_000
+SECONDS_PER_MB = 2.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Parsed:
     author: str | None
     first: Block | None
     passages: list[Passage]
+    peak_rss: int = 0  # the most memory (bytes) the reading child held at once
 
 
 def budget(size: int) -> tuple[float, int]:
@@ -65,7 +70,13 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
             raise ReadError(f"{path.name} took more than {seconds:.0f} seconds to read; Clio gave up on it. "
                             "Save it as plain text and try again.")
         try:
-            status, value = recv.recv()
+            status, value, peak = recv.recv()
+            if status == "ok":  # its passages follow in chunks: each unpickled in one short hold of the GIL
+                passages: list[Passage] = []
+                for _ in range(value):
+                    passages.extend(recv.recv())
+                status, value, peak = recv.recv()
+                value = replace(value, passages=passages)
         except EOFError:  # killed: out of memory, or crashed in a library
             raise ReadError(f"{path.name} needs more than {memory / 2**20:,.0f} MB of memory to read; Clio gave up "
                             "on it. Save it as plain text and try again.") from None
@@ -75,8 +86,14 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
             child.kill()
         child.join(5)
     if status == "error":
-        raise ReadError(value)
-    return value
+        error = ReadError(value)
+        error.peak_rss = peak  # type: ignore[attr-defined]
+        raise error
+    return replace(value, peak_rss=peak)
+
+
+def _peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts kB
 
 
 def _child(conn: Connection, name: str, data: bytes, max_bytes: int, memory: int) -> None:
@@ -86,18 +103,23 @@ def _child(conn: Connection, name: str, data: bytes, max_bytes: int, memory: int
         del data
         blocks = clean_blocks(doc.blocks)
         doc.blocks = []
-        parsed = Parsed(doc.kind, doc.title, doc.author, blocks[0] if blocks else None, split_passages(blocks))
+        doc_first = blocks[0] if blocks else None
+        passages = split_passages(blocks)
         del blocks
-        conn.send(("ok", parsed))
+        chunks = range(0, len(passages), PASSAGES_PER_MESSAGE)
+        conn.send(("ok", len(chunks), 0))
+        for start in chunks:
+            conn.send(passages[start:start + PASSAGES_PER_MESSAGE])
+        conn.send(("done", Parsed(doc.kind, doc.title, doc.author, doc_first, []), _peak_rss()))
     except ReadError as e:
-        conn.send(("error", e.user_message))
+        conn.send(("error", e.user_message, _peak_rss()))
     except MemoryError:
         conn.send(("error", f"{name} needs more than {memory / 2**20:,.0f} MB of memory to read; Clio gave up on "
-                            "it. Save it as plain text and try again."))
+                            "it. Save it as plain text and try again.", _peak_rss()))
     except RecursionError:
-        conn.send(("error", f"{name} is nested too deeply to read."))
+        conn.send(("error", f"{name} is nested too deeply to read.", _peak_rss()))
     except Exception as e:  # a library choking on a malformed file: the user needs to know, not a traceback
-        conn.send(("error", f"{name} could not be read ({type(e).__name__})."))
+        conn.send(("error", f"{name} could not be read ({type(e).__name__}).", _peak_rss()))
     finally:
         conn.close()
 
@@ -120,6 +142,6 @@ def _context() -> mp.context.BaseContext:
     with _lock:
         if _ctx is None:
             ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["bot.ingest.bounded", "bs4", "ebooklib.epub", "pypdf"])
+            ctx.set_forkserver_preload(["bot.ingest.bounded", "lxml.html", "ebooklib.epub", "pypdf"])
             _ctx = ctx
         return _ctx

@@ -7,7 +7,8 @@ import re
 
 from bot.ingest.readers import Block
 
-_IMAGE = re.compile(r"\[(?:image|img|figure|picture)\s*:[^\]]*\]", re.I)
+# no "[" inside: a try that starts at one "[" ends at the next, so "[img:" x 200,000 is one pass, not one per mark
+_IMAGE = re.compile(r"\[(?:image|img|figure|picture)[ \t]*:[^\]\[]*\]", re.I)
 # "teachers.6 The" / "Tsar.’12" / "1905.3": a 1-3 digit note number glued after a sentence's end
 _FOOTNOTE = re.compile(r"((?:[^\W\d_]|[)\]’”'\"%]|(?<!\d)\d{4})[.!?;:,][’”'\"]?)(\d{1,3})(?=\s+[^\s\d]|\s*$)")
 # the same, written to start at the punctuation (the word before it checked behind), so the engine skips ahead
@@ -31,6 +32,7 @@ _DATE_LINE = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?:;…][’”'\")\]]*$")
 MAX_HEADING_WORDS = 12
+MAX_CAPTIONS = 20  # image captions kept from one paragraph
 
 
 # Wiki leftovers: "[12]" / "[a]" / "[citation needed]" marks, the "]]" that closed an image link (its caption
@@ -41,7 +43,11 @@ _WIKI_MARK = re.compile(r"\[(?:\d{1,4}|[a-z]|note \d{1,3}|nb \d{1,3}|citation ne
 _CAPTION_END = "]]"
 _CAPTION_START = re.compile(r"(?:\]\]|\[\d{1,4}\]|[.!?][’”'\")]*)\s*(?=\S)")
 _WIKI_ITALICS = re.compile(r"''+")
-_IMAGE_FILE = re.compile(r"(?:File|Image):\S+|\b[\w\-.,()%]+\.(?:jpe?g|png|svg|gif|tiff?|webp)\b", re.I)
+# image file names ("File:X.jpg", "Winter_Palace.jpg"), found in linear time: each extension, then a walk back
+# over the name's characters (a pattern such as \b[\w.]+\.jpg retries from every word start of an "a.a.a..." run)
+_IMAGE_FILE_LINK = re.compile(r"(?:File|Image):\S+", re.I)
+_IMAGE_EXTENSION = re.compile(r"\.(?:jpe?g|png|svg|gif|tiff?|webp)\b", re.I)
+_NAME_CHAR = re.compile(r"[\w\-.,()%]")
 _EMPTY_PARENS = re.compile(r"\(\s*(?:[,;:]\s*)*\)")
 _LEADING_PUNCT_IN_PARENS = re.compile(r"\(\s*(?:[,;:]\s*)+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:])")
@@ -53,18 +59,24 @@ _CATEGORY_LINE = re.compile(r"^(?:Category:\S.*)$")
 def split_captions(text: str) -> tuple[list[str], str]:
     """A paragraph that carries image captions left over from wiki markup ("... in July 1789.]] Many
     Parisians ...") -> (the captions, the paragraph's own text). A caption runs from the last sentence end,
-    note mark or earlier "]]" before its closing "]]"."""
+    note mark or earlier "]]" before its closing "]]". One pass: each caption is looked for only in the text
+    after the previous one."""
     captions: list[str] = []
-    while (end := text.find(_CAPTION_END)) != -1:
-        start = 0
-        for m in _CAPTION_START.finditer(text, 0, end):
-            if m.end() <= end:
-                start = m.end()
+    kept: list[str] = []
+    pos = 0
+    while (end := text.find(_CAPTION_END, pos)) != -1:
+        start = pos
+        for m in _CAPTION_START.finditer(text, pos, end):
+            start = m.end()
         caption = text[start:end].strip(" '")
-        if caption:
+        if caption and len(captions) < MAX_CAPTIONS:  # past that, "a]] a]] ..." is no page of images
             captions.append(caption)
-        text = (text[:start] + " " + text[end + len(_CAPTION_END):]).strip()
-    return captions, text
+        kept.append(text[pos:start])
+        pos = end + len(_CAPTION_END)
+    if not kept:
+        return captions, text
+    kept.append(text[pos:])
+    return captions, " ".join(kept).strip()
 
 
 def strip_leftovers(text: str) -> str:
@@ -73,8 +85,8 @@ def strip_leftovers(text: str) -> str:
         text = _WIKI_MARK.sub("", text)
     if "''" in text:
         text = _WIKI_ITALICS.sub("", text)
-    if "." in text and _has_image_file(text) and _IMAGE_FILE.search(text):
-        text = _IMAGE_FILE.sub("", text)
+    if "." in text and _has_image_file(text):
+        text = _strip_image_files(text)
     if "(" in text:
         text = _EMPTY_PARENS.sub("", _LEADING_PUNCT_IN_PARENS.sub("(", text))
     return _SPACE_BEFORE_PUNCT.sub(r"\1", _squeeze(text)).strip()
@@ -83,8 +95,30 @@ def strip_leftovers(text: str) -> str:
 _IMAGE_WORDS = ("file:", "image:", ".jpg", ".jpeg", ".png", ".svg", ".gif", ".tif", ".webp")
 
 
+def _strip_image_files(text: str) -> str:
+    """`text` without image file names, in one pass: "File:X.jpg" links, then names ending in an image extension."""
+    text = _IMAGE_FILE_LINK.sub("", text)
+    out: list[str] = []
+    pos = 0
+    for m in _IMAGE_EXTENSION.finditer(text):
+        if m.start() < pos:
+            continue
+        start = m.start()
+        while start > pos and _NAME_CHAR.match(text, start - 1):
+            start -= 1
+        # the name starts at a word start (as \b demands): skip leading non-word characters
+        while start < m.start() and not (text[start].isalnum() or text[start] == "_"):
+            start += 1
+        if start == m.start():
+            continue  # an extension with no name before it
+        out.append(text[pos:start])
+        pos = m.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def _has_image_file(text: str) -> bool:
-    """Whether `text` may hold an image file name (a cheap test before the costly _IMAGE_FILE pattern)."""
+    """Whether `text` may hold an image file name (a cheap test before _strip_image_files)."""
     low = text.lower()
     return any(w in low for w in _IMAGE_WORDS)
 

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.dates import DateError, HistDate
@@ -64,6 +65,7 @@ _RECURRING = re.compile(r"\b(?:annual\w*|each year|every year|yearly|holiday|ann
 _YEAR_SET = re.compile(rf"\b(?:[Ii]n|[Bb]y|[Dd]uring|of|[Ss]pring|[Ss]ummer|[Aa]utumn|[Ww]inter|{_M}),? {_Y}\b")
 _MARK_AFTER = re.compile(rf"\s*,?\s*[\[(]?\s*(?:({_OS})|({_NS}))(?!\s*\d)")  # a bare mark, not "[O.S. 25 Oct]"
 _MARK_BEFORE = re.compile(rf"(?:({_OS})|({_NS}))\s*[:,]?\s*$")
+_NS_MARK = re.compile(_NS)
 _OS_MARK = re.compile(rf"\[\s*{_OS}|\(\s*{_OS}|\b\d{{1,2}} \w+,? {_OS}\)")
 # words that put a sentence abroad: a book that gives international events in New Style (Figes) cannot be read
 # by one rule there
@@ -89,22 +91,24 @@ class FoundDate:
     phrase: str
 
 
-def reading_convention(text: str, convention: str | None) -> str:
-    """The convention for a whole reading: the one given, else inferred from its marks (a text that marks
-    Old Style dates writes the rest in New Style; one that marks New Style writes the rest in Old Style),
-    else unknown."""
+def reading_convention(text: str | Iterable[str], convention: str | None) -> str:
+    """The convention for a whole reading (its text, or its passages' texts): the one given, else inferred from
+    its marks (a text that marks Old Style dates writes the rest in New Style; one that marks New Style writes
+    the rest in Old Style), else unknown. Passages are counted one by one: a pattern over a whole 50 MB
+    reading is one call that holds Python's GIL for seconds, stalling the bot's event loop meanwhile."""
     if convention:
         return convention
-    os_marks = len(_OS_MARK.findall(text))
-    ns_marks = len(re.findall(_NS, text))
+    texts = [text] if isinstance(text, str) else list(text)
+    os_marks = sum(len(_OS_MARK.findall(t)) for t in texts)
+    ns_marks = sum(len(_NS_MARK.findall(t)) for t in texts)
     if os_marks >= 2 and not ns_marks:
         return "gregorian"
     if ns_marks >= 2 and not os_marks:
         return "julian-until-1918"
     # one stray mark, or both kinds, or none: no rule for the unmarked dates; a reading about Russia may be
     # counting Old Style days anywhere, another only where it speaks of Russia
-    words = max(1, len(text.split()))
-    about_russia = len(_RUSSIAN.findall(text)) * 1000 / words >= RUSSIA_CENTRIC_PER_1000_WORDS
+    words = max(1, sum(len(t.split()) for t in texts))
+    about_russia = sum(len(_RUSSIAN.findall(t)) for t in texts) * 1000 / words >= RUSSIA_CENTRIC_PER_1000_WORDS
     return "unknown" if about_russia else "gregorian-outside-russia"
 
 

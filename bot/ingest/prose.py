@@ -22,11 +22,14 @@ BACK_MATTER = frozenset("""see also|notes|references|external links|further read
 _WORKS_BY = re.compile(r"^(?:selected |major |published )?(?:works|writings|books|publications) (?:by|of) .{1,60}$", re.I)
 _NOTE_START = re.compile(r"^\s*(?:\[\d{1,4}\]|\^|\*\s|†|\d{1,4}\.\s+(?=[A-Z][\w'’-]+,)|\(\d{1,4}\)\s)")
 # marks of a bibliographic entry: page ranges, ISBNs, presses, retrieval notes, editors, volumes
+# (the lookahead of every alternative's first letter lets the engine skip the other letters without trying each
+# alternative: 2.4x faster on the readings, the same matches)
 _REFERENCE_CUES = re.compile(
+    r"(?=[pIdUPRAetvnOJhw(Bfor])(?:"
     r"\bpp?\.\s?\d|\bpg\.?\s?\d|\bISBN\b|\bISSN\b|\bdoi\b|\bUniversity Press\b|\bPress\b[,.:]|\bRetrieved\b|"
     r"\bArchived\b|\b(?:ed|eds|trans|vol|nos?)\.\s|\bet al\.|\bOCLC\b|\bJSTOR\b|https?://|www\.|\(\d{4}\)\.|"
     r"\bPublishers?\b|\bBooks\b[:,)]|\bJournal\b|\bReview\b,|\b(?:first|originally) (?:appeared|published)\b|"
-    r"\bedition of\b|\breprinted\b|\bAccessed\b")
+    r"\bedition of\b|\breprinted\b|\bAccessed\b)")
 _SENTENCE = re.compile(r"[^.!?]*?[a-z][^.!?]*[.!?]")  # what a sentence is; found in linear time by _sentences
 _AFTER_STOP = re.compile(r"(?<=[.!?])")
 _LOWER = re.compile(r"[a-z]")
@@ -38,6 +41,9 @@ def _sentences(text: str) -> list[str]:
     the whole time, so every bot in the process stalled while a hostile block was checked."""
     return [s for s in _AFTER_STOP.split(text) if s and s[-1] in ".!?" and _LOWER.search(s)]
 MIN_SENTENCE_WORDS = 6
+# how much of a block the checks read: far more than any paragraph, far less than one 50 MB line (its passages
+# keep only its first 18,000 characters anyway; the reference cues alone cost 0.7 s a MB)
+PROSE_CHECK_CHARS = 50_000
 
 
 def section_kind(title: str) -> str:
@@ -55,7 +61,7 @@ def is_prose(block: Block) -> bool:
     table row or label."""
     if block.form != "text" or block.kind != "para":
         return False
-    text = block.text
+    text = block.text[:PROSE_CHECK_CHARS]
     if _NOTE_START.match(text) or text.count("|") >= 2:
         return False
     cues = len(_REFERENCE_CUES.findall(text))

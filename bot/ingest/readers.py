@@ -1,6 +1,6 @@
 """Readers: a file of any supported format -> blocks of text (headings and paragraphs), nothing else.
 
-Each reader uses a well-kept library (BeautifulSoup for HTML, ebooklib for EPUB, pypdf for PDF). Files
+Each reader uses a well-kept library (lxml for HTML, ebooklib for EPUB, pypdf for PDF). Files
 that cannot be read (binary junk, empty, too large, encrypted) raise ReadError with a message for the user.
 """
 
@@ -157,20 +157,29 @@ def _read_text(data: bytes) -> Document:
     return Document(_text_blocks(_decode(data)), "text")
 
 
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+# Markdown's inline marks, matched in linear time: no part of a pattern can run past the next mark that could
+# start another match (a "[" for a link, the same emphasis mark), and line patterns never cross a line, so a
+# file of 200,000 "[" or 70,000 "*a " costs one pass, not one pass per mark. (markdown-it-py parses these
+# shapes in linear time too, but at about 30 us a character: 7 s for 100,000 "[img:".)
+_MD_LINK = re.compile(r"!?\[([^\]\[\n]*)\]\([^()\[\]\n]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|[*_`])(?=\S)((?:(?!\1)[^\n])+?)(?<=\S)\1")
+_MD_FRONT_MATTER = re.compile(r"---\n(?:[^\n]*\n){0,200}?---\n")
+_MD_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}\.)[ \t]+", re.M)
+_MD_QUOTE = re.compile(r"^>[ \t]?", re.M)
+_MD_HEADING_LINE = re.compile(r"^(#{1,6}[ \t]+[^\n]*)$", re.M)
 
 
 def _read_markdown(data: bytes) -> Document:
     text = _decode(data)
-    text = re.sub(r"^---\n.*?\n---\n", "", text, flags=re.S)  # front matter
+    if front := _MD_FRONT_MATTER.match(text):
+        text = text[front.end():]
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_EMPHASIS.sub(r"\2", text)
     text = text.replace(_ITEM, "")
-    text = re.sub(r"^\s*(?:[-*+]|\d+\.)\s+", _ITEM, text, flags=re.M)
-    text = re.sub(r"^>\s?", "", text, flags=re.M)
+    text = _MD_ITEM.sub(_ITEM, text)
+    text = _MD_QUOTE.sub("", text)
     # a heading is a block of its own even when the author wrote no blank line after it
-    text = re.sub(r"^(#{1,6}\s+.*)$", r"\n\1\n", text, flags=re.M)
+    text = _MD_HEADING_LINE.sub(r"\n\1\n", text)
     return Document(_text_blocks(text, heading_marks=True), "markdown")
 
 
@@ -178,29 +187,61 @@ _DROP_TAGS = ("script", "style", "nav", "header", "footer", "aside", "form", "no
 _BLOCK_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "blockquote", "pre", "dd", "dt", "td")
 
 
-def _html_blocks(markup: bytes | str, start: int = 1) -> tuple[list[Block], str | None]:
-    from bs4 import BeautifulSoup
+MAX_HTML_DEPTH = 256  # libxml2's own limit on nesting: a deeper page is refused, not read in part
+_XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]{0,200}\?>")
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        soup = BeautifulSoup(markup, "html.parser")
-    title = soup.title.get_text(" ", strip=True) if soup.title else None
-    for tag in soup(_DROP_TAGS):
-        tag.decompose()
+
+def _html_text(markup: bytes | str) -> str:
+    """HTML bytes as text: UTF-8 (or UTF-16 with its mark) when they are, else Windows-1252; no XML declaration
+    (lxml refuses text that still declares an encoding)."""
+    if isinstance(markup, bytes):
+        if markup[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            markup = markup.decode("utf-16", errors="replace")
+        else:
+            try:
+                markup = markup.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                markup = markup.decode("cp1252", errors="replace")
+    return _XML_DECLARATION.sub("", markup, count=1)
+
+
+def _html_blocks(markup: bytes | str, start: int = 1) -> tuple[list[Block], str | None]:
+    """Blocks of an HTML page, parsed by lxml (libxml2) in linear time."""
+    import lxml.html
+    from lxml import etree
+
+    text = _html_text(markup)
+    if not text.strip():
+        return [], None
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    try:
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except etree.ParserError:  # nothing but white space or markup without content
+        return [], None
+    if any("Excessive depth" in e.message for e in parser.error_log):
+        raise ReadError(f"it is nested too deeply to read (more than {MAX_HTML_DEPTH} elements inside each other)")
+    title_el = root.find(".//title")
+    title = " ".join(title_el.text_content().split()) or None if title_el is not None else None
+    for tag in list(root.iter(*_DROP_TAGS)):
+        tag.drop_tree()
+    # the innermost block carries the text: a block that holds another block is left out (each block looks up
+    # its nearest enclosing block: at most MAX_HTML_DEPTH steps, as libxml2 refuses deeper nesting)
+    order = list(root.iter(*_BLOCK_TAGS))
+    holds_block = {id(outer) for el in order if (outer := next(el.iterancestors(*_BLOCK_TAGS), None)) is not None}
     blocks: list[Block] = []
     n = start
-    for el in soup.find_all(_BLOCK_TAGS):
-        if el.find(_BLOCK_TAGS):  # the innermost block carries the text
+    for el in order:
+        if id(el) in holds_block:
             continue
-        text = el.get_text(" ", strip=True)
+        text = " ".join(s.strip() for s in el.itertext() if s.strip())
         if not text:
             continue
-        kind: BlockKind = "heading" if el.name[0] == "h" and el.name[1:].isdigit() else "para"
-        blocks.append(Block(kind, text, n, "item" if el.name in ("li", "dd", "dt", "td") else "text"))
+        kind: BlockKind = "heading" if el.tag[0] == "h" and el.tag[1:].isdigit() else "para"
+        blocks.append(Block(kind, text, n, "item" if el.tag in ("li", "dd", "dt", "td") else "text"))
         n += 1
     if not blocks:  # a page of bare text without block elements
-        text = soup.get_text("\n")
-        blocks = [Block("para", b.text, b.number + start - 1) for b in _text_blocks(text)]
+        body = "\n".join(root.itertext())
+        blocks = [Block("para", b.text, b.number + start - 1) for b in _text_blocks(body)]
     return blocks, title
 
 
@@ -240,7 +281,8 @@ def _read_epub(data: bytes) -> Document:
         seen.add(item_id)
         if len(seen) > MAX_EPUB_DOCUMENTS:
             raise ReadError(f"it has more than {MAX_EPUB_DOCUMENTS:,} chapters")
-        more, _ = _html_blocks(item.get_content(), start=len(blocks) + 1)
+        # the chapter's own bytes (get_content() parses and writes it again, losing a page nested too deeply)
+        more, _ = _html_blocks(item.content or b"", start=len(blocks) + 1)
         chars += sum(len(b.text) for b in more)
         if chars > MAX_TEXT_CHARS:
             raise ReadError(f"its text is over {MAX_TEXT_CHARS / 2**20:,.0f} MB")
@@ -252,7 +294,7 @@ def _read_epub(data: bytes) -> Document:
 
 def _read_pdf(data: bytes) -> Document:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -272,6 +314,11 @@ def _read_pdf(data: bytes) -> Document:
             chars += len(pages[-1])
             if chars > MAX_TEXT_CHARS:
                 raise ReadError(f"its text is over {MAX_TEXT_CHARS / 2**20:,.0f} MB")
+    except LimitReachedError:  # pypdf's own cap on what one stream may inflate to
+        from pypdf.filters import ZLIB_MAX_OUTPUT_LENGTH
+
+        raise ReadError(f"one of its streams unpacks to more than {ZLIB_MAX_OUTPUT_LENGTH / 1e6:,.0f} MB; save its "
+                        "text as plain text and try again") from None
     except PdfReadError as e:
         raise ReadError(f"it is not a readable PDF ({e})") from None
     meta = reader.metadata
