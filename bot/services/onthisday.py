@@ -82,9 +82,16 @@ def _exists(month: int, day: int) -> bool:
 class OnThisDay:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
-        self.rule = store.calendar_rule(db)  # how the pack shows its dates, and whether it has Old Style days
+        self.rule = store.calendar_rule(db)  # how the packs show their dates (set per reply: its workspace's)
+        self.packs: tuple[str, ...] | None = None
 
     def reply(self, days: list[Day], workspace: str, note: str | None = None) -> Reply:
+        """The days' events of the packs `workspace` reads, and its readings' dated passages."""
+        self.packs = store.workspace_packs(self.db, workspace)
+        self.rule = store.calendar_rule(self.db, self.packs)
+        return self._reply(days, workspace, note)
+
+    def _reply(self, days: list[Day], workspace: str, note: str | None = None) -> Reply:
         fields: list[Field] = []
         cites: list[Citation] = []
         for day in days:
@@ -99,7 +106,7 @@ class OnThisDay:
         Romanovs (the night of 16-17 July 1918) shows on 17 Jul too. A day counts in New Style and, in the
         Julian era, in Old Style, as anniversaries do."""
         out = []
-        for e in store.spanning_events(self.db):
+        for e in store.spanning_events(self.db, self.packs):
             start = HistDate.parse(e["date"], e["calendar"]).new_style
             end = HistDate.parse(e["end_date"], e["calendar"]).new_style
             first = dt.date(start.year, start.month or 1, start.day or 1)
