@@ -404,9 +404,12 @@ def search_entities(db: sqlite_utils.Database, text: str, limit: int = 10,
     q = fts_query(text)
     if q is None:
         return []
-    cond, params = in_packs(packs, "entities")
+    if packs is None:
+        return list(db["entities"].search(q, columns=["id", "type", "name", "summary"], limit=limit))
+    named = {f"pack{i}": p for i, p in enumerate(packs)}  # sqlite-utils' search takes named parameters
+    cond = f"pack in ({', '.join(':' + k for k in named) or 'null'})"
     return list(db["entities"].search(q, columns=["id", "type", "name", "summary"], limit=limit,
-                                      where=cond, where_args=params))
+                                      where=cond, where_args=named))
 
 
 def events_in_years(db: sqlite_utils.Database, first: int, last: int, limit: int = 200,
