@@ -78,7 +78,7 @@ class Clio:
 
     def packs_of(self, workspace: str | None) -> tuple[str, ...]:
         """The packs `workspace` reads (its own choice, else the default); the default when None."""
-        return store.workspace_packs(self.db, workspace) if workspace else store.default_packs(self.db)
+        return store.workspace_packs(self.db, workspace) if workspace else self.settings.default_packs
 
     def lookup_for(self, packs: Iterable[str]) -> Lookup:
         """The Lookup over `packs`, built once (per connection) and kept until the index changes."""
@@ -97,7 +97,7 @@ class Clio:
     @property
     def home_lookup(self) -> Lookup:
         """The Lookup of the default packs, whatever the thread is answering."""
-        return self.lookup_for(store.default_packs(self.db))
+        return self.lookup_for(self.settings.default_packs)
 
     @contextlib.contextmanager
     def scoped(self, workspace: str) -> Iterator[None]:
@@ -208,6 +208,10 @@ class Clio:
         store.set_default_packs(self.db, self.settings.default_packs)
         self._views.clear()
         self.generation = getattr(self, "generation", 0) + 1  # worker threads rebuild their views (bot/door.py)
+        self.library_packs = tuple(store.indexed_packs(self.db))
+        # built now, not inside a caller's transaction or on another thread: the default packs' and all packs'
+        self.lookup_for(self.settings.default_packs)
+        self.library  # noqa: B018
         if changed:
             ingest.relink(self.db, self.library.matcher, self.person_ids)  # new names may link old passages
         return changed
@@ -215,7 +219,7 @@ class Clio:
     @property
     def library(self) -> Lookup:
         """The Lookup over every indexed pack: what readings are linked with (they may be any pack's)."""
-        return self.lookup_for(tuple(store.indexed_packs(self.db)))
+        return self.lookup_for(self.library_packs)
 
     @property
     def person_ids(self) -> set[str]:

@@ -572,22 +572,26 @@ def candidates(db: sqlite_utils.Database, workspace: str | None) -> list[dict[st
         f"where {cond} group by c.key order by mentions desc, name", params))
 
 
-def pack_stats(db: sqlite_utils.Database) -> dict[str, Any]:
+def pack_stats(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> dict[str, Any]:
     """The indexed pack's counts and its coverage of the indexed readings (the operator's view: every
     workspace). "Recurring" person names are those the readings mention at least twice: pack people linked
     to passages that often, plus candidate names the pack does not know (candidates are kept from two
     mentions up)."""
-    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
-    by_type = dict(db.execute("select type, count(*) from entities group by type").fetchall())
-    periods = dict(db.execute("select period, count(*) from questions group by period order by period").fetchall())
+    cond, params = in_packs(packs, "e")  # the packs counted (every pack when None)
+    one = lambda sql, args=(): db.execute(sql, list(args)).fetchone()[0]  # noqa: E731
+    by_type = dict(db.execute(f"select type, count(*) from entities e where {cond} group by type", params).fetchall())
+    periods = dict(db.execute(f"select period, count(*) from questions e where {cond} group by period order by period",
+                              params).fetchall())
     linked = one("select count(*) from (select pe.entity_id from passage_entities pe join entities e "
-                 "on e.id = pe.entity_id and e.type = 'person' group by pe.entity_id having sum(pe.mentions) >= 2)")
+                 f"on e.id = pe.entity_id and e.type = 'person' where {cond} group by pe.entity_id "
+                 "having sum(pe.mentions) >= 2)", params)
     missing = one("select count(*) from (select key from candidates group by key having sum(mentions) >= 2)")
     return {
         "people": by_type.get("person", 0), "terms": by_type.get("term", 0), "events": by_type.get("event", 0),
-        "events_day_precise": one("select count(*) from events where precise = 1"),
-        "events_without_source": one("select count(*) from entities e where e.type = 'event' and not exists "
-                                     "(select 1 from citations c where c.entity_id = e.id)"),
+        "events_day_precise": one(f"select count(*) from events ev join entities e on e.id = ev.id "
+                                  f"where ev.precise = 1 and {cond}", params),
+        "events_without_source": one(f"select count(*) from entities e where e.type = 'event' and {cond} and not "
+                                     "exists (select 1 from citations c where c.entity_id = e.id)", params),
         "questions": sum(periods.values()), "questions_by_period": periods,
         "readings_indexed": one("select count(*) from sources"), "passages": one("select count(*) from passages"),
         "recurring_people_linked": linked, "recurring_names_missing": missing,
