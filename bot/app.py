@@ -367,10 +367,10 @@ class Clio:
 
     def _dispatch(self, text: str, ctx: Context) -> Reply:
         if not isinstance(text, str):
-            raise BadInput("Send a command as text, for example /who Kornilov.")
+            raise BadInput(f"Send a command as text, for example {self.example('who')}.")
         if len(text) > MAX_MESSAGE_CHARS:
             raise BadInput(f"That message is {len(text):,} characters; a command takes at most {MAX_MESSAGE_CHARS:,}. "
-                           "Try a shorter one, e.g. /who Kornilov.")
+                           f"Try a shorter one, e.g. {self.example('who')}.")
         message = clean(text)
         if not message:
             raise BadInput("Say something: /help lists what I can do.")
@@ -378,7 +378,7 @@ class Clio:
             answer = self.quiz.typed(ctx, message)  # a channel with an open-mode quiz: an answer
             if answer is not None:
                 return answer
-            asked = self.lookup.ask(message, ctx.workspace)  # "when did Lenin die", "who shot Lenin"
+            asked = self.lookup.ask(message, ctx.workspace)  # "when did X die", "who shot X"
             if asked is not None:
                 return asked
             message = "/search " + message

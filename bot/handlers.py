@@ -138,8 +138,8 @@ QUIZ_ACTIONS = ("start [TOPIC] [QUESTIONS] [SECONDS] [choice|open] | answer X | 
                 " | import FILE")
 
 
-@command("quiz", QUIZ_ACTIONS, ("/quiz start", "/quiz start 1917 5 20 open", "/quiz leaderboard", "/quiz me",
-                                "/quiz schedule Fri 19:30 Europe/London 1917 10 30", "/quiz start mine",
+@command("quiz", QUIZ_ACTIONS, ("/quiz start", "/quiz start TOPIC 5 20 open", "/quiz leaderboard", "/quiz me",
+                                "/quiz schedule Fri 19:30 Europe/London TOPIC 10 30", "/quiz start mine",
                                 own_questions.ADD_EXAMPLE, "/quiz questions", "/quiz remove 3"),
          admin_actions=("appeals", "accept", "add", "remove", "import"))
 def quiz(app: Clio, ctx: Context, arg: str) -> Reply:

@@ -318,7 +318,7 @@ class Lookup:
     def timeline(self, arg: str) -> Reply:
         m = _YEAR_RANGE.match(arg.strip())
         if not m:
-            raise BadInput("Give a year or a range of years: /timeline 1917 or /timeline 1917-1921")
+            raise BadInput("Give a year or a range of years: " + self.year_hint())
         y1 = int(m.group(1))
         y2 = int(m.group(2) or y1)
         if y2 < y1:
@@ -336,8 +336,17 @@ class Lookup:
         cites = [c for r in rows for c in self.citations(r["id"])[:1]]
         return Reply(ok=True, kind="list", title=f"Timeline {span}", body="\n".join(lines) + more, citations=cites)
 
+    def year_hint(self) -> str:
+        """"/timeline 1917 or /timeline 1917-1918" with the first and last years of the packs' events."""
+        spans = [i["years"] for p, i in store.indexed_packs(self.db).items()
+                 if i.get("years") and (self.packs is None or p in self.packs)]
+        if not spans:
+            return "/timeline YEAR or /timeline YEAR-YEAR"
+        first, last = spans[0]
+        return f"/timeline {first} or /timeline {first}-{max(last, first + 1)}"
+
     def covers(self) -> str:
-        """What years the packs' events span, for a timeline that found nothing: "The pack covers 1891–1991"."""
+        """What years the packs' events span, for a timeline that found nothing: "The pack covers 1789–1799"."""
         info = store.indexed_packs(self.db)
         spans = [(i.get("title") or p, i["years"]) for p, i in info.items()
                  if i.get("years") and (self.packs is None or p in self.packs)]

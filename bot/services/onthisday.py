@@ -62,7 +62,7 @@ def parse_days(text: str) -> tuple[list[Day], str | None]:
                     "(month/day); here are both. Write 11-07 or 7 Nov to be exact.")
         candidates = valid
     else:
-        raise BadInput("Give a day like 7 Nov, November 7, 11-07 or 1917-11-07.")
+        raise BadInput("Give a day like 7 Nov, November 7, 11-07 or YYYY-MM-DD.")
     days = [Day(mo, d) for mo, d in candidates if _exists(mo, d)]
     if not days:
         raise BadInput(f"There is no such day as “{echo(text, 20)}”.")
