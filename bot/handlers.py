@@ -22,31 +22,31 @@ if TYPE_CHECKING:
 @command("who", "NAME", ("/who NAME", "/who SURNAME"), autocomplete="person")
 def who(app: Clio, ctx: Context, arg: str) -> Reply:
     """Who was this person? Any spelling, a surname or a title will do."""
-    return app.lookup.lookup(require_arg(arg, "a name", app.example("who")), "person", ctx.workspace)
+    return app.lookup.lookup(require_arg(arg, "a name", lambda: app.example("who")), "person", ctx.workspace)
 
 
 @command("what", "TERM", ("/what TERM",), autocomplete="term")
 def what(app: Clio, ctx: Context, arg: str) -> Reply:
     """What was this party, institution, place or idea?"""
-    return app.lookup.lookup(require_arg(arg, "a term", app.example("what")), "term", ctx.workspace)
+    return app.lookup.lookup(require_arg(arg, "a term", lambda: app.example("what")), "term", ctx.workspace)
 
 
 @command("when", "EVENT", ("/when EVENT",), autocomplete="event")
 def when(app: Clio, ctx: Context, arg: str) -> Reply:
     """When did this happen? Dates in both calendars where they differ."""
-    return app.lookup.lookup(require_arg(arg, "an event", app.example("when")), "event", ctx.workspace)
+    return app.lookup.lookup(require_arg(arg, "an event", lambda: app.example("when")), "event", ctx.workspace)
 
 
 @command("search", "TEXT", ("/search WORDS",))
 def search(app: Clio, ctx: Context, arg: str) -> Reply:
     """Search every name and summary for words."""
-    return app.lookup.search(require_arg(arg, "what to search for", app.example("search")), ctx.workspace)
+    return app.lookup.search(require_arg(arg, "what to search for", lambda: app.example("search")), ctx.workspace)
 
 
 @command("timeline", "YEAR[-YEAR]", ("/timeline YEAR", "/timeline YEAR-YEAR"))
 def timeline(app: Clio, ctx: Context, arg: str) -> Reply:
     """The dated events of a year or a range of years, in order."""
-    return app.lookup.timeline(require_arg(arg, "a year", app.example("timeline"), limit=20))
+    return app.lookup.timeline(require_arg(arg, "a year", lambda: app.example("timeline"), limit=20))
 
 
 @command("sources", "", ("/sources",))
@@ -58,7 +58,7 @@ def sources(app: Clio, ctx: Context, arg: str) -> Reply:
 @command("compare", "TOPIC", ("/compare TOPIC",))
 def compare(app: Clio, ctx: Context, arg: str) -> Reply:
     """What each reading says on a topic, side by side."""
-    return app.lookup.compare(require_arg(arg, "a topic", app.example("compare")), ctx.workspace)
+    return app.lookup.compare(require_arg(arg, "a topic", lambda: app.example("compare")), ctx.workspace)
 
 
 @command("forget", "SOURCE", ("/forget TITLE",), admin=True)

@@ -1193,14 +1193,12 @@ def default_packs(db: sqlite_utils.Database) -> tuple[str, ...]:
 
 
 def workspace_packs(db: sqlite_utils.Database, workspace: str) -> tuple[str, ...]:
-    """The packs `workspace` reads: its own choice of those still indexed, else the operator's default."""
-    row = next(db.query("select packs from workspace_packs where workspace = ?", [workspace]), None)
-    if row:
-        indexed = indexed_packs(db)
-        chosen = tuple(p for p in json.loads(row["packs"]) if p in indexed)
-        if chosen:
-            return chosen
-    return default_packs(db)
+    """The packs `workspace` reads: its own choice (of indexed packs: /pack use checks), else the operator's
+    default. Asked on every command, so one small query."""
+    row = db.execute("select coalesce((select packs from workspace_packs where workspace = ?), "
+                     "(select value from meta where key = 'default_packs'))", [workspace]).fetchone()  # one query
+    packs = tuple(json.loads(row[0])) if row and row[0] else ()
+    return packs or tuple(indexed_packs(db))
 
 
 def chosen_packs(db: sqlite_utils.Database, workspace: str) -> tuple[str, ...] | None:
