@@ -247,7 +247,10 @@ def _serve(app, platform: str) -> int:
 
 
 def _stats(app) -> int:
-    st = store.pack_stats(app.db)
+    st = store.pack_stats(app.db, app.settings.default_packs)
+    others = [p for p in store.indexed_packs(app.db) if p not in app.settings.default_packs]
+    if others:
+        print(f"also indexed (for /pack use): {', '.join(others)}")
     print(f"pack {app.settings.pack}: {st['people']} people, {st['terms']} terms, {st['events']} events "
           f"({st['events_day_precise']} with a day, {st['events_without_source']} without a source), "
           f"{st['questions']} questions")

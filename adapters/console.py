@@ -66,7 +66,8 @@ def chat(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     """A read-answer loop until end of input, `quit` or Ctrl-C."""
     interactive = inp.isatty()
     if interactive:
-        print("Clio — ask about the Russian Revolution. /help lists commands; Ctrl-D or /quit leaves.", file=out)
+        print(f"Clio — ask about {app.banner(CONSOLE.workspace)}. /help lists commands; Ctrl-D or /quit leaves.",
+              file=out)
     while True:
         if interactive:
             print(PROMPT, end="", file=out, flush=True)
@@ -117,7 +118,8 @@ async def chat_async(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdou
         loops.append(scheduler.run(stop))
     loop = asyncio.get_running_loop()
     if interactive:
-        print("Clio — ask about the Russian Revolution, or /quiz start. /help lists commands; /quit leaves."
+        about = await app.door.run(lambda core: core.banner(CONSOLE.workspace), write=False)  # its packs'
+        print(f"Clio — ask about {about}, or /quiz start. /help lists commands; /quit leaves."
               + (" Daily posts are on: try /schedule set HH:MM for the next minute." if schedule else ""), file=out)
     running = await app.door.run(lambda core: core.quiz.current(CONSOLE), write=False)
     if running is not None:  # a restart mid-quiz: the question members were answering, again

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import functools
 import json
 import logging
+import threading
 import time
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -22,7 +24,7 @@ from bot.commands import REGISTRY
 from bot.config import Settings
 from bot.errors import BadInput, BotError
 from bot.events import Context
-from bot.pack import fingerprint, load_pack
+from bot.pack import PackInvalid, fingerprint, load_pack
 from bot.response import Field, Reply
 from bot.services.lookup import Lookup
 from bot.services import questions
@@ -100,20 +102,92 @@ def command_name(text: object) -> str:
 
 
 class Clio:
-    """One Clio: a database, the pack indexed in it, and the services over it."""
+    """One Clio: a database, the packs indexed in it, and the services over it.
+
+    Every pack under the content directory is indexed; each workspace reads the packs it chose (/pack use),
+    else the operator's default (CLIO_PACK). `lookup` is the Lookup of the workspace being answered (see
+    `scoped`), so every command reads its own workspace's packs without passing them around."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.db = store.open_db(settings.db_path)
+        self._scope = threading.local()  # the workspace each thread is answering (see `scoped`)
+        self._views: dict[tuple[str, ...], Lookup] = {}  # one Lookup per set of packs, built when first asked
         self.ensure_index()
-        self.lookup = Lookup(self.db)
         self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days))
         self.onthisday = OnThisDay(self.db)
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         self.rate_limiter = RateLimiter(settings.rate_limit)
         self._uploads = UploadTurns(UPLOAD_READERS)
         self.quiz = QuizEngine(self.db, lambda: self.lookup.matcher, lambda: self.clock(),
-                               lambda ws, topic: questions.bank(self.db, self.lookup.matcher, ws, topic))
+                               lambda ws, topic: self.question_bank(self.db, ws, topic))
+
+    # --- which packs a workspace reads -------------------------------------------------------------------
+
+    def packs_of(self, workspace: str | None) -> tuple[str, ...]:
+        """The packs `workspace` reads (its own choice, else the default); the default when None."""
+        return store.workspace_packs(self.db, workspace) if workspace else self.settings.default_packs
+
+    def lookup_for(self, packs: Iterable[str]) -> Lookup:
+        """The Lookup over `packs`, built once (per connection) and kept until the index changes."""
+        key = tuple(packs)
+        views = self.__dict__["_views"]
+        view = views.get(key)
+        if view is None:
+            view = views[key] = Lookup(self.db, packs=key)
+        return view
+
+    @property
+    def lookup(self) -> Lookup:
+        """The Lookup of the workspace this thread is answering (`scoped`), else of the default packs."""
+        return self.lookup_for(self.packs_of(getattr(self._scope, "workspace", None)))
+
+    @property
+    def home_lookup(self) -> Lookup:
+        """The Lookup of the default packs, whatever the thread is answering."""
+        return self.lookup_for(self.settings.default_packs)
+
+    @contextlib.contextmanager
+    def scoped(self, workspace: str) -> Iterator[None]:
+        """Answer as `workspace` in this thread: `lookup` and the quiz's matcher read its packs."""
+        before = getattr(self._scope, "workspace", None)
+        self._scope.workspace = workspace
+        try:
+            yield
+        finally:
+            self._scope.workspace = before
+
+    def examples(self, command: str) -> list[str]:
+        """A command's examples for the workspace being answered: names from its packs (the entry each says
+        most about) where the command takes one, else the registry's."""
+        spec = REGISTRY[command]
+        field = {"compare": "who", "search": "what", "passages": "who"}.get(command, command)
+        named = [f"/{command} {i['examples'][field]}" for i in self.pack_info(self._scope_workspace()).values()
+                 if i.get("examples", {}).get(field)]
+        return list(dict.fromkeys(named)) or list(spec.examples)
+
+    def example(self, command: str) -> str:
+        """One example of `command` for the workspace being answered (see `examples`)."""
+        examples = self.examples(command)
+        return examples[0] if examples else f"/{command}"
+
+    def _scope_workspace(self) -> str | None:
+        return getattr(self._scope, "workspace", None)
+
+    def question_bank(self, db: sqlite_utils.Database, workspace: str, topic: str | None) -> list[dict]:
+        """A workspace's quiz questions (its packs' curated ones, its own, those made from its readings)."""
+        packs = self.packs_of(workspace)
+        return questions.bank(db, self.lookup_for(packs).matcher, workspace, topic, packs=packs)
+
+    def pack_info(self, workspace: str | None) -> dict[str, dict]:
+        """Title, description, banner, counts and examples of each pack `workspace` reads, in its order."""
+        indexed = store.indexed_packs(self.db)
+        return {p: indexed[p] for p in self.packs_of(workspace) if p in indexed}
+
+    def banner(self, workspace: str | None = None) -> str:
+        """What the workspace's packs are about, as the start banner says it: "the Russian Revolution"."""
+        about = [i.get("banner") or i.get("title") or p for p, i in self.pack_info(workspace).items()]
+        return " and ".join(about) or "history"
 
     def scheduler(self, outbox: Outbox, platform: str | None = None) -> Scheduler:
         """The daily-post loop for an adapter's outbox, on this app's clock: one platform's channels when
@@ -137,8 +211,9 @@ class Clio:
         problems = []
         if self.db.execute("pragma quick_check").fetchone()[0] != "ok":
             problems.append("the database fails SQLite's quick_check")
-        if store.get_meta(self.db, f"pack:{self.settings.pack}") is None:
-            problems.append(f"the pack {self.settings.pack} is not indexed")
+        for pack in self.settings.default_packs:
+            if store.get_meta(self.db, f"pack:{pack}") is None:
+                problems.append(f"the pack {pack} is not indexed")
         if platform:
             beat = store.get_meta(self.db, f"heartbeat:{platform}")
             age = (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(beat)).total_seconds() if beat else None
@@ -154,23 +229,49 @@ class Clio:
         return self.clock().astimezone(ZoneInfo(tz)).date()
 
     def ensure_index(self, force: bool = False) -> bool:
-        """Index the pack when it is new or changed (or always, with force). Returns whether it indexed.
+        """Index every pack of the content directory that is new or changed (or all, with force). Returns
+        whether any was indexed. The first default pack is the home pack: its entries keep their own ids.
 
         Raises:
-            PackInvalid: the pack has problems; nothing in the index changes.
+            PackInvalid: a default pack has problems; nothing in the index changes. Another pack with
+            problems is left out (logged), so one broken pack never stops the deployment.
         """
-        pack_dir = self.settings.pack_dir
-        current = store.get_meta(self.db, f"pack:{self.settings.pack}")
-        if not force and current == fingerprint(pack_dir):
-            return False
-        store.index_pack(self.db, load_pack(pack_dir))
-        self.lookup = Lookup(self.db)
-        ingest.relink(self.db, self.lookup.matcher, self.person_ids)  # new names may link old passages
-        return True
+        home = self.settings.default_packs[0]
+        indexed = store.indexed_packs(self.db)
+        changed = False
+        for pid, pack_dir in self.settings.pack_dirs().items():
+            current = store.get_meta(self.db, f"pack:{pid}")
+            if (not force and pack_dir.is_dir() and current == fingerprint(pack_dir)
+                    and indexed.get(pid, {}).get("home", pid == home) == (pid == home)):
+                continue
+            try:
+                pack = load_pack(pack_dir)
+            except PackInvalid:
+                if pid in self.settings.default_packs:
+                    raise
+                log.warning("the pack %s has problems and is not indexed; `clio validate` lists them", pid)
+                continue
+            store.index_pack(self.db, pack, home=pack.meta.id == home)
+            changed = True
+        store.set_default_packs(self.db, self.settings.default_packs)
+        self._views.clear()
+        self.generation = getattr(self, "generation", 0) + 1  # worker threads rebuild their views (bot/door.py)
+        self.library_packs = tuple(store.indexed_packs(self.db))
+        # built now, not inside a caller's transaction or on another thread: the default packs' and all packs'
+        self.lookup_for(self.settings.default_packs)
+        self.library  # noqa: B018
+        if changed:
+            ingest.relink(self.db, self.library.matcher, self.person_ids)  # new names may link old passages
+        return changed
+
+    @property
+    def library(self) -> Lookup:
+        """The Lookup over every indexed pack: what readings are linked with (they may be any pack's)."""
+        return self.lookup_for(self.library_packs)
 
     @property
     def person_ids(self) -> set[str]:
-        return {c.id for c in self.lookup.matcher.candidates() if c.type == "person"}
+        return {c.id for c in self.library.matcher.candidates() if c.type == "person"}
 
     def ingest(self, path: Path, *, workspace: str = store.SHARED, title: str | None = None,
                author: str | None = None, calendar: str | None = None, data: bytes | None = None,
@@ -190,7 +291,7 @@ class Clio:
             author = (author if alone else None) or known["author"]
             if known["calendar"] in ingest.CALENDAR_CONVENTIONS:
                 calendar = calendar if alone and calendar else known["calendar"]
-        return ingest.ingest_file(db, self.lookup.matcher, self.person_ids, path, title=title, author=author,
+        return ingest.ingest_file(db, self.library.matcher, self.person_ids, path, title=title, author=author,
                                   calendar=calendar, workspace=workspace, data=data, progress=progress, limits=limits)
 
     async def ingest_upload(self, ctx: Context, filename: str, data: bytes, *, title: str | None = None,
@@ -257,6 +358,11 @@ class Clio:
             return []
         return [c.name for c in self.lookup.matcher.complete(clean(text)[:100], {spec.autocomplete}, limit)]
 
+    def complete_for(self, workspace: str, command: str, text: str, limit: int = 25) -> list[str]:
+        """`complete` among the names of `workspace`'s packs."""
+        with self.scoped(workspace):
+            return self.complete(command, text, limit)
+
     def handle_text(self, text: str, ctx: Context | None = None) -> Reply:
         """Answer one chat message. Never raises: user errors and bugs both become replies. Logs one line
         per command (its name, latency and outcome; never what was typed)."""
@@ -265,7 +371,8 @@ class Clio:
         name, outcome = command_name(text), "ok"
         try:
             self.rate_limiter.check(ctx.platform, ctx.workspace, ctx.user_id)
-            reply = self._dispatch(text, ctx)
+            with self.scoped(ctx.workspace):  # lookups, quizzes and help read the workspace's packs
+                reply = self._dispatch(text, ctx)
             if ctx.is_admin:
                 for notice in store.take_notices(self.db, ctx.workspace):
                     reply.fields.insert(0, Field("Notice for admins", notice))
@@ -310,10 +417,10 @@ class Clio:
 
     def _dispatch(self, text: str, ctx: Context) -> Reply:
         if not isinstance(text, str):
-            raise BadInput("Send a command as text, for example /who Kornilov.")
+            raise BadInput(f"Send a command as text, for example {self.example('who')}.")
         if len(text) > MAX_MESSAGE_CHARS:
             raise BadInput(f"That message is {len(text):,} characters; a command takes at most {MAX_MESSAGE_CHARS:,}. "
-                           "Try a shorter one, e.g. /who Kornilov.")
+                           f"Try a shorter one, e.g. {self.example('who')}.")
         message = clean(text)
         if not message:
             raise BadInput("Say something: /help lists what I can do.")
@@ -321,7 +428,7 @@ class Clio:
             answer = self.quiz.typed(ctx, message)  # a channel with an open-mode quiz: an answer
             if answer is not None:
                 return answer
-            asked = self.lookup.ask(message, ctx.workspace)  # "when did Lenin die", "who shot Lenin"
+            asked = self.lookup.ask(message, ctx.workspace)  # "when did X die", "who shot X"
             if asked is not None:
                 return asked
             message = "/search " + message

@@ -54,7 +54,8 @@ def _rate(rule: str) -> str:
 class Settings:
     """Core settings.
 
-    Environment: CLIO_DB (database file), CLIO_CONTENT (content directory), CLIO_PACK (pack to load),
+    Environment: CLIO_DB (database file), CLIO_CONTENT (content directory: every pack in it is indexed),
+    CLIO_PACK (the pack, or comma-separated packs, a workspace reads until its admins choose with /pack use),
     CLIO_MAX_READINGS and CLIO_MAX_WORKSPACE_MB (what one workspace may ingest from chat),
     CLIO_REMOVAL_GRACE_DAYS (how long a removed workspace's data is kept before it is deleted),
     CLIO_TIMEZONE (the default IANA timezone for "today"), CLIO_RATE_LIMIT (commands a member may send, e.g.
@@ -86,4 +87,16 @@ class Settings:
 
     @property
     def pack_dir(self) -> Path:
-        return self.content_dir / self.pack
+        return self.content_dir / self.default_packs[0]
+
+    @property
+    def default_packs(self) -> tuple[str, ...]:
+        """The packs a new workspace reads: CLIO_PACK, one id or several separated by commas."""
+        return tuple(dict.fromkeys(p.strip() for p in self.pack.split(",") if p.strip())) or ("russian-revolution",)
+
+    def pack_dirs(self) -> dict[str, Path]:
+        """Every pack under the content directory (a folder with a pack.yaml), the default ones first; a
+        default pack is listed even when its folder is missing, so loading it reports the problem."""
+        found = {d.name: d for d in sorted(self.content_dir.iterdir()) if (d / "pack.yaml").is_file()} \
+            if self.content_dir.is_dir() else {}
+        return {**{p: self.content_dir / p for p in self.default_packs}, **found}

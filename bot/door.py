@@ -30,7 +30,6 @@ from bot.app import Clio, command_name
 from bot.errors import BotError
 from bot.events import Context
 from bot.response import Reply
-from bot.services import questions
 from bot.services.ratelimit import SlowDown
 from bot.text import MAX_MESSAGE_CHARS, clean
 
@@ -51,14 +50,17 @@ class _Core(Clio):
 
     def __init__(self, app: Clio, db: Any):  # never the app's own __init__: nothing is indexed or built again
         self.__dict__["_app"] = app
-        self.__dict__["_lookup_of"] = app.lookup
+        self.__dict__["_generation_of"] = app.generation
         self.db = db
         for name, value in list(vars(app).items()):  # every service holding the app's connection
             if name not in ("db", "quiz") and getattr(value, "db", None) is app.db:
                 setattr(self, name, _rebind(value, app.db, db))
+        # the Lookups of the packs in use, on this thread's connection (others are built here when first asked)
+        self.__dict__["_views"] = {k: _rebind(v, app.db, db) for k, v in list(app._views.items())}
         quiz = copy.copy(app.quiz)
         quiz.db = db
-        quiz.bank = lambda ws, topic: questions.bank(db, app.lookup.matcher, ws, topic)
+        quiz.matcher = lambda: self.lookup.matcher  # the answering workspace's packs
+        quiz.bank = lambda ws, topic: self.question_bank(db, ws, topic)
         self.quiz = quiz
 
     def __getattr__(self, name: str) -> Any:  # only for names not set on the core itself
@@ -94,7 +96,7 @@ class Door:
     def core(self) -> Any:
         """This worker thread's view of the app, on its own connection (rebuilt when the pack is reindexed)."""
         core = getattr(self._local, "core", None)
-        if core is None or core.__dict__["_lookup_of"] is not self.app.lookup:
+        if core is None or core.__dict__["_generation_of"] != self.app.generation:
             db = getattr(self._local, "db", None)
             if db is None:  # closed when the thread ends (Door.close, or the app is dropped)
                 db = self._local.db = store.open_db(self.app.settings.db_path)
@@ -160,7 +162,8 @@ def typed(core: Any, ctx: Context, text: object) -> Reply | None:
     outcome = "ok"
     try:
         core.rate_limiter.check(ctx.platform, ctx.workspace, ctx.user_id)
-        reply = core.quiz.typed(ctx, message)
+        with core.scoped(ctx.workspace):  # graded with the names of the workspace's packs
+            reply = core.quiz.typed(ctx, message)
         outcome = "ok" if reply is None or reply.ok else "declined"
         return reply
     except SlowDown as e:

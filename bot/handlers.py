@@ -12,6 +12,7 @@ from bot.events import ConversationRef
 from bot.services import privacy as privacy_service
 from bot import store
 from bot.services import own_questions, pictures, quiz_schedule, schedule
+from bot.services import packs as packs_service
 from bot.services import timeline as timeline_service
 from bot.services.onthisday import Day, parse_days
 from bot.text import MAX_MESSAGE_CHARS, clean, echo, require_arg
@@ -20,43 +21,43 @@ if TYPE_CHECKING:
     from bot.app import Clio
 
 
-@command("who", "NAME", ("/who Kornilov", "/who Trotskii", "/who Троцкий"), autocomplete="person")
+@command("who", "NAME", ("/who NAME", "/who SURNAME"), autocomplete="person")
 def who(app: Clio, ctx: Context, arg: str) -> Reply:
     """Who was this person? Any spelling, a surname or a title will do."""
-    return app.lookup.lookup(require_arg(arg, "a name", "/who Kornilov"), "person", ctx.workspace)
+    return app.lookup.lookup(require_arg(arg, "a name", lambda: app.example("who")), "person", ctx.workspace)
 
 
-@command("what", "TERM", ("/what soviet", "/what Cheka", "/what Kadets"), autocomplete="term")
+@command("what", "TERM", ("/what TERM",), autocomplete="term")
 def what(app: Clio, ctx: Context, arg: str) -> Reply:
     """What was this party, institution, place or idea?"""
-    return app.lookup.lookup(require_arg(arg, "a term", "/what soviet"), "term", ctx.workspace)
+    return app.lookup.lookup(require_arg(arg, "a term", lambda: app.example("what")), "term", ctx.workspace)
 
 
-@command("when", "EVENT", ("/when Bloody Sunday", "/when July Days"), autocomplete="event")
+@command("when", "EVENT", ("/when EVENT",), autocomplete="event")
 def when(app: Clio, ctx: Context, arg: str) -> Reply:
     """When did this happen? Dates in both calendars where they differ."""
-    return app.lookup.lookup(require_arg(arg, "an event", "/when Bloody Sunday"), "event", ctx.workspace)
+    return app.lookup.lookup(require_arg(arg, "an event", lambda: app.example("when")), "event", ctx.workspace)
 
 
-@command("passages", "NAME [from N]", ("/passages Lenin", "/passages Bolsheviks from 4"))
+@command("passages", "NAME [from N]", ("/passages NAME", "/passages NAME from 4"))
 def passages(app: Clio, ctx: Context, arg: str) -> Reply:
     """More of what the readings say about a person, term or event, a few passages at a time."""
-    return app.lookup.passages(require_arg(arg, "a name", "/passages Lenin"), ctx.workspace)
+    return app.lookup.passages(require_arg(arg, "a name", lambda: app.example("passages")), ctx.workspace)
 
 
-@command("search", "TEXT", ("/search Putilov strike", "/search land decree"))
+@command("search", "TEXT", ("/search WORDS",))
 def search(app: Clio, ctx: Context, arg: str) -> Reply:
     """Search every name and summary for words."""
-    return app.lookup.search(require_arg(arg, "what to search for", "/search Putilov strike"), ctx.workspace)
+    return app.lookup.search(require_arg(arg, "what to search for", lambda: app.example("search")), ctx.workspace)
 
 
 @command("timeline", "YEAR[-YEAR] or MONTH YEAR [page N] [picture]",
-         ("/timeline 1917", "/timeline 1918-1921", "/timeline Oct 1917", "/timeline 1917-10", "/timeline 1917 page 2",
-          "/timeline 1917 picture"))
+         ("/timeline YEAR", "/timeline YEAR-YEAR", "/timeline MONTH YEAR", "/timeline YEAR page 2",
+          "/timeline YEAR picture"))
 def timeline(app: Clio, ctx: Context, arg: str) -> Reply:
     """The dated events of a year, a range of years or a month, in order, a page at a time (or as a picture)."""
-    text, picture = pictures.wants_picture(require_arg(arg, "a year or a month", "/timeline 1917 or /timeline "
-                                                       "Oct 1917", limit=60))
+    text, picture = pictures.wants_picture(require_arg(arg, "a year or a month", lambda: app.example("timeline"),
+                                                       limit=60))
     if picture:
         return timeline_picture(app, text)
     reply = timeline_service.reply(app.lookup, text, ctx.workspace)
@@ -68,9 +69,9 @@ def timeline(app: Clio, ctx: Context, arg: str) -> Reply:
 
 def timeline_picture(app: Clio, arg: str) -> Reply:
     """/timeline YEAR[-YEAR] picture: the range's events drawn on a dated line (in the door's worker thread)."""
-    first, last = pictures.years(require_arg(arg, "a year", "/timeline 1917 picture", limit=20))
-    return pictures.timeline_reply(store.events_in_years(app.db, first, last, limit=10_000), first, last,
-                                   app.lookup.rule)
+    first, last = pictures.years(require_arg(arg, "a year", lambda: app.example("timeline"), limit=20))
+    return pictures.timeline_reply(store.events_in_years(app.db, first, last, limit=10_000, packs=app.lookup.packs),
+                                   first, last, app.lookup.rule)
 
 
 @command("sources", "", ("/sources",))
@@ -79,13 +80,13 @@ def sources(app: Clio, ctx: Context, arg: str) -> Reply:
     return app.lookup.sources(ctx.workspace)
 
 
-@command("compare", "TOPIC", ("/compare Second Congress of Soviets", "/compare Kornilov"))
+@command("compare", "TOPIC", ("/compare TOPIC",))
 def compare(app: Clio, ctx: Context, arg: str) -> Reply:
     """What each reading says on a topic, side by side."""
-    return app.lookup.compare(require_arg(arg, "a topic", "/compare Kornilov"), ctx.workspace)
+    return app.lookup.compare(require_arg(arg, "a topic", lambda: app.example("compare")), ctx.workspace)
 
 
-@command("forget", "SOURCE", ("/forget Revolutionary Russia",), admin=True)
+@command("forget", "SOURCE", ("/forget TITLE",), admin=True)
 def forget(app: Clio, ctx: Context, arg: str) -> Reply:
     """Remove one of this group's ingested readings (admins)."""
     return app.forget(require_arg(arg, "which reading", "/forget TITLE"), ctx.workspace)
@@ -97,13 +98,15 @@ def help_(app: Clio, ctx: Context, arg: str) -> Reply:
     name = require_arg(arg, "", "", limit=MAX_MESSAGE_CHARS).lstrip("/").lower() if arg.strip() else ""
     if name and name in REGISTRY:
         spec = REGISTRY[name]
+        examples = app.examples(spec.name)
         return Reply(ok=True, kind="help", title=spec.usage, body=spec.summary,
-                     fields=[Field("Examples", "\n".join(spec.examples))] if spec.examples else [])
+                     fields=[Field("Examples", "\n".join(examples))] if examples else [])
     lines = [f"{spec.usage}: {spec.summary}" for spec in REGISTRY.values() if not spec.admin or ctx.is_admin]
     body = "\n".join(lines)
     if name:
         body = f"There is no /{echo(name, 30)} command.\n\n" + body
-    return Reply(ok=not name, kind="help", title="Clio answers from the pack and the readings your group studies",
+    return Reply(ok=not name, kind="help", title=f"Clio answers about {app.banner(ctx.workspace)} from the pack "
+                 "and the readings your group studies",
                  body=body, exit_code=2 if name else 0)
 
 
@@ -160,8 +163,8 @@ QUIZ_ACTIONS = ("start [TOPIC] [QUESTIONS] [SECONDS] [choice|open] | answer X | 
                 " | import FILE")
 
 
-@command("quiz", QUIZ_ACTIONS, ("/quiz start", "/quiz start 1917 5 20 open", "/quiz leaderboard", "/quiz me",
-                                "/quiz schedule Fri 19:30 Europe/London 1917 10 30", "/quiz start mine",
+@command("quiz", QUIZ_ACTIONS, ("/quiz start", "/quiz start TOPIC 5 20 open", "/quiz leaderboard", "/quiz me",
+                                "/quiz schedule Fri 19:30 Europe/London TOPIC 10 30", "/quiz start mine",
                                 own_questions.ADD_EXAMPLE, "/quiz questions", "/quiz remove 3"),
          admin_actions=("appeals", "accept", "add", "remove", "import"))
 def quiz(app: Clio, ctx: Context, arg: str) -> Reply:
@@ -183,3 +186,10 @@ def quiz(app: Clio, ctx: Context, arg: str) -> Reply:
     if action in with_arg:
         return with_arg[action](ctx, require_arg(rest, "more", f"/quiz {action} ...", limit=300) if action != "start" else rest)
     raise BadInput(f"Use /quiz {QUIZ_ACTIONS}")
+
+
+@command("pack", "list | use ID [ID ...]", ("/pack list", "/pack use ID", "/pack use ID ID", "/pack use default"),
+         admin_actions=("use",))
+def pack(app: Clio, ctx: Context, arg: str) -> Reply:
+    """The content packs this group reads: list them all, or choose (admins)."""
+    return packs_service.command(app, ctx, arg)

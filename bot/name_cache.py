@@ -24,11 +24,12 @@ from bot.names import Matcher
 log = logging.getLogger("clio.names")
 FORMAT = 1
 _TABLE = "matcher_keys"
+KEEP = 8  # stored matchers kept: one per set of packs in use, the oldest dropped
 _CODE = [Path(__file__).with_name("names.py"), Path(__file__).with_name("places.py")]
 
 
-def signature(db: sqlite_utils.Database) -> str:
-    h = hashlib.sha256(f"format {FORMAT}\0".encode())
+def signature(db: sqlite_utils.Database, scope: str = "") -> str:
+    h = hashlib.sha256(f"format {FORMAT}\0{scope}\0".encode())
     for p in _CODE:
         h.update(p.read_bytes())
     try:
@@ -46,9 +47,10 @@ def signature(db: sqlite_utils.Database) -> str:
     return h.hexdigest()
 
 
-def load(db: sqlite_utils.Database, build: Callable[[], Matcher]) -> Matcher:
-    """The matcher stored for the index as it is now, else `build()` stored for next time."""
-    sig = signature(db)
+def load(db: sqlite_utils.Database, build: Callable[[], Matcher], scope: str = "") -> Matcher:
+    """The matcher stored for the index as it is now, else `build()` stored for next time. `scope` names
+    which entries it holds (a workspace's packs): each scope's keys are kept beside the others'."""
+    sig = signature(db, scope)
     try:
         row = db.execute(f"select state from {_TABLE} where sig = ?", [sig]).fetchone()
     except sqlite3.OperationalError:
@@ -66,7 +68,8 @@ def load(db: sqlite_utils.Database, build: Callable[[], Matcher]) -> Matcher:
     try:
         with db.conn:
             db.execute(f"create table if not exists {_TABLE} (sig text primary key, state text not null)")
-            db.execute(f"delete from {_TABLE}")
+            db.execute(f"delete from {_TABLE} where rowid not in (select rowid from {_TABLE} "
+                       f"order by rowid desc limit {KEEP - 1})")  # the latest few scopes' keys
             db.execute(f"insert into {_TABLE} (sig, state) values (?, ?)",
                        [sig, json.dumps(matcher.state(), separators=(",", ":"))])
     except sqlite3.OperationalError as e:  # read-only or busy: answer anyway, store another time

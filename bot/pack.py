@@ -25,7 +25,6 @@ from bot.services.grading import grade
 
 # a question's period: a year or a range of years, one of those its pack lists under `periods`
 Period = Annotated[str, Field(pattern=r"^[0-9]{3,4}(?:-[0-9]{3,4})?$")]
-RUSSIAN_PERIODS = ("1891-1916", "1917", "1918-1928", "1929-1953", "1954-1991")  # a pack that lists none
 TermKind = Literal["party", "institution", "organisation", "concept", "policy", "place", "document"]
 SECTIONS = ("people", "terms", "events", "questions")
 
@@ -213,7 +212,9 @@ class PackMeta(_Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: str
     description: str | None = None
-    periods: list[Annotated[str, Field(pattern=r"^[0-9]{3,4}(?:-[0-9]{3,4})?$")]] = list(RUSSIAN_PERIODS)
+    banner: str | None = None  # what the pack is about, as the start banner says it: "ask about {banner}"
+    # the quiz periods its questions fall in; none listed: any year or range of years will do
+    periods: list[Annotated[str, Field(pattern=r"^[0-9]{3,4}(?:-[0-9]{3,4})?$")]] = []
     calendars: Calendars = Field(default_factory=lambda: Calendars())
     readings: list[Reading] = []
 
@@ -397,9 +398,10 @@ def load_pack(pack_dir: Path | str) -> Pack:
             problems.append(Problem(fname, line, f"duplicate id {rid!r} (first at {ids[rid][0]}:{ids[rid][1]})"))
         else:
             ids[rid] = (fname, line)
-    periods = set(meta.periods) if meta else set(RUSSIAN_PERIODS)
+    periods = set(meta.periods) if meta else set()
     for sec, item, fname, line in raws:
-        if sec == "questions" and isinstance(item.get("period"), str) and item["period"] not in periods:
+        if (periods and sec == "questions" and isinstance(item.get("period"), str)
+                and item["period"] not in periods):
             problems.append(Problem(fname, line, f"{item.get('id')}: period {item['period']!r} is not one of the "
                                                  f"pack's periods ({', '.join(sorted(periods))})"))
     entity_ids = {str(item.get("id")) for sec, item, _, _ in raws if sec != "questions"}

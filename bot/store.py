@@ -204,10 +204,15 @@ def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
     return row["value"] if row else None
 
 
-def index_pack(db: sqlite_utils.Database, pack: Pack) -> None:
-    """Replace the pack's rows with `pack`, in one transaction (idempotent for the same pack)."""
+def index_pack(db: sqlite_utils.Database, pack: Pack, home: bool = True) -> None:
+    """Replace the pack's rows with `pack`, in one transaction (idempotent for the same pack).
+
+    Several packs share the index, each row keyed by pack: the home pack (the operator's default) keeps its
+    entry, question and reading ids as they are; any other pack's are stored as "PACK:ID" (see `entry_key`),
+    so an id may repeat across packs."""
     pid = pack.meta.id
     rule = pack.meta.rule
+    k = (lambda i: i) if home else (lambda i: entry_key(pid, i))  # noqa: E731
     with db.atomic():
         for table in ("aliases", "related", "citations"):
             db.execute(f"delete from {table} where entity_id in (select id from entities where pack = ?)", [pid])
@@ -215,30 +220,30 @@ def index_pack(db: sqlite_utils.Database, pack: Pack) -> None:
         for table in ("entities", "questions", "readings"):
             db.execute(f"delete from {table} where pack = ?", [pid])
         db["readings"].insert_all(
-            ({**r.model_dump(), "pack": pid} for r in pack.meta.readings), pk="id")
+            ({**r.model_dump(), "id": k(r.id), "pack": pid} for r in pack.meta.readings), pk="id")
         entities, aliases, related, citations, events = [], [], [], [], []
         for e in pack.entries():
             names = _names_of(e)
             entities.append({
-                "id": e.id, "pack": pid, "type": _type_of(e), "kind": getattr(e, "kind", None),
+                "id": k(e.id), "pack": pid, "type": _type_of(e), "kind": getattr(e, "kind", None),
                 "name": e.name, "full_name": getattr(e, "full_name", None), "summary": " ".join(e.summary.split()),
                 "born": getattr(e, "born", None), "died": getattr(e, "died", None),
                 "roles": json.dumps(getattr(e, "roles", []), ensure_ascii=False),
                 "aliases_text": " ; ".join(names[1:]),
             })
-            aliases.extend({"entity_id": e.id, "alias": n, "is_name": int(i == 0)} for i, n in enumerate(names))
-            related.extend({"entity_id": e.id, "related_id": r} for r in dict.fromkeys(e.related))
-            citations.extend({"entity_id": e.id, "reading_id": s.reading, "loc": s.loc, "position": i}
+            aliases.extend({"entity_id": k(e.id), "alias": n, "is_name": int(i == 0)} for i, n in enumerate(names))
+            related.extend({"entity_id": k(e.id), "related_id": k(r)} for r in dict.fromkeys(e.related))
+            citations.extend({"entity_id": k(e.id), "reading_id": k(s.reading), "loc": s.loc, "position": i}
                              for i, s in enumerate(e.sources))
             if isinstance(e, Event):
                 when, os, ns = e.when, e.when.old_style, e.when.new_style
                 old_style = when.precise and when.in_julian_era(rule)  # an Old Style anniversary, where the pack has them
                 events.append({
-                    "id": e.id, "date": e.date, "calendar": e.calendar, "end_date": e.end,
+                    "id": k(e.id), "date": e.date, "calendar": e.calendar, "end_date": e.end,
                     "precise": int(when.precise), "sort_key": when.sort_key(),
                     "os_month": os.month if old_style else None, "os_day": os.day if old_style else None,
                     "ns_month": ns.month if when.precise else None, "ns_day": ns.day,
-                    "people": json.dumps(e.people),
+                    "people": json.dumps([k(p) for p in e.people]),
                 })
         db["entities"].insert_all(entities, pk="id")
         db["aliases"].insert_all(aliases, pk=("entity_id", "alias"), ignore=True)
@@ -246,18 +251,53 @@ def index_pack(db: sqlite_utils.Database, pack: Pack) -> None:
         db["citations"].insert_all(citations, pk=("entity_id", "position"))
         db["events"].insert_all(events, pk="id")
         db["questions"].insert_all(
-            ({**q.model_dump(exclude={"options", "accept", "about", "sources"}), "pack": pid,
+            ({**q.model_dump(exclude={"options", "accept", "about", "sources"}), "id": k(q.id), "pack": pid,
               "options": json.dumps(q.options, ensure_ascii=False), "accept": json.dumps(q.accept, ensure_ascii=False),
-              "about": json.dumps(q.about), "sources": json.dumps([s.model_dump() for s in q.sources])}
+              "about": json.dumps([k(a) for a in q.about]),
+              "sources": json.dumps([{**s.model_dump(), "reading": k(s.reading)} for s in q.sources])}
              for q in pack.questions), pk="id")
         db["meta"].upsert({"key": f"pack:{pid}", "value": pack.fingerprint}, pk="key")
-        db["meta"].upsert({"key": "calendars", "value": json.dumps(rule.to_json())}, pk="key")
+        db["meta"].upsert({"key": f"calendars:{pid}", "value": json.dumps(rule.to_json())}, pk="key")
+        info = {"title": pack.meta.title, "description": pack.meta.description, "banner": pack.meta.banner,
+                "periods": pack.meta.periods, "home": home, "people": len(pack.people), "terms": len(pack.terms),
+                "events": len(pack.events), "questions": len(pack.questions),
+                "years": _years_of(pack), "examples": _examples_of(pack)}
+        db["meta"].upsert({"key": f"packinfo:{pid}", "value": json.dumps(info, ensure_ascii=False)}, pk="key")
+        if home:
+            db["meta"].upsert({"key": "calendars", "value": json.dumps(rule.to_json())}, pk="key")
 
 
-def calendar_rule(db: sqlite_utils.Database) -> CalendarRule:
-    """How the indexed pack shows its dates (pack.yaml `calendars:`); Gregorian only when it says nothing."""
-    raw = get_meta(db, "calendars")
-    return CalendarRule.from_pack(json.loads(raw)) if raw else CalendarRule()
+def entry_key(pack_id: str, entry_id: str) -> str:
+    """How an entry (question, reading) of a pack other than the home pack is keyed in the index."""
+    return f"{pack_id}:{entry_id}"
+
+
+def _years_of(pack: Pack) -> list[int] | None:
+    """The first and last year of the pack's dated events (what /timeline covers), None without events."""
+    years = sorted(e.when.new_style.year for e in pack.events)
+    return [years[0], years[-1]] if years else None
+
+
+def _examples_of(pack: Pack) -> dict[str, str]:
+    """A name of each kind from the pack, for the examples help gives: the entry the pack says most about."""
+    def best(entries: list[Any]) -> str | None:
+        return max(entries, key=lambda e: (len(e.sources) + len(e.related), -entries.index(e))).name if entries else None
+    out = {"who": best(pack.people), "what": best(pack.terms), "when": best(pack.events)}
+    if pack.events:
+        years = [e.when.new_style.year for e in pack.events]
+        out["timeline"] = str(max(set(years), key=years.count))
+    return {k: v for k, v in out.items() if v}
+
+
+def calendar_rule(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> CalendarRule:
+    """How the indexed pack shows its dates (pack.yaml `calendars:`); Gregorian only when it says nothing.
+    With `packs`, the rule of those packs together (each calendar from the first pack that declares it)."""
+    if packs is None:
+        raw = get_meta(db, "calendars")
+        return CalendarRule.from_pack(json.loads(raw)) if raw else CalendarRule()
+    rules = [CalendarRule.from_pack(json.loads(raw)) for p in packs if (raw := get_meta(db, f"calendars:{p}"))]
+    return CalendarRule(next((r.old_style_until for r in rules if r.old_style_until), None),
+                        next((r.republican for r in rules if r.republican), None))
 
 
 def _type_of(e: Person | Term | Event) -> str:
@@ -284,12 +324,13 @@ class NameRow:
     names: list[str]
 
 
-def all_names(db: sqlite_utils.Database) -> list[NameRow]:
-    """Every entity with its names, display name first, for the matcher."""
+def all_names(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> list[NameRow]:
+    """Every entity with its names, display name first, for the matcher (of `packs` only, when given)."""
     rows: dict[str, NameRow] = {}
+    cond, params = in_packs(packs, "e")
     for r in db.query(
         "select e.id, e.type, e.name, a.alias from entities e join aliases a on a.entity_id = e.id "
-        "order by e.id, a.is_name desc, a.rowid"
+        f"where {cond} order by e.id, a.is_name desc, a.rowid", params
     ):
         row = rows.setdefault(r["id"], NameRow(r["id"], r["type"], r["name"], []))
         row.names.append(r["alias"])
@@ -330,10 +371,11 @@ def citations(db: sqlite_utils.Database, entity_id: str) -> list[dict[str, Any]]
         "join readings r on r.id = c.reading_id where c.entity_id = ? order by c.position", [entity_id]))
 
 
-def readings(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def readings(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    cond, params = in_packs(packs, "r")
     return list(db.query(
         "select r.*, (select count(distinct entity_id) from citations c where c.reading_id = r.id) as entries "
-        "from readings r order by r.pack, r.author"))
+        f"from readings r where {cond} order by r.pack, r.author", params))
 
 
 def reading(db: sqlite_utils.Database, reading_id: str) -> dict[str, Any] | None:
@@ -356,31 +398,40 @@ def reading_for_file(db: sqlite_utils.Database, filename: str) -> dict[str, Any]
     return next(db.query("select * from readings where file = ?", [filename]), None)
 
 
-def search_entities(db: sqlite_utils.Database, text: str, limit: int = 10) -> list[dict[str, Any]]:
-    """Full-text search over names, aliases and summaries, best first."""
+def search_entities(db: sqlite_utils.Database, text: str, limit: int = 10,
+                    packs: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Full-text search over names, aliases and summaries, best first (in `packs` only, when given)."""
     q = fts_query(text)
     if q is None:
         return []
-    return list(db["entities"].search(q, columns=["id", "type", "name", "summary"], limit=limit))
+    if packs is None:
+        return list(db["entities"].search(q, columns=["id", "type", "name", "summary"], limit=limit))
+    named = {f"pack{i}": p for i, p in enumerate(packs)}  # sqlite-utils' search takes named parameters
+    cond = f"pack in ({', '.join(':' + k for k in named) or 'null'})"
+    return list(db["entities"].search(q, columns=["id", "type", "name", "summary"], limit=limit,
+                                      where=cond, where_args=named))
 
 
-def events_in_years(db: sqlite_utils.Database, first: int, last: int, limit: int = 200) -> list[dict[str, Any]]:
+def events_in_years(db: sqlite_utils.Database, first: int, last: int, limit: int = 200,
+                    packs: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Events of the years first..last, in time order; a year counts in either calendar (20 Dec 1917 O.S.
-    is 2 Jan 1918 N.S.)."""
+    is 2 Jan 1918 N.S.). Of `packs` only, when given."""
     lo, hi = f"{first:04d}", f"{last:04d}"
+    cond, params = in_packs(packs, "e")
     return list(db.query(
         "select e.id, e.name, e.summary, ev.date, ev.calendar, ev.end_date, ev.sort_key from events ev "
-        "join entities e on e.id = ev.id where substr(ev.date, 1, 4) between ? and ? "
-        "or substr(ev.sort_key, 1, 4) between ? and ? order by ev.sort_key, e.name limit ?",
-        [lo, hi, lo, hi, limit]))
+        "join entities e on e.id = ev.id where (substr(ev.date, 1, 4) between ? and ? "
+        f"or substr(ev.sort_key, 1, 4) between ? and ?) and {cond} order by ev.sort_key, e.name limit ?",
+        [lo, hi, lo, hi, *params, limit]))
 
 
 def count(db: sqlite_utils.Database, table: str, where: str = "", params: list[Any] | None = None) -> int:
     return db.execute(f"select count(*) from {table} {where}", params or []).fetchone()[0]
 
 
-def questions(db: sqlite_utils.Database) -> Iterator[dict[str, Any]]:
-    for q in db.query("select * from questions order by id"):
+def questions(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> Iterator[dict[str, Any]]:
+    cond, params = in_packs(packs, "questions")
+    for q in db.query(f"select * from questions where {cond} order by id", params):
         for k in ("options", "accept", "about", "sources"):
             q[k] = json.loads(q[k])
         yield q
@@ -525,22 +576,26 @@ def candidates(db: sqlite_utils.Database, workspace: str | None) -> list[dict[st
         f"where {cond} group by c.key order by mentions desc, name", params))
 
 
-def pack_stats(db: sqlite_utils.Database) -> dict[str, Any]:
+def pack_stats(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> dict[str, Any]:
     """The indexed pack's counts and its coverage of the indexed readings (the operator's view: every
     workspace). "Recurring" person names are those the readings mention at least twice: pack people linked
     to passages that often, plus candidate names the pack does not know (candidates are kept from two
     mentions up)."""
-    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
-    by_type = dict(db.execute("select type, count(*) from entities group by type").fetchall())
-    periods = dict(db.execute("select period, count(*) from questions group by period order by period").fetchall())
+    cond, params = in_packs(packs, "e")  # the packs counted (every pack when None)
+    one = lambda sql, args=(): db.execute(sql, list(args)).fetchone()[0]  # noqa: E731
+    by_type = dict(db.execute(f"select type, count(*) from entities e where {cond} group by type", params).fetchall())
+    periods = dict(db.execute(f"select period, count(*) from questions e where {cond} group by period order by period",
+                              params).fetchall())
     linked = one("select count(*) from (select pe.entity_id from passage_entities pe join entities e "
-                 "on e.id = pe.entity_id and e.type = 'person' group by pe.entity_id having sum(pe.mentions) >= 2)")
+                 f"on e.id = pe.entity_id and e.type = 'person' where {cond} group by pe.entity_id "
+                 "having sum(pe.mentions) >= 2)", params)
     missing = one("select count(*) from (select key from candidates group by key having sum(mentions) >= 2)")
     return {
         "people": by_type.get("person", 0), "terms": by_type.get("term", 0), "events": by_type.get("event", 0),
-        "events_day_precise": one("select count(*) from events where precise = 1"),
-        "events_without_source": one("select count(*) from entities e where e.type = 'event' and not exists "
-                                     "(select 1 from citations c where c.entity_id = e.id)"),
+        "events_day_precise": one(f"select count(*) from events ev join entities e on e.id = ev.id "
+                                  f"where ev.precise = 1 and {cond}", params),
+        "events_without_source": one(f"select count(*) from entities e where e.type = 'event' and {cond} and not "
+                                     "exists (select 1 from citations c where c.entity_id = e.id)", params),
         "questions": sum(periods.values()), "questions_by_period": periods,
         "readings_indexed": one("select count(*) from sources"), "passages": one("select count(*) from passages"),
         "recurring_people_linked": linked, "recurring_names_missing": missing,
@@ -630,30 +685,35 @@ def events_on_day(db: sqlite_utils.Database, month: int, day: int, workspace: st
     """Pack events whose anniversary is this day in New Style, or in Old Style for the Julian era; each with
     how many passages the workspace's readings link to it (read-about events rank first)."""
     cond, params = visible(workspace)
+    in_p, p_params = in_packs(workspace_packs(db, workspace), "e")  # the packs the workspace chose
     return list(db.query(
         "select e.id, e.name, e.summary, ev.date, ev.calendar, ev.sort_key, "
         "(ev.ns_month = ? and ev.ns_day = ?) as ns_match, "
         "(select count(*) from sources s cross join passage_entities pe on pe.source_id = s.id "
         f" and pe.entity_id = e.id where {cond}) as read_about "
-        "from events ev join entities e on e.id = ev.id where ev.precise = 1 and "
+        f"from events ev join entities e on e.id = ev.id where ev.precise = 1 and {in_p} and "
         "((ev.ns_month = ? and ev.ns_day = ?) or (ev.os_month = ? and ev.os_day = ? and ev.sort_key < ?)) "
         "order by read_about desc, ev.sort_key",
-        [month, day, *params, month, day, month, day, JULIAN_ERA_END]))
+        [month, day, *params, *p_params, month, day, month, day, JULIAN_ERA_END]))
 
 
-def events_between(db: sqlite_utils.Database, first: str, last: str) -> list[dict[str, Any]]:
+def events_between(db: sqlite_utils.Database, first: str, last: str,
+                   packs: Iterable[str] | None = None) -> list[dict[str, Any]]:
     """Pack events with a day-precise date from `first` to `last` (New Style ISO days), in time order."""
+    cond, params = in_packs(packs, "e")
     return list(db.query(
         "select e.id, e.name, e.summary, ev.date, ev.calendar, ev.sort_key from events ev join entities e "
-        "on e.id = ev.id where ev.precise = 1 and ev.sort_key between ? and ? order by ev.sort_key", [first, last]))
+        f"on e.id = ev.id where ev.precise = 1 and ev.sort_key between ? and ? and {cond} order by ev.sort_key",
+        [first, last, *params]))
 
 
-def spanning_events(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Pack events with a day-precise start and end (the night of 16-17 July 1918, a week-long conference)."""
+def spanning_events(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Pack events with a day-precise start and end (a night across two days, a week-long conference)."""
+    cond, params = in_packs(packs, "e")
     return list(db.query(
         "select e.id, e.name, e.summary, ev.date, ev.calendar, ev.end_date, ev.sort_key from events ev "
         "join entities e on e.id = ev.id where ev.precise = 1 and ev.end_date is not null and length(ev.end_date) = 10 "
-        "order by ev.sort_key"))
+        f"and {cond} order by ev.sort_key", params))
 
 
 def passage_dates_on_day(db: sqlite_utils.Database, month: int, day: int, workspace: str,
@@ -919,8 +979,9 @@ def single_person_passages(db: sqlite_utils.Database, workspace: str, source_id:
         "select p.id as passage_id, p.text, p.loc, s.id as source_id, s.title, s.author, min(pe.entity_id) as entity_id "
         "from sources s cross join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
         "join entities e on e.id = pe.entity_id and e.type = 'person' "
-        f"where {cond} {extra} and p.prose = 1 group by p.id having count(*) = 1 order by length(p.text) between 200 and 900 desc, "
-        "p.id limit ?", [*params, *more, limit]))
+        f"where {cond} {extra} and {in_packs(workspace_packs(db, workspace), 'e')[0]} and p.prose = 1 group by p.id "
+        "having count(*) = 1 order by length(p.text) between 200 and 900 desc, "
+        "p.id limit ?", [*params, *more, *in_packs(workspace_packs(db, workspace), 'e')[1], limit]))
     cooccurring: dict[str, set[str]] = {}  # once per reading, not once per passage
     for r in rows:
         if r["source_id"] not in cooccurring:
@@ -935,12 +996,13 @@ def births(db: sqlite_utils.Database) -> dict[str, int]:
     return {pid: born for pid, (born, _) in person_lives(db).items() if born is not None}
 
 
-def person_lives(db: sqlite_utils.Database) -> dict[str, tuple[int | None, int | None]]:
+def person_lives(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> dict[str, tuple[int | None, int | None]]:
     """Each person's birth and death years (None where the pack has none)."""
     def year(v: Any) -> int | None:
         return int(str(v)[:4]) if v and str(v)[:4].isdigit() else None
+    cond, params = in_packs(packs, "entities")
     return {r["id"]: (year(r["born"]), year(r["died"]))
-            for r in db.query("select id, born, died from entities where type = 'person'")}
+            for r in db.query(f"select id, born, died from entities where type = 'person' and {cond}", params)}
 
 
 def discussed_events(db: sqlite_utils.Database, workspace: str, source_id: str | None,
@@ -955,9 +1017,9 @@ def discussed_events(db: sqlite_utils.Database, workspace: str, source_id: str |
         "s.id as source_id, s.author "
         "from sources s cross join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
         "join entities e on e.id = pe.entity_id join events ev on ev.id = e.id "
-        f"where {cond} {extra} and ev.precise = 1 and p.prose = 1 and instr(p.text, substr(ev.date, 1, 4)) > 0 "
+        f"where {cond} {extra} and {in_packs(workspace_packs(db, workspace), 'e')[0]} and ev.precise = 1 and p.prose = 1 and instr(p.text, substr(ev.date, 1, 4)) > 0 "
         "group by e.id order by count(*) desc, e.id limit ?",
-        [*params, *more, limit]))
+        [*params, *more, *in_packs(workspace_packs(db, workspace), 'e')[1], limit]))
 
 
 def review_card(db: sqlite_utils.Database, workspace: str, user_id: str, qid: str) -> dict[str, Any] | None:
@@ -1116,3 +1178,64 @@ def passage_dates_in_years(db: sqlite_utils.Database, workspace: str, first: int
         f"where {cond} and p.prose = 1 and cast(substr(pd.date, 1, 4) as integer) between ? and ? "
         "order by pd.sort_key, pd.passage_id limit ?", [*params, first, last, limit]))
 
+
+# --- several packs in one deployment: each workspace's choice (issue 22 item 1) ------------------------------
+# Every pack under CLIO_CONTENT is indexed into the one database (rows keyed by pack, see `index_pack`); each
+# workspace reads the packs it chose with /pack use, else the operator's default (CLIO_PACK).
+
+
+@migrations()
+def m011_workspace_packs(db: sqlite_utils.Database) -> None:
+    db["workspace_packs"].create({"workspace": str, "packs": str, "chosen_by": str, "updated_at": str},
+                                 pk="workspace")
+
+
+WORKSPACE_TABLES += [("workspace_packs", "workspace")]
+MEMBER_MENTIONS += [("workspace_packs", "chosen_by", "workspace = ?")]
+
+
+def in_packs(packs: Iterable[str] | None, alias: str) -> tuple[str, list[str]]:
+    """The SQL condition (and parameters) for rows of `alias` (a table with a `pack` column) in `packs`;
+    every row when None."""
+    if packs is None:
+        return "1 = 1", []
+    packs = list(packs)
+    return f"{alias}.pack in ({', '.join('?' * len(packs)) or 'null'})", packs
+
+
+def indexed_packs(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
+    """Every indexed pack: id -> its title, description, banner, periods, counts, years and examples."""
+    return {r["key"].removeprefix("packinfo:"): json.loads(r["value"])
+            for r in db.query("select key, value from meta where key like 'packinfo:%' order by key")}
+
+
+def set_default_packs(db: sqlite_utils.Database, packs: Iterable[str]) -> None:
+    """The packs a workspace that chose none reads (the operator's CLIO_PACK)."""
+    value = json.dumps(list(packs))
+    if get_meta(db, "default_packs") != value:
+        set_meta(db, "default_packs", value)
+
+
+def default_packs(db: sqlite_utils.Database) -> tuple[str, ...]:
+    raw = get_meta(db, "default_packs")
+    return tuple(json.loads(raw)) if raw else tuple(indexed_packs(db))
+
+
+def workspace_packs(db: sqlite_utils.Database, workspace: str) -> tuple[str, ...]:
+    """The packs `workspace` reads: its own choice (of indexed packs: /pack use checks), else the operator's
+    default. Asked on every command, so one small query."""
+    row = db.execute("select coalesce((select packs from workspace_packs where workspace = ?), "
+                     "(select value from meta where key = 'default_packs'))", [workspace]).fetchone()  # one query
+    packs = tuple(json.loads(row[0])) if row and row[0] else ()
+    return packs or tuple(indexed_packs(db))
+
+
+def chosen_packs(db: sqlite_utils.Database, workspace: str) -> tuple[str, ...] | None:
+    """The packs `workspace` chose itself, None when it reads the default."""
+    row = next(db.query("select packs from workspace_packs where workspace = ?", [workspace]), None)
+    return tuple(json.loads(row["packs"])) if row else None
+
+
+def set_workspace_packs(db: sqlite_utils.Database, workspace: str, packs: Iterable[str], by: str, now: str) -> None:
+    db["workspace_packs"].upsert({"workspace": workspace, "packs": json.dumps(list(packs)), "chosen_by": by,
+                                  "updated_at": now}, pk="workspace")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from bot.errors import BadInput
 
@@ -26,13 +27,15 @@ def clean(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def require_arg(text: str, what: str, usage: str, limit: int = MAX_ARG_CHARS) -> str:
-    """The cleaned argument, or a BadInput that says what to type instead."""
+def require_arg(text: str, what: str, usage: str | Callable[[], str], limit: int = MAX_ARG_CHARS) -> str:
+    """The cleaned argument, or a BadInput that says what to type instead (`usage`, or what it returns: an
+    example worked out only when needed)."""
     arg = clean(text)
     if not arg:
-        raise BadInput(f"Tell me {what}: {usage}")
+        raise BadInput(f"Tell me {what}: {usage() if callable(usage) else usage}")
     if len(arg) > limit:
-        raise BadInput(f"That is {len(arg):,} characters; {what} can be at most {limit}. Try a shorter one: {usage}")
+        raise BadInput(f"That is {len(arg):,} characters; {what} can be at most {limit}. Try a shorter one: "
+                       f"{usage() if callable(usage) else usage}")
     return arg
 
 

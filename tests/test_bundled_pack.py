@@ -47,7 +47,7 @@ def test_domestic_dates_before_the_switch_are_old_style() -> None:
 
 def test_every_entry_answers_with_its_readings(pack_app: Clio) -> None:
     command = {"person": "who", "term": "what", "event": "when"}
-    for row in store.all_names(pack_app.db):
+    for row in store.all_names(pack_app.db, ["russian-revolution"]):
         reply = pack_app.lookup.card(row.id)
         assert reply.ok and reply.citations, row.id
         assert reply.text().count("Sources:") == 1

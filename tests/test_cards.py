@@ -84,13 +84,14 @@ def card_problems(reply: Reply) -> list[str]:
     return out
 
 
-def every_card(app: Clio) -> dict[str, Reply]:
-    ids = [r["id"] for r in app.db.query("select id from entities order by type, id")]
+def every_card(app: Clio, pack: str) -> dict[str, Reply]:
+    """The card of every entry of `pack` (the app's default pack, so its ids are the pack's own)."""
+    ids = [r["id"] for r in app.db.query("select id from entities where pack = ? order by type, id", [pack])]
     return {i: app.lookup.card(i) for i in ids}
 
 
 def check_every_card(app: Clio, pack: str) -> dict[str, Reply]:
-    cards = every_card(app)
+    cards = every_card(app, pack)
     assert set(cards) == set(entries_of(pack))  # people, terms and events, every one
     bad = {i: p for i, r in cards.items() if (p := card_problems(r))}
     assert not bad, f"{len(bad)} cards too big: {dict(list(bad.items())[:5])}"

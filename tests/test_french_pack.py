@@ -37,7 +37,7 @@ def test_the_pack_validates_and_meets_the_issues_size() -> None:
 
 def test_every_entry_answers_by_its_own_name(french: Clio) -> None:
     command = {"person": "who", "term": "what", "event": "when"}
-    rows = store.all_names(french.db)
+    rows = store.all_names(french.db, ["french-revolution"])
     assert len(rows) >= 310
     for row in rows:
         reply = french.handle_text(f"/{command[row.type]} {row.name}")

@@ -53,9 +53,9 @@ def test_a_changed_pack_or_reading_rebuilds_the_keys(tmp_path: Path) -> None:
     built: list[int] = []
     original = Lookup._build_matcher
 
-    def counted(db):  # type: ignore[no-untyped-def]
+    def counted(db, packs=None):  # type: ignore[no-untyped-def]
         built.append(1)
-        return original(db)
+        return original(db, packs)
 
     Lookup._build_matcher = staticmethod(counted)  # type: ignore[method-assign]
     try:

@@ -60,7 +60,7 @@ def linked_share(app: Clio) -> tuple[int, int, list[tuple[str, str]]]:
     texts = {s["id"]: " ".join(r["text"] for r in store.passages_of(app.db, s["id"])) for s in store.sources(app.db, None)}
     linked = {(r["entity_id"], r["source_id"]) for r in app.db.query("select entity_id, source_id from passage_entities")}
     pairs, missing = 0, []
-    for row in store.all_names(app.db):
+    for row in store.all_names(app.db, ["russian-revolution"]):  # the pack the seeds are read for
         if row.type != "person":
             continue
         surnames = {n.split()[-1] for n in row.names if len(strip_titles(name_words(n))) >= 2}

@@ -174,6 +174,14 @@ def test_quizzes_leaderboards_schedules_and_appeals_are_per_workspace(two_groups
     assert "1 open appeal" in app.handle_text("/quiz appeals", A).title
     assert "No daily post here" in app.handle_text("/schedule show", B).title
     assert "Daily post" == app.handle_text("/schedule show", A).title
+    # the packs a group reads are its own choice: A's switch leaves B on the default, and goes when A goes
+    assert app.handle_text("/pack use mini-fr", A).ok
+    assert app.handle_text("/who Robespierre", A).ok and not app.handle_text("/who Robespierre", B).ok
+    assert app.handle_text("/who Kornilov", B).ok and not app.handle_text("/who Kornilov", A).ok
+    assert "(mini) ✓ in use" in app.handle_text("/pack list", B).text()
+    app.workspaces.removed(A.workspace, now[0])
+    app.workspaces.purge_due(now[0] + dt.timedelta(days=31))
+    assert store.chosen_packs(app.db, A.workspace) is None and store.count(app.db, "workspace_packs") == 0
     assert "not answered" in app.handle_text("/quiz me", Context(workspace=B.workspace, user_id="u1")).body
 
 
@@ -202,6 +210,7 @@ def test_forget_me_leaves_the_members_id_in_no_table(mini_app: Clio) -> None:
                    platform="discord")
     other = Context(workspace="discord:A", channel="c1", user_id="u-boris-88", user_name="Boris", platform="discord")
     assert mini_app.handle_text("/schedule set 09:00 UTC", vera).ok
+    assert mini_app.handle_text("/pack use mini mini-fr", vera).ok  # she chose the group's packs
     mini_app.handle_text("/quiz start 2 10 open", vera)
     q = store.quiz_question(mini_app.db, store.running_quiz(mini_app.db, "discord:A", "c1")["id"], 0)
     mini_app.handle_text("not it at all", other)

@@ -385,8 +385,9 @@ def _leaf(client: ClioDiscord, spec: CommandSpec, form: Form, name: str, descrip
     if spec.autocomplete and form.arg is not None:
         @command.autocomplete("value")
         async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            names = await client.clio.door.run(lambda core: core.complete(spec.name, current, limit=MAX_CHOICES),
-                                               write=False)
+            workspace = workspace_of(interaction.guild_id or f"dm-{interaction.user.id}")  # its packs' names
+            names = await client.clio.door.run(
+                lambda core: core.complete_for(workspace, spec.name, current, limit=MAX_CHOICES), write=False)
             return [app_commands.Choice(name=shorten(n, CHOICE_CHARS), value=shorten(n, CHOICE_CHARS))
                     for n in names[:MAX_CHOICES]]
     return command

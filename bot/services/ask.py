@@ -117,9 +117,11 @@ class Asker:
         if cached is not None:
             return cached
         out = []
+        cond, params = store.in_packs(self.lookup.packs, "e")  # the packs the workspace reads
         for r in self.lookup.db.query(
                 "select e.id, e.name, ev.people, json_group_array(a.alias) as aliases from entities e "
-                "join events ev on ev.id = e.id left join aliases a on a.entity_id = e.id group by e.id"):
+                f"join events ev on ev.id = e.id left join aliases a on a.entity_id = e.id where {cond} group by e.id",
+                params):
             titles = [r["name"], *(a for a in json.loads(r["aliases"]) if a)]
             words = tuple(tuple(_stem(w) for w in _tokens(t)) for t in titles)
             out.append(_Event(r["id"], r["name"], tuple(json.loads(r["people"] or "[]")),

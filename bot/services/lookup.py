@@ -43,17 +43,19 @@ def life_date(date: str, rule: CalendarRule) -> str:
 class Lookup:
     """Answers lookups from the index; the matcher is built once from every name in it."""
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, packs: tuple[str, ...] | None = None):
         self.db = db
-        self.rule = store.calendar_rule(db)  # how the pack shows its dates
-        self.matcher = name_cache.load(db, lambda: self._build_matcher(db))  # stored keys when still current
+        self.packs = packs  # the packs it answers from (a workspace's choice); None: every indexed pack
+        self.rule = store.calendar_rule(db, packs)  # how the packs show their dates
+        self.matcher = name_cache.load(db, lambda: self._build_matcher(db, packs),  # stored keys when current
+                                       scope=",".join(packs) if packs is not None else "")
         self.prominence = Prominence(db)
         self.places = frozenset(place_names(db))  # the pack's own places, besides bot.places' list
 
     @staticmethod
-    def _build_matcher(db: sqlite_utils.Database) -> Matcher:
+    def _build_matcher(db: sqlite_utils.Database, packs: tuple[str, ...] | None = None) -> Matcher:
         matcher = Matcher()
-        for row in store.all_names(db):
+        for row in store.all_names(db, packs):
             matcher.add(Candidate(row.id, row.name, row.type), row.names, person=row.type == "person")
         return matcher
 
@@ -390,7 +392,7 @@ class Lookup:
         return Asker(self).answer(text, workspace)
 
     def search(self, text: str, workspace: str = store.SHARED) -> Reply:
-        rows = store.search_entities(self.db, text, limit=MAX_SEARCH_RESULTS)
+        rows = store.search_entities(self.db, text, limit=MAX_SEARCH_RESULTS, packs=self.packs)
         hits = store.search_passages(self.db, text, workspace, limit=MAX_SEARCH_RESULTS)
         passages = hits.rows
         if not rows and not passages:
@@ -412,8 +414,28 @@ class Lookup:
         return Reply(ok=True, kind="list", title=f"{len(rows) + len(passages)} result(s) for “{echo(text)}”",
                      body="\n".join(lines), fields=fields, citations=cites)
 
+    def year_hint(self) -> str:
+        """"/timeline 1917 or /timeline 1917-1918" with the first and last years of the packs' events."""
+        spans = [i["years"] for p, i in store.indexed_packs(self.db).items()
+                 if i.get("years") and (self.packs is None or p in self.packs)]
+        if not spans:
+            return "/timeline YEAR or /timeline YEAR-YEAR"
+        first, last = spans[0]
+        return f"/timeline {first} or /timeline {first}-{max(last, first + 1)}"
+
+    def covers(self) -> str:
+        """What years the packs' events span, for a timeline that found nothing: "The pack covers 1789–1799"."""
+        info = store.indexed_packs(self.db)
+        spans = [(i.get("title") or p, i["years"]) for p, i in info.items()
+                 if i.get("years") and (self.packs is None or p in self.packs)]
+        if not spans:
+            return "The pack has no dated events."
+        if len(spans) == 1:
+            return f"The pack covers {spans[0][1][0]}–{spans[0][1][1]}; try a year in that span."
+        return "The packs cover " + "; ".join(f"{y[0]}–{y[1]} ({t})" for t, y in spans) + "; try a year in one of them."
+
     def sources(self, workspace: str = store.SHARED) -> Reply:
-        rows = store.readings(self.db)
+        rows = store.readings(self.db, self.packs)
         lines = [f"• {r['author']}, “{r['title']}”" + (f" ({r['year']})" if r["year"] else "")
                  + f": cited by {r['entries']} pack entries" for r in rows]
         cites = [Citation(r["id"], r["title"], r["author"]) for r in rows]

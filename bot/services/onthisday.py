@@ -80,7 +80,7 @@ def parse_days(text: str) -> tuple[list[Day], str | None]:
                     "(month/day); here are both. Write 11-07 or 7 Nov to be exact.")
         candidates = valid
     else:
-        raise BadInput("Give a day like 7 Nov, November 7, 11-07 or 1917-11-07.")
+        raise BadInput("Give a day like 7 Nov, November 7, 11-07 or YYYY-MM-DD.")
     days = [Day(mo, d) for mo, d in candidates if _exists(mo, d)]
     if not days:
         raise BadInput(f"There is no such day as “{echo(text, 20)}”.")
@@ -124,9 +124,16 @@ def _exists(month: int, day: int) -> bool:
 class OnThisDay:
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
-        self.rule = store.calendar_rule(db)  # how the pack shows its dates, and whether it has Old Style days
+        self.rule = store.calendar_rule(db)  # how the packs show their dates (set per reply: its workspace's)
+        self.packs: tuple[str, ...] | None = None
 
     def reply(self, days: list[Day], workspace: str, note: str | None = None) -> Reply:
+        """The days' events of the packs `workspace` reads, and its readings' dated passages."""
+        self.packs = store.workspace_packs(self.db, workspace)
+        self.rule = store.calendar_rule(self.db, self.packs)
+        return self._reply(days, workspace, note)
+
+    def _reply(self, days: list[Day], workspace: str, note: str | None = None) -> Reply:
         fields: list[Field] = []
         cites: list[Citation] = []
         for day in days:
@@ -141,7 +148,7 @@ class OnThisDay:
         Romanovs (the night of 16-17 July 1918) shows on 17 Jul too. A day counts in New Style and, in the
         Julian era, in Old Style, as anniversaries do."""
         out = []
-        for e in store.spanning_events(self.db):
+        for e in store.spanning_events(self.db, self.packs):
             start = HistDate.parse(e["date"], e["calendar"]).new_style
             end = HistDate.parse(e["end_date"], e["calendar"]).new_style
             first = dt.date(start.year, start.month or 1, start.day or 1)
@@ -166,7 +173,7 @@ class OnThisDay:
         found = []
         if self.rule.republican is not None:
             first, last = self.rule.republican
-            for e in store.events_between(self.db, first.isoformat(), last.isoformat()):
+            for e in store.events_between(self.db, first.isoformat(), last.isoformat(), self.packs):
                 ns = HistDate.parse(e["date"], e["calendar"]).new_style
                 assert ns.month is not None and ns.day is not None
                 _, month, d = french_republican.from_gregorian(ns.year, ns.month, ns.day)

@@ -43,8 +43,8 @@ QUESTION_FILES = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".tsv": "csv",
 ACTIONS = ("add", "questions", "remove", "import")
 OWN_WORDS = ("mine", "own")  # /quiz start mine [TOPIC]: only the group's own questions
 ADD_USAGE = "/quiz add QUESTION | ANSWER | OPTION; OPTION; OPTION [| ACCEPTED; FORMS] [| TOPIC]"
-ADD_EXAMPLE = ("/quiz add Who chaired the Petrograd Soviet in autumn 1917? | Leon Trotsky | "
-               "Julius Martov; Irakli Tsereteli; Nikolai Chkheidze | Trotsky | Petrograd Soviet")
+ADD_EXAMPLE = ("/quiz add Which reading did the group start with? | The first one | "
+               "The second one; The third one; None of them | first | our readings")
 DEFAULT_EXPLANATION = "One of this group's own questions."
 KAHOOT_ANSWERS = 6  # Kahoot's spreadsheet has Answer 1-4 (6 in newer templates)
 

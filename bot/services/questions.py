@@ -24,17 +24,19 @@ EXCERPT_CHARS = 320
 BLANK = "____"
 
 
-def bank(db: sqlite_utils.Database, matcher: Matcher, workspace: str, topic: str | None) -> list[dict[str, Any]]:
+def bank(db: sqlite_utils.Database, matcher: Matcher, workspace: str, topic: str | None,
+         packs: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
     """Questions for a quiz on `topic` (None: everything): a period ("1917"), a topic word, a person or term,
     or a reading's title (then only questions generated from that reading). The workspace's own questions
-    join the curated ones; "mine" or "own" first ("mine", "mine 1917") asks only the workspace's own."""
+    join the curated ones; "mine" or "own" first ("mine", "mine 1917") asks only the workspace's own. The
+    curated ones are those of `packs` (a workspace's choice; every pack when None)."""
     only_own, topic = own_questions.own_topic(topic)
     own = own_questions.draw(db, matcher, workspace, topic)
     if only_own:
         if not own:
             raise own_questions.none_yet(db, workspace, topic)
         return own
-    curated = list(store.questions(db))
+    curated = list(store.questions(db, packs))
     if topic:
         reading = _reading_named(db, workspace, topic)
         if reading:
@@ -86,6 +88,7 @@ def _library_signature(db: sqlite_utils.Database, workspace: str) -> str:
         h.update(repr(r).encode())
     for r in db.execute("select key, value from meta where key like 'pack:%' order by key"):
         h.update(repr(r).encode())
+    h.update(repr(store.workspace_packs(db, workspace)).encode())  # the packs it chose
     return h.hexdigest()
 
 
@@ -116,8 +119,9 @@ def _generate(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
     full aliases, their surname as the pack names them: never a place, title or nickname word), nothing left
     in the excerpt names them another way, and the wrong options are people of the same time."""
     rng = random.Random(f"{workspace}:{source_id}")
-    people = {r.id: r for r in store.all_names(db) if r.type == "person"}
-    lives = store.person_lives(db)
+    packs = store.workspace_packs(db, workspace)  # the people of the packs the workspace reads
+    people = {r.id: r for r in store.all_names(db, packs) if r.type == "person"}
+    lives = store.person_lives(db, packs)
     places = place_keys()
     out: list[dict[str, Any]] = []
     contemporaries: dict[str, list[Any]] = {}

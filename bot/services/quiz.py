@@ -70,8 +70,8 @@ class QuizEngine:
             raise QuizError("A quiz is already running in this channel: /quiz stop ends it.")
         pool = self.bank(ctx.workspace, topic)
         if not pool:
-            raise QuizError(f"No questions match “{echo(topic or '')}”. Try a person, a year, a period such as "
-                            "1917, or a reading's title; or /quiz start with no topic.")
+            raise QuizError(f"No questions match “{echo(topic or '')}”. Try a person, a year, one of the pack's "
+                            "periods (/pack list shows them), or a reading's title; or /quiz start with no topic.")
         recent = store.recent_quiz_qids(self.db, ctx.workspace, ctx.channel, NO_REPEAT_QUIZZES)
         now = self.clock()
         rng = random.Random(f"{ctx.workspace}:{ctx.channel}:{now.isoformat()}")
@@ -381,7 +381,7 @@ class QuizEngine:
         claim = theirs["answer"] if theirs else reason
         if not claim:
             raise BadInput(f"You did not answer question {idx + 1}: say what the answer should be and why, "
-                           f"e.g. /quiz appeal {idx + 1} 1905 — Figes, para 80")
+                           f"e.g. /quiz appeal {idx + 1} ANSWER — AUTHOR, para 80")
         aid = store.add_appeal(self.db, {
             "workspace": ctx.workspace, "quiz_id": quiz["id"], "idx": idx, "qid": q["qid"], "user_id": ctx.user_id,
             "claim": claim[:200], "reason": (reason or "appealed with the button")[:500], "status": "open",

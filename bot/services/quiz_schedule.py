@@ -251,7 +251,7 @@ def _could_not_start(e: BotError, when: str, sch: dict, now: dt.datetime) -> Rep
 
 
 def describe(sch: dict) -> str:
-    """"10 questions, 30 s each, choice mode, on 1917" for a schedule's quiz options."""
+    """"10 questions, 30 s each, choice mode, on TOPIC" for a schedule's quiz options."""
     topic, n, seconds, mode = parse_start(sch["args"] or "")
     return f"{n} question(s), {seconds} s each, {mode} mode" + (f", on {echo(topic)}" if topic else "")
 
@@ -274,8 +274,8 @@ def schedule_quiz(app: Clio, ctx: Context, words: list[str]) -> Reply:
     weekday, start_time, tz, options = parse_when(words)
     topic = parse_start(options)[0]
     if not app.quiz.bank(ctx.workspace, topic):
-        raise QuizError(f"No questions match “{echo(topic or '')}”. Try a person, a year, a period such as 1917, "
-                        "or a reading's title; or leave the topic out.")
+        raise QuizError(f"No questions match “{echo(topic or '')}”. Try a person, a year, one of the pack's periods "
+                        "(/pack list shows them), or a reading's title; or leave the topic out.")
     now = app.clock()
     row = {"workspace": ctx.workspace, "channel": ctx.channel, "ref": json.dumps(asdict(ConversationRef.of(ctx))),
            "weekday": weekday, "start_time": start_time, "timezone": tz, "args": options, "active": 1,

@@ -204,35 +204,39 @@ class Entry:
         return (*self.when.time_order(), self.name)
 
 
-def events(db: Any, rng: Range) -> list[Entry]:
-    """Every event of the range, by when it truly begins."""
-    rows = store.events_in_years(db, rng.start.year, rng.end.year, limit=MAX_EVENTS)
+def events(db: Any, rng: Range, packs: Any = None) -> list[Entry]:
+    """Every event of the range (of `packs`, every pack when None), by when it truly begins."""
+    rows = store.events_in_years(db, rng.start.year, rng.end.year, limit=MAX_EVENTS, packs=packs)
     entries = [Entry(r["id"], r["name"], HistDate.parse(r["date"], r["calendar"])) for r in rows]
     return sorted((e for e in entries if rng.holds(e.when)), key=lambda e: e.order)
 
 
-def pack_years(db: Any) -> tuple[int, int] | None:
-    """The first and last year of the pack's dated events (by either calendar), or None when it has none."""
-    row = db.execute("select min(cast(substr(date, 1, 4) as integer)), max(cast(substr(date, 1, 4) as integer)), "
-                     "max(cast(substr(sort_key, 1, 4) as integer)) from events").fetchone()
+def pack_years(db: Any, packs: Any = None) -> tuple[int, int] | None:
+    """The first and last year of the packs' dated events (by either calendar), or None when they have none."""
+    cond, params = store.in_packs(packs, "e")
+    row = db.execute("select min(cast(substr(ev.date, 1, 4) as integer)), max(cast(substr(ev.date, 1, 4) as integer)), "
+                     "max(cast(substr(ev.sort_key, 1, 4) as integer)) from events ev join entities e on e.id = ev.id "
+                     f"where {cond}", params).fetchone()
     if row is None or row[0] is None:
         return None
     return row[0], max(row[1], row[2])
 
 
-def _neighbours(db: Any, rng: Range) -> tuple[int | None, int | None]:
+def _neighbours(db: Any, rng: Range, packs: Any = None) -> tuple[int | None, int | None]:
     """The nearest years before and after the range that have events."""
-    before = db.execute("select max(cast(substr(date, 1, 4) as integer)) from events "
-                        "where cast(substr(date, 1, 4) as integer) < ?", [rng.start.year]).fetchone()[0]
-    after = db.execute("select min(cast(substr(date, 1, 4) as integer)) from events "
-                       "where cast(substr(date, 1, 4) as integer) > ?", [rng.end.year]).fetchone()[0]
+    cond, params = store.in_packs(packs, "e")
+    year = "cast(substr(ev.date, 1, 4) as integer)"
+    before = db.execute(f"select max({year}) from events ev join entities e on e.id = ev.id "
+                        f"where {year} < ? and {cond}", [rng.start.year, *params]).fetchone()[0]
+    after = db.execute(f"select min({year}) from events ev join entities e on e.id = ev.id "
+                       f"where {year} > ? and {cond}", [rng.end.year, *params]).fetchone()[0]
     return before, after
 
 
 def _empty(lookup: Lookup, rng: Range) -> Reply:
     """No events in the range: where the pack's events are instead."""
     title = f"No dated events in {rng.label()}"
-    span = pack_years(lookup.db)
+    span = pack_years(lookup.db, lookup.packs)
     if span is None:
         return Reply(ok=False, kind="not_found", exit_code=1, title="This pack has no dated events",
                      body="Its entries carry no dates, so there is no timeline to show.")
@@ -245,10 +249,10 @@ def _empty(lookup: Lookup, rng: Range) -> Reply:
     buttons: list[Button] = []
     if rng.by_month:
         whole = Range(Bound(rng.start.year), Bound(rng.end.year))
-        if events(lookup.db, whole):
+        if events(lookup.db, whole, lookup.packs):
             buttons.append(Button(whole.label(), "timeline", whole.query()))
     if not buttons:
-        before, after = _neighbours(lookup.db, rng)
+        before, after = _neighbours(lookup.db, rng, lookup.packs)
         buttons = [Button(str(y), "timeline", str(y)) for y in (before, after) if y is not None]
     body = ("Nearest with events: " + " and ".join(b.label for b in buttons) + ".") if buttons else ""
     return Reply(ok=False, kind="not_found", exit_code=1, title=title, body=body, buttons=buttons)
@@ -285,7 +289,7 @@ def reply(lookup: Lookup, text: str, workspace: str = store.SHARED) -> Reply:
     """`/timeline TEXT`: one page of the range's events, with Previous and Next buttons. A range the pack has
     no events for shows the days the group's readings state in it instead, saying so."""
     rng, page = parse(text)
-    found = events(lookup.db, rng)
+    found = events(lookup.db, rng, lookup.packs)
     from_readings = False
     if not found:
         found = readings_events(lookup.db, rng, workspace)
