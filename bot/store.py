@@ -654,16 +654,19 @@ def spanning_events(db: sqlite_utils.Database) -> list[dict[str, Any]]:
 
 def passage_dates_on_day(db: sqlite_utils.Database, month: int, day: int, workspace: str,
                          limit: int = 10) -> list[dict[str, Any]]:
-    """Dated passages of the readings a workspace sees that fall on this day (either calendar, as above)."""
+    """Dated passages of the readings a workspace sees that fall on this day (either calendar, as above), each
+    once: with the earliest of its dates on that day (then the New Style match, the phrase), oldest first."""
     cond, params = visible(workspace)
     return list(db.query(
+        "select phrase, date, calendar, sort_key, passage_id, text, loc, source_id, title, author, ns_match from ("
         "select pd.phrase, pd.date, pd.calendar, pd.sort_key, p.id as passage_id, p.text, p.loc, s.id as source_id, "
-        "s.title, s.author, (pd.ns_month = ? and pd.ns_day = ?) as ns_match from passage_dates pd "
-        "join passages p on p.id = pd.passage_id join sources s on s.id = pd.source_id "
+        "s.title, s.author, (pd.ns_month = ? and pd.ns_day = ?) as ns_match, row_number() over (partition by p.id "
+        "order by pd.sort_key, pd.ns_month = ? and pd.ns_day = ? desc, pd.phrase, pd.date, pd.calendar) as nth "
+        "from passage_dates pd join passages p on p.id = pd.passage_id join sources s on s.id = pd.source_id "
         f"where {cond} and ((pd.ns_month = ? and pd.ns_day = ?) or "
-        "(pd.os_month = ? and pd.os_day = ? and pd.sort_key < ? and pd.calendar = 'julian')) and p.prose = 1 "
-        "group by p.id order by pd.sort_key limit ?",
-        [month, day, *params, month, day, month, day, JULIAN_ERA_END, limit]))
+        "(pd.os_month = ? and pd.os_day = ? and pd.sort_key < ? and pd.calendar = 'julian')) and p.prose = 1"
+        ") as dated where nth = 1 order by sort_key, passage_id limit ?",
+        [month, day, month, day, *params, month, day, month, day, JULIAN_ERA_END, limit]))
 
 
 # --- daily posts ---------------------------------------------------------------------------------------------
@@ -915,7 +918,8 @@ def single_person_passages(db: sqlite_utils.Database, workspace: str, source_id:
         "select p.id as passage_id, p.text, p.loc, s.id as source_id, s.title, s.author, min(pe.entity_id) as entity_id "
         "from sources s cross join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
         "join entities e on e.id = pe.entity_id and e.type = 'person' "
-        f"where {cond} {extra} and p.prose = 1 group by p.id having count(*) = 1 order by length(p.text) between 200 and 900 desc, "
+        f"where {cond} {extra} and p.prose = 1 group by p.id, s.id having count(*) = 1 "  # p's and s's other columns:
+        "order by length(p.text) between 200 and 900 desc, "  # one value per group (their primary keys are grouped)
         "p.id limit ?", [*params, *more, limit]))
     cooccurring: dict[str, set[str]] = {}  # once per reading, not once per passage
     for r in rows:
@@ -946,13 +950,15 @@ def discussed_events(db: sqlite_utils.Database, workspace: str, source_id: str |
     first such passage (its id and location, for the citation)."""
     cond, params = visible(workspace)
     extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
-    return list(db.query(
-        "select e.id, e.name, ev.date, ev.calendar, p.loc as loc, min(p.rowid) as first_row, p.id as passage_id, "
-        "s.id as source_id, s.author "
+    return list(db.query(  # the first passage is the first stored (rowid); the count is of all of them
+        "select id, name, date, calendar, loc, first_row, passage_id, source_id, author from ("
+        "select e.id, e.name, ev.date, ev.calendar, p.loc as loc, p.rowid as first_row, p.id as passage_id, "
+        "s.id as source_id, s.author, row_number() over (partition by e.id order by p.rowid) as nth, "
+        "count(*) over (partition by e.id) as passages "
         "from sources s cross join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
         "join entities e on e.id = pe.entity_id join events ev on ev.id = e.id "
-        f"where {cond} {extra} and ev.precise = 1 and p.prose = 1 and instr(p.text, substr(ev.date, 1, 4)) > 0 "
-        "group by e.id order by count(*) desc, e.id limit ?",
+        f"where {cond} {extra} and ev.precise = 1 and p.prose = 1 and instr(p.text, substr(ev.date, 1, 4)) > 0"
+        ") as discussed where nth = 1 order by passages desc, id limit ?",
         [*params, *more, limit]))
 
 
