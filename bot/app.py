@@ -21,6 +21,7 @@ from bot.commands import REGISTRY
 from bot.config import Settings
 from bot.errors import BadInput, BotError
 from bot.events import Context
+from bot.lease import holder_id
 from bot.pack import fingerprint, load_pack
 from bot.response import Field, Reply
 from bot.services.lookup import Lookup
@@ -29,8 +30,9 @@ from bot.services.onthisday import OnThisDay
 from bot.services.quiz import QuizEngine
 from bot.services.quiz_schedule import QuizNights
 from bot.services.privacy import Workspaces
-from bot.services.ratelimit import RateLimiter, SlowDown
+from bot.services.ratelimit import SlowDown
 from bot.services.schedule import Outbox, Scheduler
+from bot.shared_state import IndexWatch, SharedRateLimiter, SqliteState
 from bot.text import MAX_MESSAGE_CHARS, clean, echo
 
 if TYPE_CHECKING:
@@ -58,12 +60,16 @@ class Clio:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.db = store.open_db(settings.db_path)
+        self.shared = SqliteState(settings.db_path)  # what every process on this database sees (issue 23)
+        self.holder = holder_id()  # this app's name in background leases
+        self.index_watch = IndexWatch(self.shared)
         self.ensure_index()
+        self.index_watch.seen = store.version(self.db)  # read before building: a change meanwhile is seen
         self.lookup = Lookup(self.db)
         self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days))
         self.onthisday = OnThisDay(self.db)
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
-        self.rate_limiter = RateLimiter(settings.rate_limit)
+        self.rate_limiter = SharedRateLimiter(self.shared, settings.rate_limit)  # one window across processes
         self.quiz = QuizEngine(self.db, lambda: self.lookup.matcher, lambda: self.clock(),
                                lambda ws, topic: questions.bank(self.db, self.lookup.matcher, ws, topic))
 
@@ -116,6 +122,8 @@ class Clio:
         if not force and current == fingerprint(pack_dir):
             return False
         store.index_pack(self.db, load_pack(pack_dir))
+        if hasattr(self, "lookup"):  # not the first index of this app: bumped by this index, seen here
+            self.index_watch.seen = store.version(self.db)
         self.lookup = Lookup(self.db)
         ingest.relink(self.db, self.lookup.matcher, self.person_ids)  # new names may link old passages
         return True
@@ -215,6 +223,7 @@ class Clio:
         name, outcome = command_name(text), "ok"
         try:
             self.rate_limiter.check(ctx.platform, ctx.workspace, ctx.user_id)
+            self.index_watch.follow(self.reload_index)  # another process re-indexed or ingested
             reply = self._dispatch(text, ctx)
             if ctx.is_admin:
                 for notice in store.take_notices(self.db, ctx.workspace):
@@ -257,6 +266,12 @@ class Clio:
         door = self.__dict__.pop("door", None)
         if door is not None:
             door.close()
+        self.shared.close()
+
+    def reload_index(self) -> None:
+        """Build the services that hold the index in memory again (the name matcher, the pack's calendars),
+        after this or another process changed the index (`IndexWatch`)."""
+        self.lookup, self.onthisday = Lookup(self.db), OnThisDay(self.db)
 
     def _dispatch(self, text: str, ctx: Context) -> Reply:
         if not isinstance(text, str):

@@ -68,6 +68,14 @@ class _Core(Clio):
     def door(self) -> Door:  # type: ignore[override]
         return self.__dict__["_app"].door
 
+    def reload_index(self) -> None:
+        """Rebuilt on this thread's connection for this thread, and rebound to the app's for the others (their
+        cores are made again when they see the app's new lookup)."""
+        app = self.__dict__["_app"]
+        super().reload_index()
+        app.lookup, app.onthisday = _rebind(self.lookup, self.db, app.db), _rebind(self.onthisday, self.db, app.db)
+        self.__dict__["_lookup_of"] = app.lookup  # this core is current already
+
 
 def _rebind(service: Any, old: Any, new: Any) -> Any:
     """A shallow copy of `service` (and of its parts that hold `old`) reading through connection `new`."""

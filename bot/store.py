@@ -252,6 +252,7 @@ def index_pack(db: sqlite_utils.Database, pack: Pack) -> None:
              for q in pack.questions), pk="id")
         db["meta"].upsert({"key": f"pack:{pid}", "value": pack.fingerprint}, pk="key")
         db["meta"].upsert({"key": "calendars", "value": json.dumps(rule.to_json())}, pk="key")
+        bump_version(db)  # every process rebuilds its lookup (bot/shared_state.py IndexWatch)
 
 
 def calendar_rule(db: sqlite_utils.Database) -> CalendarRule:
@@ -403,12 +404,14 @@ def delete_source(db: sqlite_utils.Database, source_id: str) -> None:
     """Remove a source and everything derived from it (in the caller's transaction, if any; else in short
     transactions, the source hidden from every query first)."""
     if not db.conn.in_transaction:
-        return concurrency.delete_source(db, source_id)
+        concurrency.delete_source(db, source_id)
+        return bump_version(db)
     with db.atomic():
         for table in ("passage_entities", "passage_dates", "candidates"):
             db.execute(f"delete from {table} where source_id = ?", [source_id])
         db.execute("delete from passages where source_id = ?", [source_id])
         db.execute("delete from sources where id = ?", [source_id])
+        bump_version(db)
 
 
 def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: list[dict[str, Any]],
@@ -416,8 +419,10 @@ def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: l
     """Store one ingested reading with its passages, links, dates and candidates, replacing the old copy
     (outside a caller's transaction: in short write transactions, published at the end)."""
     if not db.conn.in_transaction:
-        return concurrency.write_source(db, source, passages, links, dates, candidates)
+        concurrency.write_source(db, source, passages, links, dates, candidates)
+        return bump_version(db)
     with db.atomic():
+        bump_version(db)
         delete_source(db, source["id"])
         db["sources"].insert(source, pk="id")
         db["passages"].insert_all(passages, pk="id", batch_size=500)
@@ -1102,3 +1107,38 @@ def m010_scoped_indexes(db: sqlite_utils.Database) -> None:
     # "if not exists": two processes opening an older file at once may both reach this migration
     db.execute("create index if not exists passage_entities_source on passage_entities(source_id, entity_id)")
     db.execute("create index if not exists passage_dates_source on passage_dates(source_id)")
+
+
+# --- state several processes share (issue 23: many bot processes on one database) ---------------------------
+# Read and written through bot/shared_state.py (rate windows, leases) and here (the index version), so a
+# PostgreSQL backend later implements the same few operations.
+
+
+@migrations()
+def m011_shared_state(db: sqlite_utils.Database) -> None:
+    # each member's recent commands, every process counting against the same window
+    db.execute("create table if not exists rate_windows (workspace text not null, user_id text not null, "
+               "hits text not null, last real not null, primary key (workspace, user_id))")
+    db.execute("create index if not exists rate_windows_last on rate_windows(last)")
+    # who runs a platform's background work (daily posts, quiz nights, the quiz clock), until when
+    db.execute("create table if not exists leases (name text primary key, holder text not null, "
+               "expires_at real not null, taken_at real not null)")
+    # counters bumped when what processes keep in memory changes ("index": the pack or the readings)
+    db.execute("create table if not exists versions (name text primary key, version integer not null)")
+
+
+MEMBER_TABLES.append(("rate_windows", "workspace", "user_id"))
+
+INDEX_VERSION = "index"  # bumped by index_pack, insert_source and delete_source: lookups are rebuilt
+
+
+def bump_version(db: sqlite_utils.Database, name: str = INDEX_VERSION) -> None:
+    """Count one change of `name` (in the caller's transaction, if any), for every process to see."""
+    db.execute("insert into versions (name, version) values (?, 1) "
+               "on conflict (name) do update set version = version + 1", [name])
+
+
+def version(db: sqlite_utils.Database, name: str = INDEX_VERSION) -> int:
+    """How many changes of `name` there have been (0: none yet)."""
+    row = db.execute("select version from versions where name = ?", [name]).fetchone()
+    return int(row[0]) if row else 0
