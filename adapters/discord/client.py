@@ -52,7 +52,7 @@ class DiscordSettings:
     open_answers: bool = False  # open-mode quizzes read channel messages: needs the Message Content intent
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
-    background: bool = True  # this process runs daily posts and the quiz clock
+    background: bool = True  # this process may run daily posts and the quiz clock (when it holds the lease)
 
 
 def _ids(text: str, name: str) -> tuple[int, ...]:

@@ -366,7 +366,8 @@ async def run(clio: Clio, env: dict[str, str] | None = None) -> int:
     app = build_app(clio, client=client, signing_secret=conf["signing_secret"] or None, admin_users=conf["admins"])
     outbox = SlackOutbox(client)
     stop = asyncio.Event()
-    background = asyncio.gather(leased(clio, outbox, "slack", stop), clio.heartbeat("slack", stop))  # one process's
+    # daily posts, quiz nights and the quiz clock: run by whichever Slack process holds the lease
+    background = asyncio.gather(leased(clio, outbox, "slack", stop), clio.heartbeat("slack", stop))
     try:
         if conf["app_token"]:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
