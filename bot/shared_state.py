@@ -22,6 +22,7 @@ import logging
 import math
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,14 +35,20 @@ from bot.services.ratelimit import MAX_MEMBERS, SlowDown, _window
 
 log = logging.getLogger("clio.shared")
 CHECK_EVERY = 1.0  # seconds between two reads of the index version in one process
+FLUSH_EVERY = 0.2  # seconds between two writes of a process's rate-limit counts
 
 
 class SharedState(Protocol):
     """State every process of a deployment sees. Times are seconds since the epoch (every process's clock)."""
 
-    def hit(self, workspace: str, user_id: str, now: float, window: float, amount: int) -> float | None:
-        """Count one command of a member unless `amount` were counted in the last `window` seconds: None when
-        counted, else the seconds until the oldest of those leaves the window."""
+    def hits(self, workspace: str, user_id: str, since: float) -> list[float]:
+        """When a member's commands counted so far after `since` came, oldest first."""
+
+    def add_hits(self, hits: dict[tuple[str, str], list[float]], since: float, keep: int) -> None:
+        """Count commands, by (workspace, member), keeping each member's last `keep` after `since`."""
+
+    def forget(self, workspace: str, user_id: str | None) -> None:
+        """Delete a member's counts in a workspace (every member's, when user_id is None)."""
 
     def sweep(self, before: float, keep: int) -> int:
         """Forget members with no command since `before`, then all but the `keep` most recently active."""
@@ -60,12 +67,20 @@ class SharedState(Protocol):
         """Lease `name`'s row: holder, expires_at, taken_at."""
 
 
+_WRITE_LOCKS: dict[Path, threading.Lock] = {}
+
+
 class SqliteState:
-    """`SharedState` in the deployment's SQLite file (tables of migration m011_shared_state)."""
+    """`SharedState` in the deployment's SQLite file (tables of migration m011_shared_state).
+
+    The threads of one process count commands one at a time behind a lock of their own: waiting for SQLite's
+    write lock instead means its busy handler, which sleeps for growing pauses (1, 2, 5 ... 100 ms) and, at a
+    few hundred commands a second across the door's threads, made lookups miss Discord's three seconds."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self._local = threading.local()
+        self._write = _WRITE_LOCKS.setdefault(self.path.resolve(), threading.Lock())  # one per file and process
 
     def db(self) -> sqlite_utils.Database:
         """This thread's connection (WAL, busy timeout, BEGIN IMMEDIATE transactions)."""
@@ -81,23 +96,33 @@ class SqliteState:
             db.close()
             self._local.db = None
 
-    def hit(self, workspace: str, user_id: str, now: float, window: float, amount: int) -> float | None:
+    def hits(self, workspace: str, user_id: str, since: float) -> list[float]:
+        row = self.db().execute("select hits from rate_windows where workspace = ? and user_id = ?",
+                                [workspace, user_id]).fetchone()
+        return [t for t in map(float, row[0].split()) if t > since] if row else []
+
+    def add_hits(self, hits: dict[tuple[str, str], list[float]], since: float, keep: int) -> None:
         db = self.db()
-        with db.atomic():  # takes the write lock first: two processes never both count the last free slot
-            row = db.execute("select hits from rate_windows where workspace = ? and user_id = ?",
-                             [workspace, user_id]).fetchone()
-            hits = [t for t in map(float, row[0].split()) if t > now - window] if row else []
-            if len(hits) >= amount:
-                return min(window, hits[-amount] + window - now)
-            hits = [*hits[-(amount - 1):], now] if amount > 1 else [now]
-            db.execute("insert into rate_windows (workspace, user_id, hits, last) values (?, ?, ?, ?) "
-                       "on conflict (workspace, user_id) do update set hits = excluded.hits, last = excluded.last",
-                       [workspace, user_id, " ".join(map(repr, hits)), now])
-        return None
+        with self._write, db.atomic():  # one short write for every command a process counted meanwhile
+            for (workspace, user_id), new in hits.items():
+                row = db.execute("select hits from rate_windows where workspace = ? and user_id = ?",
+                                 [workspace, user_id]).fetchone()
+                old = [t for t in map(float, row[0].split()) if t > since] if row else []
+                kept = sorted([*old, *new])[-keep:]
+                db.execute("insert into rate_windows (workspace, user_id, hits, last) values (?, ?, ?, ?) "
+                           "on conflict (workspace, user_id) do update set hits = excluded.hits, last = excluded.last",
+                           [workspace, user_id, " ".join(map(repr, kept)), kept[-1]])
+
+    def forget(self, workspace: str, user_id: str | None) -> None:
+        with self._write:
+            if user_id is None:
+                self.db().execute("delete from rate_windows where workspace = ?", [workspace])
+            else:
+                self.db().execute("delete from rate_windows where workspace = ? and user_id = ?", [workspace, user_id])
 
     def sweep(self, before: float, keep: int) -> int:
         db = self.db()
-        with db.atomic():
+        with self._write, db.atomic():
             n = db.execute("delete from rate_windows where last <= ?", [before]).rowcount
             over = db.execute("select count(*) from rate_windows").fetchone()[0] - keep
             if over > 0:
@@ -127,29 +152,92 @@ class SqliteState:
 class SharedRateLimiter:
     """`RateLimiter`'s rule and reply ("Slow down: that is more than 30 commands in 1 minute. Try again in
     12 s."), counted in the shared state so every process of a deployment sees a member's whole window. The
-    console is not limited. `clock`: seconds since the epoch (not monotonic: other processes read them)."""
+    console is not limited. `clock`: seconds since the epoch (not monotonic: other processes read them).
+
+    A command costs a read of the member's row; what a process counts is written behind, all members in one
+    short transaction at most every `flush_every` seconds (a write per command, at a few hundred commands a
+    second, queued the door's threads on SQLite's write lock and grew its log until lookups missed Discord's
+    three seconds). So a burst sent to several processes within that fraction of a second may get a few
+    commands more than the limit; one process, or commands further apart, never do."""
 
     def __init__(self, state: SharedState, rule: str, max_members: int = MAX_MEMBERS,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, flush_every: float = FLUSH_EVERY):
         self.state = state
         self.item: RateLimitItem = parse(rule)
         self.window = float(self.item.get_expiry())
         self.max_members = max_members
         self.clock = clock
+        self.flush_every = flush_every
+        self._lock = threading.Lock()  # the door's threads check at once
+        self._pending: dict[tuple[str, str], list[float]] = {}  # counted here, not yet written
+        self._writer: threading.Thread | None = None
         self._swept = -math.inf  # when this process last let idle members go
+        _LIMITERS.add(self)
 
     def check(self, platform: str, workspace: str, user_id: str) -> None:
         """Count one command; raise SlowDown when the member is over the limit."""
         if platform == "console":
             return
-        now = self.clock()
-        if now - self._swept >= self.window:  # once a window per process: costs nothing per command
-            self._swept = now
-            self.state.sweep(now - self.window, self.max_members)
-        wait = self.state.hit(workspace, user_id, now, self.window, self.item.amount)
-        if wait is not None:
-            raise SlowDown(f"Slow down: that is more than {self.item.amount} commands in "
-                           f"{_window(self.item)}. Try again in {max(1, math.ceil(wait))} s.")
+        key, amount = (workspace, user_id), self.item.amount
+        with self._lock:
+            now = self.clock()
+            since = now - self.window
+            local = [t for t in self._pending.get(key, ()) if t > since]
+            hits = sorted([*self.state.hits(workspace, user_id, since), *local])  # pending leaves under this lock
+            if len(hits) >= amount:
+                wait = min(self.window, hits[-amount] + self.window - now)
+                raise SlowDown(f"Slow down: that is more than {amount} commands in "
+                               f"{_window(self.item)}. Try again in {max(1, math.ceil(wait))} s.")
+            self._pending.setdefault(key, []).append(now)
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_behind, name="clio-rate-writer", daemon=True)
+                self._writer.start()
+
+    def flush(self) -> None:
+        """Write what this process counted (the writer does, every `flush_every` seconds). Holds the lock while
+        it writes (a few milliseconds), so a forgotten member's counts are never written back after."""
+        with self._lock:
+            batch, self._pending = self._pending, {}
+            now = self.clock()
+            try:
+                if batch:
+                    self.state.add_hits(batch, now - self.window, self.item.amount)
+                if now - self._swept >= self.window:  # once a window per process: let idle members go
+                    self._swept = now
+                    self.state.sweep(now - self.window, self.max_members)
+            except Exception:  # noqa: BLE001 - counted again at the next write
+                log.warning("could not write rate-limit counts; keeping them for the next try", exc_info=True)
+                for key, hits in batch.items():
+                    self._pending.setdefault(key, [])[:0] = hits
+
+    def forget(self, workspace: str, user_id: str | None = None) -> None:
+        """Drop a member's counts (every member's of the workspace, when user_id is None), here and stored."""
+        with self._lock:
+            for key in [k for k in self._pending if k[0] == workspace and user_id in (None, k[1])]:
+                del self._pending[key]
+            self.state.forget(workspace, user_id)
+
+    def _write_behind(self) -> None:
+        """The writer thread: flush every `flush_every` seconds while there is anything to write, then end."""
+        while True:
+            time.sleep(self.flush_every)
+            self.flush()
+            with self._lock:
+                if not self._pending:
+                    self._writer = None
+                    return
+
+
+_LIMITERS: weakref.WeakSet[SharedRateLimiter] = weakref.WeakSet()
+
+
+def _forgotten(workspace: str, user_id: str | None) -> None:
+    """store.forget_member and store.delete_workspace call this: no limiter writes the member back."""
+    for limiter in list(_LIMITERS):
+        limiter.forget(workspace, user_id)
+
+
+store.FORGET_HOOKS.append(_forgotten)
 
 
 class IndexWatch:

@@ -587,6 +587,8 @@ def forget_member(db: sqlite_utils.Database, workspace: str, user_id: str) -> in
         for table, user_col, in_workspace in MEMBER_MENTIONS:
             db.execute(f"update {table} set {user_col} = ? where {user_col} = ? and {in_workspace}",
                        [FORGOTTEN, user_id, workspace])
+    for hook in FORGET_HOOKS if not db.conn.in_transaction else ():  # (inside one: its rows went above)
+        hook(workspace, user_id)
     return n
 
 
@@ -606,6 +608,8 @@ def delete_workspace(db: sqlite_utils.Database, workspace: str) -> dict[str, int
             counts[table] = db.execute(f"delete from {table} where {ws_col} = ?", [workspace]).rowcount
         db.execute("delete from quiz_questions where quiz_id in (select id from quizzes where workspace = ?)", [workspace])
         counts["quizzes"] = db.execute("delete from quizzes where workspace = ?", [workspace]).rowcount
+    for hook in FORGET_HOOKS if not db.conn.in_transaction else ():  # (inside one: its rows went above)
+        hook(workspace, None)
     return counts
 
 
@@ -1128,6 +1132,9 @@ def m011_shared_state(db: sqlite_utils.Database) -> None:
 
 
 MEMBER_TABLES.append(("rate_windows", "workspace", "user_id"))
+# called with (workspace, member) after forget_member, (workspace, None) after delete_workspace: what a process
+# holds about members outside the database (rate-limit counts not yet written) goes too
+FORGET_HOOKS: list[Callable[[str, str | None], None]] = []
 
 INDEX_VERSION = "index"  # bumped by index_pack, insert_source and delete_source: lookups are rebuilt
 

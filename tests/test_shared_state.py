@@ -48,7 +48,10 @@ def test_two_processes_count_one_members_commands_against_one_limit(tmp_path: Pa
     a, b = two_apps(tmp_path, rate_limit="5/minute")
     now = [time.time()]
     a.rate_limiter.clock = b.rate_limiter.clock = lambda: now[0]
-    replies = [(a if i % 2 else b).handle_text("/who Kornilov", MASHA) for i in range(5)]
+    replies = []
+    for i in range(5):  # a few tenths of a second apart: each process writes its counts every 0.2 s
+        replies.append((a if i % 2 else b).handle_text("/who Kornilov", MASHA))
+        time.sleep(0.3)
     assert all(r.ok for r in replies)
     for app in (a, b):  # her sixth is refused wherever it lands, not allowed five more per process
         slowed = app.handle_text("/who Kornilov", MASHA)
@@ -64,7 +67,10 @@ def test_two_processes_count_one_members_commands_against_one_limit(tmp_path: Pa
 async def test_the_limit_holds_through_the_door_threads_of_two_processes(tmp_path: Path) -> None:
     a, b = two_apps(tmp_path, rate_limit="3/minute")
     try:
-        replies = [await (a if i % 2 else b).call(MASHA, "/who Kornilov") for i in range(4)]
+        replies = []
+        for i in range(4):
+            replies.append(await (a if i % 2 else b).call(MASHA, "/who Kornilov"))
+            await asyncio.sleep(0.3)
         assert [r.ok for r in replies] == [True, True, True, False]
         assert replies[3].body.startswith("Slow down")
     finally:
@@ -81,12 +87,14 @@ def test_idle_members_are_let_go_and_the_most_recent_kept(tmp_path: Path) -> Non
         now[0] += 0.1
         limiter.check("slack", "slack:T1", f"member-{i}")
     count = lambda: state.db().execute("select count(*) from rate_windows").fetchone()[0]  # noqa: E731
-    assert count() == 200  # swept once a window, not at every command
-    assert state.sweep(before=0.0, keep=50) == 150
+    assert count() == 0  # written behind, not at every command
+    limiter.flush()  # in one write, then at most max_members kept
+    assert count() == 50
     kept = {r[0] for r in state.db().execute("select user_id from rate_windows")}
     assert kept == {f"member-{i}" for i in range(150, 200)}  # the least recently active went first
     now[0] += 61
     limiter.check("slack", "slack:T1", "vera")  # a window later: everyone idle is let go
+    limiter.flush()
     assert count() == 1
 
 
@@ -94,17 +102,20 @@ def test_forget_me_removes_the_members_rate_window(tmp_path: Path) -> None:
     a, _ = two_apps(tmp_path)
     a.handle_text("/who Kornilov", MASHA)
     a.handle_text("/who Kornilov", SASHA)
-    assert store.forget_member(a.db, MASHA.workspace, "masha") >= 1
+    a.rate_limiter.flush()
+    a.handle_text("/who Kornilov", MASHA)  # counted, not yet written
+    assert a.handle_text("/privacy forget-me", MASHA).ok
+    time.sleep(0.5)  # the counts written behind meanwhile did not bring her back
     assert [r[0] for r in a.db.execute("select user_id from rate_windows")] == ["sasha"]
 
 
-def test_a_shared_limit_adds_well_under_a_millisecond_to_a_command(tmp_path: Path) -> None:
+def test_a_shared_limit_adds_a_small_fraction_of_a_millisecond_to_a_command(tmp_path: Path) -> None:
     a, _ = two_apps(tmp_path, rate_limit="1000000/minute")
     started = time.perf_counter()
     for i in range(500):
         a.rate_limiter.check("discord", "discord:1", f"m{i % 50}")
     per_check = (time.perf_counter() - started) / 500
-    assert per_check < 0.005, f"{per_check * 1000:.2f} ms a command"  # measured ~0.1 ms; generous for CI
+    assert per_check < 0.002, f"{per_check * 1000:.2f} ms a command"  # measured ~0.03 ms; generous for CI
 
 
 # --- the background lease ----------------------------------------------------------------------------------
