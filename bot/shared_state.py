@@ -170,6 +170,8 @@ class SharedRateLimiter:
         self.flush_every = flush_every
         self._lock = threading.Lock()  # the door's threads check at once
         self._pending: dict[tuple[str, str], list[float]] = {}  # counted here, not yet written
+        self._writing: dict[tuple[str, str], list[float]] = {}  # being written now (still counted)
+        self._flushing = threading.Lock()  # one write at a time; forget waits for it
         self._writer: threading.Thread | None = None
         self._swept = -math.inf  # when this process last let idle members go
         _LIMITERS.add(self)
@@ -182,8 +184,11 @@ class SharedRateLimiter:
         with self._lock:
             now = self.clock()
             since = now - self.window
-            local = [t for t in self._pending.get(key, ()) if t > since]
-            hits = sorted([*self.state.hits(workspace, user_id, since), *local])  # pending leaves under this lock
+            local = [t for t in (*self._writing.get(key, ()), *self._pending.get(key, ())) if t > since]
+            stored = self.state.hits(workspace, user_id, since)
+            if key in self._writing:  # maybe written already: the stored row holds them, then, not twice
+                stored = [t for t in stored if t not in set(self._writing[key])]
+            hits = sorted([*stored, *local])
             if len(hits) >= amount:
                 wait = min(self.window, hits[-amount] + self.window - now)
                 raise SlowDown(f"Slow down: that is more than {amount} commands in "
@@ -194,11 +199,14 @@ class SharedRateLimiter:
                 self._writer.start()
 
     def flush(self) -> None:
-        """Write what this process counted (the writer does, every `flush_every` seconds). Holds the lock while
-        it writes (a few milliseconds), so a forgotten member's counts are never written back after."""
-        with self._lock:
-            batch, self._pending = self._pending, {}
-            now = self.clock()
+        """Write what this process counted (the writer does, every `flush_every` seconds). Commands are checked
+        meanwhile (the batch being written still counts); `forget` waits for the write, so a forgotten member's
+        counts are never written back after."""
+        with self._flushing:
+            with self._lock:
+                batch, self._pending = self._pending, {}
+                self._writing = batch
+                now = self.clock()
             try:
                 if batch:
                     self.state.add_hits(batch, now - self.window, self.item.amount)
@@ -207,14 +215,19 @@ class SharedRateLimiter:
                     self.state.sweep(now - self.window, self.max_members)
             except Exception:  # noqa: BLE001 - counted again at the next write
                 log.warning("could not write rate-limit counts; keeping them for the next try", exc_info=True)
-                for key, hits in batch.items():
-                    self._pending.setdefault(key, [])[:0] = hits
+                with self._lock:
+                    for key, hits in batch.items():
+                        self._pending.setdefault(key, [])[:0] = hits
+            finally:
+                with self._lock:
+                    self._writing = {}
 
     def forget(self, workspace: str, user_id: str | None = None) -> None:
         """Drop a member's counts (every member's of the workspace, when user_id is None), here and stored."""
-        with self._lock:
-            for key in [k for k in self._pending if k[0] == workspace and user_id in (None, k[1])]:
-                del self._pending[key]
+        with self._flushing:
+            with self._lock:
+                for key in [k for k in self._pending if k[0] == workspace and user_id in (None, k[1])]:
+                    del self._pending[key]
             self.state.forget(workspace, user_id)
 
     def _write_behind(self) -> None:
