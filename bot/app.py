@@ -24,6 +24,7 @@ from bot.commands import REGISTRY
 from bot.config import Settings
 from bot.errors import BadInput, BotError
 from bot.events import Context
+from bot.lease import holder_id
 from bot.pack import PackInvalid, fingerprint, load_pack
 from bot.response import Field, Reply
 from bot.services.lookup import Lookup
@@ -32,8 +33,9 @@ from bot.services.onthisday import OnThisDay
 from bot.services.quiz import QuizEngine
 from bot.services.quiz_schedule import QuizNights
 from bot.services.privacy import Workspaces
-from bot.services.ratelimit import RateLimiter, SlowDown
+from bot.services.ratelimit import SlowDown
 from bot.services.schedule import Outbox, Scheduler
+from bot.shared_state import IndexWatch, SharedRateLimiter, SqliteState
 from bot.text import MAX_MESSAGE_CHARS, clean, echo
 
 if TYPE_CHECKING:
@@ -111,13 +113,17 @@ class Clio:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.db = store.open_db(settings.db_path)
+        self.shared = SqliteState(settings.db_path)  # what every process on this database sees (issue 23)
+        self.holder = holder_id()  # this app's name in background leases
+        self.index_watch = IndexWatch(self.shared)
         self._scope = threading.local()  # the workspace each thread is answering (see `scoped`)
         self._views: dict[tuple[str, ...], Lookup] = {}  # one Lookup per set of packs, built when first asked
         self.ensure_index()
+        self.index_watch.seen = store.version(self.db)  # read after building: a change meanwhile is seen next time
         self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days))
         self.onthisday = OnThisDay(self.db)
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
-        self.rate_limiter = RateLimiter(settings.rate_limit)
+        self.rate_limiter = SharedRateLimiter(self.shared, settings.rate_limit)  # one window across processes
         self._uploads = UploadTurns(UPLOAD_READERS)
         self.quiz = QuizEngine(self.db, lambda: self.lookup.matcher, lambda: self.clock(),
                                lambda ws, topic: self.question_bank(self.db, ws, topic))
@@ -262,6 +268,8 @@ class Clio:
         self.library  # noqa: B018
         if changed:
             ingest.relink(self.db, self.library.matcher, self.person_ids)  # new names may link old passages
+            if hasattr(self, "onthisday"):  # not this app's first index: bumped by this index, seen here
+                self.index_watch.seen = store.version(self.db)
         return changed
 
     @property
@@ -371,6 +379,7 @@ class Clio:
         name, outcome = command_name(text), "ok"
         try:
             self.rate_limiter.check(ctx.platform, ctx.workspace, ctx.user_id)
+            self.index_watch.follow(self.reload_index)  # another process re-indexed or ingested
             with self.scoped(ctx.workspace):  # lookups, quizzes and help read the workspace's packs
                 reply = self._dispatch(text, ctx)
             if ctx.is_admin:
@@ -414,6 +423,15 @@ class Clio:
         door = self.__dict__.pop("door", None)
         if door is not None:
             door.close()
+        self.shared.close()
+
+    def reload_index(self) -> None:
+        """Build the services that hold the index in memory again (the name matcher, the pack's calendars),
+        after this or another process changed the index (`IndexWatch`)."""
+        self._views.clear()  # every set of packs gets a new Lookup when next asked
+        self.generation = getattr(self, "generation", 0) + 1  # worker threads rebuild their views (bot/door.py)
+        self.library_packs = tuple(store.indexed_packs(self.db))
+        self.onthisday = OnThisDay(self.db)
 
     def _dispatch(self, text: str, ctx: Context) -> Reply:
         if not isinstance(text, str):

@@ -30,6 +30,7 @@ from bot.app import Clio, command_name
 from bot.errors import BotError
 from bot.events import Context
 from bot.response import Reply
+from bot.services.onthisday import OnThisDay
 from bot.services.ratelimit import SlowDown
 from bot.text import MAX_MESSAGE_CHARS, clean
 
@@ -69,6 +70,18 @@ class _Core(Clio):
     @property
     def door(self) -> Door:  # type: ignore[override]
         return self.__dict__["_app"].door
+
+    def reload_index(self) -> None:
+        """Another process changed the index: the app drops its Lookups (every worker's core is made again,
+        see `Door.core`), and this core drops its own, so the command it is answering reads the new index."""
+        app = self.__dict__["_app"]
+        fresh = OnThisDay(self.db)  # built here, on this thread's connection (the app's belongs to its thread)
+        app.library_packs = tuple(store.indexed_packs(self.db))
+        app._views.clear()
+        app.onthisday = _rebind(fresh, self.db, app.db)
+        app.generation = getattr(app, "generation", 0) + 1  # every worker's core is made again
+        self.__dict__["_views"].clear()
+        self.onthisday = fresh
 
 
 def _rebind(service: Any, old: Any, new: Any) -> Any:

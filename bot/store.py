@@ -265,6 +265,7 @@ def index_pack(db: sqlite_utils.Database, pack: Pack, home: bool = True) -> None
         db["meta"].upsert({"key": f"packinfo:{pid}", "value": json.dumps(info, ensure_ascii=False)}, pk="key")
         if home:
             db["meta"].upsert({"key": "calendars", "value": json.dumps(rule.to_json())}, pk="key")
+        bump_version(db)  # every process rebuilds its lookup (bot/shared_state.py IndexWatch)
 
 
 def entry_key(pack_id: str, entry_id: str) -> str:
@@ -454,12 +455,14 @@ def delete_source(db: sqlite_utils.Database, source_id: str) -> None:
     """Remove a source and everything derived from it (in the caller's transaction, if any; else in short
     transactions, the source hidden from every query first)."""
     if not db.conn.in_transaction:
-        return concurrency.delete_source(db, source_id)
+        concurrency.delete_source(db, source_id)
+        return bump_version(db)
     with db.atomic():
         for table in ("passage_entities", "passage_dates", "candidates"):
             db.execute(f"delete from {table} where source_id = ?", [source_id])
         db.execute("delete from passages where source_id = ?", [source_id])
         db.execute("delete from sources where id = ?", [source_id])
+        bump_version(db)
 
 
 def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: list[dict[str, Any]],
@@ -469,10 +472,12 @@ def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: l
     (outside a caller's transaction: in short write transactions, published at the end). `within` (the
     workspace's limits) runs in the transaction that publishes it and may refuse it by raising."""
     if not db.conn.in_transaction:
-        return concurrency.write_source(db, source, passages, links, dates, candidates, within=within)
+        concurrency.write_source(db, source, passages, links, dates, candidates, within=within)
+        return bump_version(db)
     with db.atomic():
         if within is not None:
             within()
+        bump_version(db)
         delete_source(db, source["id"])
         db["sources"].insert(source, pk="id")
         db["passages"].insert_all(passages, pk="id", batch_size=500)
@@ -641,6 +646,8 @@ def forget_member(db: sqlite_utils.Database, workspace: str, user_id: str) -> in
         for table, user_col, in_workspace in MEMBER_MENTIONS:
             db.execute(f"update {table} set {user_col} = ? where {user_col} = ? and {in_workspace}",
                        [FORGOTTEN, user_id, workspace])
+    for hook in FORGET_HOOKS if not db.conn.in_transaction else ():  # (inside one: its rows went above)
+        hook(workspace, user_id)
     return n
 
 
@@ -660,6 +667,8 @@ def delete_workspace(db: sqlite_utils.Database, workspace: str) -> dict[str, int
             counts[table] = db.execute(f"delete from {table} where {ws_col} = ?", [workspace]).rowcount
         db.execute("delete from quiz_questions where quiz_id in (select id from quizzes where workspace = ?)", [workspace])
         counts["quizzes"] = db.execute("delete from quizzes where workspace = ?", [workspace]).rowcount
+    for hook in FORGET_HOOKS if not db.conn.in_transaction else ():  # (inside one: its rows went above)
+        hook(workspace, None)
     return counts
 
 
@@ -718,16 +727,19 @@ def spanning_events(db: sqlite_utils.Database, packs: Iterable[str] | None = Non
 
 def passage_dates_on_day(db: sqlite_utils.Database, month: int, day: int, workspace: str,
                          limit: int = 10) -> list[dict[str, Any]]:
-    """Dated passages of the readings a workspace sees that fall on this day (either calendar, as above)."""
+    """Dated passages of the readings a workspace sees that fall on this day (either calendar, as above), each
+    once: with the earliest of its dates on that day (then the New Style match, the phrase), oldest first."""
     cond, params = visible(workspace)
     return list(db.query(
+        "select phrase, date, calendar, sort_key, passage_id, text, loc, source_id, title, author, ns_match from ("
         "select pd.phrase, pd.date, pd.calendar, pd.sort_key, p.id as passage_id, p.text, p.loc, s.id as source_id, "
-        "s.title, s.author, (pd.ns_month = ? and pd.ns_day = ?) as ns_match from passage_dates pd "
-        "join passages p on p.id = pd.passage_id join sources s on s.id = pd.source_id "
+        "s.title, s.author, (pd.ns_month = ? and pd.ns_day = ?) as ns_match, row_number() over (partition by p.id "
+        "order by pd.sort_key, pd.ns_month = ? and pd.ns_day = ? desc, pd.phrase, pd.date, pd.calendar) as nth "
+        "from passage_dates pd join passages p on p.id = pd.passage_id join sources s on s.id = pd.source_id "
         f"where {cond} and ((pd.ns_month = ? and pd.ns_day = ?) or "
-        "(pd.os_month = ? and pd.os_day = ? and pd.sort_key < ? and pd.calendar = 'julian')) and p.prose = 1 "
-        "group by p.id order by pd.sort_key limit ?",
-        [month, day, *params, month, day, month, day, JULIAN_ERA_END, limit]))
+        "(pd.os_month = ? and pd.os_day = ? and pd.sort_key < ? and pd.calendar = 'julian')) and p.prose = 1"
+        ") as dated where nth = 1 order by sort_key, passage_id limit ?",
+        [month, day, month, day, *params, month, day, month, day, JULIAN_ERA_END, limit]))
 
 
 # --- daily posts ---------------------------------------------------------------------------------------------
@@ -979,8 +991,9 @@ def single_person_passages(db: sqlite_utils.Database, workspace: str, source_id:
         "select p.id as passage_id, p.text, p.loc, s.id as source_id, s.title, s.author, min(pe.entity_id) as entity_id "
         "from sources s cross join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
         "join entities e on e.id = pe.entity_id and e.type = 'person' "
-        f"where {cond} {extra} and {in_packs(workspace_packs(db, workspace), 'e')[0]} and p.prose = 1 group by p.id "
-        "having count(*) = 1 order by length(p.text) between 200 and 900 desc, "
+        f"where {cond} {extra} and {in_packs(workspace_packs(db, workspace), 'e')[0]} and p.prose = 1 "
+        "group by p.id, s.id having count(*) = 1 "  # p's and s's other columns: one value per group (keys grouped)
+        "order by length(p.text) between 200 and 900 desc, "
         "p.id limit ?", [*params, *more, *in_packs(workspace_packs(db, workspace), 'e')[1], limit]))
     cooccurring: dict[str, set[str]] = {}  # once per reading, not once per passage
     for r in rows:
@@ -1012,13 +1025,16 @@ def discussed_events(db: sqlite_utils.Database, workspace: str, source_id: str |
     first such passage (its id and location, for the citation)."""
     cond, params = visible(workspace)
     extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
-    return list(db.query(
-        "select e.id, e.name, ev.date, ev.calendar, p.loc as loc, min(p.rowid) as first_row, p.id as passage_id, "
-        "s.id as source_id, s.author "
+    return list(db.query(  # the first passage is the first stored (rowid); the count is of all of them
+        "select id, name, date, calendar, loc, first_row, passage_id, source_id, author from ("
+        "select e.id, e.name, ev.date, ev.calendar, p.loc as loc, p.rowid as first_row, p.id as passage_id, "
+        "s.id as source_id, s.author, row_number() over (partition by e.id order by p.rowid) as nth, "
+        "count(*) over (partition by e.id) as passages "
         "from sources s cross join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
         "join entities e on e.id = pe.entity_id join events ev on ev.id = e.id "
-        f"where {cond} {extra} and {in_packs(workspace_packs(db, workspace), 'e')[0]} and ev.precise = 1 and p.prose = 1 and instr(p.text, substr(ev.date, 1, 4)) > 0 "
-        "group by e.id order by count(*) desc, e.id limit ?",
+        f"where {cond} {extra} and {in_packs(workspace_packs(db, workspace), 'e')[0]} and ev.precise = 1 and p.prose = 1 "
+        "and instr(p.text, substr(ev.date, 1, 4)) > 0"
+        ") as discussed where nth = 1 order by passages desc, id limit ?",
         [*params, *more, *in_packs(workspace_packs(db, workspace), 'e')[1], limit]))
 
 
@@ -1239,3 +1255,40 @@ def chosen_packs(db: sqlite_utils.Database, workspace: str) -> tuple[str, ...] |
 def set_workspace_packs(db: sqlite_utils.Database, workspace: str, packs: Iterable[str], by: str, now: str) -> None:
     db["workspace_packs"].upsert({"workspace": workspace, "packs": json.dumps(list(packs)), "chosen_by": by,
                                   "updated_at": now}, pk="workspace")
+
+# --- state several processes share (issue 23: many bot processes on one database) ---------------------------
+# Read and written through bot/shared_state.py (rate windows, leases) and here (the index version), so a
+# PostgreSQL backend later implements the same few operations.
+
+
+@migrations()
+def m011_shared_state(db: sqlite_utils.Database) -> None:
+    # each member's recent commands, every process counting against the same window
+    db.execute("create table if not exists rate_windows (workspace text not null, user_id text not null, "
+               "hits text not null, last real not null, primary key (workspace, user_id))")
+    db.execute("create index if not exists rate_windows_last on rate_windows(last)")
+    # who runs a platform's background work (daily posts, quiz nights, the quiz clock), until when
+    db.execute("create table if not exists leases (name text primary key, holder text not null, "
+               "expires_at real not null, taken_at real not null)")
+    # counters bumped when what processes keep in memory changes ("index": the pack or the readings)
+    db.execute("create table if not exists versions (name text primary key, version integer not null)")
+
+
+MEMBER_TABLES.append(("rate_windows", "workspace", "user_id"))
+# called with (workspace, member) after forget_member, (workspace, None) after delete_workspace: what a process
+# holds about members outside the database (rate-limit counts not yet written) goes too
+FORGET_HOOKS: list[Callable[[str, str | None], None]] = []
+
+INDEX_VERSION = "index"  # bumped by index_pack, insert_source and delete_source: lookups are rebuilt
+
+
+def bump_version(db: sqlite_utils.Database, name: str = INDEX_VERSION) -> None:
+    """Count one change of `name` (in the caller's transaction, if any), for every process to see."""
+    db.execute("insert into versions (name, version) values (?, 1) "
+               "on conflict (name) do update set version = version + 1", [name])
+
+
+def version(db: sqlite_utils.Database, name: str = INDEX_VERSION) -> int:
+    """How many changes of `name` there have been (0: none yet)."""
+    row = db.execute("select version from versions where name = ?", [name]).fetchone()
+    return int(row[0]) if row else 0

@@ -23,7 +23,7 @@ from bot.events import Context, ConversationRef
 from bot.ingest.readers import MAX_FILE_BYTES, SUPPORTED
 from bot.response import Field, Reply
 from bot.services import own_questions
-from bot.door import run_clock
+from bot.lease import background
 from bot.services.schedule import OutboxError
 from bot.text import shorten
 
@@ -52,7 +52,7 @@ class DiscordSettings:
     open_answers: bool = False  # open-mode quizzes read channel messages: needs the Message Content intent
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
-    background: bool = True  # this process runs daily posts and the quiz clock
+    background: bool = True  # this process may run daily posts and the quiz clock (when it holds the lease)
 
 
 def _ids(text: str, name: str) -> tuple[int, ...]:
@@ -183,9 +183,8 @@ class ClioDiscord(discord.AutoShardedClient):
         if self.settings.sync:
             await self.sync_commands()
         loops = [self.clio.heartbeat("discord", self._stop)]
-        if self.settings.background:
-            loops += [self.clio.scheduler(self.outbox, "discord").run(self._stop),
-                      run_clock(self.clio, self.outbox, self._stop, platform="discord")]
+        if self.settings.background:  # run by one Discord process at a time: the lease's holder
+            loops.append(background(self.clio, self.outbox, "discord", self._stop))
         self._background = asyncio.gather(*loops)
 
     async def sync_commands(self) -> None:

@@ -383,7 +383,7 @@ async def run(clio: Clio, env: dict[str, str] | None = None) -> int:
     """`clio slack`: Socket Mode when SLACK_APP_TOKEN is set, else HTTP with signature verification."""
     import asyncio
 
-    from bot.door import run_clock
+    from bot.lease import background as leased
 
     conf = settings_from_env(env)
     client = AsyncWebClient(token=conf["token"])
@@ -394,8 +394,8 @@ async def run(clio: Clio, env: dict[str, str] | None = None) -> int:
     app = build_app(clio, client=client, signing_secret=conf["signing_secret"] or None, admin_users=conf["admins"])
     outbox = SlackOutbox(client)
     stop = asyncio.Event()
-    background = asyncio.gather(clio.scheduler(outbox, "slack").run(stop), clio.heartbeat("slack", stop),
-                                run_clock(clio, outbox, stop, platform="slack"))
+    # daily posts, quiz nights and the quiz clock: run by whichever Slack process holds the lease
+    background = asyncio.gather(leased(clio, outbox, "slack", stop), clio.heartbeat("slack", stop))
     try:
         if conf["app_token"]:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
