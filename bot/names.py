@@ -332,8 +332,9 @@ class Matcher:
         m._prefixes = set(state["prefixes"])
         for t, numbers in state["typed"].items():
             m._typed[t] = ([m._keys[n] for n in numbers], [m._sorted_keys[n] for n in numbers])
+            mask = m._type_masks[t] = bytearray(max(numbers, default=-1) + 1)  # as _mark_type would, at once
             for n in numbers:
-                m._mark_type(t, n)
+                mask[n] = 1
         for t, held in state["titles"].items():
             m._titles[t] = {table[ci].id: (table[ci], explicit) for ci, explicit in held}
         return m
