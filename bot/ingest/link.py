@@ -19,10 +19,22 @@ PROGRESS_EVERY = 100
 MIN_CANDIDATE_MENTIONS = 2
 _TOKEN = re.compile(r"[^\W_]+(?:['’](?!s\b)[^\W_]+)?")  # "El'tsin" is one word; "Kornilov's" is Kornilov
 _CAP = r"[A-Z][a-z\-]+(?:[A-Z][a-z]+)?(?![’'\w])"
+
+
+def _words_literal_first(words: list[str]) -> str:
+    """`\\b(?:w1|w2|...)` for words that start with a letter, written so every alternative starts with a literal
+    letter ("A(?<=\\bA)(?:dmiral|taman)|..."), the order kept within each letter: the same matches, but the engine
+    skips ahead to those letters instead of trying every word at every position."""
+    by_initial: dict[str, list[str]] = {}
+    for w in words:
+        by_initial.setdefault(w[0], []).append(re.escape(w[1:]))
+    return "(?:" + "|".join(f"{c}(?<=\\b{c})(?:{'|'.join(rest)})" for c, rest in by_initial.items()) + ")"
+
+
+_TITLE_WORDS = ("General Admiral Colonel Captain Prince Princess Count Countess Baron Tsar Tsarina Grand_Duke Father "
+                "Comrade Professor Dr Mr Mrs Minister President Premier Commissar Marshal Ataman")
 _TITLE_CUE = re.compile(
-    rf"\b(?:General|Admiral|Colonel|Captain|Prince|Princess|Count|Countess|Baron|Tsar|Tsarina|Grand Duke|Father|"
-    rf"Comrade|Professor|Dr|Mr|Mrs|Minister|President|Premier|Commissar|Marshal|Ataman)\.? ((?:{_CAP} ){{0,2}}{_CAP})"
-)
+    rf"{_words_literal_first([w.replace('_', ' ') for w in _TITLE_WORDS.split()])}\.? ((?:{_CAP} ){{0,2}}{_CAP})")
 _SAID_CUE = re.compile(rf"\b((?:{_CAP} ){{0,2}}{_CAP}),? (?:said|wrote|recalled|declared|argued|claimed|told|remembered|noted|replied)\b")
 _SAID_AFTER = re.compile(rf"\b(?:said|wrote|recalled|declared|according to) ((?:{_CAP} ){{1,2}}{_CAP})")
 GIVEN_NAMES = frozenset("""Alexander Aleksandr Nikolai Nicholas Vladimir Ivan Pyotr Peter Sergei Sergey Mikhail Grigory Grigorii
@@ -31,7 +43,7 @@ GIVEN_NAMES = frozenset("""Alexander Aleksandr Nikolai Nicholas Vladimir Ivan Py
     Leonid Vasily Vasilii Semyon Stepan Fedor Felix Grigori Matvei Nestor Ilya Ilia Kliment Lazar Vyacheslav Genrikh
     Nikolay Larisa Inessa Evgenia Yevgeny Evgeny Arkady Anton Mark Isaak Julius Yuly Raisa Lavr Pavel Avel Andrey""".split())
 _SAID_WORD = re.compile(r"\b(?:said|wrote|recalled|declared|argued|claimed|told|remembered|noted|replied|according to)\b")
-_GIVEN_CUE = re.compile(rf"\b((?:{'|'.join(sorted(GIVEN_NAMES))}) (?:{_CAP} )?{_CAP})\b")
+_GIVEN_CUE = re.compile(rf"({_words_literal_first(sorted(GIVEN_NAMES))} (?:{_CAP} )?{_CAP})\b")
 _NOT_NAMES = frozenset(
     "The A An In On At Of And But For Or Soviet Soviets Russia Russian Russians Bolshevik Bolsheviks Party Red White "
     "Army Government Provisional Petrograd Moscow Revolution Congress Committee Duma State Union Communist Central "
