@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot import store  # noqa: E402
 from bot.app import Clio  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.ingest import bounded  # noqa: E402
 from bot.ingest.clean import _cut_trailing_listing  # noqa: E402
 from bot.ingest.readers import read_document  # noqa: E402
 
@@ -142,7 +143,11 @@ def main() -> int:
     ap.add_argument("--mb", type=int, nargs="+", default=[10, 50])
     ap.add_argument("--pairs", type=int, default=3)
     ap.add_argument("--phases", action="store_true")
+    ap.add_argument("--seconds-per-mb", type=float, default=10.0,
+                    help="the reading child's time budget for this run: on a loaded shared machine the default "
+                         "budget refuses a big text before its throughput can be measured")
     args = ap.parse_args()
+    bounded.SECONDS_PER_MB = args.seconds_per_mb
     if not SEEDS.is_dir():
         print(f"no seeds at {SEEDS.name}: nothing to measure")
         return 1

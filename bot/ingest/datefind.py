@@ -103,7 +103,7 @@ def reading_convention(text: str, convention: str | None) -> str:
         return "julian-until-1918"
     # one stray mark, or both kinds, or none: no rule for the unmarked dates; a reading about Russia may be
     # counting Old Style days anywhere, another only where it speaks of Russia
-    words = max(1, len(text.split()))
+    words = max(1, sum(len(line.split()) for line in text.splitlines()))  # not every word of 50 MB at once
     about_russia = len(_RUSSIAN.findall(text)) * 1000 / words >= RUSSIA_CENTRIC_PER_1000_WORDS
     return "unknown" if about_russia else "gregorian-outside-russia"
 
