@@ -4,8 +4,10 @@ Run:  .venv/bin/python bench/ingest.py [--mb 10 50] [--pairs 3] [--phases]
 
 For each size, builds a reading of that many MB from the seeds (in a temporary folder, deleted afterwards),
 then times Clio's ingest and a bare FTS5 insert of the same text's paragraphs in alternating pairs, so both
-see the same load on a shared machine. Memory is the peak resident size of the whole process tree (the bot
-process, the fork server and the parsing child) above what the tree held just before, sampled every 20 ms.
+see the same load on a shared machine, and counts the CPU seconds each used (on a loaded machine the wall
+clock says more about the other jobs than about ingest; the ingest's count covers the bot process, the fork
+server and the reading child, sampled every 20 ms). Memory is the peak resident size of that process tree
+above what it held just before.
 `--phases` also times each stage in this process (read, clean, split, link, dates) on the first copy.
 
 The seeds include a web page that ends with a list of other articles; cleaning cuts such a list, and in a text
@@ -68,44 +70,64 @@ def raw_fts_insert(path: Path, folder: Path, n: int) -> float:
     return secs
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident MB of `pid` and every process below it."""
-    total = 0
+def tree(pid: int) -> dict[int, tuple[float, float]]:
+    """`pid` and every process below it: pid -> (resident MB, CPU seconds used so far)."""
+    out: dict[int, tuple[float, float]] = {}
+    page, tick = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
     todo = [pid]
     while todo:
         p = todo.pop()
         try:
             with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+                rss = int(f.read().split()[1]) * page / 2**20
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            out[p] = (rss, (int(fields[11]) + int(fields[12])) / tick)  # utime + stime
             for tid in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{tid}/children") as f:
                     todo.extend(int(c) for c in f.read().split())
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
+        except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
             continue
-    return total / 2**20
+    return out
 
 
-class PeakSampler:
-    """The highest tree_rss_mb of this process while the block runs."""
+def tree_rss_mb(pid: int) -> float:
+    return sum(rss for rss, _ in tree(pid).values())
+
+
+class TreeSampler:
+    """While the block runs: the highest resident MB of this process tree, and the CPU seconds it used (each
+    process's last reading, sampled every 20 ms; a child's last 20 ms may be missed)."""
 
     def __init__(self) -> None:
         self.peak = 0.0
+        self._start = tree(os.getpid())
+        self._cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def _sample(self) -> None:
+        now = tree(os.getpid())
+        self.peak = max(self.peak, sum(rss for rss, _ in now.values()))
+        self._cpu.update({p: cpu for p, (_, cpu) in now.items()})
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, tree_rss_mb(os.getpid()))
+            self._sample()
             self._stop.wait(0.02)
 
-    def __enter__(self) -> PeakSampler:
+    @property
+    def cpu(self) -> float:
+        return sum(c - self._start.get(p, (0, 0.0))[1] for p, c in self._cpu.items())
+
+    def __enter__(self) -> TreeSampler:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, tree_rss_mb(os.getpid()))
+        self._sample()
 
 
 def phases(app: Clio, path: Path) -> None:
@@ -160,20 +182,27 @@ def main() -> int:
             if args.phases:
                 print(f"stages, {size:.1f} MB:")
                 phases(app, path)
-            ours, raw, peaks = [], [], []
+            ours, raw, peaks, ours_cpu, raw_cpu = [], [], [], [], []
             for n in range(args.pairs):
                 idle = tree_rss_mb(os.getpid())
-                with PeakSampler() as peak:
+                with TreeSampler() as sampler:
                     t = time.perf_counter()
                     sid = app.ingest(path, workspace=f"bench:{mb}:{n}").source_id  # a new reading each time
                     ours.append(size / (time.perf_counter() - t))
-                peaks.append(peak.peak - idle)
+                peaks.append(sampler.peak - idle)
+                ours_cpu.append(size / sampler.cpu)
                 store.delete_source(app.db, sid)
+                c = time.process_time()
                 raw.append(size / raw_fts_insert(path, folder, n))
+                raw_cpu.append(size / (time.process_time() - c))
             med, base = statistics.median(ours), statistics.median(raw)
-            print(f"{size:5.1f} MB  raw FTS5 insert {base:6.2f} MB/s   clio ingest {med:6.2f} MB/s "
-                  f"({med / base:.2f}x of raw; runs {', '.join(f'{x:.2f}' for x in ours)})   "
-                  f"peak memory above idle {max(peaks):.0f} MB (process tree)")
+            print(f"{size:5.1f} MB  wall clock: raw FTS5 insert {base:6.2f} MB/s, clio ingest {med:6.2f} MB/s "
+                  f"({med / base:.2f}x of raw; runs {', '.join(f'{x:.2f}' for x in ours)})")
+            med, base = statistics.median(ours_cpu), statistics.median(raw_cpu)
+            print(f"{size:5.1f} MB  per CPU second: raw FTS5 insert {base:6.2f} MB/s, clio ingest {med:6.2f} MB/s "
+                  f"({med / base:.2f}x of raw; every process of the ingest)")
+            print(f"{size:5.1f} MB  peak memory above idle {max(peaks):.0f} MB (bot process, fork server and "
+                  f"reading child together)")
             path.unlink()
     return 0
 
