@@ -411,7 +411,7 @@ def delete_source(db: sqlite_utils.Database, source_id: str) -> None:
         db.execute("delete from sources where id = ?", [source_id])
 
 
-def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: list[dict[str, Any]],
+def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: Iterable[dict[str, Any]],
                   links: list[dict[str, Any]], dates: list[dict[str, Any]], candidates: list[dict[str, Any]]) -> None:
     """Store one ingested reading with its passages, links, dates and candidates, replacing the old copy
     (outside a caller's transaction: in short write transactions, published at the end)."""

@@ -85,6 +85,8 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
         title, author = title or same["title"], author or same["author"]
         existing, sid = same, same["id"]
     doc = bounded.parse(path, raw, max_bytes)  # read, cleaned and split in a child process, within a budget
+    size = len(raw)
+    del raw  # the passages are what is needed now (a 50 MB upload's bytes held to the end were 50 MB more)
     passages = doc.passages
     if not passages:
         raise ReadError(f"{path.name} has no text Clio can read.")
@@ -94,15 +96,15 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     pid = {p.seq: f"{sid}:{p.seq}" for p in passages}
     date_rows = _date_rows(passages, pid, sid, calendar)
     source = {"id": sid, "workspace": workspace, "title": title, "author": (author or doc.author or "unknown")[:200],
-              "filename": path.name, "kind": doc.kind, "bytes": len(raw), "sha256": sha, "calendar": calendar,
+              "filename": path.name, "kind": doc.kind, "bytes": size, "sha256": sha, "calendar": calendar,
               "added_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "passages": len(passages)}
     store.insert_source(
         db, source,
-        [{"id": pid[p.seq], "source_id": sid, "workspace": workspace, "seq": p.seq, "para": p.para,
-          "section": p.section, "loc": p.loc, "text": p.text, "prose": int(p.prose)} for p in passages],
+        ({"id": pid[p.seq], "source_id": sid, "workspace": workspace, "seq": p.seq, "para": p.para,
+          "section": p.section, "loc": p.loc, "text": p.text, "prose": int(p.prose)} for p in passages),  # as written
         _link_rows(links, pid, sid), date_rows, _candidate_rows(links, sid))
     return IngestResult(sid, title, "replaced" if existing else "added", len(passages), len(links.entities()),
-                        len(date_rows), len(links.candidates), len(raw), time.perf_counter() - started)
+                        len(date_rows), len(links.candidates), size, time.perf_counter() - started)
 
 
 def relink(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str]) -> int:
