@@ -148,7 +148,7 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
             gram = ""
             for n in range(1, min(MAX_NAME_WORDS, len(words) - i) + 1):
                 gram = f"{gram} {_key(words[i + n - 1])}" if gram else _key(words[i])
-                if not matcher.starts_key(gram):
+                if n > 1 and not matcher.starts_key(gram):  # a word in `starting` starts one
                     break
                 if (owned := owners.get(gram)) is None:
                     owned = owners[gram] = [(c.id, c.id in person_ids) for c, kind in matcher.exact(gram)
