@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -94,16 +94,32 @@ def connect(path: Path | str) -> Database:
     return db
 
 
-def _batches(rows: Sequence[dict[str, Any]], max_rows: int, max_bytes: int | None = None,
-             size: Callable[[dict[str, Any]], int] | None = None) -> Iterable[Sequence[dict[str, Any]]]:
-    start, used = 0, 0
-    for i, r in enumerate(rows):
+def _batches(rows: Iterable[dict[str, Any]], max_rows: int, max_bytes: int | None = None,
+             size: Callable[[dict[str, Any]], int] | None = None) -> Iterator[list[dict[str, Any]]]:
+    """`rows` (a list, or a generator that builds them as they are written) in lists of at most `max_rows`,
+    each closed once its rows' `size` reaches `max_bytes`."""
+    chunk: list[dict[str, Any]] = []
+    used = 0
+    for r in rows:
+        chunk.append(r)
         used += size(r) if size else 0
-        if i + 1 - start >= max_rows or (max_bytes is not None and used >= max_bytes):
-            yield rows[start:i + 1]
-            start, used = i + 1, 0
-    if start < len(rows):
-        yield rows[start:]
+        if len(chunk) >= max_rows or (max_bytes is not None and used >= max_bytes):
+            yield chunk
+            chunk, used = [], 0
+    if chunk:
+        yield chunk
+
+
+def _insert_rows(db: sqlite_utils.Database, table: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows that all have the first row's keys into an existing table: one prepared statement run
+    by executemany (sqlite-utils' insert_all builds and checks a statement per few hundred rows, which cost
+    more than FTS5's indexing of the passages)."""
+    if not rows:
+        return
+    cols = list(rows[0])
+    names = ", ".join(f"[{c}]" for c in cols)
+    db.conn.executemany(f"insert into [{table}] ({names}) values ({', '.join('?' * len(cols))})",
+                        [tuple(r[c] for c in cols) for r in rows])
 
 
 def _write(db: sqlite_utils.Database, fn: Callable[[], None]) -> None:
@@ -113,7 +129,7 @@ def _write(db: sqlite_utils.Database, fn: Callable[[], None]) -> None:
     retry_locked(once)
 
 
-def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: list[dict[str, Any]],
+def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: Iterable[dict[str, Any]],
                  links: list[dict[str, Any]], dates: list[dict[str, Any]],
                  candidates: list[dict[str, Any]], within: Callable[[], None] | None = None) -> None:
     """Store one reading in short write transactions, replacing any old copy (same id).
@@ -128,14 +144,11 @@ def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: li
     _write(db, lambda: db["sources"].insert({**source, "workspace": STAGING + source["workspace"]}, pk="id"))
     try:
         for chunk in _batches(passages, 1_000, BATCH_BYTES, lambda r: len(r.get("text") or "")):
-            _write(db, lambda c=chunk: db["passages"].insert_all(c, pk="id", batch_size=200))
-        for chunk in _batches(links, BATCH_ROWS):
-            _write(db, lambda c=chunk: db["passage_entities"].insert_all(c, pk=("passage_id", "entity_id"),
-                                                                        batch_size=500))
-        for chunk in _batches(dates, BATCH_ROWS):
-            _write(db, lambda c=chunk: db["passage_dates"].insert_all(c, batch_size=500))
-        for chunk in _batches(candidates, BATCH_ROWS):
-            _write(db, lambda c=chunk: db["candidates"].insert_all(c, pk=("source_id", "key"), batch_size=500))
+            _write(db, lambda c=chunk: _insert_rows(db, "passages", c))
+        for table, rows in (("passage_entities", links), ("passage_dates", dates), ("candidates", candidates)):
+            for chunk in _batches(rows, BATCH_ROWS):
+                _write(db, lambda t=table, c=chunk: _insert_rows(db, t, c))
+
         def publish() -> None:
             if within is not None:
                 within()

@@ -465,7 +465,7 @@ def delete_source(db: sqlite_utils.Database, source_id: str) -> None:
         bump_version(db)
 
 
-def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: list[dict[str, Any]],
+def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: Iterable[dict[str, Any]],
                   links: list[dict[str, Any]], dates: list[dict[str, Any]], candidates: list[dict[str, Any]],
                   within: Callable[[], None] | None = None) -> None:
     """Store one ingested reading with its passages, links, dates and candidates, replacing the old copy

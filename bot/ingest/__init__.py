@@ -95,10 +95,11 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     if calendar is not None and calendar not in CALENDAR_CONVENTIONS:
         raise ReadError(f"calendar must be one of {', '.join(CALENDAR_CONVENTIONS)}")
     raw = check_file(path, data, max_bytes)
+    size = len(raw)
     sha = hashlib.sha256(raw).hexdigest()
     sid = source_id_for(workspace, path.name)
     within = None if limits is None else (lambda: limits.check(*store.workspace_usage(db, workspace, excluding=sid),
-                                                             len(raw)))
+                                                             size))
     existing = next(db.query("select * from sources where id = ?", [sid]), None)
     same = existing if existing and existing["sha256"] == sha else store.source_by_sha(db, workspace, sha)
     if same is not None and (calendar is None or calendar == same["calendar"]):
@@ -107,13 +108,14 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
             store.update_source(db, same["id"], changed)
             same = {**same, **changed}
         return IngestResult(same["id"], same["title"], "updated" if changed else "unchanged", same["passages"],
-                            0, 0, 0, len(raw), time.perf_counter() - started)
+                            0, 0, 0, size, time.perf_counter() - started)
     if same is not None:  # the same text read with another calendar: derive again, keep what was given before
         title, author = title or same["title"], author or same["author"]
         existing, sid = same, same["id"]
     if within is not None:
         within()  # refused before a process is spent on reading it
     doc = bounded.parse(path, raw, max_bytes)  # read, cleaned and split in a child process, within a budget
+    del raw  # the passages are what is needed now (a 50 MB upload's bytes held to the end were 50 MB more)
     passages = doc.passages
     if not passages:
         raise ReadError(f"{path.name} has no text Clio can read.")
@@ -123,15 +125,15 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     pid = {p.seq: f"{sid}:{p.seq}" for p in passages}
     date_rows = _date_rows(passages, pid, sid, calendar)
     source = {"id": sid, "workspace": workspace, "title": title, "author": (author or doc.author or "unknown")[:200],
-              "filename": path.name, "kind": doc.kind, "bytes": len(raw), "sha256": sha, "calendar": calendar,
+              "filename": path.name, "kind": doc.kind, "bytes": size, "sha256": sha, "calendar": calendar,
               "added_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "passages": len(passages)}
     store.insert_source(
         db, source,
-        [{"id": pid[p.seq], "source_id": sid, "workspace": workspace, "seq": p.seq, "para": p.para,
-          "section": p.section, "loc": p.loc, "text": p.text, "prose": int(p.prose)} for p in passages],
+        ({"id": pid[p.seq], "source_id": sid, "workspace": workspace, "seq": p.seq, "para": p.para,
+          "section": p.section, "loc": p.loc, "text": p.text, "prose": int(p.prose)} for p in passages),  # as written
         _link_rows(links, pid, sid), date_rows, _candidate_rows(links, sid), within=within)
     return IngestResult(sid, title, "replaced" if existing else "added", len(passages), len(links.entities()),
-                        len(date_rows), len(links.candidates), len(raw), time.perf_counter() - started)
+                        len(date_rows), len(links.candidates), size, time.perf_counter() - started)
 
 
 def relink(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str]) -> int:

@@ -19,10 +19,22 @@ PROGRESS_EVERY = 100
 MIN_CANDIDATE_MENTIONS = 2
 _TOKEN = re.compile(r"[^\W_]+(?:['’](?!s\b)[^\W_]+)?")  # "El'tsin" is one word; "Kornilov's" is Kornilov
 _CAP = r"[A-Z][a-z\-]+(?:[A-Z][a-z]+)?(?![’'\w])"
+
+
+def _words_literal_first(words: list[str]) -> str:
+    """`\\b(?:w1|w2|...)` for words that start with a letter, written so every alternative starts with a literal
+    letter ("A(?<=\\bA)(?:dmiral|taman)|..."), the order kept within each letter: the same matches, but the engine
+    skips ahead to those letters instead of trying every word at every position."""
+    by_initial: dict[str, list[str]] = {}
+    for w in words:
+        by_initial.setdefault(w[0], []).append(re.escape(w[1:]))
+    return "(?:" + "|".join(f"{c}(?<=\\b{c})(?:{'|'.join(rest)})" for c, rest in by_initial.items()) + ")"
+
+
+_TITLE_WORDS = ("General Admiral Colonel Captain Prince Princess Count Countess Baron Tsar Tsarina Grand_Duke Father "
+                "Comrade Professor Dr Mr Mrs Minister President Premier Commissar Marshal Ataman")
 _TITLE_CUE = re.compile(
-    rf"\b(?:General|Admiral|Colonel|Captain|Prince|Princess|Count|Countess|Baron|Tsar|Tsarina|Grand Duke|Father|"
-    rf"Comrade|Professor|Dr|Mr|Mrs|Minister|President|Premier|Commissar|Marshal|Ataman)\.? ((?:{_CAP} ){{0,2}}{_CAP})"
-)
+    rf"{_words_literal_first([w.replace('_', ' ') for w in _TITLE_WORDS.split()])}\.? ((?:{_CAP} ){{0,2}}{_CAP})")
 _SAID_CUE = re.compile(rf"\b((?:{_CAP} ){{0,2}}{_CAP}),? (?:said|wrote|recalled|declared|argued|claimed|told|remembered|noted|replied)\b")
 _SAID_AFTER = re.compile(rf"\b(?:said|wrote|recalled|declared|according to) ((?:{_CAP} ){{1,2}}{_CAP})")
 GIVEN_NAMES = frozenset("""Alexander Aleksandr Nikolai Nicholas Vladimir Ivan Pyotr Peter Sergei Sergey Mikhail Grigory Grigorii
@@ -31,7 +43,7 @@ GIVEN_NAMES = frozenset("""Alexander Aleksandr Nikolai Nicholas Vladimir Ivan Py
     Leonid Vasily Vasilii Semyon Stepan Fedor Felix Grigori Matvei Nestor Ilya Ilia Kliment Lazar Vyacheslav Genrikh
     Nikolay Larisa Inessa Evgenia Yevgeny Evgeny Arkady Anton Mark Isaak Julius Yuly Raisa Lavr Pavel Avel Andrey""".split())
 _SAID_WORD = re.compile(r"\b(?:said|wrote|recalled|declared|argued|claimed|told|remembered|noted|replied|according to)\b")
-_GIVEN_CUE = re.compile(rf"\b((?:{'|'.join(sorted(GIVEN_NAMES))}) (?:{_CAP} )?{_CAP})\b")
+_GIVEN_CUE = re.compile(rf"({_words_literal_first(sorted(GIVEN_NAMES))} (?:{_CAP} )?{_CAP})\b")
 _NOT_NAMES = frozenset(
     "The A An In On At Of And But For Or Soviet Soviets Russia Russian Russians Bolshevik Bolsheviks Party Red White "
     "Army Government Provisional Petrograd Moscow Revolution Congress Committee Duma State Union Communist Central "
@@ -98,23 +110,34 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
     places = place_keys()
     deferred: list[tuple[Span, list[str]]] = []
     lone_towns: list[Span] = []
-    spans_of = [[(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(p.text)] for p in passages]
-    words_of = [[w for w, _, _ in spans] for spans in spans_of]
-    # most words start no name at all ("the", "of"): find the ones that do once per distinct word, then look
-    # at n-grams only where those stand
-    starting = {w for w in set().union(*words_of) if matcher.starts_key(_key(w))}
+    # each passage's words are found as it is linked and then dropped (a 50 MB reading's words and their
+    # places, held at once, took a gigabyte); what the candidates need of them is each word's count
+    token_counts: Counter[str] = Counter()
+    # most words start no name at all ("the", "of"): each distinct word is asked once whether it does, then
+    # n-grams are looked at only where those stand
+    starting: set[str] = set()
+    not_starting: set[str] = set()
+    owners: dict[str, list[tuple[str, bool]]] = {}  # gram -> (entry id, is a person) for each non-"given" owner
+    named_in_full: dict[int, set[str]] = {}  # passage seq -> people named there in more than one word
     para_years: dict[int, list[int]] = {}  # a paragraph may be stored as several passages
     for p in passages:
         if p.prose:
             para_years.setdefault(p.para, []).extend(_years(p.text))
     before = {b: a for a, b in zip(para_years, list(para_years)[1:])}  # each paragraph's prose predecessor
-    for done, (p, words, spans) in enumerate(zip(passages, words_of, spans_of), 1):
+    for done, p in enumerate(passages, 1):
         if progress and (done % PROGRESS_EVERY == 0 or done == len(passages)):
             progress(done, len(passages))
         found: Counter[str] = Counter()
         result.links[p.seq] = found
         if not p.prose:  # a reference list names authors and subjects, not who the reading speaks of
+            token_counts.update(_TOKEN.findall(p.text))
             continue
+        spans = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(p.text)]
+        words = [w for w, _, _ in spans]
+        token_counts.update(words)
+        if new := set(words) - starting - not_starting:
+            for w in new:
+                (starting if matcher.starts_key(_key(w)) else not_starting).add(w)
         context = para_years[p.para] or para_years.get(before.get(p.para, -1), [])
         free = 0  # the first word not already part of a name found
         for i in [i for i, w in enumerate(words) if w in starting]:
@@ -125,14 +148,19 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
             gram = ""
             for n in range(1, min(MAX_NAME_WORDS, len(words) - i) + 1):
                 gram = f"{gram} {_key(words[i + n - 1])}" if gram else _key(words[i])
-                if not matcher.starts_key(gram):
+                if n > 1 and not matcher.starts_key(gram):  # a word in `starting` starts one
                     break
+                if (owned := owners.get(gram)) is None:
+                    owned = owners[gram] = [(c.id, c.id in person_ids) for c, kind in matcher.exact(gram)
+                                            if kind != "given"]
+                if not owned:
+                    continue
                 # a first name alone never links; a person only when written with a capital
                 ids = list(dict.fromkeys(
-                    c.id for c, kind in matcher.exact(gram)
-                    if kind != "given" and (c.id not in person_ids or (
-                        is_capital and (c.id not in births or not _before_birth(p.text, spans[i][1], births[c.id], context))
-                        and _person_stands(p.text, spans, i, n, c.id, gram, surname_of, places)))))
+                    cid for cid, person in owned
+                    if not person or (
+                        is_capital and (cid not in births or not _before_birth(p.text, spans[i][1], births[cid], context))
+                        and _person_stands(p.text, spans, i, n, cid, gram, surname_of, places))))
                 if ids:
                     longest = (n, ids)
             if longest:
@@ -144,20 +172,22 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
                 elif len(ids) == 1:
                     found[ids[0]] += 1
                     result.spans.append(span)
+                    if n > 1:
+                        named_in_full.setdefault(p.seq, set()).add(ids[0])
                 else:
                     deferred.append((span, ids))
                 free = i + n
     for span in lone_towns:
-        if any(s.seq == span.seq and s.entity == span.entity and " " in s.surface for s in result.spans):
+        if span.entity in named_in_full.get(span.seq, ()):
             result.links[span.seq][span.entity] += 1
             result.spans.append(span)
-    named_in_full = result.entities()
+    in_reading = result.entities()
     for span, ids in deferred:
-        known = [e for e in ids if e in named_in_full]
+        known = [e for e in ids if e in in_reading]
         if len(known) == 1:
             result.links[span.seq][known[0]] += 1
             result.spans.append(span._replace(entity=known[0]))
-    result.candidates = _candidates(passages, words_of, matcher)
+    result.candidates = _candidates(passages, token_counts, matcher)
     return result
 
 
@@ -239,7 +269,7 @@ def _sentence_start(text: str, spans: list[tuple[str, int, int]], j: int) -> boo
     return not before or before[-1] in ".!?:;“\"‘'(—–"
 
 
-def _candidates(passages: list[Passage], words_of: list[list[str]],
+def _candidates(passages: list[Passage], token_counts: Counter[str],
                 matcher: Matcher) -> dict[str, tuple[str, int, str]]:
     """Capitalised names with person cues, recurring in the reading, that the pack cannot resolve."""
     cued: dict[str, tuple[str, str]] = {}
@@ -262,7 +292,7 @@ def _candidates(passages: list[Passage], words_of: list[list[str]],
         return {}
     counts: Counter[str] = Counter()
     common: set[str] = set()  # written in lower case somewhere too ("house", "staff"): a word, not a name
-    for tok, n in Counter(w for words in words_of for w in words).items():
+    for tok, n in token_counts.items():
         k = _key(tok)
         if k in cued:
             if tok[:1].isupper():

@@ -22,14 +22,22 @@ BACK_MATTER = frozenset("""see also|notes|references|external links|further read
 _WORKS_BY = re.compile(r"^(?:selected |major |published )?(?:works|writings|books|publications) (?:by|of) .{1,60}$", re.I)
 _NOTE_START = re.compile(r"^\s*(?:\[\d{1,4}\]|\^|\*\s|†|\d{1,4}\.\s+(?=[A-Z][\w'’-]+,)|\(\d{1,4}\)\s)")
 # marks of a bibliographic entry: page ranges, ISBNs, presses, retrieval notes, editors, volumes
-# (the lookahead of every alternative's first letter lets the engine skip the other letters without trying each
-# alternative: 2.4x faster on the readings, the same matches)
-_REFERENCE_CUES = re.compile(
-    r"(?=[pIdUPRAetvnOJhw(Bfor])(?:"
-    r"\bpp?\.\s?\d|\bpg\.?\s?\d|\bISBN\b|\bISSN\b|\bdoi\b|\bUniversity Press\b|\bPress\b[,.:]|\bRetrieved\b|"
-    r"\bArchived\b|\b(?:ed|eds|trans|vol|nos?)\.\s|\bet al\.|\bOCLC\b|\bJSTOR\b|https?://|www\.|\(\d{4}\)\.|"
-    r"\bPublishers?\b|\bBooks\b[:,)]|\bJournal\b|\bReview\b,|\b(?:first|originally) (?:appeared|published)\b|"
-    r"\bedition of\b|\breprinted\b|\bAccessed\b)")
+_REFERENCE_CUE_LIST = (
+    r"\bpp?\.\s?\d", r"\bpg\.?\s?\d", r"\bISBN\b", r"\bISSN\b", r"\bdoi\b", r"\bUniversity Press\b", r"\bPress\b[,.:]",
+    r"\bRetrieved\b", r"\bArchived\b", r"\bed\.\s", r"\beds\.\s", r"\btrans\.\s", r"\bvol\.\s", r"\bnos?\.\s",
+    r"\bet al\.", r"\bOCLC\b", r"\bJSTOR\b", r"https?://", r"www\.", r"\(\d{4}\)\.", r"\bPublishers?\b",
+    r"\bBooks\b[:,)]", r"\bJournal\b", r"\bReview\b,", r"\bfirst (?:appeared|published)\b",
+    r"\boriginally (?:appeared|published)\b", r"\bedition of\b", r"\breprinted\b", r"\bAccessed\b")
+
+
+def _literal_first(cue: str) -> str:
+    """"\\bISBN" -> "I(?<=\\bI)SBN": the same match, but every alternative starts with a literal character, so
+    the regular expression engine skips ahead to those characters instead of trying every alternative at every
+    position (most of the time of splitting a long reading went there)."""
+    return f"{cue[2]}(?<=\\b{cue[2]}){cue[3:]}" if cue.startswith(r"\b") else cue
+
+
+_REFERENCE_CUES = re.compile("|".join(_literal_first(c) for c in _REFERENCE_CUE_LIST))
 _SENTENCE = re.compile(r"[^.!?]*?[a-z][^.!?]*[.!?]")  # what a sentence is; found in linear time by _sentences
 _AFTER_STOP = re.compile(r"(?<=[.!?])")
 _LOWER = re.compile(r"[a-z]")
@@ -64,7 +72,7 @@ def is_prose(block: Block) -> bool:
     text = block.text[:PROSE_CHECK_CHARS]
     if _NOTE_START.match(text) or text.count("|") >= 2:
         return False
-    cues = len(_REFERENCE_CUES.findall(text))
+    cues = sum(1 for _ in zip(range(2), _REFERENCE_CUES.finditer(text)))  # 0, 1 or 2 (or more): enough to judge
     words = len(text.split())
     if cues >= 2 or (cues == 1 and words < 40):
         return False

@@ -1,0 +1,211 @@
+"""Ingest throughput and memory: `clio ingest` of a big plain text beside a raw FTS5 insert of the same text.
+
+Run:  .venv/bin/python bench/ingest.py [--mb 10 50] [--pairs 3] [--phases]
+
+For each size, builds a reading of that many MB from the seeds (in a temporary folder, deleted afterwards),
+then times Clio's ingest and a bare FTS5 insert of the same text's paragraphs in alternating pairs, so both
+see the same load on a shared machine, and counts the CPU seconds each used (on a loaded machine the wall
+clock says more about the other jobs than about ingest; the ingest's count covers the bot process, the fork
+server and the reading child, sampled every 20 ms). Memory is the peak resident size of that process tree
+above what it held just before.
+`--phases` also times each stage in this process (read, clean, split, link, dates) on the first copy.
+
+The seeds include a web page that ends with a list of other articles; cleaning cuts such a list, and in a text
+made by repeating the seeds it would cut everything after its first copy past 30 % of the text. That page
+is used once, at the start, so the whole text is ingested.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot import store  # noqa: E402
+from bot.app import Clio  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.ingest import bounded  # noqa: E402
+from bot.ingest.clean import _cut_trailing_listing  # noqa: E402
+from bot.ingest.readers import read_document  # noqa: E402
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def big_text(mb: int, folder: Path) -> Path:
+    """A reading of about `mb` MB made of the seeds, repeated; a seed that ends in a listing comes once, first."""
+    once, repeated = [], []
+    for f in sorted(SEEDS.glob("*.txt")):
+        blocks = read_document(f, data=f.read_bytes()).blocks
+        (once if _cut_trailing_listing(blocks) is not blocks else repeated).append(f.read_bytes())
+    head = b"\n\n".join(once) + b"\n\n"
+    body = b"\n\n".join(repeated) + b"\n\n"
+    path = folder / f"big{mb}.txt"
+    with path.open("wb") as out:
+        out.write(head)
+        for _ in range(max(1, (mb * 1_000_000 - len(head)) // len(body))):
+            out.write(body)
+    return path
+
+
+def raw_fts_insert(path: Path, folder: Path, n: int) -> float:
+    """The baseline: the same text's paragraphs inserted into a bare FTS5 table in one transaction."""
+    import sqlite3
+
+    db = sqlite3.connect(folder / f"raw{n}.db")
+    db.execute("create virtual table t using fts5(text)")
+    t = time.perf_counter()
+    with db:
+        db.executemany("insert into t(text) values (?)",
+                       ((p,) for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()))
+    secs = time.perf_counter() - t
+    db.close()
+    (folder / f"raw{n}.db").unlink()
+    return secs
+
+
+def tree(pid: int) -> dict[int, tuple[float, float]]:
+    """`pid` and every process below it: pid -> (resident MB, CPU seconds used so far)."""
+    out: dict[int, tuple[float, float]] = {}
+    page, tick = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                rss = int(f.read().split()[1]) * page / 2**20
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            out[p] = (rss, (int(fields[11]) + int(fields[12])) / tick)  # utime + stime
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
+            continue
+    return out
+
+
+def tree_rss_mb(pid: int) -> float:
+    return sum(rss for rss, _ in tree(pid).values())
+
+
+class TreeSampler:
+    """While the block runs: the highest resident MB of this process tree, and the CPU seconds it used (each
+    process's last reading, sampled every 20 ms; a child's last 20 ms may be missed)."""
+
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._start = tree(os.getpid())
+        self._cpu: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        now = tree(os.getpid())
+        self.peak = max(self.peak, sum(rss for rss, _ in now.values()))
+        self._cpu.update({p: cpu for p, (_, cpu) in now.items()})
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(0.02)
+
+    @property
+    def cpu(self) -> float:
+        return sum(c - self._start.get(p, (0, 0.0))[1] for p, c in self._cpu.items())
+
+    def __enter__(self) -> TreeSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+
+def phases(app: Clio, path: Path) -> None:
+    """Each stage of one ingest, timed in this process (no child), for finding the slow one."""
+    from bot.ingest import _date_rows
+    from bot.ingest.clean import clean_blocks
+    from bot.ingest.datefind import reading_convention
+    from bot.ingest.link import link_passages
+    from bot.ingest.passages import split_passages
+
+    size = path.stat().st_size / 1e6
+    marks = [time.perf_counter()]
+    doc = read_document(path, data=path.read_bytes())
+    marks.append(time.perf_counter())
+    blocks = clean_blocks(doc.blocks)
+    marks.append(time.perf_counter())
+    passages = split_passages(blocks)
+    marks.append(time.perf_counter())
+    calendar = reading_convention("\n".join(p.text for p in passages), None)
+    marks.append(time.perf_counter())
+    link_passages(passages, app.lookup.matcher, app.person_ids, births=store.births(app.db))
+    marks.append(time.perf_counter())
+    _date_rows(passages, {p.seq: str(p.seq) for p in passages}, "x", calendar)
+    marks.append(time.perf_counter())
+    names = ["read", "clean", "split", "calendar", "link", "dates"]
+    total = marks[-1] - marks[0]
+    for name, a, b in zip(names, marks, marks[1:]):
+        print(f"  {name:<10} {b - a:7.2f} s  {100 * (b - a) / total:5.1f} %")
+    print(f"  {'all':<10} {total:7.2f} s  ({size / total:.2f} MB/s without the database; "
+          f"{len(passages)} passages, {sum(len(p.text) for p in passages) / 1e6:.1f} MB of text kept)")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mb", type=int, nargs="+", default=[10, 50])
+    ap.add_argument("--pairs", type=int, default=3)
+    ap.add_argument("--phases", action="store_true")
+    ap.add_argument("--seconds-per-mb", type=float, default=10.0,
+                    help="the reading child's time budget for this run: on a loaded shared machine the default "
+                         "budget refuses a big text before its throughput can be measured")
+    args = ap.parse_args()
+    bounded.SECONDS_PER_MB = args.seconds_per_mb
+    if not SEEDS.is_dir():
+        print(f"no seeds at {SEEDS.name}: nothing to measure")
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        app = Clio(Settings(db_path=folder / "bench.db"))
+        for mb in args.mb:
+            path = big_text(mb, folder)
+            size = path.stat().st_size / 1e6
+            if args.phases:
+                print(f"stages, {size:.1f} MB:")
+                phases(app, path)
+            ours, raw, peaks, ours_cpu, raw_cpu = [], [], [], [], []
+            for n in range(args.pairs):
+                idle = tree_rss_mb(os.getpid())
+                with TreeSampler() as sampler:
+                    t = time.perf_counter()
+                    sid = app.ingest(path, workspace=f"bench:{mb}:{n}").source_id  # a new reading each time
+                    ours.append(size / (time.perf_counter() - t))
+                peaks.append(sampler.peak - idle)
+                ours_cpu.append(size / sampler.cpu)
+                store.delete_source(app.db, sid)
+                c = time.process_time()
+                raw.append(size / raw_fts_insert(path, folder, n))
+                raw_cpu.append(size / (time.process_time() - c))
+            med, base = statistics.median(ours), statistics.median(raw)
+            print(f"{size:5.1f} MB  wall clock: raw FTS5 insert {base:6.2f} MB/s, clio ingest {med:6.2f} MB/s "
+                  f"({med / base:.2f}x of raw; runs {', '.join(f'{x:.2f}' for x in ours)})")
+            med, base = statistics.median(ours_cpu), statistics.median(raw_cpu)
+            print(f"{size:5.1f} MB  per CPU second: raw FTS5 insert {base:6.2f} MB/s, clio ingest {med:6.2f} MB/s "
+                  f"({med / base:.2f}x of raw; every process of the ingest)")
+            print(f"{size:5.1f} MB  peak memory above idle {max(peaks):.0f} MB (bot process, fork server and "
+                  f"reading child together)")
+            path.unlink()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
