@@ -13,6 +13,8 @@ from typing import Literal
 
 from convertdate import french_republican, julian
 
+from bot.text import roman
+
 Calendar = Literal["julian", "gregorian"]
 CALENDARS: tuple[Calendar, ...] = ("julian", "gregorian")
 
@@ -198,22 +200,13 @@ class HistDate:
             return None
         year, month, day = french_republican.from_gregorian(ns.year, ns.month, ns.day)
         if month == 13:  # the five or six complementary days closing a year
-            return f"Sansculottide {day}, Year {_roman(year)}"
-        return f"{day} {REPUBLICAN_MONTHS[month - 1]} Year {_roman(year)}"
+            return f"Sansculottide {day}, Year {roman(year)}"
+        return f"{day} {REPUBLICAN_MONTHS[month - 1]} Year {roman(year)}"
 
     def display_as_stated(self) -> str:
         """A date a reading states: an Old Style one in both calendars, a New Style one as it stands (it may be
         French, or marked N.S.; no Old Style twin is implied)."""
         return self.display() if self.calendar == "julian" else self.plain()
-
-
-def _roman(n: int) -> str:
-    out = ""
-    for value, numeral in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        while n >= value:
-            out += numeral
-            n -= value
-    return out
 
 
 def _gregorian_month_length(year: int, month: int) -> int:

@@ -26,6 +26,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.name_index import INDEX_MIN_KEYS, NameIndex
+from bot.text import roman
 
 # Scores are rapidfuzz's 0-100. A match is confident at CONFIDENT_SCORE or above when the next different
 # entity trails it by at least AMBIGUITY_MARGIN; below SUGGEST_SCORE a name is not worth suggesting.
@@ -41,17 +42,8 @@ TITLE_WORDS = (
     queen crown prince princess archduke archduchess count countess baron grand duke duchess father comrade mr
     mrs ms dr professor president premier chairman marshal st saint sir lord lady the""".split()
 )
-def _roman(n: int) -> str:
-    out = ""
-    for value, numeral in ((10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
-        while n >= value:
-            out += numeral
-            n -= value
-    return out
-
-
 # Regnal numbers up to 30: Louis XVI, XVII and XVIII are three people, so all must stay distinct.
-_NUMERALS = [_roman(n) for n in range(1, 31)]
+_NUMERALS = [roman(n).lower() for n in range(1, 31)]
 ROMAN = frozenset(_NUMERALS)
 # Ordinals typed another way: "Nicholas 2", "Nicholas 2nd", "Nicholas the Second" all mean "Nicholas II".
 _ORDINAL_NUMBERS = {str(n): r for n, r in enumerate(_NUMERALS, 1)}

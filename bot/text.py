@@ -66,3 +66,21 @@ def first_sentence(text: str, limit: int = 160) -> str:
 def excerpt(text: str, limit: int = 280) -> str:
     """A passage shortened at a word boundary to `limit` characters."""
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def around(text: str, marker: str, chars: int) -> str:
+    """`chars` characters of `text` centred on the first `marker` (a quiz blank), with "…" where cut."""
+    first = text.index(marker)
+    start = max(0, first - chars // 2)
+    return ("…" if start else "") + text[start:start + chars] + ("…" if start + chars < len(text) else "")
+
+
+def roman(n: int) -> str:
+    """1 -> "I", 14 -> "XIV" (up to the thirties: regnal numbers, Republican years)."""
+    out = ""
+    for value, numeral in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out += numeral
+            n -= value
+    return out
+

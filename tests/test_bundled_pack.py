@@ -86,16 +86,17 @@ def test_on_this_day_finds_both_anniversaries(pack_app: Clio, day: str, event: s
     assert any(event in f.name and label in f.value for f in reply.fields), reply.text()
 
 
-def test_a_second_readers_review_covers_every_entry_and_question() -> None:
-    """content/<pack>/review/*.yaml: one record per entry and question (what was checked, against what, what
-    changed), kept by a reader who did not write it."""
+@pytest.mark.parametrize("pack_dir", sorted(p.parent for p in PROJECT_CONTENT.glob("*/pack.yaml")), ids=lambda p: p.name)
+def test_a_second_readers_review_covers_every_entry_and_question(pack_dir: Path) -> None:
+    """content/<pack>/review/*.yaml, for every bundled pack: one record per entry and question (what was
+    checked, against what, what changed), kept by a reader who did not write it."""
     import yaml
 
-    pack_dir = PROJECT_CONTENT / "russian-revolution"
     pack = load_pack(pack_dir)
     records: dict[str, dict] = {}
     for path in sorted((pack_dir / "review").glob("*.yaml")):
         for r in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]:
+            assert r["id"] not in records, f"two records for {r['id']}"
             records[r["id"]] = r
     ids = {e.id for e in pack.entries()} | {q.id for q in pack.questions}
     assert sorted(ids - records.keys()) == []

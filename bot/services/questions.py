@@ -17,6 +17,7 @@ from bot.dates import HistDate
 from bot.names import ROMAN, TITLES, Matcher, name_key, name_words, pack_surname, strip_titles
 from bot.places import place_keys
 from bot.services import own_questions
+from bot.text import around
 from bot.services.readings_quiz import readings_questions
 
 MAX_GENERATED = 60
@@ -217,7 +218,4 @@ def _blank(text: str, forms: list[str]) -> str | None:
     blanked, count = pattern.subn(BLANK, text)
     if not count:
         return None
-    first = blanked.index(BLANK)
-    start = max(0, first - EXCERPT_CHARS // 2)
-    excerpt = blanked[start:start + EXCERPT_CHARS]
-    return ("…" if start else "") + excerpt + ("…" if start + EXCERPT_CHARS < len(blanked) else "")
+    return around(blanked, BLANK, EXCERPT_CHARS)

@@ -19,6 +19,7 @@ import sqlite_utils
 from bot import store
 from bot.names import Matcher
 from bot.services.readnames import UPPER, ReadingPerson, find_people
+from bot.text import around
 
 MAX_QUESTIONS = 60
 MAX_PASSAGES = 5000  # the names are counted over at most this many passages of the group's readings
@@ -110,10 +111,7 @@ def _blank(text: str, person: ReadingPerson) -> str | None:
     blanked, count = pattern.subn(BLANK, text)
     if not count:
         return None
-    first = blanked.index(BLANK)
-    start = max(0, first - EXCERPT_CHARS // 2)
-    excerpt = blanked[start:start + EXCERPT_CHARS]
-    return ("…" if start else "") + excerpt + ("…" if start + EXCERPT_CHARS < len(blanked) else "")
+    return around(blanked, BLANK, EXCERPT_CHARS)
 
 
 def _gives_away(excerpt: str, person: ReadingPerson) -> bool:
