@@ -10,7 +10,6 @@ import json
 import logging
 import threading
 import time
-import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING

@@ -15,7 +15,6 @@ pytest.importorskip("discord")
 
 from adapters.discord.render import messages_for, view_for  # noqa: E402
 from adapters.slack.render import blocks_for  # noqa: E402
-from bot import store  # noqa: E402
 from bot.app import Clio  # noqa: E402
 from bot.citing import sources_line  # noqa: E402
 from bot.config import PROJECT_CONTENT, Settings  # noqa: E402

@@ -4,7 +4,6 @@ beside them while France used it, every entry reachable by its own name, and a q
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 

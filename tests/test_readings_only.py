@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import Clio
 from bot.events import Context
-from bot.services.lookup import READINGS_NAME_MIN
+from bot.services.readnames import MIN_MENTIONS as READINGS_NAME_MIN
 
 GROUP = Context(workspace="slack:T-readers", user_id="u1", is_admin=True, platform="slack")
 OTHER = Context(workspace="slack:T-other", user_id="u2", is_admin=True, platform="slack")

@@ -8,7 +8,6 @@ import asyncio
 import threading
 from pathlib import Path
 
-import pytest
 
 from bot import store
 from bot.app import UPLOAD_QUEUE, Clio

@@ -15,7 +15,7 @@ from bot.names import Prominence as Ranking
 from bot.places import is_dynasty, is_place
 from bot.response import Button, Citation, Field, Match, Reply
 from bot.services.ask import Asker
-from bot.services.readnames import MIN_MENTIONS as READINGS_NAME_MIN, name_usage
+from bot.services.readnames import name_usage
 from bot.services.prominence import Prominence, place_names
 from bot.services.related import related as related_entries
 from bot.text import echo, excerpt, first_sentence
