@@ -146,18 +146,8 @@ def epub_bytes(text: str = STORY, *, spine_repeats: int = 1, extra: dict[str, by
 
 # --- PDFs ---------------------------------------------------------------------------------------------------------
 
-def pdf_bytes(pages: int, line: str, *, stream: bytes | None = None, filters: str = "") -> bytes:
-    """A PDF of `pages` pages that all show one content stream (`line` as text, or the given encoded `stream`)."""
-    stream = stream if stream is not None else f"BT /F1 12 Tf 72 720 Td ({line}) Tj ET".encode("latin-1")
-    first_page = 4
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (first_page + i) for i in range(pages))
-            + b"] /Count %d >>" % pages,
-            b"<< /Length %d%s >>\nstream\n" % (len(stream), filters.encode()) + stream + b"\nendstream"]
-    font = first_page + pages
-    objs += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
-             b"/Resources << /Font << /F1 %d 0 R >> >> >>" % font] * pages
-    objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+def pdf_file(objs: list[bytes]) -> bytes:
+    """A PDF file of the numbered objects `objs` (the catalog first), with its cross-reference table."""
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -170,6 +160,21 @@ def pdf_bytes(pages: int, line: str, *, stream: bytes | None = None, filters: st
         out.write(b"%010d 00000 n \n" % off)
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
     return out.getvalue()
+
+
+def pdf_bytes(pages: int, line: str, *, stream: bytes | None = None, filters: str = "") -> bytes:
+    """A PDF of `pages` pages that all show one content stream (`line` as text, or the given encoded `stream`)."""
+    stream = stream if stream is not None else f"BT /F1 12 Tf 72 720 Td ({line}) Tj ET".encode("latin-1")
+    first_page = 4
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % (first_page + i) for i in range(pages))
+            + b"] /Count %d >>" % pages,
+            b"<< /Length %d%s >>\nstream\n" % (len(stream), filters.encode()) + stream + b"\nendstream"]
+    font = first_page + pages
+    objs += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 3 0 R "
+             b"/Resources << /Font << /F1 %d 0 R >> >> >>" % font] * pages
+    objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    return pdf_file(objs)
 
 
 def pdf_stream_bomb(n_mib: int) -> bytes:

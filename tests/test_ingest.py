@@ -3,7 +3,6 @@ bad files that change nothing, and linking that never mistakes one Alexander for
 
 from __future__ import annotations
 
-import io
 import zlib
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from bot.app import Clio
 from bot.ingest.clean import clean_blocks, clean_text, is_furniture
 from bot.ingest.passages import sentences, split_passages
 from bot.ingest.readers import Block, ReadError, read_document
+from tests.hostile import pdf_file
 
 STORY = (
     "General Kornilov moved troops toward Petrograd in August 1917. Kerensky called on the soviets to resist. "
@@ -32,18 +32,7 @@ def write_pdf(path: Path, lines: list[str]) -> Path:
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for i, body in enumerate(objs, 1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1))
-    for off in offsets:
-        out.write(b"%010d 00000 n \n" % off)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref))
-    path.write_bytes(out.getvalue())
+    path.write_bytes(pdf_file(objs))
     return path
 
 
