@@ -34,6 +34,7 @@ from bot.config import Settings  # noqa: E402
 from bot.ingest import bounded  # noqa: E402
 from bot.ingest.clean import _cut_trailing_listing  # noqa: E402
 from bot.ingest.readers import read_document  # noqa: E402
+from bench.run import raw_fts_insert  # noqa: E402  (the same baseline as the all-round bench)
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
@@ -52,22 +53,6 @@ def big_text(mb: int, folder: Path) -> Path:
         for _ in range(max(1, (mb * 1_000_000 - len(head)) // len(body))):
             out.write(body)
     return path
-
-
-def raw_fts_insert(path: Path, folder: Path, n: int) -> float:
-    """The baseline: the same text's paragraphs inserted into a bare FTS5 table in one transaction."""
-    import sqlite3
-
-    db = sqlite3.connect(folder / f"raw{n}.db")
-    db.execute("create virtual table t using fts5(text)")
-    t = time.perf_counter()
-    with db:
-        db.executemany("insert into t(text) values (?)",
-                       ((p,) for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()))
-    secs = time.perf_counter() - t
-    db.close()
-    (folder / f"raw{n}.db").unlink()
-    return secs
 
 
 def tree(pid: int) -> dict[int, tuple[float, float]]:

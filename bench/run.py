@@ -95,6 +95,7 @@ def raw_fts_insert(path: Path, folder: Path, n: int) -> float:
                        ((p,) for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()))
     secs = time.perf_counter() - t
     db.close()
+    (folder / f"raw{n}.db").unlink()
     return secs
 
 
