@@ -986,15 +986,16 @@ def single_person_passages(db: sqlite_utils.Database, workspace: str, source_id:
     """Passages linked to exactly one person (a fair who-is-this question), with the other people their
     reading mentions (distractors of the same kind)."""
     cond, params = visible(workspace)
+    in_p, p_params = in_packs(workspace_packs(db, workspace), "e")  # the packs the workspace chose
     extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
     rows = list(db.query(  # the asker's sources first (cross join keeps that order), then their links
         "select p.id as passage_id, p.text, p.loc, s.id as source_id, s.title, s.author, min(pe.entity_id) as entity_id "
         "from sources s cross join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
         "join entities e on e.id = pe.entity_id and e.type = 'person' "
-        f"where {cond} {extra} and {in_packs(workspace_packs(db, workspace), 'e')[0]} and p.prose = 1 "
+        f"where {cond} {extra} and {in_p} and p.prose = 1 "
         "group by p.id, s.id having count(*) = 1 "  # p's and s's other columns: one value per group (keys grouped)
         "order by length(p.text) between 200 and 900 desc, "
-        "p.id limit ?", [*params, *more, *in_packs(workspace_packs(db, workspace), 'e')[1], limit]))
+        "p.id limit ?", [*params, *more, *p_params, limit]))
     cooccurring: dict[str, set[str]] = {}  # once per reading, not once per passage
     for r in rows:
         if r["source_id"] not in cooccurring:
@@ -1024,6 +1025,7 @@ def discussed_events(db: sqlite_utils.Database, workspace: str, source_id: str |
     that also gives the event's year (a passing word such as "Red October" is no discussion of it), with the
     first such passage (its id and location, for the citation)."""
     cond, params = visible(workspace)
+    in_p, p_params = in_packs(workspace_packs(db, workspace), "e")  # the packs the workspace chose
     extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
     return list(db.query(  # the first passage is the first stored (rowid); the count is of all of them
         "select id, name, date, calendar, loc, first_row, passage_id, source_id, author from ("
@@ -1032,10 +1034,10 @@ def discussed_events(db: sqlite_utils.Database, workspace: str, source_id: str |
         "count(*) over (partition by e.id) as passages "
         "from sources s cross join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
         "join entities e on e.id = pe.entity_id join events ev on ev.id = e.id "
-        f"where {cond} {extra} and {in_packs(workspace_packs(db, workspace), 'e')[0]} and ev.precise = 1 and p.prose = 1 "
+        f"where {cond} {extra} and {in_p} and ev.precise = 1 and p.prose = 1 "
         "and instr(p.text, substr(ev.date, 1, 4)) > 0"
         ") as discussed where nth = 1 order by passages desc, id limit ?",
-        [*params, *more, *in_packs(workspace_packs(db, workspace), 'e')[1], limit]))
+        [*params, *more, *p_params, limit]))
 
 
 def review_card(db: sqlite_utils.Database, workspace: str, user_id: str, qid: str) -> dict[str, Any] | None:
