@@ -185,10 +185,19 @@ async def test_an_over_long_answer_is_split_into_messages_within_discords_limits
                         data=f"General Kornilov and the railwaymen, part {i}.".encode())
     payload = await fake.slash("sources")
     first = await fake.wait_for(callback_of(payload))
-    await fake.wait_for(lambda c: c.path.startswith("/webhooks/") and "reading number 44" in text_of(c.body))
-    followups = [c for c in fake.calls if c.path.startswith("/webhooks/") and c.method == "POST"]
-    shown = text_of(first.body) + "".join(text_of(c.body) for c in followups)
-    assert all(f"reading number {i} " in shown for i in range(45))  # nothing dropped, nothing refused
+
+    def followups() -> list:
+        return [c for c in fake.calls if c.path.startswith("/webhooks/") and c.method == "POST"]
+
+    def shown() -> str:
+        return text_of(first.body) + "".join(text_of(c.body) for c in followups())
+
+    # the readings are listed by title, so "number 44" comes before "number 5": wait for the last follow-up of
+    # all, not for one reading's (on a loaded machine the later messages were still on their way)
+    await fake.wait_for(lambda c: c.path.startswith("/webhooks/") and all(
+        f"reading number {i} " in shown() for i in range(45)), timeout=15.0)
+    assert all(f"reading number {i} " in shown() for i in range(45))  # nothing dropped, nothing refused
+    followups = followups()
     assert all(c.body["allowed_mentions"] == {"parse": []} for c in followups)
 
 
