@@ -13,7 +13,7 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY adapters ./adapters
 COPY content ./content
-RUN pip install '.[discord,slack]' \
+RUN pip install '.[discord,slack,postgres]' \
     && useradd --system --home /data --uid 10001 clio \
     && mkdir -p /data/readings && chown -R clio /data
 ENV CLIO_CONTENT=/app/content
