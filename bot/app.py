@@ -34,7 +34,7 @@ from bot.services.quiz_schedule import QuizNights
 from bot.services.privacy import Workspaces
 from bot.services.ratelimit import SlowDown
 from bot.services.schedule import Outbox, Scheduler
-from bot.shared_state import IndexWatch, SharedRateLimiter, SqliteState
+from bot.shared_state import IndexWatch, SharedRateLimiter, SqliteState, open_shared
 from bot.text import MAX_MESSAGE_CHARS, clean, echo
 
 if TYPE_CHECKING:
@@ -112,9 +112,12 @@ class Clio:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.db = store.open_db(settings.db_path)
-        self.shared = SqliteState(settings.db_path)  # what every process on this database sees (issue 23)
+        # what every process of the deployment sees (issue 23): rate limits and leases, in PostgreSQL when
+        # CLIO_DATABASE_URL is set; the index version stays with the index, in SQLite, until the readings move
+        self.shared = open_shared(settings.db_path, settings.database_url)
         self.holder = holder_id()  # this app's name in background leases
-        self.index_watch = IndexWatch(self.shared)
+        self.index_watch = IndexWatch(self.shared if isinstance(self.shared, SqliteState)
+                                      else SqliteState(settings.db_path))
         self._scope = threading.local()  # the workspace each thread is answering (see `scoped`)
         self._views: dict[tuple[str, ...], Lookup] = {}  # one Lookup per set of packs, built when first asked
         self.ensure_index()
@@ -422,7 +425,10 @@ class Clio:
         door = self.__dict__.pop("door", None)
         if door is not None:
             door.close()
+        self.rate_limiter.close()
         self.shared.close()
+        if self.index_watch.state is not self.shared:
+            self.index_watch.state.close()
 
     def reload_index(self) -> None:
         """Build the services that hold the index in memory again (the name matcher, the pack's calendars),

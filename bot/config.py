@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_CONTENT = Path(__file__).resolve().parent.parent / "content"
@@ -50,6 +51,32 @@ def _rate(rule: str) -> str:
     return rule
 
 
+def mask_url(url: str) -> str:
+    """A database URL fit for a log or a message: its password replaced by ***."""
+    try:
+        parts = urlsplit(url)
+        if parts.password is None:
+            return url
+        netloc = parts.netloc.rpartition("@")
+        user = netloc[0].split(":", 1)[0]
+        return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[2]}"))
+    except ValueError:
+        return "(a URL that cannot be read)"
+
+
+def _database_url(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        scheme = urlsplit(raw).scheme
+    except ValueError:
+        scheme = ""
+    if scheme not in ("postgresql", "postgres"):
+        raise SettingsError(f"CLIO_DATABASE_URL must be a postgresql://user:password@host/database URL "
+                            f"(or unset, for SQLite alone), not {mask_url(raw)!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """Core settings.
@@ -59,7 +86,8 @@ class Settings:
     CLIO_MAX_READINGS and CLIO_MAX_WORKSPACE_MB (what one workspace may ingest from chat),
     CLIO_REMOVAL_GRACE_DAYS (how long a removed workspace's data is kept before it is deleted),
     CLIO_TIMEZONE (the default IANA timezone for "today"), CLIO_RATE_LIMIT (commands a member may send, e.g.
-    "30/minute").
+    "30/minute"), CLIO_DATABASE_URL (postgresql://...: what several processes share lives in PostgreSQL; see
+    the README's PostgreSQL section; never shown, its password masked in logs).
     """
 
     db_path: Path
@@ -70,6 +98,7 @@ class Settings:
     removal_grace_days: int = 30
     timezone: str = "UTC"
     rate_limit: str = "30/minute"
+    database_url: str | None = field(default=None, repr=False)  # holds a password: not in repr
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -83,6 +112,7 @@ class Settings:
             removal_grace_days=_int(env, "CLIO_REMOVAL_GRACE_DAYS", 30),
             timezone=_timezone(env.get("CLIO_TIMEZONE") or "UTC"),
             rate_limit=_rate(env.get("CLIO_RATE_LIMIT") or "30/minute"),
+            database_url=_database_url(env.get("CLIO_DATABASE_URL")),
         )
 
     @property

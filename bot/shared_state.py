@@ -12,8 +12,10 @@ a big deployment runs several of each; what one process kept in its own memory, 
 - Leases: a named row (holder, expiry) that one process at a time holds; bot/lease.py runs the background
   work (daily posts, quiz nights, the quiz clock) under it.
 
-`SharedState` is the small interface a PostgreSQL backend implements later; `SqliteState` is SQLite's, with
-one connection per thread (a connection of Python's sqlite3 belongs to the thread that opened it).
+`SharedState` is the small interface both backends implement: `SqliteState` is SQLite's, with one connection
+per thread (a connection of Python's sqlite3 belongs to the thread that opened it); bot/pg_state.py `PgState`
+is PostgreSQL's, chosen by CLIO_DATABASE_URL (`open_shared`). tests/test_shared_state.py runs the same
+contract tests on both.
 """
 
 from __future__ import annotations
@@ -56,6 +58,9 @@ class SharedState(Protocol):
     def version(self, name: str) -> int:
         """The counter `name` (bumped by the store when the pack or the readings change)."""
 
+    def bump(self, name: str) -> int:
+        """Count one change of `name`, for every process to see; the new count."""
+
     def take_lease(self, name: str, holder: str, now: float, ttl: float) -> bool:
         """Take or renew lease `name` for `holder` until now + ttl: True when it is free, expired or already
         `holder`'s; False while another holder's is current."""
@@ -65,6 +70,19 @@ class SharedState(Protocol):
 
     def lease(self, name: str) -> dict[str, Any] | None:
         """Lease `name`'s row: holder, expires_at, taken_at."""
+
+    def close(self) -> None:
+        """Let this process's connections go."""
+
+
+def open_shared(db_path: Path | str, database_url: str | None = None) -> SharedState:
+    """The deployment's shared state: in PostgreSQL when `database_url` (CLIO_DATABASE_URL) is set, else in
+    the SQLite file. psycopg is imported only in the first case."""
+    if database_url:
+        from bot.pg_state import PgState
+
+        return PgState(database_url)
+    return SqliteState(db_path)
 
 
 _WRITE_LOCKS: dict[Path, threading.Lock] = {}
@@ -132,6 +150,12 @@ class SqliteState:
 
     def version(self, name: str = store.INDEX_VERSION) -> int:
         return store.version(self.db(), name)
+
+    def bump(self, name: str = store.INDEX_VERSION) -> int:
+        db = self.db()
+        with db.atomic():
+            store.bump_version(db, name)
+            return store.version(db, name)
 
     def take_lease(self, name: str, holder: str, now: float, ttl: float) -> bool:
         cur = self.db().execute(
@@ -230,6 +254,11 @@ class SharedRateLimiter:
                     del self._pending[key]
             self.state.forget(workspace, user_id)
 
+    def close(self) -> None:
+        """Write what is pending and stop following forget-me (the app closes its state next)."""
+        _LIMITERS.discard(self)
+        self.flush()
+
     def _write_behind(self) -> None:
         """The writer thread: flush every `flush_every` seconds while there is anything to write, then end."""
         while True:
@@ -247,7 +276,10 @@ _LIMITERS: weakref.WeakSet[SharedRateLimiter] = weakref.WeakSet()
 def _forgotten(workspace: str, user_id: str | None) -> None:
     """store.forget_member and store.delete_workspace call this: no limiter writes the member back."""
     for limiter in list(_LIMITERS):
-        limiter.forget(workspace, user_id)
+        try:
+            limiter.forget(workspace, user_id)
+        except Exception:  # noqa: BLE001 - another app's state (closed, or its database down): its own to mind
+            log.warning("a rate limiter could not forget a member", exc_info=True)
 
 
 store.FORGET_HOOKS.append(_forgotten)
@@ -269,9 +301,12 @@ class IndexWatch:
         """Call `rebuild()` when the version moved since the last rebuild; at most one read a second. Returns
         whether it rebuilt. A failed read (the file busy beyond the timeout) is logged and tried next time."""
         now = self.clock()
-        if now - self._checked < self.every:
+        announced = getattr(self.state, "announced", None)  # PostgreSQL's NOTIFY heard: look now
+        if now - self._checked < self.every and not (announced is not None and announced.is_set()):
             return False
         self._checked = now
+        if announced is not None:
+            announced.clear()
         try:
             current = self.state.version(store.INDEX_VERSION)
         except Exception:  # noqa: BLE001 - a command is never refused for this

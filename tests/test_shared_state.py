@@ -1,13 +1,22 @@
-"""Several Clio processes on one database file (issue 23, item 3): a member's rate limit counted once across
-them, the background work run by one of them at a time through a lease that passes on within a minute when
-its holder dies, and a re-index or an ingest in one reaching the others' name lookups. Each "process" here
-is a Clio app of its own on the same SQLite file, with its own connections."""
+"""Several Clio processes on one database (issue 23, item 3): a member's rate limit counted once across them,
+the background work run by one of them at a time through a lease that passes on within a minute when its
+holder dies, and a re-index or an ingest in one reaching the others' name lookups. Each "process" here is a
+Clio app or a state object of its own, with its own connections; two tests use real OS processes.
+
+The CONTRACT tests run on both backends (the `backend` fixture): SQLite (the default, no setting) and
+PostgreSQL (CLIO_DATABASE_URL; a throwaway server from tests/pg.py, skipped without one unless
+CLIO_REQUIRE_PG is set)."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +29,7 @@ from bot.config import Settings
 from bot.events import Context
 from bot.lease import LEASE_TTL, Lease, background
 from bot.services import schedule
-from bot.shared_state import SharedRateLimiter, SqliteState
+from bot.shared_state import IndexWatch, SharedRateLimiter, SharedState, SqliteState, open_shared
 from tests.clock import Clock
 from tests.conftest import TEST_PACKS
 from tests.test_schedule import FakeOutbox
@@ -29,8 +38,39 @@ MASHA = Context(workspace="discord:1", channel="c", user_id="masha", platform="d
 SASHA = Context(workspace="discord:1", channel="c", user_id="sasha", platform="discord")
 
 
-def two_apps(tmp_path: Path, **settings: str) -> tuple[Clio, Clio]:
-    s = Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", **settings)  # type: ignore[arg-type]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Backend:
+    """Where the shared state lives: the SQLite file (`url` None) or a PostgreSQL database."""
+
+    def __init__(self, name: str, db_path: Path, url: str | None):
+        self.name, self.db_path, self.url = name, db_path, url
+        self._opened: list[SharedState] = []
+        store.open_db(db_path).close()  # the SQLite file (and its migrations) exists on both
+
+    def state(self) -> SharedState:
+        """A new state object on the same database: what another process would have."""
+        state = open_shared(self.db_path, self.url)
+        self._opened.append(state)
+        return state
+
+    def close(self) -> None:
+        for state in self._opened:
+            state.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    b = Backend(request.param, tmp_path / "clio.db", url)
+    yield b
+    b.close()
+
+
+def two_apps(tmp_path: Path, backend: Backend | None = None, **settings: str) -> tuple[Clio, Clio]:
+    s = Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini",  # type: ignore[arg-type]
+                 database_url=backend.url if backend else None, **settings)
     return Clio(s), Clio(s)
 
 
@@ -44,8 +84,8 @@ async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
 # --- rate limits -----------------------------------------------------------------------------------------
 
 
-def test_two_processes_count_one_members_commands_against_one_limit(tmp_path: Path) -> None:
-    a, b = two_apps(tmp_path, rate_limit="5/minute")
+def test_two_processes_count_one_members_commands_against_one_limit(tmp_path: Path, backend: Backend) -> None:
+    a, b = two_apps(tmp_path, backend, rate_limit="5/minute")
     now = [time.time()]
     a.rate_limiter.clock = b.rate_limiter.clock = lambda: now[0]
     replies = []
@@ -62,10 +102,12 @@ def test_two_processes_count_one_members_commands_against_one_limit(tmp_path: Pa
     assert "Try again in 30 s" in a.handle_text("/who Kornilov", MASHA).body
     now[0] += 31
     assert b.handle_text("/who Kornilov", MASHA).ok  # the window moved on
+    a.close()
+    b.close()
 
 
-async def test_the_limit_holds_through_the_door_threads_of_two_processes(tmp_path: Path) -> None:
-    a, b = two_apps(tmp_path, rate_limit="3/minute")
+async def test_the_limit_holds_through_the_door_threads_of_two_processes(tmp_path: Path, backend: Backend) -> None:
+    a, b = two_apps(tmp_path, backend, rate_limit="3/minute")
     try:
         replies = []
         for i in range(4):
@@ -78,55 +120,217 @@ async def test_the_limit_holds_through_the_door_threads_of_two_processes(tmp_pat
         b.close()
 
 
-def test_idle_members_are_let_go_and_the_most_recent_kept(tmp_path: Path) -> None:
-    store.open_db(tmp_path / "clio.db").close()
-    state = SqliteState(tmp_path / "clio.db")
+def test_idle_members_are_let_go_and_the_most_recent_kept(backend: Backend) -> None:
+    state, other = backend.state(), backend.state()
     now = [1000.0]
     limiter = SharedRateLimiter(state, "3/minute", max_members=50, clock=lambda: now[0])
-    for i in range(200):
+    members = [f"member-{i}" for i in range(200)]
+    for m in members:
         now[0] += 0.1
-        limiter.check("slack", "slack:T1", f"member-{i}")
-    count = lambda: state.db().execute("select count(*) from rate_windows").fetchone()[0]  # noqa: E731
-    assert count() == 0  # written behind, not at every command
+        limiter.check("slack", "slack:T1", m)
+    kept = lambda: {m for m in [*members, "vera"] if other.hits("slack:T1", m, 0)}  # noqa: E731
+    assert kept() == set()  # written behind, not at every command
     limiter.flush()  # in one write, then at most max_members kept
-    assert count() == 50
-    kept = {r[0] for r in state.db().execute("select user_id from rate_windows")}
-    assert kept == {f"member-{i}" for i in range(150, 200)}  # the least recently active went first
+    assert kept() == set(members[150:])  # the least recently active went first
     now[0] += 61
     limiter.check("slack", "slack:T1", "vera")  # a window later: everyone idle is let go
     limiter.flush()
-    assert count() == 1
+    assert kept() == {"vera"}
 
 
-def test_forget_me_removes_the_members_rate_window(tmp_path: Path) -> None:
-    a, _ = two_apps(tmp_path)
+def test_forget_me_removes_the_members_rate_window(tmp_path: Path, backend: Backend) -> None:
+    a, b = two_apps(tmp_path, backend)
     a.handle_text("/who Kornilov", MASHA)
     a.handle_text("/who Kornilov", SASHA)
     a.rate_limiter.flush()
     a.handle_text("/who Kornilov", MASHA)  # counted, not yet written
+    assert b.shared.hits(MASHA.workspace, "masha", 0) and b.shared.hits(SASHA.workspace, "sasha", 0)
     assert a.handle_text("/privacy forget-me", MASHA).ok
     time.sleep(0.5)  # the counts written behind meanwhile did not bring her back
-    assert [r[0] for r in a.db.execute("select user_id from rate_windows")] == ["sasha"]
+    assert b.shared.hits(MASHA.workspace, "masha", 0) == []
+    assert len(b.shared.hits(SASHA.workspace, "sasha", 0)) == 1
+    a.close()
+    b.close()
 
 
-def test_a_shared_limit_adds_a_small_fraction_of_a_millisecond_to_a_command(tmp_path: Path) -> None:
-    a, _ = two_apps(tmp_path, rate_limit="1000000/minute")
+def test_a_shared_limit_adds_a_small_fraction_of_a_millisecond_to_a_command(tmp_path: Path, backend: Backend) -> None:
+    a, b = two_apps(tmp_path, backend, rate_limit="1000000/minute")
+    b.close()
     started = time.perf_counter()
     for i in range(500):
         a.rate_limiter.check("discord", "discord:1", f"m{i % 50}")
     per_check = (time.perf_counter() - started) / 500
-    assert per_check < 0.002, f"{per_check * 1000:.2f} ms a command"  # measured ~0.03 ms; generous for CI
+    # measured ~0.03 ms on SQLite, ~0.1 ms on a local PostgreSQL; generous for CI
+    assert per_check < 0.002, f"{per_check * 1000:.2f} ms a command"
+    a.close()
+
+
+# --- the contract: what both backends do alike -----------------------------------------------------------
+
+
+def test_counts_written_by_two_processes_add_up_and_keep_only_the_window(backend: Backend) -> None:
+    a, b = backend.state(), backend.state()
+    a.add_hits({("discord:1", "masha"): [100.0, 101.0], ("discord:1", "sasha"): [100.5]}, since=50, keep=5)
+    b.add_hits({("discord:1", "masha"): [102.0, 103.0]}, since=50, keep=5)
+    assert b.hits("discord:1", "masha", 50) == a.hits("discord:1", "masha", 50) == [100.0, 101.0, 102.0, 103.0]
+    assert a.hits("discord:1", "masha", 101.5) == [102.0, 103.0]  # only those after `since`
+    a.add_hits({("discord:1", "masha"): [104.0, 105.0]}, since=100.5, keep=3)
+    assert b.hits("discord:1", "masha", 0) == [103.0, 104.0, 105.0]  # at most `keep`, the newest
+    assert b.hits("discord:1", "sasha", 0) == [100.5]
+    assert b.hits("discord:2", "masha", 0) == []  # another workspace: another window
+
+
+def test_two_processes_counting_one_member_at_the_same_moment_lose_no_command(backend: Backend) -> None:
+    states = [backend.state() for _ in range(4)]
+    start = threading.Barrier(len(states))
+
+    def count(i: int, state: SharedState) -> None:
+        start.wait()
+        for j in range(10):
+            state.add_hits({("slack:T1", "masha"): [1000.0 + i * 10 + j]}, since=0, keep=1000)
+
+    threads = [threading.Thread(target=count, args=(i, s)) for i, s in enumerate(states)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(states[0].hits("slack:T1", "masha", 0)) == 40
+
+
+def test_forget_drops_a_member_or_a_whole_workspace_for_every_process(backend: Backend) -> None:
+    a, b = backend.state(), backend.state()
+    a.add_hits({("w1", "masha"): [10.0], ("w1", "sasha"): [11.0], ("w2", "masha"): [12.0]}, since=0, keep=5)
+    b.forget("w1", "masha")
+    assert a.hits("w1", "masha", 0) == [] and a.hits("w1", "sasha", 0) == [11.0]
+    b.forget("w1", None)
+    assert a.hits("w1", "sasha", 0) == [] and a.hits("w2", "masha", 0) == [12.0]
+
+
+def test_sweep_lets_idle_members_go_then_keeps_the_most_recent(backend: Backend) -> None:
+    a, b = backend.state(), backend.state()
+    a.add_hits({("w", f"m{i}"): [float(i)] for i in range(10)}, since=-1, keep=5)
+    assert b.sweep(before=2.0, keep=100) == 3  # m0, m1, m2: nothing since
+    assert b.sweep(before=2.0, keep=4) == 3  # then the least recently active, down to four
+    assert {f"m{i}" for i in range(10) if a.hits("w", f"m{i}", -1)} == {"m6", "m7", "m8", "m9"}
+
+
+def test_a_version_bumped_by_one_process_is_seen_by_another(backend: Backend) -> None:
+    a, b = backend.state(), backend.state()
+    assert a.version("index") == b.version("index") == 0
+    assert a.bump("index") == 1
+    assert a.bump("index") == 2
+    deadline = time.monotonic() + 5
+    while b.version("index") != 2:  # PostgreSQL: heard through NOTIFY, else read
+        assert time.monotonic() < deadline, "the other process never saw the bump"
+        time.sleep(0.01)
+    assert b.version("other") == 0 and b.bump("other") == 1 and a.version("index") == 2
+
+
+def test_an_index_watch_rebuilds_once_per_change_made_elsewhere(backend: Backend) -> None:
+    a, b = backend.state(), backend.state()
+    mono = [0.0]
+    watch = IndexWatch(b, every=1.0, clock=lambda: mono[0])
+    rebuilt: list[int] = []
+    assert not watch.follow(lambda: rebuilt.append(1))  # nothing yet
+    a.bump("index")
+    if backend.name == "postgresql":  # heard at once: no need to wait for the next read
+        deadline = time.monotonic() + 5
+        while not watch.follow(lambda: rebuilt.append(1)):
+            assert time.monotonic() < deadline, "the change was never heard"
+            time.sleep(0.01)
+    else:
+        assert not watch.follow(lambda: rebuilt.append(1))  # read at most once a second
+        mono[0] += 1.0
+        assert watch.follow(lambda: rebuilt.append(1))
+    mono[0] += 1.0
+    assert not watch.follow(lambda: rebuilt.append(1))  # nothing new
+    assert rebuilt == [1] and watch.seen == 1
+
+
+def test_a_lease_is_taken_renewed_refused_expires_and_is_released(backend: Backend) -> None:
+    a, b = backend.state(), backend.state()
+    assert a.lease("background:discord") is None
+    assert a.take_lease("background:discord", "host-a:1", now=1000.0, ttl=45)
+    assert not b.take_lease("background:discord", "host-b:2", now=1030.0, ttl=45)  # a's still runs
+    assert a.take_lease("background:discord", "host-a:1", now=1040.0, ttl=45)  # renewed
+    row = b.lease("background:discord")
+    assert row is not None and row["holder"] == "host-a:1"
+    assert row["expires_at"] == 1085.0 and row["taken_at"] == 1000.0  # renewed: still taken at its first
+    assert not b.take_lease("background:discord", "host-b:2", now=1084.0, ttl=45)
+    assert b.take_lease("background:discord", "host-b:2", now=1085.0, ttl=45)  # expired: b's now
+    assert not a.take_lease("background:discord", "host-a:1", now=1086.0, ttl=45)  # a, back, is refused
+    assert a.take_lease("background:slack", "host-a:1", now=1086.0, ttl=45)  # another lease: free
+    a.release_lease("background:discord", "host-a:1")  # not a's: nothing happens
+    assert b.lease("background:discord")["holder"] == "host-b:2"  # type: ignore[index]
+    b.release_lease("background:discord", "host-b:2")
+    assert a.lease("background:discord") is None
+    assert a.take_lease("background:discord", "host-a:1", now=1087.0, ttl=45)  # handed back: free at once
+
+
+def test_many_processes_racing_for_a_free_lease_leave_exactly_one_holder(backend: Backend) -> None:
+    states = [backend.state() for _ in range(6)]
+    start = threading.Barrier(len(states))
+    won: list[str] = []
+
+    def race(i: int, state: SharedState) -> None:
+        start.wait()
+        for _ in range(5):  # SQLite: a busy file is a failed attempt, as in bot/lease.py
+            try:
+                if state.take_lease("background:slack", f"host-{i}", now=5000.0, ttl=45):
+                    won.append(f"host-{i}")
+                return
+            except Exception:  # noqa: BLE001
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=race, args=(i, s)) for i, s in enumerate(states)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(won) == 1 and states[0].lease("background:slack")["holder"] == won[0]  # type: ignore[index]
+
+
+HOLDER = """
+import sys, time
+from bot.shared_state import open_shared
+from bot.lease import Lease
+db_path, url = sys.argv[1], sys.argv[2] or None
+lease = Lease(open_shared(db_path, url), "background:discord", "holder-process", time.time, ttl=float(sys.argv[3]))
+while True:
+    if lease.take():
+        print("held", flush=True)
+    time.sleep(0.2)
+"""
+
+
+def test_a_killed_holder_process_s_lease_is_taken_by_another_within_its_ttl(backend: Backend) -> None:
+    ttl = 2.0
+    child = subprocess.Popen([sys.executable, "-c", HOLDER, str(backend.db_path), backend.url or "", str(ttl)],
+                             cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "held"
+        mine = Lease(backend.state(), "background:discord", "survivor", time.time, ttl=ttl)
+        assert not mine.take()  # held by the other process
+        child.send_signal(signal.SIGKILL)  # dies without a word: its lease runs out by itself
+        child.wait(10)
+        killed = time.monotonic()
+        while not mine.take():
+            assert time.monotonic() - killed < ttl + 1, "the lease was not taken over within its ttl"
+            time.sleep(0.1)
+        assert backend.state().lease("background:discord")["holder"] == "survivor"  # type: ignore[index]
+    finally:
+        child.kill()
+        child.wait(10)
 
 
 # --- the background lease ----------------------------------------------------------------------------------
 
 
-def test_a_lease_passes_on_within_a_minute_once_its_holder_stops_renewing_and_is_never_held_twice(tmp_path):
-    store.open_db(tmp_path / "clio.db").close()
+def test_a_lease_passes_on_within_a_minute_once_its_holder_stops_renewing_and_is_never_held_twice(backend):
     now = [1_000_000.0]
     clock = lambda: now[0]  # noqa: E731
-    a = Lease(SqliteState(tmp_path / "clio.db"), "background:slack", "host-a:1", clock)
-    b = Lease(SqliteState(tmp_path / "clio.db"), "background:slack", "host-b:2", clock)
+    a = Lease(backend.state(), "background:slack", "host-a:1", clock)
+    b = Lease(backend.state(), "background:slack", "host-b:2", clock)
     stalled_at, taken_over = 100, None
     for t in range(400):  # a second at a time: a renews every 20 s until it stalls, b tries every 10 s
         now[0] = 1_000_000.0 + t
@@ -143,9 +347,9 @@ def test_a_lease_passes_on_within_a_minute_once_its_holder_stops_renewing_and_is
     assert a.take()  # a clean stop hands it on at once
 
 
-async def test_one_process_runs_the_daily_posts_and_another_takes_over_when_it_dies(tmp_path, monkeypatch):
+async def test_one_process_runs_the_daily_posts_and_another_takes_over_when_it_dies(tmp_path, monkeypatch, backend):
     monkeypatch.setattr(schedule, "MAX_IDLE_SECONDS", 0.05)  # the loop looks again every half second
-    a, b = two_apps(tmp_path)
+    a, b = two_apps(tmp_path, backend)
     clock = Clock(dt.datetime(2026, 11, 7, 8, 59, 30, tzinfo=dt.UTC))
     a.clock = b.clock = clock
     admin = Context(workspace="slack:T1", channel="C1", user_id="boss", is_admin=True, platform="slack")
@@ -182,6 +386,8 @@ async def test_one_process_runs_the_daily_posts_and_another_takes_over_when_it_d
         stop_b.set()
         await asyncio.wait_for(task_b, 5)
     assert holder() is None  # b stopped cleanly: handed back at once
+    a.close()
+    b.close()
 
 
 # --- the name index ----------------------------------------------------------------------------------------
@@ -243,3 +449,49 @@ def test_a_reading_ingested_in_one_process_is_answered_by_another(tmp_path: Path
     assert b.index_watch.seen == store.version(b.db) and b.lookup is not old  # rebuilt once, on the new index
     a.forget("The town ledger", group.workspace)
     assert not b.handle_text("/who Vauquelin", group).ok
+
+
+# --- choosing the backend ------------------------------------------------------------------------------------
+
+
+def test_a_database_url_that_is_not_postgresql_is_refused_without_showing_its_password() -> None:
+    from bot.config import SettingsError
+
+    with pytest.raises(SettingsError) as e:
+        Settings.from_env({"CLIO_DATABASE_URL": "mysql://clio:hunter2@db.example/clio"})
+    assert "postgresql://" in str(e.value) and "hunter2" not in str(e.value)
+    s = Settings.from_env({"CLIO_DATABASE_URL": "postgresql://clio:hunter2@db.example/clio"})
+    assert s.database_url == "postgresql://clio:hunter2@db.example/clio" and "hunter2" not in repr(s)
+    assert Settings.from_env({}).database_url is None  # no setting: SQLite alone
+
+
+def test_a_postgresql_that_cannot_be_reached_is_told_plainly_and_the_password_masked(pg_cluster) -> None:  # noqa: ANN001
+    url = pg_cluster.url("no_such_database").replace("clio@", "clio:hunter2@")
+    with pytest.raises(ConnectionError) as e:
+        open_shared("unused.db", url)
+    assert "no_such_database" in str(e.value) and "does not exist" in str(e.value)
+    assert "hunter2" not in str(e.value) and "clio:***@" in str(e.value)
+
+
+def test_sqlite_alone_never_imports_psycopg(tmp_path: Path) -> None:
+    script = ("import sys; from pathlib import Path; from bot.app import Clio; from bot.config import Settings; "
+              f"app = Clio(Settings(db_path=Path({str(tmp_path / 'c.db')!r}), content_dir=Path({str(TEST_PACKS)!r}), "
+              "pack='mini')); assert app.handle_text('/who Kornilov').ok; "
+              "print(sorted(m for m in sys.modules if m.startswith('psycopg')))")
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+
+
+def test_migrations_run_once_however_many_processes_open_the_database(pg_url: str) -> None:
+    from bot.pg_state import MIGRATIONS, PgState
+
+    states = [PgState(pg_url, listen=False) for _ in range(3)]
+    try:
+        with states[0].pool.connection() as conn:
+            names = [r[0] for r in conn.execute("select name from clio_migrations order by name")]
+        assert names == [name for name, _ in MIGRATIONS]
+    finally:
+        for state in states:
+            state.close()
