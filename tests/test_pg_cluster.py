@@ -20,3 +20,14 @@ def test_the_next_test_does_not_see_the_last_ones_tables(pg_url: str) -> None:
     with psycopg.connect(pg_url) as conn:
         tables = conn.execute("select count(*) from information_schema.tables where table_schema = 'public'")
         assert tables.fetchone() == (0,)
+
+
+def test_without_postgresql_the_reason_names_what_to_install(monkeypatch) -> None:  # noqa: ANN001
+    import pytest
+
+    from tests import pg
+
+    monkeypatch.setattr(pg.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pg.glob, "glob", lambda pattern: [])
+    with pytest.raises(pg.Unavailable, match="PostgreSQL is not installed.*apt-get install postgresql"):
+        pg.find_bindir()
