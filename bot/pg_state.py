@@ -46,6 +46,22 @@ MIGRATIONS: list[tuple[str, str]] = [
             expires_at double precision not null, taken_at double precision not null);
         create table if not exists versions (name text primary key, version bigint not null);
     """),
+    ("p002_exactly_once", """
+        create table if not exists post_claims (
+            workspace text not null, channel text not null, local_date text not null,
+            status text not null, claimed_at text not null, attempts integer not null default 0,
+            next_attempt_at text, event_id text, error text, sent_at text,
+            primary key (workspace, channel, local_date));
+        create table if not exists quiz_answers (
+            quiz_id bigint not null, idx integer not null, workspace text not null, user_id text not null,
+            user_name text, answer text, correct integer not null, points integer not null,
+            answered_at text not null,
+            primary key (quiz_id, idx, user_id));
+        create index if not exists quiz_answers_member on quiz_answers (workspace, user_id);
+        create table if not exists quiz_winners (
+            quiz_id bigint not null, idx integer not null, user_id text not null,
+            primary key (quiz_id, idx));
+    """),
 ]
 
 
@@ -209,3 +225,42 @@ class PgState:
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             return cur.execute("select name, holder, expires_at, taken_at from leases where name = %s",
                                [name]).fetchone()
+
+
+class PgGuards:
+    """bot/guards.py `ExactlyOnce` in PostgreSQL (the tables of migration p002_exactly_once), on a PgState's
+    pool. Each guard is one statement the database makes atomic: a primary key and ON CONFLICT."""
+
+    def __init__(self, state: PgState):
+        self.pool = state.pool
+
+    def claim_post(self, workspace: str, channel: str, local_date: str, now: str,
+                   lease_expired_before: str) -> dict[str, Any] | None:
+        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            return cur.execute(
+                "insert into post_claims as p (workspace, channel, local_date, status, claimed_at, attempts) "
+                "values (%s, %s, %s, 'claimed', %s, 0) on conflict (workspace, channel, local_date) do update "
+                "set status = 'claimed', claimed_at = excluded.claimed_at "
+                "where (p.status = 'claimed' and p.claimed_at < %s) or (p.status = 'retry' and p.next_attempt_at <= %s) "
+                "returning *", [workspace, channel, local_date, now, lease_expired_before, now]).fetchone()
+
+    def finish_claim(self, workspace: str, channel: str, local_date: str, **fields: Any) -> None:
+        from bot.guards import check_fields
+
+        check_fields(fields)  # column names from a fixed set, never from input
+        sets = ", ".join(f"{k} = %s" for k in fields)
+        with self.pool.connection() as conn:
+            conn.execute(f"update post_claims set {sets} where workspace = %s and channel = %s and local_date = %s",
+                         [*fields.values(), workspace, channel, local_date])
+
+    def record_answer(self, row: dict[str, Any]) -> bool:
+        with self.pool.connection() as conn:
+            return conn.execute(
+                "insert into quiz_answers (quiz_id, idx, workspace, user_id, user_name, answer, correct, points, "
+                "answered_at) values (%(quiz_id)s, %(idx)s, %(workspace)s, %(user_id)s, %(user_name)s, %(answer)s, "
+                "%(correct)s, %(points)s, %(answered_at)s) on conflict do nothing", row).rowcount == 1
+
+    def claim_winner(self, quiz_id: int, idx: int, user_id: str) -> bool:
+        with self.pool.connection() as conn:
+            return conn.execute("insert into quiz_winners (quiz_id, idx, user_id) values (%s, %s, %s) "
+                                "on conflict do nothing", [quiz_id, idx, user_id]).rowcount == 1

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
+from bot import store
 from bot.app import Clio
 from bot.config import PROJECT_CONTENT, Settings
+from bot.guards import ExactlyOnce, SqliteGuards
+from bot.shared_state import SharedState, open_shared
 
 TEST_PACKS = Path(__file__).parent / "packs"
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
@@ -51,3 +57,44 @@ def pg_cluster():  # noqa: ANN201 - tests.pg.Cluster, imported lazily
 def pg_url(pg_cluster) -> str:  # noqa: ANN001
     """The URL of a new, empty database on the session's throwaway PostgreSQL."""
     return pg_cluster.new_database()
+
+
+class Backend:
+    """Where the shared state lives: the SQLite file (`url` None) or a PostgreSQL database."""
+
+    def __init__(self, name: str, db_path: Path, url: str | None):
+        self.name, self.db_path, self.url = name, db_path, url
+        self._opened: list[SharedState] = []
+        self._dbs: list[sqlite_utils.Database] = []
+        store.open_db(db_path).close()  # the SQLite file (and its migrations) exists on both
+
+    def state(self) -> SharedState:
+        """A new state object on the same database: what another process would have."""
+        state = open_shared(self.db_path, self.url)
+        self._opened.append(state)
+        return state
+
+    def guards(self) -> ExactlyOnce:
+        """The exactly-once guards (bot/guards.py) on this database, as another process would have them."""
+        if self.url is None:
+            db = store.open_db(self.db_path)
+            self._dbs.append(db)
+            return SqliteGuards(db)
+        from bot.pg_state import PgGuards
+
+        return PgGuards(self.state())  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        for state in self._opened:
+            state.close()
+        for db in self._dbs:
+            with contextlib.suppress(sqlite3.ProgrammingError):  # one a test's thread opened goes with the thread
+                db.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    b = Backend(request.param, tmp_path / "clio.db", url)
+    yield b
+    b.close()

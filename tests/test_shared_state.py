@@ -31,7 +31,7 @@ from bot.lease import LEASE_TTL, Lease, background
 from bot.services import schedule
 from bot.shared_state import IndexWatch, SharedRateLimiter, SharedState, SqliteState, open_shared
 from tests.clock import Clock
-from tests.conftest import TEST_PACKS
+from tests.conftest import TEST_PACKS, Backend
 from tests.test_schedule import FakeOutbox
 
 MASHA = Context(workspace="discord:1", channel="c", user_id="masha", platform="discord")
@@ -39,33 +39,6 @@ SASHA = Context(workspace="discord:1", channel="c", user_id="sasha", platform="d
 
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class Backend:
-    """Where the shared state lives: the SQLite file (`url` None) or a PostgreSQL database."""
-
-    def __init__(self, name: str, db_path: Path, url: str | None):
-        self.name, self.db_path, self.url = name, db_path, url
-        self._opened: list[SharedState] = []
-        store.open_db(db_path).close()  # the SQLite file (and its migrations) exists on both
-
-    def state(self) -> SharedState:
-        """A new state object on the same database: what another process would have."""
-        state = open_shared(self.db_path, self.url)
-        self._opened.append(state)
-        return state
-
-    def close(self) -> None:
-        for state in self._opened:
-            state.close()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
-    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
-    b = Backend(request.param, tmp_path / "clio.db", url)
-    yield b
-    b.close()
 
 
 def two_apps(tmp_path: Path, backend: Backend | None = None, **settings: str) -> tuple[Clio, Clio]:
