@@ -98,9 +98,9 @@ def backends(app: Clio, db_path: Path, pg: str, n: int, rounds: int) -> None:
         rows = []
         for name, state in states.items():
             limiter = SharedRateLimiter(state, "1000000000/minute")
-            check = per_call(lambda i: limiter.check("discord", "discord:1", members[i % 200]), n, rounds)
-            lease = per_call(lambda i: state.take_lease("bench", "me", 1000.0 + i, 45), n // 4 or 1, rounds)
-            bump = per_call(lambda i: state.bump("bench"), n // 10 or 1, rounds)
+            check = per_call(lambda i, lim=limiter: lim.check("discord", "discord:1", members[i % 200]), n, rounds)
+            lease = per_call(lambda i, s=state: s.take_lease("bench", "me", 1000.0 + i, 45), n // 4 or 1, rounds)
+            bump = per_call(lambda i, s=state: s.bump("bench"), n // 10 or 1, rounds)
             app.rate_limiter = limiter
             who = per_call(lambda i: app.handle_text("/who Kornilov", ctx[i % 200]), max(1, n // 10), rounds)
             limiter.close()

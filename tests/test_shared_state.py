@@ -29,7 +29,7 @@ from bot.config import Settings
 from bot.events import Context
 from bot.lease import LEASE_TTL, Lease, background
 from bot.services import schedule
-from bot.shared_state import IndexWatch, SharedRateLimiter, SharedState, SqliteState, open_shared
+from bot.shared_state import IndexWatch, SharedRateLimiter, SharedState, open_shared
 from tests.clock import Clock
 from tests.conftest import TEST_PACKS, Backend
 from tests.test_schedule import FakeOutbox
