@@ -8,13 +8,52 @@ import sys
 
 from pathlib import Path
 
-from bot import logs, store
+from bot import logs
 from bot.config import Settings, SettingsError
-from bot.pack import PackInvalid, load_pack
-from bot.ingest.datefind import CONVENTIONS
+from bot.packfiles import PackInvalid
 
+# Modules are imported where a command needs them: `clio ask` answers a lookup without ever loading the pack's
+# models (pydantic), ingest, the chat adapters or the scheduler, so it starts in a fraction of the time.
 
 PROGRESS_MIN_PASSAGES = 500
+
+
+class _Conventions:
+    """The calendar conventions `clio ingest --calendar` accepts, read from bot.ingest.datefind only when argparse
+    checks or lists them (importing ingest costs every other command time for nothing)."""
+
+    @staticmethod
+    def _names() -> list[str]:
+        from bot.ingest.datefind import CONVENTIONS
+
+        return list(CONVENTIONS)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._names()
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._names())
+
+    def __bool__(self) -> bool:  # argparse asks whether there are choices when it adds the option
+        return True
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __str__(self) -> str:  # as the metavar: "{julian-until-1918,...}", as argparse lists choices
+        return "{" + ",".join(self._names()) + "}"
+
+
+def _without_numpy_for_sqlite_utils() -> None:
+    """Import sqlite-utils without numpy: it imports numpy (when installed, as matplotlib needs it) only to map
+    numpy's number types to column types, and Clio never stores numpy values. numpy is still importable after."""
+    if "sqlite_utils" in sys.modules or "numpy" in sys.modules:
+        return
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # an ImportError for sqlite-utils' optional import
+    try:
+        import sqlite_utils  # noqa: F401
+    finally:
+        del sys.modules["numpy"]
 
 
 def _app(settings: Settings):
@@ -37,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     p_ing.add_argument("paths", nargs="+", type=Path, help="files to ingest")
     p_ing.add_argument("--title", help="title (default: from the file)")
     p_ing.add_argument("--author", help="author (default: from the file, or unknown)")
-    p_ing.add_argument("--calendar", choices=list(CONVENTIONS),
+    calendar = p_ing.add_argument("--calendar", choices=_Conventions(), metavar="CALENDAR",
                        default=None, help="how the reading writes unmarked dates (default: the pack's entry for the "
                        "file, else read from its own [O.S.]/N.S. marks, else Old Style for Russia until 1918)")
     p_ing.add_argument("--workspace", default=None,
@@ -75,7 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(level, sys.stderr)  # chat libraries never below INFO; tokens masked at every level
     try:
         settings = Settings.from_env()
+        if args.cmd == "ask":
+            _without_numpy_for_sqlite_utils()
+        from bot import store
+
         if args.cmd == "validate":
+            from bot.pack import load_pack
+
             pack = load_pack(args.pack_dir or settings.pack_dir)
             print(f"{pack.meta.id}: ok — {len(pack.people)} people, {len(pack.terms)} terms, "
                   f"{len(pack.events)} events, {len(pack.questions)} questions, {len(pack.meta.readings)} readings")
@@ -152,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ingest(app, args: argparse.Namespace) -> int:
+    from bot import store
+
     from tqdm import tqdm
 
     from bot.ingest.readers import ReadError
@@ -197,7 +244,7 @@ def _draft(args: argparse.Namespace) -> int:
 def _audit(settings, args: argparse.Namespace) -> int:
     import tempfile
 
-    from bot import audit
+    from bot import audit, store
     from bot.app import Clio
     from bot.config import Settings
     from bot.ingest.readers import ReadError
@@ -230,6 +277,8 @@ ADAPTERS = {"slack": ("adapters.slack.app", "SlackConfigError"),
 
 def _serve(app, platform: str) -> int:
     """`clio slack` / `clio discord`: run that adapter until stopped; a bad setting is one line, exit 2."""
+    from bot import store
+
     import asyncio
     import importlib
 
@@ -247,6 +296,8 @@ def _serve(app, platform: str) -> int:
 
 
 def _stats(app) -> int:
+    from bot import store
+
     st = store.pack_stats(app.db, app.settings.default_packs)
     others = [p for p in store.indexed_packs(app.db) if p not in app.settings.default_packs]
     if others:
@@ -267,6 +318,8 @@ def _stats(app) -> int:
 
 
 def _sources(app) -> int:
+    from bot import store
+
     rows = store.sources(app.db, None)
     for s in rows:
         print(f"{s['id']}  {s['title'][:40]:<40} {s['author'][:24]:<24} {s['bytes'] / 1e3:>8,.0f} kB "

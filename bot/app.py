@@ -18,27 +18,26 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from bot import handlers as _handlers  # noqa: F401  (registers the built-in commands)
-from bot import ingest, store
+from bot import store
 from bot.commands import REGISTRY
 from bot.config import Settings
 from bot.errors import BadInput, BotError
 from bot.events import Context
 from bot.lease import holder_id
-from bot.pack import PackInvalid, fingerprint, load_pack
+from bot.packfiles import PackInvalid, fingerprint
 from bot.response import Field, Reply
 from bot.services.lookup import Lookup
-from bot.services import questions
 from bot.services.onthisday import OnThisDay
 from bot.services.quiz import QuizEngine
-from bot.services.quiz_schedule import QuizNights
 from bot.services.privacy import Workspaces
 from bot.services.ratelimit import SlowDown
-from bot.services.schedule import Outbox, Scheduler
 from bot.shared_state import IndexWatch, SharedRateLimiter, SqliteState
 from bot.text import MAX_MESSAGE_CHARS, clean, echo
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `clio ask` needs none of them (ingest, the scheduler, the pack's models)
+    from bot import ingest
     from bot.door import Door
+    from bot.services.schedule import Outbox, Scheduler
 
 log = logging.getLogger("clio")
 UPLOAD_READERS = 1  # uploads read at once in one process (each in a child process of up to a few hundred MB)
@@ -181,6 +180,8 @@ class Clio:
 
     def question_bank(self, db: sqlite_utils.Database, workspace: str, topic: str | None) -> list[dict]:
         """A workspace's quiz questions (its packs' curated ones, its own, those made from its readings)."""
+        from bot.services import questions  # the quiz's question bank (the pack's models): a lookup never needs it
+
         packs = self.packs_of(workspace)
         return questions.bank(db, self.lookup_for(packs).matcher, workspace, topic, packs=packs)
 
@@ -197,6 +198,9 @@ class Clio:
     def scheduler(self, outbox: Outbox, platform: str | None = None) -> Scheduler:
         """The daily-post loop for an adapter's outbox, on this app's clock: one platform's channels when
         `platform` is given (each adapter process posts only where it can)."""
+        from bot.services.quiz_schedule import QuizNights
+        from bot.services.schedule import Scheduler
+
         nights = QuizNights(self.db, self.quiz, outbox, lambda: self.clock(), platform=platform)  # weekly quizzes
         return Scheduler(self.db, self.onthisday, outbox, lambda: self.clock(), platform=platform, also=[nights])
 
@@ -249,6 +253,8 @@ class Clio:
             if (not force and pack_dir.is_dir() and current == fingerprint(pack_dir)
                     and indexed.get(pid, {}).get("home", pid == home) == (pid == home)):
                 continue
+            from bot.pack import load_pack  # pydantic and YAML: only when a pack changed
+
             try:
                 pack = load_pack(pack_dir)
             except PackInvalid:
@@ -266,6 +272,8 @@ class Clio:
         self.lookup_for(self.settings.default_packs)
         self.library  # noqa: B018
         if changed:
+            from bot import ingest
+
             ingest.relink(self.db, self.library.matcher, self.person_ids)  # new names may link old passages
             if hasattr(self, "onthisday"):  # not this app's first index: bumped by this index, seen here
                 self.index_watch.seen = store.version(self.db)
@@ -289,6 +297,8 @@ class Clio:
         when the file was named on its own (`alone`), not when it came in a batch with others. `calendar`: None
         infers it from the reading. `db`: another connection to this app's database (a worker thread's own),
         else the app's."""
+        from bot import ingest
+
         db = db or self.db
         limits = None if workspace == store.SHARED else ingest.Limits(self.settings.max_workspace_readings,
                                                                       self.settings.max_workspace_mb)

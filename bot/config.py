@@ -40,7 +40,12 @@ def _timezone(name: str) -> str:
     return name
 
 
+DEFAULT_RATE_LIMIT = "30/minute"
+
+
 def _rate(rule: str) -> str:
+    if rule == DEFAULT_RATE_LIMIT:  # known good: no need to import limits at every start
+        return rule
     from limits import parse
 
     try:
@@ -69,7 +74,7 @@ class Settings:
     max_workspace_mb: int = 200
     removal_grace_days: int = 30
     timezone: str = "UTC"
-    rate_limit: str = "30/minute"
+    rate_limit: str = DEFAULT_RATE_LIMIT
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -82,7 +87,7 @@ class Settings:
             max_workspace_mb=_int(env, "CLIO_MAX_WORKSPACE_MB", 200),
             removal_grace_days=_int(env, "CLIO_REMOVAL_GRACE_DAYS", 30),
             timezone=_timezone(env.get("CLIO_TIMEZONE") or "UTC"),
-            rate_limit=_rate(env.get("CLIO_RATE_LIMIT") or "30/minute"),
+            rate_limit=_rate(env.get("CLIO_RATE_LIMIT") or DEFAULT_RATE_LIMIT),
         )
 
     @property

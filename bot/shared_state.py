@@ -28,10 +28,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import sqlite_utils
-from limits import RateLimitItem, parse
 
 from bot import concurrency, store
-from bot.services.ratelimit import MAX_MEMBERS, SlowDown, _window
+from bot.services.ratelimit import MAX_MEMBERS, SlowDown, _Rule, _window
 
 log = logging.getLogger("clio.shared")
 CHECK_EVERY = 1.0  # seconds between two reads of the index version in one process
@@ -149,7 +148,7 @@ class SqliteState:
         return next(self.db().query("select * from leases where name = ?", [name]), None)
 
 
-class SharedRateLimiter:
+class SharedRateLimiter(_Rule):
     """`RateLimiter`'s rule and reply ("Slow down: that is more than 30 commands in 1 minute. Try again in
     12 s."), counted in the shared state so every process of a deployment sees a member's whole window. The
     console is not limited. `clock`: seconds since the epoch (not monotonic: other processes read them).
@@ -163,8 +162,7 @@ class SharedRateLimiter:
     def __init__(self, state: SharedState, rule: str, max_members: int = MAX_MEMBERS,
                  clock: Callable[[], float] = time.time, flush_every: float = FLUSH_EVERY):
         self.state = state
-        self.item: RateLimitItem = parse(rule)
-        self.window = float(self.item.get_expiry())
+        self.rule = rule
         self.max_members = max_members
         self.clock = clock
         self.flush_every = flush_every

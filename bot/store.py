@@ -12,14 +12,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from bot import concurrency
 from bot.dates import CalendarRule
-from bot.pack import Event, Pack, Person, Term
+
+if TYPE_CHECKING:  # bot.pack (pydantic) is imported only where a pack is indexed: `clio ask` never needs it
+    from bot.pack import Event, Pack, Person, Term
 
 migrations = Migrations("clio")
 
@@ -210,6 +212,8 @@ def index_pack(db: sqlite_utils.Database, pack: Pack, home: bool = True) -> None
     Several packs share the index, each row keyed by pack: the home pack (the operator's default) keeps its
     entry, question and reading ids as they are; any other pack's are stored as "PACK:ID" (see `entry_key`),
     so an id may repeat across packs."""
+    from bot.pack import Event
+
     pid = pack.meta.id
     rule = pack.meta.rule
     k = (lambda i: i) if home else (lambda i: entry_key(pid, i))  # noqa: E731
@@ -302,10 +306,14 @@ def calendar_rule(db: sqlite_utils.Database, packs: Iterable[str] | None = None)
 
 
 def _type_of(e: Person | Term | Event) -> str:
+    from bot.pack import Event, Person, Term
+
     return {Person: "person", Term: "term", Event: "event"}[type(e)]
 
 
 def _names_of(e: Person | Term | Event) -> list[str]:
+    from bot.pack import Person
+
     names = [e.name]
     if isinstance(e, Person):
         names += [e.full_name] if e.full_name else []
