@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import functools
@@ -28,15 +27,17 @@ from bot.packfiles import PackInvalid, fingerprint
 from bot.response import Field, Reply
 from bot.services.lookup import Lookup
 from bot.services.onthisday import OnThisDay
-from bot.services.quiz import QuizEngine
 from bot.services.privacy import Workspaces
 from bot.services.ratelimit import SlowDown
 from bot.shared_state import IndexWatch, SharedRateLimiter, SqliteState
 from bot.text import MAX_MESSAGE_CHARS, clean, echo
 
 if TYPE_CHECKING:  # imported where used: `clio ask` needs none of them (ingest, the scheduler, the pack's models)
+    import asyncio
+
     from bot import ingest
     from bot.door import Door
+    from bot.services.quiz import QuizEngine
     from bot.services.schedule import Outbox, Scheduler
 
 log = logging.getLogger("clio")
@@ -58,6 +59,8 @@ class UploadTurns:
     @contextlib.asynccontextmanager
     async def take(self, workspace: str, name: str,
                    queued: Callable[[str], Awaitable[None]] | None = None) -> AsyncIterator[None]:
+        import asyncio  # here: `clio ask` never takes an upload's turn
+
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.readers)
         lock = self._workspaces.setdefault(workspace, asyncio.Lock())
@@ -123,8 +126,14 @@ class Clio:
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         self.rate_limiter = SharedRateLimiter(self.shared, settings.rate_limit)  # one window across processes
         self._uploads = UploadTurns(UPLOAD_READERS)
-        self.quiz = QuizEngine(self.db, lambda: self.lookup.matcher, lambda: self.clock(),
-                               lambda ws, topic: self.question_bank(self.db, ws, topic))
+
+    @functools.cached_property
+    def quiz(self) -> QuizEngine:
+        """The quiz engine, made on first use (a lookup, `clio ask "/who ..."`, never needs it)."""
+        from bot.services.quiz import QuizEngine
+
+        return QuizEngine(self.db, lambda: self.lookup.matcher, lambda: self.clock(),
+                          lambda ws, topic: self.question_bank(self.db, ws, topic))
 
     # --- which packs a workspace reads -------------------------------------------------------------------
 
@@ -207,6 +216,8 @@ class Clio:
     async def heartbeat(self, platform: str, stop: asyncio.Event, every: float = 30.0) -> None:
         """Record that this platform's process is alive, every `every` seconds until `stop` (read by
         `clio health`, the container health check)."""
+        import asyncio
+
         while not stop.is_set():
             store.set_meta(self.db, f"heartbeat:{platform}", dt.datetime.now(dt.UTC).isoformat())
             try:
@@ -340,6 +351,8 @@ class Clio:
                                    data=data, progress=progress, db=db)
             finally:
                 db.close()
+
+        import asyncio
 
         try:
             async with turns.take(ctx.workspace, name, queued):

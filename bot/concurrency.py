@@ -87,7 +87,9 @@ class Database(sqlite_utils.Database):
 def connect(path: Path | str) -> Database:
     """A connection configured for several writers: WAL, a busy timeout, NORMAL sync (safe under WAL: a
     power cut may lose the last commits, never corrupt the file; each short transaction then costs no fsync)."""
-    db = Database(path)
+    # execute_plugins=False: Clio uses no sqlite-utils plugins, and looking for them reads the metadata of every
+    # installed package, the slowest part of opening the database in a new process (`clio ask`)
+    db = Database(path, execute_plugins=False)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.enable_wal()
     db.execute("PRAGMA synchronous = NORMAL")
