@@ -56,10 +56,10 @@ def _without_numpy_for_sqlite_utils() -> None:
         del sys.modules["numpy"]
 
 
-def _app(settings: Settings):
+def _app(settings: Settings, one_shot: bool = False):
     from bot.app import Clio
 
-    return Clio(settings)
+    return Clio(settings, one_shot=one_shot)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             return _audit(settings, args)
         if args.cmd == "pack":
             return _draft(args)
-        app = _app(settings)
+        app = _app(settings, one_shot=args.cmd == "ask")
         if args.cmd == "index":
             app.ensure_index(force=True)
             print(f"indexed {settings.pack} into the database")

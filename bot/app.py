@@ -111,8 +111,11 @@ class Clio:
     else the operator's default (CLIO_PACK). `lookup` is the Lookup of the workspace being answered (see
     `scoped`), so every command reads its own workspace's packs without passing them around."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, one_shot: bool = False):
+        """`one_shot`: this process answers one command on this thread and exits (`clio ask`), so the
+        views are built when that command asks for one, not all of them at the start."""
         self.settings = settings
+        self.one_shot = one_shot
         self.db = store.open_db(settings.db_path)
         self.shared = SqliteState(settings.db_path)  # what every process on this database sees (issue 23)
         self.holder = holder_id()  # this app's name in background leases
@@ -280,8 +283,9 @@ class Clio:
         self.generation = getattr(self, "generation", 0) + 1  # worker threads rebuild their views (bot/door.py)
         self.library_packs = tuple(store.indexed_packs(self.db))
         # built now, not inside a caller's transaction or on another thread: the default packs' and all packs'
-        self.lookup_for(self.settings.default_packs)
-        self.library  # noqa: B018
+        if not self.one_shot:
+            self.lookup_for(self.settings.default_packs)
+            self.library  # noqa: B018
         if changed:
             from bot import ingest
 
