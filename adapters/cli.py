@@ -44,18 +44,6 @@ class _Conventions:
         return "{" + ",".join(self._names()) + "}"
 
 
-def _without_numpy_for_sqlite_utils() -> None:
-    """Import sqlite-utils without numpy: it imports numpy (when installed, as matplotlib needs it) only to map
-    numpy's number types to column types, and Clio never stores numpy values. numpy is still importable after."""
-    if "sqlite_utils" in sys.modules or "numpy" in sys.modules:
-        return
-    sys.modules["numpy"] = None  # type: ignore[assignment]  # an ImportError for sqlite-utils' optional import
-    try:
-        import sqlite_utils  # noqa: F401
-    finally:
-        del sys.modules["numpy"]
-
-
 def _app(settings: Settings, one_shot: bool = False):
     from bot.app import Clio
 
@@ -114,8 +102,6 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(level, sys.stderr)  # chat libraries never below INFO; tokens masked at every level
     try:
         settings = Settings.from_env()
-        if args.cmd == "ask":
-            _without_numpy_for_sqlite_utils()
         from bot import store
 
         if args.cmd == "validate":

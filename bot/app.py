@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import sqlite_utils
 
 from bot import handlers as _handlers  # noqa: F401  (registers the built-in commands)
 from bot import store
@@ -34,6 +33,8 @@ from bot.text import MAX_MESSAGE_CHARS, clean, echo
 
 if TYPE_CHECKING:  # imported where used: `clio ask` needs none of them (ingest, the scheduler, the pack's models)
     import asyncio
+
+    import sqlite_utils
 
     from bot import ingest
     from bot.door import Door
@@ -116,8 +117,8 @@ class Clio:
         views are built when that command asks for one, not all of them at the start."""
         self.settings = settings
         self.one_shot = one_shot
-        self.db = store.open_db(settings.db_path)
-        self.shared = SqliteState(settings.db_path)  # what every process on this database sees (issue 23)
+        self.db = store.open_db(settings.db_path, light=one_shot)
+        self.shared = SqliteState(settings.db_path, light=one_shot)  # what every process on this database sees (issue 23)
         self.holder = holder_id()  # this app's name in background leases
         self.index_watch = IndexWatch(self.shared)
         self._scope = threading.local()  # the workspace each thread is answering (see `scoped`)

@@ -10,14 +10,17 @@ again from the index and stored under the new signature. Stored as JSON, never p
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import sqlite3
 from collections.abc import Callable
-import importlib.util
-from pathlib import Path
 
-import sqlite_utils
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without importing sqlite-utils
+    import sqlite_utils
 
 from bot.names import Matcher
 

@@ -25,9 +25,10 @@ import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import sqlite_utils
+if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without importing sqlite-utils
+    import sqlite_utils
 
 from bot import concurrency, store
 from bot.services.ratelimit import MAX_MEMBERS, SlowDown, _Rule, _window
@@ -76,8 +77,9 @@ class SqliteState:
     write lock instead means its busy handler, which sleeps for growing pauses (1, 2, 5 ... 100 ms) and, at a
     few hundred commands a second across the door's threads, made lookups miss Discord's three seconds."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, light: bool = False):
         self.path = Path(path)
+        self.light = light  # connections for a process that answers one command (concurrency.LightDatabase)
         self._local = threading.local()
         self._write = _WRITE_LOCKS.setdefault(self.path.resolve(), threading.Lock())  # one per file and process
 
@@ -85,7 +87,7 @@ class SqliteState:
         """This thread's connection (WAL, busy timeout, BEGIN IMMEDIATE transactions)."""
         db = getattr(self._local, "db", None)
         if db is None:
-            db = self._local.db = concurrency.connect(self.path)
+            db = self._local.db = concurrency.connect(self.path, light=self.light)
         return db
 
     def close(self) -> None:
