@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     calendar = p_ing.add_argument("--calendar", choices=_Conventions(), metavar="CALENDAR",
                        default=None, help="how the reading writes unmarked dates (default: the pack's entry for the "
                        "file, else read from its own [O.S.]/N.S. marks, else Old Style for Russia until 1918)")
+    calendar.metavar = _Conventions()  # after argparse's check of the metavar, which would list the conventions now
     p_ing.add_argument("--workspace", default=None,
                        help="add to this workspace only (default: shared with every workspace)")
     sub.add_parser("sources", help="list the indexed readings")
