@@ -170,14 +170,27 @@ class LightDatabase:
         word = _FIRST_WORD.match(sql)
         if word is None or word.group(1).lower() not in (*_READS, "pragma"):
             return self.full.execute(sql, parameters)  # a write commits as sqlite-utils' does
-        return self.conn.execute(sql, parameters) if parameters is not None else self.conn.execute(sql)
+        was_in_transaction = self.conn.in_transaction
+        cursor = self.conn.execute(sql, parameters) if parameters is not None else self.conn.execute(sql)
+        if not was_in_transaction and self.conn.in_transaction and cursor.description is None:
+            self.conn.execute("COMMIT")  # a WITH ... INSERT opened a transaction: committed, as sqlite-utils does
+        return cursor
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         word = _FIRST_WORD.match(sql)
         if word is None or word.group(1).lower() not in _READS:
             return self.full.query(sql, params)
+        was_in_transaction = self.conn.in_transaction
         cursor = self.conn.execute(sql, params) if params is not None else self.conn.execute(sql)
+        if cursor.description is None:  # not a statement that returns rows: as sqlite-utils says it
+            if not was_in_transaction and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise ValueError("query() can only be used with SQL that returns rows - use execute() for other statements")
         keys = [d[0] for d in cursor.description]
+        if not was_in_transaction and self.conn.in_transaction:  # a write that returns rows: done, committed
+            rows = cursor.fetchall()
+            self.conn.execute("COMMIT")
+            return (dict(zip(keys, row)) for row in rows)
         if len(set(keys)) != len(keys):  # duplicate column names: renamed as sqlite-utils does
             from sqlite_utils.utils import dedupe_keys
 
