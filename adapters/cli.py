@@ -8,19 +8,46 @@ import sys
 
 from pathlib import Path
 
-from bot import logs, store
+from bot import logs
 from bot.config import Settings, SettingsError
-from bot.pack import PackInvalid, load_pack
-from bot.ingest.datefind import CONVENTIONS
+from bot.packfiles import PackInvalid
 
+# Modules are imported where a command needs them: `clio ask` answers a lookup without ever loading the pack's
+# models (pydantic), ingest, the chat adapters or the scheduler, so it starts in a fraction of the time.
 
 PROGRESS_MIN_PASSAGES = 500
 
 
-def _app(settings: Settings):
+class _Conventions:
+    """The calendar conventions `clio ingest --calendar` accepts, read from bot.ingest.datefind only when argparse
+    checks or lists them (importing ingest costs every other command time for nothing)."""
+
+    @staticmethod
+    def _names() -> list[str]:
+        from bot.ingest.datefind import CONVENTIONS
+
+        return list(CONVENTIONS)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._names()
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._names())
+
+    def __bool__(self) -> bool:  # argparse asks whether there are choices when it adds the option
+        return True
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __str__(self) -> str:  # as the metavar: "{julian-until-1918,...}", as argparse lists choices
+        return "{" + ",".join(self._names()) + "}"
+
+
+def _app(settings: Settings, one_shot: bool = False):
     from bot.app import Clio
 
-    return Clio(settings)
+    return Clio(settings, one_shot=one_shot)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,9 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     p_ing.add_argument("paths", nargs="+", type=Path, help="files to ingest")
     p_ing.add_argument("--title", help="title (default: from the file)")
     p_ing.add_argument("--author", help="author (default: from the file, or unknown)")
-    p_ing.add_argument("--calendar", choices=list(CONVENTIONS),
+    calendar = p_ing.add_argument("--calendar", choices=_Conventions(), metavar="CALENDAR",
                        default=None, help="how the reading writes unmarked dates (default: the pack's entry for the "
                        "file, else read from its own [O.S.]/N.S. marks, else Old Style for Russia until 1918)")
+    calendar.metavar = _Conventions()  # after argparse's check of the metavar, which would list the conventions now
     p_ing.add_argument("--workspace", default=None,
                        help="add to this workspace only (default: shared with every workspace)")
     sub.add_parser("sources", help="list the indexed readings")
@@ -75,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(level, sys.stderr)  # chat libraries never below INFO; tokens masked at every level
     try:
         settings = Settings.from_env()
+        from bot import store
+
         if args.cmd == "validate":
+            from bot.pack import load_pack
+
             pack = load_pack(args.pack_dir or settings.pack_dir)
             print(f"{pack.meta.id}: ok — {len(pack.people)} people, {len(pack.terms)} terms, "
                   f"{len(pack.events)} events, {len(pack.questions)} questions, {len(pack.meta.readings)} readings")
@@ -84,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             return _audit(settings, args)
         if args.cmd == "pack":
             return _draft(args)
-        app = _app(settings)
+        app = _app(settings, one_shot=args.cmd == "ask")
         if args.cmd == "index":
             app.ensure_index(force=True)
             print(f"indexed {settings.pack} into the database")
@@ -152,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ingest(app, args: argparse.Namespace) -> int:
+    from bot import store
+
     from tqdm import tqdm
 
     from bot.ingest.readers import ReadError
@@ -197,7 +231,7 @@ def _draft(args: argparse.Namespace) -> int:
 def _audit(settings, args: argparse.Namespace) -> int:
     import tempfile
 
-    from bot import audit
+    from bot import audit, store
     from bot.app import Clio
     from bot.config import Settings
     from bot.ingest.readers import ReadError
@@ -230,6 +264,8 @@ ADAPTERS = {"slack": ("adapters.slack.app", "SlackConfigError"),
 
 def _serve(app, platform: str) -> int:
     """`clio slack` / `clio discord`: run that adapter until stopped; a bad setting is one line, exit 2."""
+    from bot import store
+
     import asyncio
     import importlib
 
@@ -247,6 +283,8 @@ def _serve(app, platform: str) -> int:
 
 
 def _stats(app) -> int:
+    from bot import store
+
     st = store.pack_stats(app.db, app.settings.default_packs)
     others = [p for p in store.indexed_packs(app.db) if p not in app.settings.default_packs]
     if others:
@@ -267,6 +305,8 @@ def _stats(app) -> int:
 
 
 def _sources(app) -> int:
+    from bot import store
+
     rows = store.sources(app.db, None)
     for s in rows:
         print(f"{s['id']}  {s['title'][:40]:<40} {s['author'][:24]:<24} {s['bytes'] / 1e3:>8,.0f} kB "

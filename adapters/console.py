@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -11,7 +10,6 @@ from typing import TextIO
 from bot.app import Clio
 from bot.events import Context, ConversationRef
 from bot.response import Reply
-from bot.door import run_clock
 
 PROMPT = "clio> "
 CONSOLE = Context(workspace="console:local", channel="console", user_id="local", user_name="you",
@@ -97,6 +95,8 @@ class ConsoleOutbox:
         self.pictures = pictures
 
     async def send(self, ref: ConversationRef, reply: Reply) -> None:
+        import asyncio
+
         text = await asyncio.to_thread(render, reply, False, self.pictures)  # a picture is a file write
         print(f"\n— {self.label} #{ref.channel} —\n{text}\n", file=self.out, flush=True)
         if self.prompt:
@@ -109,6 +109,10 @@ async def chat_async(app: Clio, inp: TextIO = sys.stdin, out: TextIO = sys.stdou
     --schedule the daily-post scheduler too, so a person can see a post arrive (/schedule set HH:MM with
     the next minute) without Discord or Slack. A quiz still running from before a restart shows its
     question again. `interactive` (default: whether the input is a terminal) draws the prompt."""
+    import asyncio  # here and not at the top: `clio ask` needs neither asyncio nor the door
+
+    from bot.door import run_clock
+
     interactive = inp.isatty() if interactive is None else interactive
     prompt = PROMPT if interactive else ""
     scheduler = app.scheduler(ConsoleOutbox(out, "daily post to", prompt, pictures_dir(app)), "console")

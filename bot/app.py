@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import functools
@@ -15,30 +14,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import sqlite_utils
 
 from bot import handlers as _handlers  # noqa: F401  (registers the built-in commands)
-from bot import ingest, store
+from bot import store
 from bot.commands import REGISTRY
 from bot.config import Settings
 from bot.errors import BadInput, BotError
 from bot.events import Context
 from bot.lease import holder_id
-from bot.pack import PackInvalid, fingerprint, load_pack
+from bot.packfiles import PackInvalid, fingerprint
 from bot.response import Field, Reply
 from bot.services.lookup import Lookup
-from bot.services import questions
 from bot.services.onthisday import OnThisDay
-from bot.services.quiz import QuizEngine
-from bot.services.quiz_schedule import QuizNights
 from bot.services.privacy import Workspaces
 from bot.services.ratelimit import SlowDown
-from bot.services.schedule import Outbox, Scheduler
 from bot.shared_state import IndexWatch, SharedRateLimiter, SqliteState, open_shared
 from bot.text import MAX_MESSAGE_CHARS, clean, echo
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used: `clio ask` needs none of them (ingest, the scheduler, the pack's models)
+    import asyncio
+
+    import sqlite_utils
+
+    from bot import ingest
     from bot.door import Door
+    from bot.services.quiz import QuizEngine
+    from bot.services.schedule import Outbox, Scheduler
 
 log = logging.getLogger("clio")
 UPLOAD_READERS = 1  # uploads read at once in one process (each in a child process of up to a few hundred MB)
@@ -59,6 +60,8 @@ class UploadTurns:
     @contextlib.asynccontextmanager
     async def take(self, workspace: str, name: str,
                    queued: Callable[[str], Awaitable[None]] | None = None) -> AsyncIterator[None]:
+        import asyncio  # here: `clio ask` never takes an upload's turn
+
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.readers)
         lock = self._workspaces.setdefault(workspace, asyncio.Lock())
@@ -109,12 +112,15 @@ class Clio:
     else the operator's default (CLIO_PACK). `lookup` is the Lookup of the workspace being answered (see
     `scoped`), so every command reads its own workspace's packs without passing them around."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, one_shot: bool = False):
+        """`one_shot`: this process answers one command on this thread and exits (`clio ask`), so the
+        views are built when that command asks for one, not all of them at the start."""
         self.settings = settings
-        self.db = store.open_db(settings.db_path)
+        self.one_shot = one_shot
+        self.db = store.open_db(settings.db_path, light=one_shot)
         # what every process of the deployment sees (issue 23): rate limits and leases, in PostgreSQL when
         # CLIO_DATABASE_URL is set; the index version stays with the index, in SQLite, until the readings move
-        self.shared = open_shared(settings.db_path, settings.database_url)
+        self.shared = open_shared(settings.db_path, settings.database_url, light=one_shot)
         self.holder = holder_id()  # this app's name in background leases
         self.index_watch = IndexWatch(self.shared if isinstance(self.shared, SqliteState)
                                       else SqliteState(settings.db_path))
@@ -127,8 +133,14 @@ class Clio:
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         self.rate_limiter = SharedRateLimiter(self.shared, settings.rate_limit)  # one window across processes
         self._uploads = UploadTurns(UPLOAD_READERS)
-        self.quiz = QuizEngine(self.db, lambda: self.lookup.matcher, lambda: self.clock(),
-                               lambda ws, topic: self.question_bank(self.db, ws, topic))
+
+    @functools.cached_property
+    def quiz(self) -> QuizEngine:
+        """The quiz engine, made on first use (a lookup, `clio ask "/who ..."`, never needs it)."""
+        from bot.services.quiz import QuizEngine
+
+        return QuizEngine(self.db, lambda: self.lookup.matcher, lambda: self.clock(),
+                          lambda ws, topic: self.question_bank(self.db, ws, topic))
 
     # --- which packs a workspace reads -------------------------------------------------------------------
 
@@ -184,6 +196,8 @@ class Clio:
 
     def question_bank(self, db: sqlite_utils.Database, workspace: str, topic: str | None) -> list[dict]:
         """A workspace's quiz questions (its packs' curated ones, its own, those made from its readings)."""
+        from bot.services import questions  # the quiz's question bank (the pack's models): a lookup never needs it
+
         packs = self.packs_of(workspace)
         return questions.bank(db, self.lookup_for(packs).matcher, workspace, topic, packs=packs)
 
@@ -200,12 +214,17 @@ class Clio:
     def scheduler(self, outbox: Outbox, platform: str | None = None) -> Scheduler:
         """The daily-post loop for an adapter's outbox, on this app's clock: one platform's channels when
         `platform` is given (each adapter process posts only where it can)."""
+        from bot.services.quiz_schedule import QuizNights
+        from bot.services.schedule import Scheduler
+
         nights = QuizNights(self.db, self.quiz, outbox, lambda: self.clock(), platform=platform)  # weekly quizzes
         return Scheduler(self.db, self.onthisday, outbox, lambda: self.clock(), platform=platform, also=[nights])
 
     async def heartbeat(self, platform: str, stop: asyncio.Event, every: float = 30.0) -> None:
         """Record that this platform's process is alive, every `every` seconds until `stop` (read by
         `clio health`, the container health check)."""
+        import asyncio
+
         while not stop.is_set():
             store.set_meta(self.db, f"heartbeat:{platform}", dt.datetime.now(dt.UTC).isoformat())
             try:
@@ -252,6 +271,8 @@ class Clio:
             if (not force and pack_dir.is_dir() and current == fingerprint(pack_dir)
                     and indexed.get(pid, {}).get("home", pid == home) == (pid == home)):
                 continue
+            from bot.pack import load_pack  # pydantic and YAML: only when a pack changed
+
             try:
                 pack = load_pack(pack_dir)
             except PackInvalid:
@@ -266,9 +287,12 @@ class Clio:
         self.generation = getattr(self, "generation", 0) + 1  # worker threads rebuild their views (bot/door.py)
         self.library_packs = tuple(store.indexed_packs(self.db))
         # built now, not inside a caller's transaction or on another thread: the default packs' and all packs'
-        self.lookup_for(self.settings.default_packs)
-        self.library  # noqa: B018
+        if not self.one_shot:
+            self.lookup_for(self.settings.default_packs)
+            self.library  # noqa: B018
         if changed:
+            from bot import ingest
+
             ingest.relink(self.db, self.library.matcher, self.person_ids)  # new names may link old passages
             if hasattr(self, "onthisday"):  # not this app's first index: bumped by this index, seen here
                 self.index_watch.seen = store.version(self.db)
@@ -292,6 +316,8 @@ class Clio:
         when the file was named on its own (`alone`), not when it came in a batch with others. `calendar`: None
         infers it from the reading. `db`: another connection to this app's database (a worker thread's own),
         else the app's."""
+        from bot import ingest
+
         db = db or self.db
         limits = None if workspace == store.SHARED else ingest.Limits(self.settings.max_workspace_readings,
                                                                       self.settings.max_workspace_mb)
@@ -333,6 +359,8 @@ class Clio:
                                    data=data, progress=progress, db=db)
             finally:
                 db.close()
+
+        import asyncio
 
         try:
             async with turns.take(ctx.workspace, name, queued):

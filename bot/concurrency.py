@@ -21,13 +21,16 @@ workspaces hold, and returns the true best passages by FTS5's bm25 (``rank``).
 from __future__ import annotations
 
 import contextlib
+import functools
+import re
 import sqlite3
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import sqlite_utils
+if TYPE_CHECKING:  # imported when a database is first opened for writing: `clio ask` only reads
+    import sqlite_utils
 
 BUSY_TIMEOUT_MS = 15_000  # how long a writer waits for the lock before SQLite gives up
 LOCK_RETRIES = 6  # then taking the lock is retried this often, with growing pauses
@@ -61,35 +64,150 @@ def retry_locked(fn: Callable[[], T], retries: int = LOCK_RETRIES) -> T:
     raise AssertionError("unreachable")
 
 
-class Database(sqlite_utils.Database):
-    """sqlite-utils' Database whose transactions take the write lock when they begin (BEGIN IMMEDIATE)."""
-
-    @contextlib.contextmanager
-    def atomic(self) -> Generator[Database, None, None]:  # type: ignore[override]
-        if self.conn.in_transaction:  # nested: a savepoint in the caller's transaction
-            with super().atomic():
-                yield self
-            return
-        retry_locked(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+@contextlib.contextmanager
+def _immediate(db: Any, nested: Callable[[], contextlib.AbstractContextManager[Any]]) -> Generator[Any, None, None]:
+    """`db.atomic()`: a transaction that takes the write lock when it begins (BEGIN IMMEDIATE), or, inside the
+    caller's transaction, `nested()` (a savepoint)."""
+    if db.conn.in_transaction:
+        with nested():
+            yield db
+        return
+    retry_locked(lambda: db.conn.execute("BEGIN IMMEDIATE"))
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    else:
         try:
-            yield self
+            db.conn.execute("COMMIT")
         except BaseException:
-            self.rollback()
+            db.rollback()
             raise
-        else:
-            try:
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.rollback()
-                raise
 
 
-def connect(path: Path | str) -> Database:
+@functools.cache
+def database_class() -> type[sqlite_utils.Database]:
+    """sqlite-utils' Database whose transactions take the write lock when they begin (BEGIN IMMEDIATE). Made
+    on first use, so that a process that only reads (`clio ask`) never imports sqlite-utils."""
+    import sqlite_utils
+
+    class Database(sqlite_utils.Database):
+        __doc__ = database_class.__doc__
+
+        def atomic(self) -> contextlib.AbstractContextManager[Database]:  # type: ignore[override]
+            return _immediate(self, super().atomic)
+
+    return Database
+
+
+def __getattr__(name: str) -> Any:  # `concurrency.Database`: the class, made when first asked for
+    if name == "Database":
+        return database_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_FIRST_WORD = re.compile(r"\s*(?:(?:--[^\n]*\n|/\*.*?\*/)\s*)*(\w+)", re.S)
+_READS = ("select", "with", "values")
+
+
+def _sqlite_utils_without_numpy() -> None:
+    """Import sqlite-utils without numpy: it imports numpy (when installed, as matplotlib needs it) only to map
+    numpy's number types to column types, and a lookup stores none. numpy is still importable after."""
+    import sys
+
+    if "sqlite_utils" in sys.modules or "numpy" in sys.modules:
+        return
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # an ImportError for sqlite-utils' optional import
+    try:
+        import sqlite_utils  # noqa: F401
+    finally:
+        del sys.modules["numpy"]
+
+
+class LightDatabase:
+    """sqlite-utils' Database as answering one command uses it (`clio ask`), on the stdlib's sqlite3: `execute`,
+    `query` of rows, `atomic`, `close`. Anything else (a table's insert or upsert, a migration, a statement
+    `query` does not know for a read) is sqlite-utils' own Database on the same connection, made when first
+    needed, so every call behaves as it would there. Importing sqlite-utils costs a new process more time than
+    the whole answer to a lookup."""
+
+    def __init__(self, path: Path | str):
+        self.conn = sqlite3.connect(str(path))
+        self.conn.execute("PRAGMA recursive_triggers=on;")
+
+    @functools.cached_property
+    def full(self) -> sqlite_utils.Database:
+        """sqlite-utils' Database (this module's, with BEGIN IMMEDIATE) on this connection."""
+        _sqlite_utils_without_numpy()
+        return database_class()(self.conn, recursive_triggers=False, execute_plugins=False)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "full":
+            raise AttributeError(name)
+        return getattr(self.full, name)
+
+    def __getitem__(self, table: str) -> Any:
+        return self.full[table]
+
+    def __enter__(self) -> LightDatabase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def atomic(self) -> contextlib.AbstractContextManager[LightDatabase]:
+        return _immediate(self, lambda: self.full.atomic())
+
+    def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> sqlite3.Cursor:
+        word = _FIRST_WORD.match(sql)
+        if word is None or word.group(1).lower() not in (*_READS, "pragma"):
+            return self.full.execute(sql, parameters)  # a write commits as sqlite-utils' does
+        was_in_transaction = self.conn.in_transaction
+        cursor = self.conn.execute(sql, parameters) if parameters is not None else self.conn.execute(sql)
+        if not was_in_transaction and self.conn.in_transaction and cursor.description is None:
+            self.conn.execute("COMMIT")  # a WITH ... INSERT opened a transaction: committed, as sqlite-utils does
+        return cursor
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        word = _FIRST_WORD.match(sql)
+        if word is None or word.group(1).lower() not in _READS:
+            return self.full.query(sql, params)
+        was_in_transaction = self.conn.in_transaction
+        cursor = self.conn.execute(sql, params) if params is not None else self.conn.execute(sql)
+        if cursor.description is None:  # not a statement that returns rows: as sqlite-utils says it
+            if not was_in_transaction and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise ValueError("query() can only be used with SQL that returns rows - use execute() for other statements")
+        keys = [d[0] for d in cursor.description]
+        if not was_in_transaction and self.conn.in_transaction:  # a write that returns rows: done, committed
+            rows = cursor.fetchall()
+            self.conn.execute("COMMIT")
+            return (dict(zip(keys, row)) for row in rows)
+        if len(set(keys)) != len(keys):  # duplicate column names: renamed as sqlite-utils does
+            from sqlite_utils.utils import dedupe_keys
+
+            keys = dedupe_keys(keys)
+        return (dict(zip(keys, row)) for row in cursor)
+
+
+def connect(path: Path | str, light: bool = False) -> sqlite_utils.Database:
     """A connection configured for several writers: WAL, a busy timeout, NORMAL sync (safe under WAL: a
-    power cut may lose the last commits, never corrupt the file; each short transaction then costs no fsync)."""
-    db = Database(path)
+    power cut may lose the last commits, never corrupt the file; each short transaction then costs no fsync).
+    `light`: a `LightDatabase`, for a process that answers one command and exits (`clio ask`)."""
+    # execute_plugins=False: Clio uses no sqlite-utils plugins, and looking for them reads the metadata of every
+    # installed package, the slowest part of opening the database in a new process (`clio ask`)
+    db: Any = LightDatabase(path) if light else database_class()(path, execute_plugins=False)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    db.enable_wal()
+    if db.conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        db.enable_wal()
     db.execute("PRAGMA synchronous = NORMAL")
     return db
 

@@ -41,7 +41,12 @@ def _timezone(name: str) -> str:
     return name
 
 
+DEFAULT_RATE_LIMIT = "30/minute"
+
+
 def _rate(rule: str) -> str:
+    if rule == DEFAULT_RATE_LIMIT:  # known good: no need to import limits at every start
+        return rule
     from limits import parse
 
     try:
@@ -97,7 +102,7 @@ class Settings:
     max_workspace_mb: int = 200
     removal_grace_days: int = 30
     timezone: str = "UTC"
-    rate_limit: str = "30/minute"
+    rate_limit: str = DEFAULT_RATE_LIMIT
     database_url: str | None = field(default=None, repr=False)  # holds a password: not in repr
 
     @classmethod
@@ -111,7 +116,7 @@ class Settings:
             max_workspace_mb=_int(env, "CLIO_MAX_WORKSPACE_MB", 200),
             removal_grace_days=_int(env, "CLIO_REMOVAL_GRACE_DAYS", 30),
             timezone=_timezone(env.get("CLIO_TIMEZONE") or "UTC"),
-            rate_limit=_rate(env.get("CLIO_RATE_LIMIT") or "30/minute"),
+            rate_limit=_rate(env.get("CLIO_RATE_LIMIT") or DEFAULT_RATE_LIMIT),
             database_url=_database_url(env.get("CLIO_DATABASE_URL")),
         )
 

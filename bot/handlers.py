@@ -11,7 +11,7 @@ from bot.errors import BadInput
 from bot.events import ConversationRef
 from bot.services import privacy as privacy_service
 from bot import store
-from bot.services import own_questions, pictures, quiz_schedule, schedule
+from bot.services import own_words, pictures
 from bot.services import packs as packs_service
 from bot.services import timeline as timeline_service
 from bot.services.onthisday import Day, parse_days
@@ -139,6 +139,8 @@ def onthisday(app: Clio, ctx: Context, arg: str) -> Reply:
          ("/schedule show", "/schedule set 09:00 Europe/London", "/schedule off"), admin_actions=("set", "off"))
 def schedule_(app: Clio, ctx: Context, arg: str) -> Reply:
     """The channel's daily "on this day" post: set its time (admins), show it, turn it off (admins)."""
+    from bot.services import schedule  # imported here: a lookup (`clio ask`) never needs the scheduler
+
     words = clean(arg).split()
     action = words[0].lower() if words else "show"
     now = app.clock()
@@ -165,7 +167,7 @@ QUIZ_ACTIONS = ("start [TOPIC] [QUESTIONS] [SECONDS] [choice|open] | answer X | 
 
 @command("quiz", QUIZ_ACTIONS, ("/quiz start", "/quiz start TOPIC 5 20 open", "/quiz leaderboard", "/quiz me",
                                 "/quiz schedule Fri 19:30 Europe/London TOPIC 10 30", "/quiz start mine",
-                                own_questions.ADD_EXAMPLE, "/quiz questions", "/quiz remove 3"),
+                                own_words.ADD_EXAMPLE, "/quiz questions", "/quiz remove 3"),
          admin_actions=("appeals", "accept", "add", "remove", "import"))
 def quiz(app: Clio, ctx: Context, arg: str) -> Reply:
     """Quiz nights: start, answer, scores, leaderboards, appeals, and the group's own questions."""
@@ -180,8 +182,12 @@ def quiz(app: Clio, ctx: Context, arg: str) -> Reply:
     if action == "review":
         return engine.review(ctx, rest)
     if action == "schedule":  # weekly quiz nights: set and off are for admins, checked there (show is for all)
+        from bot.services import quiz_schedule
+
         return quiz_schedule.command(app, ctx, rest)
-    if action in own_questions.ACTIONS:  # add, questions, remove, import: the group's own questions
+    if action in own_words.ACTIONS:  # add, questions, remove, import: the group's own questions
+        from bot.services import own_questions  # pydantic and the pack's models: only for these actions
+
         return own_questions.handle(app, ctx, action, rest)
     if action in with_arg:
         return with_arg[action](ctx, require_arg(rest, "more", f"/quiz {action} ...", limit=300) if action != "start" else rest)

@@ -14,7 +14,6 @@ still make each post exactly once, even if a stalled holder wakes after its leas
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import socket
@@ -25,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 from bot.shared_state import SharedState
 
 if TYPE_CHECKING:
+    import asyncio
+
     from bot.app import Clio
 
 log = logging.getLogger("clio.lease")
@@ -72,6 +73,8 @@ class Lease:
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    import asyncio  # in each coroutine, not at the top: `clio ask` (bot.app reads holder_id) never needs it
+
     try:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
     except TimeoutError:
@@ -84,6 +87,8 @@ async def run_leased(lease: Lease, work: Callable[[asyncio.Event], Awaitable[Any
     lost; `work` then returns and this waits to take the lease again. The lease's database calls run in a
     thread, never on the event loop. Cancelled (the process dying), it neither halts nor releases: the lease
     then runs out by itself, as it would if the process were killed."""
+    import asyncio
+
     while not stop.is_set():
         if not await asyncio.to_thread(lease.take):
             await _wait(stop, poll)
@@ -116,6 +121,8 @@ async def run_leased(lease: Lease, work: Callable[[asyncio.Event], Awaitable[Any
 async def background(app: Clio, outbox: Any, platform: str, stop: asyncio.Event, **timing: float) -> None:
     """A platform's background work, run by whichever of its processes holds "background:<platform>": the
     daily posts and quiz nights (`app.scheduler`) and the quiz clock (`bot.door.run_clock`)."""
+    import asyncio
+
     from bot.door import run_clock
 
     lease = Lease(app.shared, f"background:{platform}", app.holder, lambda: app.clock().timestamp())

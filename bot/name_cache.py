@@ -10,14 +10,17 @@ again from the index and stored under the new signature. Stored as JSON, never p
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import sqlite3
 from collections.abc import Callable
-from importlib import metadata
-from pathlib import Path
 
-import sqlite_utils
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without importing sqlite-utils
+    import sqlite_utils
 
 from bot.names import Matcher
 
@@ -28,14 +31,29 @@ KEEP = 8  # stored matchers kept: one per set of packs in use, the oldest droppe
 _CODE = [Path(__file__).with_name("names.py"), Path(__file__).with_name("places.py")]
 
 
+def _pycountry_version() -> str:
+    """The installed pycountry's version, read from its distribution's folder name beside the package: importing
+    pycountry or importlib.metadata costs a new process (`clio ask`) more time than the whole lookup. Else the
+    package's metadata, else nothing."""
+    spec = importlib.util.find_spec("pycountry")
+    if spec is not None and spec.origin:
+        site = Path(spec.origin).parent.parent
+        found = sorted(p.name for p in site.glob("pycountry-*.dist-info"))
+        if len(found) == 1:
+            return found[0].removeprefix("pycountry-").removesuffix(".dist-info")
+    from importlib import metadata
+
+    try:
+        return metadata.version("pycountry")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
 def signature(db: sqlite_utils.Database, scope: str = "") -> str:
     h = hashlib.sha256(f"format {FORMAT}\0{scope}\0".encode())
     for p in _CODE:
         h.update(p.read_bytes())
-    try:
-        h.update(metadata.version("pycountry").encode())
-    except metadata.PackageNotFoundError:
-        pass
+    h.update(_pycountry_version().encode())
     queries = ["select key, value from meta where key like 'pack:%' order by key",
                "select count(*), max(rowid) from entities", "select count(*), max(rowid) from aliases",
                "select id, sha256 from sources order by id"]

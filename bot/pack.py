@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import yaml
 from convertdate import julian
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.packfiles import PackInvalid, Problem, fingerprint, pack_files  # noqa: F401  (kept importable from here)
 from bot.dates import CalendarRule, RUSSIA_SWITCH_NS, DateError, HistDate
 from bot.names import TITLE_WORDS, Candidate, Matcher, is_title, name_key
 from bot.services.grading import grade
@@ -224,26 +224,6 @@ class PackMeta(_Strict):
         return CalendarRule.from_pack(self.calendars.model_dump(by_alias=True) if self.calendars else None)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in a pack, where it is."""
-
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
-
-
-class PackInvalid(Exception):
-    """A pack with problems; str() lists every one of them."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in the content pack:\n" + "\n".join(map(str, problems)))
-
-
 @dataclass
 class Pack:
     """A loaded, valid content pack."""
@@ -264,18 +244,6 @@ class Pack:
 
 
 _MODELS: dict[str, type[BaseModel]] = {"people": Person, "terms": Term, "events": Event, "questions": Question}
-
-
-def pack_files(pack_dir: Path) -> list[Path]:
-    return sorted(p for p in pack_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-
-
-def fingerprint(pack_dir: Path) -> str:
-    """A hash of every pack file's name and bytes: changes exactly when the pack does."""
-    h = hashlib.sha256()
-    for p in pack_files(pack_dir):
-        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()[:32]
 
 
 def _load_yaml(text: str) -> tuple[Any, dict[tuple, int]]:

@@ -34,8 +34,6 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-import pycountry
-
 from bot.names import name_key
 
 # Names ISO does not give (historical states, provinces, regions, cities, rivers) that the readings of this
@@ -78,6 +76,8 @@ def _split(block: str) -> list[str]:
 
 def _iso_names() -> set[str]:
     """Country names (current and historic) and nationality adjectives from pycountry."""
+    import pycountry  # here: a process with the keys stored (bot.name_cache) never needs its databases
+
     names: set[str] = set()
     countries: list[str] = []
     for c in pycountry.countries:

@@ -27,13 +27,13 @@ import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import sqlite_utils
-from limits import RateLimitItem, parse
+if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without importing sqlite-utils
+    import sqlite_utils
 
 from bot import concurrency, store
-from bot.services.ratelimit import MAX_MEMBERS, SlowDown, _window
+from bot.services.ratelimit import MAX_MEMBERS, SlowDown, _Rule, _window
 
 log = logging.getLogger("clio.shared")
 CHECK_EVERY = 1.0  # seconds between two reads of the index version in one process
@@ -75,14 +75,14 @@ class SharedState(Protocol):
         """Let this process's connections go."""
 
 
-def open_shared(db_path: Path | str, database_url: str | None = None) -> SharedState:
+def open_shared(db_path: Path | str, database_url: str | None = None, light: bool = False) -> SharedState:
     """The deployment's shared state: in PostgreSQL when `database_url` (CLIO_DATABASE_URL) is set, else in
     the SQLite file. psycopg is imported only in the first case."""
     if database_url:
         from bot.pg_state import PgState
 
         return PgState(database_url)
-    return SqliteState(db_path)
+    return SqliteState(db_path, light=light)
 
 
 _WRITE_LOCKS: dict[Path, threading.Lock] = {}
@@ -95,8 +95,9 @@ class SqliteState:
     write lock instead means its busy handler, which sleeps for growing pauses (1, 2, 5 ... 100 ms) and, at a
     few hundred commands a second across the door's threads, made lookups miss Discord's three seconds."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, light: bool = False):
         self.path = Path(path)
+        self.light = light  # connections for a process that answers one command (concurrency.LightDatabase)
         self._local = threading.local()
         self._write = _WRITE_LOCKS.setdefault(self.path.resolve(), threading.Lock())  # one per file and process
 
@@ -104,7 +105,7 @@ class SqliteState:
         """This thread's connection (WAL, busy timeout, BEGIN IMMEDIATE transactions)."""
         db = getattr(self._local, "db", None)
         if db is None:
-            db = self._local.db = concurrency.connect(self.path)
+            db = self._local.db = concurrency.connect(self.path, light=self.light)
         return db
 
     def close(self) -> None:
@@ -173,7 +174,7 @@ class SqliteState:
         return next(self.db().query("select * from leases where name = ?", [name]), None)
 
 
-class SharedRateLimiter:
+class SharedRateLimiter(_Rule):
     """`RateLimiter`'s rule and reply ("Slow down: that is more than 30 commands in 1 minute. Try again in
     12 s."), counted in the shared state so every process of a deployment sees a member's whole window. The
     console is not limited. `clock`: seconds since the epoch (not monotonic: other processes read them).
@@ -187,8 +188,7 @@ class SharedRateLimiter:
     def __init__(self, state: SharedState, rule: str, max_members: int = MAX_MEMBERS,
                  clock: Callable[[], float] = time.time, flush_every: float = FLUSH_EVERY):
         self.state = state
-        self.item: RateLimitItem = parse(rule)
-        self.window = float(self.item.get_expiry())
+        self.rule = rule
         self.max_members = max_members
         self.clock = clock
         self.flush_every = flush_every

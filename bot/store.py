@@ -8,20 +8,62 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
-
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot import concurrency
 from bot.dates import CalendarRule
-from bot.pack import Event, Pack, Person, Term
 
-migrations = Migrations("clio")
+if TYPE_CHECKING:  # bot.pack (pydantic) is imported only where a pack is indexed: `clio ask` never needs it
+    import sqlite_utils
+
+    from bot.pack import Event, Pack, Person, Term
+
+
+
+class _Migrations:
+    """sqlite-utils' Migrations, registered the same way (`@migrations()`), made only when a database has one
+    to apply: a process that opens an up-to-date database (`clio ask`) then never imports sqlite-utils."""
+
+    table = "_sqlite_migrations"  # sqlite-utils' own
+
+    def __init__(self, name: str):
+        self.name = name
+        self._registered: list[tuple[str, Callable[..., None], bool]] = []
+
+    def __call__(self, *, name: str | None = None, transactional: bool = True) -> Callable[[Any], Any]:
+        def inner(fn: Any) -> Any:
+            migration = name or fn.__name__
+            if any(m[0] == migration for m in self._registered):
+                raise ValueError(f"Migration '{migration}' is already registered in set '{self.name}'")
+            self._registered.append((migration, fn, transactional))
+            return fn
+
+        return inner
+
+    def _all_applied(self, db: sqlite_utils.Database) -> bool:
+        try:
+            done = {r[0] for r in db.execute(f"select name from {self.table} where migration_set = ?", [self.name])}
+        except sqlite3.OperationalError:  # no migration applied yet
+            return False
+        return all(m[0] in done for m in self._registered)
+
+    def apply(self, db: sqlite_utils.Database) -> None:
+        if self._all_applied(db):
+            return
+        from sqlite_utils.migrations import Migrations
+
+        real = Migrations(self.name)
+        for name, fn, transactional in self._registered:
+            real(name=name, transactional=transactional)(fn)
+        real.apply(getattr(db, "full", db))  # sqlite-utils' own Database (see concurrency.LightDatabase)
+
+
+migrations = _Migrations("clio")
 
 ENTITY_FTS_COLUMNS = ["name", "full_name", "aliases_text", "summary"]
 
@@ -183,12 +225,12 @@ WORKSPACE_TABLES: list[tuple[str, str]] = [("workspace_removals", "workspace"), 
 
 
 
-def open_db(path: Path | str) -> sqlite_utils.Database:
-    """Open (creating if needed) the database file with WAL and foreign keys, migrations applied."""
+def open_db(path: Path | str, light: bool = False) -> sqlite_utils.Database:
+    """Open (creating if needed) the database file with WAL and foreign keys, migrations applied. `light`: for
+    a process that answers one command and exits (see concurrency.LightDatabase)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = concurrency.connect(path)  # WAL, busy timeout, transactions that begin IMMEDIATE
-    db.enable_wal()
+    db = concurrency.connect(path, light=light)  # WAL, busy timeout, transactions that begin IMMEDIATE
     db.execute("PRAGMA foreign_keys = ON")
     db.execute(f"PRAGMA busy_timeout = {concurrency.BUSY_TIMEOUT_MS}")
     migrations.apply(db)
@@ -210,6 +252,8 @@ def index_pack(db: sqlite_utils.Database, pack: Pack, home: bool = True) -> None
     Several packs share the index, each row keyed by pack: the home pack (the operator's default) keeps its
     entry, question and reading ids as they are; any other pack's are stored as "PACK:ID" (see `entry_key`),
     so an id may repeat across packs."""
+    from bot.pack import Event
+
     pid = pack.meta.id
     rule = pack.meta.rule
     k = (lambda i: i) if home else (lambda i: entry_key(pid, i))  # noqa: E731
@@ -302,10 +346,14 @@ def calendar_rule(db: sqlite_utils.Database, packs: Iterable[str] | None = None)
 
 
 def _type_of(e: Person | Term | Event) -> str:
+    from bot.pack import Event, Person, Term
+
     return {Person: "person", Term: "term", Event: "event"}[type(e)]
 
 
 def _names_of(e: Person | Term | Event) -> list[str]:
+    from bot.pack import Person
+
     names = [e.name]
     if isinstance(e, Person):
         names += [e.full_name] if e.full_name else []

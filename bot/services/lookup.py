@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without importing sqlite-utils
+    import sqlite_utils
 
 from bot import name_cache, store
 from bot.dates import CalendarRule, HistDate

@@ -6,8 +6,10 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without importing sqlite-utils
+    import sqlite_utils
 
 from bot import store
 from convertdate import french_republican

@@ -30,6 +30,7 @@ from bot.names import Matcher
 from bot.pack import Period, Problem, Question, SourceRef, _line_for, _load_yaml, _question_problems, _text_list, _Where
 from bot.response import Reply
 from bot.services.grading import grade
+from bot.services.own_words import ACTIONS, ADD_EXAMPLE, ADD_USAGE, OWN_WORDS  # noqa: F401
 from bot.text import clean, echo, shorten
 
 if TYPE_CHECKING:
@@ -40,11 +41,6 @@ MAX_ROWS = 500  # questions in one file
 MAX_PER_WORKSPACE = 2000  # a group's own questions in all
 MAX_PROBLEMS = 200  # problems listed for one file (each with its line); more are counted
 QUESTION_FILES = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".tsv": "csv", ".txt": "csv"}
-ACTIONS = ("add", "questions", "remove", "import")
-OWN_WORDS = ("mine", "own")  # /quiz start mine [TOPIC]: only the group's own questions
-ADD_USAGE = "/quiz add QUESTION | ANSWER | OPTION; OPTION; OPTION [| ACCEPTED; FORMS] [| TOPIC]"
-ADD_EXAMPLE = ("/quiz add Which reading did the group start with? | The first one | "
-               "The second one; The third one; None of them | first | our readings")
 DEFAULT_EXPLANATION = "One of this group's own questions."
 KAHOOT_ANSWERS = 6  # Kahoot's spreadsheet has Answer 1-4 (6 in newer templates)
 

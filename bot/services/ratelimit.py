@@ -15,9 +15,13 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
-from limits import RateLimitItem, parse
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from bot.errors import BotError
+
+if TYPE_CHECKING:  # limits is imported on the first limited command: `clio ask` (the console) never needs it
+    from limits import RateLimitItem
 
 MAX_MEMBERS = 50_000
 
@@ -26,13 +30,29 @@ class SlowDown(BotError):
     """A member sent more commands than the limit allows; nothing they sent is lost, it is just not run."""
 
 
-class RateLimiter:
+class _Rule:
+    """A rate rule such as "30/minute", parsed by limits when first needed."""
+
+    rule: str
+
+    @cached_property
+    def item(self) -> RateLimitItem:
+        from limits import parse
+
+        return parse(self.rule)
+
+    @cached_property
+    def window(self) -> float:
+        """The rule's window in seconds."""
+        return float(self.item.get_expiry())
+
+
+class RateLimiter(_Rule):
     """At most `rule` (e.g. "30/minute") commands per member of a workspace. The console is not limited:
     it is the operator's own terminal."""
 
     def __init__(self, rule: str, max_members: int = MAX_MEMBERS, clock: Callable[[], float] = time.monotonic):
-        self.item: RateLimitItem = parse(rule)
-        self.window = float(self.item.get_expiry())
+        self.rule = rule
         self.max_members = max_members
         self.clock = clock
         self._hits: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()  # least recently active first
