@@ -358,6 +358,10 @@ class Matcher:
         return [k for k, _, _ in process.extract(key, self._keys, scorer=OSA.distance, score_cutoff=max_edits,
                                                  limit=None)]
 
+    def keys(self) -> list[str]:
+        """Every normalised key, in the order it was registered (text scans build their automaton from these)."""
+        return list(self._keys)
+
     def starts_key(self, words: str) -> bool:
         """Whether these normalised words are a key or the start of a longer one."""
         return words in self._owners or words in self._prefixes

@@ -14,12 +14,13 @@ import multiprocessing as mp
 import os
 import resource
 import threading
+import time
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from bot.ingest.clean import clean_blocks
-from bot.ingest.passages import Passage, split_passages
+from bot.ingest.passages import Passage, iter_passages
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, read_document
 
 # the budget of one file: memory the child may take above what it has at the start, and seconds, growing with
@@ -60,23 +61,34 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
     if len(data) > max_bytes:  # refused before a process is spent on it
         raise ReadError(f"{path.name} is {len(data) / 2**20:,.0f} MB; the limit is {max_bytes / 2**20:,.0f} MB.")
     seconds, memory = budget(len(data))
+    deadline = time.monotonic() + seconds
     ctx = _context()
     recv, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(send, path.name, data, max_bytes, memory), daemon=True)
+    data_recv, data_send = ctx.Pipe(duplex=False)
+    # the bytes go through a pipe, not the child's arguments: arguments stay referenced for the child's whole life,
+    # and the child drops the bytes as soon as it has read them
+    child = ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, memory), daemon=True)
     child.start()
     send.close()
+    data_recv.close()
     try:
-        if not recv.poll(seconds):
-            raise ReadError(f"{path.name} took more than {seconds:.0f} seconds to read; Clio gave up on it. "
-                            "Save it as plain text and try again.")
         try:
-            status, value, peak = recv.recv()
-            if status == "ok":  # its passages follow in chunks: each unpickled in one short hold of the GIL
-                passages: list[Passage] = []
-                for _ in range(value):
-                    passages.extend(recv.recv())
-                status, value, peak = recv.recv()
+            data_send.send_bytes(data)
+        except OSError:  # the child is gone already; what it sent says why
+            pass
+        finally:
+            data_send.close()
+        try:
+            passages: list[Passage] = []
+            # passages come in batches as the child makes them, each unpickled in one short hold of the GIL
+            while (message := _receive(recv, deadline))[0] == "passages":
+                passages.extend(message[1])
+            status, value, peak = message
+            if status == "ok":
                 value = replace(value, passages=passages)
+        except TimeoutError:
+            raise ReadError(f"{path.name} took more than {seconds:.0f} seconds to read; Clio gave up on it. "
+                            "Save it as plain text and try again.") from None
         except EOFError:  # killed: out of memory, or crashed in a library
             raise ReadError(f"{path.name} needs more than {memory / 2**20:,.0f} MB of memory to read; Clio gave up "
                             "on it. Save it as plain text and try again.") from None
@@ -96,21 +108,32 @@ def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts kB
 
 
-def _child(conn: Connection, name: str, data: bytes, max_bytes: int, memory: int) -> None:
+def _receive(conn: Connection, deadline: float) -> tuple:
+    """The child's next message, or TimeoutError when the budget's end comes first."""
+    if not conn.poll(max(0.0, deadline - time.monotonic())):
+        raise TimeoutError
+    return conn.recv()
+
+
+def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, memory: int) -> None:
     try:
         _limit_memory(memory)
+        data = data_conn.recv_bytes()
+        data_conn.close()
         doc = read_document(Path(name), data=data, max_bytes=max_bytes)
         del data
         blocks = clean_blocks(doc.blocks)
         doc.blocks = []
         doc_first = blocks[0] if blocks else None
-        passages = split_passages(blocks)
-        del blocks
-        chunks = range(0, len(passages), PASSAGES_PER_MESSAGE)
-        conn.send(("ok", len(chunks), 0))
-        for start in chunks:
-            conn.send(passages[start:start + PASSAGES_PER_MESSAGE])
-        conn.send(("done", Parsed(doc.kind, doc.title, doc.author, doc_first, []), _peak_rss()))
+        batch: list[Passage] = []
+        for passage in iter_passages(blocks, release=True):  # each block dropped once it is split
+            batch.append(passage)
+            if len(batch) == PASSAGES_PER_MESSAGE:
+                conn.send(("passages", batch))
+                batch = []
+        if batch:
+            conn.send(("passages", batch))
+        conn.send(("ok", Parsed(doc.kind, doc.title, doc.author, doc_first, []), _peak_rss()))
     except ReadError as e:
         conn.send(("error", e.user_message, _peak_rss()))
     except MemoryError:

@@ -4,11 +4,15 @@ reading keeps using that the pack does not know yet (candidates for a maintainer
 from __future__ import annotations
 
 import re
+import weakref
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple
+
+import ahocorasick
 
 from bot.ingest.passages import Passage
 from bot.names import TITLES, Matcher, name_key, pack_surname
@@ -113,11 +117,8 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
     # each passage's words are found as it is linked and then dropped (a 50 MB reading's words and their
     # places, held at once, took a gigabyte); what the candidates need of them is each word's count
     token_counts: Counter[str] = Counter()
-    # most words start no name at all ("the", "of"): each distinct word is asked once whether it does, then
-    # n-grams are looked at only where those stand
-    starting: set[str] = set()
-    not_starting: set[str] = set()
-    owners: dict[str, list[tuple[str, bool]]] = {}  # gram -> (entry id, is a person) for each non-"given" owner
+    automaton = _automaton(matcher)
+    owners: dict[str, list[tuple[str, bool]]] = {}  # key -> (entry id, is a person) for each non-"given" owner
     named_in_full: dict[int, set[str]] = {}  # passage seq -> people named there in more than one word
     para_years: dict[int, list[int]] = {}  # a paragraph may be stored as several passages
     for p in passages:
@@ -129,27 +130,24 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
             progress(done, len(passages))
         found: Counter[str] = Counter()
         result.links[p.seq] = found
-        if not p.prose:  # a reference list names authors and subjects, not who the reading speaks of
-            token_counts.update(_TOKEN.findall(p.text))
-            continue
-        spans = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(p.text)]
-        words = [w for w, _, _ in spans]
+        words = _TOKEN.findall(p.text)
         token_counts.update(words)
-        if new := set(words) - starting - not_starting:
-            for w in new:
-                (starting if matcher.starts_key(_key(w)) else not_starting).add(w)
+        if not p.prose:  # a reference list names authors and subjects, not who the reading speaks of
+            continue
+        keys = list(map(_key, words))
+        starts_at = _names_in(automaton, keys)  # word index -> the word counts of keys starting there
+        if not starts_at:
+            continue
+        spans = _Spans(p.text)
         context = para_years[p.para] or para_years.get(before.get(p.para, -1), [])
         free = 0  # the first word not already part of a name found
-        for i in [i for i, w in enumerate(words) if w in starting]:
+        for i in sorted(starts_at):
             if i < free:
                 continue
             is_capital = words[i][:1].isupper()
             longest: tuple[int, list[str]] | None = None  # the longest name starting here: (words, entity ids)
-            gram = ""
-            for n in range(1, min(MAX_NAME_WORDS, len(words) - i) + 1):
-                gram = f"{gram} {_key(words[i + n - 1])}" if gram else _key(words[i])
-                if n > 1 and not matcher.starts_key(gram):  # a word in `starting` starts one
-                    break
+            for n in sorted(starts_at[i]):
+                gram = " ".join(keys[i:i + n])
                 if (owned := owners.get(gram)) is None:
                     owned = owners[gram] = [(c.id, c.id in person_ids) for c, kind in matcher.exact(gram)
                                             if kind != "given"]
@@ -166,7 +164,7 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
             if longest:
                 n, ids = longest
                 span = Span(p.seq, " ".join(words[i:i + n]), ids[0], spans[i][1], spans[i + n - 1][2])
-                if n == 1 and len(ids) == 1 and ids[0] in person_ids and _key(words[i]) in _TOWNS:
+                if n == 1 and len(ids) == 1 and ids[0] in person_ids and keys[i] in _TOWNS:
                     # "Lvov", "Gorky": a town too; the person only where the passage also names them in full
                     lone_towns.append(span)
                 elif len(ids) == 1:
@@ -189,6 +187,66 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
             result.spans.append(span._replace(entity=known[0]))
     result.candidates = _candidates(passages, token_counts, matcher)
     return result
+
+
+_automata: weakref.WeakKeyDictionary[Matcher, ahocorasick.Automaton] = weakref.WeakKeyDictionary()
+
+
+def _automaton(matcher: Matcher) -> ahocorasick.Automaton:
+    """An Aho-Corasick automaton over the matcher's keys that some entry owns as more than a first name,
+    built once per matcher: a passage's normalised words are scanned for all of them in one pass, in C."""
+    if (automaton := _automata.get(matcher)) is None:
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_LENGTH)
+        for key in matcher.keys():
+            if len(key.split()) <= MAX_NAME_WORDS and any(kind != "given" for _, kind in matcher.exact(key)):
+                automaton.add_word(key)
+        if len(automaton) == 0:
+            automaton.add_word("\0")  # an automaton with no words cannot be searched
+        automaton.make_automaton()
+        _automata[matcher] = automaton
+    return automaton
+
+
+def _names_in(automaton: ahocorasick.Automaton, keys: list[str]) -> dict[int, list[int]]:
+    """Where the automaton's keys stand in a passage whose words have these keys: the first word's index ->
+    how many words each key found there spans (at most MAX_NAME_WORDS), whole words only."""
+    stream = " ".join(keys)
+    hits = automaton.iter(stream)
+    out: dict[int, list[int]] = {}
+    if stream.count(" ") == len(keys) - 1:  # each word's key one word (or none): a space before each word's key
+        size = len(stream)
+        for end, length in hits:
+            start = end + 1 - length
+            if (start == 0 or stream[start - 1] == " ") and (end + 1 == size or stream[end + 1] == " "):
+                n = stream.count(" ", start, end) + 1
+                if n <= MAX_NAME_WORDS:
+                    out.setdefault(stream.count(" ", 0, start), []).append(n)
+        return out
+    # a word whose key is several words ("½" is "1 2"): where each word's key starts and ends in the stream
+    starts = list(accumulate((len(k) + 1 for k in keys[:-1]), initial=0))
+    first = {s: i for i, s in enumerate(starts) if keys[i]}
+    last = {s + len(k): i for i, (s, k) in enumerate(zip(starts, keys)) if k}
+    for end, length in hits:
+        i, j = first.get(end + 1 - length), last.get(end + 1)
+        if i is not None and j is not None and 0 < j - i + 1 <= MAX_NAME_WORDS:
+            out.setdefault(i, []).append(j - i + 1)
+    return out
+
+
+class _Spans:
+    """A passage's words as (word, start, end), each made only when asked for (most are never looked at)."""
+
+    __slots__ = ("_found",)
+
+    def __init__(self, text: str) -> None:
+        self._found = list(_TOKEN.finditer(text))
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    def __getitem__(self, i: int) -> tuple[str, int, int]:
+        m = self._found[i]
+        return m.group(), m.start(), m.end()
 
 
 _YEARS = re.compile(r"(?<![\d-])(1[0-9]\d\d|20\d\d)(?![\d])")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bot.ingest.prose import prose_flags
@@ -59,12 +60,21 @@ def _pieces(sentence: str) -> list[str]:
 
 def split_passages(blocks: list[Block]) -> list[Passage]:
     """Group each paragraph's sentences into passages; a passage never spans two paragraphs."""
-    passages: list[Passage] = []
+    return list(iter_passages(blocks))
+
+
+def iter_passages(blocks: list[Block], release: bool = False) -> Iterator[Passage]:
+    """split_passages, one passage at a time. `release`: the caller gives `blocks` up, and each block is dropped
+    from the list once its passages are made, so a big reading's blocks and passages are never all held at once."""
+    seq = 0
     section: str | None = None
     # one lone heading ("Introduction" atop a book whose chapter titles were lost) is no section at all
     sectioned = sum(b.kind == "heading" for b in blocks) >= 2
     prose = prose_flags(blocks)
-    for i, b in enumerate(blocks):
+    for i in range(len(blocks)):
+        b = blocks[i]
+        if release:
+            blocks[i] = None  # type: ignore[call-overload]
         if b.kind == "heading":
             section = b.text[:120] if sectioned else None
             continue
@@ -72,10 +82,11 @@ def split_passages(blocks: list[Block]) -> list[Passage]:
         size = 0
         for s in (piece for whole in sentences(b.text) for piece in _pieces(whole)):
             if chunk and (len(chunk) >= MAX_PASSAGE_SENTENCES or size + len(s) > MAX_PASSAGE_CHARS):
-                passages.append(Passage(len(passages) + 1, b.number, section, " ".join(chunk), prose[i]))
+                seq += 1
+                yield Passage(seq, b.number, section, " ".join(chunk), prose[i])
                 chunk, size = [], 0
             chunk.append(s)
             size += len(s) + 1
         if chunk:
-            passages.append(Passage(len(passages) + 1, b.number, section, " ".join(chunk), prose[i]))
-    return passages
+            seq += 1
+            yield Passage(seq, b.number, section, " ".join(chunk), prose[i])
