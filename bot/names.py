@@ -267,7 +267,6 @@ class Matcher:
         self._sorted_keys: list[str] = []  # each key's words sorted: token_sort_ratio's work done once, not per query
         # key -> its owners: one (candidate, kind) pair as it is (most keys have one owner), else a list of them
         self._owners: dict[str, tuple[Candidate, KeyKind] | list[tuple[Candidate, KeyKind]]] = {}
-        self._prefixes: set[str] = set()  # the first words of every key ("the", "the april"): for text scans
         # per candidate type, the keys some candidate of that type owns, and their word-sorted forms: /who scans
         # only people's keys, so long event names neither cost time nor crowd people out of the best 25
         self._typed: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
@@ -304,7 +303,6 @@ class Matcher:
             "places": sorted(self._places), "keys": self._keys,
             "sorted": [s if s != k else None for k, s in zip(self._keys, self._sorted_keys)],
             "owners": [[[ref(c), kind] for c, kind in self._owned(k)] for k in self._keys],
-            "prefixes": sorted(self._prefixes),
             "typed": {t: [numbers[k] for k in keys] for t, (keys, _) in self._typed.items()},
             "titles": {t: [[ref(c), explicit] for c, explicit in held.values()] for t, held in self._titles.items()},
             "candidates": table,
@@ -321,7 +319,6 @@ class Matcher:
         for key, owners in zip(m._keys, state["owners"]):
             pairs = [(table[ci], kind) for ci, kind in owners]
             m._owners[key] = pairs[0] if len(pairs) == 1 else pairs
-        m._prefixes = set(state["prefixes"])
         for t, numbers in state["typed"].items():
             m._typed[t] = ([m._keys[n] for n in numbers], [m._sorted_keys[n] for n in numbers])
             mask = m._type_masks[t] = bytearray(max(numbers, default=-1) + 1)  # as _mark_type would, at once
@@ -362,10 +359,6 @@ class Matcher:
         """Every normalised key, in the order it was registered (text scans build their automaton from these)."""
         return list(self._keys)
 
-    def starts_key(self, words: str) -> bool:
-        """Whether these normalised words are a key or the start of a longer one."""
-        return words in self._owners or words in self._prefixes
-
     def title_holders(self, key: str, types: set[str] | None = None) -> list[tuple[Candidate, bool]]:
         """The holders of a title key ("tsar", "grand duke"), each with whether the pack gives the title
         explicitly; in the order they were added."""
@@ -405,7 +398,6 @@ class Matcher:
                     number = len(self._keys)
                     self._keys.append(key)
                     self._sorted_keys.append(sorted_key)
-                    self._prefixes.update(" ".join(words[:n]) for n in range(1, len(words)))
                     self._owners[key] = pair
                     self._add_typed(candidate.type, key, sorted_key, number)
                     return
