@@ -6,8 +6,11 @@ For each size, builds a reading of that many MB from the seeds (in a temporary f
 then times Clio's ingest and a bare FTS5 insert of the same text's paragraphs in alternating pairs, so both
 see the same load on a shared machine, and counts the CPU seconds each used (on a loaded machine the wall
 clock says more about the other jobs than about ingest; the ingest's count covers the bot process, the fork
-server and the reading child, sampled every 20 ms). Memory is the peak resident size of that process tree
-above what it held just before.
+server and the reading child, sampled every 20 ms). Memory is the peak of that process tree above what it
+held just before, counted two ways: resident sizes summed (RSS: a page the fork server shares with the bot
+process, or the reading child with the fork server, counts once per process holding it) and proportional
+sizes summed (PSS from /proc/PID/smaps_rollup: a shared page is split between the processes sharing it, so
+the sum is what the tree really holds).
 `--phases` also times each stage in this process (read, clean, split, link, dates) on the first copy.
 
 The seeds include a web page that ends with a list of other articles; cleaning cuts such a list, and in a text
@@ -55,9 +58,21 @@ def big_text(mb: int, folder: Path) -> Path:
     return path
 
 
-def tree(pid: int) -> dict[int, tuple[float, float]]:
-    """`pid` and every process below it: pid -> (resident MB, CPU seconds used so far)."""
-    out: dict[int, tuple[float, float]] = {}
+def pss_mb(pid: int) -> float:
+    """A process's proportional set size in MB (0 where the kernel does not say)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) / 1024
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return 0.0
+
+
+def tree(pid: int) -> dict[int, tuple[float, float, float]]:
+    """`pid` and every process below it: pid -> (resident MB, CPU seconds used so far, proportional MB)."""
+    out: dict[int, tuple[float, float, float]] = {}
     page, tick = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
     todo = [pid]
     while todo:
@@ -67,7 +82,7 @@ def tree(pid: int) -> dict[int, tuple[float, float]]:
                 rss = int(f.read().split()[1]) * page / 2**20
             with open(f"/proc/{p}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            out[p] = (rss, (int(fields[11]) + int(fields[12])) / tick)  # utime + stime
+            out[p] = (rss, (int(fields[11]) + int(fields[12])) / tick, pss_mb(p))  # utime + stime
             for tid in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{tid}/children") as f:
                     todo.extend(int(c) for c in f.read().split())
@@ -76,8 +91,10 @@ def tree(pid: int) -> dict[int, tuple[float, float]]:
     return out
 
 
-def tree_rss_mb(pid: int) -> float:
-    return sum(rss for rss, _ in tree(pid).values())
+def tree_mb(pid: int) -> tuple[float, float]:
+    """The tree's resident and proportional MB, each summed over its processes."""
+    now = tree(pid).values()
+    return sum(v[0] for v in now), sum(v[2] for v in now)
 
 
 class TreeSampler:
@@ -85,7 +102,8 @@ class TreeSampler:
     process's last reading, sampled every 20 ms; a child's last 20 ms may be missed)."""
 
     def __init__(self) -> None:
-        self.peak = 0.0
+        self.peak = 0.0  # summed RSS
+        self.peak_pss = 0.0
         self._start = tree(os.getpid())
         self._cpu: dict[int, float] = {}
         self._stop = threading.Event()
@@ -93,8 +111,9 @@ class TreeSampler:
 
     def _sample(self) -> None:
         now = tree(os.getpid())
-        self.peak = max(self.peak, sum(rss for rss, _ in now.values()))
-        self._cpu.update({p: cpu for p, (_, cpu) in now.items()})
+        self.peak = max(self.peak, sum(v[0] for v in now.values()))
+        self.peak_pss = max(self.peak_pss, sum(v[2] for v in now.values()))
+        self._cpu.update({p: v[1] for p, v in now.items()})
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -103,7 +122,7 @@ class TreeSampler:
 
     @property
     def cpu(self) -> float:
-        return sum(c - self._start.get(p, (0, 0.0))[1] for p, c in self._cpu.items())
+        return sum(c - self._start[p][1] if p in self._start else c for p, c in self._cpu.items())
 
     def __enter__(self) -> TreeSampler:
         self._thread.start()
@@ -167,14 +186,15 @@ def main() -> int:
             if args.phases:
                 print(f"stages, {size:.1f} MB:")
                 phases(app, path)
-            ours, raw, peaks, ours_cpu, raw_cpu = [], [], [], [], []
+            ours, raw, peaks, pss_peaks, ours_cpu, raw_cpu = [], [], [], [], [], []
             for n in range(args.pairs):
-                idle = tree_rss_mb(os.getpid())
+                idle, idle_pss = tree_mb(os.getpid())
                 with TreeSampler() as sampler:
                     t = time.perf_counter()
                     sid = app.ingest(path, workspace=f"bench:{mb}:{n}").source_id  # a new reading each time
                     ours.append(size / (time.perf_counter() - t))
                 peaks.append(sampler.peak - idle)
+                pss_peaks.append(sampler.peak_pss - idle_pss)
                 ours_cpu.append(size / sampler.cpu)
                 store.delete_source(app.db, sid)
                 c = time.process_time()
@@ -186,8 +206,9 @@ def main() -> int:
             med, base = statistics.median(ours_cpu), statistics.median(raw_cpu)
             print(f"{size:5.1f} MB  per CPU second: raw FTS5 insert {base:6.2f} MB/s, clio ingest {med:6.2f} MB/s "
                   f"({med / base:.2f}x of raw; every process of the ingest)")
-            print(f"{size:5.1f} MB  peak memory above idle {max(peaks):.0f} MB (bot process, fork server and "
-                  f"reading child together)")
+            print(f"{size:5.1f} MB  peak memory above idle (bot process, fork server and reading child together): "
+                  f"{max(pss_peaks):.0f} MB proportional (PSS), {max(peaks):.0f} MB resident summed (RSS, shared "
+                  f"pages counted once per process)")
             path.unlink()
     return 0
 
