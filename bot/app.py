@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # imported where used: `clio ask` needs none of them (ingest,
     from bot.door import Door
     from bot.services.quiz import QuizEngine
     from bot.services.schedule import Outbox, Scheduler
+    from bot.storage.schedules import Schedules
 
 log = logging.getLogger("clio")
 UPLOAD_READERS = 1  # uploads read at once in one process (each in a child process of up to a few hundred MB)
@@ -142,6 +143,14 @@ class Clio:
         return QuizEngine(self.db, lambda: self.lookup.matcher, lambda: self.clock(),
                           lambda ws, topic: self.question_bank(self.db, ws, topic))
 
+    @functools.cached_property
+    def schedules(self) -> Schedules:
+        """Daily-post subscriptions, post claims and admin notices: in PostgreSQL when CLIO_DATABASE_URL is
+        set (every process of the deployment sees one claim per post), else in the SQLite file."""
+        from bot.storage.schedules import PgSchedules, SqliteSchedules
+
+        return SqliteSchedules(self.db) if isinstance(self.shared, SqliteState) else PgSchedules(self.shared)
+
     # --- which packs a workspace reads -------------------------------------------------------------------
 
     def packs_of(self, workspace: str | None) -> tuple[str, ...]:
@@ -217,8 +226,10 @@ class Clio:
         from bot.services.quiz_schedule import QuizNights
         from bot.services.schedule import Scheduler
 
-        nights = QuizNights(self.db, self.quiz, outbox, lambda: self.clock(), platform=platform)  # weekly quizzes
-        return Scheduler(self.db, self.onthisday, outbox, lambda: self.clock(), platform=platform, also=[nights])
+        nights = QuizNights(self.db, self.quiz, outbox, lambda: self.clock(), platform=platform,  # weekly quizzes
+                            notices=self.schedules)
+        return Scheduler(self.db, self.onthisday, outbox, lambda: self.clock(), platform=platform, also=[nights],
+                         schedules=self.schedules)
 
     async def heartbeat(self, platform: str, stop: asyncio.Event, every: float = 30.0) -> None:
         """Record that this platform's process is alive, every `every` seconds until `stop` (read by
@@ -251,8 +262,8 @@ class Clio:
 
     def today(self, ctx: Context) -> dt.date:
         """Today's date where the asker is: the channel's daily-post timezone, or the default one."""
-        sub = store.subscription(self.db, ctx.workspace, ctx.channel)
-        tz = sub["timezone"] if sub else self.settings.timezone
+        sub = self.schedules.subscription(ctx.workspace, ctx.channel)
+        tz = sub.timezone if sub else self.settings.timezone
         return self.clock().astimezone(ZoneInfo(tz)).date()
 
     def ensure_index(self, force: bool = False) -> bool:
@@ -413,7 +424,7 @@ class Clio:
             with self.scoped(ctx.workspace):  # lookups, quizzes and help read the workspace's packs
                 reply = self._dispatch(text, ctx)
             if ctx.is_admin:
-                for notice in store.take_notices(self.db, ctx.workspace):
+                for notice in self.schedules.take_notices(ctx.workspace):
                     reply.fields.insert(0, Field("Notice for admins", notice))
             outcome = "ok" if reply.ok else "declined"
             return reply

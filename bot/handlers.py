@@ -145,16 +145,16 @@ def schedule_(app: Clio, ctx: Context, arg: str) -> Reply:
     action = words[0].lower() if words else "show"
     now = app.clock()
     if action == "show" and len(words) <= 1:
-        return schedule.show(app.db, ctx.workspace, ctx.channel, now)
+        return schedule.show(app.schedules, ctx.workspace, ctx.channel, now)
     if action not in ("set", "off"):
         raise BadInput("Use /schedule set 09:00 Europe/London, /schedule show or /schedule off.")
     if action == "off":
-        return schedule.unsubscribe(app.db, ctx.workspace, ctx.channel, now)
+        return schedule.unsubscribe(app.schedules, ctx.workspace, ctx.channel, now)
     if len(words) not in (2, 3):
         raise BadInput("Use /schedule set TIME [TIMEZONE], e.g. /schedule set 09:00 Europe/London")
     post_time = schedule.parse_time(words[1])
     tz = schedule.parse_timezone(words[2]) if len(words) == 3 else app.settings.timezone
-    return schedule.subscribe(app.db, ConversationRef.of(ctx), post_time, tz, ctx.user_id, now)
+    return schedule.subscribe(app.schedules, ConversationRef.of(ctx), post_time, tz, ctx.user_id, now)
 
 
 QUIZ_ACTIONS = ("start [TOPIC] [QUESTIONS] [SECONDS] [choice|open] | answer X | stop | skip | scores | leaderboard | "

@@ -62,6 +62,17 @@ MIGRATIONS: list[tuple[str, str]] = [
             quiz_id bigint not null, idx integer not null, user_id text not null,
             primary key (quiz_id, idx));
     """),
+    ("p003_schedules", """
+        create table if not exists subscriptions (
+            workspace text not null, channel text not null, ref text not null, post_time text not null,
+            timezone text not null, active boolean not null default true, paused_reason text, created_by text,
+            updated_at text,
+            primary key (workspace, channel));
+        create table if not exists admin_notices (
+            id bigint generated always as identity primary key, workspace text not null, message text not null,
+            created_at text not null);
+        create index if not exists admin_notices_workspace on admin_notices (workspace, id);
+    """),
 ]
 
 

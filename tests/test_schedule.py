@@ -1,5 +1,8 @@
 """Daily posts: pure timing across DST, exactly once per channel and local day (restarts, two processes,
-slow sends), catch-up within the grace window, failures that pause instead of crash. No real sleeping."""
+slow sends), catch-up within the grace window, failures that pause instead of crash. No real sleeping.
+
+Every test with an app runs twice: subscriptions, claims and notices in the SQLite file, and in PostgreSQL
+(CLIO_DATABASE_URL set; bot/storage/schedules.py), where processes on several hosts share them."""
 
 from __future__ import annotations
 
@@ -101,11 +104,35 @@ def clock() -> Clock:
     return Clock(at(2026, 11, 7, 9, 0))
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def mini_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The tiny pack, with the schedules in the SQLite file or in a fresh PostgreSQL database."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    return Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=url)
+
+
 @pytest.fixture
-def app(mini_settings: Settings, clock: Clock) -> Clio:
+def app(mini_settings: Settings, clock: Clock):  # noqa: ANN201
     a = Clio(mini_settings)
     a.clock = clock
-    return a
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def spawn(mini_settings: Settings, clock: Clock):  # noqa: ANN201
+    """Another process on the same database(s), on the same clock: closed at the end."""
+    made: list[Clio] = []
+
+    def make() -> Clio:
+        other = Clio(mini_settings)
+        other.clock = clock
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        other.close()
 
 
 async def test_the_post_goes_out_once_with_the_day_in_both_calendars(app: Clio, clock: Clock) -> None:
@@ -135,12 +162,11 @@ async def test_each_platform_process_posts_only_to_its_own_channels(app: Clio, c
     assert await app.scheduler(FakeOutbox(), "slack_").tick() == 0  # LIKE wildcards in a name match nothing
 
 
-async def test_a_restart_never_posts_twice(app: Clio, mini_settings: Settings, clock: Clock) -> None:
+async def test_a_restart_never_posts_twice(app: Clio, spawn, clock: Clock) -> None:
     subscribe(app)
     first = FakeOutbox()
     assert await app.scheduler(first).tick() == 1
-    restarted = Clio(mini_settings)  # a new process on the same database file
-    restarted.clock = clock
+    restarted = spawn()  # a new process on the same database file
     second = FakeOutbox()
     assert await restarted.scheduler(second).tick() == 0
     assert len(first.sent) + len(second.sent) == 1
@@ -170,7 +196,7 @@ class Delivers(Channel):
 
 
 @pytest.mark.parametrize("trial", range(7))
-async def test_a_post_delivered_just_before_a_crash_is_not_sent_again(app: Clio, mini_settings: Settings,
+async def test_a_post_delivered_just_before_a_crash_is_not_sent_again(app: Clio, spawn,
                                                                         clock: Clock, trial: int) -> None:
     subscribe(app)
     dying = DiesAfterDelivery()
@@ -178,8 +204,7 @@ async def test_a_post_delivered_just_before_a_crash_is_not_sent_again(app: Clio,
         await app.scheduler(dying).tick()
     assert len(dying.posts) == 1 and dying.posts[0].marker == "Clio's daily post for 7 Nov 2026"
     clock.now += dt.timedelta(minutes=16 + trial)  # restarted after the claim's lease ran out
-    restarted = Clio(mini_settings)
-    restarted.clock = clock
+    restarted = spawn()
     channel = Delivers()
     channel.posts = list(dying.posts)  # the same channel: the post is there
     assert await restarted.scheduler(channel).tick() == 1  # counted as done...
@@ -187,7 +212,7 @@ async def test_a_post_delivered_just_before_a_crash_is_not_sent_again(app: Clio,
     assert await restarted.scheduler(channel).tick() == 0
 
 
-async def test_a_post_lost_in_a_crash_before_delivery_is_sent_once_after(app: Clio, mini_settings: Settings,
+async def test_a_post_lost_in_a_crash_before_delivery_is_sent_once_after(app: Clio, spawn,
                                                                          clock: Clock) -> None:
     class DiesBeforeDelivery(Channel):
         async def send(self, ref: ConversationRef, reply: Reply) -> None:
@@ -197,16 +222,14 @@ async def test_a_post_lost_in_a_crash_before_delivery_is_sent_once_after(app: Cl
     with pytest.raises(SystemExit):
         await app.scheduler(DiesBeforeDelivery()).tick()
     clock.now += dt.timedelta(minutes=16)
-    restarted = Clio(mini_settings)
-    restarted.clock = clock
+    restarted = spawn()
     channel = Delivers()
     assert await restarted.scheduler(channel).tick() == 1 and len(channel.posts) == 1
 
 
-async def test_two_processes_and_a_slow_send_post_once(app: Clio, mini_settings: Settings, clock: Clock) -> None:
+async def test_two_processes_and_a_slow_send_post_once(app: Clio, spawn, clock: Clock) -> None:
     subscribe(app)
-    other = Clio(mini_settings)
-    other.clock = clock
+    other = spawn()
     slow, fast = FakeOutbox(delay=0.05), FakeOutbox()
     results = await asyncio.gather(app.scheduler(slow).tick(), other.scheduler(fast).tick(),
                                    app.scheduler(fast).tick())
@@ -234,7 +257,7 @@ async def test_failures_retry_then_pause_and_tell_the_admin(app: Clio, clock: Cl
         await sched.tick()
         clock.now += dt.timedelta(minutes=6)
     assert outbox.attempts == 3  # bounded
-    assert not store.subscription(app.db, "discord:1", "history")["active"]
+    assert not app.schedules.subscription("discord:1", "history").active
     member = Context(workspace="discord:1", channel="history", user_id="m", is_admin=False)
     assert "paused" not in app.handle_text("/who kornilov", member).text()
     told = app.handle_text("/who kornilov", ADMIN)
@@ -248,7 +271,7 @@ async def test_a_deleted_channel_pauses_at_once(app: Clio, clock: Clock) -> None
     outbox = FakeOutbox(fail=OutboxError("channel not found", permanent=True))
     assert await app.scheduler(outbox).tick() == 0
     assert outbox.attempts == 1
-    assert store.subscription(app.db, "discord:1", "history")["paused_reason"] == "channel not found"
+    assert app.schedules.subscription("discord:1", "history").paused_reason == "channel not found"
 
 
 async def test_a_crashing_outbox_never_stops_the_loop(app: Clio, clock: Clock) -> None:
@@ -275,7 +298,8 @@ async def test_the_run_loop_stops_by_itself(app: Clio) -> None:
     assert len(outbox.sent) == 1
 
 
-async def test_the_same_event_is_not_featured_twice_within_a_year(tmp_path: Path, clock: Clock) -> None:
+async def test_the_same_event_is_not_featured_twice_within_a_year(tmp_path: Path, clock: Clock,
+                                                                  mini_settings: Settings) -> None:
     pack = tmp_path / "packs" / "mini"
     shutil.copytree(TEST_PACKS / "mini", pack)
     with (pack / "events.yaml").open("a", encoding="utf-8") as f:
@@ -287,7 +311,8 @@ async def test_the_same_event_is_not_featured_twice_within_a_year(tmp_path: Path
       Test summary: troops marched past the Kremlin on the anniversary and went straight to the front.
     sources: [figes]
 ''')
-    app = Clio(Settings(db_path=tmp_path / "c.db", content_dir=pack.parent, pack="mini"))
+    app = Clio(Settings(db_path=tmp_path / "c.db", content_dir=pack.parent, pack="mini",
+                        database_url=mini_settings.database_url))  # what was featured: SQLite's or PostgreSQL's
     app.clock = clock
     subscribe(app)
     outbox = FakeOutbox()
@@ -300,6 +325,7 @@ async def test_the_same_event_is_not_featured_twice_within_a_year(tmp_path: Path
     featured = [r.fields[0].value for _, r in outbox.sent]
     assert featured[0] != featured[1] and featured[2] == featured[0]
     assert {featured[0], featured[1]} == {"Storming of the Winter Palace", "Red Square parade"}
+    app.close()
 
 
 def test_schedule_commands_check_admins_and_input(app: Clio) -> None:

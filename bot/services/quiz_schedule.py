@@ -27,6 +27,7 @@ from bot.events import Context, ConversationRef
 from bot.response import Reply
 from bot.services.quiz import QuizEngine, QuizError, parse_start
 from bot.services.schedule import Clock, Outbox, OutboxError, parse_time, parse_timezone, scheduled_at
+from bot.storage.schedules import Schedules, SqliteSchedules
 from bot.text import echo
 
 if TYPE_CHECKING:
@@ -134,8 +135,10 @@ class QuizNights:
     """Announces and starts each channel's weekly quiz once per week, through the outbox."""
 
     def __init__(self, db: sqlite_utils.Database, engine: QuizEngine, outbox: Outbox, clock: Clock,
-                 platform: str | None = None, lead: dt.timedelta = ANNOUNCE_BEFORE, grace: dt.timedelta = START_GRACE):
+                 platform: str | None = None, lead: dt.timedelta = ANNOUNCE_BEFORE, grace: dt.timedelta = START_GRACE,
+                 notices: Schedules | None = None):
         self.db = db
+        self.notices = notices or SqliteSchedules(db)  # where admins are told a night failed (as daily posts)
         self.engine = engine
         self.outbox = outbox
         self.clock = clock
@@ -234,10 +237,10 @@ class QuizNights:
             store.update_quiz(self.db, quiz_id, where_status="running", status="ended", ended_at=now.isoformat())
         if e.permanent:
             store.pause_quiz_schedule(self.db, ws, ch, e.reason, now.isoformat())
-            store.add_notice(self.db, ws, f"Weekly quiz nights in channel {ch} are paused: {e.reason}. Fix it, "
+            self.notices.add_notice(ws, f"Weekly quiz nights in channel {ch} are paused: {e.reason}. Fix it, "
                                           "then /quiz schedule again in that channel.", now.isoformat())
         else:
-            store.add_notice(self.db, ws, f"This week's quiz night in channel {ch} could not be posted: "
+            self.notices.add_notice(ws, f"This week's quiz night in channel {ch} could not be posted: "
                                           f"{e.reason}.", now.isoformat())
 
 

@@ -22,6 +22,7 @@ from bot.errors import BadInput
 from bot.events import ConversationRef
 from bot.response import Field, Reply
 from bot.services.onthisday import Day, OnThisDay
+from bot.storage.schedules import Schedules, SqliteSchedules, Subscription
 
 log = logging.getLogger("clio.schedule")
 
@@ -129,8 +130,10 @@ class Scheduler:
     """Posts each subscribed channel's daily reply once per local day, through the outbox."""
 
     def __init__(self, db: sqlite_utils.Database, onthisday: OnThisDay, outbox: Outbox, clock: Clock,
-                 grace: dt.timedelta = GRACE, platform: str | None = None, also: Sequence[Ticker] = ()):
-        self.db = db
+                 grace: dt.timedelta = GRACE, platform: str | None = None, also: Sequence[Ticker] = (),
+                 schedules: Schedules | None = None):
+        self.db = db  # the pack and readings (what a post says)
+        self.schedules = schedules or SqliteSchedules(db)  # who gets a post when, and which went out
         self.also = list(also)  # other timed posts run on this same loop (weekly quiz nights)
         self.platform = platform  # only this platform's channels: the Slack process never posts to Discord
         self.onthisday = onthisday
@@ -141,11 +144,11 @@ class Scheduler:
     async def tick(self) -> int:
         """Post everything due now. Returns how many posts were sent. Never raises for one channel's failure."""
         sent = 0
-        for sub in store.active_subscriptions(self.db, self.platform):
+        for sub in self.schedules.active(self.platform):
             try:
                 sent += await self._maybe_post(sub)
             except Exception:  # a bug in one channel's post must not stop the others
-                log.exception("daily post failed for %s/%s", sub["workspace"], sub["channel"])
+                log.exception("daily post failed for %s/%s", sub.workspace, sub.channel)
         for other in self.also:
             try:
                 sent += await other.tick()
@@ -153,55 +156,54 @@ class Scheduler:
                 log.exception("scheduled posts failed")
         return sent
 
-    async def _maybe_post(self, sub: dict) -> int:
+    async def _maybe_post(self, sub: Subscription) -> int:
         now = self.clock()
-        day = due_date(now, sub["post_time"], sub["timezone"], self.grace)
+        day = due_date(now, sub.post_time, sub.timezone, self.grace)
         if day is None:
             return 0
-        ws, ch = sub["workspace"], sub["channel"]
-        claim = store.claim_post(self.db, ws, ch, day.isoformat(), now.isoformat(), (now - LEASE).isoformat())
+        ws, ch = sub.workspace, sub.channel
+        claim = self.schedules.claim_post(ws, ch, day.isoformat(), now.isoformat(), (now - LEASE).isoformat())
         if claim is None:
             return 0
         reply, event_id = self.compose(ws, ch, day)
         reply.marker = daily_marker(day)
-        ref = ConversationRef(**json.loads(sub["ref"]))
-        attempt = claim["attempts"] + 1
+        ref = ConversationRef(**json.loads(sub.ref))
+        attempt = claim.attempts + 1
         # counted before sending: a process that dies after the platform took the post but before it is marked
         # sent leaves attempts >= 1, and whoever takes the claim over looks in the channel before sending again
-        store.finish_claim(self.db, ws, ch, day.isoformat(), status="claimed", attempts=attempt)
+        self.schedules.finish_claim(ws, ch, day.isoformat(), status="claimed", attempts=attempt)
         try:
-            if claim["attempts"] and await self._already_posted(ref, reply.marker):
+            if claim.attempts and await self._already_posted(ref, reply.marker):
                 log.info("daily post to %s/%s was already delivered before a restart", ws, ch)
             else:
                 await self.outbox.send(ref, reply)
         except OutboxError as e:
             self._failed(sub, day, attempt, e, now)
             return 0
-        store.finish_claim(self.db, ws, ch, day.isoformat(), status="sent", event_id=event_id,
-                           sent_at=self.clock().isoformat(), attempts=attempt, error=None)
+        self.schedules.finish_claim(ws, ch, day.isoformat(), status="sent", event_id=event_id,
+                                    sent_at=self.clock().isoformat(), attempts=attempt, error=None)
         return 1
 
     async def _already_posted(self, ref: ConversationRef, marker: str) -> bool:
         posted = getattr(self.outbox, "posted", None)
         return bool(posted and await posted(ref, marker))
 
-    def _failed(self, sub: dict, day: dt.date, attempts: int, e: OutboxError, now: dt.datetime) -> None:
-        ws, ch = sub["workspace"], sub["channel"]
+    def _failed(self, sub: Subscription, day: dt.date, attempts: int, e: OutboxError, now: dt.datetime) -> None:
+        ws, ch = sub.workspace, sub.channel
         log.warning("daily post to %s/%s failed (attempt %d): %s", ws, ch, attempts, e.reason)
         if e.permanent or attempts >= MAX_ATTEMPTS:
-            store.finish_claim(self.db, ws, ch, day.isoformat(), status="failed", attempts=attempts, error=e.reason)
-            store.pause_subscription(self.db, ws, ch, e.reason, now.isoformat())
-            store.add_notice(self.db, ws, f"Daily posts to channel {ch} are paused: {e.reason}. "
+            self.schedules.finish_claim(ws, ch, day.isoformat(), status="failed", attempts=attempts, error=e.reason)
+            self.schedules.pause(ws, ch, e.reason, now.isoformat())
+            self.schedules.add_notice(ws, f"Daily posts to channel {ch} are paused: {e.reason}. "
                                           "Fix it, then /schedule set again in that channel.", now.isoformat())
         else:
-            store.finish_claim(self.db, ws, ch, day.isoformat(), status="retry", attempts=attempts, error=e.reason,
-                               next_attempt_at=(now + RETRY_AFTER).isoformat())
+            self.schedules.finish_claim(ws, ch, day.isoformat(), status="retry", attempts=attempts, error=e.reason,
+                                        next_attempt_at=(now + RETRY_AFTER).isoformat())
 
     def compose(self, workspace: str, channel: str, day: dt.date) -> tuple[Reply, str | None]:
         """The day's post, featuring an event not posted to this channel in the past year when one exists."""
         events = store.events_on_day(self.db, day.month, day.day, workspace)
-        recent = store.recent_posted_events(self.db, workspace, channel,
-                                            (day - dt.timedelta(days=VARIETY_DAYS)).isoformat())
+        recent = self.schedules.recent_events(workspace, channel, (day - dt.timedelta(days=VARIETY_DAYS)).isoformat())
         fresh = [e for e in events if e["id"] not in recent] or events
         featured = fresh[0] if fresh else None
         reply = self.onthisday.reply([Day(day.month, day.day)], workspace)
@@ -214,8 +216,8 @@ class Scheduler:
     def next_wake(self) -> float:
         """Seconds until the next subscription is due (at most MAX_IDLE_SECONDS, so new ones are seen)."""
         now = self.clock()
-        waits = [(next_run(now, s["post_time"], s["timezone"]) - now).total_seconds()
-                 for s in store.active_subscriptions(self.db, self.platform)]
+        waits = [(next_run(now, s.post_time, s.timezone) - now).total_seconds()
+                 for s in self.schedules.active(self.platform)]
         waits += [other.next_wake() for other in self.also]
         return max(0.5, min([MAX_IDLE_SECONDS, *waits]))
 
@@ -232,33 +234,32 @@ class Scheduler:
                 pass
 
 
-def subscribe(db: sqlite_utils.Database, ref: ConversationRef, post_time: str, tz: str, user: str,
+def subscribe(schedules: Schedules, ref: ConversationRef, post_time: str, tz: str, user: str,
               now: dt.datetime) -> Reply:
-    store.set_subscription(db, {"workspace": ref.workspace, "channel": ref.channel, "ref": json.dumps(asdict(ref)),
-                                "post_time": post_time, "timezone": tz, "active": 1, "paused_reason": None,
-                                "created_by": user, "updated_at": now.isoformat()})
+    schedules.subscribe(Subscription(ref.workspace, ref.channel, json.dumps(asdict(ref)), post_time, tz,
+                                     created_by=user, updated_at=now.isoformat()))
     nxt = next_run(now, post_time, tz).astimezone(ZoneInfo(tz))
     return Reply(ok=True, kind="info", title="Daily post set",
                  body=f"Every day at {post_time} ({tz}) this channel gets what happened on that day. "
                       f"The next one: {nxt:%a %d %b, %H:%M %Z}.")
 
 
-def show(db: sqlite_utils.Database, workspace: str, channel: str, now: dt.datetime) -> Reply:
-    sub = store.subscription(db, workspace, channel)
+def show(schedules: Schedules, workspace: str, channel: str, now: dt.datetime) -> Reply:
+    sub = schedules.subscription(workspace, channel)
     if sub is None:
         return Reply(ok=True, kind="info", title="No daily post here",
                      body="An admin can start one: /schedule set 09:00 Europe/London")
-    if not sub["active"]:
-        reason = f" ({sub['paused_reason']})" if sub["paused_reason"] else ""
+    if not sub.active:
+        reason = f" ({sub.paused_reason})" if sub.paused_reason else ""
         return Reply(ok=True, kind="info", title="Daily post paused",
-                     body=f"Paused{reason}. An admin can restart it with /schedule set {sub['post_time']} {sub['timezone']}.")
-    nxt = next_run(now, sub["post_time"], sub["timezone"]).astimezone(ZoneInfo(sub["timezone"]))
+                     body=f"Paused{reason}. An admin can restart it with /schedule set {sub.post_time} {sub.timezone}.")
+    nxt = next_run(now, sub.post_time, sub.timezone).astimezone(ZoneInfo(sub.timezone))
     return Reply(ok=True, kind="info", title="Daily post",
-                 body=f"Every day at {sub['post_time']} ({sub['timezone']}); next {nxt:%a %d %b, %H:%M %Z}.")
+                 body=f"Every day at {sub.post_time} ({sub.timezone}); next {nxt:%a %d %b, %H:%M %Z}.")
 
 
-def unsubscribe(db: sqlite_utils.Database, workspace: str, channel: str, now: dt.datetime) -> Reply:
-    if store.subscription(db, workspace, channel) is None:
+def unsubscribe(schedules: Schedules, workspace: str, channel: str, now: dt.datetime) -> Reply:
+    if schedules.subscription(workspace, channel) is None:
         return Reply(ok=True, kind="info", title="No daily post here", body="There was nothing to turn off.")
-    store.pause_subscription(db, workspace, channel, "turned off by an admin", now.isoformat())
+    schedules.pause(workspace, channel, "turned off by an admin", now.isoformat())
     return Reply(ok=True, kind="info", title="Daily post off", body="This channel gets no more daily posts.")
