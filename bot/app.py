@@ -227,7 +227,7 @@ class Clio:
         from bot.services.schedule import Scheduler
 
         nights = QuizNights(self.db, self.quiz, outbox, lambda: self.clock(), platform=platform,  # weekly quizzes
-                            notices=self.schedules)
+                            schedules=self.schedules)
         return Scheduler(self.db, self.onthisday, outbox, lambda: self.clock(), platform=platform, also=[nights],
                          schedules=self.schedules)
 

@@ -72,6 +72,16 @@ MIGRATIONS: list[tuple[str, str]] = [
             id bigint generated always as identity primary key, workspace text not null, message text not null,
             created_at text not null);
         create index if not exists admin_notices_workspace on admin_notices (workspace, id);
+        create table if not exists quiz_schedules (
+            workspace text not null, channel text not null, ref text not null, weekday integer not null,
+            start_time text not null, timezone text not null, args text not null default '',
+            active boolean not null default true, paused_reason text, updated_at text,
+            primary key (workspace, channel));
+        create table if not exists quiz_schedule_claims (
+            workspace text not null, channel text not null, local_date text not null, kind text not null,
+            status text not null, claimed_at text not null, attempts integer not null default 0,
+            next_attempt_at text, quiz_id bigint, error text, sent_at text,
+            primary key (workspace, channel, local_date, kind));
     """),
 ]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,7 @@ from bot.services import quiz_schedule
 from bot.services.quiz_schedule import LEASE, SCHEDULER_USER, due, next_start
 from bot.services.schedule import OutboxError
 from tests.clock import Clock
+from tests.conftest import TEST_PACKS
 
 UTC = dt.UTC
 
@@ -56,11 +58,34 @@ def clock() -> Clock:
     return Clock(at(2026, 3, 23, 12))  # a Monday, London on GMT
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def mini_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The tiny pack, with the quiz nights and their claims in the SQLite file or in PostgreSQL."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    return Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=url)
+
+
 @pytest.fixture
-def app(mini_settings: Settings, clock: Clock) -> Clio:
-    a = Clio(mini_settings)
-    a.clock = clock
-    return a
+def app(spawn, clock: Clock):  # noqa: ANN201
+    a = spawn()
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def spawn(mini_settings: Settings, clock: Clock):  # noqa: ANN201
+    """Another process on the same database(s), on the same clock: closed at the end."""
+    made: list[Clio] = []
+
+    def make() -> Clio:
+        other = Clio(mini_settings)
+        other.clock = clock
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        other.close()
 
 
 def set_quiz(app: Clio, text: str = "/quiz schedule Fri 19:30 Europe/London 3 20", ctx: Context = ADMIN) -> Reply:
@@ -128,11 +153,10 @@ async def test_announced_then_started_exactly_once_each_week_across_a_dst_change
 # --- exactly once -------------------------------------------------------------------------------------------------
 
 
-async def test_a_restart_never_announces_or_starts_twice(app: Clio, mini_settings: Settings, clock: Clock) -> None:
+async def test_a_restart_never_announces_or_starts_twice(app: Clio, spawn, clock: Clock) -> None:
     set_quiz(app)
     first, second = FakeOutbox(clock), FakeOutbox(clock)
-    restarted = Clio(mini_settings)  # a new process on the same database file
-    restarted.clock = clock
+    restarted = spawn()  # a new process on the same database file
     for moment in (at(2026, 3, 27, 19, 0), at(2026, 3, 27, 19, 30)):
         clock.now = moment
         assert await app.scheduler(first).tick() == 1
@@ -144,10 +168,9 @@ async def test_a_restart_never_announces_or_starts_twice(app: Clio, mini_setting
     assert store.count(app.db, "quizzes") == 1
 
 
-async def test_two_processes_at_once_post_once(app: Clio, mini_settings: Settings, clock: Clock) -> None:
+async def test_two_processes_at_once_post_once(app: Clio, spawn, clock: Clock) -> None:
     set_quiz(app)
-    other = Clio(mini_settings)
-    other.clock = clock
+    other = spawn()
     clock.now = at(2026, 3, 27, 19, 30)
     a, b = FakeOutbox(clock), FakeOutbox(clock)
     results = await asyncio.gather(app.scheduler(a).tick(), other.scheduler(b).tick(), app.scheduler(b).tick())
@@ -156,14 +179,13 @@ async def test_two_processes_at_once_post_once(app: Clio, mini_settings: Setting
 
 
 async def test_a_claimer_that_crashed_before_starting_is_taken_over_after_its_lease(
-        app: Clio, mini_settings: Settings, clock: Clock) -> None:
+        app: Clio, spawn, clock: Clock) -> None:
     set_quiz(app)
     start = at(2026, 3, 27, 19, 30)
     # a process claimed the start, then died before it could start the quiz
-    assert store.claim_quiz_night(app.db, "discord:1", "history", "2026-03-27", "start", start.isoformat(),
-                                  (start - LEASE).isoformat()) is not None
-    restarted = Clio(mini_settings)
-    restarted.clock = clock
+    assert app.schedules.claim_quiz_night("discord:1", "history", "2026-03-27", "start", start.isoformat(),
+                                          (start - LEASE).isoformat()) is not None
+    restarted = spawn()
     outbox = FakeOutbox(clock)
     clock.now = start + LEASE - dt.timedelta(seconds=1)  # the dead claimer's lease still holds
     assert await restarted.scheduler(outbox).tick() == 0
@@ -174,15 +196,14 @@ async def test_a_claimer_that_crashed_before_starting_is_taken_over_after_its_le
 
 
 async def test_a_crash_after_starting_posts_that_quizs_first_question_once(
-        app: Clio, mini_settings: Settings, clock: Clock) -> None:
+        app: Clio, spawn, clock: Clock) -> None:
     set_quiz(app)
     clock.now = at(2026, 3, 27, 19, 30)
     crashing = FakeOutbox(clock, fail=RuntimeError("process killed mid-send"))
     assert await app.scheduler(crashing).tick() == 0  # the quiz was created, its question never reached anyone
     quiz = store.running_quiz(app.db, "discord:1", "history")
     assert quiz is not None and crashing.sent == []
-    restarted = Clio(mini_settings)
-    restarted.clock = clock
+    restarted = spawn()
     outbox = FakeOutbox(clock)
     clock.now += LEASE + dt.timedelta(seconds=1)
     for _ in range(3):
@@ -295,7 +316,7 @@ async def test_an_off_schedule_posts_nothing(app: Clio, clock: Clock) -> None:
 def test_bad_day_time_or_zone_get_a_clear_message(app: Clio, text: str, says: str) -> None:
     reply = app.handle_text(text, ADMIN)
     assert not reply.ok and says in reply.body and "Traceback" not in reply.body
-    assert store.quiz_schedule(app.db, "discord:1", "history") is None
+    assert app.schedules.quiz_night("discord:1", "history") is None
 
 
 def test_hostile_text_is_echoed_harmlessly(app: Clio) -> None:
@@ -313,13 +334,13 @@ def test_only_admins_set_or_stop_it_on_the_console(app: Clio) -> None:
     for text in ("/quiz schedule Fri 19:30 UTC", "/quiz schedule set Fri 19:30 UTC", "/quiz schedule off"):
         reply = app.handle_text(text, member)
         assert not reply.ok and "admins" in reply.body
-    assert store.quiz_schedule(app.db, "console:local", "console") is None
+    assert app.schedules.quiz_night("console:local", "console") is None
     out = io.StringIO()
     assert console.ask(app, "/quiz schedule Fri 19:30 UTC 3", out=out) == 0  # the console's own user is its admin
     assert "Weekly quiz night set" in out.getvalue()
     assert app.handle_text("/quiz schedule show", member).title == "Weekly quiz night"  # members may look
     assert not app.handle_text("/quiz schedule off", member).ok
-    assert store.quiz_schedule(app.db, "console:local", "console")["active"] == 1
+    assert app.schedules.quiz_night("console:local", "console").active
 
 
 async def test_the_console_shows_a_scheduled_quiz_arrive(app: Clio, clock: Clock) -> None:
@@ -359,11 +380,12 @@ async def test_schedules_are_per_workspace_and_platform_and_deleted_with_the_wor
     assert await app.scheduler(slack_box, "slack").tick() == 1
     assert {r.platform for _, r, _ in discord_box.sent} == {"discord"} and discord_box.titles()[-1] == "Question 1 of 3"
     assert {r.platform for _, r, _ in slack_box.sent} == {"slack"}  # never a Discord quiz via Slack
-    counts = store.delete_workspace(app.db, "discord:1")
-    assert counts["quiz_schedules"] == 1 and counts["quiz_schedule_claims"] == 1
-    assert store.quiz_schedule(app.db, "discord:1", "history") is None
-    assert store.quiz_schedule(app.db, "slack:T1", "C1") is not None
-    assert store.quiz_night_claims(app.db, "slack:T1", "C1")
+    assert app.schedules.quiz_night_claims("discord:1", "history")
+    store.delete_workspace(app.db, "discord:1")
+    assert app.schedules.quiz_night("discord:1", "history") is None
+    assert app.schedules.quiz_night_claims("discord:1", "history") == []
+    assert app.schedules.quiz_night("slack:T1", "C1") is not None
+    assert app.schedules.quiz_night_claims("slack:T1", "C1")
 
 
 def test_the_next_time_is_shown_in_the_channels_zone(app: Clio, clock: Clock) -> None:

@@ -16,7 +16,7 @@ from bot.app import Clio
 from bot.config import Settings
 from bot.events import Context, ConversationRef
 from bot.response import Reply
-from bot.storage.schedules import PostClaim, Schedules, SqliteSchedules, Subscription
+from bot.storage.schedules import PostClaim, QuizNight, Schedules, SqliteSchedules, Subscription
 from tests.clock import Clock
 from tests.conftest import TEST_PACKS, Backend
 
@@ -129,6 +129,26 @@ def test_forgetting_reaches_the_schedules(backend: Backend) -> None:
     assert repo.claim_post("discord:1", "history", DAY, NOON, EARLIER) is not None  # its old claim went too
     kept = repo.subscription("discord:2", "history")
     assert kept is not None and kept.created_by == store.FORGOTTEN
+
+
+def test_quiz_nights_are_set_listed_paused_and_claimed_once_per_kind(backend: Backend) -> None:
+    a, b = schedules(backend), schedules(backend)
+    night = QuizNight("discord:1", "history", "{}", 4, "19:30", "Europe/London", "revolution 5 20", updated_at=NOON)
+    a.set_quiz_night(night)
+    a.set_quiz_night(QuizNight("slack:T1", "C1", "{}", 0, "18:00", "UTC", updated_at=NOON))
+    assert b.quiz_night("discord:1", "history") == night
+    assert [n.workspace for n in b.active_quiz_nights("slack")] == ["slack:T1"]
+    claims = [r.claim_quiz_night("discord:1", "history", "2026-03-27", "announce", NOON, EARLIER) for r in (a, b)]
+    assert sum(c is not None for c in claims) == 1
+    start = b.claim_quiz_night("discord:1", "history", "2026-03-27", "start", NOON, EARLIER)
+    assert start is not None and start.kind == "start"  # each kind is its own claim
+    b.finish_quiz_night("discord:1", "history", "2026-03-27", "start", status="sent", quiz_id=7, attempts=1)
+    assert [(c.kind, c.status, c.quiz_id) for c in a.quiz_night_claims("discord:1", "history")] == [
+        ("announce", "claimed", None), ("start", "sent", 7)]
+    with pytest.raises(ValueError, match="no field"):
+        a.finish_quiz_night("discord:1", "history", "2026-03-27", "start", event_id="x")
+    a.pause_quiz_night("discord:1", "history", "missing permissions", NOON)
+    assert a.active_quiz_nights("discord") == [] and not b.quiz_night("discord:1", "history").active
 
 
 class Outbox:

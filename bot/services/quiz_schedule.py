@@ -27,7 +27,7 @@ from bot.events import Context, ConversationRef
 from bot.response import Reply
 from bot.services.quiz import QuizEngine, QuizError, parse_start
 from bot.services.schedule import Clock, Outbox, OutboxError, parse_time, parse_timezone, scheduled_at
-from bot.storage.schedules import Schedules, SqliteSchedules
+from bot.storage.schedules import QuizNight, Schedules, SqliteSchedules
 from bot.text import echo
 
 if TYPE_CHECKING:
@@ -136,9 +136,9 @@ class QuizNights:
 
     def __init__(self, db: sqlite_utils.Database, engine: QuizEngine, outbox: Outbox, clock: Clock,
                  platform: str | None = None, lead: dt.timedelta = ANNOUNCE_BEFORE, grace: dt.timedelta = START_GRACE,
-                 notices: Schedules | None = None):
+                 schedules: Schedules | None = None):
         self.db = db
-        self.notices = notices or SqliteSchedules(db)  # where admins are told a night failed (as daily posts)
+        self.schedules = schedules or SqliteSchedules(db)  # the nights, their claims, and the admins' notices
         self.engine = engine
         self.outbox = outbox
         self.clock = clock
@@ -150,35 +150,35 @@ class QuizNights:
         """Announce or start everything due now. Returns how many posts were sent; one channel's failure
         never stops the others."""
         sent = 0
-        for sch in store.active_quiz_schedules(self.db, self.platform):
+        for sch in self.schedules.active_quiz_nights(self.platform):
             try:
                 sent += await self._maybe_post(sch)
             except Exception:
-                log.exception("quiz night failed for %s/%s", sch["workspace"], sch["channel"])
+                log.exception("quiz night failed for %s/%s", sch.workspace, sch.channel)
         return sent
 
     def next_wake(self) -> float:
         """Seconds until the next announcement or start (the caller caps it, so new schedules are seen)."""
         now = self.clock()
         waits = [3600.0]
-        for s in store.active_quiz_schedules(self.db, self.platform):
-            for _, at in occurrences(now, s["weekday"], s["start_time"], s["timezone"], range(-1, 9)):
+        for s in self.schedules.active_quiz_nights(self.platform):
+            for _, at in occurrences(now, s.weekday, s.start_time, s.timezone, range(-1, 9)):
                 waits += [(t - now).total_seconds() for t in (at - self.lead, at) if t > now]
         return max(0.5, min(waits))
 
-    async def _maybe_post(self, sch: dict) -> int:
+    async def _maybe_post(self, sch: QuizNight) -> int:
         now = self.clock()
-        what = due(now, sch["weekday"], sch["start_time"], sch["timezone"],
-                   dt.datetime.fromisoformat(sch["updated_at"]), self.lead, self.grace)
+        what = due(now, sch.weekday, sch.start_time, sch.timezone,
+                   dt.datetime.fromisoformat(sch.updated_at or now.isoformat()), self.lead, self.grace)
         if what is None:
             return 0
         day, kind, at = what
-        ws, ch = sch["workspace"], sch["channel"]
-        claim = store.claim_quiz_night(self.db, ws, ch, day.isoformat(), kind, now.isoformat(),
-                                       (now - LEASE).isoformat())
+        ws, ch = sch.workspace, sch.channel
+        claim = self.schedules.claim_quiz_night(ws, ch, day.isoformat(), kind, now.isoformat(),
+                                                (now - LEASE).isoformat())
         if claim is None:
             return 0
-        ref = ConversationRef(**json.loads(sch["ref"]))
+        ref = ConversationRef(**json.loads(sch.ref))
         quiz_id = None
         if kind == "announce":
             reply: Reply | None = announcement(sch, at, now)
@@ -188,16 +188,16 @@ class QuizNights:
             try:
                 await self.outbox.send(ref, reply)
             except OutboxError as e:
-                self._failed(sch, day.isoformat(), kind, claim["attempts"] + 1, e, now, quiz_id)
+                self._failed(sch, day.isoformat(), kind, claim.attempts + 1, e, now, quiz_id)
                 return 0
-        store.finish_quiz_night_claim(self.db, ws, ch, day.isoformat(), kind, status="sent",
-                                      sent_at=self.clock().isoformat(), attempts=claim["attempts"] + 1,
-                                      quiz_id=quiz_id, error=None)
+        self.schedules.finish_quiz_night(ws, ch, day.isoformat(), kind, status="sent",
+                                         sent_at=self.clock().isoformat(), attempts=claim.attempts + 1,
+                                         quiz_id=quiz_id, error=None)
         return int(reply is not None)
 
-    def _start(self, sch: dict, ref: ConversationRef, at: dt.datetime) -> tuple[Reply | None, int | None]:
+    def _start(self, sch: QuizNight, ref: ConversationRef, at: dt.datetime) -> tuple[Reply | None, int | None]:
         """Start the quiz (or find the one an earlier claimer started before it died); its first question."""
-        ws, ch = sch["workspace"], sch["channel"]
+        ws, ch = sch.workspace, sch.channel
         ours = [q for q in store.quizzes_started_by(self.db, ws, ch, SCHEDULER_USER)
                 if dt.datetime.fromisoformat(q["started_at"]) >= at]
         if ours:  # started by a claimer that crashed or failed to post: post its question if still the first
@@ -207,9 +207,9 @@ class QuizNights:
             return None, quiz["id"]  # the quiz clock has moved it on (or ended it) meanwhile
         ctx = Context(workspace=ws, channel=ch, user_id=SCHEDULER_USER, user_name="Weekly quiz night",
                       is_admin=False, platform=ref.platform)
-        when = f"{at.astimezone(ZoneInfo(sch['timezone'])):%A %H:%M %Z}"
+        when = f"{at.astimezone(ZoneInfo(sch.timezone)):%A %H:%M %Z}"
         try:
-            reply = self.engine.start(ctx, sch["args"] or "")
+            reply = self.engine.start(ctx, sch.args)
         except QuizError as e:
             if store.running_quiz(self.db, ws, ch) is not None:
                 return Reply(ok=True, kind="info", title="Weekly quiz night not started",
@@ -222,29 +222,29 @@ class QuizNights:
         reply.body = f"The weekly quiz night ({when}). " + (reply.body or "")
         return reply, quiz["id"] if quiz else None
 
-    def _failed(self, sch: dict, day: str, kind: str, attempts: int, e: OutboxError, now: dt.datetime,
+    def _failed(self, sch: QuizNight, day: str, kind: str, attempts: int, e: OutboxError, now: dt.datetime,
                 quiz_id: int | None) -> None:
-        ws, ch = sch["workspace"], sch["channel"]
+        ws, ch = sch.workspace, sch.channel
         log.warning("quiz night %s to %s/%s failed (attempt %d): %s", kind, ws, ch, attempts, e.reason)
         if not (e.permanent or attempts >= MAX_ATTEMPTS):
-            store.finish_quiz_night_claim(self.db, ws, ch, day, kind, status="retry", attempts=attempts,
-                                          error=e.reason, quiz_id=quiz_id,
-                                          next_attempt_at=(now + RETRY_AFTER).isoformat())
+            self.schedules.finish_quiz_night(ws, ch, day, kind, status="retry", attempts=attempts,
+                                             error=e.reason, quiz_id=quiz_id,
+                                             next_attempt_at=(now + RETRY_AFTER).isoformat())
             return
-        store.finish_quiz_night_claim(self.db, ws, ch, day, kind, status="failed", attempts=attempts,
-                                      error=e.reason, quiz_id=quiz_id)
+        self.schedules.finish_quiz_night(ws, ch, day, kind, status="failed", attempts=attempts,
+                                         error=e.reason, quiz_id=quiz_id)
         if quiz_id is not None:  # nobody can see it: end it rather than let it run into the void
             store.update_quiz(self.db, quiz_id, where_status="running", status="ended", ended_at=now.isoformat())
         if e.permanent:
-            store.pause_quiz_schedule(self.db, ws, ch, e.reason, now.isoformat())
-            self.notices.add_notice(ws, f"Weekly quiz nights in channel {ch} are paused: {e.reason}. Fix it, "
+            self.schedules.pause_quiz_night(ws, ch, e.reason, now.isoformat())
+            self.schedules.add_notice(ws, f"Weekly quiz nights in channel {ch} are paused: {e.reason}. Fix it, "
                                           "then /quiz schedule again in that channel.", now.isoformat())
         else:
-            self.notices.add_notice(ws, f"This week's quiz night in channel {ch} could not be posted: "
+            self.schedules.add_notice(ws, f"This week's quiz night in channel {ch} could not be posted: "
                                           f"{e.reason}.", now.isoformat())
 
 
-def _could_not_start(e: BotError, when: str, sch: dict, now: dt.datetime) -> Reply:
+def _could_not_start(e: BotError, when: str, sch: QuizNight, now: dt.datetime) -> Reply:
     return Reply(ok=True, kind="info", title="Weekly quiz night not started",
                  body=f"The weekly quiz night was due now ({when}) but could not start: {e.user_message} "
                       f"{next_line(sch, now)}")
@@ -253,21 +253,21 @@ def _could_not_start(e: BotError, when: str, sch: dict, now: dt.datetime) -> Rep
 # --- replies ---------------------------------------------------------------------------------------------------
 
 
-def describe(sch: dict) -> str:
+def describe(sch: QuizNight) -> str:
     """"10 questions, 30 s each, choice mode, on TOPIC" for a schedule's quiz options."""
-    topic, n, seconds, mode = parse_start(sch["args"] or "")
+    topic, n, seconds, mode = parse_start(sch.args)
     return f"{n} question(s), {seconds} s each, {mode} mode" + (f", on {echo(topic)}" if topic else "")
 
 
-def next_line(sch: dict, now: dt.datetime) -> str:
-    _, at = next_start(now, sch["weekday"], sch["start_time"], sch["timezone"])
-    return f"The next weekly quiz night: {at.astimezone(ZoneInfo(sch['timezone'])):%a %d %b, %H:%M %Z}."
+def next_line(sch: QuizNight, now: dt.datetime) -> str:
+    _, at = next_start(now, sch.weekday, sch.start_time, sch.timezone)
+    return f"The next weekly quiz night: {at.astimezone(ZoneInfo(sch.timezone)):%a %d %b, %H:%M %Z}."
 
 
-def announcement(sch: dict, at: dt.datetime, now: dt.datetime) -> Reply:
+def announcement(sch: QuizNight, at: dt.datetime, now: dt.datetime) -> Reply:
     minutes = max(1, round((at - now).total_seconds() / 60))
-    local = at.astimezone(ZoneInfo(sch["timezone"]))
-    how = "type your answers" if parse_start(sch["args"] or "")[3] == "open" else "click your answers"
+    local = at.astimezone(ZoneInfo(sch.timezone))
+    how = "type your answers" if parse_start(sch.args)[3] == "open" else "click your answers"
     return Reply(ok=True, kind="info", title=f"Quiz night in {minutes} minute{'s' if minutes != 1 else ''}",
                  body=f"The weekly quiz starts here at {local:%H:%M %Z} ({local:%A %d %B}): {describe(sch)}. "
                       f"The questions appear in this channel; {how}.")
@@ -280,24 +280,23 @@ def schedule_quiz(app: Clio, ctx: Context, words: list[str]) -> Reply:
         raise QuizError(f"No questions match “{echo(topic or '')}”. Try a person, a year, one of the pack's periods "
                         "(/pack list shows them), or a reading's title; or leave the topic out.")
     now = app.clock()
-    row = {"workspace": ctx.workspace, "channel": ctx.channel, "ref": json.dumps(asdict(ConversationRef.of(ctx))),
-           "weekday": weekday, "start_time": start_time, "timezone": tz, "args": options, "active": 1,
-           "paused_reason": None, "updated_at": now.isoformat()}
-    store.set_quiz_schedule(app.db, row)
+    row = QuizNight(ctx.workspace, ctx.channel, json.dumps(asdict(ConversationRef.of(ctx))), weekday, start_time, tz,
+                    options, updated_at=now.isoformat())
+    app.schedules.set_quiz_night(row)
     return Reply(ok=True, kind="info", title="Weekly quiz night set",
                  body=f"Every {DAYS[weekday].title()} at {start_time} ({tz}): {describe(row)}. An announcement "
                       f"goes out {int(ANNOUNCE_BEFORE.total_seconds() // 60)} minutes before. {next_line(row, now)}")
 
 
 def show(app: Clio, ctx: Context) -> Reply:
-    sch = store.quiz_schedule(app.db, ctx.workspace, ctx.channel)
+    sch = app.schedules.quiz_night(ctx.workspace, ctx.channel)
     if sch is None:
         return Reply(ok=True, kind="info", title="No weekly quiz night here",
                      body=f"An admin can set one: {USAGE}")
-    when = f"{DAYS[sch['weekday']].title()} at {sch['start_time']} ({sch['timezone']})"
-    if not sch["active"]:
+    when = f"{DAYS[sch.weekday].title()} at {sch.start_time} ({sch.timezone})"
+    if not sch.active:
         return Reply(ok=True, kind="info", title="Weekly quiz night off",
-                     body=f"It was {when}; off ({echo(sch['paused_reason'] or 'turned off', 120)}). "
+                     body=f"It was {when}; off ({echo(sch.paused_reason or 'turned off', 120)}). "
                           f"An admin can set it again: {USAGE}")
     return Reply(ok=True, kind="info", title="Weekly quiz night",
                  body=f"Every {when}: {describe(sch)}; announced "
@@ -305,10 +304,10 @@ def show(app: Clio, ctx: Context) -> Reply:
 
 
 def turn_off(app: Clio, ctx: Context) -> Reply:
-    sch = store.quiz_schedule(app.db, ctx.workspace, ctx.channel)
-    if sch is None or not sch["active"]:
+    sch = app.schedules.quiz_night(ctx.workspace, ctx.channel)
+    if sch is None or not sch.active:
         return Reply(ok=True, kind="info", title="No weekly quiz night here", body="There was nothing to turn off.")
-    store.pause_quiz_schedule(app.db, ctx.workspace, ctx.channel, "turned off by an admin", app.clock().isoformat())
+    app.schedules.pause_quiz_night(ctx.workspace, ctx.channel, "turned off by an admin", app.clock().isoformat())
     return Reply(ok=True, kind="info", title="Weekly quiz night off",
                  body="No more weekly quizzes start here by themselves; a quiz already running goes on.")
 

@@ -1,6 +1,6 @@
-"""The daily-post aggregate behind one interface: subscriptions (which channel gets its on-this-day post when),
-the claim that makes each post go out once per channel and local day across every process, and the notices
-that tell a workspace's admins a post was paused.
+"""The schedules aggregate behind one interface: daily-post subscriptions (which channel gets its on-this-day
+post when) and weekly quiz nights, the claims that make each post, announcement and start happen once per
+channel and local day across every process, and the notices that tell a workspace's admins one was paused.
 
 `SqliteSchedules` keeps them in the SQLite file (bot/store.py's tables, as before); `PgSchedules` in
 PostgreSQL, so processes on several hosts share one set of subscriptions and one claim per post. Each claim
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("clio.storage")
 CLAIM_FIELDS = frozenset({"status", "attempts", "next_attempt_at", "event_id", "error", "sent_at", "claimed_at"})
+NIGHT_FIELDS = CLAIM_FIELDS - {"event_id"} | {"quiz_id"}
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,50 @@ class PostClaim:
         return cls(**{k: v for k, v in row.items() if k in names})
 
 
+@dataclass(frozen=True)
+class QuizNight:
+    """A channel's weekly quiz night: started by itself every `weekday` (0 = Monday) at `start_time` local."""
+    workspace: str
+    channel: str
+    ref: str
+    weekday: int
+    start_time: str
+    timezone: str
+    args: str = ""  # the /quiz start options: topic, questions, seconds, mode
+    active: bool = True
+    paused_reason: str | None = None
+    updated_at: str | None = None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> QuizNight:
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in row.items() if k in names}
+        values["active"] = bool(values.get("active", True))
+        values["args"] = values.get("args") or ""
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class NightClaim:
+    """The one right to announce (kind "announce") or start ("start") a channel's quiz night of a date."""
+    workspace: str
+    channel: str
+    local_date: str
+    kind: str
+    status: str
+    claimed_at: str
+    attempts: int = 0
+    next_attempt_at: str | None = None
+    quiz_id: int | None = None
+    error: str | None = None
+    sent_at: str | None = None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> NightClaim:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in row.items() if k in names})
+
+
 class Schedules(Protocol):
     def subscribe(self, sub: Subscription) -> None:
         """Create or replace a channel's subscription (active again if it was paused)."""
@@ -91,9 +136,28 @@ class Schedules(Protocol):
     def take_notices(self, workspace: str) -> list[str]:
         """The workspace's undelivered notices, oldest first, each given once."""
 
+    def set_quiz_night(self, night: QuizNight) -> None:
+        """Create or replace a channel's weekly quiz night."""
 
-def check_fields(fields: dict[str, Any]) -> None:
-    unknown = set(fields) - CLAIM_FIELDS
+    def quiz_night(self, workspace: str, channel: str) -> QuizNight | None: ...
+
+    def active_quiz_nights(self, platform: str | None = None) -> list[QuizNight]: ...
+
+    def pause_quiz_night(self, workspace: str, channel: str, reason: str, now: str) -> None: ...
+
+    def claim_quiz_night(self, workspace: str, channel: str, local_date: str, kind: str, now: str,
+                         lease_expired_before: str) -> NightClaim | None:
+        """As `claim_post`, for announcing or starting a quiz night."""
+
+    def finish_quiz_night(self, workspace: str, channel: str, local_date: str, kind: str, **fields: Any) -> None:
+        """As `finish_claim` (status, attempts, next_attempt_at, quiz_id, error, sent_at)."""
+
+    def quiz_night_claims(self, workspace: str, channel: str) -> list[NightClaim]:
+        """A channel's quiz-night claims, by date and kind."""
+
+
+def check_fields(fields: dict[str, Any], allowed: frozenset[str] = CLAIM_FIELDS) -> None:
+    unknown = set(fields) - allowed
     if unknown:  # column names come from this fixed set, never from input
         raise ValueError(f"a post claim has no field {', '.join(sorted(unknown))}")
 
@@ -136,6 +200,33 @@ class SqliteSchedules:
 
     def take_notices(self, workspace: str) -> list[str]:
         return store.take_notices(self.db, workspace)
+
+    def set_quiz_night(self, night: QuizNight) -> None:
+        row = asdict(night)
+        row["active"] = int(night.active)
+        store.set_quiz_schedule(self.db, row)
+
+    def quiz_night(self, workspace: str, channel: str) -> QuizNight | None:
+        row = store.quiz_schedule(self.db, workspace, channel)
+        return QuizNight.of(row) if row else None
+
+    def active_quiz_nights(self, platform: str | None = None) -> list[QuizNight]:
+        return [QuizNight.of(r) for r in store.active_quiz_schedules(self.db, platform)]
+
+    def pause_quiz_night(self, workspace: str, channel: str, reason: str, now: str) -> None:
+        store.pause_quiz_schedule(self.db, workspace, channel, reason, now)
+
+    def claim_quiz_night(self, workspace: str, channel: str, local_date: str, kind: str, now: str,
+                         lease_expired_before: str) -> NightClaim | None:
+        row = store.claim_quiz_night(self.db, workspace, channel, local_date, kind, now, lease_expired_before)
+        return NightClaim.of(row) if row else None
+
+    def finish_quiz_night(self, workspace: str, channel: str, local_date: str, kind: str, **fields: Any) -> None:
+        check_fields(fields, NIGHT_FIELDS)
+        store.finish_quiz_night_claim(self.db, workspace, channel, local_date, kind, **fields)
+
+    def quiz_night_claims(self, workspace: str, channel: str) -> list[NightClaim]:
+        return [NightClaim.of(r) for r in store.quiz_night_claims(self.db, workspace, channel)]
 
 
 class PgSchedules:
@@ -207,6 +298,49 @@ class PgSchedules:
         rows = self._rows("delete from admin_notices where workspace = %s returning id, message", [workspace])
         return [r["message"] for r in sorted(rows, key=lambda r: r["id"])]
 
+    def set_quiz_night(self, night: QuizNight) -> None:
+        self._run("insert into quiz_schedules (workspace, channel, ref, weekday, start_time, timezone, args, active, "
+                  "paused_reason, updated_at) values (%(workspace)s, %(channel)s, %(ref)s, %(weekday)s, "
+                  "%(start_time)s, %(timezone)s, %(args)s, %(active)s, %(paused_reason)s, %(updated_at)s) "
+                  "on conflict (workspace, channel) do update set ref = excluded.ref, weekday = excluded.weekday, "
+                  "start_time = excluded.start_time, timezone = excluded.timezone, args = excluded.args, "
+                  "active = excluded.active, paused_reason = excluded.paused_reason, "
+                  "updated_at = excluded.updated_at", asdict(night))
+
+    def quiz_night(self, workspace: str, channel: str) -> QuizNight | None:
+        rows = self._rows("select * from quiz_schedules where workspace = %s and channel = %s", [workspace, channel])
+        return QuizNight.of(rows[0]) if rows else None
+
+    def active_quiz_nights(self, platform: str | None = None) -> list[QuizNight]:
+        cond, params = ("", []) if platform is None else ("and starts_with(workspace, %s)", [platform + ":"])
+        return [QuizNight.of(r) for r in self._rows(
+            f"select * from quiz_schedules where active {cond} order by workspace, channel", params)]
+
+    def pause_quiz_night(self, workspace: str, channel: str, reason: str, now: str) -> None:
+        self._run("update quiz_schedules set active = false, paused_reason = %s, updated_at = %s "
+                  "where workspace = %s and channel = %s", [reason, now, workspace, channel])
+
+    def claim_quiz_night(self, workspace: str, channel: str, local_date: str, kind: str, now: str,
+                         lease_expired_before: str) -> NightClaim | None:
+        rows = self._rows(
+            "insert into quiz_schedule_claims as c (workspace, channel, local_date, kind, status, claimed_at, "
+            "attempts) values (%s, %s, %s, %s, 'claimed', %s, 0) on conflict (workspace, channel, local_date, kind) "
+            "do update set status = 'claimed', claimed_at = excluded.claimed_at "
+            "where (c.status = 'claimed' and c.claimed_at < %s) or (c.status = 'retry' and c.next_attempt_at <= %s) "
+            "returning *", [workspace, channel, local_date, kind, now, lease_expired_before, now])
+        return NightClaim.of(rows[0]) if rows else None
+
+    def finish_quiz_night(self, workspace: str, channel: str, local_date: str, kind: str, **fields: Any) -> None:
+        check_fields(fields, NIGHT_FIELDS)
+        sets = ", ".join(f"{k} = %s" for k in fields)
+        self._run(f"update quiz_schedule_claims set {sets} where workspace = %s and channel = %s "
+                  "and local_date = %s and kind = %s", [*fields.values(), workspace, channel, local_date, kind])
+
+    def quiz_night_claims(self, workspace: str, channel: str) -> list[NightClaim]:
+        return [NightClaim.of(r) for r in self._rows(
+            "select * from quiz_schedule_claims where workspace = %s and channel = %s order by local_date, kind",
+            [workspace, channel])]
+
     def forget(self, workspace: str, user_id: str | None) -> None:
         """What store.forget_member and store.delete_workspace do to the SQLite tables: a forgotten member's
         name leaves the subscriptions they set; a deleted workspace's rows all go."""
@@ -215,7 +349,7 @@ class PgSchedules:
                 conn.execute("update subscriptions set created_by = %s where workspace = %s and created_by = %s",
                              [store.FORGOTTEN, workspace, user_id])
                 return
-            for table in ("subscriptions", "post_claims", "admin_notices"):
+            for table in ("subscriptions", "post_claims", "admin_notices", "quiz_schedules", "quiz_schedule_claims"):
                 conn.execute(f"delete from {table} where workspace = %s", [workspace])
 
 
