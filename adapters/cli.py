@@ -50,6 +50,25 @@ def _app(settings: Settings, one_shot: bool = False):
     return Clio(settings, one_shot=one_shot)
 
 
+def _migrate(settings: Settings, to: str | None) -> int:
+    from bot.config import _database_url, mask_url
+    from bot.storage.migrate import MigrateError, migrate
+
+    url = _database_url(to) if to else settings.database_url
+    if url is None:
+        print("clio: migrate-db needs --to postgresql://user:password@host/database (or CLIO_DATABASE_URL)",
+              file=sys.stderr)
+        return 2
+    try:
+        counts = migrate(settings.db_path, url, progress=lambda line: print(f"  {line}"))
+    except MigrateError as e:
+        print(f"clio: {e}", file=sys.stderr)
+        return 1
+    print(f"copied {sum(counts.values())} rows to {mask_url(url)}. Now set CLIO_DATABASE_URL to it for every "
+          "process, keep CLIO_DB as it is (the pack and readings stay there), and restart them.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="clio", description="Clio, a chat bot for history study groups.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
@@ -96,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     p_draft = pack_sub.add_parser("draft", help="write a draft pack from readings for an editor to correct")
     p_draft.add_argument("readings", nargs="+", type=Path, help="the readings (.txt .md .html .epub .pdf)")
     p_draft.add_argument("--out", type=Path, required=True, help="the draft pack's directory (its name is the id)")
+    p_mig = sub.add_parser("migrate-db", help="copy what PostgreSQL keeps (schedules...) from the SQLite database")
+    p_mig.add_argument("--to", metavar="URL", help="postgresql://user:password@host/database "
+                                                   "(default: CLIO_DATABASE_URL)")
     p_val = sub.add_parser("validate", help="check a content pack and list every problem")
     p_val.add_argument("pack_dir", nargs="?", help="pack directory (default: the configured pack)")
     args = parser.parse_args(argv)
@@ -116,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
             return _audit(settings, args)
         if args.cmd == "pack":
             return _draft(args)
+        if args.cmd == "migrate-db":
+            return _migrate(settings, args.to)
         app = _app(settings, one_shot=args.cmd == "ask")
         if args.cmd == "index":
             app.ensure_index(force=True)

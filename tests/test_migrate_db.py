@@ -1,0 +1,97 @@
+"""`clio migrate-db --to postgresql://...`: a deployment running on its SQLite file moves what PostgreSQL keeps
+(bot/storage/migrate.py) and, with CLIO_DATABASE_URL set, the same commands give the same answers: the daily
+posts and quiz nights it had, paused or not, today's post not sent twice, the admins' pending notice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.app import Clio
+from bot.config import Settings
+from bot.events import Context, ConversationRef
+from bot.response import Reply
+from tests.clock import Clock
+from tests.conftest import TEST_PACKS
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN = Context(workspace="discord:1", channel="history", user_id="boss", is_admin=True, platform="discord")
+OTHER = Context(workspace="discord:1", channel="news", user_id="boss", is_admin=True, platform="discord")
+SLACK = Context(workspace="slack:T1", channel="C1", user_id="U1", is_admin=True, platform="slack")
+ASKED = [("/schedule show", ADMIN), ("/schedule show", OTHER), ("/schedule show", SLACK),
+         ("/quiz schedule show", ADMIN), ("/quiz schedule show", SLACK)]
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self.sent: list[Reply] = []
+
+    async def send(self, ref: ConversationRef, reply: Reply) -> None:
+        self.sent.append(reply)
+
+
+def cli(tmp_path: Path, *args: str, url: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CLIO_DB": str(tmp_path / "clio.db"), "CLIO_CONTENT": str(TEST_PACKS), "CLIO_PACK": "mini"}
+    env.pop("CLIO_DATABASE_URL", None)
+    if url:
+        env["CLIO_DATABASE_URL"] = url
+    return subprocess.run([sys.executable, "-m", "adapters.cli", *args], capture_output=True, text=True, env=env,
+                          timeout=120, cwd=ROOT)
+
+
+def answers(app: Clio) -> list[str]:
+    return [app.handle_text(text, ctx).text() for text, ctx in ASKED]
+
+
+async def test_a_populated_deployment_moves_and_answers_the_same(tmp_path: Path, pg_url: str) -> None:
+    clock = Clock(dt.datetime(2026, 11, 7, 9, 0, tzinfo=dt.UTC))
+    settings = Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini")
+    before = Clio(settings)
+    before.clock = clock
+    for text, ctx in [("/schedule set 09:00 UTC", ADMIN), ("/schedule set 18:00 UTC", OTHER),
+                      ("/schedule set 07:30 Europe/London", SLACK), ("/schedule off", OTHER),
+                      ("/quiz schedule Fri 19:30 Europe/London 3 20", ADMIN),
+                      ("/quiz schedule Mon 18:00 UTC 2", SLACK)]:
+        assert before.handle_text(text, ctx).ok, text
+    assert await before.scheduler(Outbox(), "discord").tick() == 1  # today's post went out before the move
+    expected = answers(before)  # (an admin's command takes the notices: this one comes after)
+    before.schedules.add_notice("discord:1", "Daily posts to channel news are paused: test.", clock.now.isoformat())
+    before.close()
+
+    moved = cli(tmp_path, "migrate-db", "--to", pg_url)
+    assert moved.returncode == 0, moved.stderr
+    assert "copied 7 rows" in moved.stdout  # 3 subscriptions, 1 claim, 1 notice, 2 quiz nights
+
+    after = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=pg_url))
+    after.clock = clock
+    try:
+        told = after.handle_text("/who kornilov", ADMIN)  # the pending notice came along, given once
+        assert told.fields[0].name == "Notice for admins" and "paused: test" in told.fields[0].value
+        assert answers(after) == expected
+        outbox = Outbox()
+        assert await after.scheduler(outbox, "discord").tick() == 0 and outbox.sent == []  # not sent twice
+        clock.now += dt.timedelta(days=1)
+        assert await after.scheduler(outbox, "discord").tick() == 1  # and tomorrow's goes out from PostgreSQL
+    finally:
+        after.close()
+
+    again = cli(tmp_path, "migrate-db", url=pg_url)  # the URL from the environment this time
+    assert again.returncode == 1 and "already holds" in again.stderr and "Traceback" not in again.stderr
+
+
+@pytest.mark.parametrize("args, says", [
+    (["migrate-db"], "needs --to"),
+    (["migrate-db", "--to", "mysql://u:hunter2@h/db"], "must be a postgresql://"),
+    (["migrate-db", "--to", "postgresql://clio:hunter2@127.0.0.1:1/clio"], "cannot copy to PostgreSQL"),
+])
+def test_a_wrong_target_is_told_plainly_and_the_password_never_shown(tmp_path: Path, args: list[str],
+                                                                     says: str) -> None:
+    Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini")).close()
+    out = cli(tmp_path, *args)
+    assert out.returncode in (1, 2) and says in out.stderr
+    assert "hunter2" not in out.stdout + out.stderr and "Traceback" not in out.stderr
