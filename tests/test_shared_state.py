@@ -354,7 +354,8 @@ async def test_one_process_runs_the_daily_posts_and_another_takes_over_when_it_d
         await until(lambda: len(out_b.sent) == 1)
         await asyncio.sleep(0.6)
         assert len(out_a.sent) == 1 and len(out_b.sent) == 1
-        assert [c["status"] for c in a.db.query("select status from post_claims order by local_date")] == ["sent"] * 2
+        for day in ("2026-11-07", "2026-11-08"):  # both marked sent: no claim is left for anyone to take over
+            assert a.schedules.claim_post("slack:T1", "C1", day, "9999-01-01", lease_expired_before="9999-01-01") is None
     finally:
         stop_b.set()
         await asyncio.wait_for(task_b, 5)
