@@ -62,6 +62,29 @@ MIGRATIONS: list[tuple[str, str]] = [
             quiz_id bigint not null, idx integer not null, user_id text not null,
             primary key (quiz_id, idx));
     """),
+    ("p003_quizzes", """
+        create table if not exists quizzes (
+            id bigint generated always as identity primary key,
+            workspace text not null, channel text not null, ref text not null, status text not null,
+            mode text not null, seconds integer not null, total integer not null, topic text,
+            current integer not null, deadline text not null, started_by text not null, started_at text not null,
+            ended_at text);
+        create index if not exists quizzes_channel on quizzes (workspace, channel, status);
+        create unique index if not exists one_running_quiz on quizzes (workspace, channel) where status = 'running';
+        create table if not exists quiz_questions (
+            quiz_id bigint not null references quizzes (id), idx integer not null, qid text not null,
+            question text not null, answer text not null, options jsonb not null, accept jsonb not null,
+            explanation text not null, sources jsonb not null, winner text, opened_at text,
+            closed boolean not null default false,
+            primary key (quiz_id, idx));
+        create table if not exists quiz_appeals (
+            id bigint generated always as identity primary key,
+            workspace text not null, quiz_id bigint not null, idx integer not null, qid text not null,
+            user_id text not null, claim text not null, reason text not null, status text not null,
+            created_at text not null, resolved_by text);
+        create index if not exists quiz_appeals_question on quiz_appeals (quiz_id, idx, status);
+        drop table if exists quiz_winners;
+    """),
 ]
 
 
