@@ -252,7 +252,8 @@ class PgState:
 
 class PgGuards:
     """bot/guards.py `ExactlyOnce` in PostgreSQL (the tables of migration p002_exactly_once), on a PgState's
-    pool. Each guard is one statement the database makes atomic: a primary key and ON CONFLICT."""
+    pool. The guard is one statement the database makes atomic: a primary key and ON CONFLICT. (The quiz's
+    guards are bot/storage/quiz_pg.py `PgQuizRepo`'s.)"""
 
     def __init__(self, state: PgState):
         self.pool = state.pool
@@ -276,14 +277,3 @@ class PgGuards:
             conn.execute(f"update post_claims set {sets} where workspace = %s and channel = %s and local_date = %s",
                          [*fields.values(), workspace, channel, local_date])
 
-    def record_answer(self, row: dict[str, Any]) -> bool:
-        with self.pool.connection() as conn:
-            return conn.execute(
-                "insert into quiz_answers (quiz_id, idx, workspace, user_id, user_name, answer, correct, points, "
-                "answered_at) values (%(quiz_id)s, %(idx)s, %(workspace)s, %(user_id)s, %(user_name)s, %(answer)s, "
-                "%(correct)s, %(points)s, %(answered_at)s) on conflict do nothing", row).rowcount == 1
-
-    def claim_winner(self, quiz_id: int, idx: int, user_id: str) -> bool:
-        with self.pool.connection() as conn:
-            return conn.execute("insert into quiz_winners (quiz_id, idx, user_id) values (%s, %s, %s) "
-                                "on conflict do nothing", [quiz_id, idx, user_id]).rowcount == 1
