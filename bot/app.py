@@ -153,9 +153,7 @@ class Clio:
             return SqliteQuizRepo(self.db)
         from bot.storage.quiz_pg import PgQuizRepo
 
-        repo = PgQuizRepo(self.shared)  # type: ignore[arg-type]
-        store.FORGET_HOOKS.append(repo.forget)
-        return repo
+        return PgQuizRepo(self.shared)  # type: ignore[arg-type]
 
     # --- which packs a workspace reads -------------------------------------------------------------------
 
