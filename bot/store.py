@@ -700,7 +700,7 @@ def forget_member(db: sqlite_utils.Database, workspace: str, user_id: str) -> in
             db.execute(f"update {table} set {user_col} = ? where {user_col} = ? and {in_workspace}",
                        [FORGOTTEN, user_id, workspace])
     for hook in FORGET_HOOKS if not db.conn.in_transaction else ():  # (inside one: its rows went above)
-        hook(workspace, user_id)
+        n += hook(workspace, user_id) or 0  # rows kept elsewhere (quizzes in PostgreSQL) count too
     return n
 
 
@@ -1239,7 +1239,7 @@ def m011_shared_state(db: sqlite_utils.Database) -> None:
 MEMBER_TABLES.append(("rate_windows", "workspace", "user_id"))
 # called with (workspace, member) after forget_member, (workspace, None) after delete_workspace: what a process
 # holds about members outside the database (rate-limit counts not yet written) goes too
-FORGET_HOOKS: list[Callable[[str, str | None], None]] = []
+FORGET_HOOKS: list[Callable[[str, str | None], int | None]] = []  # -> rows deleted elsewhere, if any
 
 INDEX_VERSION = "index"  # bumped by index_pack, insert_source and delete_source: lookups are rebuilt
 

@@ -204,3 +204,35 @@ def test_forgetting_a_member_and_a_workspace(backend: Backend) -> None:
     assert repo.forget("discord:1", None) >= 3
     assert repo.quiz(quiz_id) is None and repo.question(quiz_id, 0) is None and repo.scores(quiz_id) == []
     assert repo.quiz(other) is not None
+
+
+async def test_a_quiz_through_the_door_and_a_member_forgotten_on_either_backend(backend: Backend) -> None:
+    """The app as an adapter drives it (the door's worker threads, each on its own connection): with
+    CLIO_DATABASE_URL the quiz lives in PostgreSQL, otherwise in the SQLite file; members see the same."""
+    from bot.app import Clio
+    from bot.config import Settings
+    from bot.events import Context
+    from tests.conftest import TEST_PACKS
+
+    app = Clio(Settings(db_path=backend.db_path, content_dir=TEST_PACKS, pack="mini", database_url=backend.url))
+    try:
+        host, anna = (Context(workspace="discord:g", channel="night", user_id=u, user_name=u.title(), is_admin=admin,
+                              platform="discord") for u, admin in (("host", True), ("anna", False)))
+        intro = await app.door.call(host, "/quiz start 2 30 open")
+        assert intro.title == "Quiz starting" and intro.then[0].title == "Question 1 of 2"
+        seen = backend.quizzes().running("discord:g", "night")  # another process sees the quiz
+        assert seen is not None and seen.mode == "open" and seen.started_by == "host"
+        q = backend.quizzes().question(seen.id, 0)
+        assert q is not None
+        assert (await app.door.answer(anna, "surely not this")).body == "Not that, try again."  # type: ignore[union-attr]
+        reveal = await app.door.answer(anna, q.answer)
+        assert reveal is not None and reveal.title == f"Question 1: the answer is {q.answer}"
+        assert reveal.body.startswith("Anna (0 s) got it first.") and reveal.then[0].title == "Question 2 of 2"
+        assert "Anna" in (await app.door.call(anna, "/quiz scores")).body
+        assert backend.quizzes().member_record("discord:g", "anna").right >= 1
+        forgotten = await app.door.call(anna, "/privacy forget-me")
+        assert forgotten.title == "Forgotten" and "Deleted 0 " not in forgotten.body
+        assert backend.quizzes().member_record("discord:g", "anna").answered == 0  # gone wherever it lived
+        assert "not answered a quiz question" in (await app.door.call(anna, "/quiz me")).body
+    finally:
+        app.close()

@@ -274,15 +274,19 @@ class PgQuizRepo:
         return n
 
 
-def _forgotten(workspace: str, user_id: str | None) -> None:
-    """store.forget_member and store.delete_workspace call this: the quizzes in PostgreSQL forget too."""
+def _forgotten(workspace: str, user_id: str | None) -> int:
+    """store.forget_member and store.delete_workspace call this: the quizzes in PostgreSQL forget too (once
+    per database, however many apps of this process use it). How many rows went."""
+    n, done = 0, set()
     for repo in list(_REPOS):
-        if repo.pool.closed:
+        if repo.pool.closed or repo.state.url in done:
             continue
         try:
-            repo.forget(workspace, user_id)
+            n += repo.forget(workspace, user_id)
+            done.add(repo.state.url)
         except Exception:  # noqa: BLE001 - the database down: logged; the SQLite rows went already
             log.warning("the quizzes in PostgreSQL could not forget a member", exc_info=True)
+    return n
 
 
 store.FORGET_HOOKS.append(_forgotten)
