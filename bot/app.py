@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # imported where used: `clio ask` needs none of them (ingest,
     from bot.services.quiz import QuizEngine
     from bot.services.schedule import Outbox, Scheduler
     from bot.storage.schedules import Schedules
+    from bot.storage.quiz import QuizRepo
 
 log = logging.getLogger("clio")
 UPLOAD_READERS = 1  # uploads read at once in one process (each in a child process of up to a few hundred MB)
@@ -140,7 +141,7 @@ class Clio:
         """The quiz engine, made on first use (a lookup, `clio ask "/who ..."`, never needs it)."""
         from bot.services.quiz import QuizEngine
 
-        return QuizEngine(self.db, lambda: self.lookup.matcher, lambda: self.clock(),
+        return QuizEngine(self.quiz_repo(), self.db, lambda: self.lookup.matcher, lambda: self.clock(),
                           lambda ws, topic: self.question_bank(self.db, ws, topic))
 
     @functools.cached_property
@@ -150,6 +151,18 @@ class Clio:
         from bot.storage.schedules import PgSchedules, SqliteSchedules
 
         return SqliteSchedules(self.db) if isinstance(self.shared, SqliteState) else PgSchedules(self.shared)
+
+    def quiz_repo(self) -> QuizRepo:
+        """Where quizzes live (issue 23's storage seam): PostgreSQL, on the shared state's pool, when
+        CLIO_DATABASE_URL is set (the readings and the pack stay in the SQLite file for now); else the SQLite
+        file, as always. With PostgreSQL, forget-me and workspace deletion reach the quizzes there too."""
+        from bot.storage.quiz_sqlite import SqliteQuizRepo
+
+        if not self.settings.database_url:
+            return SqliteQuizRepo(self.db)
+        from bot.storage.quiz_pg import PgQuizRepo
+
+        return PgQuizRepo(self.shared)  # type: ignore[arg-type]
 
     # --- which packs a workspace reads -------------------------------------------------------------------
 

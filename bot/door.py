@@ -60,6 +60,8 @@ class _Core(Clio):
         self.__dict__["_views"] = {k: _rebind(v, app.db, db) for k, v in list(app._views.items())}
         quiz = copy.copy(app.quiz)
         quiz.db = db
+        if getattr(quiz.repo, "db", None) is app.db:  # SQLite's repo: on this thread's connection too
+            quiz.repo = _rebind(quiz.repo, app.db, db)
         quiz.matcher = lambda: self.lookup.matcher  # the answering workspace's packs
         quiz.bank = lambda ws, topic: self.question_bank(db, ws, topic)
         self.quiz = quiz
@@ -158,8 +160,8 @@ class Door:
 
 def open_quiz(core: Any, ctx: Context) -> bool:
     """Whether an open-mode quiz (members type answers) runs in the asker's channel."""
-    quiz = store.running_quiz(core.db, ctx.workspace, ctx.channel)
-    return quiz is not None and quiz["mode"] == "open"
+    quiz = core.quiz.repo.running(ctx.workspace, ctx.channel)
+    return quiz is not None and quiz.mode == "open"
 
 
 def typed(core: Any, ctx: Context, text: object) -> Reply | None:

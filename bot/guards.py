@@ -2,14 +2,15 @@
 processes try at the same moment. Both backends implement `ExactlyOnce`:
 
 - a post claim: one daily post per channel per local day (a claim whose holder died, or whose retry is
-  due, is taken over; a sent one never again);
-- a quiz answer: one answer per member per question (a second click counts nothing);
-- a quiz question's winner: in open mode the first right answer takes it, exactly once.
+  due, is taken over; a sent one never again).
+
+The quiz's guards (one running quiz per channel, one answer per member per question, the first right answer
+takes the question) are part of the quiz aggregate's interface, bot/storage/quiz.py `QuizRepo`, and tested
+with it (tests/test_quiz_repo.py).
 
 `SqliteGuards` is the SQLite file's, through the store functions the services call today (bot/store.py
-claim_post, finish_claim, record_answer, claim_winner); `PgGuards` (bot/pg_state.py) is PostgreSQL's, each
-guard one atomic statement. tests/test_guards.py runs the same contract on both. The services still call the
-SQLite store directly: moving them onto this interface is the storage seam's work, still to do."""
+claim_post, finish_claim); `PgGuards` (bot/pg_state.py) is PostgreSQL's, one atomic statement.
+tests/test_guards.py runs the same contract on both."""
 
 from __future__ import annotations
 
@@ -30,13 +31,6 @@ class ExactlyOnce(Protocol):
 
     def finish_claim(self, workspace: str, channel: str, local_date: str, **fields: Any) -> None:
         """Record how the claimed post went (status 'sent' or 'retry', next_attempt_at, event_id, error...)."""
-
-    def record_answer(self, row: dict[str, Any]) -> bool:
-        """Record a member's answer (quiz_id, idx, workspace, user_id, user_name, answer, correct, points,
-        answered_at); False when they already answered that question."""
-
-    def claim_winner(self, quiz_id: int, idx: int, user_id: str) -> bool:
-        """Take question `idx` of quiz `quiz_id` for `user_id`: True for the first caller only."""
 
 
 def check_fields(fields: dict[str, Any]) -> None:
@@ -59,8 +53,3 @@ class SqliteGuards:
         check_fields(fields)
         store.finish_claim(self.db, workspace, channel, local_date, **fields)
 
-    def record_answer(self, row: dict[str, Any]) -> bool:
-        return store.record_answer(self.db, row)
-
-    def claim_winner(self, quiz_id: int, idx: int, user_id: str) -> bool:
-        return store.claim_winner(self.db, quiz_id, idx, user_id)

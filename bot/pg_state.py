@@ -62,7 +62,30 @@ MIGRATIONS: list[tuple[str, str]] = [
             quiz_id bigint not null, idx integer not null, user_id text not null,
             primary key (quiz_id, idx));
     """),
-    ("p003_schedules", """
+    ("p003_quizzes", """
+        create table if not exists quizzes (
+            id bigint generated always as identity primary key,
+            workspace text not null, channel text not null, ref text not null, status text not null,
+            mode text not null, seconds integer not null, total integer not null, topic text,
+            current integer not null, deadline text not null, started_by text not null, started_at text not null,
+            ended_at text);
+        create index if not exists quizzes_channel on quizzes (workspace, channel, status);
+        create unique index if not exists one_running_quiz on quizzes (workspace, channel) where status = 'running';
+        create table if not exists quiz_questions (
+            quiz_id bigint not null references quizzes (id), idx integer not null, qid text not null,
+            question text not null, answer text not null, options jsonb not null, accept jsonb not null,
+            explanation text not null, sources jsonb not null, winner text, opened_at text,
+            closed boolean not null default false,
+            primary key (quiz_id, idx));
+        create table if not exists quiz_appeals (
+            id bigint generated always as identity primary key,
+            workspace text not null, quiz_id bigint not null, idx integer not null, qid text not null,
+            user_id text not null, claim text not null, reason text not null, status text not null,
+            created_at text not null, resolved_by text);
+        create index if not exists quiz_appeals_question on quiz_appeals (quiz_id, idx, status);
+        drop table if exists quiz_winners;
+    """),
+    ("p004_schedules", """
         create table if not exists subscriptions (
             workspace text not null, channel text not null, ref text not null, post_time text not null,
             timezone text not null, active boolean not null default true, paused_reason text, created_by text,
@@ -250,7 +273,8 @@ class PgState:
 
 class PgGuards:
     """bot/guards.py `ExactlyOnce` in PostgreSQL (the tables of migration p002_exactly_once), on a PgState's
-    pool. Each guard is one statement the database makes atomic: a primary key and ON CONFLICT."""
+    pool. The guard is one statement the database makes atomic: a primary key and ON CONFLICT. (The quiz's
+    guards are bot/storage/quiz_pg.py `PgQuizRepo`'s.)"""
 
     def __init__(self, state: PgState):
         self.pool = state.pool
@@ -274,14 +298,3 @@ class PgGuards:
             conn.execute(f"update post_claims set {sets} where workspace = %s and channel = %s and local_date = %s",
                          [*fields.values(), workspace, channel, local_date])
 
-    def record_answer(self, row: dict[str, Any]) -> bool:
-        with self.pool.connection() as conn:
-            return conn.execute(
-                "insert into quiz_answers (quiz_id, idx, workspace, user_id, user_name, answer, correct, points, "
-                "answered_at) values (%(quiz_id)s, %(idx)s, %(workspace)s, %(user_id)s, %(user_name)s, %(answer)s, "
-                "%(correct)s, %(points)s, %(answered_at)s) on conflict do nothing", row).rowcount == 1
-
-    def claim_winner(self, quiz_id: int, idx: int, user_id: str) -> bool:
-        with self.pool.connection() as conn:
-            return conn.execute("insert into quiz_winners (quiz_id, idx, user_id) values (%s, %s, %s) "
-                                "on conflict do nothing", [quiz_id, idx, user_id]).rowcount == 1

@@ -442,6 +442,11 @@ def fts_query(text: str) -> str | None:
     return " ".join(f'"{w}"' for w in words) or None
 
 
+def source_title(db: sqlite_utils.Database, source_id: str) -> dict[str, Any] | None:
+    """An ingested reading's id, title and author (what a citation names)."""
+    return next(db.query("select id, title, author from sources where id = ?", [source_id]), None)
+
+
 def reading_for_file(db: sqlite_utils.Database, filename: str) -> dict[str, Any] | None:
     """The pack's metadata for a reading file, when the pack lists it."""
     return next(db.query("select * from readings where file = ?", [filename]), None)
@@ -695,7 +700,7 @@ def forget_member(db: sqlite_utils.Database, workspace: str, user_id: str) -> in
             db.execute(f"update {table} set {user_col} = ? where {user_col} = ? and {in_workspace}",
                        [FORGOTTEN, user_id, workspace])
     for hook in FORGET_HOOKS if not db.conn.in_transaction else ():  # (inside one: its rows went above)
-        hook(workspace, user_id)
+        n += hook(workspace, user_id) or 0  # rows kept elsewhere (quizzes in PostgreSQL) count too
     return n
 
 
@@ -866,37 +871,40 @@ def take_notices(db: sqlite_utils.Database, workspace: str) -> list[str]:
 
 
 # --- quizzes -------------------------------------------------------------------------------------------------
+# The quiz's SQL lives in bot/storage/quiz_sqlite.py (SqliteQuizRepo, issue 23's storage seam); these are the
+# old dict-returning names over it, for the tests and tools that read the SQLite file directly.
+
+
+def _quizzes(db: sqlite_utils.Database) -> Any:
+    from bot.storage.quiz_sqlite import SqliteQuizRepo
+
+    return SqliteQuizRepo(db)
+
+
+def _dict(row: Any) -> dict[str, Any] | None:
+    from dataclasses import asdict
+
+    return asdict(row) if row is not None else None
 
 
 def running_quiz(db: sqlite_utils.Database, workspace: str, channel: str) -> dict[str, Any] | None:
-    return next(db.query("select * from quizzes where workspace = ? and channel = ? and status = 'running'",
-                         [workspace, channel]), None)
+    return _dict(_quizzes(db).running(workspace, channel))
 
 
 def running_quizzes(db: sqlite_utils.Database, platform: str | None = None) -> list[dict[str, Any]]:
-    cond, params = _platform_cond(platform)
-    return list(db.query(f"select * from quizzes where status = 'running' and {cond} order by id", params))
+    return [_dict(q) for q in _quizzes(db).running_all(platform)]  # type: ignore[misc]
 
 
 def create_quiz(db: sqlite_utils.Database, quiz: dict[str, Any], questions: list[dict[str, Any]]) -> int | None:
     """Insert a quiz with its questions; None when the channel already runs one (unique index)."""
-    import sqlite3
+    from bot.storage.quiz import Question, Quiz
 
-    try:
-        with db.atomic():
-            qid = db["quizzes"].insert(quiz).last_pk
-            db["quiz_questions"].insert_all([{**q, "quiz_id": qid} for q in questions], pk=("quiz_id", "idx"))
-    except sqlite3.IntegrityError:
-        return None
-    return int(qid)  # type: ignore[arg-type]
+    return _quizzes(db).start(Quiz(**{"id": 0, "deadline": "", "started_by": "", **quiz}),
+                              [Question(**{"quiz_id": 0, **q}) for q in questions])
 
 
 def quiz_question(db: sqlite_utils.Database, quiz_id: int, idx: int) -> dict[str, Any] | None:
-    row = next(db.query("select * from quiz_questions where quiz_id = ? and idx = ?", [quiz_id, idx]), None)
-    if row:
-        for k in ("options", "accept", "sources"):
-            row[k] = json.loads(row[k])
-    return row
+    return _dict(_quizzes(db).question(quiz_id, idx))
 
 
 def update_quiz(db: sqlite_utils.Database, quiz_id: int, where_status: str | None = None, **fields: Any) -> bool:
@@ -907,126 +915,37 @@ def update_quiz(db: sqlite_utils.Database, quiz_id: int, where_status: str | Non
     return db.execute(f"update quizzes set {sets} where id = ?{cond}", params).rowcount == 1
 
 
-def advance_quiz(db: sqlite_utils.Database, quiz_id: int, from_idx: int, **fields: Any) -> bool:
-    """Move a running quiz past question `from_idx`, once: False when another caller already did."""
-    sets = ", ".join(f"{k} = ?" for k in fields)
-    return db.execute(f"update quizzes set {sets} where id = ? and current = ? and status = 'running'",
-                      [*fields.values(), quiz_id, from_idx]).rowcount == 1
-
-
 def record_answer(db: sqlite_utils.Database, row: dict[str, Any]) -> bool:
     """Record a member's answer to a question; False when they already answered it (a second click)."""
-    return db.execute(
-        "insert into quiz_answers (quiz_id, idx, workspace, user_id, user_name, answer, correct, points, answered_at) "
-        "values (:quiz_id, :idx, :workspace, :user_id, :user_name, :answer, :correct, :points, :answered_at) "
-        "on conflict do nothing", row).rowcount == 1
+    from bot.storage.quiz import Answer
+
+    return _quizzes(db).record_answer(Answer(**row))
 
 
 def claim_winner(db: sqlite_utils.Database, quiz_id: int, idx: int, user_id: str) -> bool:
     """The first right answer in open mode takes the question, exactly once."""
-    return db.execute("update quiz_questions set winner = ? where quiz_id = ? and idx = ? and winner is null",
-                      [user_id, quiz_id, idx]).rowcount == 1
+    return _quizzes(db).claim_winner(quiz_id, idx, user_id)
 
 
 def quiz_scores(db: sqlite_utils.Database, quiz_id: int) -> list[dict[str, Any]]:
-    return list(db.query(
-        "select user_id, max(user_name) as name, sum(points) as points, sum(correct) as right, count(*) as answered "
-        "from quiz_answers where quiz_id = ? group by user_id order by points desc, name", [quiz_id]))
+    return [_dict(r) for r in _quizzes(db).scores(quiz_id)]  # type: ignore[misc]
 
 
 def leaderboard(db: sqlite_utils.Database, workspace: str, since: str | None = None, limit: int = 10) -> list[dict[str, Any]]:
-    extra, params = ("and answered_at >= ?", [since]) if since else ("", [])
-    return list(db.query(
-        "select user_id, max(user_name) as name, sum(points) as points, sum(correct) as right, count(*) as answered "
-        f"from quiz_answers where workspace = ? {extra} group by user_id order by points desc, name limit ?",
-        [workspace, *params, limit]))
-
-
-def member_record(db: sqlite_utils.Database, workspace: str, user_id: str) -> dict[str, Any]:
-    return next(db.query(
-        "select count(*) as answered, coalesce(sum(correct), 0) as right, coalesce(sum(points), 0) as points, "
-        "count(distinct quiz_id) as quizzes from quiz_answers where workspace = ? and user_id = ?",
-        [workspace, user_id]))
-
-
-def recent_quiz_qids(db: sqlite_utils.Database, workspace: str, channel: str, quizzes: int) -> set[str]:
-    return {r["qid"] for r in db.query(
-        "select qq.qid from quiz_questions qq where qq.quiz_id in (select id from quizzes where workspace = ? "
-        "and channel = ? order by id desc limit ?)", [workspace, channel, quizzes])}
-
-
-def last_closed_question(db: sqlite_utils.Database, workspace: str, channel: str) -> dict[str, Any] | None:
-    return next(db.query(
-        "select qq.*, q.workspace from quiz_questions qq join quizzes q on q.id = qq.quiz_id "
-        "where q.workspace = ? and q.channel = ? and qq.closed = 1 order by q.id desc, qq.idx desc limit 1",
-        [workspace, channel]), None)
-
-
-def add_appeal(db: sqlite_utils.Database, row: dict[str, Any]) -> int:
-    return int(db["quiz_appeals"].insert(row).last_pk)  # type: ignore[arg-type]
-
-
-def appeals(db: sqlite_utils.Database, workspace: str, status: str = "open") -> list[dict[str, Any]]:
-    return list(db.query("select * from quiz_appeals where workspace = ? and status = ? order by id", [workspace, status]))
-
-
-def appeal(db: sqlite_utils.Database, workspace: str, appeal_id: int) -> dict[str, Any] | None:
-    return next(db.query("select * from quiz_appeals where workspace = ? and id = ?", [workspace, appeal_id]), None)
-
-
-def rescore(db: sqlite_utils.Database, quiz_id: int, idx: int, points: int,
-            matches: Callable[[str], bool]) -> list[dict[str, Any]]:
-    """Mark every wrong answer to one question that matches an accepted claim as right, once (an answer
-    already right is left alone). Returns the answers changed, each with the points it gained."""
-    changed = []
-    with db.atomic():
-        for a in list(db.query("select * from quiz_answers where quiz_id = ? and idx = ? and correct = 0",
-                               [quiz_id, idx])):
-            if matches(a["answer"]):
-                db.execute("update quiz_answers set correct = 1, points = ? where quiz_id = ? and idx = ? "
-                           "and user_id = ? and correct = 0", [points, quiz_id, idx, a["user_id"]])
-                changed.append({**a, "gained": points - (a["points"] or 0)})
-    return changed
-
-
-def channel_quiz(db: sqlite_utils.Database, workspace: str, channel: str,
-                 quiz_id: int | None = None) -> dict[str, Any] | None:
-    """A quiz of a channel: the one given by id, else the running one, else the latest."""
-    if quiz_id is not None:
-        return next(db.query("select * from quizzes where id = ? and workspace = ? and channel = ?",
-                             [quiz_id, workspace, channel]), None)
-    return next(db.query("select * from quizzes where workspace = ? and channel = ? "
-                         "order by status = 'running' desc, id desc limit 1", [workspace, channel]), None)
+    return [_dict(r) for r in _quizzes(db).leaderboard(workspace, since, limit)]  # type: ignore[misc]
 
 
 def right_answers(db: sqlite_utils.Database, quiz_id: int, idx: int) -> list[dict[str, Any]]:
     """The right answers to one question, first answered first."""
-    return list(db.query("select user_id, user_name, answered_at from quiz_answers where quiz_id = ? and idx = ? "
-                         "and correct = 1 order by answered_at", [quiz_id, idx]))
+    return [_dict(r) for r in _quizzes(db).right_answers(quiz_id, idx)]  # type: ignore[misc]
 
 
 def member_answer(db: sqlite_utils.Database, quiz_id: int, idx: int, user_id: str) -> dict[str, Any] | None:
-    return next(db.query("select * from quiz_answers where quiz_id = ? and idx = ? and user_id = ?",
-                         [quiz_id, idx, user_id]), None)
+    return _dict(_quizzes(db).member_answer(quiz_id, idx, user_id))
 
 
 def close_question(db: sqlite_utils.Database, quiz_id: int, idx: int) -> None:
-    db.execute("update quiz_questions set closed = 1 where quiz_id = ? and idx = ?", [quiz_id, idx])
-
-
-def open_appeal_by(db: sqlite_utils.Database, quiz_id: int, idx: int, user_id: str) -> dict[str, Any] | None:
-    return next(db.query("select * from quiz_appeals where quiz_id = ? and idx = ? and user_id = ? "
-                         "and status = 'open'", [quiz_id, idx, user_id]), None)
-
-
-def resolve_appeals(db: sqlite_utils.Database, quiz_id: int, idx: int, claim_matches: Callable[[str], bool],
-                    status: str, by: str) -> list[int]:
-    """Resolve every open appeal on one question whose claim matches: accepting one answer settles them all."""
-    ids = [a["id"] for a in db.query("select id, claim from quiz_appeals where quiz_id = ? and idx = ? "
-                                     "and status = 'open'", [quiz_id, idx]) if claim_matches(a["claim"])]
-    for aid in ids:
-        db.execute("update quiz_appeals set status = ?, resolved_by = ? where id = ?", [status, by, aid])
-    return ids
+    _quizzes(db).close_question(quiz_id, idx)
 
 
 def single_person_passages(db: sqlite_utils.Database, workspace: str, source_id: str | None,
@@ -1178,13 +1097,6 @@ def quiz_night_claims(db: sqlite_utils.Database, workspace: str, channel: str) -
                          "order by local_date, kind", [workspace, channel]))
 
 
-def quizzes_started_by(db: sqlite_utils.Database, workspace: str, channel: str, user_id: str,
-                       limit: int = 5) -> list[dict[str, Any]]:
-    """The channel's latest quizzes started by `user_id` (newest first), of any status."""
-    return list(db.query("select * from quizzes where workspace = ? and channel = ? and started_by = ? "
-                         "order by id desc limit ?", [workspace, channel, user_id, limit]))
-
-
 # --- a workspace's own quiz questions --------------------------------------------------------------------
 
 _OWN_JSON = ("options", "accept", "about", "sources")
@@ -1327,7 +1239,7 @@ def m011_shared_state(db: sqlite_utils.Database) -> None:
 MEMBER_TABLES.append(("rate_windows", "workspace", "user_id"))
 # called with (workspace, member) after forget_member, (workspace, None) after delete_workspace: what a process
 # holds about members outside the database (rate-limit counts not yet written) goes too
-FORGET_HOOKS: list[Callable[[str, str | None], None]] = []
+FORGET_HOOKS: list[Callable[[str, str | None], int | None]] = []  # -> rows deleted elsewhere, if any
 
 INDEX_VERSION = "index"  # bumped by index_pack, insert_source and delete_source: lookups are rebuilt
 

@@ -14,6 +14,8 @@ from bot.app import Clio
 from bot.config import PROJECT_CONTENT, Settings
 from bot.guards import ExactlyOnce, SqliteGuards
 from bot.shared_state import SharedState, open_shared
+from bot.storage.quiz import QuizRepo
+from bot.storage.quiz_sqlite import SqliteQuizRepo
 
 TEST_PACKS = Path(__file__).parent / "packs"
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
@@ -83,6 +85,16 @@ class Backend:
         from bot.pg_state import PgGuards
 
         return PgGuards(self.state())  # type: ignore[arg-type]
+
+    def quizzes(self) -> QuizRepo:
+        """The quiz repository (bot/storage) on this database, as another process would have it."""
+        if self.url is None:
+            db = store.open_db(self.db_path)
+            self._dbs.append(db)
+            return SqliteQuizRepo(db)
+        from bot.storage.quiz_pg import PgQuizRepo
+
+        return PgQuizRepo(self.state())  # type: ignore[arg-type]
 
     def close(self) -> None:
         for state in self._opened:

@@ -1,6 +1,6 @@
 """The exactly-once guards (bot/guards.py), one contract on SQLite and on PostgreSQL: one daily post per
-channel per day, one answer per member per question, and the first right answer takes the question, however
-many processes try at the same moment. Each `backend.guards()` is what another process would have."""
+channel per day, however many processes try at the same moment. Each `backend.guards()` is what another
+process would have. (The quiz's guards are tests/test_quiz_repo.py's.)"""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from bot import store
 from tests.conftest import Backend
 
 DAY, NOON, LATER = "2026-11-07", "2026-11-07T12:00:00+00:00", "2026-11-07T12:10:00+00:00"
@@ -32,27 +31,6 @@ def race(backend: Backend, attempt: Callable[[Any, int], bool], processes: int =
     for t in threads:
         t.join(30)
     return won
-
-
-def a_quiz(backend: Backend, questions: int = 2) -> int:
-    """A running open-mode quiz in the store (the quizzes themselves are still SQLite's on both backends)."""
-    db = store.open_db(backend.db_path)
-    try:
-        quiz_id = store.create_quiz(db, {"workspace": "discord:1", "channel": "c", "ref": "c", "status": "running",
-                                         "mode": "open", "seconds": 30, "total": questions, "current": 0,
-                                         "started_at": NOON},
-                                    [{"idx": i, "qid": f"q{i}", "question": f"Question {i}?", "answer": "Petrograd"}
-                                     for i in range(questions)])
-    finally:
-        db.close()
-    assert quiz_id is not None
-    return quiz_id
-
-
-def answer(quiz_id: int, idx: int, user: str, right: bool = True) -> dict[str, Any]:
-    return {"quiz_id": quiz_id, "idx": idx, "workspace": "discord:1", "user_id": user, "user_name": user.title(),
-            "answer": "Petrograd" if right else "Moscow", "correct": int(right), "points": 10 if right else 0,
-            "answered_at": NOON}
 
 
 def test_a_days_post_is_claimed_once_then_never_again_once_sent(backend: Backend) -> None:
@@ -89,32 +67,3 @@ def test_a_claim_has_only_the_fields_a_post_records(backend: Backend) -> None:
     g.claim_post("slack:T1", "C1", DAY, NOON, "2026-11-07T11:55:00+00:00")
     with pytest.raises(ValueError, match="no field holder"):
         g.finish_claim("slack:T1", "C1", DAY, holder="elsewhere; drop table post_claims")
-
-
-def test_a_member_answers_a_question_once(backend: Backend) -> None:
-    quiz = a_quiz(backend)
-    a, b = backend.guards(), backend.guards()
-    assert a.record_answer(answer(quiz, 0, "masha", right=False))
-    assert not b.record_answer(answer(quiz, 0, "masha", right=True))  # a second click, from anywhere, counts nothing
-    assert b.record_answer(answer(quiz, 0, "sasha"))  # another member
-    assert a.record_answer(answer(quiz, 1, "masha"))  # the next question
-
-
-def test_a_members_clicks_arriving_at_several_processes_at_once_count_once(backend: Backend) -> None:
-    quiz = a_quiz(backend)
-    assert len(race(backend, lambda g, i: g.record_answer(answer(quiz, 0, "masha")))) == 1
-
-
-def test_the_first_right_answer_takes_the_question_exactly_once(backend: Backend) -> None:
-    quiz = a_quiz(backend)
-    a, b = backend.guards(), backend.guards()
-    assert a.claim_winner(quiz, 0, "masha")
-    assert not b.claim_winner(quiz, 0, "sasha") and not a.claim_winner(quiz, 0, "masha")
-    assert b.claim_winner(quiz, 1, "sasha")  # the next question is anyone's again
-    assert race(backend, lambda g, i: g.claim_winner(quiz, 1, f"member-{i}")) == []  # taken already
-    db = store.open_db(backend.db_path)
-    store.update_quiz(db, quiz, status="stopped")  # the channel's next quiz
-    db.close()
-    later = a_quiz(backend)
-    assert later != quiz
-    assert len(race(backend, lambda g, i: g.claim_winner(later, 0, f"member-{i}"))) == 1  # six at once: one wins

@@ -3,6 +3,7 @@ exactly-once answers, restarts, no repeats, generated questions that are right, 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from pathlib import Path
@@ -40,12 +41,24 @@ def app(mini_settings: Settings, clock: Clock) -> Clio:
     return a
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_app(request: pytest.FixtureRequest, mini_settings: Settings, clock: Clock):  # noqa: ANN201
+    """The app with its quizzes in the SQLite file, or in PostgreSQL (CLIO_DATABASE_URL, issue 23): the same
+    quiz played on each must look the same to its members."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    a = Clio(dataclasses.replace(mini_settings, database_url=url))
+    a.clock = clock
+    assert type(a.quiz.repo).__name__ == ("PgQuizRepo" if url else "SqliteQuizRepo")
+    yield a
+    a.close()
+
+
 def current(app: Clio, ctx: Context = HOST) -> dict:
-    quiz = store.running_quiz(app.db, ctx.workspace, ctx.channel)
+    quiz = app.quiz.repo.running(ctx.workspace, ctx.channel)
     assert quiz is not None
-    q = store.quiz_question(app.db, quiz["id"], quiz["current"])
+    q = app.quiz.repo.question(quiz.id, quiz.current)
     assert q is not None
-    return q
+    return dataclasses.asdict(q)
 
 
 def letter_of(q: dict, right: bool) -> str:
@@ -53,7 +66,8 @@ def letter_of(q: dict, right: bool) -> str:
     return "ABCDEF"[idx]
 
 
-def test_a_whole_choice_quiz_with_two_members(app: Clio, clock: Clock) -> None:
+def test_a_whole_choice_quiz_with_two_members(any_app: Clio, clock: Clock) -> None:
+    app = any_app
     intro, first = app.handle_text("/quiz start 3 10", HOST).sequence()
     assert intro.title == "Quiz starting" and "3 question(s)" in intro.body  # announced before it is asked
     assert first.ok and first.title == "Question 1 of 3" and len(first.buttons) == 4
@@ -77,15 +91,18 @@ def test_a_whole_choice_quiz_with_two_members(app: Clio, clock: Clock) -> None:
     final = posts[-1].reply
     assert final.title == "Quiz over" and final.body.startswith("Final scores:")
     assert final.body.index("Anna") < final.body.index("Boris")
-    rows = {r["user_id"]: r for r in store.quiz_scores(app.db, store.count(app.db, "quizzes"))}
-    assert rows["anna"]["right"] == 3 and rows["boris"]["right"] == 0
-    assert rows["anna"]["points"] == 3 * (100 + int(50 * (1 - 1 / 10)))  # fast answers earn more
+    last = app.quiz.repo.channel_quiz(HOST.workspace, HOST.channel)
+    assert last is not None and last.status == "finished"
+    rows = {r.user_id: r for r in app.quiz.repo.scores(last.id)}
+    assert rows["anna"].right == 3 and rows["boris"].right == 0
+    assert rows["anna"].points == 3 * (100 + int(50 * (1 - 1 / 10)))  # fast answers earn more
     assert "Anna" in app.handle_text("/quiz leaderboard", BORIS).text()
     assert "3 of 3 answers right (100%)" in app.handle_text("/quiz me", ANNA).body
     assert "0 of 3" in app.handle_text("/quiz me", BORIS).body
 
 
-def test_open_mode_grades_like_a_quizmaster(app: Clio, clock: Clock) -> None:
+def test_open_mode_grades_like_a_quizmaster(any_app: Clio, clock: Clock) -> None:
+    app = any_app
     app.handle_text("/quiz start Provisional Government 1 30 open", HOST)
     q = current(app)
     assert q["answer"] == "Alexander Kerensky"
@@ -97,7 +114,7 @@ def test_open_mode_grades_like_a_quizmaster(app: Clio, clock: Clock) -> None:
     assert reveal.title == "Question 1: the answer is Alexander Kerensky"
     assert reveal.body.startswith("Anna (4 s) got it first.") and "Time" not in reveal.body
     assert final.title == "Quiz over" and "Anna" in final.body
-    assert store.running_quiz(app.db, "discord:g", "quiz-night") is None
+    assert app.quiz.repo.running("discord:g", "quiz-night") is None
 
 
 def test_grading_rules_on_pack_names(app: Clio) -> None:
@@ -183,7 +200,8 @@ def _play(app: Clio, clock: Clock, answers: list[tuple[Context, bool]]) -> None:
     app.quiz.tick()
 
 
-def test_an_appeal_targets_its_question_and_rescores_it_once(app: Clio, clock: Clock) -> None:
+def test_an_appeal_targets_its_question_and_rescores_it_once(any_app: Clio, clock: Clock) -> None:
+    app = any_app
     app.handle_text("/quiz start 3 10", HOST)
     _play(app, clock, [(ANNA, False), (BORIS, True)])
     _play(app, clock, [(ANNA, False), (BORIS, False), (VERA, True)])  # question 2: Anna and Boris wrong
@@ -195,15 +213,15 @@ def test_an_appeal_targets_its_question_and_rescores_it_once(app: Clio, clock: C
     assert "already counts as right" in app.handle_text("/quiz appeal 2 me too", VERA).text()
     assert "admins" in app.handle_text("/quiz appeals", BORIS).text()  # members cannot list appeals
     assert "#1 on question 2 of quiz" in app.handle_text("/quiz appeals", HOST).body
-    q2 = store.quiz_question(app.db, 1, 1)
-    boris_answer = store.member_answer(app.db, 1, 1, "boris")["answer"]
-    anna_answer = store.member_answer(app.db, 1, 1, "anna")["answer"]
+    q2 = dataclasses.asdict(app.quiz.repo.question(1, 1))
+    boris_answer = app.quiz.repo.member_answer(1, 1, "boris").answer
+    anna_answer = app.quiz.repo.member_answer(1, 1, "anna").answer
     accepted = app.handle_text("/quiz accept 1", HOST)
     same = anna_answer == boris_answer
     assert f"to question 2 now count as right: {'Anna +100, ' if same else ''}Boris +100." in accepted.body
-    assert store.member_answer(app.db, 1, 1, "boris")["correct"] == 1
-    assert store.member_answer(app.db, 1, 0, "anna")["correct"] == 0  # question 1 untouched
-    assert store.member_answer(app.db, 1, 0, "boris")["points"] > 100  # and its speed bonus kept
+    assert app.quiz.repo.member_answer(1, 1, "boris").correct == 1
+    assert app.quiz.repo.member_answer(1, 0, "anna").correct == 0  # question 1 untouched
+    assert app.quiz.repo.member_answer(1, 0, "boris").points > 100  # and its speed bonus kept
     assert "No open appeal" in app.handle_text("/quiz accept 1", HOST).text()  # once
     assert q2["answer"] != boris_answer
 

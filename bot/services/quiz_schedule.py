@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from bot import store
 from bot.errors import BadInput, BotError
 from bot.events import Context, ConversationRef
 from bot.response import Reply
@@ -198,29 +197,29 @@ class QuizNights:
     def _start(self, sch: QuizNight, ref: ConversationRef, at: dt.datetime) -> tuple[Reply | None, int | None]:
         """Start the quiz (or find the one an earlier claimer started before it died); its first question."""
         ws, ch = sch.workspace, sch.channel
-        ours = [q for q in store.quizzes_started_by(self.db, ws, ch, SCHEDULER_USER)
-                if dt.datetime.fromisoformat(q["started_at"]) >= at]
+        ours = [q for q in self.engine.repo.started_by(ws, ch, SCHEDULER_USER)
+                if dt.datetime.fromisoformat(q.started_at) >= at]
         if ours:  # started by a claimer that crashed or failed to post: post its question if still the first
             quiz = ours[0]
-            if quiz["status"] == "running" and quiz["current"] == 0:
-                return self.engine.question_reply(quiz), quiz["id"]
-            return None, quiz["id"]  # the quiz clock has moved it on (or ended it) meanwhile
+            if quiz.status == "running" and quiz.current == 0:
+                return self.engine.question_reply(quiz), quiz.id
+            return None, quiz.id  # the quiz clock has moved it on (or ended it) meanwhile
         ctx = Context(workspace=ws, channel=ch, user_id=SCHEDULER_USER, user_name="Weekly quiz night",
                       is_admin=False, platform=ref.platform)
         when = f"{at.astimezone(ZoneInfo(sch.timezone)):%A %H:%M %Z}"
         try:
             reply = self.engine.start(ctx, sch.args)
         except QuizError as e:
-            if store.running_quiz(self.db, ws, ch) is not None:
+            if self.engine.repo.running(ws, ch) is not None:
                 return Reply(ok=True, kind="info", title="Weekly quiz night not started",
                              body=f"The weekly quiz night was due now ({when}), but a quiz is already running "
                                   f"in this channel, so it did not start. {next_line(sch, self.clock())}"), None
             return _could_not_start(e, when, sch, self.clock()), None
         except BotError as e:
             return _could_not_start(e, when, sch, self.clock()), None
-        quiz = store.running_quiz(self.db, ws, ch)
+        quiz = self.engine.repo.running(ws, ch)
         reply.body = f"The weekly quiz night ({when}). " + (reply.body or "")
-        return reply, quiz["id"] if quiz else None
+        return reply, quiz.id if quiz else None
 
     def _failed(self, sch: QuizNight, day: str, kind: str, attempts: int, e: OutboxError, now: dt.datetime,
                 quiz_id: int | None) -> None:
@@ -234,7 +233,7 @@ class QuizNights:
         self.schedules.finish_quiz_night(ws, ch, day, kind, status="failed", attempts=attempts,
                                          error=e.reason, quiz_id=quiz_id)
         if quiz_id is not None:  # nobody can see it: end it rather than let it run into the void
-            store.update_quiz(self.db, quiz_id, where_status="running", status="ended", ended_at=now.isoformat())
+            self.engine.repo.end(quiz_id, "ended", now.isoformat())
         if e.permanent:
             self.schedules.pause_quiz_night(ws, ch, e.reason, now.isoformat())
             self.schedules.add_notice(ws, f"Weekly quiz nights in channel {ch} are paused: {e.reason}. Fix it, "

@@ -1,7 +1,11 @@
-"""The storage seam (issue 23): repositories per aggregate, with typed rows, behind which live all of that
-aggregate's SQL and transactions. Each has a SQLite implementation (the embedded default, on the store's
-tables) and a PostgreSQL one (chosen by CLIO_DATABASE_URL, on bot/pg_state.py's pool and migrations); the
-services depend on the Protocol only, and one contract suite runs against both.
+"""The storage seam (issue 23, item 1): each aggregate's rows and transactions behind an interface, with typed
+rows and one implementation per backend: SQLite (the embedded default, on the store's tables) and PostgreSQL
+(chosen by CLIO_DATABASE_URL, on bot/pg_state.py's pool and migrations, imported only then). Services depend on
+the interface only, and one contract suite runs against both.
 
-- `schedules`: daily-post subscriptions, the per-day post claims, admin notices.
-"""
+- Quizzes (`bot.storage.quiz`): `QuizRepo` and its typed rows; `SqliteQuizRepo` (bot/storage/quiz_sqlite.py)
+  and `PgQuizRepo` (bot/storage/quiz_pg.py).
+- Schedules (`bot.storage.schedules`): daily-post subscriptions and weekly quiz nights, their per-day claims,
+  and admin notices; `SqliteSchedules` and `PgSchedules`.
+
+The readings, the pack and workspaces are still read and written through bot/store.py."""
