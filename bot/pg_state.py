@@ -269,32 +269,3 @@ class PgState:
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             return cur.execute("select name, holder, expires_at, taken_at from leases where name = %s",
                                [name]).fetchone()
-
-
-class PgGuards:
-    """bot/guards.py `ExactlyOnce` in PostgreSQL (the tables of migration p002_exactly_once), on a PgState's
-    pool. The guard is one statement the database makes atomic: a primary key and ON CONFLICT. (The quiz's
-    guards are bot/storage/quiz_pg.py `PgQuizRepo`'s.)"""
-
-    def __init__(self, state: PgState):
-        self.pool = state.pool
-
-    def claim_post(self, workspace: str, channel: str, local_date: str, now: str,
-                   lease_expired_before: str) -> dict[str, Any] | None:
-        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            return cur.execute(
-                "insert into post_claims as p (workspace, channel, local_date, status, claimed_at, attempts) "
-                "values (%s, %s, %s, 'claimed', %s, 0) on conflict (workspace, channel, local_date) do update "
-                "set status = 'claimed', claimed_at = excluded.claimed_at "
-                "where (p.status = 'claimed' and p.claimed_at < %s) or (p.status = 'retry' and p.next_attempt_at <= %s) "
-                "returning *", [workspace, channel, local_date, now, lease_expired_before, now]).fetchone()
-
-    def finish_claim(self, workspace: str, channel: str, local_date: str, **fields: Any) -> None:
-        from bot.guards import check_fields
-
-        check_fields(fields)  # column names from a fixed set, never from input
-        sets = ", ".join(f"{k} = %s" for k in fields)
-        with self.pool.connection() as conn:
-            conn.execute(f"update post_claims set {sets} where workspace = %s and channel = %s and local_date = %s",
-                         [*fields.values(), workspace, channel, local_date])
-

@@ -12,7 +12,7 @@ import sqlite_utils
 from bot import store
 from bot.app import Clio
 from bot.config import PROJECT_CONTENT, Settings
-from bot.guards import ExactlyOnce, SqliteGuards
+from bot.storage.schedules import Schedules, SqliteSchedules
 from bot.shared_state import SharedState, open_shared
 from bot.storage.quiz import QuizRepo
 from bot.storage.quiz_sqlite import SqliteQuizRepo
@@ -76,15 +76,15 @@ class Backend:
         self._opened.append(state)
         return state
 
-    def guards(self) -> ExactlyOnce:
-        """The exactly-once guards (bot/guards.py) on this database, as another process would have them."""
+    def schedules(self) -> Schedules:
+        """The schedules repository (bot/storage/schedules.py) on this database, as another process would have it."""
         if self.url is None:
             db = store.open_db(self.db_path)
             self._dbs.append(db)
-            return SqliteGuards(db)
-        from bot.pg_state import PgGuards
+            return SqliteSchedules(db)
+        from bot.storage.schedules import PgSchedules
 
-        return PgGuards(self.state())  # type: ignore[arg-type]
+        return PgSchedules(self.state())  # type: ignore[arg-type]
 
     def quizzes(self) -> QuizRepo:
         """The quiz repository (bot/storage) on this database, as another process would have it."""

@@ -88,6 +88,11 @@ def spawn(mini_settings: Settings, clock: Clock):  # noqa: ANN201
         other.close()
 
 
+def scheduled(app: Clio) -> list:
+    """The channel's quizzes the weekly schedule started, wherever the app keeps quizzes (SQLite or PostgreSQL)."""
+    return app.quiz_repo().started_by("discord:1", "history", SCHEDULER_USER, limit=50)
+
+
 def set_quiz(app: Clio, text: str = "/quiz schedule Fri 19:30 Europe/London 3 20", ctx: Context = ADMIN) -> Reply:
     reply = app.handle_text(text, ctx)
     assert reply.ok, reply.text()
@@ -147,7 +152,7 @@ async def test_announced_then_started_exactly_once_each_week_across_a_dst_change
     assert "19:30" in first_announcement.body and "3 question(s), 20 s each, choice mode" in first_announcement.body
     # each quiz ran to its end in the channel: questions, reveals and final scores, twice in all
     assert outbox.titles().count("Quiz over") == 2
-    assert [q["started_by"] for q in app.db.query("select started_by from quizzes")] == [SCHEDULER_USER] * 2
+    assert len(scheduled(app)) == 2
 
 
 # --- exactly once -------------------------------------------------------------------------------------------------
@@ -165,7 +170,7 @@ async def test_a_restart_never_announces_or_starts_twice(app: Clio, spawn, clock
         clock.now = moment + dt.timedelta(minutes=10)  # long after any lease: it was done, not abandoned
         assert await restarted.scheduler(second).tick() == 0
     assert first.titles() == ["Quiz night in 30 minutes", "Quiz starting", "Question 1 of 3"] and second.sent == []
-    assert store.count(app.db, "quizzes") == 1
+    assert len(scheduled(app)) == 1
 
 
 async def test_two_processes_at_once_post_once(app: Clio, spawn, clock: Clock) -> None:
@@ -174,7 +179,7 @@ async def test_two_processes_at_once_post_once(app: Clio, spawn, clock: Clock) -
     clock.now = at(2026, 3, 27, 19, 30)
     a, b = FakeOutbox(clock), FakeOutbox(clock)
     results = await asyncio.gather(app.scheduler(a).tick(), other.scheduler(b).tick(), app.scheduler(b).tick())
-    assert sum(results) == 1 and store.count(app.db, "quizzes") == 1
+    assert sum(results) == 1 and len(scheduled(app)) == 1
     assert (a.titles() + b.titles()).count("Question 1 of 3") == 1  # one quiz night's start posted, by one
 
 
@@ -192,7 +197,7 @@ async def test_a_claimer_that_crashed_before_starting_is_taken_over_after_its_le
     clock.now = start + LEASE + dt.timedelta(seconds=1)
     assert await restarted.scheduler(outbox).tick() == 1
     assert await restarted.scheduler(outbox).tick() == 0
-    assert outbox.titles() == ["Quiz starting", "Question 1 of 3"] and store.count(app.db, "quizzes") == 1
+    assert outbox.titles() == ["Quiz starting", "Question 1 of 3"] and len(scheduled(app)) == 1
 
 
 async def test_a_crash_after_starting_posts_that_quizs_first_question_once(
@@ -201,7 +206,7 @@ async def test_a_crash_after_starting_posts_that_quizs_first_question_once(
     clock.now = at(2026, 3, 27, 19, 30)
     crashing = FakeOutbox(clock, fail=RuntimeError("process killed mid-send"))
     assert await app.scheduler(crashing).tick() == 0  # the quiz was created, its question never reached anyone
-    quiz = store.running_quiz(app.db, "discord:1", "history")
+    quiz = app.quiz_repo().running("discord:1", "history")
     assert quiz is not None and crashing.sent == []
     restarted = spawn()
     outbox = FakeOutbox(clock)
@@ -209,7 +214,7 @@ async def test_a_crash_after_starting_posts_that_quizs_first_question_once(
     for _ in range(3):
         await restarted.scheduler(outbox).tick()
     assert outbox.titles() == ["Question 1 of 3"]  # the same quiz's question, once; no second quiz
-    assert store.count(app.db, "quizzes") == 1 and store.running_quiz(app.db, "discord:1", "history")["id"] == quiz["id"]
+    assert len(scheduled(app)) == 1 and app.quiz_repo().running("discord:1", "history").id == quiz.id
 
 
 async def test_a_missed_week_is_skipped_and_the_next_one_runs(app: Clio, clock: Clock) -> None:
@@ -218,7 +223,7 @@ async def test_a_missed_week_is_skipped_and_the_next_one_runs(app: Clio, clock: 
     sched = app.scheduler(outbox)
     clock.now = at(2026, 3, 27, 20, 1)  # back 31 minutes after the start: too late for a quiz night
     assert await sched.tick() == 0
-    assert outbox.sent == [] and store.count(app.db, "quizzes") == 0
+    assert outbox.sent == [] and len(scheduled(app)) == 0
     assert "Fri 03 Apr, 19:30 BST" in app.handle_text("/quiz schedule show", MEMBER).body
     clock.now = at(2026, 4, 3, 18, 20)  # 19:20 BST: back after the announcement's time, before the start
     assert await sched.tick() == 1
@@ -239,7 +244,7 @@ async def test_a_quiz_already_running_is_said_not_silently_dropped(app: Clio, cl
     (notice,) = [r for _, _, r in outbox.sent]
     assert notice.title == "Weekly quiz night not started"
     assert "already running" in notice.body and "Fri 03 Apr, 19:30 BST" in notice.body
-    assert store.running_quiz(app.db, "discord:1", "history")["started_by"] == "vera"  # untouched
+    assert app.quiz_repo().running("discord:1", "history").started_by == "vera"  # untouched
 
 
 async def test_a_schedule_set_after_tonights_time_waits_for_next_week(app: Clio, clock: Clock) -> None:
@@ -258,7 +263,7 @@ async def test_a_lost_channel_pauses_the_quiz_night_and_tells_the_admins(app: Cl
     clock.now = at(2026, 3, 27, 19, 30)
     outbox = FakeOutbox(clock, fail=OutboxError("the channel no longer exists", permanent=True))
     assert await app.scheduler(outbox).tick() == 0 and outbox.attempts == 1
-    assert store.running_quiz(app.db, "discord:1", "history") is None  # nobody could see it: ended
+    assert app.quiz_repo().running("discord:1", "history") is None  # nobody could see it: ended
     assert "off" in app.handle_text("/quiz schedule show", MEMBER).title
     told = app.handle_text("/quiz schedule show", ADMIN)
     assert told.fields[0].name == "Notice for admins" and "no longer exists" in told.fields[0].value

@@ -16,7 +16,7 @@ from bot.app import Clio
 from bot.config import Settings
 from bot.events import Context, ConversationRef
 from bot.response import Reply
-from bot.storage.schedules import PostClaim, QuizNight, Schedules, SqliteSchedules, Subscription
+from bot.storage.schedules import PostClaim, QuizNight, Schedules, Subscription
 from tests.clock import Clock
 from tests.conftest import TEST_PACKS, Backend
 
@@ -26,13 +26,7 @@ EARLIER = "2026-11-07T11:55:00+00:00"
 
 def schedules(backend: Backend) -> Schedules:
     """The repository as another process would have it, on the backend's database."""
-    if backend.url is None:
-        db = store.open_db(backend.db_path)
-        backend._dbs.append(db)
-        return SqliteSchedules(db)
-    from bot.storage.schedules import PgSchedules
-
-    return PgSchedules(backend.state())  # type: ignore[arg-type]
+    return backend.schedules()
 
 
 def sub(workspace: str = "discord:1", channel: str = "history", post_time: str = "09:00") -> Subscription:
