@@ -69,6 +69,15 @@ def mask_url(url: str) -> str:
         return "(a URL that cannot be read)"
 
 
+def without_password(text: str, url: str) -> str:
+    """`text` (an error message about `url`, say) with the URL's password replaced by ***."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return text
+    return text.replace(password, "***") if password else text
+
+
 def _database_url(raw: str | None) -> str | None:
     if not raw:
         return None

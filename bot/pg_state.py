@@ -21,13 +21,12 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from bot.config import mask_url
+from bot.config import mask_url, without_password
 
 log = logging.getLogger("clio.pg")
 CHANNEL = "clio_versions"
@@ -136,8 +135,7 @@ class PgState:
             with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
                 applied = migrate(conn)
         except psycopg.Error as e:  # the URL's password never reaches the message
-            password = urlsplit(url).password
-            why = str(e).strip().replace(password, "***") if password else str(e).strip()
+            why = without_password(str(e).strip(), url)
             raise ConnectionError(f"cannot use PostgreSQL at {mask_url(url)}: {why}") from None
         self.pool = ConnectionPool(url, min_size=1, max_size=pool_max, kwargs={"autocommit": True},
                                    name="clio", open=False)

@@ -76,25 +76,26 @@ class Backend:
         self._opened.append(state)
         return state
 
-    def schedules(self) -> Schedules:
-        """The schedules repository (bot/storage/schedules.py) on this database, as another process would have it."""
+    def _repo(self, on_sqlite, on_pg):  # noqa: ANN001, ANN202
+        """A repository on this database, as another process would have it: `on_sqlite(db)` on its own
+        connection to the file, or `on_pg(state)` on a state of its own."""
         if self.url is None:
             db = store.open_db(self.db_path)
             self._dbs.append(db)
-            return SqliteSchedules(db)
+            return on_sqlite(db)
+        return on_pg(self.state())
+
+    def schedules(self) -> Schedules:
+        """The schedules repository (bot/storage/schedules.py)."""
         from bot.storage.schedules import PgSchedules
 
-        return PgSchedules(self.state())  # type: ignore[arg-type]
+        return self._repo(SqliteSchedules, PgSchedules)
 
     def quizzes(self) -> QuizRepo:
-        """The quiz repository (bot/storage) on this database, as another process would have it."""
-        if self.url is None:
-            db = store.open_db(self.db_path)
-            self._dbs.append(db)
-            return SqliteQuizRepo(db)
+        """The quiz repository (bot/storage/quiz.py)."""
         from bot.storage.quiz_pg import PgQuizRepo
 
-        return PgQuizRepo(self.state())  # type: ignore[arg-type]
+        return self._repo(SqliteQuizRepo, PgQuizRepo)
 
     def close(self) -> None:
         for state in self._opened:
@@ -110,3 +111,27 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
     b = Backend(request.param, tmp_path / "clio.db", url)
     yield b
     b.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings_on_both(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The tiny pack, with what PostgreSQL can hold (schedules, quizzes, shared state) in the SQLite file or in a
+    fresh PostgreSQL database: a test module that sets `mini_settings` to it runs every app test on both."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    return Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=url)
+
+
+@pytest.fixture
+def spawn(mini_settings: Settings, clock):  # noqa: ANN001, ANN201 - `clock` is the test module's
+    """Make an app (another process on the same databases) on the module's clock; all closed at the end."""
+    made: list[Clio] = []
+
+    def make() -> Clio:
+        other = Clio(mini_settings)
+        other.clock = clock
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        other.close()

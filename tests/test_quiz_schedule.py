@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
-from pathlib import Path
 
 import pytest
 
@@ -20,7 +19,6 @@ from bot.services import quiz_schedule
 from bot.services.quiz_schedule import LEASE, SCHEDULER_USER, due, next_start
 from bot.services.schedule import OutboxError
 from tests.clock import Clock
-from tests.conftest import TEST_PACKS
 
 UTC = dt.UTC
 
@@ -58,34 +56,14 @@ def clock() -> Clock:
     return Clock(at(2026, 3, 23, 12))  # a Monday, London on GMT
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def mini_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """The tiny pack, with the quiz nights and their claims in the SQLite file or in PostgreSQL."""
-    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
-    return Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=url)
+@pytest.fixture
+def mini_settings(settings_on_both: Settings) -> Settings:
+    return settings_on_both  # the quiz nights in the SQLite file, then in PostgreSQL
 
 
 @pytest.fixture
-def app(spawn, clock: Clock):  # noqa: ANN201
-    a = spawn()
-    yield a
-    a.close()
-
-
-@pytest.fixture
-def spawn(mini_settings: Settings, clock: Clock):  # noqa: ANN201
-    """Another process on the same database(s), on the same clock: closed at the end."""
-    made: list[Clio] = []
-
-    def make() -> Clio:
-        other = Clio(mini_settings)
-        other.clock = clock
-        made.append(other)
-        return other
-
-    yield make
-    for other in made:
-        other.close()
+def app(spawn) -> Clio:  # noqa: ANN001
+    return spawn()
 
 
 def scheduled(app: Clio) -> list:

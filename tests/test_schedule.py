@@ -104,35 +104,14 @@ def clock() -> Clock:
     return Clock(at(2026, 11, 7, 9, 0))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def mini_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """The tiny pack, with the schedules in the SQLite file or in a fresh PostgreSQL database."""
-    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
-    return Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=url)
+@pytest.fixture
+def mini_settings(settings_on_both: Settings) -> Settings:
+    return settings_on_both  # the schedules in the SQLite file, then in PostgreSQL
 
 
 @pytest.fixture
-def app(mini_settings: Settings, clock: Clock):  # noqa: ANN201
-    a = Clio(mini_settings)
-    a.clock = clock
-    yield a
-    a.close()
-
-
-@pytest.fixture
-def spawn(mini_settings: Settings, clock: Clock):  # noqa: ANN201
-    """Another process on the same database(s), on the same clock: closed at the end."""
-    made: list[Clio] = []
-
-    def make() -> Clio:
-        other = Clio(mini_settings)
-        other.clock = clock
-        made.append(other)
-        return other
-
-    yield make
-    for other in made:
-        other.close()
+def app(spawn) -> Clio:  # noqa: ANN001
+    return spawn()
 
 
 async def test_the_post_goes_out_once_with_the_day_in_both_calendars(app: Clio, clock: Clock) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.config import mask_url
+from bot.config import mask_url, without_password
 
 
 @dataclass(frozen=True)
@@ -87,19 +87,8 @@ def migrate(db_path: Path | str, url: str, *, progress: Callable[[str], None] = 
                     counts[t.name] = n
                     progress(f"{t.name}: {n}")
     except psycopg.Error as e:
-        password = _password(url)
-        why = str(e).strip()
         raise MigrateError(f"cannot copy to PostgreSQL at {mask_url(url)}: "
-                           f"{why.replace(password, '***') if password else why}") from None
+                           f"{without_password(str(e).strip(), url)}") from None
     finally:
         source.close()
     return counts
-
-
-def _password(url: str) -> str | None:
-    from urllib.parse import urlsplit
-
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
