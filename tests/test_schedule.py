@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import store
 from bot.app import Clio
 from bot.config import Settings
 from bot.events import Context, ConversationRef
