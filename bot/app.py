@@ -242,7 +242,7 @@ class Clio:
         nights = QuizNights(self.db, self.quiz, outbox, lambda: self.clock(), platform=platform,  # weekly quizzes
                             schedules=self.schedules)
         return Scheduler(self.db, self.onthisday, outbox, lambda: self.clock(), platform=platform, also=[nights],
-                         schedules=self.schedules)
+                         schedules=self.schedules, wake=self.settings.scheduler_wake)
 
     async def heartbeat(self, platform: str, stop: asyncio.Event, every: float = 30.0) -> None:
         """Record that this platform's process is alive, every `every` seconds until `stop` (read by

@@ -131,8 +131,12 @@ class Scheduler:
 
     def __init__(self, db: sqlite_utils.Database, onthisday: OnThisDay, outbox: Outbox, clock: Clock,
                  grace: dt.timedelta = GRACE, platform: str | None = None, also: Sequence[Ticker] = (),
-                 schedules: Schedules | None = None):
+                 schedules: Schedules | None = None, wake: float | None = None):
         self.db = db  # the pack and readings (what a post says)
+        self.wake = wake  # the longest sleep between looks for new subscriptions (None: MAX_IDLE_SECONDS)
+        # when this process took the background lease (bot/lease.py): a claim still open from before then is
+        # a previous holder's, which is gone, so it is taken over at once (None: after LEASE, as ever)
+        self.held_since: dt.datetime | None = None
         self.schedules = schedules or SqliteSchedules(db)  # who gets a post when, and which went out
         self.also = list(also)  # other timed posts run on this same loop (weekly quiz nights)
         self.platform = platform  # only this platform's channels: the Slack process never posts to Discord
@@ -162,7 +166,10 @@ class Scheduler:
         if day is None:
             return 0
         ws, ch = sub.workspace, sub.channel
-        claim = self.schedules.claim_post(ws, ch, day.isoformat(), now.isoformat(), (now - LEASE).isoformat())
+        stale = now - LEASE
+        if self.held_since is not None and self.held_since > stale:
+            stale = self.held_since
+        claim = self.schedules.claim_post(ws, ch, day.isoformat(), now.isoformat(), stale.isoformat())
         if claim is None:
             return 0
         reply, event_id = self.compose(ws, ch, day)
@@ -214,12 +221,13 @@ class Scheduler:
         return reply, featured["id"] if featured else None
 
     def next_wake(self) -> float:
-        """Seconds until the next subscription is due (at most MAX_IDLE_SECONDS, so new ones are seen)."""
+        """Seconds until the next subscription is due (at most `wake`, else MAX_IDLE_SECONDS, so new ones are
+        seen)."""
         now = self.clock()
         waits = [(next_run(now, s.post_time, s.timezone) - now).total_seconds()
                  for s in self.schedules.active(self.platform)]
         waits += [other.next_wake() for other in self.also]
-        return max(0.5, min([MAX_IDLE_SECONDS, *waits]))
+        return max(0.5, min([MAX_IDLE_SECONDS if self.wake is None else self.wake, *waits]))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick until `stop` is set; a failing tick is logged and the loop goes on."""
