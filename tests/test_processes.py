@@ -285,7 +285,9 @@ async def test_two_discord_shard_groups_and_a_slack_app_share_one_postgresql(dep
         asked = await fake.slash("who", [{"type": 3, "name": "name", "value": "Kornilov"}], user_id=RITA,
                                  channel_id=rita_channel, shard=i % SHARDS)
         replies.append(await d.answer_of(asked))
-        await asyncio.sleep(0.3)  # each process writes its counts every 0.2 s
+        if i < RATE:  # each process writes what it counted every 0.2 s: the next command goes once it is there
+            await d.until(lambda: len(d.state.hits(f"discord:{on[1][0]}", RITA, 0)) == i + 1, WAIT_SECONDS,
+                          f"Rita's command {i + 1} counted in the database")
     assert all("Kornilov" in r for r in replies[:RATE]), replies
     for refused in replies[RATE:]:  # the sixth and the seventh, one to each process
         assert refused.strip().startswith(f"Slow down: that is more than {RATE} commands in 1 minute"), refused
@@ -322,4 +324,7 @@ async def test_two_discord_shard_groups_and_a_slack_app_share_one_postgresql(dep
     title, revealed = reveal[0].body["embeds"][0]["title"], text_of(reveal[0].body)
     right = title.endswith(buttons[0]["label"].split(". ", 1)[1])
     assert revealed.count("Masha") == (1 if right else 0), revealed  # named once when right, never twice
+    for proc in d.procs:  # nothing failed quietly on the way (handler errors only reach the logs)
+        if proc is not doomed:
+            assert " ERROR " not in proc.log.read_text(errors="replace"), proc.tail()
     print(f"\nlease handed over {handed_over:.1f} s after SIGKILL (ttl {TTL:g} s)")

@@ -205,6 +205,31 @@ async def test_a_post_lost_in_a_crash_before_delivery_is_sent_once_after(app: Cl
     assert await restarted.scheduler(channel).tick() == 1 and len(channel.posts) == 1
 
 
+@pytest.mark.parametrize("delivered", [True, False], ids=["delivered", "not delivered"])
+async def test_the_next_lease_holder_takes_over_a_post_the_killed_one_left_at_once_and_sends_it_once(
+        app: Clio, spawn, clock: Clock, delivered: bool) -> None:  # noqa: ANN001
+    class DiesBeforeDelivery(Channel):
+        async def send(self, ref: ConversationRef, reply: Reply) -> None:
+            raise SystemExit("killed")
+
+    subscribe(app)
+    dying = DiesAfterDelivery() if delivered else DiesBeforeDelivery()
+    with pytest.raises(SystemExit):  # the holder of the background lease is killed mid-post
+        await app.scheduler(dying).tick()
+    clock.now += dt.timedelta(seconds=5)  # its lease ran out; another process took it (bot/lease.py)
+    survivor = spawn()
+    channel = Delivers()
+    channel.posts = list(dying.posts)  # the same channel: the post is there if it was delivered
+    late = survivor.scheduler(channel)
+    late.held_since = clock.now - dt.timedelta(seconds=10)  # held the lease since before that claim: the claim
+    assert await late.tick() == 0  # is a live holder's, and waits (a stalled holder cannot have posted twice)
+    took_over = survivor.scheduler(channel)
+    took_over.held_since = clock.now  # took the lease after the claim: its maker is gone
+    assert await took_over.tick() == 1  # at once, not 15 minutes later...
+    assert len(channel.posts) == 1  # ...and once: a delivered post is found in the channel, not sent again
+    assert await took_over.tick() == 0
+
+
 async def test_two_processes_and_a_slow_send_post_once(app: Clio, spawn, clock: Clock) -> None:
     subscribe(app)
     other = spawn()

@@ -440,6 +440,29 @@ def test_a_database_url_that_is_not_postgresql_is_refused_without_showing_its_pa
     assert Settings.from_env({}).database_url is None  # no setting: SQLite alone
 
 
+def test_the_lease_and_the_scheduler_wake_are_settings_and_a_short_lease_keeps_a_short_margin() -> None:
+    from bot.config import SettingsError
+
+    default = Settings.from_env({})
+    assert (default.lease_ttl, default.lease_renew, default.lease_poll, default.scheduler_wake) == (45, 20, 10, None)
+    fast = Settings.from_env({"CLIO_LEASE_TTL": "4", "CLIO_LEASE_RENEW": "1", "CLIO_LEASE_POLL": "0.5",
+                              "CLIO_SCHEDULER_WAKE": "0.5"})
+    assert (fast.lease_ttl, fast.lease_renew, fast.lease_poll, fast.scheduler_wake) == (4, 1, 0.5, 0.5)
+    with pytest.raises(SettingsError, match="CLIO_LEASE_RENEW .* must be shorter than CLIO_LEASE_TTL"):
+        Settings.from_env({"CLIO_LEASE_TTL": "10", "CLIO_LEASE_RENEW": "20"})
+    for bad in ("soon", "0", "-3"):
+        with pytest.raises(SettingsError, match="CLIO_LEASE_POLL"):
+            Settings.from_env({"CLIO_LEASE_POLL": bad})
+    now = [1000.0]
+    lease = Lease(None, "background:discord", "me", lambda: now[0], ttl=4)  # type: ignore[arg-type]
+    lease.until = 1004.0  # taken at 1000 for 4 s: it works until shortly before 1004, not 5 s before (never)
+    assert lease.held()
+    now[0] = 1003.5
+    assert lease.held()
+    now[0] = 1003.6
+    assert not lease.held()  # its margin is the default's share of the ttl: 4 * 5 / 45 = 0.44 s
+
+
 def test_a_postgresql_that_cannot_be_reached_is_told_plainly_and_the_password_masked(pg_cluster) -> None:  # noqa: ANN001
     url = pg_cluster.url("no_such_database").replace("clio@", "clio:hunter2@")
     with pytest.raises(ConnectionError) as e:
