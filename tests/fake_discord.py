@@ -2,8 +2,8 @@
 
 The real discord.py client talks to it after two class attributes are pointed here (discord.http.Route.BASE
 and the gateway URL, which AutoShardedClient reads from GET /gateway/bot). The fake answers login, HELLO,
-IDENTIFY -> READY + GUILD_CREATE (several guilds if asked, each shard
-given those Discord would route to it: guild_id >> 22 modulo the shard count), heartbeats, command sync, interaction callbacks, followups, edits and channel
+IDENTIFY -> READY + GUILD_CREATE (of several guilds if asked, each shard given those Discord routes to it:
+(guild_id >> 22) % shard count), heartbeats, command sync, interaction callbacks, followups, edits and channel
 messages; it records every REST call and refuses, as Discord does, what Discord refuses, so a test can prove
 Clio never sends one: a body that breaks the schema of its route in Discord's OpenAPI description or a rule
 the schema leaves out (400, code 50035; see tests/discord_spec.py), a second response to one interaction
