@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # imported where used: `clio ask` needs none of them (ingest,
     from bot.services.schedule import Outbox, Scheduler
     from bot.storage.schedules import Schedules
     from bot.storage.quiz import QuizRepo
+    from bot.storage.readings import Readings
 
 log = logging.getLogger("clio")
 UPLOAD_READERS = 1  # uploads read at once in one process (each in a child process of up to a few hundred MB)
@@ -151,6 +152,16 @@ class Clio:
         from bot.storage.schedules import PgSchedules, SqliteSchedules
 
         return SqliteSchedules(self.db) if isinstance(self.shared, SqliteState) else PgSchedules(self.shared)
+
+    @functools.cached_property
+    def readings(self) -> Readings:
+        """The readings and their passages (bot/storage/readings.py). In the SQLite file for now, with or
+        without CLIO_DATABASE_URL: `PgReadings` holds the same aggregate in PostgreSQL (ingest, search,
+        limits; tests/test_readings_repo.py), but the reads that join passages to the pack (a person's
+        passages, on-this-day, generated questions) still read the file, so the app uses it once they move."""
+        from bot.storage.readings import SqliteReadings
+
+        return SqliteReadings(self.db)
 
     def quiz_repo(self) -> QuizRepo:
         """Where quizzes live (issue 23's storage seam): PostgreSQL, on the shared state's pool, when
@@ -397,7 +408,7 @@ class Clio:
         """Sources whose id, file name or title is `ref` (case-insensitive) among those `workspace` owns
         (every source when workspace is None)."""
         ref_l = ref.strip().lower()
-        return [s for s in store.sources(self.db, workspace)
+        return [s for s in self.readings.sources(workspace)
                 if (workspace is None or s["workspace"] == workspace)
                 and ref_l in (s["id"], s["filename"].lower(), s["title"].lower())]
 
@@ -408,7 +419,7 @@ class Clio:
             raise BotError(f"This group has no reading called “{echo(ref)}”. /sources lists them.")
         if len(found) > 1:
             raise BotError(f"Several readings match “{echo(ref)}”; give its file name.")
-        store.delete_source(self.db, found[0]["id"])
+        self.readings.delete(found[0]["id"])
         return Reply(ok=True, kind="info", title=f"Forgot {found[0]['title']}",
                      body=f"Its {found[0]['passages']} passages are gone from this group's index.")
 

@@ -1,0 +1,141 @@
+"""The readings aggregate behind one interface (issue 23): a reading (a source) with its passages, the pack
+entries and dates its passages were linked to, and the unknown names it kept mentioning; and the full-text
+search over the passages a workspace may see (the shared readings and its own).
+
+`SqliteReadings` keeps them in the SQLite file (bot/store.py's tables, FTS5 ranked by bm25, written in short
+transactions and published at the end: bot/concurrency.py). `PgReadings` (bot/storage/readings_pg.py) keeps
+them in PostgreSQL: a `tsvector` column with a GIN index, ranked by `ts_rank`, the whole reading written in
+one transaction (invisible to every query until it commits). tests/test_readings_repo.py runs one contract
+on both.
+
+Rows are typed dicts (`SourceRow`, `PassageHit`), so services read them as they read the store's rows.
+What a workspace sees is the repository's to enforce: every read takes the asker's workspace and never
+returns another group's reading."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
+
+from bot import store
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+# Called in the transaction that publishes a reading with (readings, bytes) its workspace then holds without
+# it; raises (bot.ingest.OverLimit) to refuse it. No other upload of that workspace is between the two.
+LimitCheck = Callable[[int, int], None]
+
+
+class SourceRow(TypedDict):
+    id: str
+    workspace: str
+    title: str
+    author: str
+    filename: str
+    kind: str
+    bytes: int
+    sha256: str
+    calendar: str
+    added_at: str
+    passages: int
+
+
+class PassageHit(TypedDict):
+    id: str
+    text: str
+    loc: str
+    source_id: str
+    title: str
+    author: str
+
+
+class Readings(Protocol):
+    """Every read and write of the readings aggregate."""
+
+    def write(self, source: dict[str, Any], passages: Iterable[dict[str, Any]], links: list[dict[str, Any]],
+              dates: list[dict[str, Any]], candidates: list[dict[str, Any]],
+              check: LimitCheck | None = None) -> None:
+        """Store a reading with its passages, links, dates and candidates, replacing an older copy with
+        the same id; no query sees it until it is all written. `check` may refuse it (see LimitCheck);
+        then nothing of it stays and the older copy is gone."""
+
+    def delete(self, source_id: str) -> None:
+        """Remove a reading and everything derived from it (hidden from every query at once)."""
+
+    def update(self, source_id: str, fields: dict[str, Any]) -> None:
+        """Change a reading's title or author in place."""
+
+    def replace_links(self, source_id: str, links: list[dict[str, Any]], candidates: list[dict[str, Any]]) -> None:
+        """A reading's links and candidates made again (after the pack changed)."""
+
+    def source(self, source_id: str) -> SourceRow | None: ...
+
+    def source_by_sha(self, workspace: str, sha: str) -> SourceRow | None:
+        """The workspace's own reading with these bytes (a shared one is the operator's)."""
+
+    def sources(self, workspace: str | None) -> list[SourceRow]:
+        """The readings a workspace sees, oldest first (every reading when None: the operator's view)."""
+
+    def passages_of(self, source_id: str) -> list[dict[str, Any]]:
+        """A reading's passages in reading order."""
+
+    def usage(self, workspace: str, excluding: str | None = None) -> tuple[int, int]:
+        """(readings, stored bytes) the workspace owns, without `excluding`."""
+
+    def search(self, text: str, workspace: str, limit: int = 10, source_id: str | None = None,
+               prose_only: bool = False) -> list[PassageHit]:
+        """The passages of the readings `workspace` sees that hold every word of `text`, best first; the
+        typed words are searched as words, never run as query syntax. `prose_only` leaves out notes,
+        references, lists and captions."""
+
+    def delete_workspace(self, workspace: str) -> int:
+        """Delete every reading a workspace owns; how many went."""
+
+
+class SqliteReadings:
+    """The readings in the SQLite file (bot/store.py's tables and functions)."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def write(self, source: dict[str, Any], passages: Iterable[dict[str, Any]], links: list[dict[str, Any]],
+              dates: list[dict[str, Any]], candidates: list[dict[str, Any]],
+              check: LimitCheck | None = None) -> None:
+        within = None if check is None else (
+            lambda: check(*store.workspace_usage(self.db, source["workspace"], excluding=source["id"])))
+        store.insert_source(self.db, source, passages, links, dates, candidates, within=within)
+
+    def delete(self, source_id: str) -> None:
+        store.delete_source(self.db, source_id)
+
+    def update(self, source_id: str, fields: dict[str, Any]) -> None:
+        store.update_source(self.db, source_id, fields)
+
+    def replace_links(self, source_id: str, links: list[dict[str, Any]], candidates: list[dict[str, Any]]) -> None:
+        store.replace_links(self.db, source_id, links, candidates)
+
+    def source(self, source_id: str) -> SourceRow | None:
+        return next(self.db.query("select * from sources where id = ?", [source_id]), None)  # type: ignore[return-value]
+
+    def source_by_sha(self, workspace: str, sha: str) -> SourceRow | None:
+        return store.source_by_sha(self.db, workspace, sha)  # type: ignore[return-value]
+
+    def sources(self, workspace: str | None) -> list[SourceRow]:
+        return store.sources(self.db, workspace)  # type: ignore[return-value]
+
+    def passages_of(self, source_id: str) -> list[dict[str, Any]]:
+        return store.passages_of(self.db, source_id)
+
+    def usage(self, workspace: str, excluding: str | None = None) -> tuple[int, int]:
+        return store.workspace_usage(self.db, workspace, excluding)
+
+    def search(self, text: str, workspace: str, limit: int = 10, source_id: str | None = None,
+               prose_only: bool = False) -> list[PassageHit]:
+        return store.search_passages(self.db, text, workspace, limit, source_id, prose_only).rows  # type: ignore[return-value]
+
+    def delete_workspace(self, workspace: str) -> int:
+        own = [s["id"] for s in self.db.query("select id from sources where workspace = ?", [workspace])]
+        for sid in own:
+            store.delete_source(self.db, sid)
+        return len(own)

@@ -1,0 +1,153 @@
+"""`Readings` in PostgreSQL (issue 23): migration p005_readings of bot/pg_state.py, on a PgState's pool.
+Imported only when CLIO_DATABASE_URL names PostgreSQL.
+
+- Search: each passage's words are a generated `tsvector` column (text search configuration `clio`: English
+  stemming with accents folded and no stop words, as SQLite's FTS5 tokenizer takes them), indexed by GIN
+  together with the passage's workspace (btree_gin), so a search reads only the matches in the asker's
+  library. Every match there is ranked by `ts_rank` with length normalisation (1: rank / (1 + log length)),
+  ties going to the newest passage.
+- Writes: a reading is written in one transaction (COPY for its rows), so no query sees half of it and a
+  replaced reading is never missing while its new copy is written; readers are not blocked (MVCC). The
+  workspace's limits are checked in that transaction under an advisory lock per workspace, so uploads of
+  one workspace in several processes take turns there and cannot together pass them."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from psycopg.rows import dict_row
+
+from bot import store
+from bot.storage.readings import LimitCheck, PassageHit, SourceRow
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from bot.pg_state import PgState
+
+PASSAGE_COLUMNS = ("id", "source_id", "workspace", "seq", "para", "section", "loc", "text", "prose")
+DERIVED = ("passage_entities", "passage_dates", "candidates")  # keyed by source_id
+
+
+def search_words(text: str) -> str | None:
+    """The words of `text` that a search looks for (as bot/store.fts_query takes them), space-separated for
+    plainto_tsquery: every word must match; operators and quotes are never syntax. None when none is left."""
+    words = store._FTS_WORD.findall(text)[:store.MAX_FTS_WORDS]
+    return " ".join(words) or None
+
+
+def _copy(conn: psycopg.Connection, table: str, rows: Iterable[dict[str, Any]],
+          columns: Sequence[str] | None = None) -> int:
+    """COPY `rows` (dicts; the columns are the first row's keys unless given) into `table`; how many."""
+    it = iter(rows)
+    first = next(it, None)
+    if first is None:
+        return 0
+    cols = list(columns or first)
+    n = 0
+    with conn.cursor() as cur, cur.copy(f"copy {table} ({', '.join(cols)}) from stdin") as copy:
+        for row in itertools.chain((first,), it):
+            copy.write_row([row.get(c) for c in cols])
+            n += 1
+    return n
+
+
+def _delete(conn: psycopg.Connection, source_id: str) -> None:
+    for table in (*DERIVED, "passages"):
+        conn.execute(f"delete from {table} where source_id = %s", [source_id])
+    conn.execute("delete from sources where id = %s", [source_id])
+
+
+class PgReadings:
+    """The readings in PostgreSQL."""
+
+    def __init__(self, state: PgState):
+        self.pool = state.pool
+
+    def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            return cur.execute(sql, params).fetchall()
+
+    @staticmethod
+    def _usage(conn: psycopg.Connection, workspace: str, excluding: str | None) -> tuple[int, int]:
+        n, used = conn.execute("select count(*), coalesce(sum(bytes), 0) from sources where workspace = %s "
+                               "and id != %s", [workspace, excluding or ""]).fetchone()  # type: ignore[misc]
+        return int(n), int(used)
+
+    def write(self, source: dict[str, Any], passages: Iterable[dict[str, Any]], links: list[dict[str, Any]],
+              dates: list[dict[str, Any]], candidates: list[dict[str, Any]],
+              check: LimitCheck | None = None) -> None:
+        with self.pool.connection() as conn, conn.transaction():
+            conn.execute("select pg_advisory_xact_lock(hashtext('clio-readings:' || %s))", [source["workspace"]])
+            _delete(conn, source["id"])
+            if check is not None:
+                check(*self._usage(conn, source["workspace"], source["id"]))
+            _copy(conn, "sources", [source])
+            _copy(conn, "passages", passages, PASSAGE_COLUMNS)
+            _copy(conn, "passage_entities", links)
+            _copy(conn, "passage_dates", dates)
+            _copy(conn, "candidates", candidates)
+
+    def delete(self, source_id: str) -> None:
+        with self.pool.connection() as conn, conn.transaction():
+            _delete(conn, source_id)
+
+    def update(self, source_id: str, fields: dict[str, Any]) -> None:
+        allowed = {k: v for k, v in fields.items() if k in ("title", "author", "calendar")}
+        if allowed:
+            with self.pool.connection() as conn:
+                conn.execute(f"update sources set {', '.join(f'{k} = %({k})s' for k in allowed)} where id = %(id)s",
+                             {**allowed, "id": source_id})
+
+    def replace_links(self, source_id: str, links: list[dict[str, Any]], candidates: list[dict[str, Any]]) -> None:
+        with self.pool.connection() as conn, conn.transaction():
+            for table in ("passage_entities", "candidates"):
+                conn.execute(f"delete from {table} where source_id = %s", [source_id])
+            _copy(conn, "passage_entities", links)
+            _copy(conn, "candidates", candidates)
+
+    def source(self, source_id: str) -> SourceRow | None:
+        rows = self._rows("select * from sources where id = %s", [source_id])
+        return rows[0] if rows else None  # type: ignore[return-value]
+
+    def source_by_sha(self, workspace: str, sha: str) -> SourceRow | None:
+        rows = self._rows("select * from sources where workspace = %s and sha256 = %s limit 1", [workspace, sha])
+        return rows[0] if rows else None  # type: ignore[return-value]
+
+    def sources(self, workspace: str | None) -> list[SourceRow]:
+        if workspace is None:
+            return self._rows("select * from sources order by added_at, title")  # type: ignore[return-value]
+        return self._rows("select * from sources where workspace in (%s, %s) order by added_at, title",  # type: ignore[return-value]
+                          [store.SHARED, workspace])
+
+    def passages_of(self, source_id: str) -> list[dict[str, Any]]:
+        return self._rows(f"select {', '.join(PASSAGE_COLUMNS)} from passages where source_id = %s order by seq",
+                          [source_id])
+
+    def usage(self, workspace: str, excluding: str | None = None) -> tuple[int, int]:
+        with self.pool.connection() as conn:
+            return self._usage(conn, workspace, excluding)
+
+    def search(self, text: str, workspace: str, limit: int = 10, source_id: str | None = None,
+               prose_only: bool = False) -> list[PassageHit]:
+        words = search_words(text)
+        if words is None:
+            return []
+        extra = (" and p.source_id = %(source)s" if source_id else "") + (" and p.prose = 1" if prose_only else "")
+        return self._rows(  # type: ignore[return-value]
+            "select p.id, p.text, p.loc, p.source_id, s.title, s.author "
+            "from passages p join sources s on s.id = p.source_id, plainto_tsquery('clio', %(words)s) q "
+            f"where p.workspace in (%(shared)s, %(mine)s) and p.tsv @@ q{extra} "
+            "order by ts_rank(p.tsv, q, 1) desc, p.rid desc limit %(limit)s",
+            {"words": words, "shared": store.SHARED, "mine": workspace, "source": source_id, "limit": limit})
+
+    def delete_workspace(self, workspace: str) -> int:
+        if workspace == store.SHARED:
+            raise ValueError("the shared readings are not a workspace")
+        with self.pool.connection() as conn, conn.transaction():
+            own = [r[0] for r in conn.execute("select id from sources where workspace = %s", [workspace])]
+            for sid in own:
+                _delete(conn, sid)
+        return len(own)

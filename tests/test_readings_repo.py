@@ -1,0 +1,160 @@
+"""The readings repository's contract (bot/storage/readings.py), run on SQLite and on PostgreSQL: what a
+group finds with /search, what it may see of other groups' readings, and that a reading is stored whole or
+not at all, within the group's limits even when uploads race."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from bot import store
+from bot.ingest import Limits, OverLimit
+
+
+def reading(sid: str, workspace: str, texts: list[str], *, prose: list[int] | None = None, sha: str | None = None,
+            size: int = 1000, title: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    source = {"id": sid, "workspace": workspace, "title": title or f"Reading {sid}", "author": "A. Author",
+              "filename": f"{sid}.txt", "kind": "text", "bytes": size, "sha256": sha or f"sha-{sid}",
+              "calendar": "gregorian", "added_at": f"2026-01-0{len(sid) % 9 + 1}T00:00:00", "passages": len(texts)}
+    passages = [{"id": f"{sid}:{i}", "source_id": sid, "workspace": workspace, "seq": i, "para": i, "section": "",
+                 "loc": f"¶{i + 1}", "text": t, "prose": (prose or [1] * len(texts))[i]} for i, t in enumerate(texts)]
+    return source, passages
+
+
+def write(repo, sid, workspace, texts, **kw):  # noqa: ANN001, ANN201
+    source, passages = reading(sid, workspace, texts, **{k: v for k, v in kw.items() if k != "check"})
+    links = [{"passage_id": f"{sid}:0", "entity_id": "lenin", "source_id": sid, "mentions": 2}]
+    dates = [{"passage_id": f"{sid}:0", "source_id": sid, "phrase": "25 October 1917", "date": "1917-10-25",
+              "calendar": "julian", "os_month": 10, "os_day": 25, "ns_month": 11, "ns_day": 7, "sort_key": "1917-11-07"}]
+    cands = [{"source_id": sid, "key": "ivanov", "name": "Ivanov", "mentions": 3, "example_loc": "¶1"}]
+    repo.write(source, iter(passages), links, dates, cands, check=kw.get("check"))
+
+
+@pytest.fixture
+def repo(backend):  # noqa: ANN001, ANN201
+    return backend.readings()
+
+
+def ids(hits: list[dict[str, Any]]) -> list[str]:
+    return [h["id"] for h in hits]
+
+
+def test_search_finds_words_in_any_form_and_cites_the_reading(repo) -> None:  # noqa: ANN001
+    write(repo, "r1", store.SHARED, ["The soviets met in Pétrograd that night.", "Nothing of note happened here."])
+    hits = repo.search("soviet petrograd", "guild:1")
+    assert ids(hits) == ["r1:0"]  # stemmed (soviets ~ soviet), accents folded (Pétrograd ~ petrograd)
+    assert hits[0]["title"] == "Reading r1" and hits[0]["author"] == "A. Author" and hits[0]["loc"] == "¶1"
+    assert repo.search("soviet nothing", "guild:1") == []  # every word must be in one passage
+
+
+@pytest.mark.parametrize("typed", ['"soviet', "soviet OR lenin", "soviet*", "NEAR(soviet lenin)", "text:soviet",
+                                   "soviet -lenin", "soviet & lenin | !x", "soviet ' ; drop table passages; --",
+                                   "soviet " + "x" * 10_000, "\x00soviet\x1f", "soviet )("])
+def test_typed_syntax_is_searched_as_words_never_run(repo, typed: str) -> None:  # noqa: ANN001
+    write(repo, "r1", store.SHARED, ["The soviet met.", "Lenin spoke to the soviet or the soviet spoke to Lenin."])
+    hits = repo.search(typed, "guild:1")
+    assert all("soviet" in h["text"].lower() for h in hits)  # no error; only passages with the words
+    assert repo.sources(None) and len(repo.passages_of("r1")) == 2  # nothing dropped
+
+
+def test_nothing_to_search_for_finds_nothing(repo) -> None:  # noqa: ANN001
+    write(repo, "r1", store.SHARED, ["The soviet met."])
+    assert repo.search("", "guild:1") == [] and repo.search("?! -- ...", "guild:1") == []
+
+
+def test_a_group_sees_the_shared_readings_and_its_own_never_anothers(repo) -> None:  # noqa: ANN001
+    write(repo, "shared", store.SHARED, ["The soviet of the shared reading."])
+    write(repo, "mine", "guild:1", ["The soviet of my group's reading."])
+    write(repo, "theirs", "guild:2", ["The soviet of another group's reading."])
+    assert set(ids(repo.search("soviet", "guild:1"))) == {"shared:0", "mine:0"}
+    assert set(ids(repo.search("soviet", "guild:2"))) == {"shared:0", "theirs:0"}
+    assert {s["id"] for s in repo.sources("guild:1")} == {"shared", "mine"}
+    assert {s["id"] for s in repo.sources(None)} == {"shared", "mine", "theirs"}
+    assert ids(repo.search("soviet", "guild:1", source_id="mine")) == ["mine:0"]
+    assert repo.search("soviet", "guild:1", source_id="theirs") == []  # naming another group's id shows nothing
+    assert repo.source_by_sha("guild:1", "sha-mine")["id"] == "mine"
+    assert repo.source_by_sha("guild:1", "sha-theirs") is None
+
+
+def test_prose_only_leaves_out_notes_and_references(repo) -> None:  # noqa: ANN001
+    write(repo, "r1", store.SHARED, ["The soviet met.", "Soviet history, a reference list."], prose=[1, 0])
+    assert set(ids(repo.search("soviet", "guild:1"))) == {"r1:0", "r1:1"}
+    assert ids(repo.search("soviet", "guild:1", prose_only=True)) == ["r1:0"]
+
+
+def test_the_passage_about_the_word_ranks_above_a_passing_mention(repo) -> None:  # noqa: ANN001
+    filler = " ".join(["the council discussed grain prices and the railway timetable again"] * 12)
+    write(repo, "r1", store.SHARED, [f"{filler} and a soviet.", "The soviet met; the soviet voted; the soviet won."])
+    assert ids(repo.search("soviet", "guild:1")) == ["r1:1", "r1:0"]
+
+
+def test_equal_matches_put_the_newest_reading_first_and_limit_cuts(repo) -> None:  # noqa: ANN001
+    write(repo, "old", store.SHARED, ["The soviet met."])
+    write(repo, "new", store.SHARED, ["The soviet met."])
+    assert ids(repo.search("soviet", "guild:1")) == ["new:0", "old:0"]
+    assert ids(repo.search("soviet", "guild:1", limit=1)) == ["new:0"]
+
+
+def test_a_reading_written_again_replaces_the_old_copy_whole(repo) -> None:  # noqa: ANN001
+    write(repo, "r1", store.SHARED, ["The tsar abdicated.", "The duma met."])
+    write(repo, "r1", store.SHARED, ["The soviet met."])
+    assert repo.search("tsar", "guild:1") == [] and ids(repo.search("soviet", "guild:1")) == ["r1:0"]
+    assert [p["text"] for p in repo.passages_of("r1")] == ["The soviet met."]
+    assert len(repo.sources(None)) == 1
+
+
+def test_passages_come_back_in_reading_order_with_their_fields(repo) -> None:  # noqa: ANN001
+    write(repo, "r1", store.SHARED, ["First.", "Second.", "Third."], prose=[1, 0, 1])
+    rows = repo.passages_of("r1")
+    assert [(r["seq"], r["text"], r["loc"], r["prose"]) for r in rows] == [
+        (0, "First.", "¶1", 1), (1, "Second.", "¶2", 0), (2, "Third.", "¶3", 1)]
+
+
+def test_delete_update_usage_and_a_deleted_workspace(repo) -> None:  # noqa: ANN001
+    write(repo, "a", "guild:1", ["The soviet met."], size=300)
+    write(repo, "b", "guild:1", ["The duma met."], size=200)
+    write(repo, "s", store.SHARED, ["The duma sat."], size=5000)
+    assert repo.usage("guild:1") == (2, 500) and repo.usage("guild:1", excluding="a") == (1, 200)
+    repo.update("b", {"title": "Renamed"})
+    assert repo.source("b")["title"] == "Renamed" and ids(repo.search("duma", "guild:1", source_id="b")) == ["b:0"]
+    repo.delete("a")
+    assert repo.source("a") is None and repo.passages_of("a") == [] and repo.search("soviet", "guild:1") == []
+    assert repo.delete_workspace("guild:1") == 1
+    assert repo.usage("guild:1") == (0, 0) and ids(repo.search("duma", "guild:1")) == ["s:0"]  # shared stays
+
+
+def test_links_are_replaced_with_the_pack(repo) -> None:  # noqa: ANN001
+    write(repo, "r1", store.SHARED, ["Lenin spoke."])
+    repo.replace_links("r1", [{"passage_id": "r1:0", "entity_id": "trotsky", "source_id": "r1", "mentions": 1}], [])
+    assert ids(repo.search("lenin", "guild:1")) == ["r1:0"]  # the passages stay
+
+
+def test_a_refused_reading_leaves_nothing_and_the_limit_holds_under_racing_uploads(repo, backend) -> None:  # noqa: ANN001
+    limits = Limits(readings=1, megabytes=1)
+    with pytest.raises(OverLimit):
+        write(repo, "big", "guild:1", ["The soviet met."], size=2 * 2**20,
+              check=lambda n, used: limits.check(n, used, 2 * 2**20))
+    assert repo.source("big") is None and repo.search("soviet", "guild:1") == []
+
+    results: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def upload(i: int) -> None:
+        mine = backend.readings()  # each upload on a connection of its own, as another process would be
+        barrier.wait()
+        try:
+            write(mine, f"up{i}", "guild:1", [f"Upload {i} about the soviet."], size=1000,
+                  check=lambda n, used: limits.check(n, used, 1000))
+            results.append("added")
+        except OverLimit:
+            results.append("refused")
+
+    threads = [threading.Thread(target=upload, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["added", "refused", "refused", "refused"]
+    assert repo.usage("guild:1") == (1, 1000) and len(repo.search("soviet", "guild:1")) == 1
