@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"deleted workspace {args.workspace}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
             return 0
         if args.cmd == "candidates":
-            rows = store.candidates(app.db, None)
+            rows = app.readings.candidates(None)
             for r in rows:
                 print(f"{r['mentions']:5d}  {r['name']:<32} {r['readings']} reading(s), e.g. {r['example']}")
             print(f"{len(rows)} name(s) the pack does not know yet")

@@ -663,7 +663,7 @@ def pack_stats(db: sqlite_utils.Database, packs: Iterable[str] | None = None) ->
 def candidate(db: sqlite_utils.Database, key: str, workspace: str) -> dict[str, Any] | None:
     cond, params = visible(workspace)
     return next(db.query(
-        "select c.key, c.name, sum(c.mentions) as mentions from candidates c join sources s on s.id = c.source_id "
+        "select c.key, max(c.name) as name, sum(c.mentions) as mentions from candidates c join sources s on s.id = c.source_id "
         f"where c.key = ? and {cond} group by c.key", [key, *params]), None)
 
 

@@ -158,3 +158,68 @@ def test_a_refused_reading_leaves_nothing_and_the_limit_holds_under_racing_uploa
         t.join()
     assert sorted(results) == ["added", "refused", "refused", "refused"]
     assert repo.usage("guild:1") == (1, 1000) and len(repo.search("soviet", "guild:1")) == 1
+
+
+# --- what the readings say of pack entries, dates and names the pack lacks ---------------------------------------
+
+
+def linked(repo, sid: str, workspace: str, texts: list[str], links: list[tuple[int, str, int]],  # noqa: ANN001
+           dates=(), cands=(), prose=None) -> None:  # noqa: ANN001 - dates: (i, phrase, date, os m, os d, ns m, ns d, sort key, calendar)
+    source, passages = reading(sid, workspace, texts, prose=prose)
+    repo.write(source, passages,
+               [{"passage_id": f"{sid}:{i}", "entity_id": e, "source_id": sid, "mentions": n} for i, e, n in links],
+               [{"passage_id": f"{sid}:{i}", "source_id": sid, "phrase": ph, "date": d, "calendar": cal, "os_month": om,
+                 "os_day": od, "ns_month": nm, "ns_day": nd, "sort_key": sk}
+                for i, ph, d, om, od, nm, nd, sk, cal in dates],
+               [{"source_id": sid, "key": k, "name": nm, "mentions": n, "example_loc": "¶1"} for k, nm, n in cands])
+
+
+MID = "x" * 300  # a passage of 200-900 characters ranks above a shorter one with as many mentions
+
+
+def test_an_entrys_passages_best_first_per_reading_and_only_the_askers(repo) -> None:  # noqa: ANN001
+    linked(repo, "a", store.SHARED, ["Lenin once.", f"Lenin, Lenin. {MID}", "Lenin, Lenin.", "A note on Lenin."],
+           [(0, "lenin", 1), (1, "lenin", 2), (2, "lenin", 2), (3, "lenin", 5)], prose=[1, 1, 1, 0])
+    linked(repo, "b", "guild:1", ["Lenin spoke."], [(0, "lenin", 1)])
+    linked(repo, "c", "guild:2", ["Lenin, Lenin, Lenin."], [(0, "lenin", 3)])
+    rows = repo.entity_passages("lenin", "guild:1", per_source=2, limit=10)
+    assert [r["id"] for r in rows] == ["a:1", "a:2", "b:0"]  # notes never; the other group's never
+    assert rows[0]["title"] == "Reading a" and rows[0]["mentions"] == 2 and rows[0]["loc"] == "¶2"
+    assert [r["id"] for r in repo.entity_passages("lenin", "guild:1", per_source=1, limit=1)] == ["a:1"]
+    assert repo.link_counts(["lenin", "trotsky"], "guild:1") == {"lenin": 5}  # the note's link counts here
+    assert repo.link_counts(["lenin"], "guild:2") == {"lenin": 5}
+    assert repo.link_counts([], "guild:1") == {}
+
+
+def test_names_the_pack_lacks_add_up_over_the_readings_a_group_sees(repo) -> None:  # noqa: ANN001
+    linked(repo, "a", store.SHARED, ["x"], [], cands=[("ivanov", "Ivanov", 3), ("petrov", "Petrov", 9)])
+    linked(repo, "b", "guild:1", ["x"], [], cands=[("ivanov", "Ivanov", 2)])
+    linked(repo, "c", "guild:2", ["x"], [], cands=[("ivanov", "Ivanov", 50)])
+    assert repo.candidate("ivanov", "guild:1") == {"key": "ivanov", "name": "Ivanov", "mentions": 5}
+    assert repo.candidate("sidorov", "guild:1") is None
+    assert [(c["key"], c["mentions"], c["readings"]) for c in repo.candidates("guild:1")] == [
+        ("petrov", 9, 1), ("ivanov", 5, 2)]
+    assert [(c["key"], c["mentions"]) for c in repo.candidates(None)] == [("ivanov", 55), ("petrov", 9)]
+    assert repo.candidates("guild:1")[0]["example"] == "Reading a, ¶1"
+
+
+def test_dated_passages_on_a_day_in_either_calendar_each_once(repo) -> None:  # noqa: ANN001
+    # a: 25 Oct 1917 O.S. (7 Nov N.S.); b: 7 Nov 1941 N.S. and, in the same passage, 7 Nov 1942
+    linked(repo, "a", store.SHARED, ["The rising of 25 October.", "A note dated 25 October."], [],
+           dates=[(0, "25 October 1917", "1917-10-25", 10, 25, 11, 7, "1917-11-07", "julian"),
+                  (1, "25 October 1917", "1917-10-25", 10, 25, 11, 7, "1917-11-07", "julian")], prose=[1, 0])
+    linked(repo, "b", "guild:1", ["The parade of 7 November 1941 and of 7 November 1942."], [],
+           dates=[(0, "7 November 1942", "1942-11-07", 10, 25, 11, 7, "1942-11-07", "gregorian"),
+                  (0, "7 November 1941", "1941-11-07", 10, 25, 11, 7, "1941-11-07", "gregorian")])
+    linked(repo, "c", "guild:2", ["Theirs, 7 November 1920."], [],
+           dates=[(0, "7 November 1920", "1920-11-07", 10, 25, 11, 7, "1920-11-07", "gregorian")])
+    on_ns = repo.dates_on_day(11, 7, "guild:1")
+    assert [(r["passage_id"], r["date"], bool(r["ns_match"])) for r in on_ns] == [
+        ("a:0", "1917-10-25", True), ("b:0", "1941-11-07", True)]  # each passage once, its earliest date
+    on_os = repo.dates_on_day(10, 25, "guild:1")  # Old Style days count only in the Julian era
+    assert [(r["passage_id"], bool(r["ns_match"])) for r in on_os] == [("a:0", False)]
+    assert on_os[0]["title"] == "Reading a" and on_os[0]["phrase"] == "25 October 1917"
+    assert repo.dates_on_day(11, 7, "guild:1", limit=1)[0]["passage_id"] == "a:0"
+    years = repo.dates_in_years("guild:1", 1917, 1941)
+    assert [(r["passage_id"], r["date"]) for r in years] == [("a:0", "1917-10-25"), ("b:0", "1941-11-07")]
+    assert [r["date"] for r in repo.dates_in_years("guild:2", 1900, 2000)] == ["1917-10-25", "1920-11-07"]

@@ -54,7 +54,7 @@ class Lookup:
         self.rule = store.calendar_rule(db, packs)  # how the packs show their dates
         self.matcher = name_cache.load(db, lambda: self._build_matcher(db, packs),  # stored keys when current
                                        scope=",".join(packs) if packs is not None else "")
-        self.prominence = Prominence(db)
+        self.prominence = Prominence(db, self.readings)
         self.places = frozenset(place_names(db))  # the pack's own places, besides bot.places' list
 
     @staticmethod
@@ -167,7 +167,7 @@ class Lookup:
     def _from_readings_only(self, query: str, workspace: str) -> Reply | None:
         """A person the pack lacks but the group's readings keep naming: answer from those passages."""
         words = strip_titles(name_words(query))
-        cand = store.candidate(self.db, words[-1], workspace) if words else None
+        cand = self.readings.candidate(words[-1], workspace) if words else None
         if cand is None:
             cand = self._named_often(query, workspace)
         if cand is None:
@@ -204,7 +204,7 @@ class Lookup:
     def passage_rows(self, entity_id: str, workspace: str) -> list[dict]:
         """Every passage the card and "More passages" show for an entry, in the order they are shown: each
         reading's best passage first (readings in order of how much they say), then each reading's next best."""
-        rows = store.entity_passages(self.db, entity_id, workspace, per_source=MAX_PASSAGES_PER_READING,
+        rows = self.readings.entity_passages(entity_id, workspace, per_source=MAX_PASSAGES_PER_READING,
                                      limit=MAX_PASSAGES * MAX_PASSAGES_PER_READING)
         rank: dict[str, int] = {}
         order = []
@@ -456,7 +456,7 @@ class Lookup:
         res = self.matcher.resolve(topic)
         if res.match:
             name = res.match.candidate.name
-            rows = store.entity_passages(self.db, res.match.candidate.id, workspace, per_source=2, limit=10)
+            rows = self.readings.entity_passages(res.match.candidate.id, workspace, per_source=2, limit=10)
         else:
             name = topic
             rows = store.best_per_source(self.readings.search(topic, workspace, limit=60, prose_only=True), 2)

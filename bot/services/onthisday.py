@@ -18,6 +18,7 @@ from bot.dates import MONTHS, REPUBLICAN_MONTHS, HistDate
 from bot.errors import BadInput
 from bot.response import Citation, Field, Reply
 from bot.text import echo, excerpt, first_sentence
+from bot.storage.readings import Readings, SqliteReadings
 
 NEARBY_DAYS = 3  # a day without events offers that week's: three days either side
 MAX_SPAN_DAYS = 8  # an event of up to this many days shows on each of them (a war only on its first)
@@ -124,8 +125,9 @@ def _exists(month: int, day: int) -> bool:
 
 
 class OnThisDay:
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, readings: Readings | None = None):
         self.db = db
+        self.readings = readings or SqliteReadings(db)  # the readings' dated passages
         self.rule = store.calendar_rule(db)  # how the packs show their dates (set per reply: its workspace's)
         self.packs: tuple[str, ...] | None = None
 
@@ -195,7 +197,7 @@ class OnThisDay:
         events = store.events_on_day(self.db, day.month, day.day, workspace)
         seen = {e["id"] for e in events}
         events += [e for e in self._continuing(day) if e["id"] not in seen]
-        passages = store.passage_dates_on_day(self.db, day.month, day.day, workspace, limit=MAX_PASSAGES_SHOWN)
+        passages = self.readings.dates_on_day(day.month, day.day, workspace, limit=MAX_PASSAGES_SHOWN)
         if not events and not passages:
             return self._nearby(day, workspace, prefix)
         fields, cites = [], []

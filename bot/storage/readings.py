@@ -92,6 +92,28 @@ class Readings(Protocol):
     def delete_workspace(self, workspace: str) -> int:
         """Delete every reading a workspace owns; how many went."""
 
+    def entity_passages(self, entity_id: str, workspace: str, per_source: int = 1,
+                        limit: int = 6) -> list[dict[str, Any]]:
+        """The prose passages that mention a pack entry most, the best `per_source` of each reading the
+        workspace sees (mentions, then a passage of 200-900 characters, then reading order), at most
+        `limit`: PassageHit fields and `mentions`."""
+
+    def link_counts(self, entity_ids: Iterable[str], workspace: str) -> dict[str, int]:
+        """How many passages of the readings a workspace sees link to each entry (entries with none left out)."""
+
+    def candidate(self, key: str, workspace: str) -> dict[str, Any] | None:
+        """A name the pack lacks that the workspace's readings keep mentioning: key, name, mentions."""
+
+    def candidates(self, workspace: str | None) -> list[dict[str, Any]]:
+        """Every such name, most mentioned first: key, name, mentions, readings, example."""
+
+    def dates_on_day(self, month: int, day: int, workspace: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Dated prose passages falling on this day (New Style, or Old Style before the Julian era's end),
+        each passage once with its earliest such date, oldest first."""
+
+    def dates_in_years(self, workspace: str, first: int, last: int, limit: int = 2000) -> list[dict[str, Any]]:
+        """Dated prose passages whose date falls in the years first..last, in time order."""
+
 
 class SqliteReadings:
     """The readings in the SQLite file (bot/store.py's tables and functions)."""
@@ -139,3 +161,29 @@ class SqliteReadings:
         for sid in own:
             store.delete_source(self.db, sid)
         return len(own)
+
+    def entity_passages(self, entity_id: str, workspace: str, per_source: int = 1,
+                        limit: int = 6) -> list[dict[str, Any]]:
+        return store.entity_passages(self.db, entity_id, workspace, per_source, limit)
+
+    def link_counts(self, entity_ids: Iterable[str], workspace: str) -> dict[str, int]:
+        ids = list(dict.fromkeys(entity_ids))
+        if not ids:
+            return {}
+        cond, params = store.visible(workspace)
+        return dict(self.db.execute(
+            "select pe.entity_id, count(*) from passage_entities pe join sources s on s.id = pe.source_id "
+            f"where pe.entity_id in ({', '.join('?' * len(ids))}) and {cond} group by pe.entity_id",
+            [*ids, *params]).fetchall())
+
+    def candidate(self, key: str, workspace: str) -> dict[str, Any] | None:
+        return store.candidate(self.db, key, workspace)
+
+    def candidates(self, workspace: str | None) -> list[dict[str, Any]]:
+        return store.candidates(self.db, workspace)
+
+    def dates_on_day(self, month: int, day: int, workspace: str, limit: int = 10) -> list[dict[str, Any]]:
+        return store.passage_dates_on_day(self.db, month, day, workspace, limit)
+
+    def dates_in_years(self, workspace: str, first: int, last: int, limit: int = 2000) -> list[dict[str, Any]]:
+        return store.passage_dates_in_years(self.db, workspace, first, last, limit)

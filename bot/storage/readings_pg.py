@@ -151,3 +151,59 @@ class PgReadings:
             for sid in own:
                 _delete(conn, sid)
         return len(own)
+
+    def entity_passages(self, entity_id: str, workspace: str, per_source: int = 1,
+                        limit: int = 6) -> list[dict[str, Any]]:
+        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(  # read lazily: best_per_source stops at `limit` rows
+                "select p.id, p.text, p.loc, p.source_id, s.title, s.author, pe.mentions from passage_entities pe "
+                "join sources s on s.id = pe.source_id join passages p on p.id = pe.passage_id "
+                "where pe.entity_id = %s and s.workspace in (%s, %s) and p.prose = 1 "
+                "order by pe.mentions desc, (length(p.text) between 200 and 900) desc, p.seq, p.rid",
+                [entity_id, store.SHARED, workspace])
+            return store.best_per_source(cur, per_source, limit)
+
+    def link_counts(self, entity_ids: Iterable[str], workspace: str) -> dict[str, int]:
+        ids = list(dict.fromkeys(entity_ids))
+        if not ids:
+            return {}
+        return {r["entity_id"]: int(r["n"]) for r in self._rows(
+            "select pe.entity_id, count(*) as n from passage_entities pe join sources s on s.id = pe.source_id "
+            "where pe.entity_id = any(%s) and s.workspace in (%s, %s) group by pe.entity_id",
+            [ids, store.SHARED, workspace])}
+
+    def candidate(self, key: str, workspace: str) -> dict[str, Any] | None:
+        rows = self._rows(
+            "select c.key, max(c.name) as name, sum(c.mentions) as mentions from candidates c "
+            "join sources s on s.id = c.source_id where c.key = %s and s.workspace in (%s, %s) group by c.key",
+            [key, store.SHARED, workspace])
+        return {**rows[0], "mentions": int(rows[0]["mentions"])} if rows else None
+
+    def candidates(self, workspace: str | None) -> list[dict[str, Any]]:
+        where, params = ("", []) if workspace is None else ("where s.workspace in (%s, %s) ", [store.SHARED, workspace])
+        return [{**r, "mentions": int(r["mentions"])} for r in self._rows(
+            "select c.key, max(c.name) as name, sum(c.mentions) as mentions, count(*) as readings, "
+            "min(s.title || ', ' || c.example_loc) as example from candidates c join sources s on s.id = c.source_id "
+            f"{where}group by c.key order by mentions desc, name", params)]
+
+    def dates_on_day(self, month: int, day: int, workspace: str, limit: int = 10) -> list[dict[str, Any]]:
+        return self._rows(
+            "select phrase, date, calendar, sort_key, passage_id, text, loc, source_id, title, author, ns_match from ("
+            "select pd.phrase, pd.date, pd.calendar, pd.sort_key, p.id as passage_id, p.text, p.loc, "
+            "s.id as source_id, s.title, s.author, (pd.ns_month = %(m)s and pd.ns_day = %(d)s)::int as ns_match, "
+            "row_number() over (partition by p.id order by pd.sort_key, (pd.ns_month = %(m)s and pd.ns_day = %(d)s) "
+            "desc, pd.phrase, pd.date, pd.calendar) as nth "
+            "from passage_dates pd join passages p on p.id = pd.passage_id join sources s on s.id = pd.source_id "
+            "where s.workspace in (%(shared)s, %(mine)s) and ((pd.ns_month = %(m)s and pd.ns_day = %(d)s) or "
+            "(pd.os_month = %(m)s and pd.os_day = %(d)s and pd.sort_key < %(era)s and pd.calendar = 'julian')) "
+            "and p.prose = 1) as dated where nth = 1 order by sort_key, passage_id limit %(limit)s",
+            {"m": month, "d": day, "shared": store.SHARED, "mine": workspace, "era": store.JULIAN_ERA_END,
+             "limit": limit})
+
+    def dates_in_years(self, workspace: str, first: int, last: int, limit: int = 2000) -> list[dict[str, Any]]:
+        return self._rows(
+            "select pd.date, pd.calendar, pd.phrase, pd.passage_id, p.text, p.loc, s.title, s.author "
+            "from passage_dates pd join passages p on p.id = pd.passage_id join sources s on s.id = pd.source_id "
+            "where s.workspace in (%s, %s) and p.prose = 1 and left(pd.date, 4) ~ '^[0-9]{4}$' "
+            "and left(pd.date, 4)::int between %s and %s order by pd.sort_key, pd.passage_id limit %s",
+            [store.SHARED, workspace, first, last, limit])
