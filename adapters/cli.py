@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"clio: {'no' if not found else 'more than one'} reading matches {args.source!r}; "
                       "see clio sources", file=sys.stderr)
                 return 1
-            store.delete_source(app.db, found[0]["id"])
+            app.readings.delete(found[0]["id"])
             print(f"forgot {found[0]['title']} ({found[0]['passages']} passages)")
             return 0
         if args.cmd == "slack":
@@ -329,9 +329,7 @@ def _stats(app) -> int:
 
 
 def _sources(app) -> int:
-    from bot import store
-
-    rows = store.sources(app.db, None)
+    rows = app.readings.sources(None)
     for s in rows:
         print(f"{s['id']}  {s['title'][:40]:<40} {s['author'][:24]:<24} {s['bytes'] / 1e3:>8,.0f} kB "
               f"{s['passages']:>6} passages  added {s['added_at'][:10]}  [{s['workspace']}]")

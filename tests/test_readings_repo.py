@@ -223,3 +223,39 @@ def test_dated_passages_on_a_day_in_either_calendar_each_once(repo) -> None:  # 
     years = repo.dates_in_years("guild:1", 1917, 1941)
     assert [(r["passage_id"], r["date"]) for r in years] == [("a:0", "1917-10-25"), ("b:0", "1941-11-07")]
     assert [r["date"] for r in repo.dates_in_years("guild:2", 1900, 2000)] == ["1917-10-25", "1920-11-07"]
+
+
+def test_passages_naming_one_person_and_the_events_a_reading_discusses(repo) -> None:  # noqa: ANN001
+    fit = "y" * 250
+    linked(repo, "a", store.SHARED,
+           [f"Kornilov rode out. {fit}", "Kerensky and Kornilov argued.", "Kornilov once.", "A note: Kornilov.",
+            "In 1917 the palace fell.", "The palace again, in 1917.", "The palace, no year."],
+           [(0, "kornilov", 1), (1, "kerensky", 1), (1, "kornilov", 1), (2, "kornilov", 1), (2, "petrograd", 1),
+            (3, "kornilov", 1), (4, "winter-palace", 1), (5, "winter-palace", 1), (6, "winter-palace", 1),
+            (6, "treaty", 1)], prose=[1, 1, 1, 0, 1, 1, 1])
+    linked(repo, "b", "guild:2", [f"Kornilov alone here too. {fit}"], [(0, "kornilov", 1)])
+    people = ["kornilov", "kerensky"]  # petrograd is no person: a passage naming one person and a town counts
+    rows = repo.single_person_passages("guild:1", None, 10, people)
+    assert [(r["passage_id"], r["entity_id"]) for r in rows] == [("a:0", "kornilov"), ("a:2", "kornilov")]
+    assert rows[0]["cooccurring"] == {"kornilov", "kerensky", "petrograd", "winter-palace", "treaty"}
+    assert rows[0]["title"] == "Reading a" and rows[0]["loc"] == "¶1"
+    assert [r["passage_id"] for r in repo.single_person_passages("guild:2", "b", 10, people)] == ["b:0"]
+    assert repo.single_person_passages("guild:1", "b", 10, people) == []  # another group's reading: nothing
+
+    events = {"winter-palace": {"name": "The Winter Palace taken", "date": "1917-10-25", "calendar": "julian"},
+              "treaty": {"name": "A treaty", "date": "1918-03-03", "calendar": "gregorian"}}
+    found = repo.discussed_events("guild:1", None, 10, events)
+    assert [(e["id"], e["passage_id"], e["loc"], e["name"], e["date"], e["calendar"]) for e in found] == [
+        ("winter-palace", "a:4", "¶5", "The Winter Palace taken", "1917-10-25", "julian")]  # treaty: no year given
+    assert found[0]["author"] == "A. Author" and found[0]["source_id"] == "a"
+    assert repo.discussed_events("guild:1", "b", 10, events) == []
+
+
+def test_a_groups_own_passages_in_reading_order_never_the_shared_ones(repo) -> None:  # noqa: ANN001
+    write(repo, "s", store.SHARED, ["Shared text."])
+    write(repo, "m", "guild:1", ["First.", "A note.", "Third."], prose=[1, 0, 1])
+    write(repo, "n", "guild:1", ["Other reading."])
+    assert [r["passage_id"] for r in repo.own_passages("guild:1", None, 10)] == ["m:0", "m:2", "n:0"]
+    assert [r["passage_id"] for r in repo.own_passages("guild:1", "n", 10)] == ["n:0"]
+    assert [r["passage_id"] for r in repo.own_passages("guild:1", None, 1)] == ["m:0"]
+    assert repo.own_passages("guild:2", None, 10) == []

@@ -114,6 +114,19 @@ class Readings(Protocol):
     def dates_in_years(self, workspace: str, first: int, last: int, limit: int = 2000) -> list[dict[str, Any]]:
         """Dated prose passages whose date falls in the years first..last, in time order."""
 
+    def single_person_passages(self, workspace: str, source_id: str | None, limit: int,
+                               people: Iterable[str]) -> list[dict[str, Any]]:
+        """Prose passages linked to exactly one of `people` (a fair who-is-this question), shortest-fit
+        first, each with `entity_id` (that person) and `cooccurring` (every entry its reading links)."""
+
+    def discussed_events(self, workspace: str, source_id: str | None, limit: int,
+                         events: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        """Of `events` (id -> name, date, calendar), those a prose passage links to while giving the event's
+        year, most discussed first, each with its first such passage (passage_id, loc, source_id, author)."""
+
+    def own_passages(self, workspace: str, source_id: str | None, limit: int) -> list[dict[str, Any]]:
+        """The prose passages of the workspace's own readings (not the shared ones) in the order stored."""
+
 
 class SqliteReadings:
     """The readings in the SQLite file (bot/store.py's tables and functions)."""
@@ -187,3 +200,18 @@ class SqliteReadings:
 
     def dates_in_years(self, workspace: str, first: int, last: int, limit: int = 2000) -> list[dict[str, Any]]:
         return store.passage_dates_in_years(self.db, workspace, first, last, limit)
+
+    def single_person_passages(self, workspace: str, source_id: str | None, limit: int,
+                               people: Iterable[str]) -> list[dict[str, Any]]:
+        return store.single_person_passages(self.db, workspace, source_id, limit, people)
+
+    def discussed_events(self, workspace: str, source_id: str | None, limit: int,
+                         events: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        return store.discussed_events(self.db, workspace, source_id, limit, events)
+
+    def own_passages(self, workspace: str, source_id: str | None, limit: int) -> list[dict[str, Any]]:
+        extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
+        return list(self.db.query(
+            "select p.id as passage_id, p.text, p.loc, s.id as source_id, s.title, s.author from sources s "
+            f"join passages p on p.source_id = s.id where s.workspace = ? {extra} and p.prose = 1 order by p.rowid "
+            "limit ?", [workspace, *more, limit]))

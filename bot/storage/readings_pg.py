@@ -207,3 +207,47 @@ class PgReadings:
             "where s.workspace in (%s, %s) and p.prose = 1 and left(pd.date, 4) ~ '^[0-9]{4}$' "
             "and left(pd.date, 4)::int between %s and %s order by pd.sort_key, pd.passage_id limit %s",
             [store.SHARED, workspace, first, last, limit])
+
+    def single_person_passages(self, workspace: str, source_id: str | None, limit: int,
+                               people: Iterable[str]) -> list[dict[str, Any]]:
+        extra = "and s.id = %(source)s " if source_id else ""
+        rows = self._rows(
+            "select p.id as passage_id, p.text, p.loc, s.id as source_id, s.title, s.author, "
+            "min(pe.entity_id) as entity_id from sources s join passage_entities pe on pe.source_id = s.id "
+            "join passages p on p.id = pe.passage_id "
+            f"where s.workspace in (%(shared)s, %(mine)s) {extra}and pe.entity_id = any(%(people)s) and p.prose = 1 "
+            "group by p.id, s.id having count(*) = 1 "  # p and s by their primary keys: one row each
+            "order by (length(p.text) between 200 and 900) desc, p.id limit %(limit)s",
+            {"shared": store.SHARED, "mine": workspace, "source": source_id, "people": list(people), "limit": limit})
+        cooccurring: dict[str, set[str]] = {}
+        for r in rows:
+            if r["source_id"] not in cooccurring:
+                cooccurring[r["source_id"]] = {x["entity_id"] for x in self._rows(
+                    "select distinct entity_id from passage_entities where source_id = %s", [r["source_id"]])}
+            r["cooccurring"] = cooccurring[r["source_id"]]
+        return rows
+
+    def discussed_events(self, workspace: str, source_id: str | None, limit: int,
+                         events: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        from psycopg.types.json import Jsonb
+
+        extra = "and s.id = %(source)s " if source_id else ""
+        rows = self._rows(
+            "select id, loc, passage_id, source_id, author from ("
+            "select pe.entity_id as id, p.loc, p.rid, p.id as passage_id, s.id as source_id, s.author, "
+            "row_number() over (partition by pe.entity_id order by p.rid) as nth, "
+            "count(*) over (partition by pe.entity_id) as passages "
+            "from sources s join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
+            "join jsonb_each_text(%(years)s) y on y.key = pe.entity_id "
+            f"where s.workspace in (%(shared)s, %(mine)s) {extra}and p.prose = 1 and strpos(p.text, y.value) > 0"
+            ") as discussed where nth = 1 order by passages desc, id limit %(limit)s",
+            {"shared": store.SHARED, "mine": workspace, "source": source_id, "limit": limit,
+             "years": Jsonb({k: str(e["date"])[:4] for k, e in events.items()})})
+        return [{**r, **{k: events[r["id"]][k] for k in ("name", "date", "calendar")}} for r in rows]
+
+    def own_passages(self, workspace: str, source_id: str | None, limit: int) -> list[dict[str, Any]]:
+        extra = "and s.id = %(source)s " if source_id else ""
+        return self._rows(
+            "select p.id as passage_id, p.text, p.loc, s.id as source_id, s.title, s.author from sources s "
+            f"join passages p on p.source_id = s.id where s.workspace = %(mine)s {extra}and p.prose = 1 "
+            "order by p.rid limit %(limit)s", {"mine": workspace, "source": source_id, "limit": limit})
