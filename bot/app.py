@@ -132,7 +132,7 @@ class Clio:
         self.ensure_index()
         self.index_watch.seen = store.version(self.db)  # read after building: a change meanwhile is seen next time
         self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days))
-        self.onthisday = OnThisDay(self.db)
+        self.onthisday = OnThisDay(self.db, self._pg_readings())
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         self.rate_limiter = SharedRateLimiter(self.shared, settings.rate_limit)  # one window across processes
         self._uploads = UploadTurns(UPLOAD_READERS)
@@ -155,13 +155,21 @@ class Clio:
 
     @functools.cached_property
     def readings(self) -> Readings:
-        """The readings and their passages (bot/storage/readings.py). In the SQLite file for now, with or
-        without CLIO_DATABASE_URL: `PgReadings` holds the same aggregate in PostgreSQL (ingest, search,
-        limits; tests/test_readings_repo.py), but the reads that join passages to the pack (a person's
-        passages, on-this-day, generated questions) still read the file, so the app uses it once they move."""
+        """The readings and their passages (bot/storage/readings.py): in PostgreSQL when CLIO_DATABASE_URL is
+        set, so a reading ingested by any process on any host is searched, quoted and quizzed by all; else in
+        the SQLite file (on this thread's connection)."""
         from bot.storage.readings import SqliteReadings
 
-        return SqliteReadings(self.db)
+        if not self.settings.database_url:
+            return SqliteReadings(self.db)
+        from bot.storage.readings_pg import PgReadings
+
+        return PgReadings(self.shared)  # type: ignore[arg-type]
+
+    def _pg_readings(self) -> Readings | None:
+        """The PostgreSQL readings for the services to use, or None: they read the SQLite connection they
+        are given (each worker thread's own)."""
+        return self.readings if self.settings.database_url else None
 
     def quiz_repo(self) -> QuizRepo:
         """Where quizzes live (issue 23's storage seam): PostgreSQL, on the shared state's pool, when
@@ -187,7 +195,7 @@ class Clio:
         views = self.__dict__["_views"]
         view = views.get(key)
         if view is None:
-            view = views[key] = Lookup(self.db, packs=key)
+            view = views[key] = Lookup(self.db, packs=key, readings=self._pg_readings())
         return view
 
     @property
@@ -232,7 +240,8 @@ class Clio:
         from bot.services import questions  # the quiz's question bank (the pack's models): a lookup never needs it
 
         packs = self.packs_of(workspace)
-        return questions.bank(db, self.lookup_for(packs).matcher, workspace, topic, packs=packs)
+        return questions.bank(db, self.lookup_for(packs).matcher, workspace, topic, packs=packs,
+                              readings=self._pg_readings())
 
     def pack_info(self, workspace: str | None) -> dict[str, dict]:
         """Title, description, banner, counts and examples of each pack `workspace` reads, in its order."""
@@ -328,7 +337,7 @@ class Clio:
         if changed:
             from bot import ingest
 
-            ingest.relink(self.db, self.library.matcher, self.person_ids)  # new names may link old passages
+            ingest.relink(self.db, self.library.matcher, self.person_ids, readings=self._pg_readings())  # new names may link old passages
             if hasattr(self, "onthisday"):  # not this app's first index: bumped by this index, seen here
                 self.index_watch.seen = store.version(self.db)
         return changed
@@ -363,7 +372,8 @@ class Clio:
             if known["calendar"] in ingest.CALENDAR_CONVENTIONS:
                 calendar = calendar if alone and calendar else known["calendar"]
         return ingest.ingest_file(db, self.library.matcher, self.person_ids, path, title=title, author=author,
-                                  calendar=calendar, workspace=workspace, data=data, progress=progress, limits=limits)
+                                  calendar=calendar, workspace=workspace, data=data, progress=progress, limits=limits,
+                                  readings=self._pg_readings())
 
     async def ingest_upload(self, ctx: Context, filename: str, data: bytes, *, title: str | None = None,
                             progress: ingest.Progress | None = None,
@@ -499,7 +509,7 @@ class Clio:
         self._views.clear()  # every set of packs gets a new Lookup when next asked
         self.generation = getattr(self, "generation", 0) + 1  # worker threads rebuild their views (bot/door.py)
         self.library_packs = tuple(store.indexed_packs(self.db))
-        self.onthisday = OnThisDay(self.db)
+        self.onthisday = OnThisDay(self.db, self._pg_readings())
 
     def _dispatch(self, text: str, ctx: Context) -> Reply:
         if not isinstance(text, str):

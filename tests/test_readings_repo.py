@@ -259,3 +259,11 @@ def test_a_groups_own_passages_in_reading_order_never_the_shared_ones(repo) -> N
     assert [r["passage_id"] for r in repo.own_passages("guild:1", "n", 10)] == ["n:0"]
     assert [r["passage_id"] for r in repo.own_passages("guild:1", None, 1)] == ["m:0"]
     assert repo.own_passages("guild:2", None, 10) == []
+
+
+def test_the_operators_coverage_counts_every_reading(repo) -> None:  # noqa: ANN001
+    linked(repo, "a", store.SHARED, ["x", "y"], [(0, "lenin", 2), (1, "trotsky", 1)], cands=[("ivanov", "Ivanov", 1)])
+    linked(repo, "b", "guild:1", ["z"], [(0, "trotsky", 1), (0, "petrograd", 5)], cands=[("ivanov", "Ivanov", 1),
+                                                                                        ("petrov", "Petrov", 1)])
+    assert repo.coverage(["lenin", "trotsky", "kerensky"]) == {
+        "readings_indexed": 2, "passages": 3, "recurring_people_linked": 2, "recurring_names_missing": 1}

@@ -14,6 +14,7 @@ returns another group's reading."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
@@ -127,6 +128,11 @@ class Readings(Protocol):
     def own_passages(self, workspace: str, source_id: str | None, limit: int) -> list[dict[str, Any]]:
         """The prose passages of the workspace's own readings (not the shared ones) in the order stored."""
 
+    def coverage(self, people: Iterable[str]) -> dict[str, int]:
+        """The operator's counts over every reading: readings_indexed, passages, recurring_people_linked (of
+        `people`, those linked at least twice) and recurring_names_missing (names the pack lacks, mentioned
+        at least twice)."""
+
 
 class SqliteReadings:
     """The readings in the SQLite file (bot/store.py's tables and functions)."""
@@ -215,3 +221,15 @@ class SqliteReadings:
             "select p.id as passage_id, p.text, p.loc, s.id as source_id, s.title, s.author from sources s "
             f"join passages p on p.source_id = s.id where s.workspace = ? {extra} and p.prose = 1 order by p.rowid "
             "limit ?", [workspace, *more, limit]))
+
+    def coverage(self, people: Iterable[str]) -> dict[str, int]:
+        one = lambda sql, args=(): self.db.execute(sql, list(args)).fetchone()[0]  # noqa: E731
+        return {
+            "readings_indexed": one("select count(*) from sources"), "passages": one("select count(*) from passages"),
+            "recurring_people_linked": one(
+                "select count(*) from (select entity_id from passage_entities where entity_id in "
+                "(select value from json_each(?)) group by entity_id having sum(mentions) >= 2)",
+                [json.dumps(list(people))]),
+            "recurring_names_missing": one(
+                "select count(*) from (select key from candidates group by key having sum(mentions) >= 2)"),
+        }

@@ -14,6 +14,8 @@ Imported only when CLIO_DATABASE_URL names PostgreSQL.
 from __future__ import annotations
 
 import itertools
+import logging
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 PASSAGE_COLUMNS = ("id", "source_id", "workspace", "seq", "para", "section", "loc", "text", "prose")
 DERIVED = ("passage_entities", "passage_dates", "candidates")  # keyed by source_id
+log = logging.getLogger("clio.pg")
 
 
 def search_words(text: str) -> str | None:
@@ -65,6 +68,7 @@ class PgReadings:
 
     def __init__(self, state: PgState):
         self.pool = state.pool
+        _PG.add(self)
 
     def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
@@ -251,3 +255,33 @@ class PgReadings:
             "select p.id as passage_id, p.text, p.loc, s.id as source_id, s.title, s.author from sources s "
             f"join passages p on p.source_id = s.id where s.workspace = %(mine)s {extra}and p.prose = 1 "
             "order by p.rid limit %(limit)s", {"mine": workspace, "source": source_id, "limit": limit})
+
+
+    def coverage(self, people: Iterable[str]) -> dict[str, int]:
+        with self.pool.connection() as conn:
+            one = lambda sql, args=(): int(conn.execute(sql, args).fetchone()[0])  # type: ignore[index]  # noqa: E731
+            return {
+                "readings_indexed": one("select count(*) from sources"),
+                "passages": one("select count(*) from passages"),
+                "recurring_people_linked": one(
+                    "select count(*) from (select entity_id from passage_entities where entity_id = any(%s) "
+                    "group by entity_id having sum(mentions) >= 2) as linked", [list(people)]),
+                "recurring_names_missing": one(
+                    "select count(*) from (select key from candidates group by key having sum(mentions) >= 2) as m"),
+            }
+
+_PG: weakref.WeakSet[PgReadings] = weakref.WeakSet()
+
+
+def _forgotten(workspace: str, user_id: str | None) -> None:
+    """A deleted workspace's readings go from PostgreSQL too (a member's forget-me touches no reading)."""
+    if user_id is not None or workspace == store.SHARED:
+        return
+    for repo in list(_PG)[:1]:  # one pool reaches the database; the others would find nothing left
+        try:
+            repo.delete_workspace(workspace)
+        except Exception:  # noqa: BLE001 - a closed pool or a database down: logged, the SQLite part is done
+            log.warning("PostgreSQL could not delete a workspace's readings", exc_info=True)
+
+
+store.FORGET_HOOKS.append(_forgotten)
