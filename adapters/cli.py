@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"clio: {'no' if not found else 'more than one'} reading matches {args.source!r}; "
                       "see clio sources", file=sys.stderr)
                 return 1
-            store.delete_source(app.db, found[0]["id"])
+            app.readings.delete(found[0]["id"])
             print(f"forgot {found[0]['title']} ({found[0]['passages']} passages)")
             return 0
         if args.cmd == "slack":
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"deleted workspace {args.workspace}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
             return 0
         if args.cmd == "candidates":
-            rows = store.candidates(app.db, None)
+            rows = app.readings.candidates(None)
             for r in rows:
                 print(f"{r['mentions']:5d}  {r['name']:<32} {r['readings']} reading(s), e.g. {r['example']}")
             print(f"{len(rows)} name(s) the pack does not know yet")
@@ -310,6 +310,7 @@ def _stats(app) -> int:
     from bot import store
 
     st = store.pack_stats(app.db, app.settings.default_packs)
+    st.update(app.readings.coverage(store.pack_people(app.db, app.settings.default_packs)))  # wherever they are
     others = [p for p in store.indexed_packs(app.db) if p not in app.settings.default_packs]
     if others:
         print(f"also indexed (for /pack use): {', '.join(others)}")
@@ -329,9 +330,7 @@ def _stats(app) -> int:
 
 
 def _sources(app) -> int:
-    from bot import store
-
-    rows = store.sources(app.db, None)
+    rows = app.readings.sources(None)
     for s in rows:
         print(f"{s['id']}  {s['title'][:40]:<40} {s['author'][:24]:<24} {s['bytes'] / 1e3:>8,.0f} kB "
               f"{s['passages']:>6} passages  added {s['added_at'][:10]}  [{s['workspace']}]")

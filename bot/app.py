@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # imported where used: `clio ask` needs none of them (ingest,
     from bot.services.schedule import Outbox, Scheduler
     from bot.storage.schedules import Schedules
     from bot.storage.quiz import QuizRepo
+    from bot.storage.readings import Readings
 
 log = logging.getLogger("clio")
 UPLOAD_READERS = 1  # uploads read at once in one process (each in a child process of up to a few hundred MB)
@@ -131,7 +132,7 @@ class Clio:
         self.ensure_index()
         self.index_watch.seen = store.version(self.db)  # read after building: a change meanwhile is seen next time
         self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days))
-        self.onthisday = OnThisDay(self.db)
+        self.onthisday = OnThisDay(self.db, self._pg_readings())
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         self.rate_limiter = SharedRateLimiter(self.shared, settings.rate_limit)  # one window across processes
         self._uploads = UploadTurns(UPLOAD_READERS)
@@ -151,6 +152,24 @@ class Clio:
         from bot.storage.schedules import PgSchedules, SqliteSchedules
 
         return SqliteSchedules(self.db) if isinstance(self.shared, SqliteState) else PgSchedules(self.shared)
+
+    @functools.cached_property
+    def readings(self) -> Readings:
+        """The readings and their passages (bot/storage/readings.py): in PostgreSQL when CLIO_DATABASE_URL is
+        set, so a reading ingested by any process on any host is searched, quoted and quizzed by all; else in
+        the SQLite file (on this thread's connection)."""
+        from bot.storage.readings import SqliteReadings
+
+        if not self.settings.database_url:
+            return SqliteReadings(self.db)
+        from bot.storage.readings_pg import PgReadings
+
+        return PgReadings(self.shared)  # type: ignore[arg-type]
+
+    def _pg_readings(self) -> Readings | None:
+        """The PostgreSQL readings for the services to use, or None: they read the SQLite connection they
+        are given (each worker thread's own)."""
+        return self.readings if self.settings.database_url else None
 
     def quiz_repo(self) -> QuizRepo:
         """Where quizzes live (issue 23's storage seam): PostgreSQL, on the shared state's pool, when
@@ -176,7 +195,7 @@ class Clio:
         views = self.__dict__["_views"]
         view = views.get(key)
         if view is None:
-            view = views[key] = Lookup(self.db, packs=key)
+            view = views[key] = Lookup(self.db, packs=key, readings=self._pg_readings())
         return view
 
     @property
@@ -221,7 +240,8 @@ class Clio:
         from bot.services import questions  # the quiz's question bank (the pack's models): a lookup never needs it
 
         packs = self.packs_of(workspace)
-        return questions.bank(db, self.lookup_for(packs).matcher, workspace, topic, packs=packs)
+        return questions.bank(db, self.lookup_for(packs).matcher, workspace, topic, packs=packs,
+                              readings=self._pg_readings())
 
     def pack_info(self, workspace: str | None) -> dict[str, dict]:
         """Title, description, banner, counts and examples of each pack `workspace` reads, in its order."""
@@ -317,7 +337,7 @@ class Clio:
         if changed:
             from bot import ingest
 
-            ingest.relink(self.db, self.library.matcher, self.person_ids)  # new names may link old passages
+            ingest.relink(self.db, self.library.matcher, self.person_ids, readings=self._pg_readings())  # new names may link old passages
             if hasattr(self, "onthisday"):  # not this app's first index: bumped by this index, seen here
                 self.index_watch.seen = store.version(self.db)
         return changed
@@ -352,7 +372,8 @@ class Clio:
             if known["calendar"] in ingest.CALENDAR_CONVENTIONS:
                 calendar = calendar if alone and calendar else known["calendar"]
         return ingest.ingest_file(db, self.library.matcher, self.person_ids, path, title=title, author=author,
-                                  calendar=calendar, workspace=workspace, data=data, progress=progress, limits=limits)
+                                  calendar=calendar, workspace=workspace, data=data, progress=progress, limits=limits,
+                                  readings=self._pg_readings())
 
     async def ingest_upload(self, ctx: Context, filename: str, data: bytes, *, title: str | None = None,
                             progress: ingest.Progress | None = None,
@@ -397,7 +418,7 @@ class Clio:
         """Sources whose id, file name or title is `ref` (case-insensitive) among those `workspace` owns
         (every source when workspace is None)."""
         ref_l = ref.strip().lower()
-        return [s for s in store.sources(self.db, workspace)
+        return [s for s in self.readings.sources(workspace)
                 if (workspace is None or s["workspace"] == workspace)
                 and ref_l in (s["id"], s["filename"].lower(), s["title"].lower())]
 
@@ -408,7 +429,7 @@ class Clio:
             raise BotError(f"This group has no reading called “{echo(ref)}”. /sources lists them.")
         if len(found) > 1:
             raise BotError(f"Several readings match “{echo(ref)}”; give its file name.")
-        store.delete_source(self.db, found[0]["id"])
+        self.readings.delete(found[0]["id"])
         return Reply(ok=True, kind="info", title=f"Forgot {found[0]['title']}",
                      body=f"Its {found[0]['passages']} passages are gone from this group's index.")
 
@@ -488,7 +509,7 @@ class Clio:
         self._views.clear()  # every set of packs gets a new Lookup when next asked
         self.generation = getattr(self, "generation", 0) + 1  # worker threads rebuild their views (bot/door.py)
         self.library_packs = tuple(store.indexed_packs(self.db))
-        self.onthisday = OnThisDay(self.db)
+        self.onthisday = OnThisDay(self.db, self._pg_readings())
 
     def _dispatch(self, text: str, ctx: Context) -> Reply:
         if not isinstance(text, str):

@@ -16,6 +16,7 @@ from bot.storage.schedules import Schedules, SqliteSchedules
 from bot.shared_state import SharedState, open_shared
 from bot.storage.quiz import QuizRepo
 from bot.storage.quiz_sqlite import SqliteQuizRepo
+from bot.storage.readings import Readings, SqliteReadings
 
 TEST_PACKS = Path(__file__).parent / "packs"
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
@@ -96,6 +97,12 @@ class Backend:
         from bot.storage.quiz_pg import PgQuizRepo
 
         return self._repo(SqliteQuizRepo, PgQuizRepo)
+
+    def readings(self) -> Readings:
+        """The readings repository (bot/storage/readings.py)."""
+        from bot.storage.readings_pg import PgReadings
+
+        return self._repo(SqliteReadings, PgReadings)
 
     def close(self) -> None:
         for state in self._opened:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without importing sqlite-utils
     import sqlite_utils
@@ -18,6 +18,7 @@ from bot.dates import MONTHS, REPUBLICAN_MONTHS, HistDate
 from bot.errors import BadInput
 from bot.response import Citation, Field, Reply
 from bot.text import echo, excerpt, first_sentence
+from bot.storage.readings import Readings, SqliteReadings
 
 NEARBY_DAYS = 3  # a day without events offers that week's: three days either side
 MAX_SPAN_DAYS = 8  # an event of up to this many days shows on each of them (a war only on its first)
@@ -124,10 +125,16 @@ def _exists(month: int, day: int) -> bool:
 
 
 class OnThisDay:
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, readings: Readings | None = None):
         self.db = db
+        self.readings = readings or SqliteReadings(db)  # the readings' dated passages
         self.rule = store.calendar_rule(db)  # how the packs show their dates (set per reply: its workspace's)
         self.packs: tuple[str, ...] | None = None
+
+    def events_on_day(self, month: int, day: int, workspace: str) -> list[dict[str, Any]]:
+        """The packs' events on this day, those the workspace's readings link to most first."""
+        return store.events_on_day(self.db, month, day, workspace,
+                                   read_about=lambda ids: self.readings.link_counts(ids, workspace))
 
     def reply(self, days: list[Day], workspace: str, note: str | None = None) -> Reply:
         """The days' events of the packs `workspace` reads, and its readings' dated passages."""
@@ -192,10 +199,10 @@ class OnThisDay:
         prefix = f"{day.text()}: " if label else ""
         if day.republican_month:
             return self._republican(day, prefix)
-        events = store.events_on_day(self.db, day.month, day.day, workspace)
+        events = self.events_on_day(day.month, day.day, workspace)
         seen = {e["id"] for e in events}
         events += [e for e in self._continuing(day) if e["id"] not in seen]
-        passages = store.passage_dates_on_day(self.db, day.month, day.day, workspace, limit=MAX_PASSAGES_SHOWN)
+        passages = self.readings.dates_on_day(day.month, day.day, workspace, limit=MAX_PASSAGES_SHOWN)
         if not events and not passages:
             return self._nearby(day, workspace, prefix)
         fields, cites = [], []
@@ -231,7 +238,7 @@ class OnThisDay:
         found = []
         for delta in [*range(-NEARBY_DAYS, 0), *range(1, NEARBY_DAYS + 1)]:
             d = base + dt.timedelta(days=delta)
-            found += [(Day(d.month, d.day), e) for e in store.events_on_day(self.db, d.month, d.day, workspace)]
+            found += [(Day(d.month, d.day), e) for e in self.events_on_day(d.month, d.day, workspace)]
         first, last = base - dt.timedelta(days=NEARBY_DAYS), base + dt.timedelta(days=NEARBY_DAYS)
         week = f"{Day(first.month, first.day).text()} – {Day(last.month, last.day).text()}"
         if not found:

@@ -209,7 +209,7 @@ class Scheduler:
 
     def compose(self, workspace: str, channel: str, day: dt.date) -> tuple[Reply, str | None]:
         """The day's post, featuring an event not posted to this channel in the past year when one exists."""
-        events = store.events_on_day(self.db, day.month, day.day, workspace)
+        events = self.onthisday.events_on_day(day.month, day.day, workspace)
         recent = self.schedules.recent_events(workspace, channel, (day - dt.timedelta(days=VARIETY_DAYS)).isoformat())
         fresh = [e for e in events if e["id"] not in recent] or events
         featured = fresh[0] if fresh else None
