@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # imported where used: `clio ask` needs none of them (ingest,
     from bot.storage.schedules import Schedules
     from bot.storage.quiz import QuizRepo
     from bot.storage.readings import Readings
+    from bot.storage.workspace_data import WorkspaceData
 
 log = logging.getLogger("clio")
 UPLOAD_READERS = 1  # uploads read at once in one process (each in a child process of up to a few hundred MB)
@@ -131,7 +132,8 @@ class Clio:
         self._views: dict[tuple[str, ...], Lookup] = {}  # one Lookup per set of packs, built when first asked
         self.ensure_index()
         self.index_watch.seen = store.version(self.db)  # read after building: a change meanwhile is seen next time
-        self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days))
+        self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days),
+                                     self.workspace_data if settings.database_url else None)
         self.onthisday = OnThisDay(self.db, self._pg_readings())
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         self.rate_limiter = SharedRateLimiter(self.shared, settings.rate_limit)  # one window across processes
@@ -142,8 +144,11 @@ class Clio:
         """The quiz engine, made on first use (a lookup, `clio ask "/who ..."`, never needs it)."""
         from bot.services.quiz import QuizEngine
 
-        return QuizEngine(self.quiz_repo(), self.db, lambda: self.lookup.matcher, lambda: self.clock(),
-                          lambda ws, topic: self.question_bank(self.db, ws, topic))
+        engine = QuizEngine(self.quiz_repo(), self.db, lambda: self.lookup.matcher, lambda: self.clock(),
+                            lambda ws, topic: self.question_bank(self.db, ws, topic))
+        if self.settings.database_url:  # members' review cards and the readings a reveal cites: every host's
+            engine.data, engine.readings = self.workspace_data, self.readings
+        return engine
 
     @functools.cached_property
     def schedules(self) -> Schedules:
@@ -165,6 +170,23 @@ class Clio:
         from bot.storage.readings_pg import PgReadings
 
         return PgReadings(self.shared)  # type: ignore[arg-type]
+
+    @functools.cached_property
+    def workspace_data(self) -> WorkspaceData:
+        """A workspace's own questions, members' review cards and scheduled removals
+        (bot/storage/workspace_data.py): in PostgreSQL when CLIO_DATABASE_URL is set, else in the SQLite file
+        (on this thread's connection)."""
+        return self.workspace_data_on(self.db)
+
+    def workspace_data_on(self, db: sqlite_utils.Database) -> WorkspaceData:
+        """The same, read through connection `db` when it is the SQLite file's."""
+        from bot.storage.workspace_data import SqliteWorkspaceData
+
+        if not self.settings.database_url:
+            return SqliteWorkspaceData(db)
+        from bot.storage.workspace_data_pg import PgWorkspaceData
+
+        return PgWorkspaceData(self.shared)  # type: ignore[arg-type]
 
     def _pg_readings(self) -> Readings | None:
         """The PostgreSQL readings for the services to use, or None: they read the SQLite connection they
@@ -241,7 +263,7 @@ class Clio:
 
         packs = self.packs_of(workspace)
         return questions.bank(db, self.lookup_for(packs).matcher, workspace, topic, packs=packs,
-                              readings=self._pg_readings())
+                              readings=self._pg_readings(), own=self.workspace_data_on(db))
 
     def pack_info(self, workspace: str | None) -> dict[str, dict]:
         """Title, description, banner, counts and examples of each pack `workspace` reads, in its order."""

@@ -60,8 +60,9 @@ class _Core(Clio):
         self.__dict__["_views"] = {k: _rebind(v, app.db, db) for k, v in list(app._views.items())}
         quiz = copy.copy(app.quiz)
         quiz.db = db
-        if getattr(quiz.repo, "db", None) is app.db:  # SQLite's repo: on this thread's connection too
-            quiz.repo = _rebind(quiz.repo, app.db, db)
+        for part in ("repo", "data", "readings"):  # SQLite's repositories: on this thread's connection too
+            if getattr(getattr(quiz, part), "db", None) is app.db:
+                setattr(quiz, part, _rebind(getattr(quiz, part), app.db, db))
         quiz.matcher = lambda: self.lookup.matcher  # the answering workspace's packs
         quiz.bank = lambda ws, topic: self.question_bank(db, ws, topic)
         self.quiz = quiz

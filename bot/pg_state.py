@@ -159,6 +159,20 @@ MIGRATIONS: list[tuple[str, str]] = [
             create index if not exists passages_search_words on passages using gin (tsv);
         end $$;
     """),
+    ("p006_workspace_data", """
+        create table if not exists own_questions (
+            id bigint generated always as identity primary key, workspace text not null,
+            question text not null, answer text not null, options jsonb not null, accept jsonb not null,
+            topic text, period text, about jsonb not null, explanation text, sources jsonb not null,
+            origin text, added_at text);
+        create index if not exists own_questions_workspace on own_questions (workspace, id);
+        create table if not exists review_cards (
+            workspace text not null, user_id text not null, qid text not null, card text not null,
+            due text not null, question text not null, primary key (workspace, user_id, qid));
+        create index if not exists review_cards_due on review_cards (workspace, user_id, due);
+        create table if not exists workspace_removals (
+            workspace text primary key, removed_at text not null, purge_after text not null);
+    """),
 ]
 
 

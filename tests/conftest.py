@@ -17,6 +17,7 @@ from bot.shared_state import SharedState, open_shared
 from bot.storage.quiz import QuizRepo
 from bot.storage.quiz_sqlite import SqliteQuizRepo
 from bot.storage.readings import Readings, SqliteReadings
+from bot.storage.workspace_data import SqliteWorkspaceData, WorkspaceData
 
 TEST_PACKS = Path(__file__).parent / "packs"
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
@@ -103,6 +104,12 @@ class Backend:
         from bot.storage.readings_pg import PgReadings
 
         return self._repo(SqliteReadings, PgReadings)
+
+    def workspace_data(self) -> WorkspaceData:
+        """A workspace's own questions, review cards and removals (bot/storage/workspace_data.py)."""
+        from bot.storage.workspace_data_pg import PgWorkspaceData
+
+        return self._repo(SqliteWorkspaceData, PgWorkspaceData)
 
     def close(self) -> None:
         for state in self._opened:

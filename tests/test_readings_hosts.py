@@ -77,3 +77,28 @@ def test_an_upload_over_the_limit_is_refused_on_any_host(hosts, tmp_path: Path) 
     second = asyncio.run(b.ingest_upload(GROUP, "two.txt", write_reading(tmp_path / "two.txt", 6, tag="Two ").read_bytes()))
     assert not second.ok and "limit" in second.text(), second.text()
     assert [s["filename"] for s in b.readings.sources("w:1")] == ["one.txt"]
+
+
+def test_a_groups_own_questions_and_its_removal_are_the_same_on_every_host(hosts, tmp_path: Path) -> None:  # noqa: ANN001
+    import datetime as dt
+
+    from tests.test_own_questions import ADD
+
+    a, b = hosts
+    added = a.handle_text(ADD, GROUP)
+    assert added.ok, added.text()
+    listed = b.handle_text("/quiz questions", GROUP)
+    assert "Petrograd Soviet" in listed.text() and "Petrograd Soviet" not in b.handle_text("/quiz questions", OTHER).text()
+    started = b.handle_text("/quiz start mine 1", GROUP)
+    assert started.ok and "Petrograd Soviet" in started.text(), started.text()
+    b.handle_text("/quiz stop", GROUP)
+    number = added.title.split()[1]
+    assert b.handle_text(f"/quiz remove {number}", GROUP).ok
+    assert "Petrograd Soviet" not in a.handle_text("/quiz questions", GROUP).text()
+
+    a.ingest(write_reading(tmp_path / "mine.txt", 6), workspace="w:1")
+    left = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    a.workspaces.removed("w:1", left)  # the bot left the group, seen by host A
+    assert b.workspaces.purge_due(left + dt.timedelta(days=1)) == []  # within the grace period
+    assert b.workspaces.purge_due(left + dt.timedelta(days=31)) == ["w:1"]  # host B carries it out
+    assert a.readings.sources("w:1") == []

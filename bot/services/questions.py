@@ -18,6 +18,7 @@ from bot.names import ROMAN, TITLES, Matcher, name_key, name_words, pack_surname
 from bot.places import place_keys
 from bot.services import own_questions
 from bot.storage.readings import Readings, SqliteReadings
+from bot.storage.workspace_data import SqliteWorkspaceData, WorkspaceData
 from bot.text import around
 from bot.services.readings_quiz import readings_questions
 
@@ -27,18 +28,20 @@ BLANK = "____"
 
 
 def bank(db: sqlite_utils.Database, matcher: Matcher, workspace: str, topic: str | None,
-         packs: tuple[str, ...] | None = None, readings: Readings | None = None) -> list[dict[str, Any]]:
+         packs: tuple[str, ...] | None = None, readings: Readings | None = None,
+         own: WorkspaceData | None = None) -> list[dict[str, Any]]:
     """Questions for a quiz on `topic` (None: everything): a period ("1917"), a topic word, a person or term,
     or a reading's title (then only questions generated from that reading). The workspace's own questions
     join the curated ones; "mine" or "own" first ("mine", "mine 1917") asks only the workspace's own. The
     curated ones are those of `packs` (a workspace's choice; every pack when None). `readings`: where the
-    readings are (the SQLite file `db` by default)."""
+    readings and the group's own questions are (the SQLite file `db` by default)."""
     readings = readings or SqliteReadings(db)
+    own_data = own or SqliteWorkspaceData(db)
     only_own, topic = own_questions.own_topic(topic)
-    own = own_questions.draw(db, matcher, workspace, topic)
+    own = own_questions.draw(own_data, matcher, workspace, topic)
     if only_own:
         if not own:
-            raise own_questions.none_yet(db, workspace, topic)
+            raise own_questions.none_yet(own_data, workspace, topic)
         return own
     curated = list(store.questions(db, packs))
     if topic:

@@ -277,9 +277,10 @@ def _forgotten(workspace: str, user_id: str | None) -> None:
     """A deleted workspace's readings go from PostgreSQL too (a member's forget-me touches no reading)."""
     if user_id is not None or workspace == store.SHARED:
         return
-    for repo in list(_PG)[:1]:  # one pool reaches the database; the others would find nothing left
+    for repo in list(_PG):  # the first that reaches the database does it (another's pool may be closed)
         try:
             repo.delete_workspace(workspace)
+            return
         except Exception:  # noqa: BLE001 - a closed pool or a database down: logged, the SQLite part is done
             log.warning("PostgreSQL could not delete a workspace's readings", exc_info=True)
 
