@@ -2,8 +2,8 @@
 
 - `/who Kornilov` and `/who kornilof` through the app on the bundled pack, with the deployment's shared state
   (rate limits, leases) in the SQLite file or in PostgreSQL (CLIO_DATABASE_URL).
-- `/search` over the readings repository (bot/storage/readings.py): `SqliteReadings` (FTS5, bm25) and
-  `PgReadings` (tsvector, GIN, ts_rank), holding the same passages: `--mb` of the asker's shared readings and
+- `/search` over the readings repository (bot/storage/readings.py) and through the app: `SqliteReadings`
+  (FTS5, bm25) and `PgReadings` (tsvector, GIN, ts_rank), holding the same passages: `--mb` of the asker's shared readings and
   `--other-mb` of another workspace's, each beside its raw library's bare query on the same rows (a FTS5
   MATCH ordered by rank; a `@@` query ordered by ts_rank on a table of text and tsvector).
 - An ingest's write: one reading of `--reading-mb` written through each repository (passages with their
@@ -162,6 +162,9 @@ def main() -> None:
             a, b = pairs(lambda q: repos["sqlite"].search(q, "discord:1", 10),
                          lambda q: repos["pg"].search(q, "discord:1", 10), queries)
             print(f"| `/search` (the readings repository, best 10) | {stats(a)} | {stats(b)} |")
+            a, b = pairs(lambda q: apps["sqlite"].handle_text(f"/search {q}", ctx),
+                         lambda q: apps["pg"].handle_text(f"/search {q}", ctx), queries)
+            print(f"| `/search` through the app (pack entries too, the reply built) | {stats(a)} | {stats(b)} |")
             fts = lambda q: raw_lite.execute(  # noqa: E731
                 "select rowid from raw where raw match ? order by rank limit 10",
                 [" ".join(f'"{w}"' for w in q.split())]).fetchall()
