@@ -134,7 +134,7 @@ class Clio:
         self.index_watch.seen = store.version(self.db)  # read after building: a change meanwhile is seen next time
         self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days),
                                      self.workspace_data if settings.database_url else None)
-        self.onthisday = OnThisDay(self.db, self._pg_readings())
+        self.onthisday = OnThisDay(self.db, self._pg_readings(), self._pg_data())
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         self.rate_limiter = SharedRateLimiter(self.shared, settings.rate_limit)  # one window across processes
         self._uploads = UploadTurns(UPLOAD_READERS)
@@ -188,6 +188,10 @@ class Clio:
 
         return PgWorkspaceData(self.shared)  # type: ignore[arg-type]
 
+    def _pg_data(self) -> WorkspaceData | None:
+        """The PostgreSQL workspace data for the services to use, or None (they read their SQLite connection)."""
+        return self.workspace_data if self.settings.database_url else None
+
     def _pg_readings(self) -> Readings | None:
         """The PostgreSQL readings for the services to use, or None: they read the SQLite connection they
         are given (each worker thread's own)."""
@@ -209,7 +213,11 @@ class Clio:
 
     def packs_of(self, workspace: str | None) -> tuple[str, ...]:
         """The packs `workspace` reads (its own choice, else the default); the default when None."""
-        return store.workspace_packs(self.db, workspace) if workspace else self.settings.default_packs
+        if not workspace:
+            return self.settings.default_packs
+        from bot.storage.workspace_data import packs_of
+
+        return packs_of(self.db, self.workspace_data if self.settings.database_url else None, workspace)
 
     def lookup_for(self, packs: Iterable[str]) -> Lookup:
         """The Lookup over `packs`, built once (per connection) and kept until the index changes."""
@@ -531,7 +539,7 @@ class Clio:
         self._views.clear()  # every set of packs gets a new Lookup when next asked
         self.generation = getattr(self, "generation", 0) + 1  # worker threads rebuild their views (bot/door.py)
         self.library_packs = tuple(store.indexed_packs(self.db))
-        self.onthisday = OnThisDay(self.db, self._pg_readings())
+        self.onthisday = OnThisDay(self.db, self._pg_readings(), self._pg_data())
 
     def _dispatch(self, text: str, ctx: Context) -> Reply:
         if not isinstance(text, str):

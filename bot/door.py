@@ -78,7 +78,7 @@ class _Core(Clio):
         """Another process changed the index: the app drops its Lookups (every worker's core is made again,
         see `Door.core`), and this core drops its own, so the command it is answering reads the new index."""
         app = self.__dict__["_app"]
-        fresh = OnThisDay(self.db, self._pg_readings())  # built here, on this thread's connection (the app's belongs to its thread)
+        fresh = OnThisDay(self.db, self._pg_readings(), self._pg_data())  # built here, on this thread's connection (the app's belongs to its thread)
         app.library_packs = tuple(store.indexed_packs(self.db))
         app._views.clear()
         app.onthisday = _rebind(fresh, self.db, app.db)

@@ -173,6 +173,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         create table if not exists workspace_removals (
             workspace text primary key, removed_at text not null, purge_after text not null);
     """),
+    ("p007_workspace_packs", """
+        create table if not exists workspace_packs (
+            workspace text primary key, packs jsonb not null, chosen_by text, updated_at text);
+    """),
 ]
 
 

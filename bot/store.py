@@ -743,13 +743,13 @@ def removals_due(db: sqlite_utils.Database, now: str) -> list[str]:
 JULIAN_ERA_END = "1918-02-14"  # sort keys (New Style) before this are days Russians counted Old Style
 
 
-def events_on_day(db: sqlite_utils.Database, month: int, day: int, workspace: str,
+def events_on_day(db: sqlite_utils.Database, month: int, day: int, packs: Iterable[str] | None,
                   read_about: Callable[[list[str]], dict[str, int]] | None = None) -> list[dict[str, Any]]:
-    """Pack events whose anniversary is this day in New Style, or in Old Style for the Julian era, of the
-    packs the workspace reads; with `read_about` (ids -> how many passages of the workspace's readings link
+    """Pack events whose anniversary is this day in New Style, or in Old Style for the Julian era, of
+    `packs` (the workspace's: every pack when None); with `read_about` (ids -> how many passages of the workspace's readings link
     to each: the readings repository's `link_counts`) each carries that count and read-about events rank
     first, else in time order."""
-    in_p, p_params = in_packs(workspace_packs(db, workspace), "e")  # the packs the workspace chose
+    in_p, p_params = in_packs(packs, "e")
     rows = list(db.query(
         "select e.id, e.name, e.summary, ev.date, ev.calendar, ev.sort_key, "
         "(ev.ns_month = ? and ev.ns_day = ?) as ns_match "

@@ -102,3 +102,12 @@ def test_a_groups_own_questions_and_its_removal_are_the_same_on_every_host(hosts
     assert b.workspaces.purge_due(left + dt.timedelta(days=1)) == []  # within the grace period
     assert b.workspaces.purge_due(left + dt.timedelta(days=31)) == ["w:1"]  # host B carries it out
     assert a.readings.sources("w:1") == []
+
+
+def test_a_groups_pack_choice_holds_on_every_host(hosts) -> None:  # noqa: ANN001
+    a, b = hosts
+    assert a.handle_text("/pack use mini-fr", GROUP).ok
+    assert "This group reads mini-fr" in b.handle_text("/pack list", GROUP).text()
+    assert b.packs_of("w:1") == ("mini-fr",) and b.packs_of("w:2") == a.packs_of("w:2") != ("mini-fr",)
+    assert b.handle_text("/pack use default", GROUP).ok
+    assert a.packs_of("w:1") == a.packs_of("w:2")

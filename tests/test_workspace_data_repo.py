@@ -88,3 +88,22 @@ def test_forget_me_and_workspace_deletion_reach_them(backend, data) -> None:  # 
         db.close()
     assert data.review_card("w:1", "u2", "q1") is None and data.own_question_count("w:1") == 0
     assert data.removals_due("2027-01-01T00:00:00") == []
+
+
+def test_a_groups_chosen_packs_and_back_to_the_default(backend, data) -> None:  # noqa: ANN001
+    assert data.chosen_packs("w:1") is None
+    data.choose_packs("w:1", ("french", "russian"), "admin", "2026-12-01T00:00:00")
+    data.choose_packs("w:2", ("russian",), "other", "2026-12-01T00:00:00")
+    assert data.chosen_packs("w:1") == ("french", "russian")  # in the order chosen
+    data.choose_packs("w:1", ("russian",), "admin", "2026-12-02T00:00:00")
+    assert data.chosen_packs("w:1") == ("russian",)
+    db = store.open_db(backend.db_path)
+    try:
+        store.forget_member(db, "w:1", "admin")  # the choice stays the group's
+        assert data.chosen_packs("w:1") == ("russian",)
+        store.delete_workspace(db, "w:2")
+    finally:
+        db.close()
+    assert data.chosen_packs("w:2") is None
+    data.choose_packs("w:1", None, "admin", "2026-12-03T00:00:00")
+    assert data.chosen_packs("w:1") is None

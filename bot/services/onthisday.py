@@ -19,6 +19,7 @@ from bot.errors import BadInput
 from bot.response import Citation, Field, Reply
 from bot.text import echo, excerpt, first_sentence
 from bot.storage.readings import Readings, SqliteReadings
+from bot.storage.workspace_data import WorkspaceData, packs_of
 
 NEARBY_DAYS = 3  # a day without events offers that week's: three days either side
 MAX_SPAN_DAYS = 8  # an event of up to this many days shows on each of them (a war only on its first)
@@ -125,20 +126,22 @@ def _exists(month: int, day: int) -> bool:
 
 
 class OnThisDay:
-    def __init__(self, db: sqlite_utils.Database, readings: Readings | None = None):
+    def __init__(self, db: sqlite_utils.Database, readings: Readings | None = None,
+                 data: WorkspaceData | None = None):
         self.db = db
         self.readings = readings or SqliteReadings(db)  # the readings' dated passages
+        self.data = data  # where a workspace's chosen packs are (None: the SQLite file `db`)
         self.rule = store.calendar_rule(db)  # how the packs show their dates (set per reply: its workspace's)
         self.packs: tuple[str, ...] | None = None
 
     def events_on_day(self, month: int, day: int, workspace: str) -> list[dict[str, Any]]:
         """The packs' events on this day, those the workspace's readings link to most first."""
-        return store.events_on_day(self.db, month, day, workspace,
+        return store.events_on_day(self.db, month, day, packs_of(self.db, self.data, workspace),
                                    read_about=lambda ids: self.readings.link_counts(ids, workspace))
 
     def reply(self, days: list[Day], workspace: str, note: str | None = None) -> Reply:
         """The days' events of the packs `workspace` reads, and its readings' dated passages."""
-        self.packs = store.workspace_packs(self.db, workspace)
+        self.packs = packs_of(self.db, self.data, workspace)
         self.rule = store.calendar_rule(self.db, self.packs)
         return self._reply(days, workspace, note)
 

@@ -47,10 +47,11 @@ def bank(db: sqlite_utils.Database, matcher: Matcher, workspace: str, topic: str
     if topic:
         reading = _reading_named(readings, workspace, topic)
         if reading:
-            return generated(db, matcher, workspace, source_id=reading["id"], readings=readings)
+            return generated(db, matcher, workspace, source_id=reading["id"], readings=readings, packs=packs)
         curated = _on_topic(curated, topic, matcher)
-        return curated + own + [q for q in generated(db, matcher, workspace, readings=readings) if _mentions(q, topic)]
-    return curated + own + generated(db, matcher, workspace, readings=readings)
+        return curated + own + [q for q in generated(db, matcher, workspace, readings=readings, packs=packs)
+                                if _mentions(q, topic)]
+    return curated + own + generated(db, matcher, workspace, readings=readings, packs=packs)
 
 
 def _reading_named(readings: Readings, workspace: str, topic: str) -> dict[str, Any] | None:
@@ -86,7 +87,8 @@ _GENERATED: OrderedDict[tuple[str, ...], list[dict[str, Any]]] = OrderedDict()
 _GENERATED_MAX = 256
 
 
-def _library_signature(db: sqlite_utils.Database, workspace: str, readings: Readings) -> str:
+def _library_signature(db: sqlite_utils.Database, workspace: str, readings: Readings,
+                       packs: tuple[str, ...]) -> str:
     """Changes whenever a reading the workspace sees is added, replaced, retitled or removed, or the pack
     (and so the links) changes."""
     h = hashlib.sha256()
@@ -94,24 +96,26 @@ def _library_signature(db: sqlite_utils.Database, workspace: str, readings: Read
         h.update(repr(sorted(r.items())).encode())
     for r in db.execute("select key, value from meta where key like 'pack:%' order by key"):
         h.update(repr(r).encode())
-    h.update(repr(store.workspace_packs(db, workspace)).encode())  # the packs it chose
+    h.update(repr(packs).encode())  # the packs it chose
     return h.hexdigest()
 
 
 def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
-              source_id: str | None = None, readings: Readings | None = None) -> list[dict[str, Any]]:
+              source_id: str | None = None, readings: Readings | None = None,
+              packs: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
     """The generated questions (see `_generate`, and `readings_quiz` for people only the group's own readings
     name), made once per state of the workspace's library."""
     readings = readings or SqliteReadings(db)
+    packs = packs if packs is not None else store.workspace_packs(db, workspace)  # the packs it reads
     path = db.execute("pragma database_list").fetchone()[2]
     if not path:  # an in-memory database: no name to key it by
-        return [*_generate(db, matcher, workspace, source_id, readings),
+        return [*_generate(db, matcher, workspace, source_id, readings, packs),
                 *readings_questions(db, matcher, workspace, source_id, readings)]
-    key = (path, workspace, source_id or "", _library_signature(db, workspace, readings))
+    key = (path, workspace, source_id or "", _library_signature(db, workspace, readings, packs))
     if key in _GENERATED:
         _GENERATED.move_to_end(key)
     else:
-        _GENERATED[key] = [*_generate(db, matcher, workspace, source_id, readings),
+        _GENERATED[key] = [*_generate(db, matcher, workspace, source_id, readings, packs),
                            *readings_questions(db, matcher, workspace, source_id, readings)]
         while len(_GENERATED) > _GENERATED_MAX:
             _GENERATED.popitem(last=False)
@@ -119,7 +123,7 @@ def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
 
 
 def _generate(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
-              source_id: str | None, readings: Readings) -> list[dict[str, Any]]:
+              source_id: str | None, readings: Readings, packs: tuple[str, ...]) -> list[dict[str, Any]]:
     """Who-is-this questions from prose passages that name one person, and which-year questions for pack
     events the readings discuss. Deterministic for the same index.
 
@@ -127,7 +131,6 @@ def _generate(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
     full aliases, their surname as the pack names them: never a place, title or nickname word), nothing left
     in the excerpt names them another way, and the wrong options are people of the same time."""
     rng = random.Random(f"{workspace}:{source_id}")
-    packs = store.workspace_packs(db, workspace)  # the people of the packs the workspace reads
     people = {r.id: r for r in store.all_names(db, packs) if r.type == "person"}
     lives = store.person_lives(db, packs)
     places = place_keys()

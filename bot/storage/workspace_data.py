@@ -1,5 +1,5 @@
 """What a workspace keeps of its own besides readings and quizzes (issue 23): its own quiz questions, its
-members' review cards (spaced repetition), and a removal scheduled after the bot left it.
+members' review cards (spaced repetition), a removal scheduled after the bot left it, and the packs it chose.
 
 `SqliteWorkspaceData` keeps them in the SQLite file (bot/store.py's tables); `PgWorkspaceData`
 (bot/storage/workspace_data_pg.py) in PostgreSQL, so a member's review schedule and a group's own questions
@@ -44,6 +44,12 @@ class WorkspaceData(Protocol):
     def removals_due(self, now: str) -> list[str]:
         """Workspaces whose grace period after the bot left has ended by `now`."""
 
+    def chosen_packs(self, workspace: str) -> tuple[str, ...] | None:
+        """The packs the workspace chose with /pack use; None when it reads the deployment's default."""
+
+    def choose_packs(self, workspace: str, packs: tuple[str, ...] | None, by: str, now: str) -> None:
+        """Record the workspace's choice (None: back to the default)."""
+
 
 class SqliteWorkspaceData:
     def __init__(self, db: sqlite_utils.Database):
@@ -78,3 +84,20 @@ class SqliteWorkspaceData:
 
     def removals_due(self, now: str) -> list[str]:
         return store.removals_due(self.db, now)
+
+    def chosen_packs(self, workspace: str) -> tuple[str, ...] | None:
+        return store.chosen_packs(self.db, workspace)
+
+    def choose_packs(self, workspace: str, packs: tuple[str, ...] | None, by: str, now: str) -> None:
+        if packs is None:
+            self.db.execute("delete from workspace_packs where workspace = ?", [workspace])
+        else:
+            store.set_workspace_packs(self.db, workspace, packs, by, now)
+
+
+def packs_of(db: sqlite_utils.Database, data: WorkspaceData | None, workspace: str) -> tuple[str, ...]:
+    """The packs a workspace reads: its own choice (in `data`, or the SQLite file `db` when None), else the
+    deployment's default (kept with the pack index in the file)."""
+    if data is None:
+        return store.workspace_packs(db, workspace)  # one query
+    return data.chosen_packs(workspace) or store.default_packs(db)

@@ -86,14 +86,28 @@ class PgWorkspaceData:
         return [r["workspace"] for r in self._rows(
             "select workspace from workspace_removals where purge_after <= %s order by workspace", [now])]
 
+    def chosen_packs(self, workspace: str) -> tuple[str, ...] | None:
+        rows = self._rows("select packs from workspace_packs where workspace = %s", [workspace])
+        return tuple(rows[0]["packs"]) if rows else None
+
+    def choose_packs(self, workspace: str, packs: tuple[str, ...] | None, by: str, now: str) -> None:
+        if packs is None:
+            self._run("delete from workspace_packs where workspace = %s", [workspace])
+            return
+        self._run("insert into workspace_packs (workspace, packs, chosen_by, updated_at) values (%s, %s, %s, %s) "
+                  "on conflict (workspace) do update set packs = excluded.packs, chosen_by = excluded.chosen_by, "
+                  "updated_at = excluded.updated_at", [workspace, Jsonb(list(packs)), by, now])
+
     def forget(self, workspace: str, user_id: str | None) -> int:
         """A member's review cards (`user_id`), or everything the workspace keeps here (None)."""
         with self.pool.connection() as conn, conn.transaction():
             if user_id is not None:
+                conn.execute("update workspace_packs set chosen_by = %s where workspace = %s and chosen_by = %s",
+                             [store.FORGOTTEN, workspace, user_id])  # the group's choice stays, not who made it
                 return conn.execute("delete from review_cards where workspace = %s and user_id = %s",
                                     [workspace, user_id]).rowcount
             return sum(conn.execute(f"delete from {table} where workspace = %s", [workspace]).rowcount
-                       for table in ("review_cards", "own_questions", "workspace_removals"))
+                       for table in ("review_cards", "own_questions", "workspace_removals", "workspace_packs"))
 
 
 _PG: weakref.WeakSet[PgWorkspaceData] = weakref.WeakSet()
