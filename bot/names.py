@@ -22,10 +22,6 @@ from operator import itemgetter
 from collections.abc import Callable, Mapping
 from typing import Literal
 
-from anyascii import anyascii
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
-
 from bot.name_index import INDEX_MIN_KEYS, NameIndex
 from bot.text import roman
 
@@ -103,7 +99,11 @@ TITLES = frozenset(_word_key(w) for w in TITLE_WORDS)
 
 def _raw_words(text: str) -> list[str]:
     text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
-    text = anyascii(text).lower()
+    if not text.isascii():  # anyascii leaves ASCII as it is: `clio ask` with a Latin name never imports it
+        from anyascii import anyascii
+
+        text = anyascii(text)
+    text = text.lower()
     return _NON_WORD.sub(" ", text.replace("-", " ")).split()
 
 
@@ -400,6 +400,9 @@ class Matcher:
 
     def keys_near(self, key: str, max_edits: int) -> list[str]:
         """The keys within `max_edits` edits (swapped letters count as one) of `key`."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
         return [k for k, _, _ in process.extract(key, self._keys, scorer=OSA.distance, score_cutoff=max_edits,
                                                  limit=None)]
 
@@ -548,6 +551,8 @@ class Matcher:
                 numbers: frozenset[str] = frozenset()) -> dict[str, Scored]:
         """Best scored key per candidate id, from exact lookup plus fuzzy candidates (over the keys of one
         type when `types` names one). With `numbers` (the ordinals typed), only keys with exactly those."""
+        from rapidfuzz import fuzz, process  # here: an exact name (most lookups, `clio ask`) never imports rapidfuzz
+
         found: dict[str, float] = {}
         for exact in {qkey, canonical_given(qkey)}:
             if exact in self._owners:
@@ -579,6 +584,8 @@ class Matcher:
         """Candidates for a half-typed name, best first: names with a word starting with what was typed
         ("korn" -> Kornilov), then fuzzy matches for typos ("kornil" -> Kornilov); everything, alphabetically,
         when nothing is typed yet. At most `limit`, each candidate once."""
+        from rapidfuzz import fuzz, process
+
         qkey = name_key(text)
         wanted = [c for c in self.candidates() if types is None or c.type in types]
         if not qkey:
