@@ -32,8 +32,8 @@ def _convertdate_without_its_calendars() -> None:
     package = importlib.util.module_from_spec(spec)
 
     def whole(attr: str) -> object:
-        del package.__getattr__  # type: ignore[attr-defined]
-        spec.loader.exec_module(package)  # type: ignore[union-attr]
+        if package.__dict__.pop("__getattr__", None) is not None:  # once, whichever thread asks first
+            spec.loader.exec_module(package)  # type: ignore[union-attr]
         return getattr(package, attr)
 
     package.__getattr__ = whole  # type: ignore[attr-defined]  # PEP 562: asked only for what is not there yet
