@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 import re
 import sys
+import threading
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Literal
@@ -30,10 +31,12 @@ def _convertdate_without_its_calendars() -> None:
     if spec is None or spec.loader is None:
         return  # not installed: the import below fails as it always did
     package = importlib.util.module_from_spec(spec)
+    lock = threading.Lock()
 
     def whole(attr: str) -> object:
-        if package.__dict__.pop("__getattr__", None) is not None:  # once, whichever thread asks first
-            spec.loader.exec_module(package)  # type: ignore[union-attr]
+        with lock:  # once, whichever thread asks first; the others wait for it
+            if package.__dict__.pop("__getattr__", None) is not None:
+                spec.loader.exec_module(package)  # type: ignore[union-attr]
         return getattr(package, attr)
 
     package.__getattr__ = whole  # type: ignore[attr-defined]  # PEP 562: asked only for what is not there yet
