@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: `clio ask` reads its arguments without argparse
+    import argparse
 
 from bot import logs
 from bot.config import Settings, SettingsError
@@ -69,7 +73,34 @@ def _migrate(settings: Settings, to: str | None) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def _quick_ask(argv: list[str]) -> SimpleNamespace | None:
+    """`clio [-v] ask [--json] TEXT` read as argparse would read it, without argparse: building the parser (its
+    help formatter, gettext, locale, shutil) costs a one-shot lookup more than the lookup. None for anything
+    else, or anything unusual (`--help`, an abbreviated option, a text starting with "-", a missing or second
+    text): argparse then reads it, with its usual messages."""
+    verbose = False
+    rest = list(argv)
+    while rest and rest[0] in ("-v", "--verbose"):
+        verbose = True
+        rest.pop(0)
+    if not rest or rest[0] != "ask":
+        return None
+    as_json, texts = False, []
+    for arg in rest[1:]:
+        if arg == "--json":
+            as_json = True
+        elif arg.startswith("-"):
+            return None
+        else:
+            texts.append(arg)
+    if len(texts) != 1:
+        return None
+    return SimpleNamespace(verbose=verbose, cmd="ask", text=texts[0], json=as_json)
+
+
+def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="clio", description="Clio, a chat bot for history study groups.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
@@ -120,7 +151,12 @@ def main(argv: list[str] | None = None) -> int:
                                                    "(default: CLIO_DATABASE_URL)")
     p_val = sub.add_parser("validate", help="check a content pack and list every problem")
     p_val.add_argument("pack_dir", nargs="?", help="pack directory (default: the configured pack)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = _quick_ask(argv) or _parser().parse_args(argv)
     level = "INFO" if args.verbose else (os.environ.get("CLIO_LOG_LEVEL") or "WARNING").upper()
     logs.configure(level, sys.stderr)  # chat libraries never below INFO; tokens masked at every level
     try:

@@ -12,7 +12,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 
 from bot import handlers as _handlers  # noqa: F401  (registers the built-in commands)
@@ -327,6 +326,10 @@ class Clio:
         """Today's date where the asker is: the channel's daily-post timezone, or the default one."""
         sub = self.schedules.subscription(ctx.workspace, ctx.channel)
         tz = sub.timezone if sub else self.settings.timezone
+        if tz == "UTC":
+            return self.clock().astimezone(dt.UTC).date()
+        from zoneinfo import ZoneInfo
+
         return self.clock().astimezone(ZoneInfo(tz)).date()
 
     def ensure_index(self, force: bool = False) -> bool:
@@ -488,7 +491,7 @@ class Clio:
             with self.scoped(ctx.workspace):  # lookups, quizzes and help read the workspace's packs
                 reply = self._dispatch(text, ctx)
             if ctx.is_admin:
-                for notice in self.schedules.take_notices(ctx.workspace):
+                for notice in self._take_notices(ctx.workspace):
                     reply.fields.insert(0, Field("Notice for admins", notice))
             outcome = "ok" if reply.ok else "declined"
             return reply
@@ -506,6 +509,14 @@ class Clio:
         finally:
             command_log.info(json.dumps({"command": name, "ms": round((time.perf_counter() - started) * 1000, 2),
                                          "outcome": outcome, "platform": ctx.platform}))
+
+    def _take_notices(self, workspace: str) -> list[str]:
+        """The admin notices waiting for a workspace, taken. In the SQLite file (as SqliteSchedules takes them) when
+        the schedules are kept there and not opened yet: an admin's one-shot lookup (`clio ask`, the console is
+        admin) need not import the schedules module."""
+        if "schedules" not in self.__dict__ and isinstance(self.shared, SqliteState):
+            return store.take_notices(self.db, workspace)
+        return self.schedules.take_notices(workspace)
 
     async def handle(self, text: str, ctx: Context | None = None) -> Reply:
         """The async entry point adapters call: through the door (`call`), off the event loop."""

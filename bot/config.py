@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -34,6 +33,10 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
 
 
 def _timezone(name: str) -> str:
+    if name == "UTC":  # the default: datetime's own UTC, no zone file to read (`clio ask` never imports zoneinfo)
+        return name
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -39,8 +37,11 @@ MARGIN = 5.0  # a holder that could not renew stops its work this long before a 
 
 
 def holder_id() -> str:
-    """A name for this process (and this app in it): host, pid and a random part."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """A name for this process (and this app in it): host, pid and a random part (the host's name as
+    socket.gethostname gives it, and random bytes as uuid4 takes them, without importing either module: `clio
+    ask` builds an app, and socket and uuid cost it more than its lookup)."""
+    host = os.uname().nodename if hasattr(os, "uname") else os.environ.get("COMPUTERNAME", "")
+    return f"{host}:{os.getpid()}:{os.urandom(4).hex()}"
 
 
 class Lease:

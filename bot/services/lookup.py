@@ -52,10 +52,10 @@ class Lookup:
         self.readings = readings or SqliteReadings(db)  # the readings' passages: what /search and "what they say" read
         self.packs = packs  # the packs it answers from (a workspace's choice); None: every indexed pack
         self.rule = store.calendar_rule(db, packs)  # how the packs show their dates
-        self.matcher = name_cache.load(db, lambda: self._build_matcher(db, packs),  # stored keys when current
-                                       scope=",".join(packs) if packs is not None else "")
-        self.prominence = Prominence(db, self.readings)
         self.places = frozenset(place_names(db))  # the pack's own places, besides bot.places' list
+        self.matcher = name_cache.load(db, lambda: self._build_matcher(db, packs),  # stored keys when current
+                                       scope=",".join(packs) if packs is not None else "", places=self.places)
+        self.prominence = Prominence(db, self.readings)
 
     @staticmethod
     def _build_matcher(db: sqlite_utils.Database, packs: tuple[str, ...] | None = None) -> Matcher:

@@ -12,9 +12,7 @@ if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without imp
     import sqlite_utils
 
 from bot import store
-from convertdate import french_republican
-
-from bot.dates import MONTHS, REPUBLICAN_MONTHS, HistDate
+from bot.dates import MONTHS, REPUBLICAN_MONTHS, HistDate, calendar_module
 from bot.errors import BadInput
 from bot.response import Citation, Field, Reply
 from bot.text import echo, excerpt, first_sentence
@@ -111,7 +109,7 @@ def _republican_day(text: str) -> tuple[list[Day], str | None] | None:
     year = int(m.group(3)) if m.group(3).isdigit() else _ROMAN.get(m.group(3), 0)
     if not 1 <= year <= 14:
         raise BadInput("The Republican calendar ran from Year I (1792) to Year XIV (1805).")
-    y, mo, d = french_republican.to_gregorian(year, month, day)
+    y, mo, d = calendar_module("french_republican").to_gregorian(year, month, day)
     return [Day(mo, d)], f"{name} Year {m.group(3).upper()} was {d} {MONTHS[mo - 1]} {y}."
 
 
@@ -188,7 +186,7 @@ class OnThisDay:
             for e in store.events_between(self.db, first.isoformat(), last.isoformat(), self.packs):
                 ns = HistDate.parse(e["date"], e["calendar"]).new_style
                 assert ns.month is not None and ns.day is not None
-                _, month, d = french_republican.from_gregorian(ns.year, ns.month, ns.day)
+                _, month, d = calendar_module("french_republican").from_gregorian(ns.year, ns.month, ns.day)
                 if (month, d) == (day.republican_month, day.day):
                     found.append({**e, "ns_match": True})
         if not found:

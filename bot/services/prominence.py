@@ -50,7 +50,14 @@ class Prominence:
     def __init__(self, db: sqlite_utils.Database, readings: Readings | None = None):
         self.db = db
         self.readings = readings or SqliteReadings(db)  # the readings' part: how many passages link an entry
-        self.pack = pack_points(db)
+        self._pack: dict[str, float] | None = None
+
+    @property
+    def pack(self) -> dict[str, float]:
+        """The pack's part, counted when a name first leaves several people undecided (most lookups never)."""
+        if self._pack is None:
+            self._pack = pack_points(self.db)
+        return self._pack
 
     def of(self, ids: Iterable[str], workspace: str) -> dict[str, float]:
         """id -> prominence (pack points plus linked passages the workspace sees)."""
