@@ -9,6 +9,7 @@
 - An ingest's write: one reading of `--reading-mb` written through each repository (passages with their
   search index), beside the raw insert of the same rows (executemany into a FTS5-indexed table; COPY into a
   table with a generated tsvector and a GIN index).
+- A whole `clio ingest` through the app (read, split, linked, dated, written) of a `--ingest-mb` text.
 - A quiz answer (`/quiz answer A` through the app, bench/quiz_answer.py) with the quizzes in each.
 
 The passages are synthetic, drawn with the word frequencies of the bundled pack's summaries, 120 words each.
@@ -100,7 +101,8 @@ def main() -> None:
     ap.add_argument("--mb", type=float, default=20, help="shared readings the asker searches")
     ap.add_argument("--other-mb", type=float, default=20, help="another workspace's readings")
     ap.add_argument("--reading-mb", type=float, default=5, help="the reading whose write is timed")
-    ap.add_argument("--writes", type=int, default=3, help="writes of that reading on each backend")
+    ap.add_argument("--writes", type=int, default=3, help="writes of that reading (and ingests) on each backend")
+    ap.add_argument("--ingest-mb", type=float, default=2, help="the text a whole ingest reads")
     ap.add_argument("--rounds", type=int, default=10, help="rounds of the queries")
     ap.add_argument("--lookups", type=int, default=300)
     ap.add_argument("--answers", type=int, default=200)
@@ -197,6 +199,26 @@ def main() -> None:
             a, b = pairs(lite_raw, pg_raw, writes)
             print(f"| raw baseline: executemany into FTS5 / COPY into tsvector + GIN (MB/s: {mb / statistics.median(a):.1f}"
                   f" / {mb / statistics.median(b):.1f}) | {stats(a)} | {stats(b)} |")
+
+            # a whole ingest through the app (read, split, link to the pack, date, write), of a plain text made
+            # of the pack's summaries: each run a new file, so none is "unchanged"
+            summaries = [r["summary"] for r in apps["sqlite"].db.query("select summary from entities") if r["summary"]]
+            paragraphs, size = [], 0
+            while size < args.ingest_mb * 1_000_000:
+                paragraph = " ".join(rng.sample(summaries, min(4, len(summaries))))
+                paragraphs.append(paragraph)
+                size += len(paragraph)
+            text = "\n\n".join(paragraphs)
+            files = []
+            for i in range(args.writes):
+                f = tmp_path / f"ingest-{i}.txt"
+                f.write_text(f"Copy {i}.\n\n{text}", encoding="utf-8")
+                files.append(f)
+            a, b = pairs(lambda f: apps["sqlite"].ingest(f, workspace="discord:1"),
+                         lambda f: apps["pg"].ingest(f, workspace="discord:1"), files)
+            mb = len(text.encode()) / 1e6
+            print(f"| `clio ingest` of a {mb:.1f} MB text through the app (MB/s: SQLite {mb / statistics.median(a):.2f}, "
+                  f"PostgreSQL {mb / statistics.median(b):.2f}) | {stats(a)} | {stats(b)} |")
             raw_pg.close()
             raw_lite.close()
             state.close()
