@@ -1,6 +1,7 @@
 """`clio migrate-db --to postgresql://...`: a deployment running on its SQLite file moves what PostgreSQL keeps
 (bot/storage/migrate.py) and, with CLIO_DATABASE_URL set, the same commands give the same answers: the daily
-posts and quiz nights it had, paused or not, today's post not sent twice, the admins' pending notice."""
+posts and quiz nights it had, paused or not, today's post not sent twice, the admins' pending notice; the
+quizzes' scores, leaderboards and appeals, a quiz still running, and new quizzes and appeals after the move."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import Clio
+from bot.storage.quiz_pg import PgQuizRepo
 from bot.config import Settings
 from bot.events import Context, ConversationRef
 from bot.response import Reply
@@ -44,8 +46,8 @@ def cli(tmp_path: Path, *args: str, url: str | None = None) -> subprocess.Comple
                           timeout=120, cwd=ROOT)
 
 
-def answers(app: Clio) -> list[str]:
-    return [app.handle_text(text, ctx).text() for text, ctx in ASKED]
+def answers(app: Clio, asked: list[tuple[str, Context]] = ASKED) -> list[str]:
+    return [app.handle_text(text, ctx).text() for text, ctx in asked]
 
 
 async def test_a_populated_deployment_moves_and_answers_the_same(tmp_path: Path, pg_url: str) -> None:
@@ -95,3 +97,82 @@ def test_a_wrong_target_is_told_plainly_and_the_password_never_shown(tmp_path: P
     out = cli(tmp_path, *args)
     assert out.returncode in (1, 2) and says in out.stderr
     assert "hunter2" not in out.stdout + out.stderr and "Traceback" not in out.stderr
+
+
+def quizzer(name: str, channel: str = "quiz-night", admin: bool = False) -> Context:
+    return Context(workspace="discord:1", channel=channel, user_id=name.lower(), user_name=name, is_admin=admin,
+                   platform="discord")
+
+
+ANNA, BORIS, VERA, HOST = quizzer("Anna"), quizzer("Boris"), quizzer("Vera"), quizzer("Host", admin=True)
+ANNA_2, HOST_2 = quizzer("Anna", "second"), quizzer("Host", "second", admin=True)
+ASKED_QUIZ = [("/quiz leaderboard", BORIS), ("/quiz scores", ANNA), ("/quiz scores", ANNA_2), ("/quiz me", ANNA),
+              ("/quiz me", BORIS), ("/quiz me", VERA), ("/quiz appeals", HOST)]
+
+
+def letter(app: Clio, ctx: Context, right: bool) -> str:
+    quiz = app.quiz.repo.running(ctx.workspace, ctx.channel)
+    assert quiz is not None
+    q = app.quiz.repo.question(quiz.id, quiz.current)
+    assert q is not None
+    idx = q.options.index(q.answer) if right else next(i for i, o in enumerate(q.options) if o != q.answer)
+    return "ABCDEF"[idx]
+
+
+async def test_quizzes_scores_and_appeals_move_and_new_ones_do_not_collide(tmp_path: Path, pg_url: str) -> None:
+    clock = Clock(dt.datetime(2026, 11, 20, 19, 0, tzinfo=dt.UTC))
+    before = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini"))
+    before.clock = clock
+    # a finished quiz in one channel: Anna right twice, Boris and Vera wrong; Boris appeals question 1
+    assert before.handle_text("/quiz start 2 10", HOST).ok
+    for _ in range(2):
+        clock.advance(1)
+        for who, right in ((ANNA, True), (BORIS, False), (VERA, False)):
+            assert "recorded" in before.handle_text(f"/quiz answer {letter(before, who, right)}", who).body
+        clock.advance(10)
+        before.quiz.tick()
+    assert before.quiz.repo.running(HOST.workspace, HOST.channel) is None
+    assert before.handle_text("/quiz appeal 1 a fair reading of the question", BORIS).title == "Appeal 1 recorded"
+    # a quiz still running in another channel, Anna's answer to its first question in
+    assert before.handle_text("/quiz start 3 30", HOST_2).ok
+    clock.advance(2)
+    assert "recorded" in before.handle_text(f"/quiz answer {letter(before, ANNA_2, True)}", ANNA_2).body
+    expected = answers(before, ASKED_QUIZ)
+    question, answered = before.quiz.current(ANNA_2)  # type: ignore[misc]
+    assert answered == 1 and "Anna" in expected[0] and "Appeal" not in expected[-1] and "#1 on question 1" in expected[-1]
+    before.close()
+
+    moved = cli(tmp_path, "migrate-db", "--to", pg_url)
+    assert moved.returncode == 0, moved.stderr
+    # 2 quizzes, 5 questions, 7 answers, 1 appeal
+    assert "copied 15 rows" in moved.stdout and "quiz_answers: 7" in moved.stdout
+
+    after = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=pg_url))
+    after.clock = clock
+    try:
+        assert isinstance(after.quiz.repo, PgQuizRepo)
+        assert answers(after, ASKED_QUIZ) == expected  # the same standings, records and open appeal
+        now_question, now_answered = after.quiz.current(ANNA_2)  # type: ignore[misc]
+        assert (now_question.text(), now_answered) == (question.text(), 1)
+        assert "already answered" in after.handle_text(f"/quiz answer {letter(after, ANNA_2, True)}", ANNA_2).body
+        # the running quiz goes on in PostgreSQL: its first question revealed on time, with who got it
+        clock.advance(30)
+        reveal = after.quiz.tick()[0].reply
+        assert reveal.title.startswith("Question 1: the answer is") and reveal.body.startswith("Right: Anna")
+        # the old appeal is accepted by its number; a new one gets the next number, not one already taken
+        accepted = after.handle_text("/quiz accept 1", HOST)
+        assert accepted.title == "Appeal 1 accepted" and "Boris +100" in accepted.body
+        assert after.handle_text("/quiz appeal 2 also fair", VERA).title == "Appeal 2 recorded"
+        # a new quiz starts (its id is new: no clash with the copied ones) and counts in the leaderboard
+        third = quizzer("Host", "third", admin=True)
+        assert after.handle_text("/quiz start 1 10", third).ok
+        new = after.quiz.repo.running(third.workspace, third.channel)
+        assert new is not None and new.id == 3
+        assert "recorded" in after.handle_text(f"/quiz answer {letter(after, third, True)}",
+                                               quizzer("Vera", "third")).body
+        assert "Boris: 100" in after.handle_text("/quiz leaderboard", BORIS).text()
+    finally:
+        after.close()
+
+    again = cli(tmp_path, "migrate-db", "--to", pg_url)  # only quiz rows there: refused all the same
+    assert again.returncode == 1 and "3 quizzes" in again.stderr and "Traceback" not in again.stderr

@@ -1,10 +1,16 @@
 """`clio migrate-db --to postgresql://...` (issue 23): copy what a deployment keeps in PostgreSQL once
 CLIO_DATABASE_URL is set from its SQLite file, so that after the move the same commands give the same answers.
 
-What moves is what the PostgreSQL backend holds today, aggregate by aggregate (`AGGREGATES`): the schedules
-(daily-post subscriptions and their claims, undelivered admin notices, weekly quiz nights and their claims).
-The pack, the readings and their passages stay in the SQLite file, which every process still opens. Rate-limit
-windows are a minute long and are not copied.
+What moves is what the PostgreSQL backend holds, aggregate by aggregate (`AGGREGATES`): the schedules
+(daily-post subscriptions and their claims, undelivered admin notices, weekly quiz nights and their claims)
+and the quizzes (every quiz, running or over, its questions, members' answers, which make the scores and
+leaderboards, and appeals). The pack, the readings and their passages, review cards and a group's own
+questions stay in the SQLite file, which every process still opens. Rate-limit windows are a minute long and
+leases a few; neither is copied.
+
+Quizzes and appeals keep their ids (answers, questions and quiz-night claims name their quiz by it, and
+admins accept an appeal by its number); each such identity column's sequence is then set past the largest id
+copied, so the next quiz or appeal made in PostgreSQL gets a new one.
 
 The copy is one transaction into tables that must be empty: it runs once, and a half-done copy never exists."""
 
@@ -25,10 +31,17 @@ class Table:
     columns: tuple[str, ...]
     where: str = "1 = 1"  # which SQLite rows move
     convert: dict[str, Callable[[Any], Any]] = field(default_factory=dict)  # SQLite value -> PostgreSQL value
+    identity: str | None = None  # an identity column copied as it is: its sequence is moved past it after
 
 
 def _bool(v: Any) -> bool:
     return bool(v)
+
+
+def _json_list(v: Any) -> str:
+    """A JSON list kept as text in SQLite (options, accepted forms, sources) for a jsonb column: as it is,
+    and "[]" where SQLite has nothing (the repo reads an empty value as an empty list)."""
+    return v or "[]"
 
 
 AGGREGATES: dict[str, list[Table]] = {
@@ -43,6 +56,19 @@ AGGREGATES: dict[str, list[Table]] = {
               convert={"active": _bool, "args": lambda v: v or ""}),
         Table("quiz_schedule_claims", ("workspace", "channel", "local_date", "kind", "status", "claimed_at",
                                        "attempts", "next_attempt_at", "quiz_id", "error", "sent_at")),
+    ],
+    "quizzes": [  # quizzes first: questions reference them
+        Table("quizzes", ("id", "workspace", "channel", "ref", "status", "mode", "seconds", "total", "topic",
+                          "current", "deadline", "started_by", "started_at", "ended_at"),
+              where="1 = 1 order by id", identity="id"),
+        Table("quiz_questions", ("quiz_id", "idx", "qid", "question", "answer", "options", "accept",
+                                 "explanation", "sources", "winner", "opened_at", "closed"),
+              convert={"options": _json_list, "accept": _json_list, "sources": _json_list,
+                       "explanation": lambda v: v or "", "closed": _bool}),
+        Table("quiz_answers", ("quiz_id", "idx", "workspace", "user_id", "user_name", "answer", "correct",
+                               "points", "answered_at")),
+        Table("quiz_appeals", ("id", "workspace", "quiz_id", "idx", "qid", "user_id", "claim", "reason", "status",
+                               "created_at", "resolved_by"), where="1 = 1 order by id", identity="id"),
     ],
 }
 
@@ -85,6 +111,9 @@ def migrate(db_path: Path | str, url: str, *, progress: Callable[[str], None] = 
                             copy.write_row([t.convert[c](row[c]) if c in t.convert else row[c] for c in t.columns])
                             n += 1
                     counts[t.name] = n
+                    if t.identity:  # COPY writes identity values as given: the next new row must not collide
+                        conn.execute(f"select setval(pg_get_serial_sequence('{t.name}', '{t.identity}'), "
+                                     f"coalesce(max({t.identity}), 0) + 1, false) from {t.name}")
                     progress(f"{t.name}: {n}")
     except psycopg.Error as e:
         raise MigrateError(f"cannot copy to PostgreSQL at {mask_url(url)}: "
