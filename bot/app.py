@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 
 from bot import handlers as _handlers  # noqa: F401  (registers the built-in commands)
@@ -284,14 +284,18 @@ class Clio:
 
     def scheduler(self, outbox: Outbox, platform: str | None = None) -> Scheduler:
         """The daily-post loop for an adapter's outbox, on this app's clock: one platform's channels when
-        `platform` is given (each adapter process posts only where it can)."""
+        `platform` is given (each adapter process posts only where it can). Its database work (claims, composing
+        a post, starting a quiz night) runs in the door's worker threads, off the event loop."""
         from bot.services.quiz_schedule import QuizNights
         from bot.services.schedule import Scheduler
 
+        def run(work: Callable[[Any], Any], *, write: bool = True) -> Any:  # the database work: in the door
+            return self.door.run(work, write=write)
+
         nights = QuizNights(self.db, self.quiz, outbox, lambda: self.clock(), platform=platform,  # weekly quizzes
-                            schedules=self.schedules)
+                            schedules=self.schedules, run=run)
         return Scheduler(self.db, self.onthisday, outbox, lambda: self.clock(), platform=platform, also=[nights],
-                         schedules=self.schedules, wake=self.settings.scheduler_wake)
+                         schedules=self.schedules, wake=self.settings.scheduler_wake, run=run)
 
     async def heartbeat(self, platform: str, stop: asyncio.Event, every: float = 30.0) -> None:
         """Record that this platform's process is alive, every `every` seconds until `stop` (read by

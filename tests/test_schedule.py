@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -237,6 +238,35 @@ async def test_two_processes_and_a_slow_send_post_once(app: Clio, spawn, clock: 
     results = await asyncio.gather(app.scheduler(slow).tick(), other.scheduler(fast).tick(),
                                    app.scheduler(fast).tick())
     assert sum(results) == 1 and len(slow.sent) + len(fast.sent) == 1
+
+
+async def test_a_slow_database_never_holds_up_the_event_loop(app: Clio, clock: Clock,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The daily post's claim waits on the database (a PostgreSQL round trip, a busy SQLite file): meanwhile
+    the adapter's loop goes on, and a member's /who is answered; then the post goes out once."""
+    subscribe(app)
+    entered, opened, ran_on = threading.Event(), threading.Event(), []
+    claim_post = type(app.schedules).claim_post
+
+    def slow_claim(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        ran_on.append(threading.get_ident())
+        entered.set()
+        if not opened.wait(20):
+            raise RuntimeError("the test never let the claim finish")
+        return claim_post(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(app.schedules), "claim_post", slow_claim)
+    outbox = FakeOutbox()
+    tick = asyncio.create_task(app.scheduler(outbox).tick())
+    assert await asyncio.to_thread(entered.wait, 20), "the scheduler never claimed"
+    for _ in range(50):  # would never get past the first if the claim ran on this loop
+        await asyncio.sleep(0)
+    member = Context(workspace="discord:1", channel="history", user_id="m", platform="discord")
+    answered = await asyncio.wait_for(app.call(member, "/who kornilov"), 10)
+    assert answered.ok and "Kornilov" in answered.title and not tick.done() and outbox.sent == []
+    opened.set()
+    assert await tick == 1 and len(outbox.sent) == 1
+    assert ran_on and threading.get_ident() not in ran_on  # a worker thread waited, not the loop
 
 
 async def test_a_bot_down_at_post_time_catches_up_then_skips_stale_days(app: Clio, clock: Clock) -> None:
