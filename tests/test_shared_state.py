@@ -10,6 +10,7 @@ CLIO_REQUIRE_PG is set)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -125,6 +126,40 @@ def test_forget_me_removes_the_members_rate_window(tmp_path: Path, backend: Back
     assert len(b.shared.hits(SASHA.workspace, "sasha", 0)) == 1
     a.close()
     b.close()
+
+
+def test_forget_me_reaches_every_store_of_a_members_data_once_past_a_closed_app(
+        tmp_path: Path, backend: Backend, caplog: pytest.LogCaptureFixture) -> None:
+    """Two apps of this process on one database and a third already closed (each with its quiz, schedule
+    and rate-limit objects, which forget-me reaches beside the SQLite file): the member's answer goes and is
+    counted once, the rows that name them say "forgotten", and the closed app is passed over, not an error."""
+    a, b = two_apps(tmp_path, backend)
+    closed = Clio(a.settings)
+    assert closed.quiz and closed.schedules
+    closed.close()
+    boss = dataclasses.replace(MASHA, is_admin=True, user_name="Masha")
+    assert a.handle_text("/schedule set 09:00 UTC", boss).ok and a.handle_text("/quiz start 1 30", boss).ok
+    assert "recorded" in a.handle_text("/quiz answer A", boss).body
+    assert b.quiz.repo.member_record(MASHA.workspace, "masha").answered == 1
+    a.rate_limiter.flush()
+    in_file = sum(a.db.execute(f"select count(*) from {table} where {ws} = ? and {user} = ?",
+                               [MASHA.workspace, "masha"]).fetchone()[0] for table, ws, user in store.MEMBER_TABLES)
+    try:
+        with caplog.at_level("WARNING"):
+            told = b.handle_text("/privacy forget-me", MASHA)
+        # the file's rows, and her answer in PostgreSQL counted once, however many apps hold a repository there
+        assert told.body.startswith(f"Deleted {in_file + (1 if backend.url else 0)} record(s)"), told.body
+        # (a limiter another test left on a closed state may complain: not this test's apps)
+        assert not [m for r in caplog.records if "PostgreSQL" in (m := r.getMessage()) and "could not forget" in m]
+        assert a.quiz.repo.member_record(MASHA.workspace, "masha").answered == 0
+        quiz = a.quiz.repo.running(MASHA.workspace, MASHA.channel)
+        assert quiz is not None and quiz.started_by == store.FORGOTTEN
+        sub = a.schedules.subscription(MASHA.workspace, MASHA.channel)
+        assert sub is not None and sub.created_by == store.FORGOTTEN
+        assert b.shared.hits(MASHA.workspace, "masha", 0) == []
+    finally:
+        a.close()
+        b.close()
 
 
 def test_a_shared_limit_adds_a_small_fraction_of_a_millisecond_to_a_command(tmp_path: Path, backend: Backend) -> None:

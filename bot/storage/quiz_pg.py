@@ -13,8 +13,6 @@ only where several statements belong together). Each guard is one statement the 
 
 from __future__ import annotations
 
-import logging
-import weakref
 from collections.abc import Callable
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -22,15 +20,16 @@ from typing import TYPE_CHECKING, Any
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from bot import store
+from bot.forgetting import Forgetters
 from bot.storage.quiz import (FORGOTTEN, JSON_FIELDS, QUIZ_FIELDS, Answer, Appeal, MemberRecord, Question, Quiz,
                               Rescored, Score, platform_prefix)
 
 if TYPE_CHECKING:
     from bot.pg_state import PgState
 
-log = logging.getLogger("clio.pg")
-_REPOS: weakref.WeakSet[PgQuizRepo] = weakref.WeakSet()
+# store.forget_member and store.delete_workspace: the quizzes in PostgreSQL forget too, each database once
+_REPOS: Forgetters[PgQuizRepo] = Forgetters("the quizzes in PostgreSQL", key=lambda repo: repo.state.url,
+                                            usable=lambda repo: not repo.pool.closed)
 SCORE_COLUMNS = ("user_id, max(user_name) as name, sum(points) as points, sum(correct) as right, "
                  "count(*) as answered")
 _QUESTION_COLUMNS = tuple(Question.__dataclass_fields__)
@@ -63,7 +62,7 @@ class PgQuizRepo:
     def __init__(self, state: PgState):
         self.state = state
         self.pool = state.pool
-        _REPOS.add(self)  # forget-me and workspace deletion reach its quizzes (`_forgotten`)
+        _REPOS.add(self)  # forget-me and workspace deletion reach its quizzes (`forget`)
 
     def _all(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
         with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
@@ -272,21 +271,3 @@ class PgQuizRepo:
                                      ("quiz_appeals", "resolved_by", "workspace = %s")):
                 conn.execute(f"update {table} set {col} = %s where {col} = %s and {cond}", [FORGOTTEN, user_id, workspace])
         return n
-
-
-def _forgotten(workspace: str, user_id: str | None) -> int:
-    """store.forget_member and store.delete_workspace call this: the quizzes in PostgreSQL forget too (once
-    per database, however many apps of this process use it). How many rows went."""
-    n, done = 0, set()
-    for repo in list(_REPOS):
-        if repo.pool.closed or repo.state.url in done:
-            continue
-        try:
-            n += repo.forget(workspace, user_id)
-            done.add(repo.state.url)
-        except Exception:  # noqa: BLE001 - the database down: logged; the SQLite rows went already
-            log.warning("the quizzes in PostgreSQL could not forget a member", exc_info=True)
-    return n
-
-
-store.FORGET_HOOKS.append(_forgotten)

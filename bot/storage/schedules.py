@@ -8,19 +8,17 @@ is a primary key the database guards: a second process asking for the same post 
 
 from __future__ import annotations
 
-import logging
-import weakref
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot import store
+from bot.forgetting import Forgetters
 
 if TYPE_CHECKING:
     import sqlite_utils
 
     from bot.pg_state import PgState
 
-log = logging.getLogger("clio.storage")
 CLAIM_FIELDS = frozenset({"status", "attempts", "next_attempt_at", "event_id", "error", "sent_at", "claimed_at"})
 NIGHT_FIELDS = CLAIM_FIELDS - {"event_id"} | {"quiz_id"}
 
@@ -235,8 +233,9 @@ class PgSchedules:
     never both show the same notice. A workspace's rows go with it (forget hooks, as for the SQLite tables)."""
 
     def __init__(self, state: PgState):
+        self.url = state.url
         self.pool = state.pool
-        _PG.add(self)
+        _PG.add(self)  # forget-me and workspace deletion reach its rows (`forget`)
 
     def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
         from psycopg.rows import dict_row
@@ -353,15 +352,6 @@ class PgSchedules:
                 conn.execute(f"delete from {table} where workspace = %s", [workspace])
 
 
-_PG: weakref.WeakSet[PgSchedules] = weakref.WeakSet()
-
-
-def _forgotten(workspace: str, user_id: str | None) -> None:
-    for repo in list(_PG):
-        try:
-            repo.forget(workspace, user_id)
-        except Exception:  # noqa: BLE001 - a closed pool or a database down: logged, the SQLite part is done
-            log.warning("PostgreSQL could not forget a workspace's or member's schedule rows", exc_info=True)
-
-
-store.FORGET_HOOKS.append(_forgotten)
+# forget-me and workspace deletion reach the schedules in PostgreSQL: each database told once
+_PG: Forgetters[PgSchedules] = Forgetters("the schedules in PostgreSQL", key=lambda repo: repo.url,
+                                          usable=lambda repo: not repo.pool.closed)
