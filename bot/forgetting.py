@@ -11,38 +11,39 @@ so an object nobody uses any more is not kept alive for it. On forgetting, each 
   first that succeeds is asked, so a database is told once however many apps or worker threads of this
   process have a repository on it;
 - `usable`: an instance that cannot be asked any more (its connection pool closed) is passed over;
+- `call`: what forgetting is for this kind, when it is not `instance.forget(workspace, user_id)`;
 - one that fails is logged and the others still asked: the SQLite rows went already, and one database down
-  must not stop the rest.
+  must not stop the rest (another instance with the same key then tries).
 
-What `forget` returns (rows deleted, or None) is summed into the count forget-me reports."""
+What is returned (rows deleted, or None) is summed into the count forget-me reports."""
 
 from __future__ import annotations
 
 import logging
 import weakref
 from collections.abc import Callable, Hashable
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 from bot import store
 
 log = logging.getLogger("clio.forget")
+F = TypeVar("F")
 
 
-class CanForget(Protocol):
-    def forget(self, workspace: str, user_id: str | None) -> int | None: ...
-
-
-F = TypeVar("F", bound=CanForget)
+def _forget(instance: Any, workspace: str, user_id: str | None) -> int | None:
+    return instance.forget(workspace, user_id)
 
 
 class Forgetters(Generic[F]):
     """The live instances of one kind that forget a member or a workspace (see the module's docstring)."""
 
     def __init__(self, what: str, *, key: Callable[[F], Hashable] | None = None,
-                 usable: Callable[[F], bool] | None = None):
+                 usable: Callable[[F], bool] | None = None,
+                 call: Callable[[F, str, str | None], int | None] = _forget):
         self.what = what  # for the log: "the quizzes in PostgreSQL", "a rate limiter"
         self.key = key
         self.usable = usable
+        self.call = call
         self._live: weakref.WeakSet[F] = weakref.WeakSet()
         store.FORGET_HOOKS.append(self.forget)
 
@@ -60,7 +61,7 @@ class Forgetters(Generic[F]):
             if key in done or (self.usable is not None and not self.usable(instance)):
                 continue
             try:
-                n += instance.forget(workspace, user_id) or 0
+                n += self.call(instance, workspace, user_id) or 0
                 done.add(key)
             except Exception:  # noqa: BLE001 - a database down or another app's closed state: logged, the rest go on
                 log.warning("%s could not forget a %s", self.what, "member" if user_id else "workspace",

@@ -14,14 +14,13 @@ Imported only when CLIO_DATABASE_URL names PostgreSQL.
 from __future__ import annotations
 
 import itertools
-import logging
-import weakref
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from psycopg.rows import dict_row
 
 from bot import store
+from bot.forgetting import Forgetters
 from bot.storage.readings import LimitCheck, PassageHit, SourceRow
 
 if TYPE_CHECKING:
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 
 PASSAGE_COLUMNS = ("id", "source_id", "workspace", "seq", "para", "section", "loc", "text", "prose")
 DERIVED = ("passage_entities", "passage_dates", "candidates")  # keyed by source_id
-log = logging.getLogger("clio.pg")
 
 
 def search_words(text: str) -> str | None:
@@ -67,6 +65,7 @@ class PgReadings:
     """The readings in PostgreSQL."""
 
     def __init__(self, state: PgState):
+        self.url = state.url
         self.pool = state.pool
         _PG.add(self)
 
@@ -270,19 +269,11 @@ class PgReadings:
                     "select count(*) from (select key from candidates group by key having sum(mentions) >= 2) as m"),
             }
 
-_PG: weakref.WeakSet[PgReadings] = weakref.WeakSet()
-
-
-def _forgotten(workspace: str, user_id: str | None) -> None:
+def _delete_workspace(repo: PgReadings, workspace: str, user_id: str | None) -> None:
     """A deleted workspace's readings go from PostgreSQL too (a member's forget-me touches no reading)."""
-    if user_id is not None or workspace == store.SHARED:
-        return
-    for repo in list(_PG):  # the first that reaches the database does it (another's pool may be closed)
-        try:
-            repo.delete_workspace(workspace)
-            return
-        except Exception:  # noqa: BLE001 - a closed pool or a database down: logged, the SQLite part is done
-            log.warning("PostgreSQL could not delete a workspace's readings", exc_info=True)
+    if user_id is None and workspace != store.SHARED:
+        repo.delete_workspace(workspace)
 
 
-store.FORGET_HOOKS.append(_forgotten)
+_PG: Forgetters[PgReadings] = Forgetters("the readings in PostgreSQL", key=lambda repo: repo.url,
+                                         usable=lambda repo: not repo.pool.closed, call=_delete_workspace)

@@ -4,19 +4,16 @@ these rows through bot/store.py's forget hooks, as they reach the SQLite tables.
 
 from __future__ import annotations
 
-import logging
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from bot import store
+from bot.forgetting import Forgetters
 
 if TYPE_CHECKING:
     from bot.pg_state import PgState
 
-log = logging.getLogger("clio.pg")
 OWN_COLUMNS = ("question", "answer", "options", "accept", "topic", "period", "about", "explanation", "sources",
                "origin", "added_at")
 JSON_COLUMNS = frozenset({"options", "accept", "about", "sources"})
@@ -24,6 +21,7 @@ JSON_COLUMNS = frozenset({"options", "accept", "about", "sources"})
 
 class PgWorkspaceData:
     def __init__(self, state: PgState):
+        self.url = state.url
         self.pool = state.pool
         _PG.add(self)
 
@@ -110,17 +108,6 @@ class PgWorkspaceData:
                        for table in ("review_cards", "own_questions", "workspace_removals", "workspace_packs"))
 
 
-_PG: weakref.WeakSet[PgWorkspaceData] = weakref.WeakSet()
-
-
-def _forgotten(workspace: str, user_id: str | None) -> int:
-    for repo in list(_PG):  # the first that reaches the database does it (another's pool may be closed)
-        try:
-            return repo.forget(workspace, user_id)
-        except Exception:  # noqa: BLE001 - a closed pool or a database down: logged, the SQLite part is done
-            log.warning("PostgreSQL could not forget a workspace's or member's review cards and questions",
-                        exc_info=True)
-    return 0
-
-
-store.FORGET_HOOKS.append(_forgotten)
+# forget-me and workspace deletion reach the review cards and own questions in PostgreSQL, each database once
+_PG: Forgetters[PgWorkspaceData] = Forgetters("the review cards and own questions in PostgreSQL",
+                                              key=lambda repo: repo.url, usable=lambda repo: not repo.pool.closed)
