@@ -69,7 +69,7 @@ def _migrate(settings: Settings, to: str | None) -> int:
         print(f"clio: {e}", file=sys.stderr)
         return 1
     print(f"copied {sum(counts.values())} rows to {mask_url(url)}. Now set CLIO_DATABASE_URL to it for every "
-          "process, keep CLIO_DB as it is (the pack and readings stay there), and restart them.")
+          "process, keep CLIO_DB as it is (the pack's index stays there), and restart them.")
     return 0
 
 
@@ -146,7 +146,7 @@ def _parser() -> argparse.ArgumentParser:
     p_draft = pack_sub.add_parser("draft", help="write a draft pack from readings for an editor to correct")
     p_draft.add_argument("readings", nargs="+", type=Path, help="the readings (.txt .md .html .epub .pdf)")
     p_draft.add_argument("--out", type=Path, required=True, help="the draft pack's directory (its name is the id)")
-    p_mig = sub.add_parser("migrate-db", help="copy what PostgreSQL keeps (schedules, quizzes) from the SQLite database")
+    p_mig = sub.add_parser("migrate-db", help="copy what PostgreSQL keeps (schedules, quizzes, readings, ...) from the SQLite database")
     p_mig.add_argument("--to", metavar="URL", help="postgresql://user:password@host/database "
                                                    "(default: CLIO_DATABASE_URL)")
     p_val = sub.add_parser("validate", help="check a content pack and list every problem")

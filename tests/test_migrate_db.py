@@ -1,7 +1,8 @@
 """`clio migrate-db --to postgresql://...`: a deployment running on its SQLite file moves what PostgreSQL keeps
 (bot/storage/migrate.py) and, with CLIO_DATABASE_URL set, the same commands give the same answers: the daily
 posts and quiz nights it had, paused or not, today's post not sent twice, the admins' pending notice; the
-quizzes' scores, leaderboards and appeals, a quiz still running, and new quizzes and appeals after the move."""
+quizzes' scores, leaderboards and appeals, a quiz still running, and new quizzes and appeals after the move;
+the readings ingested (the shared ones and a group's), a group's own questions and a member's review cards."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import store
 from bot.app import Clio
 from bot.storage.quiz_pg import PgQuizRepo
 from bot.config import Settings
@@ -20,6 +22,7 @@ from bot.events import Context, ConversationRef
 from bot.response import Reply
 from tests.clock import Clock
 from tests.conftest import TEST_PACKS
+from tests.test_no_locks import write_reading
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = Context(workspace="discord:1", channel="history", user_id="boss", is_admin=True, platform="discord")
@@ -144,8 +147,8 @@ async def test_quizzes_scores_and_appeals_move_and_new_ones_do_not_collide(tmp_p
 
     moved = cli(tmp_path, "migrate-db", "--to", pg_url)
     assert moved.returncode == 0, moved.stderr
-    # 2 quizzes, 5 questions, 7 answers, 1 appeal
-    assert "copied 15 rows" in moved.stdout and "quiz_answers: 7" in moved.stdout
+    for table, n in (("quizzes", 2), ("quiz_questions", 5), ("quiz_answers", 7), ("quiz_appeals", 1)):
+        assert f"  {table}: {n}\n" in moved.stdout, moved.stdout
 
     after = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=pg_url))
     after.clock = clock
@@ -176,3 +179,54 @@ async def test_quizzes_scores_and_appeals_move_and_new_ones_do_not_collide(tmp_p
 
     again = cli(tmp_path, "migrate-db", "--to", pg_url)  # only quiz rows there: refused all the same
     assert again.returncode == 1 and "3 quizzes" in again.stderr and "Traceback" not in again.stderr
+
+
+async def test_readings_own_questions_and_review_cards_move(tmp_path: Path, pg_url: str) -> None:
+    clock = Clock(dt.datetime(2026, 11, 20, 19, 0, tzinfo=dt.UTC))
+    before = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini"))
+    before.clock = clock
+    before.ingest(write_reading(tmp_path / "notes.txt", 30), workspace="discord:1", title="Field notes",
+                  author="A. Reader")
+    before.ingest(write_reading(tmp_path / "shared.txt", 9, tag="Shared "), workspace=store.SHARED,
+                  title="Shared notes", author="The Operator")
+    before.db["sources"].insert({"id": "half-written", "workspace": "~staging:discord:1", "title": "Half",
+                                 "bytes": 10, "passages": 0})  # a write the stop interrupted: never seen, not moved
+    for question in ("Which reading did the group start with? | The first one | The second one; The third one",
+                     "Who chaired the first meeting? | Vera | Anna; Boris; Host"):
+        assert before.handle_text(f"/quiz add {question}", ADMIN).title.endswith("added")
+    vera = Context(workspace="discord:1", channel="history", user_id="vera", user_name="Vera", platform="discord")
+    assert before.handle_text("/quiz start 1 10", ADMIN).ok  # Vera answers wrong: the question comes back to her
+    assert "recorded" in before.handle_text(f"/quiz answer {letter(before, vera, False)}", vera).body
+    clock.advance(11)
+    before.quiz.tick()
+    before.workspace_data.mark_removed("slack:gone", clock.now.isoformat(), "2026-12-20T19:00:00+00:00")
+    clock.advance(3 * 24 * 3600)  # her review is due
+    asked = [("/sources", ADMIN), ("/sources", SLACK), ("/quiz questions", ADMIN), ("/quiz review", vera)]
+    searched = [("/search railwaymen", ADMIN), ("/search railwaymen", SLACK), ("/who Kornilov", ADMIN)]
+
+    def found(app: Clio) -> list[set[str]]:  # which readings answer (each backend ranks close passages its way)
+        return [{c.title for c in app.handle_text(text, ctx).citations} for text, ctx in searched]
+
+    expected, expected_found = answers(before, asked), found(before)
+    assert "Review (1 due)" in expected[-1] and "Field notes" in expected_found[0]
+    assert expected_found[1] == {"Shared notes"} and "Field notes" in expected_found[2]
+    before.close()
+
+    moved = cli(tmp_path, "migrate-db", "--to", pg_url)
+    assert moved.returncode == 0, moved.stderr
+    assert "sources: 2" in moved.stdout and "own_questions: 2" in moved.stdout and "review_cards: 1" in moved.stdout
+
+    after = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=pg_url))
+    after.clock = clock
+    try:
+        assert answers(after, asked) == expected and found(after) == expected_found
+        assert after.workspace_data.removals_due("2026-12-21T00:00:00+00:00") == ["slack:gone"]
+        # own questions keep their numbers, and a new one gets a new number
+        assert after.handle_text("/quiz remove 2", ADMIN).title == "Question 2 removed"
+        assert after.handle_text("/quiz add Where did the group meet? | The library | The cafe; The park",
+                                 ADMIN).title == "Question 3 added"
+        # a moved reading is forgotten from PostgreSQL like one ingested there
+        assert after.handle_text("/forget notes.txt", ADMIN).ok
+        assert {c.title for c in after.handle_text("/search railwaymen", ADMIN).citations} == {"Shared notes"}
+    finally:
+        after.close()

@@ -1,16 +1,21 @@
 """`clio migrate-db --to postgresql://...` (issue 23): copy what a deployment keeps in PostgreSQL once
 CLIO_DATABASE_URL is set from its SQLite file, so that after the move the same commands give the same answers.
 
-What moves is what the PostgreSQL backend holds, aggregate by aggregate (`AGGREGATES`): the schedules
-(daily-post subscriptions and their claims, undelivered admin notices, weekly quiz nights and their claims)
-and the quizzes (every quiz, running or over, its questions, members' answers, which make the scores and
-leaderboards, and appeals). The pack, the readings and their passages, review cards and a group's own
-questions stay in the SQLite file, which every process still opens. Rate-limit windows are a minute long and
-leases a few; neither is copied.
+What moves is everything the PostgreSQL backend holds, aggregate by aggregate (`AGGREGATES`): the schedules
+(daily-post subscriptions and their claims, undelivered admin notices, weekly quiz nights and their claims);
+the quizzes (every quiz, running or over, its questions, members' answers, which make the scores and
+leaderboards, and appeals); the readings (every ingested reading, the shared ones and each group's, with its
+passages, their links to pack entries, their dates and the names the pack lacks); and each workspace's own
+data (its own quiz questions, members' review cards, a removal scheduled after the bot left). The pack's
+index stays in the SQLite file, which every process still opens (each host builds its own from the same pack
+files). Rate-limit windows are a minute long and leases a few; neither is copied. Readings half written or
+half deleted when the deployment stopped (a staging or retired workspace) are left behind, as every query
+left them out.
 
-Quizzes and appeals keep their ids (answers, questions and quiz-night claims name their quiz by it, and
-admins accept an appeal by its number); each such identity column's sequence is then set past the largest id
-copied, so the next quiz or appeal made in PostgreSQL gets a new one.
+Quizzes, appeals and own questions keep their ids (answers, questions and quiz-night claims name their quiz
+by it, admins accept an appeal and remove an own question by its number, review cards name own questions by
+it); each such identity column's sequence is then set past the largest id copied, so the next one made in
+PostgreSQL gets a new id. Passages keep their order (PostgreSQL numbers them as they come, oldest first).
 
 The copy is one transaction into tables that must be empty: it runs once, and a half-done copy never exists."""
 
@@ -44,6 +49,9 @@ def _json_list(v: Any) -> str:
     return v or "[]"
 
 
+# a reading every query sees: not one being written (STAGING) or deleted (RETIRED) when the deployment stopped
+_PUBLISHED = "workspace not like '~%'"
+
 AGGREGATES: dict[str, list[Table]] = {
     "schedules": [
         Table("subscriptions", ("workspace", "channel", "ref", "post_time", "timezone", "active", "paused_reason",
@@ -69,6 +77,31 @@ AGGREGATES: dict[str, list[Table]] = {
                                "points", "answered_at")),
         Table("quiz_appeals", ("id", "workspace", "quiz_id", "idx", "qid", "user_id", "claim", "reason", "status",
                                "created_at", "resolved_by"), where="1 = 1 order by id", identity="id"),
+    ],
+    "readings": [  # sources first: passages reference them
+        Table("sources", ("id", "workspace", "title", "author", "filename", "kind", "bytes", "sha256", "calendar",
+                          "added_at", "passages"), where=f"{_PUBLISHED} order by rowid",
+              convert={"title": lambda v: v or "", "bytes": lambda v: v or 0, "passages": lambda v: v or 0}),
+        Table("passages", ("id", "source_id", "workspace", "seq", "para", "section", "loc", "text", "prose"),
+              where=f"source_id in (select id from sources where {_PUBLISHED}) order by rowid",
+              convert={"text": lambda v: v or "", "prose": lambda v: 1 if v is None else v}),
+        Table("passage_entities", ("passage_id", "entity_id", "source_id", "mentions"),
+              where=f"source_id in (select id from sources where {_PUBLISHED})",
+              convert={"mentions": lambda v: v or 0}),
+        Table("passage_dates", ("passage_id", "source_id", "phrase", "date", "calendar", "os_month", "os_day",
+                                "ns_month", "ns_day", "sort_key"),
+              where=f"source_id in (select id from sources where {_PUBLISHED}) order by rowid"),
+        Table("candidates", ("source_id", "key", "name", "mentions", "example_loc"),
+              where=f"source_id in (select id from sources where {_PUBLISHED})",
+              convert={"mentions": lambda v: v or 0}),
+    ],
+    "workspace data": [
+        Table("own_questions", ("id", "workspace", "question", "answer", "options", "accept", "topic", "period",
+                                "about", "explanation", "sources", "origin", "added_at"),
+              where="1 = 1 order by id", identity="id",
+              convert={"options": _json_list, "accept": _json_list, "about": _json_list, "sources": _json_list}),
+        Table("review_cards", ("workspace", "user_id", "qid", "card", "due", "question")),
+        Table("workspace_removals", ("workspace", "removed_at", "purge_after")),
     ],
 }
 
