@@ -1,12 +1,15 @@
-"""What `clio migrate-db` costs (issue 23): a SQLite deployment with a year of quiz nights moved into an empty
-PostgreSQL database, timed end to end (bot/storage/migrate.py `migrate`: the schema made, every table copied
-with COPY in one transaction, the id sequences moved on).
+"""What `clio migrate-db` costs (issue 23): a SQLite deployment with a year of quiz nights and a library moved
+into an empty PostgreSQL database, timed end to end (bot/storage/migrate.py `migrate`: the schema made, every
+table copied with COPY in one transaction, the id sequences moved on).
 
-The deployment is made directly in the SQLite tables (what the quiz service writes, without playing it):
+The deployment is made directly in the SQLite tables (what the services write, without playing them):
 `--quizzes` finished quizzes of 10 questions in `--workspaces` groups, each question answered by `--members`
-members, an appeal on every tenth quiz, and a daily post and a quiz night per group with a year of claims.
+members (each with a review card per question), an appeal on every tenth quiz, a daily post and a quiz night
+per group with a year of claims, and `--readings` readings of `--passages` passages of about 600 characters,
+each passage linked to two pack entries and every fifth dated.
 
 Run:  .venv/bin/python bench/migrate_db.py --pg throwaway [--quizzes 500] [--members 20] [--workspaces 10]
+                                          [--readings 20] [--passages 1000]
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from bot.storage.migrate import migrate  # noqa: E402
 QUESTIONS = 10
 
 
-def populate(path: Path, quizzes: int, members: int, workspaces: int) -> None:
+def populate(path: Path, quizzes: int, members: int, workspaces: int, readings: int, passages: int) -> None:
     db = store.open_db(path)
     start = dt.datetime(2025, 11, 1, 19, 0, tzinfo=dt.UTC)
     ref = json.dumps({"platform": "discord", "workspace": "discord:0", "channel": "quiz"})
@@ -61,9 +64,33 @@ def populate(path: Path, quizzes: int, members: int, workspaces: int) -> None:
                 "answered_at) values (?, ?, ?, ?, ?, 'Kerensky', ?, ?, ?)",
                 [(q, i, ws, f"m{m}", f"Member {m}", m % 2, 100 * (m % 2), at)
                  for i in range(QUESTIONS) for m in range(members)])
+            if q <= 10:  # each member's cards: one per question of the first quizzes
+                db.conn.executemany(
+                    "insert or replace into review_cards (workspace, user_id, qid, card, due, question) "
+                    "values (?, ?, ?, '{}', ?, '{}')", [(ws, f"m{m}", f"q{i}", at) for i in range(QUESTIONS)
+                                                         for m in range(members)])
             if q % 10 == 0:
                 db.execute("insert into quiz_appeals (workspace, quiz_id, idx, qid, user_id, claim, reason, status, "
                            "created_at) values (?, ?, 0, 'q0', 'm0', 'Lvov', 'see Figes', 'open', ?)", [ws, q, at])
+        text = ("In 1917 General Kornilov ordered his Cossacks toward the capital and the railwaymen stopped the "
+                "trains; Kerensky turned to the soviets for help, and the crisis of the summer ended in October. ") * 3
+        for r in range(readings):
+            ws, sid = (store.SHARED if r % 4 == 0 else f"discord:{r % workspaces}"), f"reading-{r}"
+            db.execute("insert into sources (id, workspace, title, author, filename, kind, bytes, sha256, calendar, "
+                       "added_at, passages) values (?, ?, ?, 'A. Reader', ?, 'txt', ?, ?, 'gregorian', ?, ?)",
+                       [sid, ws, f"Reading {r}", f"r{r}.txt", passages * len(text), f"sha{r}", start.isoformat(),
+                        passages])
+            db.conn.executemany(
+                "insert into passages (id, source_id, workspace, seq, para, section, loc, text, prose) "
+                "values (?, ?, ?, ?, ?, '', ?, ?, 1)",
+                [(f"{sid}:{i}", sid, ws, i, i + 1, f"para {i + 1}", text) for i in range(passages)])
+            db.conn.executemany(
+                "insert into passage_entities (passage_id, entity_id, source_id, mentions) values (?, ?, ?, 1)",
+                [(f"{sid}:{i}", e, sid) for i in range(passages) for e in ("kornilov", "kerensky")])
+            db.conn.executemany(
+                "insert into passage_dates (passage_id, source_id, phrase, date, calendar, os_month, os_day, "
+                "ns_month, ns_day, sort_key) values (?, ?, '27 August 1917', '1917-08-27', 'gregorian', 8, 14, "
+                "8, 27, '1917-08-27')", [(f"{sid}:{i}", sid) for i in range(0, passages, 5)])
     db.close()
 
 
@@ -72,6 +99,8 @@ def main() -> None:
     ap.add_argument("--quizzes", type=int, default=500)
     ap.add_argument("--members", type=int, default=20)
     ap.add_argument("--workspaces", type=int, default=10)
+    ap.add_argument("--readings", type=int, default=20)
+    ap.add_argument("--passages", type=int, default=1000)
     ap.add_argument("--pg", metavar="URL", required=True, help="an empty postgresql:// database, or 'throwaway'")
     args = ap.parse_args()
     cluster, url = None, args.pg
@@ -83,7 +112,7 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "clio.db"
-            populate(path, args.quizzes, args.members, args.workspaces)
+            populate(path, args.quizzes, args.members, args.workspaces, args.readings, args.passages)
             size = path.stat().st_size + sum(p.stat().st_size for p in Path(tmp).glob("clio.db-*"))
             began = time.perf_counter()
             counts = migrate(path, url)
