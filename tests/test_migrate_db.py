@@ -2,7 +2,8 @@
 (bot/storage/migrate.py) and, with CLIO_DATABASE_URL set, the same commands give the same answers: the daily
 posts and quiz nights it had, paused or not, today's post not sent twice, the admins' pending notice; the
 quizzes' scores, leaderboards and appeals, a quiz still running, and new quizzes and appeals after the move;
-the readings ingested (the shared ones and a group's), a group's own questions and a member's review cards."""
+the readings ingested (the shared ones and a group's), a group's own questions, pack choice and a member's
+review cards."""
 
 from __future__ import annotations
 
@@ -200,21 +201,24 @@ async def test_readings_own_questions_and_review_cards_move(tmp_path: Path, pg_u
     clock.advance(11)
     before.quiz.tick()
     before.workspace_data.mark_removed("slack:gone", clock.now.isoformat(), "2026-12-20T19:00:00+00:00")
+    assert before.handle_text("/pack use mini-fr", SLACK).ok  # the Slack group reads another pack
     clock.advance(3 * 24 * 3600)  # her review is due
-    asked = [("/sources", ADMIN), ("/sources", SLACK), ("/quiz questions", ADMIN), ("/quiz review", vera)]
+    asked = [("/sources", ADMIN), ("/sources", SLACK), ("/quiz questions", ADMIN), ("/quiz review", vera),
+             ("/pack list", SLACK), ("/pack list", ADMIN)]
     searched = [("/search railwaymen", ADMIN), ("/search railwaymen", SLACK), ("/who Kornilov", ADMIN)]
 
     def found(app: Clio) -> list[set[str]]:  # which readings answer (each backend ranks close passages its way)
         return [{c.title for c in app.handle_text(text, ctx).citations} for text, ctx in searched]
 
     expected, expected_found = answers(before, asked), found(before)
-    assert "Review (1 due)" in expected[-1] and "Field notes" in expected_found[0]
+    assert "Review (1 due)" in expected[3] and "reads mini-fr" in expected[4] and "Field notes" in expected_found[0]
     assert expected_found[1] == {"Shared notes"} and "Field notes" in expected_found[2]
     before.close()
 
     moved = cli(tmp_path, "migrate-db", "--to", pg_url)
     assert moved.returncode == 0, moved.stderr
-    assert "sources: 2" in moved.stdout and "own_questions: 2" in moved.stdout and "review_cards: 1" in moved.stdout
+    for table, n in (("sources", 2), ("own_questions", 2), ("review_cards", 1), ("workspace_packs", 1)):
+        assert f"  {table}: {n}\n" in moved.stdout, moved.stdout
 
     after = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=pg_url))
     after.clock = clock

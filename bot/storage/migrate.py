@@ -6,11 +6,11 @@ What moves is everything the PostgreSQL backend holds, aggregate by aggregate (`
 the quizzes (every quiz, running or over, its questions, members' answers, which make the scores and
 leaderboards, and appeals); the readings (every ingested reading, the shared ones and each group's, with its
 passages, their links to pack entries, their dates and the names the pack lacks); and each workspace's own
-data (its own quiz questions, members' review cards, a removal scheduled after the bot left). The pack's
-index stays in the SQLite file, which every process still opens (each host builds its own from the same pack
-files). Rate-limit windows are a minute long and leases a few; neither is copied. Readings half written or
-half deleted when the deployment stopped (a staging or retired workspace) are left behind, as every query
-left them out.
+data (its own quiz questions, members' review cards, a removal scheduled after the bot left, the packs it
+chose with /pack use). The pack's index stays in the SQLite file, which every process still opens (each host
+builds its own from the same pack files). Rate-limit windows are a minute long and leases a few; neither is
+copied. Readings half written or half deleted when the deployment stopped (a staging or retired workspace)
+are left behind, as every query left them out.
 
 Quizzes, appeals and own questions keep their ids (answers, questions and quiz-night claims name their quiz
 by it, admins accept an appeal and remove an own question by its number, review cards name own questions by
@@ -102,6 +102,7 @@ AGGREGATES: dict[str, list[Table]] = {
               convert={"options": _json_list, "accept": _json_list, "about": _json_list, "sources": _json_list}),
         Table("review_cards", ("workspace", "user_id", "qid", "card", "due", "question")),
         Table("workspace_removals", ("workspace", "removed_at", "purge_after")),
+        Table("workspace_packs", ("workspace", "packs", "chosen_by", "updated_at"), convert={"packs": _json_list}),
     ],
 }
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from bot import store
 from bot.forgetting import Forgetters
 
 if TYPE_CHECKING:
@@ -109,5 +110,5 @@ class PgWorkspaceData:
 
 
 # forget-me and workspace deletion reach the review cards and own questions in PostgreSQL, each database once
-_PG: Forgetters[PgWorkspaceData] = Forgetters("the review cards and own questions in PostgreSQL",
-                                              key=lambda repo: repo.url, usable=lambda repo: not repo.pool.closed)
+_PG: Forgetters[PgWorkspaceData] = Forgetters("the workspace data in PostgreSQL", key=lambda repo: repo.url,
+                                              usable=lambda repo: not repo.pool.closed)
