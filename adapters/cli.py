@@ -324,8 +324,6 @@ ADAPTERS = {"slack": ("adapters.slack.app", "SlackConfigError"),
 
 def _serve(app, platform: str) -> int:
     """`clio slack` / `clio discord`: run that adapter until stopped; a bad setting is one line, exit 2."""
-    from bot import store
-
     import asyncio
     import importlib
 

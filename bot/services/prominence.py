@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without importing sqlite-utils
     import sqlite_utils
 
-from bot import store
 from bot.storage.readings import Readings, SqliteReadings
 
 # Each pack query yields (entity id, count) rows.

@@ -194,7 +194,7 @@ class QuizNights:
             try:
                 await self.outbox.send(ref, reply)
             except OutboxError as e:
-                await self.run_work(lambda parts: self._failed(parts, sch, day.isoformat(), kind, attempts, e, now,
+                await self.run_work(lambda parts, e=e: self._failed(parts, sch, day.isoformat(), kind, attempts, e, now,
                                                                quiz_id))
                 return 0
         sent_at = self.clock().isoformat()

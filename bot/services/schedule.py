@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlite_utils
 
-from bot import store
 from bot.errors import BadInput
 from bot.events import ConversationRef
 from bot.response import Field, Reply
@@ -210,7 +209,7 @@ class Scheduler:
             else:
                 await self.outbox.send(ref, reply)
         except OutboxError as e:
-            await self.run_work(lambda parts: self._failed(parts.schedules, sub, day, attempt, e, now))
+            await self.run_work(lambda parts, e=e: self._failed(parts.schedules, sub, day, attempt, e, now))
             return 0
         sent_at = self.clock().isoformat()
         await self.run_work(lambda parts: parts.schedules.finish_claim(

@@ -20,13 +20,12 @@ from typing import TYPE_CHECKING, Any
 from psycopg.rows import dict_row
 
 from bot import store
-from bot.forgetting import Forgetters
+from bot.storage.pg_repo import PgRepo, pg_forgetters
 from bot.storage.readings import LimitCheck, PassageHit, SourceRow
 
 if TYPE_CHECKING:
     import psycopg
 
-    from bot.pg_state import PgState
 
 PASSAGE_COLUMNS = ("id", "source_id", "workspace", "seq", "para", "section", "loc", "text", "prose")
 DERIVED = ("passage_entities", "passage_dates", "candidates")  # keyed by source_id
@@ -61,17 +60,16 @@ def _delete(conn: psycopg.Connection, source_id: str) -> None:
     conn.execute("delete from sources where id = %s", [source_id])
 
 
-class PgReadings:
+def _delete_workspace(repo: PgReadings, workspace: str, user_id: str | None) -> None:
+    """A deleted workspace's readings go from PostgreSQL too (a member's forget-me touches no reading)."""
+    if user_id is None and workspace != store.SHARED:
+        repo.delete_workspace(workspace)
+
+
+class PgReadings(PgRepo):
     """The readings in PostgreSQL."""
 
-    def __init__(self, state: PgState):
-        self.url = state.url
-        self.pool = state.pool
-        _PG.add(self)
-
-    def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            return cur.execute(sql, params).fetchall()
+    forgetters = pg_forgetters("the readings in PostgreSQL", call=_delete_workspace)
 
     @staticmethod
     def _usage(conn: psycopg.Connection, workspace: str, excluding: str | None) -> tuple[int, int]:
@@ -268,12 +266,3 @@ class PgReadings:
                 "recurring_names_missing": one(
                     "select count(*) from (select key from candidates group by key having sum(mentions) >= 2) as m"),
             }
-
-def _delete_workspace(repo: PgReadings, workspace: str, user_id: str | None) -> None:
-    """A deleted workspace's readings go from PostgreSQL too (a member's forget-me touches no reading)."""
-    if user_id is None and workspace != store.SHARED:
-        repo.delete_workspace(workspace)
-
-
-_PG: Forgetters[PgReadings] = Forgetters("the readings in PostgreSQL", key=lambda repo: repo.url,
-                                         usable=lambda repo: not repo.pool.closed, call=_delete_workspace)

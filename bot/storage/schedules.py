@@ -12,12 +12,11 @@ from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot import store
-from bot.forgetting import Forgetters
+from bot.storage.pg_repo import PgRepo, pg_forgetters
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from bot.pg_state import PgState
 
 CLAIM_FIELDS = frozenset({"status", "attempts", "next_attempt_at", "event_id", "error", "sent_at", "claimed_at"})
 NIGHT_FIELDS = CLAIM_FIELDS - {"event_id"} | {"quiz_id"}
@@ -227,25 +226,13 @@ class SqliteSchedules:
         return [NightClaim.of(r) for r in store.quiz_night_claims(self.db, workspace, channel)]
 
 
-class PgSchedules:
+class PgSchedules(PgRepo):
     """`Schedules` in PostgreSQL (migration p003_schedules of bot/pg_state.py), on a PgState's pool: each
     claim one atomic statement on the primary key; taking notices one DELETE ... RETURNING, so two processes
     never both show the same notice. A workspace's rows go with it (forget hooks, as for the SQLite tables)."""
 
-    def __init__(self, state: PgState):
-        self.url = state.url
-        self.pool = state.pool
-        _PG.add(self)  # forget-me and workspace deletion reach its rows (`forget`)
-
-    def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        from psycopg.rows import dict_row
-
-        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            return cur.execute(sql, params).fetchall()
-
-    def _run(self, sql: str, params: Any = ()) -> int:
-        with self.pool.connection() as conn:
-            return conn.execute(sql, params).rowcount
+    # forget-me and workspace deletion reach its rows (`forget`), each database once
+    forgetters = pg_forgetters("the schedules in PostgreSQL")
 
     def subscribe(self, sub: Subscription) -> None:
         self._run("insert into subscriptions (workspace, channel, ref, post_time, timezone, active, paused_reason, "
@@ -351,7 +338,3 @@ class PgSchedules:
             for table in ("subscriptions", "post_claims", "admin_notices", "quiz_schedules", "quiz_schedule_claims"):
                 conn.execute(f"delete from {table} where workspace = %s", [workspace])
 
-
-# forget-me and workspace deletion reach the schedules in PostgreSQL: each database told once
-_PG: Forgetters[PgSchedules] = Forgetters("the schedules in PostgreSQL", key=lambda repo: repo.url,
-                                          usable=lambda repo: not repo.pool.closed)

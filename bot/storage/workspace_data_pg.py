@@ -4,35 +4,22 @@ these rows through bot/store.py's forget hooks, as they reach the SQLite tables.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from bot import store
-from bot.forgetting import Forgetters
+from bot.storage.pg_repo import PgRepo, pg_forgetters
 
-if TYPE_CHECKING:
-    from bot.pg_state import PgState
 
 OWN_COLUMNS = ("question", "answer", "options", "accept", "topic", "period", "about", "explanation", "sources",
                "origin", "added_at")
 JSON_COLUMNS = frozenset({"options", "accept", "about", "sources"})
 
 
-class PgWorkspaceData:
-    def __init__(self, state: PgState):
-        self.url = state.url
-        self.pool = state.pool
-        _PG.add(self)
-
-    def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            return cur.execute(sql, params).fetchall()
-
-    def _run(self, sql: str, params: Any = ()) -> int:
-        with self.pool.connection() as conn:
-            return conn.execute(sql, params).rowcount
+class PgWorkspaceData(PgRepo):
+    # forget-me and workspace deletion reach the review cards and own questions in PostgreSQL
+    forgetters = pg_forgetters("the workspace data in PostgreSQL")
 
     def own_questions(self, workspace: str) -> list[dict[str, Any]]:
         return [{**r, "id": int(r["id"])} for r in self._rows(
@@ -108,7 +95,3 @@ class PgWorkspaceData:
             return sum(conn.execute(f"delete from {table} where workspace = %s", [workspace]).rowcount
                        for table in ("review_cards", "own_questions", "workspace_removals", "workspace_packs"))
 
-
-# forget-me and workspace deletion reach the review cards and own questions in PostgreSQL, each database once
-_PG: Forgetters[PgWorkspaceData] = Forgetters("the workspace data in PostgreSQL", key=lambda repo: repo.url,
-                                              usable=lambda repo: not repo.pool.closed)
