@@ -42,6 +42,7 @@ from bot.app import Clio  # noqa: E402
 from bot.config import PROJECT_CONTENT, Settings  # noqa: E402
 from bot.events import Context  # noqa: E402
 from bot.storage.readings import SqliteReadings  # noqa: E402
+from pgserver import postgres  # noqa: E402
 
 QUERIES = ["Putilov strike", "land decree", "famine", "Kornilov", "Kronstadt sailors", "soviet", "the revolution",
            "Lenin", "peasants", "war", "bread", "Bloody Sunday"]
@@ -107,12 +108,11 @@ def main() -> None:
     ap.add_argument("--lookups", type=int, default=300)
     ap.add_argument("--answers", type=int, default=200)
     args = ap.parse_args()
-    cluster, url = None, args.pg
-    if url == "throwaway":
-        from tests.pg import Cluster
+    with postgres(args.pg) as url:
+        measure(args, url)
 
-        cluster = Cluster.start()
-        url = cluster.new_database()
+
+def measure(args: argparse.Namespace, url: str) -> None:
     import psycopg
 
     from bot.pg_state import PgState
@@ -120,116 +120,112 @@ def main() -> None:
     from quiz_answer import answers
 
     rng = random.Random(7)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            tmp_path = Path(tmp)
-            apps = {name: Clio(Settings(db_path=tmp_path / f"{name}.db", content_dir=PROJECT_CONTENT,
-                                        pack="russian-revolution", rate_limit="1000000000/minute",
-                                        database_url=where))
-                    for name, where in (("sqlite", None), ("pg", url))}
-            print(f"| measure ({args.mb:g} MB asker's readings, {args.other_mb:g} MB another workspace's) "
-                  "| SQLite median / p99 ms | PostgreSQL median / p99 ms |\n| --- | --- | --- |")
-            ctx = Context(workspace="discord:1", channel="c", user_id="u", user_name="U", platform="discord")
-            for typed in ("Kornilov", "kornilof"):
-                names = [f"/who {typed}"] * args.lookups
-                a, b = pairs(lambda t: apps["sqlite"].handle_text(t, ctx), lambda t: apps["pg"].handle_text(t, ctx), names)
-                print(f"| `/who {typed}` through the app | {stats(a)} | {stats(b)} |")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        apps = {name: Clio(Settings(db_path=tmp_path / f"{name}.db", content_dir=PROJECT_CONTENT,
+                                    pack="russian-revolution", rate_limit="1000000000/minute",
+                                    database_url=where))
+                for name, where in (("sqlite", None), ("pg", url))}
+        print(f"| measure ({args.mb:g} MB asker's readings, {args.other_mb:g} MB another workspace's) "
+              "| SQLite median / p99 ms | PostgreSQL median / p99 ms |\n| --- | --- | --- |")
+        ctx = Context(workspace="discord:1", channel="c", user_id="u", user_name="U", platform="discord")
+        for typed in ("Kornilov", "kornilof"):
+            names = [f"/who {typed}"] * args.lookups
+            a, b = pairs(lambda t: apps["sqlite"].handle_text(t, ctx), lambda t: apps["pg"].handle_text(t, ctx), names)
+            print(f"| `/who {typed}` through the app | {stats(a)} | {stats(b)} |")
 
-            vocab, weights = vocabulary(apps["sqlite"].db)
-            state = PgState(url, listen=False)
-            repos = {"sqlite": SqliteReadings(apps["sqlite"].db), "pg": PgReadings(state)}
-            raw_lite = raw_sqlite(tmp_path / "raw.db")
-            raw_pg = psycopg.connect(url, autocommit=True)
-            raw_pg_setup(raw_pg)
-            corpus = []
-            for i in range(max(1, int(args.mb // 5))):
-                corpus.append(reading(f"shared{i}", store.SHARED, args.mb / max(1, int(args.mb // 5)), rng, vocab, weights))
-            for i in range(max(1, int(args.other_mb // 5))):
-                corpus.append(reading(f"other{i}", "discord:2", args.other_mb / max(1, int(args.other_mb // 5)), rng, vocab, weights))
-            began = time.perf_counter()
-            for source, rows in corpus:
-                for repo in repos.values():
-                    repo.write(source, rows, [], [], [])
-            print(f"(corpus written to both in {time.perf_counter() - began:.0f} s)", file=sys.stderr)
-            shared_rows = [r for source, rows in corpus if source["workspace"] == store.SHARED for r in rows]
+        vocab, weights = vocabulary(apps["sqlite"].db)
+        state = PgState(url, listen=False)
+        repos = {"sqlite": SqliteReadings(apps["sqlite"].db), "pg": PgReadings(state)}
+        raw_lite = raw_sqlite(tmp_path / "raw.db")
+        raw_pg = psycopg.connect(url, autocommit=True)
+        raw_pg_setup(raw_pg)
+        corpus = []
+        for i in range(max(1, int(args.mb // 5))):
+            corpus.append(reading(f"shared{i}", store.SHARED, args.mb / max(1, int(args.mb // 5)), rng, vocab, weights))
+        for i in range(max(1, int(args.other_mb // 5))):
+            corpus.append(reading(f"other{i}", "discord:2", args.other_mb / max(1, int(args.other_mb // 5)), rng, vocab, weights))
+        began = time.perf_counter()
+        for source, rows in corpus:
+            for repo in repos.values():
+                repo.write(source, rows, [], [], [])
+        print(f"(corpus written to both in {time.perf_counter() - began:.0f} s)", file=sys.stderr)
+        shared_rows = [r for source, rows in corpus if source["workspace"] == store.SHARED for r in rows]
+        with raw_lite:
+            raw_lite.executemany("insert into raw (rowid, text) values (?, ?)",
+                                 [(i + 1, r["text"]) for i, r in enumerate(shared_rows)])
+        with raw_pg.cursor() as cur, cur.copy("copy raw (id, text) from stdin") as copy:
+            for r in shared_rows:
+                copy.write_row((r["id"], r["text"]))
+        raw_pg.execute("analyze")
+
+        queries = QUERIES * args.rounds
+        a, b = pairs(lambda q: repos["sqlite"].search(q, "discord:1", 10),
+                     lambda q: repos["pg"].search(q, "discord:1", 10), queries)
+        print(f"| `/search` (the readings repository, best 10) | {stats(a)} | {stats(b)} |")
+        a, b = pairs(lambda q: apps["sqlite"].handle_text(f"/search {q}", ctx),
+                     lambda q: apps["pg"].handle_text(f"/search {q}", ctx), queries)
+        print(f"| `/search` through the app (pack entries too, the reply built) | {stats(a)} | {stats(b)} |")
+        fts = lambda q: raw_lite.execute(  # noqa: E731
+            "select rowid from raw where raw match ? order by rank limit 10",
+            [" ".join(f'"{w}"' for w in q.split())]).fetchall()
+        tsq = lambda q: raw_pg.execute(  # noqa: E731
+            "select id from raw, plainto_tsquery('clio', %s) q where tsv @@ q order by ts_rank(tsv, q, 1) desc "
+            "limit 10", [search_words(q)]).fetchall()
+        a, b = pairs(fts, tsq, queries)
+        print(f"| raw baseline: FTS5 MATCH by rank / `@@` by ts_rank, shared rows only | {stats(a)} | {stats(b)} |")
+
+        source, rows = reading("timed", "discord:1", args.reading_mb, rng, vocab, weights)
+        mb = source["bytes"] / 1e6
+        writes = list(range(args.writes))
+        a, b = pairs(lambda i: repos["sqlite"].write(source, rows, [], [], []),
+                     lambda i: repos["pg"].write(source, rows, [], [], []), writes)
+        print(f"| an ingest's write, {mb:.1f} MB (MB/s: SQLite {mb / statistics.median(a):.1f}, PostgreSQL "
+              f"{mb / statistics.median(b):.1f}) | {stats(a)} | {stats(b)} |")
+
+        def lite_raw(i: int) -> None:
             with raw_lite:
+                raw_lite.execute("delete from raw where rowid > 100000000")
                 raw_lite.executemany("insert into raw (rowid, text) values (?, ?)",
-                                     [(i + 1, r["text"]) for i, r in enumerate(shared_rows)])
-            with raw_pg.cursor() as cur, cur.copy("copy raw (id, text) from stdin") as copy:
-                for r in shared_rows:
-                    copy.write_row((r["id"], r["text"]))
-            raw_pg.execute("analyze")
+                                     [(100_000_001 + k, r["text"]) for k, r in enumerate(rows)])
 
-            queries = QUERIES * args.rounds
-            a, b = pairs(lambda q: repos["sqlite"].search(q, "discord:1", 10),
-                         lambda q: repos["pg"].search(q, "discord:1", 10), queries)
-            print(f"| `/search` (the readings repository, best 10) | {stats(a)} | {stats(b)} |")
-            a, b = pairs(lambda q: apps["sqlite"].handle_text(f"/search {q}", ctx),
-                         lambda q: apps["pg"].handle_text(f"/search {q}", ctx), queries)
-            print(f"| `/search` through the app (pack entries too, the reply built) | {stats(a)} | {stats(b)} |")
-            fts = lambda q: raw_lite.execute(  # noqa: E731
-                "select rowid from raw where raw match ? order by rank limit 10",
-                [" ".join(f'"{w}"' for w in q.split())]).fetchall()
-            tsq = lambda q: raw_pg.execute(  # noqa: E731
-                "select id from raw, plainto_tsquery('clio', %s) q where tsv @@ q order by ts_rank(tsv, q, 1) desc "
-                "limit 10", [search_words(q)]).fetchall()
-            a, b = pairs(fts, tsq, queries)
-            print(f"| raw baseline: FTS5 MATCH by rank / `@@` by ts_rank, shared rows only | {stats(a)} | {stats(b)} |")
+        def pg_raw(i: int) -> None:
+            with raw_pg.transaction():
+                raw_pg.execute("delete from raw where id like 'timed:%'")
+                with raw_pg.cursor() as cur, cur.copy("copy raw (id, text) from stdin") as copy:
+                    for r in rows:
+                        copy.write_row((r["id"], r["text"]))
+        a, b = pairs(lite_raw, pg_raw, writes)
+        print(f"| raw baseline: executemany into FTS5 / COPY into tsvector + GIN (MB/s: {mb / statistics.median(a):.1f}"
+              f" / {mb / statistics.median(b):.1f}) | {stats(a)} | {stats(b)} |")
 
-            source, rows = reading("timed", "discord:1", args.reading_mb, rng, vocab, weights)
-            mb = source["bytes"] / 1e6
-            writes = list(range(args.writes))
-            a, b = pairs(lambda i: repos["sqlite"].write(source, rows, [], [], []),
-                         lambda i: repos["pg"].write(source, rows, [], [], []), writes)
-            print(f"| an ingest's write, {mb:.1f} MB (MB/s: SQLite {mb / statistics.median(a):.1f}, PostgreSQL "
-                  f"{mb / statistics.median(b):.1f}) | {stats(a)} | {stats(b)} |")
-
-            def lite_raw(i: int) -> None:
-                with raw_lite:
-                    raw_lite.execute("delete from raw where rowid > 100000000")
-                    raw_lite.executemany("insert into raw (rowid, text) values (?, ?)",
-                                         [(100_000_001 + k, r["text"]) for k, r in enumerate(rows)])
-
-            def pg_raw(i: int) -> None:
-                with raw_pg.transaction():
-                    raw_pg.execute("delete from raw where id like 'timed:%'")
-                    with raw_pg.cursor() as cur, cur.copy("copy raw (id, text) from stdin") as copy:
-                        for r in rows:
-                            copy.write_row((r["id"], r["text"]))
-            a, b = pairs(lite_raw, pg_raw, writes)
-            print(f"| raw baseline: executemany into FTS5 / COPY into tsvector + GIN (MB/s: {mb / statistics.median(a):.1f}"
-                  f" / {mb / statistics.median(b):.1f}) | {stats(a)} | {stats(b)} |")
-
-            # a whole ingest through the app (read, split, link to the pack, date, write), of a plain text made
-            # of the pack's summaries: each run a new file, so none is "unchanged"
-            summaries = [r["summary"] for r in apps["sqlite"].db.query("select summary from entities") if r["summary"]]
-            paragraphs, size = [], 0
-            while size < args.ingest_mb * 1_000_000:
-                paragraph = " ".join(rng.sample(summaries, min(4, len(summaries))))
-                paragraphs.append(paragraph)
-                size += len(paragraph)
-            text = "\n\n".join(paragraphs)
-            files = []
-            for i in range(args.writes):
-                f = tmp_path / f"ingest-{i}.txt"
-                f.write_text(f"Copy {i}.\n\n{text}", encoding="utf-8")
-                files.append(f)
-            a, b = pairs(lambda f: apps["sqlite"].ingest(f, workspace="discord:1"),
-                         lambda f: apps["pg"].ingest(f, workspace="discord:1"), files)
-            mb = len(text.encode()) / 1e6
-            print(f"| `clio ingest` of a {mb:.1f} MB text through the app (MB/s: SQLite {mb / statistics.median(a):.2f}, "
-                  f"PostgreSQL {mb / statistics.median(b):.2f}) | {stats(a)} | {stats(b)} |")
-            raw_pg.close()
-            raw_lite.close()
-            state.close()
-            for app in apps.values():
-                app.close()
-        lite, pg = answers(None, args.answers, 1), answers(url, args.answers, 1)
-        pg2, lite2 = answers(url, args.answers, 1), answers(None, args.answers, 1)  # the second pair, PG first
-        print(f"| `/quiz answer A` through the app | {stats(lite + lite2)} | {stats(pg + pg2)} |")
-    finally:
-        if cluster is not None:
-            cluster.stop()
+        # a whole ingest through the app (read, split, link to the pack, date, write), of a plain text made
+        # of the pack's summaries: each run a new file, so none is "unchanged"
+        summaries = [r["summary"] for r in apps["sqlite"].db.query("select summary from entities") if r["summary"]]
+        paragraphs, size = [], 0
+        while size < args.ingest_mb * 1_000_000:
+            paragraph = " ".join(rng.sample(summaries, min(4, len(summaries))))
+            paragraphs.append(paragraph)
+            size += len(paragraph)
+        text = "\n\n".join(paragraphs)
+        files = []
+        for i in range(args.writes):
+            f = tmp_path / f"ingest-{i}.txt"
+            f.write_text(f"Copy {i}.\n\n{text}", encoding="utf-8")
+            files.append(f)
+        a, b = pairs(lambda f: apps["sqlite"].ingest(f, workspace="discord:1"),
+                     lambda f: apps["pg"].ingest(f, workspace="discord:1"), files)
+        mb = len(text.encode()) / 1e6
+        print(f"| `clio ingest` of a {mb:.1f} MB text through the app (MB/s: SQLite {mb / statistics.median(a):.2f}, "
+              f"PostgreSQL {mb / statistics.median(b):.2f}) | {stats(a)} | {stats(b)} |")
+        raw_pg.close()
+        raw_lite.close()
+        state.close()
+        for app in apps.values():
+            app.close()
+    lite, pg = answers(None, args.answers, 1), answers(url, args.answers, 1)
+    pg2, lite2 = answers(url, args.answers, 1), answers(None, args.answers, 1)  # the second pair, PG first
+    print(f"| `/quiz answer A` through the app | {stats(lite + lite2)} | {stats(pg + pg2)} |")
 
 
 if __name__ == "__main__":

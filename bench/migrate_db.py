@@ -24,6 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from pgserver import postgres  # noqa: E402
+
 from bot import store  # noqa: E402
 from bot.storage.migrate import migrate  # noqa: E402
 
@@ -103,13 +105,7 @@ def main() -> None:
     ap.add_argument("--passages", type=int, default=1000)
     ap.add_argument("--pg", metavar="URL", required=True, help="an empty postgresql:// database, or 'throwaway'")
     args = ap.parse_args()
-    cluster, url = None, args.pg
-    if url == "throwaway":
-        from tests.pg import Cluster
-
-        cluster = Cluster.start()
-        url = cluster.new_database()
-    try:
+    with postgres(args.pg) as url:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "clio.db"
             populate(path, args.quizzes, args.members, args.workspaces, args.readings, args.passages)
@@ -122,9 +118,6 @@ def main() -> None:
         for name, n in counts.items():
             print(f"| {name} | {n:,} |")
         print(f"\n{rows:,} rows ({size / 1e6:.1f} MB of SQLite) moved in {took:.2f} s: {rows / took:,.0f} rows/s")
-    finally:
-        if cluster is not None:
-            cluster.stop()
 
 
 if __name__ == "__main__":

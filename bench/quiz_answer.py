@@ -20,6 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from pgserver import postgres  # noqa: E402
+
 from bot.app import Clio  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.events import Context  # noqa: E402
@@ -59,22 +61,13 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--pg", metavar="URL", help="also on PostgreSQL: a postgresql:// URL, or 'throwaway'")
     args = ap.parse_args()
-    cluster, url = None, args.pg
-    if url == "throwaway":
-        from tests.pg import Cluster
-
-        cluster = Cluster.start()
-        url = cluster.new_database()
-    try:
+    with postgres(args.pg) as url:
         print("| quizzes in | answers | median | p99 |\n| --- | --- | --- | --- |")
         for name, where in (("SQLite", None), ("PostgreSQL", url)):
             if name == "PostgreSQL" and not where:
                 continue
             t = answers(where, args.members, args.rounds)
             print(f"| {name} | {len(t)} | {statistics.median(t) * 1000:.2f} ms | {t[int(len(t) * 0.99)] * 1000:.2f} ms |")
-    finally:
-        if cluster is not None:
-            cluster.stop()
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from pgserver import postgres  # noqa: E402
+
 from bot.app import Clio  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.events import Context  # noqa: E402
@@ -87,13 +89,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pg", metavar="URL", help="also on PostgreSQL: a postgresql:// URL, or 'throwaway'")
     args = ap.parse_args()
-    cluster, url = None, args.pg
-    if url == "throwaway":
-        from tests.pg import Cluster
-
-        cluster = Cluster.start()
-        url = cluster.new_database()
-    try:
+    with postgres(args.pg) as url:
         print(f"| schedules in | database work | one tick ({args.channels} posts) | longest loop wait |\n"
               "| --- | --- | --- | --- |")
         for name, where in (("SQLite", None), ("PostgreSQL", url)):
@@ -101,9 +97,6 @@ def main() -> None:
                 continue
             for how, (lags, took) in asyncio.run(measure(where, args.channels, args.rounds)).items():
                 print(f"| {name} | {how} | {took * 1000:.0f} ms | {max(lags, default=0.0) * 1000:.1f} ms |")
-    finally:
-        if cluster is not None:
-            cluster.stop()
 
 
 if __name__ == "__main__":
