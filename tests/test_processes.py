@@ -19,7 +19,6 @@ import asyncio
 import datetime as dt
 import hashlib
 import hmac
-import json
 import os
 import signal
 import socket
@@ -42,6 +41,7 @@ from bot.shared_state import open_shared  # noqa: E402
 from tests.conftest import TEST_PACKS  # noqa: E402
 from tests.fake_discord import ADMIN_ID, GUILD_ID, MEMBER_ID, FakeDiscord, channels_of, shard_of  # noqa: E402
 from tests.test_slack import SECRET, TEAM, FakeSlack, serve  # noqa: E402
+from tests.test_discord import buttons_of, text_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARDS = 2
@@ -76,20 +76,6 @@ def signed(body: str) -> dict[str, str]:
     sig = "v0=" + hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig,
             "Content-Type": "application/x-www-form-urlencoded"}
-
-
-def text_of(body: dict[str, Any]) -> str:
-    data = body.get("data", body)
-    parts = [data.get("content") or ""]
-    for e in data.get("embeds") or []:
-        parts += [e.get("title") or "", e.get("description") or "", (e.get("footer") or {}).get("text", "")]
-        parts += [f"{f['name']} {f['value']}" for f in e.get("fields") or []]
-    return "\n".join(parts)
-
-
-def buttons_of(body: dict[str, Any]) -> list[dict[str, Any]]:
-    data = body.get("data", body)
-    return [b for row in data.get("components") or [] for b in row.get("components", [])]
 
 
 class Deployment:
