@@ -161,8 +161,14 @@ def find_dates(text: str, convention: str) -> list[FoundDate]:
         return []
     out: list[FoundDate] = []
     for sentence in sentences(text, _SENTENCE_END):
-        out.extend(_sentence_dates(sentence, convention))
+        # every date pattern needs a month's name and a digit: a sentence with neither is not matched against
+        # them (most sentences of a passage that names a month somewhere)
+        if _DIGIT.search(sentence) and any(m in sentence for m in _MONTH_INITIALS):
+            out.extend(_sentence_dates(sentence, convention))
     return out
+
+
+_DIGIT = re.compile(r"\d")
 
 
 # a sentence ends at . ! ? before a capital, not before a digit: "(25 October, O.S.) 1917" is one sentence
