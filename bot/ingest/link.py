@@ -108,38 +108,87 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
     they lie a century before the birth ("the former
     family became known as Yakovlev" after a paragraph set in 1347 is no Gorbachev adviser).
     """
-    births = births or {}
-    result = SourceLinks()
-    surname_of = _surnames(matcher, person_ids)
-    places = place_keys()
-    deferred: list[tuple[Span, list[str]]] = []
-    lone_towns: list[Span] = []
-    # each passage's words are found as it is linked and then dropped (a 50 MB reading's words and their
-    # places, held at once, took a gigabyte); what the candidates need of them is each word's count
-    token_counts: Counter[str] = Counter()
-    automaton = _automaton(matcher)
-    owners: dict[str, list[tuple[str, bool]]] = {}  # key -> (entry id, is a person) for each non-"given" owner
-    named_in_full: dict[int, set[str]] = {}  # passage seq -> people named there in more than one word
-    para_years: dict[int, list[int]] = {}  # a paragraph may be stored as several passages
-    for p in passages:
-        if p.prose:
-            para_years.setdefault(p.para, []).extend(_years(p.text))
-    before = {b: a for a, b in zip(para_years, list(para_years)[1:])}  # each paragraph's prose predecessor
+    linker = Linker(matcher, person_ids, births)
     for done, p in enumerate(passages, 1):
         if progress and (done % PROGRESS_EVERY == 0 or done == len(passages)):
             progress(done, len(passages))
+        linker.add(p)
+    return linker.finish()
+
+
+class Linker:
+    """link_passages, fed one passage at a time in reading order (a paragraph's passages together, as
+    split_passages makes them), so a reading is linked while the rest of it is still being read, and what is
+    kept of it is each word's count, the names found and the person cues, never its passages.
+
+    A paragraph's passages are linked together once the next paragraph's first passage comes (or at
+    `finish`): a name's sentence without years is judged by the years of its whole paragraph."""
+
+    def __init__(self, matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None) -> None:
+        self.matcher, self.person_ids, self.births = matcher, person_ids, births or {}
+        self.result = SourceLinks()
+        self.surname_of = _surnames(matcher, person_ids)
+        self.places = place_keys()
+        self.deferred: list[tuple[Span, list[str]]] = []
+        self.lone_towns: list[Span] = []
+        # each passage's words are found as it is linked and then dropped (a 50 MB reading's words and their
+        # places, held at once, took a gigabyte); what the candidates need of them is each word's count
+        self.token_counts: Counter[str] = Counter()
+        self.automaton = _automaton(matcher)
+        self.owners: dict[str, list[tuple[str, bool]]] = {}  # key -> (entry id, is a person) for each non-"given" owner
+        self.named_in_full: dict[int, set[str]] = {}  # passage seq -> people named there in more than one word
+        self.cued: dict[str, tuple[str, str]] = {}  # candidate key -> (name as cued, where first)
+        self.paragraph: list[Passage] = []  # the passages of the paragraph being read
+        self.before: list[int] | None = None  # the years of the last paragraph with prose (None: none yet)
+
+    def add(self, p: Passage) -> None:
+        if self.paragraph and p.para != self.paragraph[0].para:
+            self._link_paragraph()
+        self.paragraph.append(p)
+
+    def finish(self) -> SourceLinks:
+        """What the reading links to, once every passage was added."""
+        if self.paragraph:
+            self._link_paragraph()
+        result = self.result
+        for span in self.lone_towns:
+            if span.entity in self.named_in_full.get(span.seq, ()):
+                result.links[span.seq][span.entity] += 1
+                result.spans.append(span)
+        in_reading = result.entities()
+        for span, ids in self.deferred:
+            known = [e for e in ids if e in in_reading]
+            if len(known) == 1:
+                result.links[span.seq][known[0]] += 1
+                result.spans.append(span._replace(entity=known[0]))
+        result.candidates = _candidates(self.cued, self.token_counts, self.matcher)
+        return result
+
+    def _link_paragraph(self) -> None:
+        passages, self.paragraph = self.paragraph, []
+        prose = [p for p in passages if p.prose]
+        years = [y for p in prose for y in _years(p.text)]  # a paragraph may be stored as several passages
+        # a paragraph with no years takes those of the paragraph with prose before it
+        context = years or (self.before or [])
+        if prose:
+            self.before = years
+        for p in passages:
+            self._link(p, context)
+            _cue(p, self.cued)
+
+    def _link(self, p: Passage, context: list[int]) -> None:
+        matcher, person_ids, births, owners = self.matcher, self.person_ids, self.births, self.owners
         found: Counter[str] = Counter()
-        result.links[p.seq] = found
+        self.result.links[p.seq] = found
         words = _TOKEN.findall(p.text)
-        token_counts.update(words)
+        self.token_counts.update(words)
         if not p.prose:  # a reference list names authors and subjects, not who the reading speaks of
-            continue
+            return
         keys = list(map(_key, words))
-        starts_at = _names_in(automaton, keys)  # word index -> the word counts of keys starting there
+        starts_at = _names_in(self.automaton, keys)  # word index -> the word counts of keys starting there
         if not starts_at:
-            continue
+            return
         spans = _Spans(p.text, words)
-        context = para_years[p.para] or para_years.get(before.get(p.para, -1), [])
         free = 0  # the first word not already part of a name found
         for i in sorted(starts_at):
             if i < free:
@@ -158,7 +207,7 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
                     cid for cid, person in owned
                     if not person or (
                         is_capital and (cid not in births or not _before_birth(p.text, spans[i][1], births[cid], context))
-                        and _person_stands(p.text, spans, i, n, cid, gram, surname_of, places))))
+                        and _person_stands(p.text, spans, i, n, cid, gram, self.surname_of, self.places))))
                 if ids:
                     longest = (n, ids)
             if longest:
@@ -166,27 +215,15 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
                 span = Span(p.seq, " ".join(words[i:i + n]), ids[0], spans[i][1], spans[i + n - 1][2])
                 if n == 1 and len(ids) == 1 and ids[0] in person_ids and keys[i] in _TOWNS:
                     # "Lvov", "Gorky": a town too; the person only where the passage also names them in full
-                    lone_towns.append(span)
+                    self.lone_towns.append(span)
                 elif len(ids) == 1:
                     found[ids[0]] += 1
-                    result.spans.append(span)
+                    self.result.spans.append(span)
                     if n > 1:
-                        named_in_full.setdefault(p.seq, set()).add(ids[0])
+                        self.named_in_full.setdefault(p.seq, set()).add(ids[0])
                 else:
-                    deferred.append((span, ids))
+                    self.deferred.append((span, ids))
                 free = i + n
-    for span in lone_towns:
-        if span.entity in named_in_full.get(span.seq, ()):
-            result.links[span.seq][span.entity] += 1
-            result.spans.append(span)
-    in_reading = result.entities()
-    for span, ids in deferred:
-        known = [e for e in ids if e in in_reading]
-        if len(known) == 1:
-            result.links[span.seq][known[0]] += 1
-            result.spans.append(span._replace(entity=known[0]))
-    result.candidates = _candidates(passages, token_counts, matcher)
-    return result
 
 
 _automata: weakref.WeakKeyDictionary[Matcher, ahocorasick.Automaton] = weakref.WeakKeyDictionary()
@@ -347,25 +384,29 @@ def _sentence_start(text: str, spans: list[tuple[str, int, int]], j: int) -> boo
     return not before or before[-1] in ".!?:;“\"‘'(—–"
 
 
-def _candidates(passages: list[Passage], token_counts: Counter[str],
+def _cue(p: Passage, cued: dict[str, tuple[str, str]]) -> None:
+    """Add the capitalised names with person cues in one passage to `cued` (key -> (name, where)), the first
+    place each key is cued kept."""
+    said = _SAID_WORD.search(p.text)  # most passages quote no one: skip the two costly "said" patterns
+    for rx in (_TITLE_CUE, _SAID_CUE, _SAID_AFTER, _GIVEN_CUE) if said else (_TITLE_CUE, _GIVEN_CUE):
+        for m in rx.finditer(p.text):
+            name = m.group(1).strip()
+            words = name.split()
+            while words and words[0] in _NOT_NAMES:
+                words = words[1:]
+            if not words or words[-1] in _NOT_NAMES or words[-1] in GIVEN_NAMES and len(words) == 1:
+                continue
+            name = " ".join(words)
+            key = name_key(words[-1])
+            if len(key) < 3 or key in cued:
+                continue
+            cued[key] = (name, p.loc)
+
+
+def _candidates(cued: dict[str, tuple[str, str]], token_counts: Counter[str],
                 matcher: Matcher) -> dict[str, tuple[str, int, str]]:
-    """Capitalised names with person cues, recurring in the reading, that the pack cannot resolve."""
-    cued: dict[str, tuple[str, str]] = {}
-    for p in passages:
-        said = _SAID_WORD.search(p.text)  # most passages quote no one: skip the two costly "said" patterns
-        for rx in (_TITLE_CUE, _SAID_CUE, _SAID_AFTER, _GIVEN_CUE) if said else (_TITLE_CUE, _GIVEN_CUE):
-            for m in rx.finditer(p.text):
-                name = m.group(1).strip()
-                words = name.split()
-                while words and words[0] in _NOT_NAMES:
-                    words = words[1:]
-                if not words or words[-1] in _NOT_NAMES or words[-1] in GIVEN_NAMES and len(words) == 1:
-                    continue
-                name = " ".join(words)
-                key = name_key(words[-1])
-                if len(key) < 3 or key in cued:
-                    continue
-                cued[key] = (name, p.loc)
+    """Capitalised names with person cues (`cued`, see _cue), recurring in the reading, that the pack cannot
+    resolve."""
     if not cued:
         return {}
     counts: Counter[str] = Counter()
