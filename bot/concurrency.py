@@ -257,50 +257,24 @@ def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: It
     midway, what was written is deleted again and the error raised. `within` runs in the publishing
     transaction (it holds SQLite's write lock: no other writer in any process is between its check and the
     publish) and refuses the reading by raising; the staged copy is then deleted."""
-    staged = StagedSource(db, source)
+    sid = source["id"]
+    delete_source(db, sid)
+    _write(db, lambda: db["sources"].insert({**source, "workspace": STAGING + source["workspace"]}, pk="id"))
     try:
-        staged.add_passages(passages)
-        staged.publish(links, dates, candidates, within=within)
-    except BaseException:
-        staged.discard()
-        raise
-
-
-class StagedSource:
-    """write_source in steps, for a reading whose passages come while it is still being read: the source row
-    is staged at once (its fields may still change), passages are written as they come, and `publish` writes
-    the rest, sets the source's final fields and makes it visible. Whoever stages must `discard` on failure."""
-
-    def __init__(self, db: sqlite_utils.Database, source: dict[str, Any]) -> None:
-        self.db, self.id, self.workspace = db, source["id"], source["workspace"]
-        delete_source(db, self.id)
-        _write(db, lambda: db["sources"].insert({**source, "workspace": STAGING + source["workspace"]}, pk="id"))
-
-    def add_passages(self, passages: Iterable[dict[str, Any]]) -> None:
-        db = self.db
         for chunk in _batches(passages, 1_000, BATCH_BYTES, lambda r: len(r.get("text") or "")):
             _write(db, lambda c=chunk: _insert_rows(db, "passages", c))
-
-    def publish(self, links: Iterable[dict[str, Any]], dates: Iterable[dict[str, Any]],
-                candidates: Iterable[dict[str, Any]], within: Callable[[], None] | None = None,
-                fields: dict[str, Any] | None = None) -> None:
-        """Write the links, dates and candidates, then in one transaction check `within`, set `fields` of the
-        source row and make it visible in its workspace."""
-        db = self.db
         for table, rows in (("passage_entities", links), ("passage_dates", dates), ("candidates", candidates)):
             for chunk in _batches(rows, BATCH_ROWS):
                 _write(db, lambda t=table, c=chunk: _insert_rows(db, t, c))
-        final = {**(fields or {}), "workspace": self.workspace}
-        sets = ", ".join(f"[{k}] = ?" for k in final)
 
         def publish() -> None:
             if within is not None:
                 within()
-            db.execute(f"update sources set {sets} where id = ?", [*final.values(), self.id])
+            db.execute("update sources set workspace = ? where id = ?", [source["workspace"], sid])
         _write(db, publish)
-
-    def discard(self) -> None:
-        delete_source(self.db, self.id)
+    except BaseException:
+        delete_source(db, sid)
+        raise
 
 
 def delete_source(db: sqlite_utils.Database, source_id: str) -> None:

@@ -9,17 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import sqlite_utils
 
-from bot import concurrency, store
+from bot import store
 from bot.errors import BotError
 from bot.ingest import bounded
-from bot.ingest.datefind import CONVENTIONS, ConventionCount, find_dates, may_hold_date
+from bot.ingest.datefind import CONVENTIONS, find_dates, reading_convention
 from bot.ingest.link import PROGRESS_EVERY, Linker, SourceLinks, link_passages
 from bot.ingest.passages import Passage
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, check_file
@@ -114,78 +114,42 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
         existing, sid = same, same["id"]
     if within is not None:
         within()  # refused before a process is spent on reading it
-    # read, cleaned and split in a child process, within a budget; each batch of passages is linked, counted
-    # for the calendar and written (staged, invisible) here as it comes, while the child reads on: the two use
-    # both cores, and this process never holds the whole reading. A reading that replaces an old copy of
-    # itself is written once it is read (the old copy stays until then: a file that fails to read changes nothing).
+    # read, cleaned and split in a child process, within a budget; each batch of passages linked here as it
+    # comes, while the child reads on (the two use both cores)
     linker = Linker(matcher, person_ids, births=store.births(db))
-    count = ConventionCount()
-    dated: list[Passage] = []  # prose passages that may state a date: read again once the calendar is known
-    held: list[dict[str, object]] = []  # the passage rows of a replacing reading, written when it is read
-    pid = _PassageIds(sid)
-    source = {"id": sid, "workspace": workspace, "title": (title or path.stem.replace("_", " "))[:200],
-              "author": (author or "unknown")[:200], "filename": path.name, "kind": path.suffix.lstrip(".") or "txt",
-              "bytes": size, "sha256": sha, "calendar": calendar or "unknown",
-              "added_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "passages": 0}
-    staged = None if existing or db.conn.in_transaction else concurrency.StagedSource(db, source)
     seen = 0
 
-    def take(batch: list[Passage], share: float) -> None:
+    def link(batch: list[Passage], share: float) -> None:
         nonlocal seen
         total = round((seen + len(batch)) / share) if share > 0 else 0  # an estimate until the last batch
-        rows = []
         for p in batch:
             seen += 1
             if progress and seen % PROGRESS_EVERY == 0:
                 progress(seen, max(seen, total))
             linker.add(p)
-            if calendar is None:
-                count.add(p.text)
-            if p.prose and may_hold_date(p.text):
-                dated.append(p)
-            rows.append({"id": pid[p.seq], "source_id": sid, "workspace": workspace, "seq": p.seq, "para": p.para,
-                         "section": p.section, "loc": p.loc, "text": p.text, "prose": int(p.prose)})  # as written
-        if staged is not None:
-            staged.add_passages(rows)
-        else:
-            held.extend(rows)
 
-    try:
-        doc = bounded.parse(path, raw, max_bytes, on_passages=take, keep=False)
-        del raw  # a 50 MB upload's bytes held to the end were 50 MB more
-        if not seen:
-            raise ReadError(f"{path.name} has no text Clio can read.")
-        links = linker.finish()
-        if progress:
-            progress(seen, seen)
-        calendar = count.convention(calendar)
-        date_rows = _date_rows(dated, pid, sid, calendar)
-        fields = {"title": (title or doc.title or _heading_title(doc.first) or path.stem.replace("_", " "))[:200],
-                  "author": (author or doc.author or "unknown")[:200], "kind": doc.kind, "calendar": calendar,
-                  "added_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "passages": seen}
-        if staged is not None:
-            staged.publish(_link_rows(links, pid, sid), date_rows, _candidate_rows(links, sid), within=within,
-                           fields=fields)
-            store.bump_version(db)
-        else:
-            store.insert_source(db, {**source, **fields}, held, _link_rows(links, pid, sid), date_rows,
-                                _candidate_rows(links, sid), within=within)
-    except BaseException:
-        if staged is not None:
-            staged.discard()
-        raise
-    return IngestResult(sid, fields["title"], "replaced" if existing else "added", seen, len(links.entities()),
+    doc = bounded.parse(path, raw, max_bytes, on_passages=link)
+    del raw  # the passages are what is needed now (a 50 MB upload's bytes held to the end were 50 MB more)
+    passages = doc.passages
+    if not passages:
+        raise ReadError(f"{path.name} has no text Clio can read.")
+    links = linker.finish()
+    if progress:
+        progress(len(passages), len(passages))
+    title = (title or doc.title or _heading_title(doc.first) or path.stem.replace("_", " "))[:200]
+    calendar = reading_convention([p.text for p in passages], calendar)
+    pid = {p.seq: f"{sid}:{p.seq}" for p in passages}
+    date_rows = _date_rows(passages, pid, sid, calendar)
+    source = {"id": sid, "workspace": workspace, "title": title, "author": (author or doc.author or "unknown")[:200],
+              "filename": path.name, "kind": doc.kind, "bytes": size, "sha256": sha, "calendar": calendar,
+              "added_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "passages": len(passages)}
+    store.insert_source(
+        db, source,
+        ({"id": pid[p.seq], "source_id": sid, "workspace": workspace, "seq": p.seq, "para": p.para,
+          "section": p.section, "loc": p.loc, "text": p.text, "prose": int(p.prose)} for p in passages),  # as written
+        _link_rows(links, pid, sid), date_rows, _candidate_rows(links, sid), within=within)
+    return IngestResult(sid, title, "replaced" if existing else "added", len(passages), len(links.entities()),
                         len(date_rows), len(links.candidates), size, time.perf_counter() - started)
-
-
-class _PassageIds:
-    """A reading's passage ids by seq, made when asked for (a dict of them all took megabytes)."""
-
-    def __init__(self, sid: str) -> None:
-        self.sid = sid
-
-    def __getitem__(self, seq: int) -> str:
-        return f"{self.sid}:{seq}"
 
 
 def relink(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str]) -> int:
@@ -201,7 +165,7 @@ def relink(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str]) ->
     return n
 
 
-def _link_rows(links: SourceLinks, pid: Mapping[int, str] | _PassageIds, sid: str) -> list[dict[str, object]]:
+def _link_rows(links: SourceLinks, pid: dict[int, str], sid: str) -> list[dict[str, object]]:
     return [{"passage_id": pid[seq], "entity_id": e, "source_id": sid, "mentions": n}
             for seq, found in links.links.items() for e, n in found.items()]
 
@@ -219,7 +183,7 @@ def _heading_title(first: Block | None) -> str | None:
     return first.text
 
 
-def _date_rows(passages: list[Passage], pid: Mapping[int, str] | _PassageIds, sid: str, calendar: str) -> list[dict[str, object]]:
+def _date_rows(passages: list[Passage], pid: dict[int, str], sid: str, calendar: str) -> list[dict[str, object]]:
     """Dates each prose passage states; an Old Style day also gets its anniversary in Old Style, a New Style one
     only its own (France never counted Old Style days)."""
     rows: list[dict[str, object]] = []

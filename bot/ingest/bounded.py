@@ -54,13 +54,12 @@ def budget(size: int) -> tuple[float, int]:
 
 
 def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
-          on_passages: Callable[[list[Passage], float], None] | None = None, keep: bool = True) -> Parsed:
+          on_passages: Callable[[list[Passage], float], None] | None = None) -> Parsed:
     """Read, clean and split `data` (named like `path`) within its budget.
 
     `on_passages(batch, share)`: called with each batch of passages as it comes, in reading order, while the
     child reads on (so the caller's work on them runs on another core), with about what share of the reading
-    has come so far (0-1). The time it takes is not counted against the child's budget. `keep`: whether the
-    passages are kept in what is returned too (a caller that takes them batch by batch may not need them).
+    has come so far (0-1). The time it takes is not counted against the child's budget.
 
     Raises:
         ReadError: the file cannot be read, or it needs more time or memory than its budget.
@@ -89,8 +88,7 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
             passages: list[Passage] = []
             # passages come in batches as the child makes them, each unpickled in one short hold of the GIL
             while (message := _receive(recv, deadline))[0] == "passages":
-                if keep:
-                    passages.extend(message[1])
+                passages.extend(message[1])
                 if on_passages is not None:
                     began = time.monotonic()
                     on_passages(message[1], message[2])

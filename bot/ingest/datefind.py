@@ -113,39 +113,20 @@ def reading_convention(text: str | Iterable[str], convention: str | None) -> str
     reading is one call that holds Python's GIL for seconds, stalling the bot's event loop meanwhile."""
     if convention:
         return convention
-    count = ConventionCount()
-    for t in [text] if isinstance(text, str) else text:
-        count.add(t)
-    return count.convention(None)
-
-
-class ConventionCount:
-    """reading_convention, counted one text at a time as a reading's passages come."""
-
-    def __init__(self) -> None:
-        self.os_marks = self.ns_marks = self.words = self.russian = 0
-
-    def add(self, t: str) -> None:
-        # every Old Style mark holds "O.", "Old Style" or "o.s.": a text with none is not matched against the
-        # marks' pattern (which tries each digit of the text as a day: most of the time of this count)
-        if "O." in t or "Old Style" in t or "o.s." in t:
-            self.os_marks += len(_OS_MARK.findall(t))
-        self.ns_marks += len(_NS_MARK.findall(t))
-        self.words += len(t.split())
-        self.russian += len(_RUSSIAN.findall(t))
-
-    def convention(self, convention: str | None) -> str:
-        """The one given, else the one the texts counted so far write in (see reading_convention)."""
-        if convention:
-            return convention
-        if self.os_marks >= 2 and not self.ns_marks:
-            return "gregorian"
-        if self.ns_marks >= 2 and not self.os_marks:
-            return "julian-until-1918"
-        # one stray mark, or both kinds, or none: no rule for the unmarked dates; a reading about Russia may be
-        # counting Old Style days anywhere, another only where it speaks of Russia
-        about_russia = self.russian * 1000 / max(1, self.words) >= RUSSIA_CENTRIC_PER_1000_WORDS
-        return "unknown" if about_russia else "gregorian-outside-russia"
+    texts = [text] if isinstance(text, str) else list(text)
+    # every Old Style mark holds "O.", "Old Style" or "o.s.": a text with none is not matched against the
+    # marks' pattern (which tries each digit of the text as a day: most of the time of this count)
+    os_marks = sum(len(_OS_MARK.findall(t)) for t in texts if "O." in t or "Old Style" in t or "o.s." in t)
+    ns_marks = sum(len(_NS_MARK.findall(t)) for t in texts)
+    if os_marks >= 2 and not ns_marks:
+        return "gregorian"
+    if ns_marks >= 2 and not os_marks:
+        return "julian-until-1918"
+    # one stray mark, or both kinds, or none: no rule for the unmarked dates; a reading about Russia may be
+    # counting Old Style days anywhere, another only where it speaks of Russia
+    words = max(1, sum(len(t.split()) for t in texts))
+    about_russia = sum(len(_RUSSIAN.findall(t)) for t in texts) * 1000 / words >= RUSSIA_CENTRIC_PER_1000_WORDS
+    return "unknown" if about_russia else "gregorian-outside-russia"
 
 
 def calendar_for(year: int, month: int, day: int, convention: str, foreign: bool = False,
@@ -175,15 +156,10 @@ def _mark(text: str, start: int, end: int) -> str | None:
     return None
 
 
-def may_hold_date(text: str) -> bool:
-    """False for a text that can state no date: every date names a month and holds a digit."""
-    return any(m in text for m in _MONTH_INITIALS) and _DIGIT.search(text) is not None
-
-
 def find_dates(text: str, convention: str) -> list[FoundDate]:
     """The dates one passage states, each with the calendar it is written in; those that cannot be settled
     are left out."""
-    if not may_hold_date(text):
+    if not any(m in text for m in _MONTH_INITIALS) or not re.search(r"\d", text):
         return []
     out: list[FoundDate] = []
     for sentence in sentences(text, _SENTENCE_END):
