@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: `clio ask` reads its arguments without argparse
+    import argparse
 
 from bot import logs
 from bot.config import Settings, SettingsError
@@ -65,11 +69,38 @@ def _migrate(settings: Settings, to: str | None) -> int:
         print(f"clio: {e}", file=sys.stderr)
         return 1
     print(f"copied {sum(counts.values())} rows to {mask_url(url)}. Now set CLIO_DATABASE_URL to it for every "
-          "process, keep CLIO_DB as it is (the pack and readings stay there), and restart them.")
+          "process, keep CLIO_DB as it is (the pack's index stays there), and restart them.")
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def _quick_ask(argv: list[str]) -> SimpleNamespace | None:
+    """`clio [-v] ask [--json] TEXT` read as argparse would read it, without argparse: building the parser (its
+    help formatter, gettext, locale, shutil) costs a one-shot lookup more than the lookup. None for anything
+    else, or anything unusual (`--help`, an abbreviated option, a text starting with "-", a missing or second
+    text): argparse then reads it, with its usual messages."""
+    verbose = False
+    rest = list(argv)
+    while rest and rest[0] in ("-v", "--verbose"):
+        verbose = True
+        rest.pop(0)
+    if not rest or rest[0] != "ask":
+        return None
+    as_json, texts = False, []
+    for arg in rest[1:]:
+        if arg == "--json":
+            as_json = True
+        elif arg.startswith("-"):
+            return None
+        else:
+            texts.append(arg)
+    if len(texts) != 1:
+        return None
+    return SimpleNamespace(verbose=verbose, cmd="ask", text=texts[0], json=as_json)
+
+
+def _parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="clio", description="Clio, a chat bot for history study groups.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
@@ -115,12 +146,17 @@ def main(argv: list[str] | None = None) -> int:
     p_draft = pack_sub.add_parser("draft", help="write a draft pack from readings for an editor to correct")
     p_draft.add_argument("readings", nargs="+", type=Path, help="the readings (.txt .md .html .epub .pdf)")
     p_draft.add_argument("--out", type=Path, required=True, help="the draft pack's directory (its name is the id)")
-    p_mig = sub.add_parser("migrate-db", help="copy what PostgreSQL keeps (schedules...) from the SQLite database")
+    p_mig = sub.add_parser("migrate-db", help="copy what PostgreSQL keeps (schedules, quizzes, readings, ...) from the SQLite database")
     p_mig.add_argument("--to", metavar="URL", help="postgresql://user:password@host/database "
                                                    "(default: CLIO_DATABASE_URL)")
     p_val = sub.add_parser("validate", help="check a content pack and list every problem")
     p_val.add_argument("pack_dir", nargs="?", help="pack directory (default: the configured pack)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = _quick_ask(argv) or _parser().parse_args(argv)
     level = "INFO" if args.verbose else (os.environ.get("CLIO_LOG_LEVEL") or "WARNING").upper()
     logs.configure(level, sys.stderr)  # chat libraries never below INFO; tokens masked at every level
     try:
@@ -155,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"clio: {'no' if not found else 'more than one'} reading matches {args.source!r}; "
                       "see clio sources", file=sys.stderr)
                 return 1
-            store.delete_source(app.db, found[0]["id"])
+            app.readings.delete(found[0]["id"])
             print(f"forgot {found[0]['title']} ({found[0]['passages']} passages)")
             return 0
         if args.cmd == "slack":
@@ -182,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"deleted workspace {args.workspace}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
             return 0
         if args.cmd == "candidates":
-            rows = store.candidates(app.db, None)
+            rows = app.readings.candidates(None)
             for r in rows:
                 print(f"{r['mentions']:5d}  {r['name']:<32} {r['readings']} reading(s), e.g. {r['example']}")
             print(f"{len(rows)} name(s) the pack does not know yet")
@@ -289,8 +325,6 @@ ADAPTERS = {"slack": ("adapters.slack.app", "SlackConfigError"),
 
 def _serve(app, platform: str) -> int:
     """`clio slack` / `clio discord`: run that adapter until stopped; a bad setting is one line, exit 2."""
-    from bot import store
-
     import asyncio
     import importlib
 
@@ -311,6 +345,7 @@ def _stats(app) -> int:
     from bot import store
 
     st = store.pack_stats(app.db, app.settings.default_packs)
+    st.update(app.readings.coverage(store.pack_people(app.db, app.settings.default_packs)))  # wherever they are
     others = [p for p in store.indexed_packs(app.db) if p not in app.settings.default_packs]
     if others:
         print(f"also indexed (for /pack use): {', '.join(others)}")
@@ -330,9 +365,7 @@ def _stats(app) -> int:
 
 
 def _sources(app) -> int:
-    from bot import store
-
-    rows = store.sources(app.db, None)
+    rows = app.readings.sources(None)
     for s in rows:
         print(f"{s['id']}  {s['title'][:40]:<40} {s['author'][:24]:<24} {s['bytes'] / 1e3:>8,.0f} kB "
               f"{s['passages']:>6} passages  added {s['added_at'][:10]}  [{s['workspace']}]")

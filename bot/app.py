@@ -11,8 +11,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 
 from bot import handlers as _handlers  # noqa: F401  (registers the built-in commands)
@@ -42,6 +41,8 @@ if TYPE_CHECKING:  # imported where used: `clio ask` needs none of them (ingest,
     from bot.services.schedule import Outbox, Scheduler
     from bot.storage.schedules import Schedules
     from bot.storage.quiz import QuizRepo
+    from bot.storage.readings import Readings
+    from bot.storage.workspace_data import WorkspaceData
 
 log = logging.getLogger("clio")
 UPLOAD_READERS = 1  # uploads read at once in one process (each in a child process of up to a few hundred MB)
@@ -130,8 +131,9 @@ class Clio:
         self._views: dict[tuple[str, ...], Lookup] = {}  # one Lookup per set of packs, built when first asked
         self.ensure_index()
         self.index_watch.seen = store.version(self.db)  # read after building: a change meanwhile is seen next time
-        self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days))
-        self.onthisday = OnThisDay(self.db)
+        self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days),
+                                     self.workspace_data if settings.database_url else None)
+        self.onthisday = OnThisDay(self.db, self._pg_readings(), self._pg_data())
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         self.rate_limiter = SharedRateLimiter(self.shared, settings.rate_limit)  # one window across processes
         self._uploads = UploadTurns(UPLOAD_READERS)
@@ -141,8 +143,11 @@ class Clio:
         """The quiz engine, made on first use (a lookup, `clio ask "/who ..."`, never needs it)."""
         from bot.services.quiz import QuizEngine
 
-        return QuizEngine(self.quiz_repo(), self.db, lambda: self.lookup.matcher, lambda: self.clock(),
-                          lambda ws, topic: self.question_bank(self.db, ws, topic))
+        engine = QuizEngine(self.quiz_repo(), self.db, lambda: self.lookup.matcher, lambda: self.clock(),
+                            lambda ws, topic: self.question_bank(self.db, ws, topic))
+        if self.settings.database_url:  # members' review cards and the readings a reveal cites: every host's
+            engine.data, engine.readings = self.workspace_data, self.readings
+        return engine
 
     @functools.cached_property
     def schedules(self) -> Schedules:
@@ -151,6 +156,45 @@ class Clio:
         from bot.storage.schedules import PgSchedules, SqliteSchedules
 
         return SqliteSchedules(self.db) if isinstance(self.shared, SqliteState) else PgSchedules(self.shared)
+
+    @functools.cached_property
+    def readings(self) -> Readings:
+        """The readings and their passages (bot/storage/readings.py): in PostgreSQL when CLIO_DATABASE_URL is
+        set, so a reading ingested by any process on any host is searched, quoted and quizzed by all; else in
+        the SQLite file (on this thread's connection)."""
+        from bot.storage.readings import SqliteReadings
+
+        if not self.settings.database_url:
+            return SqliteReadings(self.db)
+        from bot.storage.readings_pg import PgReadings
+
+        return PgReadings(self.shared)  # type: ignore[arg-type]
+
+    @functools.cached_property
+    def workspace_data(self) -> WorkspaceData:
+        """A workspace's own questions, members' review cards and scheduled removals
+        (bot/storage/workspace_data.py): in PostgreSQL when CLIO_DATABASE_URL is set, else in the SQLite file
+        (on this thread's connection)."""
+        return self.workspace_data_on(self.db)
+
+    def workspace_data_on(self, db: sqlite_utils.Database) -> WorkspaceData:
+        """The same, read through connection `db` when it is the SQLite file's."""
+        from bot.storage.workspace_data import SqliteWorkspaceData
+
+        if not self.settings.database_url:
+            return SqliteWorkspaceData(db)
+        from bot.storage.workspace_data_pg import PgWorkspaceData
+
+        return PgWorkspaceData(self.shared)  # type: ignore[arg-type]
+
+    def _pg_data(self) -> WorkspaceData | None:
+        """The PostgreSQL workspace data for the services to use, or None (they read their SQLite connection)."""
+        return self.workspace_data if self.settings.database_url else None
+
+    def _pg_readings(self) -> Readings | None:
+        """The PostgreSQL readings for the services to use, or None: they read the SQLite connection they
+        are given (each worker thread's own)."""
+        return self.readings if self.settings.database_url else None
 
     def quiz_repo(self) -> QuizRepo:
         """Where quizzes live (issue 23's storage seam): PostgreSQL, on the shared state's pool, when
@@ -168,7 +212,11 @@ class Clio:
 
     def packs_of(self, workspace: str | None) -> tuple[str, ...]:
         """The packs `workspace` reads (its own choice, else the default); the default when None."""
-        return store.workspace_packs(self.db, workspace) if workspace else self.settings.default_packs
+        if not workspace:
+            return self.settings.default_packs
+        from bot.storage.workspace_data import packs_of
+
+        return packs_of(self.db, self.workspace_data if self.settings.database_url else None, workspace)
 
     def lookup_for(self, packs: Iterable[str]) -> Lookup:
         """The Lookup over `packs`, built once (per connection) and kept until the index changes."""
@@ -176,7 +224,7 @@ class Clio:
         views = self.__dict__["_views"]
         view = views.get(key)
         if view is None:
-            view = views[key] = Lookup(self.db, packs=key)
+            view = views[key] = Lookup(self.db, packs=key, readings=self._pg_readings())
         return view
 
     @property
@@ -221,7 +269,8 @@ class Clio:
         from bot.services import questions  # the quiz's question bank (the pack's models): a lookup never needs it
 
         packs = self.packs_of(workspace)
-        return questions.bank(db, self.lookup_for(packs).matcher, workspace, topic, packs=packs)
+        return questions.bank(db, self.lookup_for(packs).matcher, workspace, topic, packs=packs,
+                              readings=self._pg_readings(), own=self.workspace_data_on(db))
 
     def pack_info(self, workspace: str | None) -> dict[str, dict]:
         """Title, description, banner, counts and examples of each pack `workspace` reads, in its order."""
@@ -235,14 +284,18 @@ class Clio:
 
     def scheduler(self, outbox: Outbox, platform: str | None = None) -> Scheduler:
         """The daily-post loop for an adapter's outbox, on this app's clock: one platform's channels when
-        `platform` is given (each adapter process posts only where it can)."""
+        `platform` is given (each adapter process posts only where it can). Its database work (claims, composing
+        a post, starting a quiz night) runs in the door's worker threads, off the event loop."""
         from bot.services.quiz_schedule import QuizNights
         from bot.services.schedule import Scheduler
 
+        def run(work: Callable[[Any], Any], *, write: bool = True) -> Any:  # the database work: in the door
+            return self.door.run(work, write=write)
+
         nights = QuizNights(self.db, self.quiz, outbox, lambda: self.clock(), platform=platform,  # weekly quizzes
-                            schedules=self.schedules)
+                            schedules=self.schedules, run=run)
         return Scheduler(self.db, self.onthisday, outbox, lambda: self.clock(), platform=platform, also=[nights],
-                         schedules=self.schedules)
+                         schedules=self.schedules, wake=self.settings.scheduler_wake, run=run)
 
     async def heartbeat(self, platform: str, stop: asyncio.Event, every: float = 30.0) -> None:
         """Record that this platform's process is alive, every `every` seconds until `stop` (read by
@@ -277,6 +330,10 @@ class Clio:
         """Today's date where the asker is: the channel's daily-post timezone, or the default one."""
         sub = self.schedules.subscription(ctx.workspace, ctx.channel)
         tz = sub.timezone if sub else self.settings.timezone
+        if tz == "UTC":
+            return self.clock().astimezone(dt.UTC).date()
+        from zoneinfo import ZoneInfo
+
         return self.clock().astimezone(ZoneInfo(tz)).date()
 
     def ensure_index(self, force: bool = False) -> bool:
@@ -317,7 +374,7 @@ class Clio:
         if changed:
             from bot import ingest
 
-            ingest.relink(self.db, self.library.matcher, self.person_ids)  # new names may link old passages
+            ingest.relink(self.db, self.library.matcher, self.person_ids, readings=self._pg_readings())  # new names may link old passages
             if hasattr(self, "onthisday"):  # not this app's first index: bumped by this index, seen here
                 self.index_watch.seen = store.version(self.db)
         return changed
@@ -352,7 +409,8 @@ class Clio:
             if known["calendar"] in ingest.CALENDAR_CONVENTIONS:
                 calendar = calendar if alone and calendar else known["calendar"]
         return ingest.ingest_file(db, self.library.matcher, self.person_ids, path, title=title, author=author,
-                                  calendar=calendar, workspace=workspace, data=data, progress=progress, limits=limits)
+                                  calendar=calendar, workspace=workspace, data=data, progress=progress, limits=limits,
+                                  readings=self._pg_readings())
 
     async def ingest_upload(self, ctx: Context, filename: str, data: bytes, *, title: str | None = None,
                             progress: ingest.Progress | None = None,
@@ -397,7 +455,7 @@ class Clio:
         """Sources whose id, file name or title is `ref` (case-insensitive) among those `workspace` owns
         (every source when workspace is None)."""
         ref_l = ref.strip().lower()
-        return [s for s in store.sources(self.db, workspace)
+        return [s for s in self.readings.sources(workspace)
                 if (workspace is None or s["workspace"] == workspace)
                 and ref_l in (s["id"], s["filename"].lower(), s["title"].lower())]
 
@@ -408,7 +466,7 @@ class Clio:
             raise BotError(f"This group has no reading called “{echo(ref)}”. /sources lists them.")
         if len(found) > 1:
             raise BotError(f"Several readings match “{echo(ref)}”; give its file name.")
-        store.delete_source(self.db, found[0]["id"])
+        self.readings.delete(found[0]["id"])
         return Reply(ok=True, kind="info", title=f"Forgot {found[0]['title']}",
                      body=f"Its {found[0]['passages']} passages are gone from this group's index.")
 
@@ -437,7 +495,7 @@ class Clio:
             with self.scoped(ctx.workspace):  # lookups, quizzes and help read the workspace's packs
                 reply = self._dispatch(text, ctx)
             if ctx.is_admin:
-                for notice in self.schedules.take_notices(ctx.workspace):
+                for notice in self._take_notices(ctx.workspace):
                     reply.fields.insert(0, Field("Notice for admins", notice))
             outcome = "ok" if reply.ok else "declined"
             return reply
@@ -455,6 +513,14 @@ class Clio:
         finally:
             command_log.info(json.dumps({"command": name, "ms": round((time.perf_counter() - started) * 1000, 2),
                                          "outcome": outcome, "platform": ctx.platform}))
+
+    def _take_notices(self, workspace: str) -> list[str]:
+        """The admin notices waiting for a workspace, taken. In the SQLite file (as SqliteSchedules takes them) when
+        the schedules are kept there and not opened yet: an admin's one-shot lookup (`clio ask`, the console is
+        admin) need not import the schedules module."""
+        if "schedules" not in self.__dict__ and isinstance(self.shared, SqliteState):
+            return store.take_notices(self.db, workspace)
+        return self.schedules.take_notices(workspace)
 
     async def handle(self, text: str, ctx: Context | None = None) -> Reply:
         """The async entry point adapters call: through the door (`call`), off the event loop."""
@@ -488,7 +554,7 @@ class Clio:
         self._views.clear()  # every set of packs gets a new Lookup when next asked
         self.generation = getattr(self, "generation", 0) + 1  # worker threads rebuild their views (bot/door.py)
         self.library_packs = tuple(store.indexed_packs(self.db))
-        self.onthisday = OnThisDay(self.db)
+        self.onthisday = OnThisDay(self.db, self._pg_readings(), self._pg_data())
 
     def _dispatch(self, text: str, ctx: Context) -> Reply:
         if not isinstance(text, str):

@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_CONTENT = Path(__file__).resolve().parent.parent / "content"
 
@@ -34,11 +33,28 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
 
 
 def _timezone(name: str) -> str:
+    if name == "UTC":  # the default: datetime's own UTC, no zone file to read (`clio ask` never imports zoneinfo)
+        return name
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError(f"CLIO_TIMEZONE {name!r} is not an IANA timezone such as Europe/London") from None
     return name
+
+
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 < value < 86400:
+        raise SettingsError(f"{name} must be more than 0 and less than a day (seconds)")
+    return value
 
 
 DEFAULT_RATE_LIMIT = "30/minute"
@@ -101,7 +117,10 @@ class Settings:
     CLIO_REMOVAL_GRACE_DAYS (how long a removed workspace's data is kept before it is deleted),
     CLIO_TIMEZONE (the default IANA timezone for "today"), CLIO_RATE_LIMIT (commands a member may send, e.g.
     "30/minute"), CLIO_DATABASE_URL (postgresql://...: what several processes share lives in PostgreSQL; see
-    the README's PostgreSQL section; never shown, its password masked in logs).
+    the README's PostgreSQL section; never shown, its password masked in logs). The background lease
+    (bot/lease.py): CLIO_LEASE_TTL (seconds a lease lasts unrenewed), CLIO_LEASE_RENEW (seconds between the
+    holder's renewals), CLIO_LEASE_POLL (seconds between the others' attempts to take it); CLIO_SCHEDULER_WAKE
+    (the longest the daily-post loop sleeps before it looks for new or changed subscriptions).
     """
 
     db_path: Path
@@ -113,6 +132,15 @@ class Settings:
     timezone: str = "UTC"
     rate_limit: str = DEFAULT_RATE_LIMIT
     database_url: str | None = field(default=None, repr=False)  # holds a password: not in repr
+    lease_ttl: float = 45.0
+    lease_renew: float = 20.0
+    lease_poll: float = 10.0
+    scheduler_wake: float | None = None  # None: the scheduler's own default (60 s)
+
+    def __post_init__(self) -> None:
+        if self.lease_renew >= self.lease_ttl:
+            raise SettingsError(f"CLIO_LEASE_RENEW ({self.lease_renew:g} s) must be shorter than CLIO_LEASE_TTL "
+                                f"({self.lease_ttl:g} s), or the lease runs out between renewals")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -127,6 +155,10 @@ class Settings:
             timezone=_timezone(env.get("CLIO_TIMEZONE") or "UTC"),
             rate_limit=_rate(env.get("CLIO_RATE_LIMIT") or DEFAULT_RATE_LIMIT),
             database_url=_database_url(env.get("CLIO_DATABASE_URL")),
+            lease_ttl=_seconds(env, "CLIO_LEASE_TTL", 45.0),
+            lease_renew=_seconds(env, "CLIO_LEASE_RENEW", 20.0),
+            lease_poll=_seconds(env, "CLIO_LEASE_POLL", 10.0),
+            scheduler_wake=_seconds(env, "CLIO_SCHEDULER_WAKE", 0.0) or None,
         )
 
     @property

@@ -7,13 +7,49 @@ N.S. A date is stored as the source gives it, with its calendar; the other is co
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import importlib.util
 import re
+import sys
+import threading
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Literal
 
-from convertdate import french_republican, julian
-
 from bot.text import roman
+
+
+def _convertdate_without_its_calendars() -> None:
+    """Register the convertdate package without running its __init__, which imports every calendar it has (the
+    Baha'i and French Republican ones load an astronomy library): `clio ask` needs at most the Julian one. A
+    calendar is then imported on its own (`calendar_module`, or `from convertdate import julian` anywhere), and
+    anything else asked of the package (`convertdate.__version__`, `convertdate.holidays`) runs the __init__
+    first, so the package behaves as if imported whole."""
+    if "convertdate" in sys.modules:
+        return
+    spec = importlib.util.find_spec("convertdate")  # finds the package; runs nothing
+    if spec is None or spec.loader is None:
+        return  # not installed: the import below fails as it always did
+    package = importlib.util.module_from_spec(spec)
+    lock = threading.Lock()
+
+    def whole(attr: str) -> object:
+        with lock:  # once, whichever thread asks first; the others wait for it
+            if package.__dict__.pop("__getattr__", None) is not None:
+                spec.loader.exec_module(package)  # type: ignore[union-attr]
+        return getattr(package, attr)
+
+    package.__getattr__ = whole  # type: ignore[attr-defined]  # PEP 562: asked only for what is not there yet
+    sys.modules["convertdate"] = package
+
+
+_convertdate_without_its_calendars()
+
+
+def calendar_module(name: str) -> ModuleType:
+    """One of convertdate's calendars ("julian", "french_republican"), imported on first use, alone."""
+    return sys.modules.get(f"convertdate.{name}") or importlib.import_module(f"convertdate.{name}")
+
 
 Calendar = Literal["julian", "gregorian"]
 CALENDARS: tuple[Calendar, ...] = ("julian", "gregorian")
@@ -95,7 +131,7 @@ class HistDate:
             raise DateError(f"date {text!r} has no month {month}")
         if day is not None:
             assert month is not None
-            last = julian.month_length(year, month) if calendar == "julian" else _gregorian_month_length(year, month)
+            last = calendar_module("julian").month_length(year, month) if calendar == "julian" else _gregorian_month_length(year, month)
             if not 1 <= day <= last:
                 raise DateError(f"date {text!r} does not exist in the {calendar} calendar")
         return cls(year, month, day, calendar)  # type: ignore[arg-type]
@@ -113,9 +149,9 @@ class HistDate:
             return HistDate(self.year, self.month, None, calendar)
         assert self.month is not None and self.day is not None
         if calendar == "gregorian":
-            y, m, d = julian.to_gregorian(self.year, self.month, self.day)
+            y, m, d = calendar_module("julian").to_gregorian(self.year, self.month, self.day)
         else:
-            y, m, d = julian.from_gregorian(self.year, self.month, self.day)
+            y, m, d = calendar_module("julian").from_gregorian(self.year, self.month, self.day)
         return HistDate(y, m, d, calendar)
 
     @property
@@ -198,7 +234,7 @@ class HistDate:
         assert ns.month is not None and ns.day is not None
         if not rule.republican[0] <= dt.date(ns.year, ns.month, ns.day) <= rule.republican[1]:
             return None
-        year, month, day = french_republican.from_gregorian(ns.year, ns.month, ns.day)
+        year, month, day = calendar_module("french_republican").from_gregorian(ns.year, ns.month, ns.day)
         if month == 13:  # the five or six complementary days closing a year
             return f"Sansculottide {day}, Year {roman(year)}"
         return f"{day} {REPUBLICAN_MONTHS[month - 1]} Year {roman(year)}"

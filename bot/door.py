@@ -60,8 +60,9 @@ class _Core(Clio):
         self.__dict__["_views"] = {k: _rebind(v, app.db, db) for k, v in list(app._views.items())}
         quiz = copy.copy(app.quiz)
         quiz.db = db
-        if getattr(quiz.repo, "db", None) is app.db:  # SQLite's repo: on this thread's connection too
-            quiz.repo = _rebind(quiz.repo, app.db, db)
+        for part in ("repo", "data", "readings"):  # SQLite's repositories: on this thread's connection too
+            if getattr(getattr(quiz, part), "db", None) is app.db:
+                setattr(quiz, part, _rebind(getattr(quiz, part), app.db, db))
         quiz.matcher = lambda: self.lookup.matcher  # the answering workspace's packs
         quiz.bank = lambda ws, topic: self.question_bank(db, ws, topic)
         self.quiz = quiz
@@ -77,7 +78,7 @@ class _Core(Clio):
         """Another process changed the index: the app drops its Lookups (every worker's core is made again,
         see `Door.core`), and this core drops its own, so the command it is answering reads the new index."""
         app = self.__dict__["_app"]
-        fresh = OnThisDay(self.db)  # built here, on this thread's connection (the app's belongs to its thread)
+        fresh = OnThisDay(self.db, self._pg_readings(), self._pg_data())  # built here, on this thread's connection (the app's belongs to its thread)
         app.library_packs = tuple(store.indexed_packs(self.db))
         app._views.clear()
         app.onthisday = _rebind(fresh, self.db, app.db)

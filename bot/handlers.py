@@ -11,9 +11,7 @@ from bot.errors import BadInput
 from bot.events import ConversationRef
 from bot.services import privacy as privacy_service
 from bot import store
-from bot.services import own_words, pictures
-from bot.services import packs as packs_service
-from bot.services import timeline as timeline_service
+from bot.services import own_words
 from bot.services.onthisday import Day, parse_days
 from bot.text import MAX_MESSAGE_CHARS, clean, echo, require_arg
 
@@ -56,6 +54,9 @@ def search(app: Clio, ctx: Context, arg: str) -> Reply:
           "/timeline YEAR picture"))
 def timeline(app: Clio, ctx: Context, arg: str) -> Reply:
     """The dated events of a year, a range of years or a month, in order, a page at a time (or as a picture)."""
+    from bot.services import pictures  # timelines, pictures and packs: imported by their commands, so a lookup
+    from bot.services import timeline as timeline_service  # (`clio ask "/who ..."`) never compiles their patterns
+
     text, picture = pictures.wants_picture(require_arg(arg, "a year or a month", lambda: app.example("timeline"),
                                                        limit=60))
     if picture:
@@ -69,6 +70,8 @@ def timeline(app: Clio, ctx: Context, arg: str) -> Reply:
 
 def timeline_picture(app: Clio, arg: str) -> Reply:
     """/timeline YEAR[-YEAR] picture: the range's events drawn on a dated line (in the door's worker thread)."""
+    from bot.services import pictures
+
     first, last = pictures.years(require_arg(arg, "a year", lambda: app.example("timeline"), limit=20))
     return pictures.timeline_reply(store.events_in_years(app.db, first, last, limit=10_000, packs=app.lookup.packs),
                                    first, last, app.lookup.rule)
@@ -198,4 +201,6 @@ def quiz(app: Clio, ctx: Context, arg: str) -> Reply:
          admin_actions=("use",))
 def pack(app: Clio, ctx: Context, arg: str) -> Reply:
     """The content packs this group reads: list them all, or choose (admins)."""
+    from bot.services import packs as packs_service
+
     return packs_service.command(app, ctx, arg)

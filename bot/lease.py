@@ -4,7 +4,8 @@ Each platform's background work (daily posts, weekly quiz nights and the quiz cl
 `bot.door.run_clock`) may be started by every process of that platform; only the holder of the lease
 "background:<platform>" runs it. The holder renews the lease every RENEW_EVERY seconds for LEASE_TTL
 seconds; the others try to take it every POLL seconds and get it once it has expired, so when the holder dies
-another process carries on within LEASE_TTL + POLL seconds (under a minute). A holder that cannot renew (the
+another process carries on within LEASE_TTL + POLL seconds (under a minute). The three are settings
+(CLIO_LEASE_TTL, CLIO_LEASE_RENEW, CLIO_LEASE_POLL; bot/config.py), the defaults below. A holder that cannot renew (the
 lease was taken, or its renewals failed until the lease ran out) stops its work at once, and one that stops
 cleanly hands the lease back so the next process need not wait.
 
@@ -16,8 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -33,12 +32,16 @@ log = logging.getLogger("clio.lease")
 LEASE_TTL = 45.0  # seconds a lease lasts without renewal
 RENEW_EVERY = 20.0  # seconds between the holder's renewals
 POLL = 10.0  # seconds between another process's attempts to take it
-MARGIN = 5.0  # a holder that could not renew stops its work this long before its lease runs out
+MARGIN = 5.0  # a holder that could not renew stops its work this long before a LEASE_TTL lease runs out
+# (a shorter or longer lease keeps the same share of its ttl as margin: a 4 s lease stops 0.44 s early)
 
 
 def holder_id() -> str:
-    """A name for this process (and this app in it): host, pid and a random part."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """A name for this process (and this app in it): host, pid and a random part (the host's name as
+    socket.gethostname gives it, and random bytes as uuid4 takes them, without importing either module: `clio
+    ask` builds an app, and socket and uuid cost it more than its lookup)."""
+    host = os.uname().nodename if hasattr(os, "uname") else os.environ.get("COMPUTERNAME", "")
+    return f"{host}:{os.getpid()}:{os.urandom(4).hex()}"
 
 
 class Lease:
@@ -47,6 +50,7 @@ class Lease:
     def __init__(self, state: SharedState, name: str, holder: str, clock: Callable[[], float],
                  ttl: float = LEASE_TTL):
         self.state, self.name, self.holder, self.clock, self.ttl = state, name, holder, clock, ttl
+        self.margin = ttl * MARGIN / LEASE_TTL
         self.until = 0.0  # when the lease this holder last took runs out (0: not held)
 
     def take(self) -> bool:
@@ -62,7 +66,7 @@ class Lease:
 
     def held(self) -> bool:
         """Whether this holder may still work: it took the lease and it has not (nearly) run out."""
-        return self.clock() < self.until - MARGIN
+        return self.clock() < self.until - self.margin
 
     def release(self) -> None:
         self.until = 0.0
@@ -98,7 +102,7 @@ async def run_leased(lease: Lease, work: Callable[[asyncio.Event], Awaitable[Any
         task = asyncio.ensure_future(work(halt))
         try:
             while not stop.is_set() and not task.done():
-                await _wait(stop, min(renew_every, max(0.01, lease.until - MARGIN - lease.clock())))
+                await _wait(stop, min(renew_every, max(0.01, lease.until - lease.margin - lease.clock())))
                 if stop.is_set() or task.done():
                     break
                 if not await asyncio.to_thread(lease.take) and not lease.held():
@@ -120,15 +124,21 @@ async def run_leased(lease: Lease, work: Callable[[asyncio.Event], Awaitable[Any
 
 async def background(app: Clio, outbox: Any, platform: str, stop: asyncio.Event, **timing: float) -> None:
     """A platform's background work, run by whichever of its processes holds "background:<platform>": the
-    daily posts and quiz nights (`app.scheduler`) and the quiz clock (`bot.door.run_clock`)."""
+    daily posts and quiz nights (`app.scheduler`) and the quiz clock (`bot.door.run_clock`). The lease's
+    timing comes from the app's settings; `timing` (renew_every, poll) overrides it."""
     import asyncio
 
     from bot.door import run_clock
 
-    lease = Lease(app.shared, f"background:{platform}", app.holder, lambda: app.clock().timestamp())
+    s = app.settings
+    lease = Lease(app.shared, f"background:{platform}", app.holder, lambda: app.clock().timestamp(), ttl=s.lease_ttl)
+    timing = {"renew_every": s.lease_renew, "poll": s.lease_poll, **timing}
 
     async def work(halt: asyncio.Event) -> None:
-        await asyncio.gather(app.scheduler(outbox, platform).run(halt),
-                             run_clock(app, outbox, halt, platform=platform))
+        scheduler = app.scheduler(outbox, platform)
+        # a post another holder claimed before this one took the lease and left unsent is that holder's no
+        # longer (it died or stalled past its lease): it is taken over now, not after the claims' own timeout
+        scheduler.held_since = app.clock()
+        await asyncio.gather(scheduler.run(halt), run_clock(app, outbox, halt, platform=platform))
 
     await run_leased(lease, work, stop, **timing)

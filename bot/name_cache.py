@@ -14,7 +14,7 @@ import importlib.util
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,9 +65,12 @@ def signature(db: sqlite_utils.Database, scope: str = "") -> str:
     return h.hexdigest()
 
 
-def load(db: sqlite_utils.Database, build: Callable[[], Matcher], scope: str = "") -> Matcher:
+def load(db: sqlite_utils.Database, build: Callable[[], Matcher], scope: str = "",
+         places: Iterable[str] = ()) -> Matcher:
     """The matcher stored for the index as it is now, else `build()` stored for next time. `scope` names
-    which entries it holds (a workspace's packs): each scope's keys are kept beside the others'."""
+    which entries it holds (a workspace's packs): each scope's keys are kept beside the others'. The keys of
+    `places` (the pack's own place names, bot.places' `extra`) are kept with it, and given back to bot.places."""
+    places = sorted(set(places))
     sig = signature(db, scope)
     try:
         row = db.execute(f"select state from {_TABLE} where sig = ?", [sig]).fetchone()
@@ -75,10 +78,13 @@ def load(db: sqlite_utils.Database, build: Callable[[], Matcher], scope: str = "
         row = None
     if row:
         try:
-            matcher = Matcher.from_state(json.loads(row[0]))
-            from bot.places import use_stored_keys
+            state = json.loads(row[0])
+            matcher = Matcher.from_state(state)
+            from bot.places import use_stored_extra_keys, use_stored_keys
 
             use_stored_keys(matcher.places)  # the same code made them (see signature)
+            if state.get("place_names") == places and "place_keys" in state:
+                use_stored_extra_keys(frozenset(places), frozenset(state["place_keys"]))
             return matcher
         except (ValueError, KeyError, TypeError, IndexError) as e:  # a damaged row: build it again
             log.warning("stored matcher keys unreadable (%s); rebuilding", type(e).__name__)
@@ -89,7 +95,13 @@ def load(db: sqlite_utils.Database, build: Callable[[], Matcher], scope: str = "
             db.execute(f"delete from {_TABLE} where rowid not in (select rowid from {_TABLE} "
                        f"order by rowid desc limit {KEEP - 1})")  # the latest few scopes' keys
             db.execute(f"insert into {_TABLE} (sig, state) values (?, ?)",
-                       [sig, json.dumps(matcher.state(), separators=(",", ":"))])
+                       [sig, json.dumps(_state(matcher, places), separators=(",", ":"))])
     except sqlite3.OperationalError as e:  # read-only or busy: answer anyway, store another time
         log.info("matcher keys not stored: %s", e)
     return matcher
+
+
+def _state(matcher: Matcher, places: list[str]) -> dict:
+    from bot.places import extra_keys
+
+    return {**matcher.state(), "place_names": places, "place_keys": sorted(extra_keys(places))}

@@ -23,8 +23,6 @@ from array import array
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
 
-from rapidfuzz import fuzz, process
-
 INDEX_MIN_KEYS = 20_000  # below this a full rapidfuzz scan is as fast, and exactly what it always was
 # keys scored per query at most (beyond the nearest word's own): at 100,000 generated names, 3,000 gave what a full
 # scan gives (match, choices and suggestions) for 400 slips of 400, 2,000 for 394 (fewer rivals to choose from)
@@ -78,6 +76,8 @@ class NameIndex:
 
     def near_words(self, word: str) -> list[int]:
         """Ids of the known words closest to a typed word (itself first when known), at most NEAR_WORDS."""
+        from rapidfuzz import fuzz, process  # here: bot.names imports this module, and an exact name needs neither
+
         found: set[int] = set()
         postings = sorted((self._words_of_gram.get(g, ()) for g in _grams(word)), key=len)
         for n, ids in enumerate(postings):

@@ -16,14 +16,11 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from array import array
 from functools import lru_cache
 from operator import itemgetter
 from collections.abc import Callable, Mapping
 from typing import Literal
-
-from anyascii import anyascii
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
 from bot.name_index import INDEX_MIN_KEYS, NameIndex
 from bot.text import roman
@@ -102,7 +99,11 @@ TITLES = frozenset(_word_key(w) for w in TITLE_WORDS)
 
 def _raw_words(text: str) -> list[str]:
     text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
-    text = anyascii(text).lower()
+    if not text.isascii():  # anyascii leaves ASCII as it is: `clio ask` with a Latin name never imports it
+        from anyascii import anyascii
+
+        text = anyascii(text)
+    text = text.lower()
     return _NON_WORD.sub(" ", text.replace("-", " ")).split()
 
 
@@ -218,6 +219,33 @@ class Scored:
         return (self.score, -_KIND_ORDER[self.kind], len(self.key))
 
 
+class _Owners(list):
+    """The owners of a key several candidates share (a surname, a first name): the candidates themselves, with
+    `kinds` the kind of key it is for all of them (a str: the usual case), or for each (a list). No (candidate,
+    kind) pair per owner: at a million names those pairs were the matcher's largest part."""
+
+    __slots__ = ("kinds",)
+
+    def pairs(self) -> list[tuple[Candidate, KeyKind]]:
+        kinds = self.kinds
+        if isinstance(kinds, str):
+            return [(c, kinds) for c in self]  # type: ignore[misc]
+        return list(zip(self, kinds))
+
+    def append_owner(self, candidate: Candidate, kind: KeyKind) -> None:
+        if isinstance(self.kinds, str) and kind != self.kinds:
+            self.kinds = [self.kinds] * len(self)
+        self.append(candidate)
+        if not isinstance(self.kinds, str):
+            self.kinds.append(kind)
+
+
+# A key's owners as the matcher keeps them: one candidate whose key is an alias (the commonest case) as the
+# candidate alone, one of another kind as a (candidate, kind) pair shared by that candidate's keys of the kind,
+# several as _Owners.
+_Owned = Candidate | tuple[Candidate, KeyKind] | _Owners
+_ALIAS: KeyKind = "alias"
+
 # Prominence of candidates by id (higher is likelier), asked only for the few a name leaves undecided.
 Prominence = Callable[[list[str]], Mapping[str, float]]
 
@@ -265,11 +293,14 @@ class Matcher:
         self._places = places
         self._keys: list[str] = []
         self._sorted_keys: list[str] = []  # each key's words sorted: token_sort_ratio's work done once, not per query
-        # key -> its owners: one (candidate, kind) pair as it is (most keys have one owner), else a list of them
-        self._owners: dict[str, tuple[Candidate, KeyKind] | list[tuple[Candidate, KeyKind]]] = {}
-        # per candidate type, the keys some candidate of that type owns, and their word-sorted forms: /who scans
-        # only people's keys, so long event names neither cost time nor crowd people out of the best 25
-        self._typed: dict[str, tuple[list[str], list[str]]] = defaultdict(lambda: ([], []))
+        # key -> its owners (_Owned): most keys have one owner, and most of those hold it as an alias
+        self._owners: dict[str, _Owned] = {}
+        # per candidate type, the numbers (in self._keys) of the keys some candidate of that type owns, in the order
+        # the type got them, and, made when first scanned, the keys and their word-sorted forms: /who scans only
+        # people's keys, so long event names neither cost time nor crowd people out of the best 25. A type that
+        # owns every key, in order, scans self._keys itself, never a copy
+        self._typed_numbers: dict[str, array] = {}
+        self._typed_lists: dict[str, tuple[int, list[str], list[str]]] = {}  # type -> (len(self._keys) then, ...)
         # title key -> holder id -> (holder, explicit: the pack gives the title itself)
         self._titles: dict[str, dict[str, tuple[Candidate, bool]]] = defaultdict(dict)
         self._keys_of: dict[str, list[tuple[str, KeyKind]]] | None = None
@@ -289,7 +320,6 @@ class Matcher:
     def state(self) -> dict:
         """Everything the matcher computed from its names, as plain JSON-able data (bot.name_cache keeps it in
         the database, so a new process skips normalising every name again)."""
-        numbers = {key: n for n, key in enumerate(self._keys)}
         cands: dict[str, int] = {}
         table: list[list[str]] = []
 
@@ -303,7 +333,7 @@ class Matcher:
             "places": sorted(self._places), "keys": self._keys,
             "sorted": [s if s != k else None for k, s in zip(self._keys, self._sorted_keys)],
             "owners": [[[ref(c), kind] for c, kind in self._owned(k)] for k in self._keys],
-            "typed": {t: [numbers[k] for k in keys] for t, (keys, _) in self._typed.items()},
+            "typed": {t: numbers.tolist() for t, numbers in self._typed_numbers.items()},
             "titles": {t: [[ref(c), explicit] for c, explicit in held.values()] for t, held in self._titles.items()},
             "candidates": table,
         }
@@ -316,11 +346,12 @@ class Matcher:
         table = [Candidate(*c) for c in state["candidates"]]
         m._keys = state["keys"]
         m._sorted_keys = [s if s is not None else k for k, s in zip(m._keys, state["sorted"])]
+        pairs: dict[tuple[int, str], tuple[Candidate, KeyKind]] = {}  # shared, as add() shares them
         for key, owners in zip(m._keys, state["owners"]):
-            pairs = [(table[ci], kind) for ci, kind in owners]
-            m._owners[key] = pairs[0] if len(pairs) == 1 else pairs
+            for ci, kind in owners:
+                m._own(key, table[ci], kind, pairs.setdefault((ci, kind), (table[ci], kind)))
         for t, numbers in state["typed"].items():
-            m._typed[t] = ([m._keys[n] for n in numbers], [m._sorted_keys[n] for n in numbers])
+            m._typed_numbers[t] = array("I", numbers)
             mask = m._type_masks[t] = bytearray(max(numbers, default=-1) + 1)  # as _mark_type would, at once
             for n in numbers:
                 mask[n] = 1
@@ -338,7 +369,24 @@ class Matcher:
 
     def _owned(self, key: str) -> list[tuple[Candidate, KeyKind]]:
         owners = self._owners.get(key)
-        return [] if owners is None else [owners] if isinstance(owners, tuple) else owners
+        if owners is None:
+            return []
+        if isinstance(owners, Candidate):
+            return [(owners, _ALIAS)]
+        return [owners] if isinstance(owners, tuple) else owners.pairs()
+
+    def _own(self, key: str, candidate: Candidate, kind: KeyKind, pair: tuple[Candidate, KeyKind]) -> None:
+        """Add an owner to a key already registered (`pair` is (candidate, kind), shared by the candidate's keys)."""
+        owners = self._owners.get(key)
+        if owners is None:
+            self._owners[key] = candidate if kind == _ALIAS else pair
+        elif isinstance(owners, _Owners):
+            owners.append_owner(candidate, kind)
+        else:
+            first, first_kind = (owners, _ALIAS) if isinstance(owners, Candidate) else owners
+            both = self._owners[key] = _Owners((first,))
+            both.kinds = first_kind
+            both.append_owner(candidate, kind)
 
     def keys_of(self, candidate_id: str) -> list[tuple[str, KeyKind]]:
         """Every key a candidate is registered under, with its kind (built once, on first use)."""
@@ -352,6 +400,9 @@ class Matcher:
 
     def keys_near(self, key: str, max_edits: int) -> list[str]:
         """The keys within `max_edits` edits (swapped letters count as one) of `key`."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
         return [k for k, _, _ in process.extract(key, self._keys, scorer=OSA.distance, score_cutoff=max_edits,
                                                  limit=None)]
 
@@ -389,25 +440,26 @@ class Matcher:
         def put(key: str, kind: KeyKind) -> None:
             if key and key not in seen:
                 seen.add(key)
-                pair = pairs.setdefault(kind, (candidate, kind))
+                pair = pairs.get(kind)
+                if pair is None and kind != _ALIAS:  # an alias key owned alone holds the candidate itself
+                    pair = pairs[kind] = (candidate, kind)
                 owners = self._owners.get(key)
-                if owners is None:  # a new key (a one-item list: most keys have one owner)
+                if owners is None:  # a new key (most keys have one owner)
                     words = key.split()
                     in_order = sorted(words)
                     sorted_key = key if in_order == words else " ".join(in_order)  # one string when in order
                     number = len(self._keys)
                     self._keys.append(key)
                     self._sorted_keys.append(sorted_key)
-                    self._owners[key] = pair
-                    self._add_typed(candidate.type, key, sorted_key, number)
+                    self._owners[key] = candidate if pair is None else pair
+                    self._add_typed(candidate.type, number)
                     return
                 # newest owners first: a first name thousands share is checked in one step, not thousands
-                if isinstance(owners, tuple):
-                    owners = self._owners[key] = [owners]
-                if all(c.type != candidate.type for c, _ in reversed(owners)):
-                    number = self._keys.index(key)
-                    self._add_typed(candidate.type, key, self._sorted_keys[number], number)
-                owners.append(pair)
+                others = (owners,) if isinstance(owners, Candidate) else (owners[0],) if isinstance(owners, tuple) \
+                    else reversed(owners)
+                if all(c.type != candidate.type for c in others):
+                    self._add_typed(candidate.type, self._keys.index(key))
+                self._own(key, candidate, kind, pair or (candidate, kind))
 
         for i, raw in enumerate(names):
             words = name_words(raw)
@@ -441,12 +493,32 @@ class Matcher:
                 if first not in self._places:
                     put(first, "given")
 
-    def _add_typed(self, ctype: str, key: str, sorted_key: str, number: int) -> None:
+    def _add_typed(self, ctype: str, number: int) -> None:
         """Record that the key numbered `number` has an owner of type `ctype` (its first)."""
-        typed_keys, typed_sorted = self._typed[ctype]
-        typed_keys.append(key)
-        typed_sorted.append(sorted_key)
+        numbers = self._typed_numbers.get(ctype)
+        if numbers is None:
+            numbers = self._typed_numbers[ctype] = array("I")
+        numbers.append(number)
         self._mark_type(ctype, number)
+
+    def _typed(self, ctype: str) -> tuple[list[str], list[str]]:
+        """The keys some candidate of type `ctype` owns, and their word-sorted forms, in the order they were
+        added: self._keys itself when the type owns them all, else lists made once (until keys are added)."""
+        numbers = self._typed_numbers.get(ctype, ())
+        if not numbers:
+            return [], []
+        if len(numbers) == len(self._keys) and numbers[-1] == len(numbers) - 1 and numbers[0] == 0:
+            if all(a < b for a, b in zip(numbers, numbers[1:])):  # every key, in the order they were added
+                return self._keys, self._sorted_keys
+        made = self._typed_lists.get(ctype)
+        if made is None or made[0] != len(self._keys):
+            if len(numbers) == 1:
+                keys, sorted_keys = [self._keys[numbers[0]]], [self._sorted_keys[numbers[0]]]
+            else:
+                pick = itemgetter(*numbers)
+                keys, sorted_keys = list(pick(self._keys)), list(pick(self._sorted_keys))
+            made = self._typed_lists[ctype] = (len(self._keys), keys, sorted_keys)
+        return made[1], made[2]
 
     def _mark_type(self, ctype: str, number: int) -> None:
         mask = self._type_masks.setdefault(ctype, bytearray())
@@ -458,14 +530,14 @@ class Matcher:
         """The keys (and their word-sorted forms) a fuzzy pass scores: all of them, or of one type; past
         INDEX_MIN_KEYS only those with a word near one typed (bot.name_index), in the order they were added."""
         one = next(iter(types)) if types and len(types) == 1 else None
-        keys, sorted_keys = self._typed[one] if one else (self._keys, self._sorted_keys)
-        if len(keys) < INDEX_MIN_KEYS:
-            return keys, sorted_keys
+        count = len(self._typed_numbers.get(one, ())) if one else len(self._keys)
+        if count < INDEX_MIN_KEYS:
+            return self._typed(one) if one else (self._keys, self._sorted_keys)
         if self._index is None:
             self._index = NameIndex()
         self._index.update(self._keys)
         numbers = self._index.candidates(qkey.split())
-        if one and len(keys) < len(self._keys):  # some keys belong only to other types
+        if one and count < len(self._keys):  # some keys belong only to other types
             mask = self._type_masks.get(one, bytearray())
             numbers = [n for n in numbers if n < len(mask) and mask[n]]
         if not numbers:
@@ -479,6 +551,8 @@ class Matcher:
                 numbers: frozenset[str] = frozenset()) -> dict[str, Scored]:
         """Best scored key per candidate id, from exact lookup plus fuzzy candidates (over the keys of one
         type when `types` names one). With `numbers` (the ordinals typed), only keys with exactly those."""
+        from rapidfuzz import fuzz, process  # here: an exact name (most lookups, `clio ask`) never imports rapidfuzz
+
         found: dict[str, float] = {}
         for exact in {qkey, canonical_given(qkey)}:
             if exact in self._owners:
@@ -510,6 +584,8 @@ class Matcher:
         """Candidates for a half-typed name, best first: names with a word starting with what was typed
         ("korn" -> Kornilov), then fuzzy matches for typos ("kornil" -> Kornilov); everything, alphabetically,
         when nothing is typed yet. At most `limit`, each candidate once."""
+        from rapidfuzz import fuzz, process
+
         qkey = name_key(text)
         wanted = [c for c in self.candidates() if types is None or c.type in types]
         if not qkey:

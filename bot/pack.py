@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from convertdate import julian
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.packfiles import PackInvalid, Problem, fingerprint, pack_files  # noqa: F401  (kept importable from here)
-from bot.dates import CalendarRule, RUSSIA_SWITCH_NS, DateError, HistDate
+from bot.dates import CalendarRule, RUSSIA_SWITCH_NS, DateError, HistDate, calendar_module
 from bot.names import TITLE_WORDS, Candidate, Matcher, is_title, name_key
 from bot.services.grading import grade
 
@@ -488,7 +487,7 @@ def _reading_words(meta: PackMeta | None) -> frozenset[str]:
 def _ns_bounds(h: HistDate) -> tuple[dt.date, dt.date]:
     """The first and last New Style day a date (perhaps only a month or a year) can mean."""
     month = h.month or 12
-    last_day = julian.month_length(h.year, month) if h.calendar == "julian" else calendar.monthrange(h.year, month)[1]
+    last_day = calendar_module("julian").month_length(h.year, month) if h.calendar == "julian" else calendar.monthrange(h.year, month)[1]
     lo = HistDate(h.year, h.month or 1, h.day or 1, h.calendar).new_style
     hi = HistDate(h.year, month, h.day or last_day, h.calendar).new_style
     return dt.date(lo.year, lo.month or 1, lo.day or 1), dt.date(hi.year, hi.month or 1, hi.day or 1)

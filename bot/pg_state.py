@@ -105,6 +105,78 @@ MIGRATIONS: list[tuple[str, str]] = [
             next_attempt_at text, quiz_id bigint, error text, sent_at text,
             primary key (workspace, channel, local_date, kind));
     """),
+    ("p005_readings", """
+        -- words as SQLite's FTS5 tokenizer takes them (porter stemming, accents dropped, no stop words)
+        do $$ begin
+            if not exists (select 1 from pg_ts_config where cfgname = 'clio') then
+                create text search dictionary clio_stem (template = snowball, language = english);
+                create text search configuration clio (copy = simple);
+                begin
+                    create extension if not exists unaccent;
+                    alter text search configuration clio
+                        alter mapping for asciiword, asciihword, hword_asciipart, word, hword, hword_part
+                        with unaccent, clio_stem;
+                exception when others then  -- no unaccent here: stemming without accent folding
+                    alter text search configuration clio
+                        alter mapping for asciiword, asciihword, hword_asciipart, word, hword, hword_part
+                        with clio_stem;
+                end;
+            end if;
+        end $$;
+        create table if not exists sources (
+            id text primary key, workspace text not null, title text not null, author text, filename text,
+            kind text, bytes bigint not null default 0, sha256 text, calendar text, added_at text,
+            passages integer not null default 0);
+        create index if not exists sources_workspace on sources (workspace, sha256);
+        create table if not exists passages (
+            rid bigint generated always as identity, id text primary key,
+            source_id text not null references sources (id), workspace text not null,
+            seq integer not null, para integer, section text, loc text, text text not null,
+            prose integer not null default 1,
+            tsv tsvector generated always as (to_tsvector('clio'::regconfig, text)) stored);
+        create index if not exists passages_source on passages (source_id, seq);
+        create table if not exists passage_entities (
+            passage_id text not null, entity_id text not null, source_id text not null, mentions integer not null,
+            primary key (passage_id, entity_id));
+        create index if not exists passage_entities_source on passage_entities (source_id, entity_id);
+        create index if not exists passage_entities_entity on passage_entities (entity_id);
+        create table if not exists passage_dates (
+            passage_id text not null, source_id text not null, phrase text, date text not null,
+            calendar text not null, os_month integer, os_day integer, ns_month integer, ns_day integer,
+            sort_key text);
+        create index if not exists passage_dates_source on passage_dates (source_id);
+        create index if not exists passage_dates_ns on passage_dates (ns_month, ns_day);
+        create index if not exists passage_dates_os on passage_dates (os_month, os_day);
+        create table if not exists candidates (
+            source_id text not null, key text not null, name text, mentions integer not null,
+            example_loc text, primary key (source_id, key));
+        -- the search index leads with the workspace (btree_gin), so a search reads only the asker's
+        -- library's matches however much other groups hold; without btree_gin, the words alone
+        do $$ begin
+            create extension if not exists btree_gin;
+            create index if not exists passages_search on passages using gin (workspace, tsv);
+        exception when others then
+            create index if not exists passages_search_words on passages using gin (tsv);
+        end $$;
+    """),
+    ("p006_workspace_data", """
+        create table if not exists own_questions (
+            id bigint generated always as identity primary key, workspace text not null,
+            question text not null, answer text not null, options jsonb not null, accept jsonb not null,
+            topic text, period text, about jsonb not null, explanation text, sources jsonb not null,
+            origin text, added_at text);
+        create index if not exists own_questions_workspace on own_questions (workspace, id);
+        create table if not exists review_cards (
+            workspace text not null, user_id text not null, qid text not null, card text not null,
+            due text not null, question text not null, primary key (workspace, user_id, qid));
+        create index if not exists review_cards_due on review_cards (workspace, user_id, due);
+        create table if not exists workspace_removals (
+            workspace text primary key, removed_at text not null, purge_after text not null);
+    """),
+    ("p007_workspace_packs", """
+        create table if not exists workspace_packs (
+            workspace text primary key, packs jsonb not null, chosen_by text, updated_at text);
+    """),
 ]
 
 

@@ -136,9 +136,24 @@ def _base_keys() -> frozenset[str]:
     return frozenset(_keys(_iso_names()) | _keys(_split(_HISTORICAL)) | dynasty_keys())
 
 
+_stored_extra: dict[frozenset[str], frozenset[str]] = {}  # a pack's places -> their keys, as bot.name_cache stored them
+
+
+def use_stored_extra_keys(extra: frozenset[str], keys: frozenset[str]) -> None:
+    """Take the keys of a pack's own places (`extra`) from a store made by this same code (bot.name_cache)
+    instead of normalising each name again: `clio ask` then never imports anyascii for a Cyrillic place name."""
+    _stored_extra[extra] = keys
+
+
+def extra_keys(extra: Iterable[str]) -> frozenset[str]:
+    """The keys of the names in `extra` alone (what `use_stored_extra_keys` takes back)."""
+    return frozenset(_keys(extra))
+
+
 @lru_cache(maxsize=32)
 def _with_extra(extra: frozenset[str]) -> frozenset[str]:
-    return _base_keys() | frozenset(_keys(extra))
+    stored = _stored_extra.get(extra)
+    return _base_keys() | (stored if stored is not None else extra_keys(extra))
 
 
 def place_keys(extra: Iterable[str] = ()) -> frozenset[str]:

@@ -24,7 +24,6 @@ import logging
 import math
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -33,6 +32,7 @@ if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without imp
     import sqlite_utils
 
 from bot import concurrency, store
+from bot.forgetting import Forgetters
 from bot.services.ratelimit import MAX_MEMBERS, SlowDown, _Rule, _window
 
 log = logging.getLogger("clio.shared")
@@ -270,19 +270,8 @@ class SharedRateLimiter(_Rule):
                     return
 
 
-_LIMITERS: weakref.WeakSet[SharedRateLimiter] = weakref.WeakSet()
-
-
-def _forgotten(workspace: str, user_id: str | None) -> None:
-    """store.forget_member and store.delete_workspace call this: no limiter writes the member back."""
-    for limiter in list(_LIMITERS):
-        try:
-            limiter.forget(workspace, user_id)
-        except Exception:  # noqa: BLE001 - another app's state (closed, or its database down): its own to mind
-            log.warning("a rate limiter could not forget a member", exc_info=True)
-
-
-store.FORGET_HOOKS.append(_forgotten)
+# forget-me and workspace deletion: no limiter of this process writes the member's counts back
+_LIMITERS: Forgetters[SharedRateLimiter] = Forgetters("a rate limiter")
 
 
 class IndexWatch:

@@ -663,7 +663,7 @@ def pack_stats(db: sqlite_utils.Database, packs: Iterable[str] | None = None) ->
 def candidate(db: sqlite_utils.Database, key: str, workspace: str) -> dict[str, Any] | None:
     cond, params = visible(workspace)
     return next(db.query(
-        "select c.key, c.name, sum(c.mentions) as mentions from candidates c join sources s on s.id = c.source_id "
+        "select c.key, max(c.name) as name, sum(c.mentions) as mentions from candidates c join sources s on s.id = c.source_id "
         f"where c.key = ? and {cond} group by c.key", [key, *params]), None)
 
 
@@ -743,20 +743,24 @@ def removals_due(db: sqlite_utils.Database, now: str) -> list[str]:
 JULIAN_ERA_END = "1918-02-14"  # sort keys (New Style) before this are days Russians counted Old Style
 
 
-def events_on_day(db: sqlite_utils.Database, month: int, day: int, workspace: str) -> list[dict[str, Any]]:
-    """Pack events whose anniversary is this day in New Style, or in Old Style for the Julian era; each with
-    how many passages the workspace's readings link to it (read-about events rank first)."""
-    cond, params = visible(workspace)
-    in_p, p_params = in_packs(workspace_packs(db, workspace), "e")  # the packs the workspace chose
-    return list(db.query(
+def events_on_day(db: sqlite_utils.Database, month: int, day: int, packs: Iterable[str] | None,
+                  read_about: Callable[[list[str]], dict[str, int]] | None = None) -> list[dict[str, Any]]:
+    """Pack events whose anniversary is this day in New Style, or in Old Style for the Julian era, of
+    `packs` (the workspace's: every pack when None); with `read_about` (ids -> how many passages of the workspace's readings link
+    to each: the readings repository's `link_counts`) each carries that count and read-about events rank
+    first, else in time order."""
+    in_p, p_params = in_packs(packs, "e")
+    rows = list(db.query(
         "select e.id, e.name, e.summary, ev.date, ev.calendar, ev.sort_key, "
-        "(ev.ns_month = ? and ev.ns_day = ?) as ns_match, "
-        "(select count(*) from sources s cross join passage_entities pe on pe.source_id = s.id "
-        f" and pe.entity_id = e.id where {cond}) as read_about "
+        "(ev.ns_month = ? and ev.ns_day = ?) as ns_match "
         f"from events ev join entities e on e.id = ev.id where ev.precise = 1 and {in_p} and "
         "((ev.ns_month = ? and ev.ns_day = ?) or (ev.os_month = ? and ev.os_day = ? and ev.sort_key < ?)) "
-        "order by read_about desc, ev.sort_key",
-        [month, day, *params, *p_params, month, day, month, day, JULIAN_ERA_END]))
+        "order by ev.sort_key",
+        [month, day, *p_params, month, day, month, day, JULIAN_ERA_END]))
+    counts = read_about([r["id"] for r in rows]) if read_about and rows else {}
+    for r in rows:
+        r["read_about"] = counts.get(r["id"], 0)
+    return sorted(rows, key=lambda r: -r["read_about"])  # stable: time order among equals
 
 
 def events_between(db: sqlite_utils.Database, first: str, last: str,
@@ -948,21 +952,33 @@ def close_question(db: sqlite_utils.Database, quiz_id: int, idx: int) -> None:
     _quizzes(db).close_question(quiz_id, idx)
 
 
+def pack_people(db: sqlite_utils.Database, packs: Iterable[str] | None) -> list[str]:
+    """The ids of the people of these packs (every pack when None)."""
+    cond, params = in_packs(packs, "e")
+    return [r[0] for r in db.execute(f"select id from entities e where e.type = 'person' and {cond}", params)]
+
+
+def precise_events(db: sqlite_utils.Database, packs: Iterable[str] | None) -> dict[str, dict[str, Any]]:
+    """The events of these packs with a day's date: id -> name, date, calendar."""
+    cond, params = in_packs(packs, "e")
+    return {r["id"]: r for r in db.query(
+        "select e.id, e.name, ev.date, ev.calendar from events ev join entities e on e.id = ev.id "
+        f"where ev.precise = 1 and {cond}", params)}
+
+
 def single_person_passages(db: sqlite_utils.Database, workspace: str, source_id: str | None,
-                           limit: int) -> list[dict[str, Any]]:
-    """Passages linked to exactly one person (a fair who-is-this question), with the other people their
-    reading mentions (distractors of the same kind)."""
+                           limit: int, people: Iterable[str]) -> list[dict[str, Any]]:
+    """Passages linked to exactly one of `people` (the persons of the packs the workspace reads: a fair
+    who-is-this question), with the other entries their reading mentions (distractors of the same kind)."""
     cond, params = visible(workspace)
-    in_p, p_params = in_packs(workspace_packs(db, workspace), "e")  # the packs the workspace chose
     extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
     rows = list(db.query(  # the asker's sources first (cross join keeps that order), then their links
         "select p.id as passage_id, p.text, p.loc, s.id as source_id, s.title, s.author, min(pe.entity_id) as entity_id "
         "from sources s cross join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
-        "join entities e on e.id = pe.entity_id and e.type = 'person' "
-        f"where {cond} {extra} and {in_p} and p.prose = 1 "
+        f"where {cond} {extra} and +pe.entity_id in (select value from json_each(?)) and p.prose = 1 "
         "group by p.id, s.id having count(*) = 1 "  # p's and s's other columns: one value per group (keys grouped)
         "order by length(p.text) between 200 and 900 desc, "
-        "p.id limit ?", [*params, *more, *p_params, limit]))
+        "p.id limit ?", [*params, *more, json.dumps(list(people)), limit]))
     cooccurring: dict[str, set[str]] = {}  # once per reading, not once per passage
     for r in rows:
         if r["source_id"] not in cooccurring:
@@ -987,24 +1003,25 @@ def person_lives(db: sqlite_utils.Database, packs: Iterable[str] | None = None) 
 
 
 def discussed_events(db: sqlite_utils.Database, workspace: str, source_id: str | None,
-                     limit: int) -> list[dict[str, Any]]:
-    """Pack events with a day's date that the prose of the readings a workspace sees links to in a passage
-    that also gives the event's year (a passing word such as "Red October" is no discussion of it), with the
-    first such passage (its id and location, for the citation)."""
+                     limit: int, events: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of `events` (id -> name, date, calendar: the packs' events with a day's date), those the prose of the
+    readings a workspace sees links to in a passage that also gives the event's year (a passing word such as
+    "Red October" is no discussion of it), with the first such passage (its id and location, for the
+    citation), the most discussed first."""
     cond, params = visible(workspace)
-    in_p, p_params = in_packs(workspace_packs(db, workspace), "e")  # the packs the workspace chose
     extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
-    return list(db.query(  # the first passage is the first stored (rowid); the count is of all of them
-        "select id, name, date, calendar, loc, first_row, passage_id, source_id, author from ("
-        "select e.id, e.name, ev.date, ev.calendar, p.loc as loc, p.rowid as first_row, p.id as passage_id, "
-        "s.id as source_id, s.author, row_number() over (partition by e.id order by p.rowid) as nth, "
-        "count(*) over (partition by e.id) as passages "
+    years = json.dumps({k: str(e["date"])[:4] for k, e in events.items()})
+    rows = db.query(  # the first passage is the first stored (rowid); the count is of all of them
+        "select id, loc, first_row, passage_id, source_id, author from ("
+        "select pe.entity_id as id, p.loc as loc, p.rowid as first_row, p.id as passage_id, "
+        "s.id as source_id, s.author, row_number() over (partition by pe.entity_id order by p.rowid) as nth, "
+        "count(*) over (partition by pe.entity_id) as passages "
         "from sources s cross join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
-        "join entities e on e.id = pe.entity_id join events ev on ev.id = e.id "
-        f"where {cond} {extra} and {in_p} and ev.precise = 1 and p.prose = 1 "
-        "and instr(p.text, substr(ev.date, 1, 4)) > 0"
+        f"where {cond} {extra} and +pe.entity_id in (select key from json_each(?)) and p.prose = 1 "
+        "and instr(p.text, json_extract(?, '$.\"' || pe.entity_id || '\"')) > 0"
         ") as discussed where nth = 1 order by passages desc, id limit ?",
-        [*params, *more, *p_params, limit]))
+        [*params, *more, years, years, limit])
+    return [{**r, **{k: events[r["id"]][k] for k in ("name", "date", "calendar")}} for r in rows]
 
 
 def review_card(db: sqlite_utils.Database, workspace: str, user_id: str, qid: str) -> dict[str, Any] | None:

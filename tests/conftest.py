@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from pathlib import Path
 
@@ -16,14 +17,27 @@ from bot.storage.schedules import Schedules, SqliteSchedules
 from bot.shared_state import SharedState, open_shared
 from bot.storage.quiz import QuizRepo
 from bot.storage.quiz_sqlite import SqliteQuizRepo
+from bot.storage.readings import Readings, SqliteReadings
+from bot.storage.workspace_data import SqliteWorkspaceData, WorkspaceData
 
 TEST_PACKS = Path(__file__).parent / "packs"
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 
 
+# CLIO_TEST_BACKEND=postgresql runs the app tests with CLIO_DATABASE_URL set (a fresh database on the
+# session's throwaway PostgreSQL for each app): what a deployment on PostgreSQL keeps there (readings,
+# quizzes, schedules, workspace data, shared state) is read and written there, the pack's index in the file.
+ON_PG = os.environ.get("CLIO_TEST_BACKEND", "sqlite") == "postgresql"
+
+
+def _database_url(request: pytest.FixtureRequest) -> str | None:
+    return request.getfixturevalue("pg_url") if ON_PG else None
+
+
 @pytest.fixture
-def mini_settings(tmp_path: Path) -> Settings:
-    return Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini")
+def mini_settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    return Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini",
+                    database_url=_database_url(request))
 
 
 @pytest.fixture
@@ -32,10 +46,11 @@ def mini_app(mini_settings: Settings) -> Clio:
 
 
 @pytest.fixture(scope="session")
-def pack_app(tmp_path_factory: pytest.TempPathFactory) -> Clio:
+def pack_app(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Clio:
     """Clio on the bundled Russian Revolution pack, indexed once for the session into a real file."""
     db = tmp_path_factory.mktemp("pack") / "clio.db"
-    return Clio(Settings(db_path=db, content_dir=PROJECT_CONTENT, pack="russian-revolution"))
+    url = request.getfixturevalue("pg_cluster").new_database() if ON_PG else None
+    return Clio(Settings(db_path=db, content_dir=PROJECT_CONTENT, pack="russian-revolution", database_url=url))
 
 
 # --- PostgreSQL (issue 23): a throwaway cluster for the session, a fresh database per test (tests/pg.py) ---
@@ -96,6 +111,18 @@ class Backend:
         from bot.storage.quiz_pg import PgQuizRepo
 
         return self._repo(SqliteQuizRepo, PgQuizRepo)
+
+    def readings(self) -> Readings:
+        """The readings repository (bot/storage/readings.py)."""
+        from bot.storage.readings_pg import PgReadings
+
+        return self._repo(SqliteReadings, PgReadings)
+
+    def workspace_data(self) -> WorkspaceData:
+        """A workspace's own questions, review cards and removals (bot/storage/workspace_data.py)."""
+        from bot.storage.workspace_data_pg import PgWorkspaceData
+
+        return self._repo(SqliteWorkspaceData, PgWorkspaceData)
 
     def close(self) -> None:
         for state in self._opened:

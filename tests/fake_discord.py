@@ -2,7 +2,8 @@
 
 The real discord.py client talks to it after two class attributes are pointed here (discord.http.Route.BASE
 and the gateway URL, which AutoShardedClient reads from GET /gateway/bot). The fake answers login, HELLO,
-IDENTIFY -> READY + GUILD_CREATE, heartbeats, command sync, interaction callbacks, followups, edits and channel
+IDENTIFY -> READY + GUILD_CREATE (of several guilds if asked, each shard given those Discord routes to it:
+(guild_id >> 22) % shard count), heartbeats, command sync, interaction callbacks, followups, edits and channel
 messages; it records every REST call and refuses, as Discord does, what Discord refuses, so a test can prove
 Clio never sends one: a body that breaks the schema of its route in Discord's OpenAPI description or a rule
 the schema leaves out (400, code 50035; see tests/discord_spec.py), a second response to one interaction
@@ -60,22 +61,32 @@ def member(uid: str) -> dict[str, Any]:
             "flags": 0, "nick": None, "avatar": None, "pending": False}
 
 
-def channel(cid: str) -> dict[str, Any]:
-    return {"id": cid, "type": 0, "guild_id": GUILD_ID, "name": f"history-{cid[-2:]}", "position": 0,
+def channel(cid: str, guild_id: str = GUILD_ID) -> dict[str, Any]:
+    return {"id": cid, "type": 0, "guild_id": guild_id, "name": f"history-{cid[-2:]}", "position": 0,
             "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None, "last_message_id": None,
             "rate_limit_per_user": 0, "flags": 0}
 
 
-def guild() -> dict[str, Any]:
+def channels_of(guild_id: str) -> tuple[str, str]:
+    """A guild's two text channels: GUILD_ID's are CHANNEL_ID and OTHER_CHANNEL_ID."""
+    return str(int(guild_id) + 9), str(int(guild_id) + 10)
+
+
+def shard_of(guild_id: str, shard_count: int) -> int:
+    """The shard Discord sends a guild's events to."""
+    return (int(guild_id) >> 22) % shard_count
+
+
+def guild(guild_id: str = GUILD_ID) -> dict[str, Any]:
     role = {"hoist": False, "managed": False, "mentionable": False, "flags": 0, "color": 0, "icon": None,
             "unicode_emoji": None, "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None}}
-    return {"id": GUILD_ID, "name": "Reading group", "owner_id": OWNER_ID, "icon": None, "splash": None,
+    return {"id": guild_id, "name": "Reading group", "owner_id": OWNER_ID, "icon": None, "splash": None,
             "discovery_splash": None, "banner": None, "description": None, "features": [], "emojis": [],
-            "stickers": [], "roles": [{**role, "id": GUILD_ID, "name": "@everyone", "permissions": str(EVERYONE_PERMS),
+            "stickers": [], "roles": [{**role, "id": guild_id, "name": "@everyone", "permissions": str(EVERYONE_PERMS),
                                        "position": 0},
                                       {**role, "id": MOD_ROLE_ID, "name": "Mods",
                                        "permissions": str(EVERYONE_PERMS | MANAGE_GUILD), "position": 1}],
-            "channels": [channel(CHANNEL_ID), channel(OTHER_CHANNEL_ID)], "threads": [], "voice_states": [],
+            "channels": [channel(c, guild_id) for c in channels_of(guild_id)], "threads": [], "voice_states": [],
             "presences": [], "members": [member(BOT_ID), member(MEMBER_ID), member(ADMIN_ID)], "member_count": 4,
             "large": False, "unavailable": False, "joined_at": NOW, "verification_level": 0,
             "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0,
@@ -149,9 +160,19 @@ class FakeDiscord:
     strict_schema: bool = True  # validate bodies against the OpenAPI description when it is there
     _uploads: dict[int, Upload] = field(default_factory=dict)  # the files of the request being answered
     bot_attaches: bool = True  # whether the bot has Attach Files in the channels (its invite asked for it)
+    guilds: list[str] = field(default_factory=lambda: [GUILD_ID])  # the servers the bot is in
+    _shards: dict[web.WebSocketResponse, tuple[int, int]] = field(default_factory=dict)  # socket -> [id, count]
 
     def next_id(self) -> str:
         return str(next(self._ids))
+
+    def guild_of(self, cid: str) -> str:
+        """The guild a channel id belongs to (GUILD_ID for a channel of no guild here)."""
+        return next((g for g in self.guilds if str(cid) in channels_of(g)), GUILD_ID)
+
+    def shards(self) -> list[tuple[int, int]]:
+        """[shard id, shard count] of each open gateway connection."""
+        return [shard for ws, shard in self._shards.items() if not ws.closed]
 
     # --- server ---------------------------------------------------------------------------------------
 
@@ -197,20 +218,31 @@ class FakeDiscord:
             elif frame["op"] == 2:
                 self.identifies.append(frame["d"])
                 shard = frame["d"].get("shard", [0, 1])
+                mine = [g for g in self.guilds if shard_of(g, shard[1]) == shard[0]]
                 await self._send(ws, "READY", {
-                    "v": 10, "user": BOT_USER, "guilds": [{"id": GUILD_ID, "unavailable": True}],
+                    "v": 10, "user": BOT_USER, "guilds": [{"id": g, "unavailable": True} for g in mine],
                     "session_id": "session-1", "resume_gateway_url": self.url.replace("http", "ws") + "/gateway",
                     "application": {"id": APP_ID, "flags": 0}, "shard": shard, "private_channels": [],
                     "relationships": [], "presences": []})
-                await self._send(ws, "GUILD_CREATE", guild())
+                for g in mine:
+                    await self._send(ws, "GUILD_CREATE", guild(g))
+                self._shards[ws] = (shard[0], shard[1])
+                self.changed.set()
         return ws
 
     async def _send(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
         await ws.send_json({"op": 0, "t": event, "s": next(self._seq), "d": data})
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+    async def dispatch(self, event: str, data: dict[str, Any], shard: int | None = None) -> None:
+        """Send an event to the connection of the shard its guild belongs to (every connection, for an event
+        of no guild); `shard` sends it to that shard's connection instead, as when a guild moves to another
+        shard (Discord reshards a growing bot)."""
         for ws in self._sockets:
-            if not ws.closed:
+            if ws.closed:
+                continue
+            sid, count = self._shards.get(ws, (0, 1))
+            wanted = shard if shard is not None else shard_of(data["guild_id"], count) if "guild_id" in data else sid
+            if sid == wanted:
                 await self._send(ws, event, data)
 
     # --- interactions a test sends ---------------------------------------------------------------------
@@ -218,11 +250,12 @@ class FakeDiscord:
     def interaction(self, itype: int, data: dict[str, Any], *, user_id: str = MEMBER_ID,
                     channel_id: str = CHANNEL_ID, message: dict[str, Any] | None = None) -> dict[str, Any]:
         perms = EVERYONE_PERMS | (MANAGE_GUILD if user_id == ADMIN_ID else 0)
+        gid = self.guild_of(channel_id)
         payload = {"id": self.next_id(), "application_id": APP_ID, "type": itype, "token": f"tok-{self.next_id()}",
-                   "version": 1, "guild_id": GUILD_ID, "channel_id": channel_id, "channel": channel(channel_id),
+                   "version": 1, "guild_id": gid, "channel_id": channel_id, "channel": channel(channel_id, gid),
                    "member": {**member(user_id), "permissions": str(perms)}, "data": data,
                    "app_permissions": str(EVERYONE_PERMS), "locale": "en-GB", "guild_locale": "en-US",
-                   "entitlements": [], "authorizing_integration_owners": {"0": GUILD_ID}, "context": 0,
+                   "entitlements": [], "authorizing_integration_owners": {"0": gid}, "context": 0,
                    "attachment_size_limit": 26214400}
         if message is not None:
             payload["message"] = message
@@ -230,10 +263,11 @@ class FakeDiscord:
                                                        message_id=str(message["id"]) if message else None)
         return payload
 
-    async def slash(self, name: str, options: list[dict[str, Any]] | None = None, **kw: Any) -> dict[str, Any]:
+    async def slash(self, name: str, options: list[dict[str, Any]] | None = None, shard: int | None = None,
+                    **kw: Any) -> dict[str, Any]:
         payload = self.interaction(2, {"id": self.next_id(), "name": name, "type": 1, "options": options or [],
                                        **({"resolved": kw.pop("resolved")} if "resolved" in kw else {})}, **kw)
-        await self.dispatch("INTERACTION_CREATE", payload)
+        await self.dispatch("INTERACTION_CREATE", payload, shard)
         return payload
 
     async def autocomplete(self, name: str, option: str, typed: str) -> dict[str, Any]:
@@ -242,9 +276,10 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
-    async def click(self, message: dict[str, Any], custom_id: str, **kw: Any) -> dict[str, Any]:
+    async def click(self, message: dict[str, Any], custom_id: str, shard: int | None = None,
+                    **kw: Any) -> dict[str, Any]:
         payload = self.interaction(3, {"custom_id": custom_id, "component_type": 2}, message=message, **kw)
-        await self.dispatch("INTERACTION_CREATE", payload)
+        await self.dispatch("INTERACTION_CREATE", payload, shard)
         return payload
 
     # --- REST -----------------------------------------------------------------------------------------
@@ -356,7 +391,7 @@ class FakeDiscord:
             if cid in self.forbidden:
                 return self.error(403, 50013, "Missing Permissions")
             if len(parts) == 2 and method == "GET":
-                return self.json(channel(cid))
+                return self.json(channel(cid, self.guild_of(cid)))
             if len(parts) == 3 and parts[2] == "messages" and method == "GET":  # the channel's history, newest first
                 mine = [m for m in reversed(list(self.messages.values())) if str(m["channel_id"]) == cid]
                 return self.json(mine[:int((query or {}).get("limit", 50))])
@@ -434,7 +469,7 @@ class FakeDiscord:
     def _message(self, cid: str, data: dict[str, Any], mid: str | None = None,
                  webhook: str | None = None) -> dict[str, Any]:
         attachments = self._attachments(data, (self.messages.get(mid) or {}).get("attachments") or [])
-        msg = {"id": mid or self.next_id(), "channel_id": cid, "guild_id": GUILD_ID, "author": BOT_USER,
+        msg = {"id": mid or self.next_id(), "channel_id": cid, "guild_id": self.guild_of(cid), "author": BOT_USER,
                "content": data.get("content") or "", "embeds": _linked(data.get("embeds") or [], attachments),
                "components": data.get("components") or [], "attachments": attachments, "mentions": [], "mention_roles": [],
                "mention_everyone": False, "pinned": False, "tts": False, "timestamp": NOW, "edited_timestamp": None,

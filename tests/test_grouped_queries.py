@@ -44,7 +44,8 @@ def test_an_event_discussed_in_several_passages_cites_the_first_and_counts_them_
         PARA + "Nobody who read the Treaty of Brest-Litovsk in 1918 thought it would last.",
         PARA + "The Storming of the Winter Palace in 1917 was over by morning.",
     ])
-    rows = store.discussed_events(mini_app.db, "slack:T1", None, limit=10)
+    rows = store.discussed_events(mini_app.db, "slack:T1", None, limit=10,
+                                  events=store.precise_events(mini_app.db, None))
     assert [r["id"] for r in rows] == ["treaty-1918", "october-1917"]  # two passages before one
     treaty = rows[0]
     first = store.passages_of(mini_app.db, treaty["source_id"])[0]
@@ -57,7 +58,8 @@ def test_a_passage_naming_one_person_is_offered_with_its_own_reading(mini_app, t
         PARA.replace("Kornilov", "the general") + "Lavr Kornilov rode to the front alone.",
         PARA.replace("Kornilov", "the general") + "Alexander Kerensky and Lavr Kornilov never trusted each other.",
     ])
-    rows = store.single_person_passages(mini_app.db, "slack:T1", None, limit=10)
+    rows = store.single_person_passages(mini_app.db, "slack:T1", None, limit=10,
+                                        people=store.pack_people(mini_app.db, None))
     assert [(r["entity_id"], r["source_id"], r["title"], r["author"]) for r in rows] == [
         ("kornilov", sid, "Two-Men", "A. Reader")]
     assert "rode to the front alone" in rows[0]["text"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -205,6 +206,31 @@ async def test_a_post_lost_in_a_crash_before_delivery_is_sent_once_after(app: Cl
     assert await restarted.scheduler(channel).tick() == 1 and len(channel.posts) == 1
 
 
+@pytest.mark.parametrize("delivered", [True, False], ids=["delivered", "not delivered"])
+async def test_the_next_lease_holder_takes_over_a_post_the_killed_one_left_at_once_and_sends_it_once(
+        app: Clio, spawn, clock: Clock, delivered: bool) -> None:  # noqa: ANN001
+    class DiesBeforeDelivery(Channel):
+        async def send(self, ref: ConversationRef, reply: Reply) -> None:
+            raise SystemExit("killed")
+
+    subscribe(app)
+    dying = DiesAfterDelivery() if delivered else DiesBeforeDelivery()
+    with pytest.raises(SystemExit):  # the holder of the background lease is killed mid-post
+        await app.scheduler(dying).tick()
+    clock.now += dt.timedelta(seconds=5)  # its lease ran out; another process took it (bot/lease.py)
+    survivor = spawn()
+    channel = Delivers()
+    channel.posts = list(dying.posts)  # the same channel: the post is there if it was delivered
+    late = survivor.scheduler(channel)
+    late.held_since = clock.now - dt.timedelta(seconds=10)  # held the lease since before that claim: the claim
+    assert await late.tick() == 0  # is a live holder's, and waits (a stalled holder cannot have posted twice)
+    took_over = survivor.scheduler(channel)
+    took_over.held_since = clock.now  # took the lease after the claim: its maker is gone
+    assert await took_over.tick() == 1  # at once, not 15 minutes later...
+    assert len(channel.posts) == 1  # ...and once: a delivered post is found in the channel, not sent again
+    assert await took_over.tick() == 0
+
+
 async def test_two_processes_and_a_slow_send_post_once(app: Clio, spawn, clock: Clock) -> None:
     subscribe(app)
     other = spawn()
@@ -212,6 +238,35 @@ async def test_two_processes_and_a_slow_send_post_once(app: Clio, spawn, clock: 
     results = await asyncio.gather(app.scheduler(slow).tick(), other.scheduler(fast).tick(),
                                    app.scheduler(fast).tick())
     assert sum(results) == 1 and len(slow.sent) + len(fast.sent) == 1
+
+
+async def test_a_slow_database_never_holds_up_the_event_loop(app: Clio, clock: Clock,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The daily post's claim waits on the database (a PostgreSQL round trip, a busy SQLite file): meanwhile
+    the adapter's loop goes on, and a member's /who is answered; then the post goes out once."""
+    subscribe(app)
+    entered, opened, ran_on = threading.Event(), threading.Event(), []
+    claim_post = type(app.schedules).claim_post
+
+    def slow_claim(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        ran_on.append(threading.get_ident())
+        entered.set()
+        if not opened.wait(20):
+            raise RuntimeError("the test never let the claim finish")
+        return claim_post(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(app.schedules), "claim_post", slow_claim)
+    outbox = FakeOutbox()
+    tick = asyncio.create_task(app.scheduler(outbox).tick())
+    assert await asyncio.to_thread(entered.wait, 20), "the scheduler never claimed"
+    for _ in range(50):  # would never get past the first if the claim ran on this loop
+        await asyncio.sleep(0)
+    member = Context(workspace="discord:1", channel="history", user_id="m", platform="discord")
+    answered = await asyncio.wait_for(app.call(member, "/who kornilov"), 10)
+    assert answered.ok and "Kornilov" in answered.title and not tick.done() and outbox.sent == []
+    opened.set()
+    assert await tick == 1 and len(outbox.sent) == 1
+    assert ran_on and threading.get_ident() not in ran_on  # a worker thread waited, not the loop
 
 
 async def test_a_bot_down_at_post_time_catches_up_then_skips_stale_days(app: Clio, clock: Clock) -> None:

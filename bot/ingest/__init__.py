@@ -24,6 +24,7 @@ from bot.ingest.link import PROGRESS_EVERY, Linker, SourceLinks, link_passages
 from bot.ingest.passages import Passage
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, check_file
 from bot.names import Matcher
+from bot.storage.readings import Readings, SqliteReadings
 
 Progress = Callable[[int, int], None]
 CALENDAR_CONVENTIONS = CONVENTIONS
@@ -79,13 +80,15 @@ def source_id_for(workspace: str, filename: str) -> str:
 def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str], path: Path, *,
                 title: str | None = None, author: str | None = None, calendar: str | None = None,
                 workspace: str = store.SHARED, data: bytes | None = None, max_bytes: int = MAX_FILE_BYTES,
-                progress: Progress | None = None, limits: Limits | None = None) -> IngestResult:
+                progress: Progress | None = None, limits: Limits | None = None,
+                readings: Readings | None = None) -> IngestResult:
     """Ingest one file (or uploaded `data` named like `path`) into `workspace`.
 
     `calendar`: how the reading writes unmarked dates (see bot/ingest/datefind.py); None infers it from the
     reading's own marks. Ingesting unchanged bytes again with another title, author or calendar updates them.
     `limits`: the workspace's, checked before the file is read and again in the transaction that publishes it,
-    so uploads running at once (in any process) cannot together pass them.
+    so uploads running at once (in any process) cannot together pass them. `readings`: where the reading is
+    stored (bot/storage/readings.py); the SQLite file `db` by default.
 
     Raises:
         ReadError: the file cannot be read; the index is as it was.
@@ -98,22 +101,22 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     size = len(raw)
     sha = hashlib.sha256(raw).hexdigest()
     sid = source_id_for(workspace, path.name)
-    within = None if limits is None else (lambda: limits.check(*store.workspace_usage(db, workspace, excluding=sid),
-                                                             size))
-    existing = next(db.query("select * from sources where id = ?", [sid]), None)
-    same = existing if existing and existing["sha256"] == sha else store.source_by_sha(db, workspace, sha)
+    readings = readings or SqliteReadings(db)
+    check = None if limits is None else (lambda n, used: limits.check(n, used, size))
+    existing = readings.source(sid)
+    same = existing if existing and existing["sha256"] == sha else readings.source_by_sha(workspace, sha)
     if same is not None and (calendar is None or calendar == same["calendar"]):
         changed = {k: v[:200] for k, v in (("title", title), ("author", author)) if v and v[:200] != same[k]}
         if changed:
-            store.update_source(db, same["id"], changed)
+            readings.update(same["id"], changed)
             same = {**same, **changed}
         return IngestResult(same["id"], same["title"], "updated" if changed else "unchanged", same["passages"],
                             0, 0, 0, size, time.perf_counter() - started)
     if same is not None:  # the same text read with another calendar: derive again, keep what was given before
         title, author = title or same["title"], author or same["author"]
         existing, sid = same, same["id"]
-    if within is not None:
-        within()  # refused before a process is spent on reading it
+    if check is not None:
+        check(*readings.usage(workspace, excluding=sid))  # refused before a process is spent on reading it
     # read, cleaned and split in a child process, within a budget; each batch of passages linked here as it
     # comes, while the child reads on (the two use both cores)
     linker = Linker(matcher, person_ids, births=store.births(db))
@@ -143,24 +146,26 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     source = {"id": sid, "workspace": workspace, "title": title, "author": (author or doc.author or "unknown")[:200],
               "filename": path.name, "kind": doc.kind, "bytes": size, "sha256": sha, "calendar": calendar,
               "added_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "passages": len(passages)}
-    store.insert_source(
-        db, source,
+    readings.write(
+        source,
         ({"id": pid[p.seq], "source_id": sid, "workspace": workspace, "seq": p.seq, "para": p.para,
           "section": p.section, "loc": p.loc, "text": p.text, "prose": int(p.prose)} for p in passages),  # as written
-        _link_rows(links, pid, sid), date_rows, _candidate_rows(links, sid), within=within)
+        _link_rows(links, pid, sid), date_rows, _candidate_rows(links, sid), check=check)
     return IngestResult(sid, title, "replaced" if existing else "added", len(passages), len(links.entities()),
                         len(date_rows), len(links.candidates), size, time.perf_counter() - started)
 
 
-def relink(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str]) -> int:
+def relink(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
+           readings: Readings | None = None) -> int:
     """Link every stored reading again (after the pack changed). Returns how many readings were relinked."""
+    readings = readings or SqliteReadings(db)
     n = 0
-    for src in store.sources(db, None):
-        rows = store.passages_of(db, src["id"])
+    for src in readings.sources(None):
+        rows = readings.passages_of(src["id"])
         passages = [Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows]
         links = link_passages(passages, matcher, person_ids, births=store.births(db))
         pid = {r["seq"]: r["id"] for r in rows}
-        store.replace_links(db, src["id"], _link_rows(links, pid, src["id"]), _candidate_rows(links, src["id"]))
+        readings.replace_links(src["id"], _link_rows(links, pid, src["id"]), _candidate_rows(links, src["id"]))
         n += 1
     return n
 

@@ -18,6 +18,7 @@ from bot.places import is_dynasty, is_place
 from bot.response import Button, Citation, Field, Match, Reply
 from bot.services.ask import Asker
 from bot.services.readnames import name_usage
+from bot.storage.readings import Readings, SqliteReadings
 from bot.services.prominence import Prominence, place_names
 from bot.services.related import related as related_entries
 from bot.text import echo, excerpt, first_sentence
@@ -45,14 +46,16 @@ def life_date(date: str, rule: CalendarRule) -> str:
 class Lookup:
     """Answers lookups from the index; the matcher is built once from every name in it."""
 
-    def __init__(self, db: sqlite_utils.Database, packs: tuple[str, ...] | None = None):
+    def __init__(self, db: sqlite_utils.Database, packs: tuple[str, ...] | None = None,
+                 readings: Readings | None = None):
         self.db = db
+        self.readings = readings or SqliteReadings(db)  # the readings' passages: what /search and "what they say" read
         self.packs = packs  # the packs it answers from (a workspace's choice); None: every indexed pack
         self.rule = store.calendar_rule(db, packs)  # how the packs show their dates
-        self.matcher = name_cache.load(db, lambda: self._build_matcher(db, packs),  # stored keys when current
-                                       scope=",".join(packs) if packs is not None else "")
-        self.prominence = Prominence(db)
         self.places = frozenset(place_names(db))  # the pack's own places, besides bot.places' list
+        self.matcher = name_cache.load(db, lambda: self._build_matcher(db, packs),  # stored keys when current
+                                       scope=",".join(packs) if packs is not None else "", places=self.places)
+        self.prominence = Prominence(db, self.readings)
 
     @staticmethod
     def _build_matcher(db: sqlite_utils.Database, packs: tuple[str, ...] | None = None) -> Matcher:
@@ -164,12 +167,12 @@ class Lookup:
     def _from_readings_only(self, query: str, workspace: str) -> Reply | None:
         """A person the pack lacks but the group's readings keep naming: answer from those passages."""
         words = strip_titles(name_words(query))
-        cand = store.candidate(self.db, words[-1], workspace) if words else None
+        cand = self.readings.candidate(words[-1], workspace) if words else None
         if cand is None:
             cand = self._named_often(query, workspace)
         if cand is None:
             return None
-        rows = store.search_passages(self.db, cand["name"], workspace, limit=40, prose_only=True).rows
+        rows = self.readings.search(cand["name"], workspace, limit=40, prose_only=True)
         rows = store.best_per_source(rows, 2)
         if not rows:
             return None
@@ -191,7 +194,7 @@ class Lookup:
             return None
         if is_place(query) or is_dynasty(query) or len(query.replace(" ", "")) < 3:
             return None
-        rows = store.search_passages(self.db, query, workspace, limit=200, prose_only=True).rows
+        rows = self.readings.search(query, workspace, limit=200, prose_only=True)
         usage = name_usage([r["text"] for r in rows], words)
         if not usage.is_name:
             return None
@@ -201,7 +204,7 @@ class Lookup:
     def passage_rows(self, entity_id: str, workspace: str) -> list[dict]:
         """Every passage the card and "More passages" show for an entry, in the order they are shown: each
         reading's best passage first (readings in order of how much they say), then each reading's next best."""
-        rows = store.entity_passages(self.db, entity_id, workspace, per_source=MAX_PASSAGES_PER_READING,
+        rows = self.readings.entity_passages(entity_id, workspace, per_source=MAX_PASSAGES_PER_READING,
                                      limit=MAX_PASSAGES * MAX_PASSAGES_PER_READING)
         rank: dict[str, int] = {}
         order = []
@@ -395,8 +398,7 @@ class Lookup:
 
     def search(self, text: str, workspace: str = store.SHARED) -> Reply:
         rows = store.search_entities(self.db, text, limit=MAX_SEARCH_RESULTS, packs=self.packs)
-        hits = store.search_passages(self.db, text, workspace, limit=MAX_SEARCH_RESULTS)
-        passages = hits.rows
+        passages = self.readings.search(text, workspace, limit=MAX_SEARCH_RESULTS)
         if not rows and not passages:
             res = self.matcher.resolve(text)
             near = res.match and [res.match] or res.choices or res.suggestions
@@ -410,9 +412,6 @@ class Lookup:
             cites.extend(self.citations(r["id"])[:1])
         fields = [Field(f"{r['author']}, {r['title']} ({r['loc']})", excerpt(r["text"])) for r in passages[:5]]
         cites.extend(Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in passages[:5])
-        if hits.sampled:
-            lines.append(f"More than {store.SEARCH_RANK_CAP:,} passages match, so these are the best of the "
-                         f"{store.SEARCH_RANK_CAP:,} most recently added. Add a word to narrow the search.")
         return Reply(ok=True, kind="list", title=f"{len(rows) + len(passages)} result(s) for “{echo(text)}”",
                      body="\n".join(lines), fields=fields, citations=cites)
 
@@ -441,7 +440,7 @@ class Lookup:
         lines = [f"• {r['author']}, “{r['title']}”" + (f" ({r['year']})" if r["year"] else "")
                  + f": cited by {r['entries']} pack entries" for r in rows]
         cites = [Citation(r["id"], r["title"], r["author"]) for r in rows]
-        ingested = store.sources(self.db, workspace)
+        ingested = self.readings.sources(workspace)
         if ingested:
             lines.append("")
             lines.append("Readings indexed for searching:")
@@ -457,10 +456,10 @@ class Lookup:
         res = self.matcher.resolve(topic)
         if res.match:
             name = res.match.candidate.name
-            rows = store.entity_passages(self.db, res.match.candidate.id, workspace, per_source=2, limit=10)
+            rows = self.readings.entity_passages(res.match.candidate.id, workspace, per_source=2, limit=10)
         else:
             name = topic
-            rows = store.best_per_source(store.search_passages(self.db, topic, workspace, limit=60, prose_only=True).rows, 2)
+            rows = store.best_per_source(self.readings.search(topic, workspace, limit=60, prose_only=True), 2)
         if not rows:
             return Reply(ok=False, kind="not_found", exit_code=1, title=f"No reading discusses “{echo(name)}”",
                          body="Ingest the group's readings (clio ingest), or try another topic.")

@@ -6,18 +6,18 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without importing sqlite-utils
     import sqlite_utils
 
 from bot import store
-from convertdate import french_republican
-
-from bot.dates import MONTHS, REPUBLICAN_MONTHS, HistDate
+from bot.dates import MONTHS, REPUBLICAN_MONTHS, HistDate, calendar_module
 from bot.errors import BadInput
 from bot.response import Citation, Field, Reply
 from bot.text import echo, excerpt, first_sentence
+from bot.storage.readings import Readings, SqliteReadings
+from bot.storage.workspace_data import WorkspaceData, packs_of
 
 NEARBY_DAYS = 3  # a day without events offers that week's: three days either side
 MAX_SPAN_DAYS = 8  # an event of up to this many days shows on each of them (a war only on its first)
@@ -109,7 +109,7 @@ def _republican_day(text: str) -> tuple[list[Day], str | None] | None:
     year = int(m.group(3)) if m.group(3).isdigit() else _ROMAN.get(m.group(3), 0)
     if not 1 <= year <= 14:
         raise BadInput("The Republican calendar ran from Year I (1792) to Year XIV (1805).")
-    y, mo, d = french_republican.to_gregorian(year, month, day)
+    y, mo, d = calendar_module("french_republican").to_gregorian(year, month, day)
     return [Day(mo, d)], f"{name} Year {m.group(3).upper()} was {d} {MONTHS[mo - 1]} {y}."
 
 
@@ -124,14 +124,22 @@ def _exists(month: int, day: int) -> bool:
 
 
 class OnThisDay:
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, readings: Readings | None = None,
+                 data: WorkspaceData | None = None):
         self.db = db
+        self.readings = readings or SqliteReadings(db)  # the readings' dated passages
+        self.data = data  # where a workspace's chosen packs are (None: the SQLite file `db`)
         self.rule = store.calendar_rule(db)  # how the packs show their dates (set per reply: its workspace's)
         self.packs: tuple[str, ...] | None = None
 
+    def events_on_day(self, month: int, day: int, workspace: str) -> list[dict[str, Any]]:
+        """The packs' events on this day, those the workspace's readings link to most first."""
+        return store.events_on_day(self.db, month, day, packs_of(self.db, self.data, workspace),
+                                   read_about=lambda ids: self.readings.link_counts(ids, workspace))
+
     def reply(self, days: list[Day], workspace: str, note: str | None = None) -> Reply:
         """The days' events of the packs `workspace` reads, and its readings' dated passages."""
-        self.packs = store.workspace_packs(self.db, workspace)
+        self.packs = packs_of(self.db, self.data, workspace)
         self.rule = store.calendar_rule(self.db, self.packs)
         return self._reply(days, workspace, note)
 
@@ -178,7 +186,7 @@ class OnThisDay:
             for e in store.events_between(self.db, first.isoformat(), last.isoformat(), self.packs):
                 ns = HistDate.parse(e["date"], e["calendar"]).new_style
                 assert ns.month is not None and ns.day is not None
-                _, month, d = french_republican.from_gregorian(ns.year, ns.month, ns.day)
+                _, month, d = calendar_module("french_republican").from_gregorian(ns.year, ns.month, ns.day)
                 if (month, d) == (day.republican_month, day.day):
                     found.append({**e, "ns_match": True})
         if not found:
@@ -192,10 +200,10 @@ class OnThisDay:
         prefix = f"{day.text()}: " if label else ""
         if day.republican_month:
             return self._republican(day, prefix)
-        events = store.events_on_day(self.db, day.month, day.day, workspace)
+        events = self.events_on_day(day.month, day.day, workspace)
         seen = {e["id"] for e in events}
         events += [e for e in self._continuing(day) if e["id"] not in seen]
-        passages = store.passage_dates_on_day(self.db, day.month, day.day, workspace, limit=MAX_PASSAGES_SHOWN)
+        passages = self.readings.dates_on_day(day.month, day.day, workspace, limit=MAX_PASSAGES_SHOWN)
         if not events and not passages:
             return self._nearby(day, workspace, prefix)
         fields, cites = [], []
@@ -231,7 +239,7 @@ class OnThisDay:
         found = []
         for delta in [*range(-NEARBY_DAYS, 0), *range(1, NEARBY_DAYS + 1)]:
             d = base + dt.timedelta(days=delta)
-            found += [(Day(d.month, d.day), e) for e in store.events_on_day(self.db, d.month, d.day, workspace)]
+            found += [(Day(d.month, d.day), e) for e in self.events_on_day(d.month, d.day, workspace)]
         first, last = base - dt.timedelta(days=NEARBY_DAYS), base + dt.timedelta(days=NEARBY_DAYS)
         week = f"{Day(first.month, first.day).text()} – {Day(last.month, last.day).text()}"
         if not found:

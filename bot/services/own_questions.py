@@ -30,6 +30,7 @@ from bot.names import Matcher
 from bot.pack import Period, Problem, Question, SourceRef, _line_for, _load_yaml, _question_problems, _text_list, _Where
 from bot.response import Reply
 from bot.services.grading import grade
+from bot.storage.workspace_data import SqliteWorkspaceData, WorkspaceData
 from bot.services.own_words import ACTIONS, ADD_EXAMPLE, ADD_USAGE, OWN_WORDS  # noqa: F401
 from bot.text import clean, echo, shorten
 
@@ -362,35 +363,39 @@ def parse_add(text: str) -> dict[str, Any]:
     return item
 
 
-def _room(db: sqlite_utils.Database, workspace: str) -> int:
-    return MAX_PER_WORKSPACE - store.count(db, "own_questions", "where workspace = ?", [workspace])
+def _room(own: WorkspaceData, workspace: str) -> int:
+    return MAX_PER_WORKSPACE - own.own_question_count(workspace)
 
 
-def add(db: sqlite_utils.Database, matcher: Matcher, workspace: str, text: str, now: dt.datetime) -> Reply:
-    """/quiz add: one question typed in chat."""
+def add(db: sqlite_utils.Database, matcher: Matcher, workspace: str, text: str, now: dt.datetime,
+        own: WorkspaceData | None = None) -> Reply:
+    """/quiz add: one question typed in chat. `own`: where the group's questions are (the file `db`'s by
+    default; `db` is the pack's index, which the question is checked against)."""
+    own = own or SqliteWorkspaceData(db)
     item = parse_add(text)
     q, problems = check(item, "chat", {(): 1}, (), matcher, db)
     if q is None:
         raise Rejected("That question cannot be added:\n" + "\n".join(f"• {echo(p.message, 300)}" for p in problems)
                        + f"\nUse {ADD_USAGE}")
-    if any(_key(r["question"]) == _key(q.question) for r in store.own_questions(db, workspace)):
+    if any(_key(r["question"]) == _key(q.question) for r in own.own_questions(workspace)):
         raise Rejected("This group already has that question: /quiz questions lists them.")
-    if _room(db, workspace) < 1:
+    if _room(own, workspace) < 1:
         raise Rejected(f"This group has {MAX_PER_WORKSPACE} questions of its own, its limit: /quiz remove some first.")
-    (qid,) = store.add_own_questions(db, workspace, [_row(q, "chat", now)])
+    (qid,) = own.add_own_questions(workspace, [_row(q, "chat", now)])
     return Reply(ok=True, kind="info", title=f"Question {qid} added",
                  body=f"“{echo(q.question, 120)}” (answer: {echo(q.answer, 80)}; {len(q.options)} options). "
                       "/quiz start mine asks only this group's questions; /quiz remove " + str(qid) + " removes it.")
 
 
 def import_file(db: sqlite_utils.Database, matcher: Matcher, workspace: str, filename: str, data: bytes,
-                now: dt.datetime) -> Reply:
+                now: dt.datetime, own: WorkspaceData | None = None) -> Reply:
     """A question file: every question added in one transaction, or none and every problem listed."""
+    own = own or SqliteWorkspaceData(db)
     name = Path(clean(filename)[:200] or "questions").name
-    found = parse_file(name, data, matcher, db, room=_room(db, workspace))
-    have = {_key(r["question"]) for r in store.own_questions(db, workspace)}
+    found = parse_file(name, data, matcher, db, room=_room(own, workspace))
+    have = {_key(r["question"]) for r in own.own_questions(workspace)}
     new = [q for q in found if _key(q.question) not in have]
-    ids = store.add_own_questions(db, workspace, [_row(q, name, now) for q in new])
+    ids = own.add_own_questions(workspace, [_row(q, name, now) for q in new])
     again = len(found) - len(new)
     return Reply(ok=True, kind="info", title=f"{len(ids)} question(s) added from {echo(name, 80)}",
                  body=(f"Numbered {ids[0]}–{ids[-1]}. " if ids else "")
@@ -398,21 +403,21 @@ def import_file(db: sqlite_utils.Database, matcher: Matcher, workspace: str, fil
                       + "/quiz questions lists them; /quiz start mine asks only this group's questions.")
 
 
-def list_questions(db: sqlite_utils.Database, workspace: str) -> Reply:
+def list_questions(own: WorkspaceData, workspace: str) -> Reply:
     """/quiz questions: this group's own questions (id, topic, the question's start)."""
-    rows = store.own_questions(db, workspace)
+    rows = own.own_questions(workspace)
     lines = [f"{r['id']}. " + (f"[{echo(r['topic'], 40)}] " if r["topic"] else "") + echo(r["question"], 80)
              for r in rows]
     return Reply(ok=True, kind="list", title=f"This group's own questions: {len(rows)}",
                  body="\n".join(lines) or f"None yet. Admins add them with {ADD_USAGE}, or from a file (/help quiz).")
 
 
-def remove(db: sqlite_utils.Database, workspace: str, arg: str) -> Reply:
+def remove(own: WorkspaceData, workspace: str, arg: str) -> Reply:
     """/quiz remove ID: one of this group's own questions."""
     ref = clean(arg).lstrip("#")
     if not ref.isdecimal() or len(ref) > 12:
         raise BadInput("Give the question's number: /quiz remove 3 (/quiz questions lists them).")
-    row = store.delete_own_question(db, workspace, int(ref))
+    row = own.delete_own_question(workspace, int(ref))
     if row is None:
         raise BotError(f"This group has no question {ref}: /quiz questions lists them.")
     return Reply(ok=True, kind="info", title=f"Question {ref} removed", body=f"“{echo(row['question'], 120)}”")
@@ -427,11 +432,11 @@ IMPORT_HOW = ("To add questions from a file: on Discord, /quiz import with the f
 def handle(app: Clio, ctx: Context, action: str, rest: str) -> Reply:
     """The /quiz sub-actions of this module (add, questions, remove: admins add and remove)."""
     if action == "add":
-        return add(app.db, app.lookup.matcher, ctx.workspace, rest, app.clock())
+        return add(app.db, app.lookup.matcher, ctx.workspace, rest, app.clock(), own=app.workspace_data)
     if action == "questions":
-        return list_questions(app.db, ctx.workspace)
+        return list_questions(app.workspace_data, ctx.workspace)
     if action == "remove":
-        return remove(app.db, ctx.workspace, rest)
+        return remove(app.workspace_data, ctx.workspace, rest)
     return import_path(app, ctx, rest)
 
 
@@ -449,7 +454,8 @@ def import_path(app: Clio, ctx: Context, arg: str) -> Reply:
         data = path.read_bytes()
     except OSError as e:
         raise BadInput(f"Could not read {echo(path.name, 80)}: {e.strerror or 'unreadable'}.") from None
-    return import_file(app.db, app.lookup.matcher, ctx.workspace, path.name, data, app.clock())
+    return import_file(app.db, app.lookup.matcher, ctx.workspace, path.name, data, app.clock(),
+                       own=app.workspace_data)
 
 
 async def import_upload(app: Clio, ctx: Context, filename: str, data: bytes) -> Reply:
@@ -461,7 +467,8 @@ async def import_upload(app: Clio, ctx: Context, filename: str, data: bytes) -> 
     def work() -> Reply:
         db = store.open_db(app.settings.db_path)
         try:
-            return import_file(db, app.lookup.matcher, ctx.workspace, filename, data, app.clock())
+            return import_file(db, app.lookup.matcher, ctx.workspace, filename, data, app.clock(),
+                               own=app.workspace_data_on(db))
         finally:
             db.close()
 
@@ -483,11 +490,11 @@ def own_topic(topic: str | None) -> tuple[bool, str | None]:
     return False, topic
 
 
-def draw(db: sqlite_utils.Database, matcher: Matcher, workspace: str, topic: str | None) -> list[dict[str, Any]]:
+def draw(own: WorkspaceData, matcher: Matcher, workspace: str, topic: str | None) -> list[dict[str, Any]]:
     """The workspace's own questions on `topic` (None: all), as quiz bank questions. A topic matches the
     way curated questions match: a year within the question's period or named in it, its topic, words of
     its question or answer, or an entry it is about."""
-    rows = store.own_questions(db, workspace)
+    rows = own.own_questions(workspace)
     if topic:
         t = topic.strip().lower()
         year = int(t) if t.isdecimal() else None
@@ -509,9 +516,9 @@ def _on_topic(r: dict[str, Any], t: str, year: int | None, entity: str | None) -
         or (entity is not None and entity in r["about"])
 
 
-def none_yet(db: sqlite_utils.Database, workspace: str, topic: str | None) -> BotError:
+def none_yet(own: WorkspaceData, workspace: str, topic: str | None) -> BotError:
     """Why a quiz of the group's own questions cannot start: it has none, or none on the topic."""
-    if topic and store.count(db, "own_questions", "where workspace = ?", [workspace]):
+    if topic and own.own_question_count(workspace):
         return BotError(f"None of this group's own questions match “{echo(topic)}”: /quiz questions lists them.")
     return BotError(f"This group has no quiz questions of its own yet. Admins add them with {ADD_USAGE}, or "
                     "from a file (/help quiz).")

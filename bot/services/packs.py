@@ -47,7 +47,7 @@ def listing(app: Clio, workspace: str) -> Reply:
         about = (info.get("description") or "").strip()
         fields.append(Field(f"{info.get('title') or pid} ({pid}){mark}",
                             (f"{about}\n" if about else "") + _counts(info)))
-    own = store.chosen_packs(app.db, workspace) is not None
+    own = app.workspace_data.chosen_packs(workspace) is not None
     body = (f"This group reads {', '.join(using)}" + ("" if own else " (the deployment's default)")
             + ". Admins choose with /pack use ID [ID ...].")
     return Reply(ok=True, kind="list", title=f"{len(indexed)} pack(s) here", body=body, fields=fields)
@@ -61,7 +61,7 @@ def use(app: Clio, ctx: Context, rest: str) -> Reply:
         raise BadInput(f"Name the pack, e.g. /pack use {next(iter(indexed), 'ID')}. /pack list shows them all.")
     now = dt.datetime.now(dt.UTC).isoformat()
     if wanted == ["default"]:
-        app.db.execute("delete from workspace_packs where workspace = ?", [ctx.workspace])
+        app.workspace_data.choose_packs(ctx.workspace, None, ctx.user_id, now)
         packs = app.packs_of(ctx.workspace)
     else:
         unknown = [w for w in wanted if w not in indexed]
@@ -69,7 +69,7 @@ def use(app: Clio, ctx: Context, rest: str) -> Reply:
             raise BadInput(f"There is no pack {', '.join(echo(u, 40) for u in unknown)} here. "
                            f"The packs are: {', '.join(indexed)} (/pack list describes them).")
         packs = tuple(dict.fromkeys(wanted))
-        store.set_workspace_packs(app.db, ctx.workspace, packs, ctx.user_id, now)
+        app.workspace_data.choose_packs(ctx.workspace, packs, ctx.user_id, now)
     titles = [f"{indexed[p].get('title') or p} ({p})" for p in packs if p in indexed]
     return Reply(ok=True, kind="info", title="Packs chosen",
                  body=f"This group now reads {' and '.join(titles)}. Ask about {app.banner(ctx.workspace)}: "

@@ -10,6 +10,7 @@ if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without imp
 
 from bot import store
 from bot.response import Reply
+from bot.storage.workspace_data import SqliteWorkspaceData, WorkspaceData
 
 PRIVACY_TEXT = """Clio keeps as little as it can, and keeps each group's data apart from every other group's.
 
@@ -42,23 +43,24 @@ def forget_member(db: sqlite_utils.Database, workspace: str, user_id: str, *, ow
 class Workspaces:
     """Removing a workspace: at once (the operator) or after a grace period (the bot was removed)."""
 
-    def __init__(self, db: sqlite_utils.Database, grace: dt.timedelta):
+    def __init__(self, db: sqlite_utils.Database, grace: dt.timedelta, data: WorkspaceData | None = None):
         self.db = db
         self.grace = grace
+        self.data = data or SqliteWorkspaceData(db)  # where removals are scheduled (PostgreSQL: every host's)
 
     def removed(self, workspace: str, now: dt.datetime) -> dt.datetime:
         """The bot left a server or workspace: schedule its data's deletion. Returns when it will happen."""
         when = now + self.grace
-        store.mark_removed(self.db, workspace, now.isoformat(), when.isoformat())
+        self.data.mark_removed(workspace, now.isoformat(), when.isoformat())
         return when
 
     def rejoined(self, workspace: str) -> None:
         """The bot is back before the grace period ended: keep everything."""
-        store.unmark_removed(self.db, workspace)
+        self.data.unmark_removed(workspace)
 
     def purge_due(self, now: dt.datetime) -> list[str]:
         """Delete every workspace whose grace period has ended. Returns their ids."""
-        due = store.removals_due(self.db, now.isoformat())
+        due = self.data.removals_due(now.isoformat())
         for ws in due:
             store.delete_workspace(self.db, ws)
         return due

@@ -5,8 +5,8 @@ first. Likeliest is how much the pack says about a person plus how much the grou
 
 - the pack: one point for each citation, each related entry (either way round), each quiz question about
   them and each event they took part in (computed once per index, for every entry);
-- the readings: one point for each passage of a reading the workspace sees (`store.visible`) that links to
-  them (counted per lookup, for the few people a name leaves undecided: an index lookup per person).
+- the readings: one point for each passage of a reading the workspace sees that links to them (the readings
+  repository's `link_counts`, per lookup, for the few people a name leaves undecided: an index lookup each).
 
 The SQL /who resolution needs lives here rather than in bot/store.py.
 """
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without importing sqlite-utils
     import sqlite_utils
 
-from bot import store
+from bot.storage.readings import Readings, SqliteReadings
 
 # Each pack query yields (entity id, count) rows.
 _PACK_COUNTS = (
@@ -41,31 +41,28 @@ def pack_points(db: sqlite_utils.Database) -> dict[str, float]:
     return {k: float(v) for k, v in points.items()}
 
 
-def reading_points(db: sqlite_utils.Database, ids: Iterable[str], workspace: str) -> dict[str, float]:
-    """How many passages of the readings `workspace` sees link to each of `ids`."""
-    ids = list(dict.fromkeys(ids))
-    if not ids:
-        return {}
-    cond, params = store.visible(workspace)
-    rows = db.execute(
-        "select pe.entity_id, count(*) from passage_entities pe join sources s on s.id = pe.source_id "
-        f"where pe.entity_id in ({', '.join('?' * len(ids))}) and {cond} group by pe.entity_id",
-        [*ids, *params]).fetchall()
-    return {entity_id: float(n) for entity_id, n in rows}
 
 
 class Prominence:
     """Prominence of entries for one index: the pack's part once, the readings' part per workspace."""
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, readings: Readings | None = None):
         self.db = db
-        self.pack = pack_points(db)
+        self.readings = readings or SqliteReadings(db)  # the readings' part: how many passages link an entry
+        self._pack: dict[str, float] | None = None
+
+    @property
+    def pack(self) -> dict[str, float]:
+        """The pack's part, counted when a name first leaves several people undecided (most lookups never)."""
+        if self._pack is None:
+            self._pack = pack_points(self.db)
+        return self._pack
 
     def of(self, ids: Iterable[str], workspace: str) -> dict[str, float]:
         """id -> prominence (pack points plus linked passages the workspace sees)."""
         ids = list(ids)
-        readings = reading_points(self.db, ids, workspace)
-        return {i: self.pack.get(i, 0.0) + readings.get(i, 0.0) for i in ids}
+        readings = self.readings.link_counts(ids, workspace)
+        return {i: self.pack.get(i, 0.0) + readings.get(i, 0) for i in ids}
 
     def for_workspace(self, workspace: str) -> Callable[[list[str]], Mapping[str, float]]:
         """The function a matcher calls to order undecided choices (bot.names.Prominence), for one workspace."""

@@ -17,6 +17,8 @@ from bot.dates import HistDate
 from bot.names import ROMAN, TITLES, Matcher, name_key, name_words, pack_surname, strip_titles
 from bot.places import place_keys
 from bot.services import own_questions
+from bot.storage.readings import Readings, SqliteReadings
+from bot.storage.workspace_data import SqliteWorkspaceData, WorkspaceData
 from bot.text import around
 from bot.services.readings_quiz import readings_questions
 
@@ -26,30 +28,35 @@ BLANK = "____"
 
 
 def bank(db: sqlite_utils.Database, matcher: Matcher, workspace: str, topic: str | None,
-         packs: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+         packs: tuple[str, ...] | None = None, readings: Readings | None = None,
+         own: WorkspaceData | None = None) -> list[dict[str, Any]]:
     """Questions for a quiz on `topic` (None: everything): a period ("1917"), a topic word, a person or term,
     or a reading's title (then only questions generated from that reading). The workspace's own questions
     join the curated ones; "mine" or "own" first ("mine", "mine 1917") asks only the workspace's own. The
-    curated ones are those of `packs` (a workspace's choice; every pack when None)."""
+    curated ones are those of `packs` (a workspace's choice; every pack when None). `readings`: where the
+    readings and the group's own questions are (the SQLite file `db` by default)."""
+    readings = readings or SqliteReadings(db)
+    own_data = own or SqliteWorkspaceData(db)
     only_own, topic = own_questions.own_topic(topic)
-    own = own_questions.draw(db, matcher, workspace, topic)
+    own = own_questions.draw(own_data, matcher, workspace, topic)
     if only_own:
         if not own:
-            raise own_questions.none_yet(db, workspace, topic)
+            raise own_questions.none_yet(own_data, workspace, topic)
         return own
     curated = list(store.questions(db, packs))
     if topic:
-        reading = _reading_named(db, workspace, topic)
+        reading = _reading_named(readings, workspace, topic)
         if reading:
-            return generated(db, matcher, workspace, source_id=reading["id"])
+            return generated(db, matcher, workspace, source_id=reading["id"], readings=readings, packs=packs)
         curated = _on_topic(curated, topic, matcher)
-        return curated + own + [q for q in generated(db, matcher, workspace) if _mentions(q, topic)]
-    return curated + own + generated(db, matcher, workspace)
+        return curated + own + [q for q in generated(db, matcher, workspace, readings=readings, packs=packs)
+                                if _mentions(q, topic)]
+    return curated + own + generated(db, matcher, workspace, readings=readings, packs=packs)
 
 
-def _reading_named(db: sqlite_utils.Database, workspace: str, topic: str) -> dict[str, Any] | None:
+def _reading_named(readings: Readings, workspace: str, topic: str) -> dict[str, Any] | None:
     t = topic.strip().lower()
-    for s in store.sources(db, workspace):
+    for s in readings.sources(workspace):
         if t in (s["title"].lower(), s["filename"].lower(), s["id"]):
             return s
     return None
@@ -80,39 +87,43 @@ _GENERATED: OrderedDict[tuple[str, ...], list[dict[str, Any]]] = OrderedDict()
 _GENERATED_MAX = 256
 
 
-def _library_signature(db: sqlite_utils.Database, workspace: str) -> str:
+def _library_signature(db: sqlite_utils.Database, workspace: str, readings: Readings,
+                       packs: tuple[str, ...]) -> str:
     """Changes whenever a reading the workspace sees is added, replaced, retitled or removed, or the pack
     (and so the links) changes."""
-    cond, params = store.visible(workspace)
     h = hashlib.sha256()
-    for r in db.execute(f"select * from sources s where {cond} order by s.id", params):
-        h.update(repr(r).encode())
+    for r in sorted(readings.sources(workspace), key=lambda s: s["id"]):
+        h.update(repr(sorted(r.items())).encode())
     for r in db.execute("select key, value from meta where key like 'pack:%' order by key"):
         h.update(repr(r).encode())
-    h.update(repr(store.workspace_packs(db, workspace)).encode())  # the packs it chose
+    h.update(repr(packs).encode())  # the packs it chose
     return h.hexdigest()
 
 
 def generated(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
-              source_id: str | None = None) -> list[dict[str, Any]]:
+              source_id: str | None = None, readings: Readings | None = None,
+              packs: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
     """The generated questions (see `_generate`, and `readings_quiz` for people only the group's own readings
     name), made once per state of the workspace's library."""
+    readings = readings or SqliteReadings(db)
+    packs = packs if packs is not None else store.workspace_packs(db, workspace)  # the packs it reads
     path = db.execute("pragma database_list").fetchone()[2]
     if not path:  # an in-memory database: no name to key it by
-        return [*_generate(db, matcher, workspace, source_id), *readings_questions(db, matcher, workspace, source_id)]
-    key = (path, workspace, source_id or "", _library_signature(db, workspace))
+        return [*_generate(db, matcher, workspace, source_id, readings, packs),
+                *readings_questions(db, matcher, workspace, source_id, readings)]
+    key = (path, workspace, source_id or "", _library_signature(db, workspace, readings, packs))
     if key in _GENERATED:
         _GENERATED.move_to_end(key)
     else:
-        _GENERATED[key] = [*_generate(db, matcher, workspace, source_id),
-                           *readings_questions(db, matcher, workspace, source_id)]
+        _GENERATED[key] = [*_generate(db, matcher, workspace, source_id, readings, packs),
+                           *readings_questions(db, matcher, workspace, source_id, readings)]
         while len(_GENERATED) > _GENERATED_MAX:
             _GENERATED.popitem(last=False)
     return [{**q, "options": list(q["options"]), "accept": list(q["accept"])} for q in _GENERATED[key]]
 
 
 def _generate(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
-              source_id: str | None = None) -> list[dict[str, Any]]:
+              source_id: str | None, readings: Readings, packs: tuple[str, ...]) -> list[dict[str, Any]]:
     """Who-is-this questions from prose passages that name one person, and which-year questions for pack
     events the readings discuss. Deterministic for the same index.
 
@@ -120,13 +131,12 @@ def _generate(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
     full aliases, their surname as the pack names them: never a place, title or nickname word), nothing left
     in the excerpt names them another way, and the wrong options are people of the same time."""
     rng = random.Random(f"{workspace}:{source_id}")
-    packs = store.workspace_packs(db, workspace)  # the people of the packs the workspace reads
     people = {r.id: r for r in store.all_names(db, packs) if r.type == "person"}
     lives = store.person_lives(db, packs)
     places = place_keys()
     out: list[dict[str, Any]] = []
     contemporaries: dict[str, list[Any]] = {}
-    for row in store.single_person_passages(db, workspace, source_id, limit=MAX_GENERATED):
+    for row in readings.single_person_passages(workspace, source_id, MAX_GENERATED, people):
         person = people.get(row["entity_id"])
         if person is None:
             continue
@@ -151,7 +161,7 @@ def _generate(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
             "topic": "from the readings", "about": [person.id], "passage_id": row["passage_id"],
             "explanation": f"The passage names {person.name}.",
             "sources": [{"reading": row["source_id"], "loc": row["loc"]}]})
-    for ev in store.discussed_events(db, workspace, source_id, limit=MAX_GENERATED):
+    for ev in readings.discussed_events(workspace, source_id, MAX_GENERATED, store.precise_events(db, packs)):
         when = HistDate.parse(ev["date"], ev["calendar"])
         year = when.year
         if re.search(rf"\b{year}\b", ev["name"]):  # "The 1905 Revolution": the question answers itself

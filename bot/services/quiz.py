@@ -25,6 +25,8 @@ from bot.response import Button, Citation, Field, Reply
 from bot.services import pictures, review
 from bot.services.grading import grade
 from bot.storage.quiz import Answer, Appeal, Question, Quiz, QuizRepo
+from bot.storage.readings import Readings, SqliteReadings
+from bot.storage.workspace_data import SqliteWorkspaceData, WorkspaceData
 from bot.text import clean, echo, shorten
 
 Mode = Literal["choice", "open"]
@@ -61,6 +63,8 @@ class QuizEngine:
         self.matcher = matcher  # the current matcher (it is rebuilt when the pack changes)
         self.clock = clock
         self.bank = bank  # (workspace, topic) -> candidate questions, curated and generated
+        self.data: WorkspaceData = SqliteWorkspaceData(db)  # members' review cards (the app's in PostgreSQL)
+        self.readings: Readings = SqliteReadings(db)  # the ingested readings a reveal cites
 
     # --- starting and stopping ---------------------------------------------------------------------------
 
@@ -185,7 +189,7 @@ class QuizEngine:
                      user_name=ctx.user_name[:80], answer=answer, correct=right,
                      points=(BASE_POINTS + bonus) if right else 0, answered_at=now.isoformat())
         if self.repo.record_answer(row):
-            review.record(self.db, ctx.workspace, ctx.user_id, asdict(q), right, now)
+            review.record(self.data, ctx.workspace, ctx.user_id, asdict(q), right, now)
             return True
         if not only_if_first and right:  # an open-mode member who was wrong first, then right
             self.repo.correct_answer(row)
@@ -195,8 +199,8 @@ class QuizEngine:
     def review(self, ctx: Context, arg: str) -> Reply:
         """The member's due review questions, privately; "/quiz review QID:B" answers one."""
         if arg.strip():
-            return review.answer(self.db, ctx.workspace, ctx.user_id, arg.strip(), self.clock())
-        return review.next_due(self.db, ctx.workspace, ctx.user_id, self.clock())
+            return review.answer(self.data, ctx.workspace, ctx.user_id, arg.strip(), self.clock())
+        return review.next_due(self.data, ctx.workspace, ctx.user_id, self.clock())
 
     # --- time ------------------------------------------------------------------------------------------------
 
@@ -269,7 +273,7 @@ class QuizEngine:
         if how == "stopped" and right:
             who = "The quiz was stopped. " + who
         return Reply(ok=True, kind="info", title=f"Question {n}: the answer is {q.answer}",
-                     body=f"{who}\n\n{q.explanation.strip()}", citations=_citations(self.db, q.sources),
+                     body=f"{who}\n\n{q.explanation.strip()}", citations=_citations(self.db, self.readings, q.sources),
                      buttons=[Button("Appeal this answer", "quiz", f"appeal {quiz.id}:{q.idx}")])
 
     # --- showing -------------------------------------------------------------------------------------------------
@@ -453,10 +457,10 @@ def _ref(quiz: Quiz) -> ConversationRef:
     return ConversationRef(**json.loads(quiz.ref))
 
 
-def _citations(db: Any, sources: list[dict]) -> list[Citation]:
+def _citations(db: Any, readings: Readings, sources: list[dict]) -> list[Citation]:
     out = []
     for s in sources:
-        r = store.reading(db, s["reading"]) or store.source_title(db, s["reading"])
+        r = store.reading(db, s["reading"]) or readings.source(s["reading"])  # the pack's, else an ingested one
         if r:
             out.append(Citation(r["id"], r["title"], r["author"], s.get("loc")))
     return out

@@ -5,7 +5,9 @@ Each announcement and each start is claimed in the database (workspace, channel,
 is posted, like the daily posts, so restarts and several processes never post one twice; a claim whose holder
 crashed is taken over once its short lease runs out. A bot that was away at start time starts the quiz only
 within a grace period, else that week is skipped. The loop that drives this is the daily-post `Scheduler`'s:
-`Clio.scheduler` hands it a `QuizNights`, so every adapter runs both with no change of its own.
+`Clio.scheduler` hands it a `QuizNights`, so every adapter runs both with no change of its own. As there,
+every read and write of the schedules and quizzes (and starting the quiz, which reads the question bank) runs
+through `run`, the door's worker threads, never on the event loop; only the posts go out from the loop.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import json
 import logging
 import zoneinfo
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -25,7 +27,8 @@ from bot.errors import BadInput, BotError
 from bot.events import Context, ConversationRef
 from bot.response import Reply
 from bot.services.quiz import QuizEngine, QuizError, parse_start
-from bot.services.schedule import Clock, Outbox, OutboxError, parse_time, parse_timezone, scheduled_at
+from bot.services.schedule import (Clock, Outbox, OutboxError, Runner, inline, parse_time, parse_timezone,
+                                   scheduled_at)
 from bot.storage.schedules import QuizNight, Schedules, SqliteSchedules
 from bot.text import echo
 
@@ -130,37 +133,46 @@ def due(now: dt.datetime, weekday: int, start_time: str, tz: str, since: dt.date
 # --- the loop --------------------------------------------------------------------------------------------------
 
 
+class NightParts(Protocol):
+    """What the quiz nights' database work uses, as the thread running it sees it (the door's core)."""
+
+    schedules: Schedules  # the nights, their claims, and the admins' notices
+    quiz: QuizEngine  # starts the quiz; its repo finds one an earlier claimer started
+
+
 class QuizNights:
     """Announces and starts each channel's weekly quiz once per week, through the outbox."""
 
     def __init__(self, db: sqlite_utils.Database, engine: QuizEngine, outbox: Outbox, clock: Clock,
                  platform: str | None = None, lead: dt.timedelta = ANNOUNCE_BEFORE, grace: dt.timedelta = START_GRACE,
-                 schedules: Schedules | None = None):
+                 schedules: Schedules | None = None, run: Runner | None = None):
         self.db = db
         self.schedules = schedules or SqliteSchedules(db)  # the nights, their claims, and the admins' notices
-        self.engine = engine
+        self.quiz = engine
         self.outbox = outbox
         self.clock = clock
         self.platform = platform  # only this platform's channels, like the daily posts
         self.lead = lead
         self.grace = grace
+        self.run_work = run or inline(self)  # the database work, off the loop (`NightParts`: the door's core)
 
     async def tick(self) -> int:
         """Announce or start everything due now. Returns how many posts were sent; one channel's failure
         never stops the others."""
         sent = 0
-        for sch in self.schedules.active_quiz_nights(self.platform):
+        for sch in await self.run_work(lambda parts: parts.schedules.active_quiz_nights(self.platform), write=False):
             try:
                 sent += await self._maybe_post(sch)
             except Exception:
                 log.exception("quiz night failed for %s/%s", sch.workspace, sch.channel)
         return sent
 
-    def next_wake(self) -> float:
+    async def next_wake(self) -> float:
         """Seconds until the next announcement or start (the caller caps it, so new schedules are seen)."""
+        nights = await self.run_work(lambda parts: parts.schedules.active_quiz_nights(self.platform), write=False)
         now = self.clock()
         waits = [3600.0]
-        for s in self.schedules.active_quiz_nights(self.platform):
+        for s in nights:
             for _, at in occurrences(now, s.weekday, s.start_time, s.timezone, range(-1, 9)):
                 waits += [(t - now).total_seconds() for t in (at - self.lead, at) if t > now]
         return max(0.5, min(waits))
@@ -173,74 +185,87 @@ class QuizNights:
             return 0
         day, kind, at = what
         ws, ch = sch.workspace, sch.channel
-        claim = self.schedules.claim_quiz_night(ws, ch, day.isoformat(), kind, now.isoformat(),
-                                                (now - LEASE).isoformat())
-        if claim is None:
-            return 0
         ref = ConversationRef(**json.loads(sch.ref))
-        quiz_id = None
-        if kind == "announce":
-            reply: Reply | None = announcement(sch, at, now)
-        else:
-            reply, quiz_id = self._start(sch, ref, at)
+        claimed = await self.run_work(lambda parts: self._claim(parts, sch, ref, day, kind, at, now))
+        if claimed is None:
+            return 0
+        attempts, reply, quiz_id = claimed
         if reply is not None:
             try:
                 await self.outbox.send(ref, reply)
             except OutboxError as e:
-                self._failed(sch, day.isoformat(), kind, claim.attempts + 1, e, now, quiz_id)
+                await self.run_work(lambda parts, e=e: self._failed(parts, sch, day.isoformat(), kind, attempts, e, now,
+                                                               quiz_id))
                 return 0
-        self.schedules.finish_quiz_night(ws, ch, day.isoformat(), kind, status="sent",
-                                         sent_at=self.clock().isoformat(), attempts=claim.attempts + 1,
-                                         quiz_id=quiz_id, error=None)
+        sent_at = self.clock().isoformat()
+        await self.run_work(lambda parts: parts.schedules.finish_quiz_night(
+            ws, ch, day.isoformat(), kind, status="sent", sent_at=sent_at, attempts=attempts, quiz_id=quiz_id,
+            error=None))
         return int(reply is not None)
 
-    def _start(self, sch: QuizNight, ref: ConversationRef, at: dt.datetime) -> tuple[Reply | None, int | None]:
+    def _claim(self, parts: NightParts, sch: QuizNight, ref: ConversationRef, day: dt.date, kind: str,
+               at: dt.datetime, now: dt.datetime) -> tuple[int, Reply | None, int | None] | None:
+        """In a worker: take the night's claim for `kind` and make its post (starting the quiz for "start");
+        (this attempt's number, the post or None, the quiz's id), or None when someone else holds the claim."""
+        claim = parts.schedules.claim_quiz_night(sch.workspace, sch.channel, day.isoformat(), kind, now.isoformat(),
+                                                 (now - LEASE).isoformat())
+        if claim is None:
+            return None
+        if kind == "announce":
+            return claim.attempts + 1, announcement(sch, at, now), None
+        reply, quiz_id = self._start(parts.quiz, sch, ref, at)
+        return claim.attempts + 1, reply, quiz_id
+
+    def _start(self, engine: QuizEngine, sch: QuizNight, ref: ConversationRef,
+               at: dt.datetime) -> tuple[Reply | None, int | None]:
         """Start the quiz (or find the one an earlier claimer started before it died); its first question."""
         ws, ch = sch.workspace, sch.channel
-        ours = [q for q in self.engine.repo.started_by(ws, ch, SCHEDULER_USER)
+        ours = [q for q in engine.repo.started_by(ws, ch, SCHEDULER_USER)
                 if dt.datetime.fromisoformat(q.started_at) >= at]
         if ours:  # started by a claimer that crashed or failed to post: post its question if still the first
             quiz = ours[0]
             if quiz.status == "running" and quiz.current == 0:
-                return self.engine.question_reply(quiz), quiz.id
+                return engine.question_reply(quiz), quiz.id
             return None, quiz.id  # the quiz clock has moved it on (or ended it) meanwhile
         ctx = Context(workspace=ws, channel=ch, user_id=SCHEDULER_USER, user_name="Weekly quiz night",
                       is_admin=False, platform=ref.platform)
         when = f"{at.astimezone(ZoneInfo(sch.timezone)):%A %H:%M %Z}"
         try:
-            reply = self.engine.start(ctx, sch.args)
+            reply = engine.start(ctx, sch.args)
         except QuizError as e:
-            if self.engine.repo.running(ws, ch) is not None:
+            if engine.repo.running(ws, ch) is not None:
                 return Reply(ok=True, kind="info", title="Weekly quiz night not started",
                              body=f"The weekly quiz night was due now ({when}), but a quiz is already running "
                                   f"in this channel, so it did not start. {next_line(sch, self.clock())}"), None
             return _could_not_start(e, when, sch, self.clock()), None
         except BotError as e:
             return _could_not_start(e, when, sch, self.clock()), None
-        quiz = self.engine.repo.running(ws, ch)
+        quiz = engine.repo.running(ws, ch)
         reply.body = f"The weekly quiz night ({when}). " + (reply.body or "")
         return reply, quiz.id if quiz else None
 
-    def _failed(self, sch: QuizNight, day: str, kind: str, attempts: int, e: OutboxError, now: dt.datetime,
-                quiz_id: int | None) -> None:
+    def _failed(self, parts: NightParts, sch: QuizNight, day: str, kind: str, attempts: int, e: OutboxError,
+                now: dt.datetime, quiz_id: int | None) -> None:
+        """In a worker: retry the post later, or give up on it (ending a quiz nobody can see) and tell the
+        admins, pausing the night when the channel is gone for good."""
         ws, ch = sch.workspace, sch.channel
         log.warning("quiz night %s to %s/%s failed (attempt %d): %s", kind, ws, ch, attempts, e.reason)
         if not (e.permanent or attempts >= MAX_ATTEMPTS):
-            self.schedules.finish_quiz_night(ws, ch, day, kind, status="retry", attempts=attempts,
-                                             error=e.reason, quiz_id=quiz_id,
-                                             next_attempt_at=(now + RETRY_AFTER).isoformat())
+            parts.schedules.finish_quiz_night(ws, ch, day, kind, status="retry", attempts=attempts,
+                                              error=e.reason, quiz_id=quiz_id,
+                                              next_attempt_at=(now + RETRY_AFTER).isoformat())
             return
-        self.schedules.finish_quiz_night(ws, ch, day, kind, status="failed", attempts=attempts,
-                                         error=e.reason, quiz_id=quiz_id)
+        parts.schedules.finish_quiz_night(ws, ch, day, kind, status="failed", attempts=attempts,
+                                          error=e.reason, quiz_id=quiz_id)
         if quiz_id is not None:  # nobody can see it: end it rather than let it run into the void
-            self.engine.repo.end(quiz_id, "ended", now.isoformat())
+            parts.quiz.repo.end(quiz_id, "ended", now.isoformat())
         if e.permanent:
-            self.schedules.pause_quiz_night(ws, ch, e.reason, now.isoformat())
-            self.schedules.add_notice(ws, f"Weekly quiz nights in channel {ch} are paused: {e.reason}. Fix it, "
-                                          "then /quiz schedule again in that channel.", now.isoformat())
+            parts.schedules.pause_quiz_night(ws, ch, e.reason, now.isoformat())
+            parts.schedules.add_notice(ws, f"Weekly quiz nights in channel {ch} are paused: {e.reason}. Fix it, "
+                                           "then /quiz schedule again in that channel.", now.isoformat())
         else:
-            self.schedules.add_notice(ws, f"This week's quiz night in channel {ch} could not be posted: "
-                                          f"{e.reason}.", now.isoformat())
+            parts.schedules.add_notice(ws, f"This week's quiz night in channel {ch} could not be posted: "
+                                           f"{e.reason}.", now.isoformat())
 
 
 def _could_not_start(e: BotError, when: str, sch: QuizNight, now: dt.datetime) -> Reply:

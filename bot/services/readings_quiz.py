@@ -18,6 +18,7 @@ import sqlite_utils
 
 from bot import store
 from bot.names import Matcher
+from bot.storage.readings import Readings, SqliteReadings
 from bot.services.readnames import UPPER, ReadingPerson, find_people
 from bot.text import around
 
@@ -33,16 +34,12 @@ _AFTER_SENTENCE = {"queen", "king", "madame", "monsieur", "general", "citizen", 
 
 
 def readings_questions(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
-                       source_id: str | None = None) -> list[dict[str, Any]]:
+                       source_id: str | None = None, readings: Readings | None = None) -> list[dict[str, Any]]:
     """Who-is-this questions from the workspace's own readings (one reading with `source_id`), for the people
     they keep naming that the pack does not know. Deterministic for the same readings."""
     if workspace == store.SHARED:  # the operator's readings belong with the pack
         return []
-    extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
-    rows = list(db.query(
-        "select p.id as passage_id, p.text, p.loc, s.id as source_id, s.title, s.author from sources s "
-        f"join passages p on p.source_id = s.id where s.workspace = ? {extra} and p.prose = 1 order by p.rowid "
-        "limit ?", [workspace, *more, MAX_PASSAGES]))
+    rows = (readings or SqliteReadings(db)).own_passages(workspace, source_id, MAX_PASSAGES)
     if not rows:
         return []
     people = [p for p in find_people(rows) if p.in_full and not _pack_knows(matcher, p)]

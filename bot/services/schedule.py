@@ -1,5 +1,11 @@
 """Daily "on this day" posts: pure timing rules, a database claim per channel and local day, and a loop that
-hands posts to an adapter's outbox. The core never sends by itself."""
+hands posts to an adapter's outbox. The core never sends by itself.
+
+The loop runs on the adapter's event loop, but never reads or writes a database there: each step that does
+(the active subscriptions, a claim with the post it composes, how the post went) is one call of `run`, which
+the app makes the door's (bot/door.py): a worker thread with its own SQLite connection, the repositories and
+services bound to it. On PostgreSQL each repository call is a network round trip; none of them holds up the
+loop. Only sending, through the outbox, happens on the loop."""
 
 from __future__ import annotations
 
@@ -10,14 +16,13 @@ import json
 import logging
 import re
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlite_utils
 
-from bot import store
 from bot.errors import BadInput
 from bot.events import ConversationRef
 from bot.response import Field, Reply
@@ -34,6 +39,32 @@ MAX_IDLE_SECONDS = 60.0
 VARIETY_DAYS = 365
 
 Clock = Callable[[], dt.datetime]
+T = TypeVar("T")
+
+
+class Parts(Protocol):
+    """What a scheduler's database work uses, as the thread running it sees it (the door's core: the app's
+    services on that thread's connection)."""
+
+    db: sqlite_utils.Database  # the pack and readings (what a post says)
+    schedules: Schedules  # who gets a post when, and which went out
+    onthisday: OnThisDay
+
+
+class Runner(Protocol):
+    """Runs `work(parts)` off the event loop (`Door.run`): in the writer, or a reader when `write` is False."""
+
+    def __call__(self, work: Callable[[Any], T], *, write: bool = True) -> Awaitable[T]: ...
+
+
+def inline(parts: Any) -> Runner:
+    """A `Runner` that calls the work on the caller's thread, with `parts`: for a scheduler made without an
+    app's door (the loop then waits for the database, as it did before the door)."""
+
+    async def run(work: Callable[[Any], T], *, write: bool = True) -> T:
+        return work(parts)
+
+    return run  # type: ignore[return-value]
 
 
 class OutboxError(Exception):
@@ -50,7 +81,7 @@ class Ticker(Protocol):
 
     async def tick(self) -> int: ...
 
-    def next_wake(self) -> float: ...
+    async def next_wake(self) -> float: ...
 
 
 class Outbox(Protocol):
@@ -131,8 +162,12 @@ class Scheduler:
 
     def __init__(self, db: sqlite_utils.Database, onthisday: OnThisDay, outbox: Outbox, clock: Clock,
                  grace: dt.timedelta = GRACE, platform: str | None = None, also: Sequence[Ticker] = (),
-                 schedules: Schedules | None = None):
+                 schedules: Schedules | None = None, wake: float | None = None, run: Runner | None = None):
         self.db = db  # the pack and readings (what a post says)
+        self.wake = wake  # the longest sleep between looks for new subscriptions (None: MAX_IDLE_SECONDS)
+        # when this process took the background lease (bot/lease.py): a claim still open from before then is
+        # a previous holder's, which is gone, so it is taken over at once (None: after LEASE, as ever)
+        self.held_since: dt.datetime | None = None
         self.schedules = schedules or SqliteSchedules(db)  # who gets a post when, and which went out
         self.also = list(also)  # other timed posts run on this same loop (weekly quiz nights)
         self.platform = platform  # only this platform's channels: the Slack process never posts to Discord
@@ -140,11 +175,12 @@ class Scheduler:
         self.outbox = outbox
         self.clock = clock
         self.grace = grace
+        self.run_work = run or inline(self)  # the database work, off the loop (`Parts`: the door's core)
 
     async def tick(self) -> int:
         """Post everything due now. Returns how many posts were sent. Never raises for one channel's failure."""
         sent = 0
-        for sub in self.schedules.active(self.platform):
+        for sub in await self.run_work(lambda parts: parts.schedules.active(self.platform), write=False):
             try:
                 sent += await self._maybe_post(sub)
             except Exception:  # a bug in one channel's post must not stop the others
@@ -162,64 +198,84 @@ class Scheduler:
         if day is None:
             return 0
         ws, ch = sub.workspace, sub.channel
-        claim = self.schedules.claim_post(ws, ch, day.isoformat(), now.isoformat(), (now - LEASE).isoformat())
-        if claim is None:
+        claimed = await self.run_work(lambda parts: self._claim(parts, sub, day, now))
+        if claimed is None:
             return 0
-        reply, event_id = self.compose(ws, ch, day)
-        reply.marker = daily_marker(day)
+        attempt, reply, event_id = claimed
         ref = ConversationRef(**json.loads(sub.ref))
-        attempt = claim.attempts + 1
-        # counted before sending: a process that dies after the platform took the post but before it is marked
-        # sent leaves attempts >= 1, and whoever takes the claim over looks in the channel before sending again
-        self.schedules.finish_claim(ws, ch, day.isoformat(), status="claimed", attempts=attempt)
         try:
-            if claim.attempts and await self._already_posted(ref, reply.marker):
+            if attempt > 1 and await self._already_posted(ref, reply.marker):
                 log.info("daily post to %s/%s was already delivered before a restart", ws, ch)
             else:
                 await self.outbox.send(ref, reply)
         except OutboxError as e:
-            self._failed(sub, day, attempt, e, now)
+            await self.run_work(lambda parts, e=e: self._failed(parts.schedules, sub, day, attempt, e, now))
             return 0
-        self.schedules.finish_claim(ws, ch, day.isoformat(), status="sent", event_id=event_id,
-                                    sent_at=self.clock().isoformat(), attempts=attempt, error=None)
+        sent_at = self.clock().isoformat()
+        await self.run_work(lambda parts: parts.schedules.finish_claim(
+            ws, ch, day.isoformat(), status="sent", event_id=event_id, sent_at=sent_at, attempts=attempt, error=None))
         return 1
 
-    async def _already_posted(self, ref: ConversationRef, marker: str) -> bool:
+    def _claim(self, parts: Parts, sub: Subscription, day: dt.date,
+               now: dt.datetime) -> tuple[int, Reply, str | None] | None:
+        """In a worker: take the day's claim and compose its post; (attempt, post, featured event), or None
+        when another process or an earlier run holds or sent it."""
+        ws, ch = sub.workspace, sub.channel
+        stale = now - LEASE
+        if self.held_since is not None and self.held_since > stale:
+            stale = self.held_since
+        claim = parts.schedules.claim_post(ws, ch, day.isoformat(), now.isoformat(), stale.isoformat())
+        if claim is None:
+            return None
+        reply, event_id = self.compose(ws, ch, day, parts)
+        reply.marker = daily_marker(day)
+        attempt = claim.attempts + 1
+        # counted before sending: a process that dies after the platform took the post but before it is marked
+        # sent leaves attempts >= 1, and whoever takes the claim over looks in the channel before sending again
+        parts.schedules.finish_claim(ws, ch, day.isoformat(), status="claimed", attempts=attempt)
+        return attempt, reply, event_id
+
+    async def _already_posted(self, ref: ConversationRef, marker: str | None) -> bool:
         posted = getattr(self.outbox, "posted", None)
         return bool(posted and await posted(ref, marker))
 
-    def _failed(self, sub: Subscription, day: dt.date, attempts: int, e: OutboxError, now: dt.datetime) -> None:
+    def _failed(self, schedules: Schedules, sub: Subscription, day: dt.date, attempts: int, e: OutboxError,
+                now: dt.datetime) -> None:
+        """In a worker: retry the post later, or pause the subscription and tell the admins."""
         ws, ch = sub.workspace, sub.channel
         log.warning("daily post to %s/%s failed (attempt %d): %s", ws, ch, attempts, e.reason)
         if e.permanent or attempts >= MAX_ATTEMPTS:
-            self.schedules.finish_claim(ws, ch, day.isoformat(), status="failed", attempts=attempts, error=e.reason)
-            self.schedules.pause(ws, ch, e.reason, now.isoformat())
-            self.schedules.add_notice(ws, f"Daily posts to channel {ch} are paused: {e.reason}. "
-                                          "Fix it, then /schedule set again in that channel.", now.isoformat())
+            schedules.finish_claim(ws, ch, day.isoformat(), status="failed", attempts=attempts, error=e.reason)
+            schedules.pause(ws, ch, e.reason, now.isoformat())
+            schedules.add_notice(ws, f"Daily posts to channel {ch} are paused: {e.reason}. "
+                                     "Fix it, then /schedule set again in that channel.", now.isoformat())
         else:
-            self.schedules.finish_claim(ws, ch, day.isoformat(), status="retry", attempts=attempts, error=e.reason,
-                                        next_attempt_at=(now + RETRY_AFTER).isoformat())
+            schedules.finish_claim(ws, ch, day.isoformat(), status="retry", attempts=attempts, error=e.reason,
+                                   next_attempt_at=(now + RETRY_AFTER).isoformat())
 
-    def compose(self, workspace: str, channel: str, day: dt.date) -> tuple[Reply, str | None]:
-        """The day's post, featuring an event not posted to this channel in the past year when one exists."""
-        events = store.events_on_day(self.db, day.month, day.day, workspace)
-        recent = self.schedules.recent_events(workspace, channel, (day - dt.timedelta(days=VARIETY_DAYS)).isoformat())
+    def compose(self, workspace: str, channel: str, day: dt.date, parts: Parts | None = None) -> tuple[Reply, str | None]:
+        """The day's post, featuring an event not posted to this channel in the past year when one exists.
+        `parts`: the services of the thread composing it (this scheduler's own when not given)."""
+        parts = parts or self
+        events = parts.onthisday.events_on_day(day.month, day.day, workspace)
+        recent = parts.schedules.recent_events(workspace, channel, (day - dt.timedelta(days=VARIETY_DAYS)).isoformat())
         fresh = [e for e in events if e["id"] not in recent] or events
         featured = fresh[0] if fresh else None
-        reply = self.onthisday.reply([Day(day.month, day.day)], workspace)
+        reply = parts.onthisday.reply([Day(day.month, day.day)], workspace)
         if featured is not None:
             reply.fields.sort(key=lambda f: featured["name"] not in f.name)
             reply.fields.insert(0, Field("Featured", featured["name"]))
         reply.title = f"On this day, {day.day} {day.strftime('%B')}"
         return reply, featured["id"] if featured else None
 
-    def next_wake(self) -> float:
-        """Seconds until the next subscription is due (at most MAX_IDLE_SECONDS, so new ones are seen)."""
+    async def next_wake(self) -> float:
+        """Seconds until the next subscription is due (at most `wake`, else MAX_IDLE_SECONDS, so new ones are
+        seen)."""
+        subs = await self.run_work(lambda parts: parts.schedules.active(self.platform), write=False)
         now = self.clock()
-        waits = [(next_run(now, s.post_time, s.timezone) - now).total_seconds()
-                 for s in self.schedules.active(self.platform)]
-        waits += [other.next_wake() for other in self.also]
-        return max(0.5, min([MAX_IDLE_SECONDS, *waits]))
+        waits = [(next_run(now, s.post_time, s.timezone) - now).total_seconds() for s in subs]
+        waits += [await other.next_wake() for other in self.also]
+        return max(0.5, min([MAX_IDLE_SECONDS if self.wake is None else self.wake, *waits]))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick until `stop` is set; a failing tick is logged and the loop goes on."""
@@ -229,7 +285,12 @@ class Scheduler:
             except Exception:
                 log.exception("scheduler tick failed")
             try:
-                await asyncio.wait_for(stop.wait(), timeout=self.next_wake())
+                wake = await self.next_wake()
+            except Exception:
+                log.exception("scheduler could not read when to wake; looking again shortly")
+                wake = MAX_IDLE_SECONDS if self.wake is None else self.wake
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=wake)
             except TimeoutError:
                 pass
 

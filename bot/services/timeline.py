@@ -27,6 +27,7 @@ from bot.text import echo, excerpt
 
 if TYPE_CHECKING:
     from bot.services.lookup import Lookup
+    from bot.storage.readings import Readings
 
 PAGE_SIZE = 15  # events a page: a screenful in a chat message, well inside every platform's limits
 READINGS_MAX = 2_000  # dated passages a timeline from the readings considers
@@ -258,11 +259,11 @@ def _empty(lookup: Lookup, rng: Range) -> Reply:
     return Reply(ok=False, kind="not_found", exit_code=1, title=title, body=body, buttons=buttons)
 
 
-def readings_events(db: Any, rng: Range, workspace: str) -> list[Entry]:
+def readings_events(readings: Readings, rng: Range, workspace: str) -> list[Entry]:
     """The days the workspace's readings state within the range, one entry per day and passage, named by a
     short excerpt of the sentence that states it: a timeline for a subject the pack does not cover."""
     entries: dict[tuple[str, str], Entry] = {}
-    for r in store.passage_dates_in_years(db, workspace, rng.start.year, rng.end.year, limit=READINGS_MAX):
+    for r in readings.dates_in_years(workspace, rng.start.year, rng.end.year, limit=READINGS_MAX):
         when = HistDate.parse(r["date"], r["calendar"])
         if not rng.holds(when) or (r["date"], r["passage_id"]) in entries:
             continue
@@ -292,7 +293,7 @@ def reply(lookup: Lookup, text: str, workspace: str = store.SHARED) -> Reply:
     found = events(lookup.db, rng, lookup.packs)
     from_readings = False
     if not found:
-        found = readings_events(lookup.db, rng, workspace)
+        found = readings_events(lookup.readings, rng, workspace)
         from_readings = bool(found)
     if not found:
         return _empty(lookup, rng)

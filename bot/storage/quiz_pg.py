@@ -13,24 +13,18 @@ only where several statements belong together). Each guard is one statement the 
 
 from __future__ import annotations
 
-import logging
-import weakref
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from bot import store
+from bot.storage.pg_repo import PgRepo, pg_forgetters
 from bot.storage.quiz import (FORGOTTEN, JSON_FIELDS, QUIZ_FIELDS, Answer, Appeal, MemberRecord, Question, Quiz,
                               Rescored, Score, platform_prefix)
 
-if TYPE_CHECKING:
-    from bot.pg_state import PgState
 
-log = logging.getLogger("clio.pg")
-_REPOS: weakref.WeakSet[PgQuizRepo] = weakref.WeakSet()
 SCORE_COLUMNS = ("user_id, max(user_name) as name, sum(points) as points, sum(correct) as right, "
                  "count(*) as answered")
 _QUESTION_COLUMNS = tuple(Question.__dataclass_fields__)
@@ -57,25 +51,11 @@ def _appeal(row: dict[str, Any] | None) -> Appeal | None:
     return Appeal(**row) if row else None
 
 
-class PgQuizRepo:
+class PgQuizRepo(PgRepo):
     """`QuizRepo` in a PostgreSQL database (see the module's docstring), on a PgState's pool."""
 
-    def __init__(self, state: PgState):
-        self.state = state
-        self.pool = state.pool
-        _REPOS.add(self)  # forget-me and workspace deletion reach its quizzes (`_forgotten`)
-
-    def _all(self, sql: str, params: list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
-        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            return cur.execute(sql, params).fetchall()
-
-    def _one(self, sql: str, params: list[Any] | dict[str, Any]) -> dict[str, Any] | None:
-        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            return cur.execute(sql, params).fetchone()
-
-    def _count(self, sql: str, params: list[Any] | dict[str, Any]) -> int:
-        with self.pool.connection() as conn:
-            return conn.execute(sql, params).rowcount
+    # store.forget_member and store.delete_workspace: the quizzes in PostgreSQL forget too, each database once
+    forgetters = pg_forgetters("the quizzes in PostgreSQL")
 
     # --- quizzes -------------------------------------------------------------------------------------------
 
@@ -107,7 +87,7 @@ class PgQuizRepo:
     def running_all(self, platform: str | None = None) -> list[Quiz]:
         prefix = platform_prefix(platform)
         cond, params = ("and left(workspace, %s) = %s", [len(prefix), prefix]) if prefix else ("", [])
-        return [Quiz(**r) for r in self._all(f"select * from quizzes where status = 'running' {cond} order by id",
+        return [Quiz(**r) for r in self._rows(f"select * from quizzes where status = 'running' {cond} order by id",
                                              params)]
 
     def channel_quiz(self, workspace: str, channel: str, quiz_id: int | None = None) -> Quiz | None:
@@ -118,17 +98,17 @@ class PgQuizRepo:
                                "order by status = 'running' desc, id desc limit 1", [workspace, channel]))
 
     def started_by(self, workspace: str, channel: str, user_id: str, limit: int = 5) -> list[Quiz]:
-        return [Quiz(**r) for r in self._all(
+        return [Quiz(**r) for r in self._rows(
             "select * from quizzes where workspace = %s and channel = %s and started_by = %s order by id desc limit %s",
             [workspace, channel, user_id, limit])]
 
     def recent_qids(self, workspace: str, channel: str, quizzes: int) -> set[str]:
-        return {r["qid"] for r in self._all(
+        return {r["qid"] for r in self._rows(
             "select qq.qid from quiz_questions qq where qq.quiz_id in (select id from quizzes where workspace = %s "
             "and channel = %s order by id desc limit %s)", [workspace, channel, quizzes])}
 
     def end(self, quiz_id: int, status: str, ended_at: str) -> bool:
-        return self._count("update quizzes set status = %s, ended_at = %s where id = %s and status = 'running'",
+        return self._run("update quizzes set status = %s, ended_at = %s where id = %s and status = 'running'",
                            [status, ended_at, quiz_id]) == 1
 
     # --- questions -----------------------------------------------------------------------------------------
@@ -151,7 +131,7 @@ class PgQuizRepo:
         return True
 
     def close_question(self, quiz_id: int, idx: int) -> None:
-        self._count("update quiz_questions set closed = true where quiz_id = %s and idx = %s", [quiz_id, idx])
+        self._run("update quiz_questions set closed = true where quiz_id = %s and idx = %s", [quiz_id, idx])
 
     def last_closed_question(self, workspace: str, channel: str) -> Question | None:
         return _question(self._one(
@@ -162,20 +142,20 @@ class PgQuizRepo:
     # --- answers -------------------------------------------------------------------------------------------
 
     def record_answer(self, answer: Answer) -> bool:
-        return self._count(
+        return self._run(
             "insert into quiz_answers (quiz_id, idx, workspace, user_id, user_name, answer, correct, points, "
             "answered_at) values (%(quiz_id)s, %(idx)s, %(workspace)s, %(user_id)s, %(user_name)s, %(answer)s, "
             "%(correct)s, %(points)s, %(answered_at)s) on conflict do nothing",
             {**asdict(answer), "correct": int(answer.correct)}) == 1
 
     def correct_answer(self, answer: Answer) -> bool:
-        return self._count(
+        return self._run(
             "update quiz_answers set answer = %s, correct = 1, points = %s, answered_at = %s "
             "where quiz_id = %s and idx = %s and user_id = %s and correct = 0",
             [answer.answer, answer.points, answer.answered_at, answer.quiz_id, answer.idx, answer.user_id]) == 1
 
     def claim_winner(self, quiz_id: int, idx: int, user_id: str) -> bool:
-        return self._count("update quiz_questions set winner = %s where quiz_id = %s and idx = %s and winner is null",
+        return self._run("update quiz_questions set winner = %s where quiz_id = %s and idx = %s and winner is null",
                            [user_id, quiz_id, idx]) == 1
 
     def member_answer(self, quiz_id: int, idx: int, user_id: str) -> Answer | None:
@@ -183,7 +163,7 @@ class PgQuizRepo:
                                  [quiz_id, idx, user_id]))
 
     def right_answers(self, quiz_id: int, idx: int) -> list[Answer]:
-        return [_answer(r) for r in self._all(  # type: ignore[misc]
+        return [_answer(r) for r in self._rows(  # type: ignore[misc]
             "select * from quiz_answers where quiz_id = %s and idx = %s and correct = 1 order by answered_at",
             [quiz_id, idx])]
 
@@ -194,13 +174,13 @@ class PgQuizRepo:
     # --- scores --------------------------------------------------------------------------------------------
 
     def scores(self, quiz_id: int) -> list[Score]:
-        return [_score(r) for r in self._all(
+        return [_score(r) for r in self._rows(
             f"select {SCORE_COLUMNS} from quiz_answers where quiz_id = %s group by user_id "
             "order by points desc, name", [quiz_id])]
 
     def leaderboard(self, workspace: str, since: str | None = None, limit: int = 10) -> list[Score]:
         extra, params = ("and answered_at >= %s", [since]) if since else ("", [])
-        return [_score(r) for r in self._all(
+        return [_score(r) for r in self._rows(
             f"select {SCORE_COLUMNS} from quiz_answers where workspace = %s {extra} group by user_id "
             "order by points desc, name limit %s", [workspace, *params, limit])]
 
@@ -224,7 +204,7 @@ class PgQuizRepo:
         return _appeal(self._one("select * from quiz_appeals where workspace = %s and id = %s", [workspace, appeal_id]))
 
     def appeals(self, workspace: str, status: str = "open") -> list[Appeal]:
-        return [Appeal(**r) for r in self._all("select * from quiz_appeals where workspace = %s and status = %s "
+        return [Appeal(**r) for r in self._rows("select * from quiz_appeals where workspace = %s and status = %s "
                                                "order by id", [workspace, status])]
 
     def open_appeal_by(self, quiz_id: int, idx: int, user_id: str) -> Appeal | None:
@@ -272,21 +252,3 @@ class PgQuizRepo:
                                      ("quiz_appeals", "resolved_by", "workspace = %s")):
                 conn.execute(f"update {table} set {col} = %s where {col} = %s and {cond}", [FORGOTTEN, user_id, workspace])
         return n
-
-
-def _forgotten(workspace: str, user_id: str | None) -> int:
-    """store.forget_member and store.delete_workspace call this: the quizzes in PostgreSQL forget too (once
-    per database, however many apps of this process use it). How many rows went."""
-    n, done = 0, set()
-    for repo in list(_REPOS):
-        if repo.pool.closed or repo.state.url in done:
-            continue
-        try:
-            n += repo.forget(workspace, user_id)
-            done.add(repo.state.url)
-        except Exception:  # noqa: BLE001 - the database down: logged; the SQLite rows went already
-            log.warning("the quizzes in PostgreSQL could not forget a member", exc_info=True)
-    return n
-
-
-store.FORGET_HOOKS.append(_forgotten)

@@ -8,19 +8,16 @@ is a primary key the database guards: a second process asking for the same post 
 
 from __future__ import annotations
 
-import logging
-import weakref
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot import store
+from bot.storage.pg_repo import PgRepo, pg_forgetters
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-    from bot.pg_state import PgState
 
-log = logging.getLogger("clio.storage")
 CLAIM_FIELDS = frozenset({"status", "attempts", "next_attempt_at", "event_id", "error", "sent_at", "claimed_at"})
 NIGHT_FIELDS = CLAIM_FIELDS - {"event_id"} | {"quiz_id"}
 
@@ -229,24 +226,13 @@ class SqliteSchedules:
         return [NightClaim.of(r) for r in store.quiz_night_claims(self.db, workspace, channel)]
 
 
-class PgSchedules:
+class PgSchedules(PgRepo):
     """`Schedules` in PostgreSQL (migration p003_schedules of bot/pg_state.py), on a PgState's pool: each
     claim one atomic statement on the primary key; taking notices one DELETE ... RETURNING, so two processes
     never both show the same notice. A workspace's rows go with it (forget hooks, as for the SQLite tables)."""
 
-    def __init__(self, state: PgState):
-        self.pool = state.pool
-        _PG.add(self)
-
-    def _rows(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        from psycopg.rows import dict_row
-
-        with self.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            return cur.execute(sql, params).fetchall()
-
-    def _run(self, sql: str, params: Any = ()) -> int:
-        with self.pool.connection() as conn:
-            return conn.execute(sql, params).rowcount
+    # forget-me and workspace deletion reach its rows (`forget`), each database once
+    forgetters = pg_forgetters("the schedules in PostgreSQL")
 
     def subscribe(self, sub: Subscription) -> None:
         self._run("insert into subscriptions (workspace, channel, ref, post_time, timezone, active, paused_reason, "
@@ -352,16 +338,3 @@ class PgSchedules:
             for table in ("subscriptions", "post_claims", "admin_notices", "quiz_schedules", "quiz_schedule_claims"):
                 conn.execute(f"delete from {table} where workspace = %s", [workspace])
 
-
-_PG: weakref.WeakSet[PgSchedules] = weakref.WeakSet()
-
-
-def _forgotten(workspace: str, user_id: str | None) -> None:
-    for repo in list(_PG):
-        try:
-            repo.forget(workspace, user_id)
-        except Exception:  # noqa: BLE001 - a closed pool or a database down: logged, the SQLite part is done
-            log.warning("PostgreSQL could not forget a workspace's or member's schedule rows", exc_info=True)
-
-
-store.FORGET_HOOKS.append(_forgotten)
