@@ -259,6 +259,7 @@ def _ingest(app, args: argparse.Namespace) -> int:
             if bar is None:
                 bar = tqdm(total=total, desc=path.name[:30], unit="passage", leave=False, file=sys.stderr,
                            disable=total < PROGRESS_MIN_PASSAGES)
+            bar.total = total  # the total is an estimate while the reading is still being read
             bar.n = done
             bar.refresh()
 

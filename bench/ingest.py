@@ -150,7 +150,7 @@ def phases(app: Clio, path: Path) -> None:
     marks.append(time.perf_counter())
     passages = split_passages(blocks)
     marks.append(time.perf_counter())
-    calendar = reading_convention("\n".join(p.text for p in passages), None)
+    calendar = reading_convention([p.text for p in passages], None)  # passage by passage, as ingest counts
     marks.append(time.perf_counter())
     link_passages(passages, app.lookup.matcher, app.person_ids, births=store.births(app.db))
     marks.append(time.perf_counter())

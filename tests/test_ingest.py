@@ -345,3 +345,31 @@ def test_a_paragraph_without_sentence_breaks_is_kept_whole_in_passages_cut_betwe
         assert " ".join(p.text for p in passages).split() == text.split()  # every word, none cut in two
     else:
         assert "".join(p.text for p in passages) == text
+
+
+def test_a_reading_linked_while_it_is_read_links_as_relinking_it_whole_does(mini_app: Clio, tmp_path: Path) -> None:
+    """A long reading comes from the reading child in several batches, each linked as it comes; what it links
+    (and the progress an admin sees) must be what linking the stored reading in one go gives."""
+    from bot import ingest
+
+    paragraphs = []
+    for i in range(5000):  # more passages than one batch of the reading child holds, three batches in all
+        if i % 3 == 0:
+            paragraphs.append(f"In {1900 + i % 30} General Kornilov wrote to Kerensky about the army, note {i}.")
+        elif i % 3 == 1:
+            paragraphs.append(f"Kornilov and the Petrograd Soviet disagreed again, and Kerensky waited ({i}).")
+        else:
+            paragraphs.append(f"Nothing here names anyone in particular, paragraph {i}.")
+    f = tmp_path / "long-notes.txt"
+    f.write_text("\n\n".join(paragraphs), encoding="utf-8")
+    seen: list[tuple[int, int]] = []
+    result = mini_app.ingest(f, progress=lambda done, total: seen.append((done, total)))
+    assert result.passages == 5000 and result.linked > 0
+    rows = "select passage_id, entity_id, mentions from passage_entities order by passage_id, entity_id"
+    linked_while_read = list(mini_app.db.query(rows))
+    assert linked_while_read
+    ingest.relink(mini_app.db, mini_app.library.matcher, mini_app.person_ids)
+    assert list(mini_app.db.query(rows)) == linked_while_read
+    # progress counts up, never shows more done than its total, and ends at the true count
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert all(d <= t for d, t in seen) and seen[-1] == (5000, 5000)

@@ -20,7 +20,7 @@ from bot import store
 from bot.errors import BotError
 from bot.ingest import bounded
 from bot.ingest.datefind import CONVENTIONS, find_dates, reading_convention
-from bot.ingest.link import SourceLinks, link_passages
+from bot.ingest.link import PROGRESS_EVERY, Linker, SourceLinks, link_passages
 from bot.ingest.passages import Passage
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, check_file
 from bot.names import Matcher
@@ -117,14 +117,30 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
         existing, sid = same, same["id"]
     if check is not None:
         check(*readings.usage(workspace, excluding=sid))  # refused before a process is spent on reading it
-    doc = bounded.parse(path, raw, max_bytes)  # read, cleaned and split in a child process, within a budget
+    # read, cleaned and split in a child process, within a budget; each batch of passages linked here as it
+    # comes, while the child reads on (the two use both cores)
+    linker = Linker(matcher, person_ids, births=store.births(db))
+    seen = 0
+
+    def link(batch: list[Passage], share: float) -> None:
+        nonlocal seen
+        total = round((seen + len(batch)) / share) if share > 0 else 0  # an estimate until the last batch
+        for p in batch:
+            seen += 1
+            if progress and seen % PROGRESS_EVERY == 0:
+                progress(seen, max(seen, total))
+            linker.add(p)
+
+    doc = bounded.parse(path, raw, max_bytes, on_passages=link)
     del raw  # the passages are what is needed now (a 50 MB upload's bytes held to the end were 50 MB more)
     passages = doc.passages
     if not passages:
         raise ReadError(f"{path.name} has no text Clio can read.")
+    links = linker.finish()
+    if progress:
+        progress(len(passages), len(passages))
     title = (title or doc.title or _heading_title(doc.first) or path.stem.replace("_", " "))[:200]
     calendar = reading_convention([p.text for p in passages], calendar)
-    links = link_passages(passages, matcher, person_ids, progress=progress, births=store.births(db))
     pid = {p.seq: f"{sid}:{p.seq}" for p in passages}
     date_rows = _date_rows(passages, pid, sid, calendar)
     source = {"id": sid, "workspace": workspace, "title": title, "author": (author or doc.author or "unknown")[:200],

@@ -15,6 +15,7 @@ import os
 import resource
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -52,8 +53,13 @@ def budget(size: int) -> tuple[float, int]:
     return BASE_SECONDS + SECONDS_PER_MB * size / 2**20, MEMORY_BUDGET_BYTES + MEMORY_BUDGET_PER_FILE_BYTE * size
 
 
-def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
+def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
+          on_passages: Callable[[list[Passage], float], None] | None = None) -> Parsed:
     """Read, clean and split `data` (named like `path`) within its budget.
+
+    `on_passages(batch, share)`: called with each batch of passages as it comes, in reading order, while the
+    child reads on (so the caller's work on them runs on another core), with about what share of the reading
+    has come so far (0-1). The time it takes is not counted against the child's budget.
 
     Raises:
         ReadError: the file cannot be read, or it needs more time or memory than its budget.
@@ -83,6 +89,10 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES) -> Parsed:
             # passages come in batches as the child makes them, each unpickled in one short hold of the GIL
             while (message := _receive(recv, deadline))[0] == "passages":
                 passages.extend(message[1])
+                if on_passages is not None:
+                    began = time.monotonic()
+                    on_passages(message[1], message[2])
+                    deadline += time.monotonic() - began  # the caller's time, not the child's
             status, value, peak = message
             if status == "ok":
                 value = replace(value, passages=passages)
@@ -125,14 +135,16 @@ def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, m
         blocks = clean_blocks(doc.blocks)
         doc.blocks = []
         doc_first = blocks[0] if blocks else None
+        # how far into the reading a passage is: its paragraph's number among the blocks' (they only grow)
+        first, span = (blocks[0].number, max(1, blocks[-1].number - blocks[0].number + 1)) if blocks else (0, 1)
         batch: list[Passage] = []
         for passage in iter_passages(blocks, release=True):  # each block dropped once it is split
             batch.append(passage)
             if len(batch) == PASSAGES_PER_MESSAGE:
-                conn.send(("passages", batch))
+                conn.send(("passages", batch, min(1.0, (passage.para - first + 1) / span)))
                 batch = []
         if batch:
-            conn.send(("passages", batch))
+            conn.send(("passages", batch, 1.0))
         conn.send(("ok", Parsed(doc.kind, doc.title, doc.author, doc_first, []), _peak_rss()))
     except ReadError as e:
         conn.send(("error", e.user_message, _peak_rss()))

@@ -114,7 +114,9 @@ def reading_convention(text: str | Iterable[str], convention: str | None) -> str
     if convention:
         return convention
     texts = [text] if isinstance(text, str) else list(text)
-    os_marks = sum(len(_OS_MARK.findall(t)) for t in texts)
+    # every Old Style mark holds "O.", "Old Style" or "o.s.": a text with none is not matched against the
+    # marks' pattern (which tries each digit of the text as a day: most of the time of this count)
+    os_marks = sum(len(_OS_MARK.findall(t)) for t in texts if "O." in t or "Old Style" in t or "o.s." in t)
     ns_marks = sum(len(_NS_MARK.findall(t)) for t in texts)
     if os_marks >= 2 and not ns_marks:
         return "gregorian"
@@ -161,8 +163,14 @@ def find_dates(text: str, convention: str) -> list[FoundDate]:
         return []
     out: list[FoundDate] = []
     for sentence in sentences(text, _SENTENCE_END):
-        out.extend(_sentence_dates(sentence, convention))
+        # every date pattern needs a month's name and a digit: a sentence with neither is not matched against
+        # them (most sentences of a passage that names a month somewhere)
+        if _DIGIT.search(sentence) and any(m in sentence for m in _MONTH_INITIALS):
+            out.extend(_sentence_dates(sentence, convention))
     return out
+
+
+_DIGIT = re.compile(r"\d")
 
 
 # a sentence ends at . ! ? before a capital, not before a digit: "(25 October, O.S.) 1917" is one sentence

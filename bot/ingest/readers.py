@@ -7,6 +7,7 @@ that cannot be read (binary junk, empty, too large, encrypted) raise ReadError w
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterator
 import io
 import re
 import warnings
@@ -119,13 +120,14 @@ def _decode(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _text_blocks(text: str, heading_marks: bool = False) -> list[Block]:
-    """Blank-line separated paragraphs; numbered by their first line's rank among non-blank lines."""
+def _text_blocks(text: str | Iterator[str], heading_marks: bool = False) -> list[Block]:
+    """Blank-line separated paragraphs (of a text, or of its lines); numbered by their first line's rank among
+    non-blank lines."""
     blocks: list[Block] = []
     nonblank = 0
     current: list[str] = []
     start = 0
-    for line in text.split("\n"):
+    for line in _lines(text) if isinstance(text, str) else text:
         if line.strip():
             nonblank += 1
             if not current:
@@ -138,6 +140,16 @@ def _text_blocks(text: str, heading_marks: bool = False) -> list[Block]:
     if current:
         blocks.append(_block(current, start, heading_marks))
     return blocks
+
+
+def _lines(text: str) -> Iterator[str]:
+    """text.split("\n"), one line at a time: a 50 MB text's million lines, held at once, took 100 MB more."""
+    start = 0
+    find = text.find
+    while (end := find("\n", start)) >= 0:
+        yield text[start:end]
+        start = end + 1
+    yield text[start:]
 
 
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
@@ -154,7 +166,51 @@ def _block(lines: list[str], number: int, heading_marks: bool) -> Block:
 
 
 def _read_text(data: bytes) -> Document:
-    return Document(_text_blocks(_decode(data)), "text")
+    return Document(_text_blocks(_decoded_lines(data)), "text")
+
+
+DECODE_CHUNK = 1 << 20
+
+
+def _decoded_lines(data: bytes) -> Iterator[str]:
+    """_decode(data).split("\n"), each line decoded as it is needed: a 50 MB text decoded whole was 100 MB
+    more while its blocks were made (two bytes a character once one curly quote is in it). The same checks
+    and the same choice of encoding: UTF-8 when the whole file is valid UTF-8, else cp1252."""
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):  # rare: decoded whole, as before
+        yield from _lines(_decode(data))
+        return
+    if b"\0" in data[:8192]:
+        raise ReadError("it looks like a binary file, not text")
+    check = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for at in range(0, len(data), DECODE_CHUNK):
+            check.decode(data[at:at + DECODE_CHUNK], final=at + DECODE_CHUNK >= len(data))
+        encoding, first, errors = "utf-8", "utf-8-sig", "strict"
+        # the first 8192 characters: a character takes at most 4 bytes; a partial one at the cut is left out
+        head = codecs.getincrementaldecoder("utf-8-sig")().decode(data[:4 * 8192 + 4],
+                                                                   final=len(data) <= 4 * 8192 + 4)
+    except UnicodeDecodeError:
+        encoding = first = "cp1252"
+        errors = "replace"
+        head = data[:8192].decode("cp1252", errors="replace")
+    head = head[:8192]
+    printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in head)
+    if printable < 0.95 * len(head):
+        raise ReadError("it looks like a binary file, not text")
+    # "\r\n" and a lone "\r" end a line as "\n" does (neither byte is ever inside a UTF-8 character)
+    start, find, size = 0, data.find, len(data)
+    while start <= size:
+        end = find(b"\n", start)
+        raw = data[start:] if end < 0 else data[start:end - 1] if end > start and data[end - 1] == 13 else \
+            data[start:end]
+        line = raw.decode(first if start == 0 else encoding, errors)
+        if "\r" in line:
+            yield from line.split("\r")
+        else:
+            yield line
+        if end < 0:
+            return
+        start = end + 1
 
 
 # Markdown's inline marks, matched in linear time: no part of a pattern can run past the next mark that could
