@@ -161,8 +161,6 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(level, sys.stderr)  # chat libraries never below INFO; tokens masked at every level
     try:
         settings = Settings.from_env()
-        from bot import store
-
         if args.cmd == "validate":
             from bot.pack import load_pack
 
@@ -177,59 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.cmd == "migrate-db":
             return _migrate(settings, args.to)
         app = _app(settings, one_shot=args.cmd == "ask")
-        if args.cmd == "index":
-            app.ensure_index(force=True)
-            print(f"indexed {settings.pack} into the database")
-            return 0
-        if args.cmd == "ingest":
-            return _ingest(app, args)
-        if args.cmd == "sources":
-            return _sources(app)
-        if args.cmd == "forget":
-            found = app.find_sources(args.source, None)
-            if len(found) != 1:
-                print(f"clio: {'no' if not found else 'more than one'} reading matches {args.source!r}; "
-                      "see clio sources", file=sys.stderr)
-                return 1
-            app.readings.delete(found[0]["id"])
-            print(f"forgot {found[0]['title']} ({found[0]['passages']} passages)")
-            return 0
-        if args.cmd == "slack":
-            return _serve(app, "slack")
-        if args.cmd == "discord":
-            return _serve(app, "discord")
-        if args.cmd == "stats":
-            return _stats(app)
-        if args.cmd == "health":
-            problems = app.health(args.adapter, args.max_age)
-            print("healthy" if not problems else "unhealthy: " + "; ".join(problems))
-            return 1 if problems else 0
-        if args.cmd == "workspace":
-            if args.ws_cmd == "purge":
-                import datetime as dt
-
-                gone = app.workspaces.purge_due(dt.datetime.now(dt.UTC))
-                print(f"purged {len(gone)} workspace(s){': ' + ', '.join(gone) if gone else ''}")
-                return 0
-            if args.workspace == store.SHARED:
-                print("clio: 'shared' holds the operator's readings; use clio forget for those", file=sys.stderr)
-                return 2
-            counts = store.delete_workspace(app.db, args.workspace)
-            print(f"deleted workspace {args.workspace}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-            return 0
-        if args.cmd == "candidates":
-            rows = app.readings.candidates(None)
-            for r in rows:
-                print(f"{r['mentions']:5d}  {r['name']:<32} {r['readings']} reading(s), e.g. {r['example']}")
-            print(f"{len(rows)} name(s) the pack does not know yet")
-            return 0
-        from adapters import console
-
-        if args.cmd == "ask":
-            return console.ask(app, args.text, as_json=args.json)
-        import asyncio
-
-        return asyncio.run(console.chat_async(app, schedule=args.schedule))
+        try:
+            return _command(app, args, settings)
+        finally:
+            app.close()  # its pool, listener and worker threads go before the process does
     except SettingsError as e:
         print(f"clio: {e}", file=sys.stderr)
         return 2
@@ -241,6 +190,67 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _command(app, args: argparse.Namespace, settings: Settings) -> int:
+    """Run one command on an open app (see `main`)."""
+    from bot import store
+
+    if args.cmd == "index":
+        app.ensure_index(force=True)
+        print(f"indexed {settings.pack} into the database")
+        return 0
+    if args.cmd == "ingest":
+        return _ingest(app, args)
+    if args.cmd == "sources":
+        return _sources(app)
+    if args.cmd == "forget":
+        found = app.find_sources(args.source, None)
+        if len(found) != 1:
+            print(f"clio: {'no' if not found else 'more than one'} reading matches {args.source!r}; "
+                  "see clio sources", file=sys.stderr)
+            return 1
+        app.readings.delete(found[0]["id"])
+        print(f"forgot {found[0]['title']} ({found[0]['passages']} passages)")
+        return 0
+    if args.cmd == "slack":
+        return _serve(app, "slack")
+    if args.cmd == "discord":
+        return _serve(app, "discord")
+    if args.cmd == "stats":
+        return _stats(app)
+    if args.cmd == "health":
+        problems = app.health(args.adapter, args.max_age)
+        print("healthy" if not problems else "unhealthy: " + "; ".join(problems))
+        return 1 if problems else 0
+    if args.cmd == "workspace":
+        if args.ws_cmd == "purge":
+            import datetime as dt
+
+            gone = app.workspaces.purge_due(dt.datetime.now(dt.UTC))
+            print(f"purged {len(gone)} workspace(s){': ' + ', '.join(gone) if gone else ''}")
+            return 0
+        if args.workspace == store.SHARED:
+            print("clio: 'shared' holds the operator's readings; use clio forget for those", file=sys.stderr)
+            return 2
+        owned = app.readings.usage(args.workspace)[0]  # wherever the readings are (PostgreSQL too)
+        counts = store.delete_workspace(app.db, args.workspace)
+        counts["readings"] = max(counts.get("readings", 0), owned)
+        print(f"deleted workspace {args.workspace}: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+        return 0
+    if args.cmd == "candidates":
+        rows = app.readings.candidates(None)
+        for r in rows:
+            print(f"{r['mentions']:5d}  {r['name']:<32} {r['readings']} reading(s), e.g. {r['example']}")
+        print(f"{len(rows)} name(s) the pack does not know yet")
+        return 0
+    from adapters import console
+
+    if args.cmd == "ask":
+        return console.ask(app, args.text, as_json=args.json)
+    import asyncio
+
+    return asyncio.run(console.chat_async(app, schedule=args.schedule))
 
 
 def _ingest(app, args: argparse.Namespace) -> int:

@@ -257,7 +257,10 @@ class SharedRateLimiter(_Rule):
     def close(self) -> None:
         """Write what is pending and stop following forget-me (the app closes its state next)."""
         _LIMITERS.discard(self)
-        self.flush()
+        with self._lock:
+            pending = bool(self._pending)
+        if pending:  # a process that counted nothing (`clio ask`) writes nothing and loads no limit parser
+            self.flush()
 
     def _write_behind(self) -> None:
         """The writer thread: flush every `flush_every` seconds while there is anything to write, then end."""

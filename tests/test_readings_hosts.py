@@ -111,3 +111,18 @@ def test_a_groups_pack_choice_holds_on_every_host(hosts) -> None:  # noqa: ANN00
     assert b.packs_of("w:1") == ("mini-fr",) and b.packs_of("w:2") == a.packs_of("w:2") != ("mini-fr",)
     assert b.handle_text("/pack use default", GROUP).ok
     assert a.packs_of("w:1") == a.packs_of("w:2")
+
+
+def test_the_operator_deleting_a_workspace_is_told_what_went(hosts, tmp_path: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    from adapters.cli import main
+
+    a, _ = hosts
+    a.ingest(write_reading(tmp_path / "mine.txt", 6), workspace="w:1")
+    a.ingest(write_reading(tmp_path / "more.txt", 6, tag="More "), workspace="w:1")
+    s = a.settings
+    for name, value in (("CLIO_DB", str(s.db_path)), ("CLIO_CONTENT", str(s.content_dir)), ("CLIO_PACK", s.pack),
+                        ("CLIO_DATABASE_URL", s.database_url or "")):
+        monkeypatch.setenv(name, value)
+    assert main(["workspace", "delete", "w:1"]) == 0
+    assert "deleted workspace w:1: 2 readings" in capsys.readouterr().out  # wherever they were kept
+    assert a.readings.sources("w:1") == []
