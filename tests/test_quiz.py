@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import store
 from bot.app import Clio
 from bot.config import Settings
 from bot.events import Context
@@ -139,11 +138,11 @@ def test_answers_at_the_same_instant_are_each_recorded_once(app: Clio, mini_sett
     q = current(app)
     other = Clio(mini_settings)  # a second connection, as a second worker would have
     other.clock = clock
-    value = f"answer {store.running_quiz(app.db, 'discord:g', 'quiz-night')['id']}:0:{letter_of(q, True)}"
+    value = f"answer {app.quiz.repo.running('discord:g', 'quiz-night').id}:0:{letter_of(q, True)}"
     replies = [app.handle_text(f"/quiz {value}", ANNA), other.handle_text(f"/quiz {value}", BORIS),
                other.handle_text(f"/quiz {value}", ANNA), app.handle_text(f"/quiz {value}", BORIS)]
     assert [("recorded" in r.body) for r in replies] == [True, True, False, False]
-    assert store.count(app.db, "quiz_answers") == 2
+    assert app.quiz.repo.answer_count(q["quiz_id"], 0) == 2
 
 
 def test_a_restart_mid_quiz_resumes_or_ends_with_scores_kept(app: Clio, mini_settings: Settings, clock: Clock) -> None:
@@ -160,17 +159,19 @@ def test_a_restart_mid_quiz_resumes_or_ends_with_scores_kept(app: Clio, mini_set
     ended = again.quiz.tick()
     assert ended[0].reply.title.startswith("Quiz ended: Clio was away") and "Final scores" in ended[0].reply.body
     assert "Anna" in ended[0].reply.body
-    assert store.running_quiz(app.db, "discord:g", "quiz-night") is None
+    assert app.quiz.repo.running("discord:g", "quiz-night") is None
 
 
 def test_no_question_repeats_within_a_quiz_or_the_next_while_others_remain(app: Clio, clock: Clock) -> None:
     app.handle_text("/quiz start 2 10", HOST)
-    quiz_id = store.running_quiz(app.db, "discord:g", "quiz-night")["id"]
-    first = {r["qid"] for r in app.db.query("select qid from quiz_questions where quiz_id = ?", [quiz_id])}
+    def qids() -> list[str]:  # the running quiz's questions, wherever the quizzes are kept
+        quiz = app.quiz.repo.running("discord:g", "quiz-night")
+        return [app.quiz.repo.question(quiz.id, i).qid for i in range(quiz.total)]
+
+    first = set(qids())
     app.handle_text("/quiz stop", HOST)
     app.handle_text("/quiz start 3 10", HOST)
-    second_id = store.running_quiz(app.db, "discord:g", "quiz-night")["id"]
-    second = [r["qid"] for r in app.db.query("select qid from quiz_questions where quiz_id = ?", [second_id])]
+    second = qids()
     assert len(second) == len(set(second)) == 3
     assert not first & set(second)  # five questions in the mini pack: three fresh ones remained
 
@@ -230,7 +231,7 @@ def test_the_reveal_button_appeals_that_question_with_the_members_answer(app: Cl
     app.handle_text("/quiz start 2 10", HOST)
     _play(app, clock, [(BORIS, False)])
     _play(app, clock, [(BORIS, True)])
-    quiz_id = store.count(app.db, "quizzes")
+    quiz_id = app.quiz.repo.channel_quiz(HOST.workspace, HOST.channel).id  # the channel's latest
     filed = app.handle_text(f"/quiz appeal {quiz_id}:0", BORIS)  # what the button on question 1's reveal sends
     assert filed.title == "Appeal 1 recorded" and "On question 1" in filed.body
     assert "did not answer question 1" in app.handle_text(f"/quiz appeal {quiz_id}:0", VERA).text()
@@ -254,7 +255,7 @@ def test_generated_questions_have_right_answers_and_cite_their_passage(app: Clio
         "stopped the trains.\n\nAlexander Kerensky turned to the soviets for help.\n\n"
         "The Storming of the Winter Palace came two months later, in 1917.", encoding="utf-8")
     sid = app.ingest(f, title="A Reader's Notes", author="Test Reader").source_id
-    qs = generated(app.db, app.lookup.matcher, "console:local")
+    qs = generated(app.db, app.lookup.matcher, "console:local", readings=app.readings)  # wherever they are
     who = {q["answer"]: q for q in qs if q["id"].startswith("gen-who-")}
     assert set(who) == {"Lavr Kornilov", "Alexander Kerensky"}
     k = who["Lavr Kornilov"]
@@ -293,7 +294,7 @@ def test_answers_feed_a_private_spaced_review(app: Clio, clock: Clock) -> None:
     assert after.body.startswith("Right.") and after.private
     assert "Nothing is due" in after.body
     assert "Nothing is due" in app.handle_text("/quiz review", ANNA).body  # Anna's schedule is her own
-    assert store.count(app.db, "review_cards", "where user_id = 'boris'") == 1
+    assert len(app.quiz.data.due_review_cards(HOST.workspace, "boris", "9999")) == 1  # one card, wherever kept
 
 
 @pytest.mark.parametrize(("typed", "answer", "ok"), [
