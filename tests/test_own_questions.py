@@ -89,7 +89,14 @@ QUIZLET = ("Cheka\tthe Bolsheviks' secret police, founded in 1917\n"
 
 
 def own(app: Clio, ws: str) -> list[dict[str, Any]]:
-    return store.own_questions(app.db, ws)
+    return app.workspace_data.own_questions(ws)  # wherever they are kept (the file, or PostgreSQL)
+
+
+def asked(app: Clio, ctx: Context) -> list[Any]:
+    """The running quiz's questions in the member's channel."""
+    quiz = app.quiz.repo.running(ctx.workspace, ctx.channel)
+    assert quiz is not None
+    return [app.quiz.repo.question(quiz.id, i) for i in range(quiz.total)]
 
 
 @pytest.fixture
@@ -387,14 +394,14 @@ async def test_slack_adds_by_chat_and_by_a_file_shared_with_quiz_import(slack_en
     refusal = (await fake.wait_for("chat.postEphemeral"))[0]
     assert refusal["user"] == "UMEMBER" and "admins" in refusal["text"]
     assert len(own(mini_app, ws)) == 6  # the member's share and the share without the command added nothing
-    assert store.sources(mini_app.db, ws) == []  # a question file is no reading
+    assert mini_app.readings.sources(ws) == []  # a question file is no reading
 
     # the reading handler leaves a question file alone
     file_shared = event_body({"type": "file_shared", "file_id": "set.tsv", "user_id": "UADMIN", "channel_id": "CQUIZ",
                               "event_ts": "1.1"}).replace('"event_id": "Ev1"', '"event_id": "Ev5"')
     assert await post(url, file_shared, {**signed(file_shared), "Content-Type": "application/json"}) == 200
     await asyncio.sleep(0.2)
-    assert len(fake.of("chat.postMessage")) == 1 and store.sources(mini_app.db, ws) == []
+    assert len(fake.of("chat.postMessage")) == 1 and mini_app.readings.sources(ws) == []
 
 
 # --- isolation, forgetting, drawing ------------------------------------------------------------------------------
@@ -416,7 +423,7 @@ def test_another_workspace_neither_lists_nor_draws_them_and_deleting_a_workspace
     assert app.workspaces.purge_due(T0 + dt.timedelta(days=31)) == [A.workspace]
     assert own(app, A.workspace) == [] and len(own(app, B.workspace)) == 1
     store.delete_workspace(app.db, B.workspace)
-    assert store.count(app.db, "own_questions") == 0
+    assert own(app, A.workspace) == own(app, B.workspace) == []
 
 
 def test_a_quiz_started_with_mine_asks_only_the_groups_own_questions(app: Clio, tmp_path: Path) -> None:
@@ -425,18 +432,16 @@ def test_a_quiz_started_with_mine_asks_only_the_groups_own_questions(app: Clio, 
     assert app.handle_text(f"/quiz import {f}", Context(workspace=A.workspace, is_admin=True, platform="console")).ok
     first = app.handle_text("/quiz start mine 10 10", A)
     assert first.ok and "5 question(s)" in first.body  # all five of its own, and nothing else
-    quiz = store.running_quiz(app.db, A.workspace, A.channel)
-    rows = list(app.db.query("select qid, question, answer from quiz_questions where quiz_id = ?", [quiz["id"]]))
-    assert len(rows) == 5 and all(r["qid"].startswith("own-") for r in rows)
-    assert {r["answer"] for r in rows} == {r["answer"] for r in own(app, A.workspace)}
+    rows = asked(app, A)
+    assert len(rows) == 5 and all(r.qid.startswith("own-") for r in rows)
+    assert {r.answer for r in rows} == {r["answer"] for r in own(app, A.workspace)}
     app.handle_text("/quiz stop", A)
     on_topic = app.handle_text("/quiz start own Cheka 10 10", A)
     assert on_topic.ok and "1 question(s)" in on_topic.body and "Cheka" in on_topic.body
     app.handle_text("/quiz stop", A)
     # without "mine" the group's own questions join the pack's
     app.handle_text("/quiz start 50 10", A)
-    quiz = store.running_quiz(app.db, A.workspace, A.channel)
-    qids = [r["qid"] for r in app.db.query("select qid from quiz_questions where quiz_id = ?", [quiz["id"]])]
+    qids = [r.qid for r in asked(app, A)]
     assert any(q.startswith("own-") for q in qids) and any(not q.startswith("own-") for q in qids)
     nothing = app.handle_text("/quiz start mine Zyxwv", B)
     assert not nothing.ok and "no quiz questions of its own" in nothing.body
