@@ -132,9 +132,12 @@ class OnThisDay:
         self.rule = store.calendar_rule(db)  # how the packs show their dates (set per reply: its workspace's)
         self.packs: tuple[str, ...] | None = None
 
-    def events_on_day(self, month: int, day: int, workspace: str) -> list[dict[str, Any]]:
-        """The packs' events on this day, those the workspace's readings link to most first."""
-        return store.events_on_day(self.db, month, day, packs_of(self.db, self.data, workspace),
+    def events_on_day(self, month: int, day: int, workspace: str,
+                      packs: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        """The packs' events on this day, those the workspace's readings link to most first. `packs`: the
+        workspace's, when the caller has read them already."""
+        packs = packs if packs is not None else packs_of(self.db, self.data, workspace)
+        return store.events_on_day(self.db, month, day, packs,
                                    read_about=lambda ids: self.readings.link_counts(ids, workspace))
 
     def reply(self, days: list[Day], workspace: str, note: str | None = None) -> Reply:
@@ -200,7 +203,7 @@ class OnThisDay:
         prefix = f"{day.text()}: " if label else ""
         if day.republican_month:
             return self._republican(day, prefix)
-        events = self.events_on_day(day.month, day.day, workspace)
+        events = self.events_on_day(day.month, day.day, workspace, self.packs)
         seen = {e["id"] for e in events}
         events += [e for e in self._continuing(day) if e["id"] not in seen]
         passages = self.readings.dates_on_day(day.month, day.day, workspace, limit=MAX_PASSAGES_SHOWN)
@@ -239,7 +242,7 @@ class OnThisDay:
         found = []
         for delta in [*range(-NEARBY_DAYS, 0), *range(1, NEARBY_DAYS + 1)]:
             d = base + dt.timedelta(days=delta)
-            found += [(Day(d.month, d.day), e) for e in self.events_on_day(d.month, d.day, workspace)]
+            found += [(Day(d.month, d.day), e) for e in self.events_on_day(d.month, d.day, workspace, self.packs)]
         first, last = base - dt.timedelta(days=NEARBY_DAYS), base + dt.timedelta(days=NEARBY_DAYS)
         week = f"{Day(first.month, first.day).text()} – {Day(last.month, last.day).text()}"
         if not found:
