@@ -355,7 +355,7 @@ def _stats(app) -> int:
     from bot import store
 
     st = store.pack_stats(app.db, app.settings.default_packs)
-    st.update(app.readings.coverage(store.pack_people(app.db, app.settings.default_packs)))  # wherever they are
+    st.update(app.readings.coverage(store.pack_people(app.db, app.settings.default_packs)))  # wherever kept
     others = [p for p in store.indexed_packs(app.db) if p not in app.settings.default_packs]
     if others:
         print(f"also indexed (for /pack use): {', '.join(others)}")

@@ -442,11 +442,6 @@ def fts_query(text: str) -> str | None:
     return " ".join(f'"{w}"' for w in words) or None
 
 
-def source_title(db: sqlite_utils.Database, source_id: str) -> dict[str, Any] | None:
-    """An ingested reading's id, title and author (what a citation names)."""
-    return next(db.query("select id, title, author from sources where id = ?", [source_id]), None)
-
-
 def reading_for_file(db: sqlite_utils.Database, filename: str) -> dict[str, Any] | None:
     """The pack's metadata for a reading file, when the pack lists it."""
     return next(db.query("select * from readings where file = ?", [filename]), None)
@@ -635,19 +630,13 @@ def candidates(db: sqlite_utils.Database, workspace: str | None) -> list[dict[st
 
 
 def pack_stats(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> dict[str, Any]:
-    """The indexed pack's counts and its coverage of the indexed readings (the operator's view: every
-    workspace). "Recurring" person names are those the readings mention at least twice: pack people linked
-    to passages that often, plus candidate names the pack does not know (candidates are kept from two
-    mentions up)."""
+    """The indexed pack's counts (the operator's view). Its coverage of the readings is the readings
+    repository's `coverage` (bot/storage/readings.py), wherever the readings are kept."""
     cond, params = in_packs(packs, "e")  # the packs counted (every pack when None)
     one = lambda sql, args=(): db.execute(sql, list(args)).fetchone()[0]  # noqa: E731
     by_type = dict(db.execute(f"select type, count(*) from entities e where {cond} group by type", params).fetchall())
     periods = dict(db.execute(f"select period, count(*) from questions e where {cond} group by period order by period",
                               params).fetchall())
-    linked = one("select count(*) from (select pe.entity_id from passage_entities pe join entities e "
-                 f"on e.id = pe.entity_id and e.type = 'person' where {cond} group by pe.entity_id "
-                 "having sum(pe.mentions) >= 2)", params)
-    missing = one("select count(*) from (select key from candidates group by key having sum(mentions) >= 2)")
     return {
         "people": by_type.get("person", 0), "terms": by_type.get("term", 0), "events": by_type.get("event", 0),
         "events_day_precise": one(f"select count(*) from events ev join entities e on e.id = ev.id "
@@ -655,8 +644,6 @@ def pack_stats(db: sqlite_utils.Database, packs: Iterable[str] | None = None) ->
         "events_without_source": one(f"select count(*) from entities e where e.type = 'event' and {cond} and not "
                                      "exists (select 1 from citations c where c.entity_id = e.id)", params),
         "questions": sum(periods.values()), "questions_by_period": periods,
-        "readings_indexed": one("select count(*) from sources"), "passages": one("select count(*) from passages"),
-        "recurring_people_linked": linked, "recurring_names_missing": missing,
     }
 
 
