@@ -132,7 +132,7 @@ class Clio:
         self.ensure_index()
         self.index_watch.seen = store.version(self.db)  # read after building: a change meanwhile is seen next time
         self.workspaces = Workspaces(self.db, dt.timedelta(days=settings.removal_grace_days),
-                                     self.workspace_data if settings.database_url else None)
+                                     self._pg_data())
         self.onthisday = OnThisDay(self.db, self._pg_readings(), self._pg_data())
         self.clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
         self.rate_limiter = SharedRateLimiter(self.shared, settings.rate_limit)  # one window across processes
@@ -216,7 +216,7 @@ class Clio:
             return self.settings.default_packs
         from bot.storage.workspace_data import packs_of
 
-        return packs_of(self.db, self.workspace_data if self.settings.database_url else None, workspace)
+        return packs_of(self.db, self._pg_data(), workspace)
 
     def lookup_for(self, packs: Iterable[str]) -> Lookup:
         """The Lookup over `packs`, built once (per connection) and kept until the index changes."""
