@@ -50,6 +50,16 @@ def cli(tmp_path: Path, *args: str, url: str | None = None) -> subprocess.Comple
                           timeout=120, cwd=ROOT)
 
 
+def migrated(tmp_path: Path, pg_url: str, clock: Clock) -> tuple[str, Clio]:
+    """`clio migrate-db` of the deployment in tmp_path to pg_url, then that deployment opened on PostgreSQL (as
+    its processes start again): what the command printed, and the app."""
+    moved = cli(tmp_path, "migrate-db", "--to", pg_url)
+    assert moved.returncode == 0, moved.stderr
+    after = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=pg_url))
+    after.clock = clock
+    return moved.stdout, after
+
+
 def answers(app: Clio, asked: list[tuple[str, Context]] = ASKED) -> list[str]:
     return [app.handle_text(text, ctx).text() for text, ctx in asked]
 
@@ -69,12 +79,8 @@ async def test_a_populated_deployment_moves_and_answers_the_same(tmp_path: Path,
     before.schedules.add_notice("discord:1", "Daily posts to channel news are paused: test.", clock.now.isoformat())
     before.close()
 
-    moved = cli(tmp_path, "migrate-db", "--to", pg_url)
-    assert moved.returncode == 0, moved.stderr
-    assert "copied 7 rows" in moved.stdout  # 3 subscriptions, 1 claim, 1 notice, 2 quiz nights
-
-    after = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=pg_url))
-    after.clock = clock
+    printed, after = migrated(tmp_path, pg_url, clock)
+    assert "copied 7 rows" in printed  # 3 subscriptions, 1 claim, 1 notice, 2 quiz nights
     try:
         told = after.handle_text("/who kornilov", ADMIN)  # the pending notice came along, given once
         assert told.fields[0].name == "Notice for admins" and "paused: test" in told.fields[0].value
@@ -146,13 +152,9 @@ async def test_quizzes_scores_and_appeals_move_and_new_ones_do_not_collide(tmp_p
     assert answered == 1 and "Anna" in expected[0] and "Appeal" not in expected[-1] and "#1 on question 1" in expected[-1]
     before.close()
 
-    moved = cli(tmp_path, "migrate-db", "--to", pg_url)
-    assert moved.returncode == 0, moved.stderr
+    printed, after = migrated(tmp_path, pg_url, clock)
     for table, n in (("quizzes", 2), ("quiz_questions", 5), ("quiz_answers", 7), ("quiz_appeals", 1)):
-        assert f"  {table}: {n}\n" in moved.stdout, moved.stdout
-
-    after = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=pg_url))
-    after.clock = clock
+        assert f"  {table}: {n}\n" in printed, printed
     try:
         assert isinstance(after.quiz.repo, PgQuizRepo)
         assert answers(after, ASKED_QUIZ) == expected  # the same standings, records and open appeal
@@ -215,13 +217,9 @@ async def test_readings_own_questions_and_review_cards_move(tmp_path: Path, pg_u
     assert expected_found[1] == {"Shared notes"} and "Field notes" in expected_found[2]
     before.close()
 
-    moved = cli(tmp_path, "migrate-db", "--to", pg_url)
-    assert moved.returncode == 0, moved.stderr
+    printed, after = migrated(tmp_path, pg_url, clock)
     for table, n in (("sources", 2), ("own_questions", 2), ("review_cards", 1), ("workspace_packs", 1)):
-        assert f"  {table}: {n}\n" in moved.stdout, moved.stdout
-
-    after = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=pg_url))
-    after.clock = clock
+        assert f"  {table}: {n}\n" in printed, printed
     try:
         assert answers(after, asked) == expected and found(after) == expected_found
         assert after.workspace_data.removals_due("2026-12-21T00:00:00+00:00") == ["slack:gone"]
