@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,27 +31,58 @@ SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 ON_PG = os.environ.get("CLIO_TEST_BACKEND", "sqlite") == "postgresql"
 
 
-def _database_url(request: pytest.FixtureRequest) -> str | None:
-    return request.getfixturevalue("pg_url") if ON_PG else None
+@pytest.fixture(scope="session")
+def new_database_url(request: pytest.FixtureRequest) -> Callable[[], str | None]:
+    """Where a test's app keeps what a deployment on PostgreSQL keeps there: `new_database_url()` is None (all
+    in the SQLite file), or under CLIO_TEST_BACKEND=postgresql a fresh database on the session's throwaway
+    PostgreSQL. A test that uses it (itself or through mini_app, pack_app, make_app...) depends on the
+    backend, so CI's PostgreSQL pass runs it too (`pytest_collection_modifyitems` below)."""
+    if not ON_PG:
+        return lambda: None
+    return request.getfixturevalue("pg_cluster").new_database
+
+
+def settings_here(new_url: Callable[[], str | None], db_path: Path, **options: object) -> Settings:
+    """Settings for an app of a test's own, in a fixture of any scope that asks for `new_database_url`: the
+    SQLite file `db_path` and a database from `new_url` (None on SQLite)."""
+    options.setdefault("content_dir", TEST_PACKS)
+    return Settings(db_path=db_path, database_url=new_url(), **options)  # type: ignore[arg-type]
 
 
 @pytest.fixture
-def mini_settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
-    return Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini",
-                    database_url=_database_url(request))
+def make_app(new_database_url: Callable[[], str | None]) -> Iterator[Callable[..., Clio]]:
+    """`make_app(db_path, **settings)`: a Clio of the test's own on the backend under test, closed when the
+    test ends."""
+    made: list[Clio] = []
+
+    def make(db_path: Path, **options: object) -> Clio:
+        made.append(Clio(settings_here(new_database_url, db_path, **options)))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.close()
 
 
 @pytest.fixture
-def mini_app(mini_settings: Settings) -> Clio:
-    return Clio(mini_settings)
+def mini_settings(tmp_path: Path, new_database_url: Callable[[], str | None]) -> Settings:
+    return settings_here(new_database_url, tmp_path / "clio.db", pack="mini")
+
+
+@pytest.fixture
+def mini_app(mini_settings: Settings) -> Iterator[Clio]:
+    app = Clio(mini_settings)
+    yield app
+    app.close()  # its connections (a PostgreSQL pool among them) go with the test
 
 
 @pytest.fixture(scope="session")
-def pack_app(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Clio:
+def pack_app(tmp_path_factory: pytest.TempPathFactory, new_database_url: Callable[[], str | None]) -> Iterator[Clio]:
     """Clio on the bundled Russian Revolution pack, indexed once for the session into a real file."""
     db = tmp_path_factory.mktemp("pack") / "clio.db"
-    url = request.getfixturevalue("pg_cluster").new_database() if ON_PG else None
-    return Clio(Settings(db_path=db, content_dir=PROJECT_CONTENT, pack="russian-revolution", database_url=url))
+    app = Clio(settings_here(new_database_url, db, content_dir=PROJECT_CONTENT, pack="russian-revolution"))
+    yield app
+    app.close()  # before the session's PostgreSQL stops
 
 
 # --- PostgreSQL (issue 23): a throwaway cluster for the session, a fresh database per test (tests/pg.py) ---
@@ -162,3 +194,17 @@ def spawn(mini_settings: Settings, clock):  # noqa: ANN001, ANN201 - `clock` is 
     yield make
     for other in made:
         other.close()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under CLIO_TEST_BACKEND=postgresql, run the tests whose app or store depends on the backend (those that
+    use `new_database_url`, through any fixture). The others gain nothing from a second run: tests of parsing,
+    dates or names open no store, tests of the SQLite file itself (locks, FTS5) open it by design, and tests on
+    the `backend` or `settings_on_both` fixtures run on both backends in every run."""
+    if not ON_PG:
+        return
+    keep = [item for item in items if "new_database_url" in getattr(item, "fixturenames", ())]
+    if len(keep) < len(items):
+        kept = set(keep)
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = keep
