@@ -33,7 +33,7 @@ class Records:
 
     def rows(self, table: str, where: str = "", params: Sequence[Any] = (), columns: str = "*") -> list[dict[str, Any]]:
         """`select columns from table where ...` as dicts, from the database that holds `table`."""
-        sql = f"select {columns} from {table} {where}"
+        sql = f'select {columns} from "{table}" {where}'
         if not self._on_pg(table):
             return list(self.app.db.query(sql, list(params)))
         import psycopg

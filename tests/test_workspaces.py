@@ -3,6 +3,7 @@ new command is checked by itself."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import tempfile
 from pathlib import Path
@@ -14,9 +15,9 @@ from hypothesis import strategies as st
 from bot import store
 from bot.app import Clio
 from bot.commands import REGISTRY
-from bot.config import Settings
 from bot.events import Context
-from tests.conftest import TEST_PACKS
+from tests.conftest import TEST_PACKS, settings_here
+from tests.records import Records
 
 SECRET = "General Kornilov hid the Zyxwv ledger in a cellar near Luga, the diary says."
 SHARED_TEXT = "General Kornilov read the Qwertz bulletin aloud to his officers at Mogilev."
@@ -53,7 +54,7 @@ def test_no_command_shows_another_workspaces_reading(two_groups: tuple[Clio, str
     for arg in probes(name):
         reply = app.handle_text(f"/{name} {arg}".strip(), B)
         assert not leaks(reply, secret_id), (name, arg, reply.text())
-    assert store.count(app.db, "sources", "where id = ?", [secret_id]) == 1  # nor removes it
+    assert Records(app).count("sources", "where id = ?", [secret_id]) == 1  # nor removes it
 
 
 def test_the_owning_workspace_sees_its_reading_and_everyone_sees_shared_ones(two_groups: tuple[Clio, str, str]) -> None:
@@ -66,9 +67,8 @@ def test_the_owning_workspace_sees_its_reading_and_everyone_sees_shared_ones(two
     assert SECRET_TITLE in app.handle_text("/sources", A).text()
 
 
-def test_workspace_limits_give_a_clear_message(tmp_path: Path) -> None:
-    app = Clio(Settings(db_path=tmp_path / "c.db", content_dir=TEST_PACKS, pack="mini", max_workspace_readings=1,
-                        max_workspace_mb=1))
+def test_workspace_limits_give_a_clear_message(tmp_path: Path, make_app) -> None:  # noqa: ANN001
+    app = make_app(tmp_path / "c.db", pack="mini", max_workspace_readings=1, max_workspace_mb=1)
     one, two = tmp_path / "one.txt", tmp_path / "two.txt"
     one.write_text(SECRET, encoding="utf-8")
     two.write_text(SHARED_TEXT, encoding="utf-8")
@@ -117,9 +117,10 @@ def test_a_removed_workspace_is_deleted_after_its_grace_period(two_groups: tuple
     assert app.workspaces.purge_due(now + dt.timedelta(days=31)) == []  # it came back: nothing deleted
     app.workspaces.removed(A.workspace, now)
     assert app.workspaces.purge_due(now + dt.timedelta(days=31)) == [A.workspace]
-    assert store.count(app.db, "sources", "where id = ?", [secret_id]) == 0
-    assert store.count(app.db, "passages", "where source_id = ?", [secret_id]) == 0
-    assert store.count(app.db, "sources", "where id = ?", [shared_id]) == 1
+    records = Records(app)
+    assert records.count("sources", "where id = ?", [secret_id]) == 0
+    assert records.count("passages", "where source_id = ?", [secret_id]) == 0
+    assert records.count("sources", "where id = ?", [shared_id]) == 1
 
 
 OPS = st.lists(st.tuples(st.sampled_from(["ingest", "forget", "who", "search", "compare", "sources"]),
@@ -128,9 +129,10 @@ OPS = st.lists(st.tuples(st.sampled_from(["ingest", "forget", "who", "search", "
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(OPS)
-def test_random_interleavings_never_show_a_passage_outside_its_workspace(ops: list[tuple[str, str, int]]) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        app = Clio(Settings(db_path=Path(tmp) / "c.db", content_dir=TEST_PACKS, pack="mini"))
+def test_random_interleavings_never_show_a_passage_outside_its_workspace(new_database_url,  # noqa: ANN001
+                                                                          ops: list[tuple[str, str, int]]) -> None:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.closing(
+            Clio(settings_here(new_database_url, Path(tmp) / "c.db", pack="mini"))) as app:
         owner: dict[str, str] = {}  # source id -> workspace
         for op, ws, doc in ops:
             ctx = Context(workspace=ws, user_id="u", is_admin=True)
@@ -157,13 +159,16 @@ def test_quizzes_leaderboards_schedules_and_appeals_are_per_workspace(two_groups
     # generated questions in B never come from A's reading
     from bot.services.questions import generated
 
-    assert all(q["sources"][0]["reading"] != secret_id for q in generated(app.db, app.lookup.matcher, B.workspace))
-    assert any(q["sources"][0]["reading"] == secret_id for q in generated(app.db, app.lookup.matcher, A.workspace))
+    def questions_in(ws: str) -> list[dict]:
+        return generated(app.db, app.lookup.matcher, ws, readings=app._pg_readings(), packs=app.packs_of(ws))
+
+    assert all(q["sources"][0]["reading"] != secret_id for q in questions_in(B.workspace))
+    assert any(q["sources"][0]["reading"] == secret_id for q in questions_in(A.workspace))
     # a quiz played in A
     app.handle_text("/quiz start 1 10", A)
-    quiz = store.running_quiz(app.db, A.workspace, A.channel)
-    q = store.quiz_question(app.db, quiz["id"], 0)
-    wrong = next(i for i, o in enumerate(q["options"]) if o != q["answer"])
+    quiz = app.quiz.repo.running(A.workspace, A.channel)
+    q = app.quiz.repo.question(quiz.id, 0)
+    wrong = next(i for i, o in enumerate(q.options) if o != q.answer)
     app.handle_text(f"/quiz answer {'ABCD'[wrong]}", A)
     now[0] += dt.timedelta(seconds=11)
     app.quiz.tick()  # time is up: the answer is revealed and the quiz ends
@@ -181,7 +186,7 @@ def test_quizzes_leaderboards_schedules_and_appeals_are_per_workspace(two_groups
     assert "(mini) ✓ in use" in app.handle_text("/pack list", B).text()
     app.workspaces.removed(A.workspace, now[0])
     app.workspaces.purge_due(now[0] + dt.timedelta(days=31))
-    assert store.chosen_packs(app.db, A.workspace) is None and store.count(app.db, "workspace_packs") == 0
+    assert app.workspace_data.chosen_packs(A.workspace) is None and Records(app).count("workspace_packs") == 0
     assert "not answered" in app.handle_text("/quiz me", Context(workspace=B.workspace, user_id="u1")).body
 
 
@@ -198,7 +203,7 @@ def test_a_groups_own_questions_stay_in_that_group_and_go_with_it(two_groups: tu
     now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     app.workspaces.removed(A.workspace, now)
     app.workspaces.purge_due(now + dt.timedelta(days=31))
-    assert store.count(app.db, "own_questions") == 0
+    assert Records(app).count("own_questions") == 0
 
 
 def test_forget_me_leaves_the_members_id_in_no_table(mini_app: Clio) -> None:
@@ -212,9 +217,9 @@ def test_forget_me_leaves_the_members_id_in_no_table(mini_app: Clio) -> None:
     assert mini_app.handle_text("/schedule set 09:00 UTC", vera).ok
     assert mini_app.handle_text("/pack use mini mini-fr", vera).ok  # she chose the group's packs
     mini_app.handle_text("/quiz start 2 10 open", vera)
-    q = store.quiz_question(mini_app.db, store.running_quiz(mini_app.db, "discord:A", "c1")["id"], 0)
+    q = mini_app.quiz.repo.question(mini_app.quiz.repo.running("discord:A", "c1").id, 0)
     mini_app.handle_text("not it at all", other)
-    mini_app.handle_text(q["answer"], vera)  # Vera wins question 1
+    mini_app.handle_text(q.answer, vera)  # Vera wins question 1
     mini_app.handle_text("/quiz stop", vera)
     assert mini_app.handle_text("/quiz appeal 1 my answer fits", other).ok
     assert mini_app.handle_text("/quiz accept 1", vera).ok  # Vera settles Boris's appeal
@@ -222,10 +227,11 @@ def test_forget_me_leaves_the_members_id_in_no_table(mini_app: Clio) -> None:
                         platform="discord")
     assert mini_app.handle_text("/schedule set 10:00 UTC", elsewhere).ok  # the same id in another group stays
 
+    records = Records(mini_app)  # every table, in the SQLite file and (on PostgreSQL) the server's
+
     def holding(user_id: str, workspace: str) -> list[str]:
         found = []
-        for table in mini_app.db.table_names():
-            cols = [c.name for c in mini_app.db[table].columns]
+        for table, cols in records.tables().items():
             for col in cols:
                 where = f"cast({col} as text) like ?"
                 if "workspace" in cols:
@@ -236,7 +242,7 @@ def test_forget_me_leaves_the_members_id_in_no_table(mini_app: Clio) -> None:
                     args = [f"%{user_id}%", workspace]
                 else:
                     args = [f"%{user_id}%"]
-                if mini_app.db.execute(f"select count(*) from [{table}] where {where}", args).fetchone()[0]:
+                if records.count(table, f"where {where}", args):
                     found.append(f"{table}.{col}")
         return sorted(set(found))
 
