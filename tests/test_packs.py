@@ -14,7 +14,6 @@ import pytest
 from adapters import console
 from bot import store
 from bot.app import Clio
-from bot.config import Settings
 from bot.events import Context
 from tests.conftest import TEST_PACKS
 from tests.test_discord import fake  # noqa: F401  (the local Discord fixture)
@@ -108,8 +107,8 @@ def test_quiz_topics_and_questions_come_from_the_groups_pack(two_packs: Clio) ->
     assert not app.handle_text("/quiz start Bastille 1 10", RU).ok  # no such topic in the Russian pack
     assert app.handle_text("/quiz stop", FR).ok
     app.handle_text("/quiz start 2 10", FR)
-    quiz = store.running_quiz(app.db, FR.workspace, FR.channel)
-    asked = [store.quiz_question(app.db, quiz["id"], i)["question"] for i in range(quiz["total"])]
+    quiz = app.quiz.repo.running(FR.workspace, FR.channel)
+    asked = [app.quiz.repo.question(quiz.id, i).question for i in range(quiz.total)]
     assert asked and set(asked) <= fr_questions
     assert app.handle_text("/quiz start 1917 1 10", RU).ok
     assert not app.handle_text("/quiz start 1917 1 10", Context(**{**FR.__dict__, "channel": "other"})).ok
@@ -138,7 +137,7 @@ def test_an_admin_switches_a_groups_packs_and_a_member_is_refused(two_packs: Cli
     assert any("2 people" in v for v in lines.values()) and any("4 people" in v for v in lines.values())
     refused = app.handle_text("/pack use mini", FR_MEMBER)
     assert not refused.ok and "admins" in refused.body
-    assert store.workspace_packs(app.db, FR.workspace) == ("mini-fr",)
+    assert app.packs_of(FR.workspace) == ("mini-fr",)
     unknown = app.handle_text("/pack use atlantis", FR)
     assert not unknown.ok and "mini-fr" in unknown.body  # says which packs there are
     assert app.handle_text("/pack use mini mini-fr", FR).ok  # several at once
@@ -146,19 +145,19 @@ def test_an_admin_switches_a_groups_packs_and_a_member_is_refused(two_packs: Cli
     assert app.handle_text("/pack use mini", FR).ok
     assert not app.handle_text("/who Robespierre", FR).ok
     assert app.handle_text("/pack use default", FR).ok
-    assert store.chosen_packs(app.db, FR.workspace) is None
+    assert app.workspace_data.chosen_packs(FR.workspace) is None
 
 
-def test_the_operators_default_is_what_a_new_group_reads(tmp_path: Path) -> None:
-    app = Clio(Settings(db_path=tmp_path / "c.db", content_dir=TEST_PACKS, pack="mini-fr"))
+def test_the_operators_default_is_what_a_new_group_reads(tmp_path: Path, make_app) -> None:  # noqa: ANN001
+    app = make_app(tmp_path / "c.db", pack="mini-fr")
     newcomer = Context(workspace="slack:T9", channel="C1", user_id="U1", platform="slack")
     assert app.handle_text("/who Robespierre", newcomer).ok
     assert not app.handle_text("/who Kornilov", newcomer).ok
-    both = Clio(Settings(db_path=tmp_path / "d.db", content_dir=TEST_PACKS, pack="mini,mini-fr"))
+    both = make_app(tmp_path / "d.db", pack="mini,mini-fr")
     assert both.handle_text("/who Robespierre", newcomer).ok and both.handle_text("/who Kornilov", newcomer).ok
 
 
-def test_an_entry_id_may_repeat_across_packs(tmp_path: Path) -> None:
+def test_an_entry_id_may_repeat_across_packs(tmp_path: Path, make_app) -> None:  # noqa: ANN001
     content = tmp_path / "content"
     shutil.copytree(TEST_PACKS / "mini", content / "mini")
     twin = content / "twin"
@@ -167,7 +166,7 @@ def test_an_entry_id_may_repeat_across_packs(tmp_path: Path) -> None:
     people = twin / "people.yaml"
     people.write_text(people.read_text(encoding="utf-8").replace(
         "Test summary: an army commander", "Twin summary: a commander"), encoding="utf-8")
-    app = Clio(Settings(db_path=tmp_path / "c.db", content_dir=content, pack="mini"))
+    app = make_app(tmp_path / "c.db", content_dir=content, pack="mini")
     assert store.count(app.db, "entities", "where name = 'Lavr Kornilov'") == 2  # the same id in both packs
     other = Context(workspace="discord:twin", user_id="a", is_admin=True, platform="discord")
     assert app.handle_text("/pack use twin", other).ok
@@ -176,12 +175,12 @@ def test_an_entry_id_may_repeat_across_packs(tmp_path: Path) -> None:
     assert app.handle_text("/quiz start Kornilov 1 10", other).ok
 
 
-def test_a_broken_extra_pack_is_left_out_and_the_deployment_still_starts(tmp_path: Path) -> None:
+def test_a_broken_extra_pack_is_left_out_and_the_deployment_still_starts(tmp_path: Path, make_app) -> None:  # noqa: ANN001
     content = tmp_path / "content"
     shutil.copytree(TEST_PACKS / "mini", content / "mini")
     (content / "broken").mkdir()
     (content / "broken" / "pack.yaml").write_text("id: broken\ntitle: [oops\n")
-    app = Clio(Settings(db_path=tmp_path / "c.db", content_dir=content, pack="mini"))
+    app = make_app(tmp_path / "c.db", content_dir=content, pack="mini")
     assert set(store.indexed_packs(app.db)) == {"mini"}
     assert app.handle_text("/who Kornilov", RU).ok
 
@@ -213,7 +212,7 @@ async def test_pack_list_and_use_on_discord(fake, mini_app, monkeypatch) -> None
         assert "mini-fr" in text_of(listed.body) and "in use" in text_of(listed.body)
         use = [{"type": 1, "name": "use", "options": [{"type": 3, "name": "id", "value": "mini-fr"}]}]
         refused = await fake.wait_for(callback_of(await fake.slash("pack", use)))
-        assert ephemeral(refused) and store.chosen_packs(mini_app.db, f"discord:{GUILD_ID}") is None
+        assert ephemeral(refused) and mini_app.workspace_data.chosen_packs(f"discord:{GUILD_ID}") is None
         done = await fake.wait_for(callback_of(await fake.slash("pack", use, user_id=ADMIN_ID)))
         assert not ephemeral(done) and "French" in text_of(done.body)
         who = await fake.wait_for(callback_of(await fake.slash("who", [{"type": 3, "name": "name",
@@ -236,6 +235,6 @@ async def test_pack_list_and_use_on_slack(slack, mini_app: Clio) -> None:  # typ
     listed, refused, done, who = fake.of("respond")
     assert "mini-fr" in listed["text"] and "/clio pack use" in listed["text"]
     assert refused["response_type"] == "ephemeral" and "admins" in refused["text"]
-    assert done["response_type"] == "in_channel" and store.workspace_packs(mini_app.db, f"slack:{TEAM}") == ("mini-fr",)
+    assert done["response_type"] == "in_channel" and mini_app.packs_of(f"slack:{TEAM}") == ("mini-fr",)
     assert "Maximilien Robespierre" in who["text"]
 
