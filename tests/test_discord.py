@@ -21,7 +21,7 @@ import discord  # noqa: E402
 
 from adapters.discord.client import ClioDiscord, DiscordConfigError, DiscordSettings, run, settings_from_env  # noqa: E402
 from adapters.discord.render import EMBED_TOTAL_CHARS, messages_for  # noqa: E402
-from bot import store  # noqa: E402
+
 from bot.app import Clio  # noqa: E402
 from bot.commands import REGISTRY  # noqa: E402
 from bot.events import Context  # noqa: E402
@@ -29,6 +29,7 @@ from bot.response import Field, Reply  # noqa: E402
 from tests.fake_discord import (ADMIN_ID, CHANNEL_ID, GUILD_ID, MANAGE_GUILD, MEMBER_ID, OTHER_CHANNEL_ID, USERS,  # noqa: E402
                                 Call, FakeDiscord, check_message, member)
 from tests.quizplay import rescored_only_question_2, two_wrong_answers  # noqa: E402
+from tests.records import Records  # noqa: E402
 
 MESSAGE_CONTENT = 1 << 15
 GUILD_MEMBERS = 1 << 1
@@ -264,9 +265,8 @@ async def test_quiz_buttons_are_scored_once_update_the_count_and_route_after_a_r
     buttons = buttons_of(start.body)
     assert len(buttons) == 4 and all(b["custom_id"].startswith("clio:quiz:answer ") for b in buttons)
     question = next(m for m in fake.messages.values() if m["components"])
-    quiz = store.running_quiz(mini_app.db, f"discord:{GUILD_ID}", CHANNEL_ID)
-    answer = mini_app.db.execute("select answer from quiz_questions where quiz_id = ? and idx = 0",
-                                 [quiz["id"]]).fetchone()[0]
+    quiz = mini_app.quiz.repo.running(f"discord:{GUILD_ID}", str(CHANNEL_ID))
+    answer = mini_app.quiz.repo.question(quiz.id, 0).answer
     right = next(b for b in buttons if b["label"].split(". ", 1)[1] == answer)  # labels are "B. Lavr Kornilov"
     click = await fake.click(question, right["custom_id"])
     scored = await fake.wait_for(callback_of(click))
@@ -275,8 +275,8 @@ async def test_quiz_buttons_are_scored_once_update_the_count_and_route_after_a_r
     assert "Answers so far 1" in text_of(edit.body)
     again = await fake.click(question, right["custom_id"])  # a second click by the same member
     await fake.wait_for(callback_of(again))
-    rows = mini_app.db.execute("select correct from quiz_answers where user_id = ?", [MEMBER_ID]).fetchall()
-    assert rows == [(1,)]  # scored right, and once
+    rows = Records(mini_app).values("quiz_answers", "correct", "where user_id = ?", [MEMBER_ID])
+    assert rows == [1]  # scored right, and once
 
     # a new client process (same database, same messages): the buttons still route by their custom_id
     await bot.close()
@@ -288,7 +288,7 @@ async def test_quiz_buttons_are_scored_once_update_the_count_and_route_after_a_r
         late = await fake.click(question, other["custom_id"], user_id=ADMIN_ID)
         answered = await fake.wait_for(callback_of(late))
         assert ephemeral(answered) and text_of(answered.body).strip()
-        assert mini_app.db.execute("select count(*) from quiz_answers where user_id = ?", [ADMIN_ID]).fetchone()[0] == 1
+        assert Records(mini_app).count("quiz_answers", "where user_id = ?", [ADMIN_ID]) == 1
     finally:
         await revived.close()
         await revived.task  # type: ignore[attr-defined]
@@ -301,7 +301,7 @@ async def test_a_member_cannot_set_the_daily_post_an_admin_can(bot, fake, mini_a
     set_0900 = [{"type": 1, "name": "set", "options": [{"type": 3, "name": "time", "value": "09:00 Europe/London"}]}]
     refused = await fake.wait_for(callback_of(await fake.slash("schedule", set_0900)))
     assert ephemeral(refused) and "Manage Server" in text_of(refused.body)
-    assert store.subscription(mini_app.db, f"discord:{GUILD_ID}", CHANNEL_ID) is None
+    assert mini_app.schedules.subscription(f"discord:{GUILD_ID}", str(CHANNEL_ID)) is None
 
     # Discord's check passed (a forged permissions field) but the member's roles say no: the core refuses too
     forged = fake.interaction(2, {"id": "1", "name": "schedule", "type": 1, "options": set_0900})
@@ -309,11 +309,11 @@ async def test_a_member_cannot_set_the_daily_post_an_admin_can(bot, fake, mini_a
     await fake.dispatch("INTERACTION_CREATE", forged)
     core = await fake.wait_for(callback_of(forged))
     assert ephemeral(core) and "admins" in text_of(core.body)
-    assert store.subscription(mini_app.db, f"discord:{GUILD_ID}", CHANNEL_ID) is None
+    assert mini_app.schedules.subscription(f"discord:{GUILD_ID}", str(CHANNEL_ID)) is None
 
     done = await fake.wait_for(callback_of(await fake.slash("schedule", set_0900, user_id=ADMIN_ID)))
     assert not ephemeral(done)
-    assert store.subscription(mini_app.db, f"discord:{GUILD_ID}", CHANNEL_ID)["post_time"] == "09:00"
+    assert mini_app.schedules.subscription(f"discord:{GUILD_ID}", str(CHANNEL_ID)).post_time == "09:00"
     shown = await fake.wait_for(callback_of(await fake.slash("schedule", [{"type": 1, "name": "show", "options": []}])))
     assert "09:00" in text_of(shown.body)  # members may look
 
@@ -330,8 +330,8 @@ async def test_a_daily_post_reaches_its_channel_once_and_a_deleted_channel_pause
     posts = [c for c in fake.calls if c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages"]
     assert len(posts) == 1
     assert "Winter Palace" in text_of(posts[0].body) and posts[0].body["allowed_mentions"] == {"parse": []}
-    sub = store.subscription(mini_app.db, f"discord:{GUILD_ID}", OTHER_CHANNEL_ID)
-    assert not sub["active"] and sub["paused_reason"] == "the channel no longer exists"  # no retries into it
+    sub = mini_app.schedules.subscription(f"discord:{GUILD_ID}", str(OTHER_CHANNEL_ID))
+    assert not sub.active and sub.paused_reason == "the channel no longer exists"  # no retries into it
 
 
 async def test_a_daily_post_delivered_before_a_crash_is_found_in_the_channel_and_not_sent_again(bot, fake, mini_app):
@@ -347,9 +347,9 @@ async def test_a_daily_post_delivered_before_a_crash_is_found_in_the_channel_and
     assert await bot.outbox.posted(ref, daily_marker(day))  # read back from the channel's history
     assert not await bot.outbox.posted(ref, daily_marker(day + dt.timedelta(days=1)))
     # the process died before marking it sent: the claim shows an attempt, and its lease has run out
-    store.claim_post(mini_app.db, f"discord:{GUILD_ID}", str(CHANNEL_ID), day.isoformat(), "2026-11-07T09:00:00+00:00",
-                     "2026-11-07T08:45:00+00:00")
-    store.finish_claim(mini_app.db, f"discord:{GUILD_ID}", str(CHANNEL_ID), day.isoformat(), attempts=1)
+    mini_app.schedules.claim_post(f"discord:{GUILD_ID}", str(CHANNEL_ID), day.isoformat(), "2026-11-07T09:00:00+00:00",
+                                  "2026-11-07T08:45:00+00:00")
+    mini_app.schedules.finish_claim(f"discord:{GUILD_ID}", str(CHANNEL_ID), day.isoformat(), attempts=1)
     mini_app.clock = lambda: dt.datetime(2026, 11, 7, 9, 20, tzinfo=dt.UTC)
     before = len([c for c in fake.calls if c.method == "POST" and c.path == f"/channels/{CHANNEL_ID}/messages"])
     assert await mini_app.scheduler(bot.outbox).tick() == 1
@@ -371,7 +371,7 @@ async def test_an_admin_ingests_an_attachment_with_progress_a_member_cannot(bot,
     options, resolved = attachment_option()
     refused = await fake.wait_for(callback_of(await fake.slash("ingest", options, resolved=resolved)))
     assert ephemeral(refused) and "Manage Server" in text_of(refused.body)
-    assert not store.sources(mini_app.db, f"discord:{GUILD_ID}")
+    assert not mini_app.readings.sources(f"discord:{GUILD_ID}")
 
     bot.progress_every = 0.01
     options, resolved = attachment_option()
@@ -383,7 +383,7 @@ async def test_an_admin_ingests_an_attachment_with_progress_a_member_cannot(bot,
     assert "3,000 passages" in text_of(final.body) or "3000 passages" in text_of(final.body)
     progress = [c for c in fake.calls if c.method == "PATCH" and "Indexing kornilov-notes.txt" in text_of(c.body)]
     assert progress, "no progress edit while indexing"
-    assert [s["title"] for s in store.sources(mini_app.db, f"discord:{GUILD_ID}")]
+    assert [s["title"] for s in mini_app.readings.sources(f"discord:{GUILD_ID}")]
     found = await fake.wait_for(callback_of(await fake.slash("search", [{"type": 3, "name": "text", "value": "railwaymen"}])))
     assert found.body["type"] == 4
 
@@ -409,7 +409,7 @@ async def test_a_second_upload_at_once_is_told_it_is_queued_and_then_added(bot, 
     for title in ("reading-1", "reading-2"):
         await fake.wait_for(lambda c, t=title: c.method == "PATCH" and "@original" in c.path
                             and "Reading added" in text_of(c.body) and t in text_of(c.body), timeout=60)
-    assert sorted(s["filename"] for s in store.sources(mini_app.db, f"discord:{GUILD_ID}")) == ["reading-1.txt",
+    assert sorted(s["filename"] for s in mini_app.readings.sources(f"discord:{GUILD_ID}")) == ["reading-1.txt",
                                                                                                "reading-2.txt"]
 
 
@@ -476,8 +476,8 @@ async def test_open_mode_answers_typed_in_the_channel_are_taken_without_pinging(
         assert str(reply.body["message_reference"]["message_id"]) == typed["id"]  # a reply to the answer
         assert reply.body["allowed_mentions"] == {"parse": [], "replied_user": False}
         assert "got it first" in text_of(reply.body) and "the answer is Lavr Kornilov" in text_of(reply.body)
-        row = mini_app.db.execute("select correct from quiz_answers where user_id = ?", [MEMBER_ID]).fetchone()
-        assert row == (1,)  # the typed answer was recorded as right
+        rows = Records(mini_app).values("quiz_answers", "correct", "where user_id = ?", [MEMBER_ID])
+        assert rows == [1]  # the typed answer was recorded as right
     finally:
         await client.close()
         await client.task  # type: ignore[attr-defined]

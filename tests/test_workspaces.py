@@ -16,7 +16,7 @@ from bot import store
 from bot.app import Clio
 from bot.commands import REGISTRY
 from bot.events import Context
-from tests.conftest import TEST_PACKS, settings_here
+from tests.conftest import settings_here
 from tests.records import Records
 
 SECRET = "General Kornilov hid the Zyxwv ledger in a cellar near Luga, the diary says."
