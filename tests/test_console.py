@@ -19,13 +19,22 @@ from tests.conftest import TEST_PACKS
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def clio(*args: str, db: Path, pack: str = "mini", stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "CLIO_DB": str(db), "CLIO_CONTENT": str(TEST_PACKS), "CLIO_PACK": pack}
-    return subprocess.run([sys.executable, "-m", "adapters.cli", *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, input=stdin, timeout=120)
+@pytest.fixture
+def clio(new_database_url):  # noqa: ANN001, ANN201
+    """`clio(*args, db=..., stdin=...)` runs the console in a real process on the backend under test."""
+    url = new_database_url()
+
+    def run(*args: str, db: Path, pack: str = "mini", stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "CLIO_DB": str(db), "CLIO_CONTENT": str(TEST_PACKS), "CLIO_PACK": pack}
+        if url:
+            env["CLIO_DATABASE_URL"] = url
+        return subprocess.run([sys.executable, "-m", "adapters.cli", *args], capture_output=True, text=True,
+                              env=env, cwd=ROOT, input=stdin, timeout=120)
+
+    return run
 
 
-def test_ask_json_contract_for_a_match(tmp_path: Path) -> None:
+def test_ask_json_contract_for_a_match(tmp_path: Path, clio) -> None:  # noqa: ANN001
     out = clio("ask", "--json", "/who kornilof", db=tmp_path / "c.db")
     assert out.returncode == 0, out.stderr
     reply = json.loads(out.stdout)
@@ -37,7 +46,7 @@ def test_ask_json_contract_for_a_match(tmp_path: Path) -> None:
     assert "Figes" in reply["text"]  # an answer names the reading it comes from
 
 
-def test_ask_json_for_no_match_is_null_with_a_nonzero_exit(tmp_path: Path) -> None:
+def test_ask_json_for_no_match_is_null_with_a_nonzero_exit(tmp_path: Path, clio) -> None:  # noqa: ANN001
     out = clio("ask", "--json", "/who Napoleon Bonaparte", db=tmp_path / "c.db")
     assert out.returncode == 1
     reply = json.loads(out.stdout)
@@ -45,7 +54,7 @@ def test_ask_json_for_no_match_is_null_with_a_nonzero_exit(tmp_path: Path) -> No
     assert isinstance(reply["suggestions"], list)
 
 
-def test_ask_json_for_an_ambiguous_name_offers_choices(tmp_path: Path) -> None:
+def test_ask_json_for_an_ambiguous_name_offers_choices(tmp_path: Path, clio) -> None:  # noqa: ANN001
     reply = json.loads(clio("ask", "--json", "/who Alexander", db=tmp_path / "c.db").stdout)
     assert reply["match"] is None
     assert {s["id"] for s in reply["suggestions"]} == {"alexander-iii", "kerensky"}
@@ -71,7 +80,7 @@ def test_ask_json_for_an_ambiguous_name_offers_choices(tmp_path: Path) -> None:
         ("/help nosuch", 2, "no /nosuch command"),
     ],
 )
-def test_bad_input_gets_a_clear_message_and_exit_code(tmp_path: Path, text: str, code: int, says: str) -> None:
+def test_bad_input_gets_a_clear_message_and_exit_code(tmp_path: Path, text: str, code: int, says: str, clio) -> None:  # noqa: ANN001
     out = clio("ask", text, db=tmp_path / "c.db")
     assert out.returncode == code, out.stdout + out.stderr
     assert says in out.stdout
@@ -99,7 +108,7 @@ def test_chat_answers_line_by_line_until_end_of_input(mini_app: Clio) -> None:
     assert "Kerensky (4 May" not in text  # nothing after /quit is answered
 
 
-def test_chat_in_a_real_process(tmp_path: Path) -> None:
+def test_chat_in_a_real_process(tmp_path: Path, clio) -> None:  # noqa: ANN001
     out = clio("chat", db=tmp_path / "c.db", stdin="/who Корнилов\n/help\n")
     assert out.returncode == 0 and "Lavr Kornilov" in out.stdout and "/timeline" in out.stdout
 
@@ -110,9 +119,13 @@ async def test_a_quiz_running_before_a_restart_shows_its_question_again(mini_set
     first = Clio(mini_settings)
     started = first.handle_text("/quiz start 3 60", console.CONSOLE)
     question = started.then[0].title if started.then else started.title
+    first.close()
     restarted = Clio(mini_settings)
     out = io.StringIO()
-    assert await console.chat_async(restarted, io.StringIO("/quit\n"), out) == 0
+    try:
+        assert await console.chat_async(restarted, io.StringIO("/quit\n"), out) == 0
+    finally:
+        restarted.close()
     text = out.getvalue()
     assert "A quiz is running here; its question again:" in text and "Question 1 of 3" in text, (question, text)
 

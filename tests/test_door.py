@@ -17,7 +17,7 @@ from bot.app import Clio
 from bot.commands import REGISTRY
 from bot.errors import BadInput
 from bot.events import Context
-from bot.services.ratelimit import RateLimiter
+from bot.shared_state import SharedRateLimiter
 
 RELEASE_WITHIN = 20.0  # a safety net so a broken door fails the test instead of hanging it
 
@@ -90,6 +90,7 @@ async def test_lookups_read_in_parallel_with_a_busy_writer(mini_app: Clio, monke
 
 discord = pytest.importorskip("discord")
 from tests.fake_discord import MEMBER_ID  # noqa: E402
+from tests.records import Records  # noqa: E402
 from tests.test_discord import callback_of, ephemeral, fake, followup_of, start_bot, text_of  # noqa: E402, F401
 
 
@@ -192,7 +193,8 @@ def typed(text: str, channel: str = "CQUIZ", user: str = "UMEMBER") -> tuple[str
 
 async def test_a_typed_answer_hits_the_rate_limit_like_a_command(slack, mini_app: Clio) -> None:  # type: ignore[no-untyped-def]
     fake, fake_url, url, _ = slack
-    mini_app.rate_limiter = RateLimiter("3/minute")
+    mini_app.rate_limiter.close()
+    mini_app.rate_limiter = SharedRateLimiter(mini_app.shared, "3/minute")  # as the app makes it, a lower rule
     for i in range(5):  # chat in a channel without a quiz: not answers, never counted, never answered
         assert await post(url, *typed(f"just chatting {i}", channel="CCHAT")) == 200
     body = command("quiz start kornilov 1 30 open", fake_url)
@@ -207,7 +209,7 @@ async def test_a_typed_answer_hits_the_rate_limit_like_a_command(slack, mini_app
     (slowed,) = await fake.wait_for("chat.postEphemeral")
     assert slowed["user"] == "UMEMBER" and slowed["text"].startswith("Slow down")
     assert len(fake.of("chat.postMessage")) == 2  # nothing more went to the channel
-    assert mini_app.db.execute("select count(*) from quiz_answers where correct = 1").fetchone()[0] == 0
+    assert Records(mini_app).count("quiz_answers", "where correct = 1") == 0
     body = command("who kornilof", fake_url)  # and the limit is the same one commands count against
     assert await post(url, body, signed(body)) == 200
     answers = await fake.wait_for("respond", 3)

@@ -31,6 +31,7 @@ from bot.response import Button, Field, Reply  # noqa: E402
 from bot.services.schedule import OutboxError  # noqa: E402
 from tests.conftest import TEST_PACKS  # noqa: E402
 from tests.quizplay import rescored_only_question_2, two_wrong_answers  # noqa: E402
+from tests.records import Records  # noqa: E402
 from tests.slack_blocks import payload_problems  # noqa: E402
 
 SECRET = "test-signing-secret"
@@ -321,7 +322,7 @@ async def test_quiz_buttons_round_trip(slack, mini_app: Clio) -> None:  # type: 
     assert await post(url, click, signed(click)) == 200
     answers = await fake.wait_for("respond", 3)
     assert answers[2]["response_type"] == "ephemeral" and "recorded" in answers[2]["text"]
-    assert mini_app.db.execute("select count(*) from quiz_answers where workspace = 'slack:T111'").fetchone()[0] == 1
+    assert Records(mini_app).count("quiz_answers", "where workspace = 'slack:T111'") == 1
 
 
 async def test_an_appeal_on_question_2_of_5_rescores_question_2_only(slack, mini_app: Clio) -> None:  # type: ignore[no-untyped-def]
@@ -452,9 +453,9 @@ async def test_a_quiz_button_clicked_twice_scores_once(slack, mini_app: Clio) ->
     body = command("quiz start 1 30", fake_url)
     await post(url, body, signed(body))
     _, question = await fake.wait_for("respond", 2)
-    quiz = mini_app.db.execute("select id from quizzes where workspace = 'slack:T111'").fetchone()[0]
-    q = mini_app.db.execute("select options, answer from quiz_questions where quiz_id = ?", [quiz]).fetchone()
-    right = "ABCD"[json.loads(q[0]).index(q[1])]
+    quiz = mini_app.quiz.repo.running("slack:T111", "CQUIZ")
+    q = mini_app.quiz.repo.question(quiz.id, 0)
+    right = "ABCD"[q.options.index(q.answer)]
     button = next(e for b in question["blocks"] if b["type"] == "actions" for e in b["elements"]
                   if json.loads(e["value"])["v"].endswith(":" + right))
     payload = {"type": "block_actions", "user": {"id": "UMEMBER", "name": "vera"}, "team": {"id": TEAM},
@@ -467,8 +468,8 @@ async def test_a_quiz_button_clicked_twice_scores_once(slack, mini_app: Clio) ->
     answers = await fake.wait_for("respond", 4)
     texts = sorted(a["text"] for a in answers[2:])
     assert any("recorded" in t for t in texts) and any("already answered" in t for t in texts)
-    row = mini_app.db.execute("select count(*), sum(points) from quiz_answers where workspace = 'slack:T111'").fetchone()
-    assert row[0] == 1 and row[1] >= 100
+    points = Records(mini_app).values("quiz_answers", "points", "where workspace = 'slack:T111'")
+    assert len(points) == 1 and points[0] >= 100
     updates = await fake.wait_for("chat.update")
     assert updates[0]["channel"] == "CQUIZ" and updates[0]["ts"] == "1.0"
     assert all("Answers so far: 1" in u["text"] for u in updates)  # the second click added nothing
@@ -490,8 +491,8 @@ async def test_an_admin_shares_a_reading_and_it_is_ingested(slack, mini_app: Cli
     (msg,) = await fake.wait_for("chat.postMessage")
     assert "added, 1 passages" in msg["text"] and msg["channel"] == "CREAD"
     assert fake.of("download")[0]["auth"] == "Bearer xoxb-test"
-    rows = mini_app.db.execute("select workspace from sources").fetchall()
-    assert rows == [("slack:T111",)]  # the member's share was ignored; the admin's belongs to this workspace
+    rows = Records(mini_app).values("sources", "workspace")
+    assert rows == ["slack:T111"]  # the member's share was ignored; the admin's belongs to this workspace
 
 
 async def test_an_over_long_answer_is_split_within_limits(slack, mini_app: Clio, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -572,7 +573,7 @@ async def test_the_bot_token_goes_only_to_slacks_file_host(slack, mini_app: Clio
 
 
 def store_count(app: Clio) -> int:
-    return app.db.execute("select count(*) from sources").fetchone()[0]
+    return Records(app).count("sources")
 
 
 async def test_a_daily_posts_mark_rides_as_metadata_and_is_found_after_a_crash(slack) -> None:  # type: ignore[no-untyped-def]
