@@ -2,8 +2,9 @@
 every name of the index again.
 
 The stored keys are valid for one signature: the indexed pack's fingerprint, the entries and their names
-(count and last row of each table), the readings (id and hash of each), and the code that makes keys
-(bot/names.py, bot/places.py and the installed pycountry's version). Anything else and the matcher is built
+(count and last row of each table), and the code that makes keys (bot/names.py, bot/places.py and the
+installed pycountry's version). Readings are not in it: the keys are made from the packs' names alone
+(`store.all_names`), and readings may live in another database (PostgreSQL) than the keys. Anything else and the matcher is built
 again from the index and stored under the new signature. Stored as JSON, never pickled: reading it runs no code.
 """
 
@@ -55,8 +56,7 @@ def signature(db: sqlite_utils.Database, scope: str = "") -> str:
         h.update(p.read_bytes())
     h.update(_pycountry_version().encode())
     queries = ["select key, value from meta where key like 'pack:%' order by key",
-               "select count(*), max(rowid) from entities", "select count(*), max(rowid) from aliases",
-               "select id, sha256 from sources order by id"]
+               "select count(*), max(rowid) from entities", "select count(*), max(rowid) from aliases"]
     for sql in queries:
         try:
             h.update(json.dumps(db.execute(sql).fetchall(), default=str).encode())
