@@ -14,6 +14,7 @@ from bot.ingest.clean import clean_blocks, clean_text, is_furniture
 from bot.ingest.passages import sentences, split_passages
 from bot.ingest.readers import Block, ReadError, read_document
 from tests.hostile import pdf_file
+from tests.records import Records
 
 STORY = (
     "General Kornilov moved troops toward Petrograd in August 1917. Kerensky called on the soviets to resist. "
@@ -75,14 +76,14 @@ def test_every_format_is_read_into_passages_that_link_to_the_pack(mini_app: Clio
     reply = mini_app.handle_text("/who Kornilov")
     assert any("Railway workers" in f.value or "Railway" in f.value for f in reply.fields), reply.text()
     assert any(c.reading_id == result.source_id for c in reply.citations)
-    assert "kornilov" in {r["entity_id"] for r in mini_app.db.query("select entity_id from passage_entities")}
-    assert "kerensky" in {r["entity_id"] for r in mini_app.db.query("select entity_id from passage_entities")}
+    linked = set(Records(mini_app).values("passage_entities", "entity_id"))
+    assert {"kornilov", "kerensky"} <= linked
 
 
 def test_markup_never_reaches_the_passages(mini_app: Clio, files: dict[str, Path]) -> None:
     for ext in (".md", ".html"):
         mini_app.ingest(files[ext])
-    texts = " ".join(r["text"] for r in mini_app.db.query("select text from passages"))
+    texts = " ".join(Records(mini_app).values("passages", "text"))
     for junk in ("var x", "Subscribe", "Share this", "](", "---", "<p>"):
         assert junk not in texts
 
@@ -90,16 +91,17 @@ def test_markup_never_reaches_the_passages(mini_app: Clio, files: dict[str, Path
 def test_reingesting_changes_nothing_and_a_changed_file_replaces_its_passages(mini_app: Clio, tmp_path: Path) -> None:
     f = tmp_path / "notes.txt"
     f.write_text(STORY, encoding="utf-8")
+    records = Records(mini_app)
     first = mini_app.ingest(f)
-    snapshot = list(mini_app.db.query("select id, text from passages order by id"))
+    snapshot = records.rows("passages", "order by id", columns="id, text")
     assert mini_app.ingest(f).status == "unchanged"
-    assert list(mini_app.db.query("select id, text from passages order by id")) == snapshot
+    assert records.rows("passages", "order by id", columns="id, text") == snapshot
     f.write_text("Lenin returned in April 1917 and called for all power to the soviets.", encoding="utf-8")
     again = mini_app.ingest(f)
     assert again.status == "replaced" and again.source_id == first.source_id
-    texts = [r["text"] for r in mini_app.db.query("select text from passages")]
+    texts = records.values("passages", "text")
     assert len(texts) == 1 and texts[0].startswith("Lenin returned")
-    assert store.count(mini_app.db, "sources") == 1
+    assert records.count("sources") == 1
 
 
 @pytest.mark.parametrize(
@@ -118,12 +120,13 @@ def test_bad_files_are_refused_and_leave_the_index_as_it_was(mini_app: Clio, tmp
     good = tmp_path / "good.txt"
     good.write_text(STORY, encoding="utf-8")
     mini_app.ingest(good)
-    before = list(mini_app.db.query("select id, text from passages order by id"))
+    records = Records(mini_app)
+    before = records.rows("passages", "order by id", columns="id, text")
     bad = tmp_path / name
     bad.write_bytes(content)
     with pytest.raises(ReadError, match=says):
         mini_app.ingest(bad)
-    assert list(mini_app.db.query("select id, text from passages order by id")) == before
+    assert records.rows("passages", "order by id", columns="id, text") == before
 
 
 def test_a_200_mb_file_is_refused_without_reading_it(mini_app: Clio, tmp_path: Path) -> None:
@@ -132,7 +135,7 @@ def test_a_200_mb_file_is_refused_without_reading_it(mini_app: Clio, tmp_path: P
         f.truncate(200 * 1024 * 1024)  # sparse: costs no disk
     with pytest.raises(ReadError, match="200 MB; the limit is 50 MB"):
         mini_app.ingest(big)
-    assert store.count(mini_app.db, "sources") == 0
+    assert Records(mini_app).count("sources") == 0
 
 
 def test_an_encrypted_pdf_is_refused(mini_app: Clio, tmp_path: Path) -> None:
@@ -238,8 +241,9 @@ def test_a_passage_about_kerensky_never_links_to_another_alexander(mini_app: Cli
                  "In another paragraph Alexander appears alone, and Tsar Alexander III is named in full.",
                  encoding="utf-8")
     mini_app.ingest(f)
-    links = {(r["seq"], r["entity_id"]) for r in mini_app.db.query(
-        "select p.seq, pe.entity_id from passage_entities pe join passages p on p.id = pe.passage_id")}
+    records = Records(mini_app)
+    seq = {r["id"]: r["seq"] for r in records.rows("passages", columns="id, seq")}
+    links = {(seq[r["passage_id"]], r["entity_id"]) for r in records.rows("passage_entities")}
     assert (1, "kerensky") in links
     assert (1, "alexander-iii") not in links
     assert (2, "alexander-iii") in links and (2, "kerensky") not in links
@@ -251,7 +255,7 @@ def test_unknown_recurring_names_become_candidates_and_who_answers_from_passages
     f.write_text("General Khabalov commanded the garrison. Khabalov wired the Tsar that order had collapsed.\n\n"
                  "Later Khabalov was arrested by the crowd.", encoding="utf-8")
     mini_app.ingest(f)
-    names = {r["name"]: r["mentions"] for r in store.candidates(mini_app.db, None)}
+    names = {r["name"]: r["mentions"] for r in mini_app.readings.candidates(None)}
     assert names.get("Khabalov") == 3
     reply = mini_app.handle_text("/who Khabalov")
     assert reply.ok and "not in the pack yet" in reply.title
@@ -264,7 +268,7 @@ def test_dates_in_passages_are_stored_in_the_readings_calendar(mini_app: Clio, t
                  "In 1917 the congress closed on October 27. Peace was signed on March 3, 1918.", encoding="utf-8")
     mini_app.ingest(f, calendar="julian-until-1918")
     rows = {(r["phrase"], r["date"], r["calendar"], r["ns_month"], r["ns_day"])
-            for r in mini_app.db.query("select * from passage_dates")}
+            for r in Records(mini_app).rows("passage_dates")}
     assert ("25 October 1917", "1917-10-25", "julian", 11, 7) in rows
     assert ("October 27", "1917-10-27", "julian", 11, 9) in rows  # its own sentence names the year
     assert ("March 3, 1918", "1918-03-03", "gregorian", 3, 3) in rows
@@ -281,7 +285,7 @@ def test_forget_in_chat_removes_only_this_workspaces_reading(mini_app: Clio, tmp
     mini_app.ingest(f, workspace="discord:2")
     admin2 = Context(workspace="discord:2", is_admin=True)
     assert mini_app.handle_text("/forget mine.txt", admin2).ok
-    left = {r["workspace"] for r in mini_app.db.query("select workspace from sources")}
+    left = set(Records(mini_app).values("sources", "workspace"))
     assert left == {"discord:1"}
     assert not mini_app.handle_text("/forget mine.txt", admin2).ok
     assert not mini_app.handle_text("/forget mine.txt", Context(workspace="discord:1")).ok  # not an admin
@@ -365,11 +369,16 @@ def test_a_reading_linked_while_it_is_read_links_as_relinking_it_whole_does(mini
     seen: list[tuple[int, int]] = []
     result = mini_app.ingest(f, progress=lambda done, total: seen.append((done, total)))
     assert result.passages == 5000 and result.linked > 0
-    rows = "select passage_id, entity_id, mentions from passage_entities order by passage_id, entity_id"
-    linked_while_read = list(mini_app.db.query(rows))
+    records = Records(mini_app)
+
+    def links() -> list[dict[str, object]]:
+        return records.rows("passage_entities", "order by passage_id, entity_id",
+                            columns="passage_id, entity_id, mentions")
+
+    linked_while_read = links()
     assert linked_while_read
-    ingest.relink(mini_app.db, mini_app.library.matcher, mini_app.person_ids)
-    assert list(mini_app.db.query(rows)) == linked_while_read
+    ingest.relink(mini_app.db, mini_app.library.matcher, mini_app.person_ids, readings=mini_app.readings)
+    assert links() == linked_while_read
     # progress counts up, never shows more done than its total, and ends at the true count
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert all(d <= t for d, t in seen) and seen[-1] == (5000, 5000)
