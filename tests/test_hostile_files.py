@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import store
 from bot.app import Clio
 from bot.ingest import bounded
 from bot.ingest.readers import MAX_EPUB_UNZIPPED_BYTES, ReadError
 from tests.hostile import NAMES, STORY, shapes
+from tests.records import Records
 
 SECONDS = 10.0
 PEAK_BYTES = 300 * 2**20
@@ -41,7 +41,8 @@ def app_with_a_reading(mini_app: Clio, tmp_path: Path) -> Clio:
 
 
 def passages(app: Clio) -> list[dict]:
-    return list(app.db.query("select id, text from passages order by id"))
+    """The stored passages, read where the deployment keeps them."""
+    return Records(app).rows("passages", "order by id", columns="id, text")
 
 
 @pytest.mark.parametrize(("name", "says"), [
@@ -62,13 +63,13 @@ def test_a_hostile_file_is_refused_with_a_clear_message_and_changes_nothing(
     with pytest.raises(ReadError, match=says):
         app_with_a_reading.ingest(hostile[name])
     assert passages(app_with_a_reading) == before
-    assert store.count(app_with_a_reading.db, "sources") == 1
+    assert Records(app_with_a_reading).count("sources") == 1
 
 
 def test_an_epub_listing_one_chapter_many_times_is_read_once(mini_app: Clio, hostile: dict[str, Path]) -> None:
     result = mini_app.ingest(hostile["repeated.epub"])
     assert result.status == "added" and result.passages == 1
-    assert [r["text"] for r in mini_app.db.query("select text from passages")] == [STORY]
+    assert Records(mini_app).values("passages", "text") == [STORY]
 
 
 def test_the_zip_bombs_are_real(hostile: dict[str, Path]) -> None:
@@ -121,7 +122,7 @@ def test_one_50_mb_line_without_spaces_is_read_as_a_few_bounded_passages(mini_ap
 
     result = mini_app.ingest(hostile["line.txt"])
     assert result.status == "added" and result.passages == MAX_PIECES
-    texts = [r["text"] for r in mini_app.db.query("select text from passages")]
+    texts = Records(mini_app).values("passages", "text")
     assert set("".join(texts)) == {"x"} and max(map(len, texts)) <= MAX_PASSAGE_CHARS
 
 
