@@ -29,7 +29,7 @@ def test_a_passage_with_two_dates_on_the_day_shows_its_earliest_whichever_comes_
              [PARA + "On 3 March 1918 the peace was signed, and on 3 March 1919 the veterans remembered it."])
     _reading(mini_app, tmp_path, "late-first.txt",
              [PARA + "On 3 March 1919 the veterans remembered what had been signed on 3 March 1918."])
-    rows = store.passage_dates_on_day(mini_app.db, 3, 3, "slack:T1")
+    rows = mini_app.readings.dates_on_day(3, 3, "slack:T1")
     assert len(rows) == 2  # one row per passage
     assert {r["date"] for r in rows} == {"1918-03-03"}
     assert [r["passage_id"] for r in rows] == sorted(r["passage_id"] for r in rows)  # one day: by passage
@@ -44,11 +44,11 @@ def test_an_event_discussed_in_several_passages_cites_the_first_and_counts_them_
         PARA + "Nobody who read the Treaty of Brest-Litovsk in 1918 thought it would last.",
         PARA + "The Storming of the Winter Palace in 1917 was over by morning.",
     ])
-    rows = store.discussed_events(mini_app.db, "slack:T1", None, limit=10,
-                                  events=store.precise_events(mini_app.db, None))
+    rows = mini_app.readings.discussed_events("slack:T1", None, limit=10,
+                                              events=store.precise_events(mini_app.db, None))
     assert [r["id"] for r in rows] == ["treaty-1918", "october-1917"]  # two passages before one
     treaty = rows[0]
-    first = store.passages_of(mini_app.db, treaty["source_id"])[0]
+    first = mini_app.readings.passages_of(treaty["source_id"])[0]
     assert (treaty["passage_id"], treaty["loc"]) == (first["id"], first["loc"])
     assert treaty["author"] == "A. Reader"
 
@@ -58,8 +58,8 @@ def test_a_passage_naming_one_person_is_offered_with_its_own_reading(mini_app, t
         PARA.replace("Kornilov", "the general") + "Lavr Kornilov rode to the front alone.",
         PARA.replace("Kornilov", "the general") + "Alexander Kerensky and Lavr Kornilov never trusted each other.",
     ])
-    rows = store.single_person_passages(mini_app.db, "slack:T1", None, limit=10,
-                                        people=store.pack_people(mini_app.db, None))
+    rows = mini_app.readings.single_person_passages("slack:T1", None, limit=10,
+                                                    people=store.pack_people(mini_app.db, None))
     assert [(r["entity_id"], r["source_id"], r["title"], r["author"]) for r in rows] == [
         ("kornilov", sid, "Two-Men", "A. Reader")]
     assert "rode to the front alone" in rows[0]["text"]

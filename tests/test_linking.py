@@ -9,15 +9,17 @@ from pathlib import Path
 
 from bot import audit
 from bot.app import Clio
+from tests.records import Records
 
 
 def _linked(app: Clio, path: Path, text: str) -> dict[int, set[str]]:
     path.write_text(text, encoding="utf-8")
     app.ingest(path)
+    records = Records(app)  # read where the deployment keeps them (PostgreSQL's tables cannot join the file's)
+    para = {r["id"]: r["para"] for r in records.rows("passages", columns="id, para")}
     out: dict[int, set[str]] = {}
-    for r in app.db.query("select p.para, pe.entity_id from passage_entities pe "
-                          "join passages p on p.id = pe.passage_id"):
-        out.setdefault(r["para"], set()).add(r["entity_id"])
+    for r in records.rows("passage_entities", columns="passage_id, entity_id"):
+        out.setdefault(para[r["passage_id"]], set()).add(r["entity_id"])
     return out
 
 
