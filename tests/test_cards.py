@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +18,15 @@ from adapters.discord.render import messages_for, view_for  # noqa: E402
 from adapters.slack.render import blocks_for  # noqa: E402
 from bot.app import Clio  # noqa: E402
 from bot.citing import sources_line  # noqa: E402
-from bot.config import PROJECT_CONTENT, Settings  # noqa: E402
+from bot.config import PROJECT_CONTENT  # noqa: E402
 from bot.pack import load_pack  # noqa: E402
 from bot.response import Citation, Reply  # noqa: E402
-from tests.conftest import SEEDS  # noqa: E402
+from tests.conftest import SEEDS, settings_here  # noqa: E402
 from tests.discord_spec import check_message  # noqa: E402
 from tests.slack_blocks import payload_problems  # noqa: E402
 from tests.test_discord import buttons_of, callback_of, start_bot, text_of  # noqa: E402
 from tests.fake_discord import FakeDiscord  # noqa: E402
+from tests.records import Records  # noqa: E402
 
 CARD_CHARS = 4000  # a card stays well inside Discord's 6,000 embed characters
 PACKS = sorted(p.parent.name for p in PROJECT_CONTENT.glob("*/pack.yaml"))
@@ -37,12 +39,14 @@ def entries_of(pack: str) -> dict[str, Any]:
     return {e.id: e for e in load_pack(PROJECT_CONTENT / pack).entries()}
 
 
-def pack_clio(tmp: Path, pack: str) -> Clio:
-    return Clio(Settings(db_path=tmp / "clio.db", content_dir=PROJECT_CONTENT, pack=pack))
+def pack_clio(new_url: Callable[[], str | None], tmp: Path, pack: str) -> Clio:
+    """A Clio on a bundled pack, on the backend under test (see tests/conftest.py's `settings_here`)."""
+    return Clio(settings_here(new_url, tmp / "clio.db", content_dir=PROJECT_CONTENT, pack=pack))
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Clio]:
+def seeded(tmp_path_factory: pytest.TempPathFactory,
+           new_database_url: Callable[[], str | None]) -> Iterator[dict[str, Clio]]:
     """Each bundled pack with every reading ingested (the five seeds and the outside readings), so cards carry
     passages: the Russian pack's from the seeds, the French pack's from the French readings."""
     if not SEEDS.is_dir():
@@ -50,11 +54,12 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Clio]:
     readings = [*sorted(SEEDS.glob("*.txt")), *sorted((SEEDS.parent / "readings" / "wikipedia").glob("*.md"))]
     apps = {}
     for pack in PACKS:
-        app = pack_clio(tmp_path_factory.mktemp(f"seeded-{pack}"), pack)
+        app = apps[pack] = pack_clio(new_database_url, tmp_path_factory.mktemp(f"seeded-{pack}"), pack)
         for f in readings:
             app.ingest(f)
-        apps[pack] = app
-    return apps
+    yield apps
+    for app in apps.values():
+        app.close()
 
 
 def card_problems(reply: Reply) -> list[str]:
@@ -103,8 +108,8 @@ def check_every_card(app: Clio, pack: str) -> dict[str, Reply]:
 
 
 @pytest.mark.parametrize("pack", PACKS)
-def test_every_card_of_every_bundled_pack_is_one_short_message(pack: str, tmp_path: Path) -> None:
-    check_every_card(pack_clio(tmp_path, pack), pack)
+def test_every_card_of_every_bundled_pack_is_one_short_message(pack: str, tmp_path: Path, make_app) -> None:  # noqa: ANN001
+    check_every_card(make_app(tmp_path / "clio.db", content_dir=PROJECT_CONTENT, pack=pack), pack)
 
 
 @pytest.mark.parametrize("pack", PACKS)
@@ -216,10 +221,10 @@ def kornilov_app(mini_app: Clio, tmp_path: Path) -> Clio:
 
 
 def all_passages(app: Clio, entity_id: str) -> set[str]:
-    """Every passage of every reading that names the entry, straight from the index."""
-    return {r["text"] for r in app.db.query(
-        "select p.text from passage_entities pe join passages p on p.id = pe.passage_id where pe.entity_id = ?",
-        [entity_id])}
+    """Every passage of every reading that names the entry, straight from the tables that hold them."""
+    records = Records(app)
+    ids = set(records.values("passage_entities", "passage_id", "where entity_id = ?", [entity_id]))
+    return {r["text"] for r in records.rows("passages", columns="id, text") if r["id"] in ids}
 
 
 def quoted(reply: Reply) -> list[str]:
@@ -273,8 +278,7 @@ async def test_more_passages_on_discord_reaches_the_rest(kornilov_app: Clio, mon
 def test_more_passages_reaches_every_reading_on_lenin(seeded: dict[str, Clio]) -> None:
     app = seeded["russian-revolution"]
     card = app.handle_text("/who Lenin")
-    naming = {r["source_id"] for r in app.db.query(
-        "select distinct source_id from passage_entities where entity_id = 'lenin'")}
+    naming = set(Records(app).values("passage_entities", "source_id", "where entity_id = ?", ["lenin"]))
     assert len(quoted(card)) == 3 < len(naming)
     cited = {c.reading_id for c in card.citations}
     more = [b for b in card.buttons if b.action == "passages"]

@@ -153,9 +153,9 @@ async def test_drawing_runs_in_the_door_workers_and_never_holds_up_the_loop(mini
     # a quiz's final standings are drawn in the writer, where the quiz ends
     host = Context(workspace="w1", channel="c1", user_id="u1", user_name="Masha", is_admin=True)
     assert (await mini_app.call(host, "/quiz start 1 30")).ok
-    quiz = store.running_quiz(mini_app.db, "w1", "c1")
-    q = store.quiz_question(mini_app.db, quiz["id"], 0)
-    right = "ABCDEF"[q["options"].index(q["answer"])]
+    quiz = mini_app.quiz.repo.running("w1", "c1")
+    q = mini_app.quiz.repo.question(quiz.id, 0)
+    right = "ABCDEF"[q.options.index(q.answer)]
     assert "recorded" in (await mini_app.call(host, f"/quiz answer {right}")).body
     ended = await mini_app.call(host, "/quiz skip")
     final = ended.sequence()[-1]
@@ -249,10 +249,10 @@ async def test_a_quiz_night_ends_with_its_chart_in_the_channel(bot, fake: FakeDi
     start = await fake.slash("quiz", [{"type": 1, "name": "start", "options": [
         {"type": 3, "name": "topic", "value": "1 30"}]}])
     await fake.wait_for(callback_of(start))
-    quiz = store.running_quiz(mini_app.db, f"discord:{GUILD_ID}", CHANNEL_ID)
-    q = store.quiz_question(mini_app.db, quiz["id"], 0)
+    quiz = mini_app.quiz.repo.running(f"discord:{GUILD_ID}", CHANNEL_ID)
+    q = mini_app.quiz.repo.question(quiz.id, 0)
     question = await fake.wait_for(lambda c: c.path.startswith("/webhooks/") and buttons_of(c.body))
-    right = next(b for b in buttons_of(question.body) if b["label"].split(". ", 1)[1] == q["answer"])
+    right = next(b for b in buttons_of(question.body) if b["label"].split(". ", 1)[1] == q.answer)
     on = next(m for m in fake.messages.values() if m["components"])
     await fake.wait_for(callback_of(await fake.click(on, right["custom_id"])))
 
@@ -266,13 +266,13 @@ async def test_a_quiz_night_ends_with_its_chart_in_the_channel(bot, fake: FakeDi
     entry, data, embed = attachment_of(final)
     img = decoded(data)
     assert embed["title"] == "Quiz over" and "Masha" in embed["description"]
-    assert entry["filename"] == f"quiz-{quiz['id']}-standings.png" and "1. Masha" in entry["description"]
+    assert entry["filename"] == f"quiz-{quiz.id}-standings.png" and "1. Masha" in entry["description"]
     assert pixels_near(img, "#8B1E3F") > 100
 
     # a channel where Clio may not attach files still gets the standings, without the chart
     fake.bot_attaches = False
     before = len(fake.calls)
-    await bot.outbox.send(post.ref, mini_app.quiz.scores_reply(quiz["id"], "Quiz over", "Final scores:", chart=True))
+    await bot.outbox.send(post.ref, mini_app.quiz.scores_reply(quiz.id, "Quiz over", "Final scores:", chart=True))
     refused, sent = fake.calls[before:]
     assert refused.uploads and not sent.uploads and "image" not in sent.body["embeds"][0]
     assert "Masha" in sent.body["embeds"][0]["description"]
@@ -342,10 +342,10 @@ async def test_a_slack_quiz_ends_with_its_standings_chart_in_the_channel(slack, 
     body = command("quiz start 1 30", fake_url)
     assert await post(url, body, signed(body)) == 200
     _, question = await fake.wait_for("respond", 2)
-    quiz = store.running_quiz(mini_app.db, f"slack:{TEAM}", "CQUIZ")
-    q = store.quiz_question(mini_app.db, quiz["id"], 0)
+    quiz = mini_app.quiz.repo.running(f"slack:{TEAM}", "CQUIZ")
+    q = mini_app.quiz.repo.question(quiz.id, 0)
     buttons = [e for b in question["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    right = next(e for e in buttons if e["text"]["text"].split(". ", 1)[1] == q["answer"])
+    right = next(e for e in buttons if e["text"]["text"].split(". ", 1)[1] == q.answer)
     click = {"type": "block_actions", "user": {"id": "UMEMBER", "name": "vera"}, "team": {"id": TEAM},
              "container": {"type": "message", "channel_id": "CQUIZ", "message_ts": "1.0"},
              "channel": {"id": "CQUIZ"}, "actions": [{"action_id": right["action_id"], "value": right["value"],
@@ -363,8 +363,8 @@ async def test_a_slack_quiz_ends_with_its_standings_chart_in_the_channel(slack, 
     shown = fake.of("respond")
     assert shown[-1]["text"].startswith("Quiz over") and shown[-1]["response_type"] == "in_channel"
     (chart,) = fake.shared
-    points = store.quiz_scores(mini_app.db, quiz["id"])[0]["points"]
-    assert chart["channel_id"] == "CQUIZ" and chart["name"] == f"quiz-{quiz['id']}-standings.png"
+    points = mini_app.quiz.repo.scores(quiz.id)[0].points
+    assert chart["channel_id"] == "CQUIZ" and chart["name"] == f"quiz-{quiz.id}-standings.png"
     assert f"1. vera, {points} points" in chart["alt_txt"]
     assert pixels_near(decoded(chart["data"]), "#8B1E3F") > 100
 

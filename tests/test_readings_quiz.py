@@ -56,7 +56,7 @@ def town(mini_app: Clio, tmp_path: Path) -> Clio:
 
 
 def test_the_groups_readings_give_who_is_this_questions_about_their_people(town: Clio) -> None:
-    qs = readings_questions(town.db, town.lookup.matcher, GROUP.workspace)
+    qs = readings_questions(town.db, town.lookup.matcher, GROUP.workspace, readings=town.readings)
     people = {"Étienne Vauquelin", "Louise Carrel", "Henri Dufresne", "Paul Moirac", "Anne Besson"}
     assert qs and {q["answer"] for q in qs} <= people and len({q["answer"] for q in qs}) >= 4
     for q in qs:
@@ -76,8 +76,9 @@ def test_a_quiz_on_the_reading_asks_them(town: Clio) -> None:
 
 def test_no_questions_from_the_operators_shared_readings_or_for_another_group(town: Clio) -> None:
     other = Context(workspace="slack:T-other", channel="C2", user_id="u2", is_admin=True, platform="slack")
-    assert readings_questions(town.db, town.lookup.matcher, other.workspace) == []
-    assert not [q for q in generated(town.db, town.lookup.matcher, other.workspace) if q["id"].startswith("gen-rwho")]
+    assert readings_questions(town.db, town.lookup.matcher, other.workspace, readings=town.readings) == []
+    assert not [q for q in generated(town.db, town.lookup.matcher, other.workspace,
+                                       readings=town.readings) if q["id"].startswith("gen-rwho")]
 
 
 @pytest.mark.skipif(not (FRENCH / "French_Revolution.md").exists(),
@@ -89,7 +90,7 @@ def test_questions_from_the_french_readings_are_right_by_the_labelled_sample(min
         files[mini_app.ingest(FRENCH / name, workspace="fr").source_id] = name
     labels = {(x["reading"], int(x["passage"]), x["answer"]): x["right"]
               for x in yaml.safe_load(LABELS.read_text(encoding="utf-8"))["questions"]}
-    qs = readings_questions(mini_app.db, mini_app.lookup.matcher, "fr")
+    qs = readings_questions(mini_app.db, mini_app.lookup.matcher, "fr", readings=mini_app.readings)
     keys = []
     for q in qs:
         source, seq = q["passage_id"].rsplit(":", 1)
