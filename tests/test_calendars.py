@@ -5,12 +5,12 @@ Republican date beside them from 22 Sep 1792 to 31 Dec 1805, and no Old Style tw
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.app import Clio
-from bot.config import Settings
 from bot.dates import GREGORIAN, RUSSIA, CalendarRule, HistDate
 from tests.conftest import TEST_PACKS
 
@@ -18,8 +18,8 @@ FRANCE = CalendarRule(republican=(dt.date(1792, 9, 22), dt.date(1805, 12, 31)))
 
 
 @pytest.fixture
-def french(tmp_path: Path) -> Clio:
-    return Clio(Settings(db_path=tmp_path / "fr.db", content_dir=TEST_PACKS, pack="mini-fr"))
+def french(tmp_path: Path, make_app: Callable[..., Clio]) -> Clio:
+    return make_app(tmp_path / "fr.db", pack="mini-fr")
 
 
 @pytest.mark.parametrize(("date", "rule", "shown"), [
@@ -60,7 +60,7 @@ def test_the_russian_pack_keeps_both_calendars_and_its_old_style_anniversaries(m
     assert "Old Style anniversary" in mini_app.handle_text("/onthisday 25 Oct").text()
 
 
-def test_a_pack_that_declares_no_calendars_shows_one_date(tmp_path: Path) -> None:
+def test_a_pack_that_declares_no_calendars_shows_one_date(tmp_path: Path, make_app: Callable[..., Clio]) -> None:
     import shutil
 
     plain = tmp_path / "packs" / "plain"
@@ -68,7 +68,7 @@ def test_a_pack_that_declares_no_calendars_shows_one_date(tmp_path: Path) -> Non
     text = (plain / "pack.yaml").read_text(encoding="utf-8")
     (plain / "pack.yaml").write_text(text.replace("id: mini-fr", "id: plain").split("calendars:")[0]
                                      + "readings:" + text.split("readings:")[1], encoding="utf-8")
-    app = Clio(Settings(db_path=tmp_path / "p.db", content_dir=tmp_path / "packs", pack="plain"))
+    app = make_app(tmp_path / "p.db", content_dir=tmp_path / "packs", pack="plain")
     assert "27 Jul 1794 —" in app.handle_text("/onthisday 27 Jul").text()
     assert "Thermidor" not in app.handle_text("/onthisday 27 Jul").text().split("—")[1]
 
