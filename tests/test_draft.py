@@ -3,6 +3,7 @@ left (issue 22 item 4)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,6 @@ import yaml
 
 from adapters.cli import main
 from bot.app import Clio
-from bot.config import Settings
 from bot.pack import PackInvalid, load_pack
 
 FRENCH = Path(__file__).resolve().parents[1].parent / "shared" / "readings" / "wikipedia"
@@ -80,13 +80,14 @@ def test_a_draft_lists_people_dates_and_terms_and_validate_lists_each_todo(chron
     assert "still a draft" in capsys.readouterr().err
 
 
-def test_after_the_editors_pass_the_draft_validates_and_answers(chronicle: Path, tmp_path: Path) -> None:
+def test_after_the_editors_pass_the_draft_validates_and_answers(chronicle: Path, tmp_path: Path,
+                                                                make_app: Callable[..., Clio]) -> None:
     out = tmp_path / "montrevel"
     assert main(["pack", "draft", str(chronicle), "--out", str(out)]) == 0
     editors_pass(out)
     pack = load_pack(out)
     assert len(pack.people) == 1 and len(pack.events) == 2
-    app = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=tmp_path, pack="montrevel"))
+    app = make_app(tmp_path / "clio.db", content_dir=tmp_path, pack="montrevel")
     assert app.handle_text("/who Vauquelin").title.startswith("Étienne Vauquelin")
 
 

@@ -7,6 +7,7 @@ each example the issue reported, and the precision on the hand-labelled samples 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from bot.names import name_key
 from bot.places import place_keys
 from bot.services import questions
 from tests.conftest import SEEDS
+from tests.records import Records
 
 WIKI = SEEDS.parent / "readings" / "wikipedia"
 LABELS = Path(__file__).parent / "labels"
@@ -26,22 +28,43 @@ pytestmark = pytest.mark.skipif(not (SEEDS.is_dir() and WIKI.is_dir()),
 FIGES = "004_536898e81d813c4b.txt"
 
 
-@pytest.fixture(scope="module")
-def read(tmp_path_factory: pytest.TempPathFactory) -> Clio:
+def _read_everything(settings: Settings) -> Clio:
     """Clio on the bundled pack with every seed and outside reading ingested, as `clio ingest` does a batch."""
-    app = Clio(Settings(db_path=tmp_path_factory.mktemp("truth") / "clio.db", content_dir=PROJECT_CONTENT))
+    app = Clio(settings)
     for f in [*sorted(SEEDS.glob("*.txt")), *sorted(WIKI.glob("*.md"))]:
         app.ingest(f, alone=False)
     return app
 
 
 @pytest.fixture(scope="module")
-def derived(read: Clio) -> list[audit.Derived]:
-    return audit.derive(read.db, read.lookup.matcher, read.person_ids, store.sources(read.db, None))
+def audited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clio]:
+    """Every reading in a scratch SQLite file, where `clio audit` reads them to measure what Clio derives."""
+    app = _read_everything(Settings(db_path=tmp_path_factory.mktemp("truth") / "clio.db", content_dir=PROJECT_CONTENT))
+    yield app
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def read(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+         new_database_url: Callable[[], str | None]) -> Iterator[Clio]:
+    """Every reading ingested on the backend under test: what members are answered from."""
+    url = new_database_url()
+    if url is None:  # on SQLite, the audit's app is this one: the readings are ingested once
+        yield request.getfixturevalue("audited")
+        return
+    app = _read_everything(Settings(db_path=tmp_path_factory.mktemp("truth-pg") / "clio.db",
+                                    content_dir=PROJECT_CONTENT, database_url=url))
+    yield app
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def derived(audited: Clio) -> list[audit.Derived]:
+    return audit.derive(audited.db, audited.lookup.matcher, audited.person_ids, store.sources(audited.db, None))
 
 
 def _source(app: Clio, filename: str) -> dict:
-    return next(s for s in store.sources(app.db, None) if s["filename"] == filename)
+    return next(s for s in app.readings.sources(None) if s["filename"] == filename)
 
 
 # --- precision on the hand-labelled samples ------------------------------------------------------------------
@@ -77,14 +100,14 @@ def test_no_anniversary_from_a_year_in_another_clause(read: Clio) -> None:
     """Figes on the 4 November holiday: "7 November" once took the year 1612 from the same paragraph."""
     reply = read.handle_text("/onthisday 7 Nov")
     assert not any("1612" in f.name or "1612" in f.value for f in reply.fields), reply.text()
-    days = {r["date"] for r in read.db.query("select date from passage_dates")}
+    days = set(Records(read).values("passage_dates", "date"))
     assert not any(d.startswith("1612") for d in days)
 
 
 def test_wikipedia_new_style_dates_stay_new_style(read: Clio) -> None:
     """"7 November [O.S. 25 October] 1917" is the 7th in New Style; it is not read as Old Style (20 Nov)."""
     sid = _source(read, "October_Revolution.md")["id"]
-    rows = list(read.db.query("select * from passage_dates where source_id = ?", [sid]))
+    rows = Records(read).rows("passage_dates", "where source_id = ?", [sid])
     assert rows
     assert not any(r["ns_month"] == 11 and r["ns_day"] == 20 and r["date"].startswith("1917") for r in rows)
     reply = read.handle_text("/onthisday 20 Nov")
@@ -92,8 +115,12 @@ def test_wikipedia_new_style_dates_stay_new_style(read: Clio) -> None:
 
 
 def test_each_date_stays_with_the_passage_that_states_it(read: Clio) -> None:
-    for r in read.db.query("select pd.phrase, p.text from passage_dates pd join passages p on p.id = pd.passage_id"):
-        assert r["phrase"] in r["text"]
+    records = Records(read)
+    text = {r["id"]: r["text"] for r in records.rows("passages", columns="id, text")}
+    dates = records.rows("passage_dates", columns="passage_id, phrase")
+    assert dates
+    for r in dates:
+        assert r["phrase"] in text[r["passage_id"]]
 
 
 def test_reference_and_honours_lists_are_no_anniversaries(read: Clio) -> None:
@@ -101,12 +128,13 @@ def test_reference_and_honours_lists_are_no_anniversaries(read: Clio) -> None:
     assert not any("Life" in f.value and "1941" in f.name for f in july.fields), july.text()
     may = read.handle_text("/onthisday 9 May")
     assert not any("Stanislaus" in f.value for f in may.fields), may.text()
-    notes = store.count(read.db, "passage_dates", "where passage_id in (select id from passages where prose = 0)")
-    assert notes == 0
+    records = Records(read)
+    notes = set(records.values("passages", "id", "where prose = 0"))
+    assert notes and not notes & set(records.values("passage_dates", "passage_id"))
 
 
-def test_french_dates_get_no_old_style_twin(tmp_path: Path) -> None:
-    app = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=PROJECT_CONTENT))
+def test_french_dates_get_no_old_style_twin(tmp_path: Path, make_app: Callable[..., Clio]) -> None:
+    app = make_app(tmp_path / "clio.db", content_dir=PROJECT_CONTENT)
     app.ingest(WIKI / "French_Revolution.md", calendar="gregorian")
     app.ingest(WIKI / "Bastille_Day.md")  # no calendar given: a reading not about Russia reads as New Style
     assert not any("Bastille" in f.value for f in app.handle_text("/onthisday 3 Jul").fields)
@@ -118,10 +146,10 @@ def test_french_dates_get_no_old_style_twin(tmp_path: Path) -> None:
 # --- prose, leftovers, titles ------------------------------------------------------------------------------------
 
 def test_no_wiki_leftovers_in_quoted_text(read: Clio) -> None:
-    for s in store.sources(read.db, None):
+    for s in read.readings.sources(None):
         if not s["filename"].endswith(".md"):
             continue
-        for p in store.passages_of(read.db, s["id"]):
+        for p in read.readings.passages_of(s["id"]):
             if p["prose"]:
                 assert "]]" not in p["text"] and "''" not in p["text"] and "(, ;" not in p["text"], p["loc"]
                 assert not re.search(r"\[\d{1,3}\]", p["text"]), p["loc"]
@@ -129,7 +157,7 @@ def test_no_wiki_leftovers_in_quoted_text(read: Clio) -> None:
 
 
 def test_titles_come_from_a_clean_heading_or_the_file_name(read: Clio) -> None:
-    titles = {s["filename"]: s["title"] for s in store.sources(read.db, None)}
+    titles = {s["filename"]: s["title"] for s in read.readings.sources(None)}
     assert titles["October_Revolution.md"] == "October Revolution"
     assert titles["French_Revolution.md"] == "French Revolution"
     assert all(re.match(r"^[\w\"'“]", t) and "]]" not in t for t in titles.values()), titles
@@ -138,8 +166,9 @@ def test_titles_come_from_a_clean_heading_or_the_file_name(read: Clio) -> None:
 def test_compare_and_according_to_quote_prose_only(read: Clio) -> None:
     reply = read.handle_text("/compare Kornilov affair")
     assert reply.ok
-    quoted = {r["id"] for r in read.db.query("select id, text from passages where prose = 0")}
-    nonprose_texts = {r["text"][:120] for r in read.db.query("select text from passages where prose = 0")}
+    notes = Records(read).rows("passages", "where prose = 0", columns="id, text")
+    quoted = {r["id"] for r in notes}
+    nonprose_texts = {r["text"][:120] for r in notes}
     assert not any(f.value[:120] in nonprose_texts for f in reply.fields)
     assert quoted  # the outside readings do have reference lists: they are kept, searchable
     kerensky = read.handle_text("/who Kerensky")
@@ -156,10 +185,11 @@ def test_no_place_word_is_linked_to_a_person(derived: list[audit.Derived]) -> No
 
 
 def test_countries_are_not_people_in_passages(read: Clio) -> None:
+    records = Records(read)
+    passages = records.rows("passages", columns="id, text")
     for country, person in (("Germany", "wilhelm-ii"), ("Austria", "franz-ferdinand"), ("Hesse", "alexandra")):
-        rows = list(read.db.query(
-            "select p.text from passage_entities pe join passages p on p.id = pe.passage_id where pe.entity_id = ?",
-            [person]))
+        linked = set(records.values("passage_entities", "passage_id", "where entity_id = ?", [person]))
+        rows = [r for r in passages if r["id"] in linked]
         # every passage linked to the person names them by something other than the country
         for r in rows:
             rest = r["text"].replace(country, "")
@@ -169,35 +199,36 @@ def test_countries_are_not_people_in_passages(read: Clio) -> None:
 
 # --- sources -------------------------------------------------------------------------------------------------------
 
-def test_a_batch_author_does_not_overwrite_the_packs(tmp_path: Path) -> None:
+def test_a_batch_author_does_not_overwrite_the_packs(tmp_path: Path, make_app: Callable[..., Clio]) -> None:
     """`clio ingest seeds/*.txt --author "Orlando Figes"` credited the Socialist Worker series to Figes."""
-    app = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=PROJECT_CONTENT))
+    app = make_app(tmp_path / "clio.db", content_dir=PROJECT_CONTENT)
     for f in sorted(SEEDS.glob("*.txt")):
         app.ingest(f, author="Orlando Figes", alone=False)
-    authors = {s["filename"]: s["author"] for s in store.sources(app.db, None)}
+    authors = {s["filename"]: s["author"] for s in app.readings.sources(None)}
     assert authors["000_24679d484e37016d.txt"] == "Socialist Worker (UK) series"
     assert authors[FIGES] == "Orlando Figes"
     reply = app.handle_text("/who Kornilov")
     assert not any("According to Orlando Figes, Workers" in f.name for f in reply.fields)
 
 
-def test_ingesting_again_with_another_author_updates_it_in_place(tmp_path: Path) -> None:
-    app = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=PROJECT_CONTENT))
+def test_ingesting_again_with_another_author_updates_it_in_place(tmp_path: Path, make_app: Callable[..., Clio]) -> None:
+    app = make_app(tmp_path / "clio.db", content_dir=PROJECT_CONTENT)
+    records = Records(app)
     seed = SEEDS / "000_24679d484e37016d.txt"
     app.ingest(seed, author="Orlando Figes")  # named on its own: the given author wins
-    before = store.count(app.db, "passages")
+    before = records.count("passages")
     result = app.ingest(seed, author="A. Reader")
     assert result.status == "updated"
-    assert store.sources(app.db, None)[0]["author"] == "A. Reader"
-    assert store.count(app.db, "passages") == before
+    assert app.readings.sources(None)[0]["author"] == "A. Reader"
+    assert records.count("passages") == before
     app.ingest(seed)  # again without an author: the pack's author comes back
-    assert store.sources(app.db, None)[0]["author"] == "Socialist Worker (UK) series"
+    assert app.readings.sources(None)[0]["author"] == "Socialist Worker (UK) series"
 
 
 # --- generated questions ----------------------------------------------------------------------------------------
 
 def test_generated_questions_have_fair_keys(read: Clio) -> None:
-    qs = questions.generated(read.db, read.lookup.matcher, store.SHARED)
+    qs = questions.generated(read.db, read.lookup.matcher, store.SHARED, readings=read.readings)
     assert len(qs) >= 20
     for q in qs:
         text, answer = q["question"], q["answer"]

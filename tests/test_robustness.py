@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,7 +17,7 @@ from bot.app import Clio
 from bot.commands import REGISTRY
 from bot.config import Settings, SettingsError
 from bot.events import Context
-from tests.conftest import TEST_PACKS
+from tests.conftest import TEST_PACKS, settings_here
 
 HOSTILE = ["@everyone", "@here", "<!channel>", "<!everyone>", "<@123>", "<@&456>", "<#789>", '"', "'", "*", "(",
            ")", "NEAR(", "OR", "AND", "NOT", "^", ":", "-", "\x00", "\x1b[31m", "\r\n", "\u202e", "\u200b", "\ufeff",
@@ -34,9 +35,11 @@ PING = re.compile(r"@(everyone|here)\b|<!|<@")  # (a channel link <#...> notifie
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Clio:
+def app(tmp_path_factory: pytest.TempPathFactory, new_database_url: Callable[[], str | None]) -> Iterator[Clio]:
     db = tmp_path_factory.mktemp("fuzz") / "clio.db"
-    return Clio(Settings(db_path=db, content_dir=TEST_PACKS, pack="mini", rate_limit="1000000/second"))
+    made = Clio(settings_here(new_database_url, db, pack="mini", rate_limit="1000000/second"))
+    yield made
+    made.close()
 
 
 def _rendered_everywhere(reply) -> None:
@@ -83,8 +86,8 @@ def test_free_text_and_odd_commands_never_crash(app, text):
     _rendered_everywhere(reply)
 
 
-def test_a_member_who_floods_is_told_to_slow_down_and_others_are_not(tmp_path):
-    app = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", rate_limit="5/minute"))
+def test_a_member_who_floods_is_told_to_slow_down_and_others_are_not(tmp_path, make_app):
+    app = make_app(tmp_path / "clio.db", pack="mini", rate_limit="5/minute")
     masha = Context(workspace="discord:1", channel="c", user_id="masha", platform="discord")
     replies = [app.handle_text("/who Kornilov", masha) for _ in range(7)]
     assert all(r.ok for r in replies[:5])

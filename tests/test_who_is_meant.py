@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 
 from bot import places
 from bot.app import Clio
-from bot.config import PROJECT_CONTENT, Settings
+from bot.config import PROJECT_CONTENT
 from bot.events import Context
 from bot.names import MAX_CHOICES, Candidate, Matcher, name_key, name_words, ordinals, query_words
 from bot.pack import Person, load_pack
@@ -284,10 +285,10 @@ def test_prominence_orders_choices_the_alphabet_does_not() -> None:
     assert [s.candidate.id for s in res.choices] == ["z", "a"]
 
 
-def test_the_readings_a_group_sees_raise_the_people_they_discuss(tmp_path: Path) -> None:
+def test_the_readings_a_group_sees_raise_the_people_they_discuss(tmp_path: Path, make_app: Callable[..., Clio]) -> None:
     """Prominence counts the passages of the readings a workspace sees: a group reading about Rykov gets him
     first among the Alexeis; another group does not."""
-    app = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=PROJECT_CONTENT, pack="russian-revolution"))
+    app = make_app(tmp_path / "clio.db", content_dir=PROJECT_CONTENT, pack="russian-revolution")
     paras = [f"In {1924 + i} Alexei Rykov spoke for the moderates, and Rykov argued again that the peasants "
              f"must be conciliated. Rykov chaired the government that year, number {i}." for i in range(40)]
     reading = tmp_path / "rykov.txt"
