@@ -4,23 +4,27 @@ beside them while France used it, every entry reachable by its own name, and a q
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from bot import store
 from bot.app import Clio
-from bot.config import PROJECT_CONTENT, Settings
+from bot.config import PROJECT_CONTENT
 from bot.events import Context
 from bot.pack import load_pack
+from tests.conftest import settings_here
 
 PACK = PROJECT_CONTENT / "french-revolution"
 ROOM = Context(workspace="discord:salon", channel="club", user_id="u1", is_admin=True, platform="discord")
 
 
 @pytest.fixture(scope="module")
-def french(tmp_path_factory: pytest.TempPathFactory) -> Clio:
+def french(tmp_path_factory: pytest.TempPathFactory, new_database_url: Callable[[], str | None]) -> Iterator[Clio]:
     db = tmp_path_factory.mktemp("fr") / "clio.db"
-    return Clio(Settings(db_path=db, content_dir=PROJECT_CONTENT, pack="french-revolution"))
+    app = Clio(settings_here(new_database_url, db, content_dir=PROJECT_CONTENT, pack="french-revolution"))
+    yield app
+    app.close()
 
 
 def test_the_pack_validates_and_meets_the_issues_size() -> None:

@@ -15,9 +15,7 @@ import pytest
 
 pytest.importorskip("discord")
 
-from bot.app import Clio  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from tests.conftest import TEST_PACKS  # noqa: E402
+from tests.records import Records  # noqa: E402
 from tests.fake_discord import ADMIN_ID  # noqa: E402
 from tests.test_discord import buttons_of, callback_of, fake, followup_of, start_bot  # noqa: E402,F401  (fake: the fixture)
 
@@ -27,9 +25,8 @@ NAMES = ["Kornilov", "kornilof", "Kerensky", "Kerenskii", "Керенский", 
          "Lavr Kornilov", "Alexander", "nobody at all"]
 
 
-async def test_load_quiz_answers_and_lookups_nothing_lost(fake, tmp_path, monkeypatch, capsys):
-    app = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini",
-                        rate_limit="1000000/minute"))
+async def test_load_quiz_answers_and_lookups_nothing_lost(fake, tmp_path, monkeypatch, capsys, make_app):
+    app = make_app(tmp_path / "clio.db", pack="mini", rate_limit="1000000/minute")
     bot = await start_bot(fake, app, monkeypatch, sync=False)
     try:
         start = await fake.slash("quiz", [{"type": 1, "name": "start", "options": [
@@ -47,7 +44,8 @@ async def test_load_quiz_answers_and_lookups_nothing_lost(fake, tmp_path, monkey
                                       *(answer(i + 1, uid) for i, uid in enumerate(members)))
         for click in clicks:
             await fake.wait_for(callback_of(click), timeout=60)
-        assert app.db.execute("select count(*), count(distinct user_id) from quiz_answers").fetchone() == (50, 50)
+        (stored,) = Records(app).rows("quiz_answers", columns="count(*) as n, count(distinct user_id) as members")
+        assert (stored["n"], stored["members"]) == (50, 50)
 
         sent: dict[str, float] = {}
         t0 = time.perf_counter()

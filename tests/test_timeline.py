@@ -13,6 +13,7 @@ import html
 import json
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ import pytest
 
 from adapters.console import CONSOLE
 from bot.app import Clio
-from bot.config import PROJECT_CONTENT, Settings
+from bot.config import PROJECT_CONTENT
 from bot.dates import CalendarRule, HistDate
 from bot.pack import load_pack
 from bot.services.ratelimit import RateLimiter
@@ -204,8 +205,9 @@ def test_a_year_without_events_points_to_the_nearest_and_one_outside_the_pack_sa
     assert outside.exit_code == 1 and f"run from {min(expected)} to {max(expected)}" in outside.text()
 
 
-def test_the_range_check_uses_the_packs_own_span_and_its_calendars(tmp_path: Path) -> None:
-    french = Clio(Settings(db_path=tmp_path / "fr.db", content_dir=TEST_PACKS, pack="mini-fr"))
+def test_the_range_check_uses_the_packs_own_span_and_its_calendars(tmp_path: Path,
+                                                                   make_app: Callable[..., Clio]) -> None:
+    french = make_app(tmp_path / "fr.db", pack="mini-fr")
     pack = load_pack(TEST_PACKS / "mini-fr")
     years = sorted(int(e.date[:4]) for e in pack.events)
     outside = french.handle_text("/timeline 1917", CONSOLE)

@@ -1,19 +1,22 @@
 """Uploads take turns (issue 19 item 5): concurrent uploads into one workspace cannot together pass its limits
-of readings and bytes, on a real SQLite file, whether they arrive in one process (they queue, and the member is
+of readings and bytes, on a real SQLite file (and PostgreSQL database), whether they arrive in one process (they queue, and the member is
 told) or in two (the limits are checked again in the transaction that publishes a reading)."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 
 from bot import store
 from bot.app import UPLOAD_QUEUE, Clio
 from bot.config import Settings
 from bot.events import Context
 from tests.conftest import TEST_PACKS
+from tests.records import Records
 
 WS = "discord:G1"
 ADMIN = Context(workspace=WS, user_id="admin", is_admin=True, platform="discord")
@@ -25,17 +28,39 @@ def reading(i: int, size: int) -> bytes:
     return (line * (size // len(line) + 1))[:size].encode()
 
 
-def limited(tmp_path: Path, readings: int, mb: int) -> Clio:
-    return Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini",
-                         max_workspace_readings=readings, max_workspace_mb=mb))
+@pytest.fixture
+def limited(tmp_path: Path, new_database_url: Callable[[], str | None]) -> Iterator[Callable[..., Clio]]:
+    """`limited(readings=, mb=)`: a Clio with those workspace limits; every one a test makes is another process
+    of one deployment (the same SQLite file and, on PostgreSQL, the same database). Closed at the end."""
+    url = new_database_url()
+    made: list[Clio] = []
+
+    def make(readings: int, mb: int) -> Clio:
+        made.append(Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini", database_url=url,
+                                  max_workspace_readings=readings, max_workspace_mb=mb)))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.close()
 
 
 def usage(app: Clio) -> tuple[int, int]:
-    fresh = store.open_db(app.settings.db_path)  # what the file holds, read on a new connection
+    """(readings, bytes) the workspace holds, read on a new connection to where the deployment keeps them."""
+    if app.settings.database_url is None:
+        fresh = store.open_db(app.settings.db_path)
+        try:
+            return store.workspace_usage(fresh, WS)
+        finally:
+            fresh.close()
+    from bot.shared_state import open_shared
+    from bot.storage.readings_pg import PgReadings
+
+    state = open_shared(app.settings.db_path, app.settings.database_url)
     try:
-        return store.workspace_usage(fresh, WS)
+        return PgReadings(state).usage(WS)  # type: ignore[arg-type]
     finally:
-        fresh.close()
+        state.close()
 
 
 async def upload_all(app: Clio, files: dict[str, bytes]) -> tuple[list, list[str]]:
@@ -48,8 +73,8 @@ async def upload_all(app: Clio, files: dict[str, bytes]) -> tuple[list, list[str
     return replies, told
 
 
-async def test_seven_uploads_at_once_stop_at_the_readings_limit_and_the_waiting_are_told(tmp_path: Path) -> None:
-    app = limited(tmp_path, readings=3, mb=1)
+async def test_seven_uploads_at_once_stop_at_the_readings_limit_and_the_waiting_are_told(limited: Callable[..., Clio]) -> None:
+    app = limited(readings=3, mb=1)
     replies, told = await upload_all(app, {f"r{i}.txt": reading(i, 20_000) for i in range(7)})
     added = [r for r in replies if r.ok]
     refused = [r for r in replies if not r.ok]
@@ -60,8 +85,8 @@ async def test_seven_uploads_at_once_stop_at_the_readings_limit_and_the_waiting_
     assert len(told) == 6 and all("is queued" in m and "this group's last one" in m for m in told), told
 
 
-async def test_uploads_at_once_stop_at_the_bytes_limit(tmp_path: Path) -> None:
-    app = limited(tmp_path, readings=50, mb=1)
+async def test_uploads_at_once_stop_at_the_bytes_limit(limited: Callable[..., Clio]) -> None:
+    app = limited(readings=50, mb=1)
     replies, _ = await upload_all(app, {f"r{i}.txt": reading(i, 400_000) for i in range(5)})
     assert sum(r.ok for r in replies) == 2
     assert all("over its 1 MB limit" in r.body for r in replies if not r.ok), [r.body for r in replies]
@@ -69,10 +94,10 @@ async def test_uploads_at_once_stop_at_the_bytes_limit(tmp_path: Path) -> None:
     assert readings == 2 and used <= 2**20
 
 
-def test_four_processes_uploading_at_once_cannot_together_pass_the_limits(tmp_path: Path) -> None:
+def test_four_processes_uploading_at_once_cannot_together_pass_the_limits(limited: Callable[..., Clio]) -> None:
     """Four Clio instances on one file (as the Discord and Slack services are), each with its own turns and event
     loop, upload at the same moment: the publishing transaction's check lets exactly the limit in."""
-    apps = [limited(tmp_path, readings=2, mb=50) for _ in range(4)]
+    apps = [limited(readings=2, mb=50) for _ in range(4)]
     start = threading.Barrier(4)
     replies: list = []
 
@@ -89,11 +114,11 @@ def test_four_processes_uploading_at_once_cannot_together_pass_the_limits(tmp_pa
     assert sum(r.ok for r in replies) == 2, [r.body for r in replies]
     assert all("its limit" in r.body for r in replies if not r.ok)
     assert usage(apps[0])[0] == 2
-    assert store.count(apps[0].db, "sources", "where workspace like '~%'") == 0  # nothing staged is left
+    assert Records(apps[0]).count("sources", "where workspace like ?", ["~%"]) == 0  # nothing staged is left
 
 
-async def test_uploads_past_the_queue_are_refused_with_a_clear_reply(tmp_path: Path) -> None:
-    app = limited(tmp_path, readings=50, mb=50)
+async def test_uploads_past_the_queue_are_refused_with_a_clear_reply(limited: Callable[..., Clio]) -> None:
+    app = limited(readings=50, mb=50)
     files = {f"r{i}.txt": reading(i, 5_000) for i in range(UPLOAD_QUEUE + 3)}
     replies, _ = await upload_all(app, files)
     busy = [r for r in replies if not r.ok]
@@ -101,8 +126,8 @@ async def test_uploads_past_the_queue_are_refused_with_a_clear_reply(tmp_path: P
     assert sum(r.ok for r in replies) == usage(app)[0] >= UPLOAD_QUEUE
 
 
-async def test_another_groups_upload_waits_for_a_reading_slot_and_is_told_so(tmp_path: Path) -> None:
-    app = limited(tmp_path, readings=5, mb=5)
+async def test_another_groups_upload_waits_for_a_reading_slot_and_is_told_so(limited: Callable[..., Clio]) -> None:
+    app = limited(readings=5, mb=5)
     other = Context(workspace="discord:G2", user_id="admin", is_admin=True, platform="discord")
     told: list[str] = []
 
