@@ -108,7 +108,8 @@ def check_every_card(app: Clio, pack: str) -> dict[str, Reply]:
 
 
 @pytest.mark.parametrize("pack", PACKS)
-def test_every_card_of_every_bundled_pack_is_one_short_message(pack: str, tmp_path: Path, make_app) -> None:  # noqa: ANN001
+def test_every_card_of_every_bundled_pack_is_one_short_message(pack: str, tmp_path: Path,
+                                                               make_app: Callable[..., Clio]) -> None:
     check_every_card(make_app(tmp_path / "clio.db", content_dir=PROJECT_CONTENT, pack=pack), pack)
 
 

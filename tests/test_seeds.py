@@ -61,8 +61,10 @@ def test_figes_footnotes_and_markers_are_gone(seeded: Clio) -> None:
 def linked_share(app: Clio) -> tuple[int, int, list[tuple[str, str]]]:
     """Of the (person, reading) pairs where the reading names the person's surname or an alias as a capitalised
     word, how many are linked; and which are not."""
-    texts = {s["id"]: " ".join(r["text"] for r in app.readings.passages_of(s["id"])) for s in app.readings.sources(None)}
-    linked = {(r["entity_id"], r["source_id"]) for r in Records(app).rows("passage_entities", columns="entity_id, source_id")}
+    texts = {s["id"]: " ".join(r["text"] for r in app.readings.passages_of(s["id"]))
+             for s in app.readings.sources(None)}
+    linked = {(r["entity_id"], r["source_id"])
+              for r in Records(app).rows("passage_entities", columns="entity_id, source_id")}
     pairs, missing = 0, []
     for row in store.all_names(app.db, ["russian-revolution"]):  # the pack the seeds are read for
         if row.type != "person":

@@ -1,6 +1,7 @@
 """Uploads take turns (issue 19 item 5): concurrent uploads into one workspace cannot together pass its limits
-of readings and bytes, on a real SQLite file (and PostgreSQL database), whether they arrive in one process (they queue, and the member is
-told) or in two (the limits are checked again in the transaction that publishes a reading)."""
+of readings and bytes, on a real SQLite file or PostgreSQL database, whether they arrive in one process (they
+queue, and the member is told) or in several (the limits are checked again in the transaction that publishes
+a reading)."""
 
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ async def upload_all(app: Clio, files: dict[str, bytes]) -> tuple[list, list[str
     return replies, told
 
 
-async def test_seven_uploads_at_once_stop_at_the_readings_limit_and_the_waiting_are_told(limited: Callable[..., Clio]) -> None:
+async def test_seven_uploads_at_once_stop_at_the_readings_limit_and_the_waiting_are_told(
+        limited: Callable[..., Clio]) -> None:
     app = limited(readings=3, mb=1)
     replies, told = await upload_all(app, {f"r{i}.txt": reading(i, 20_000) for i in range(7)})
     added = [r for r in replies if r.ok]
