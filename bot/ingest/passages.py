@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.ingest.prose import prose_flags
+from bot.ingest.prose import ProseFlags
 from bot.ingest.readers import Block
 
 MAX_PASSAGE_CHARS = 900
@@ -70,11 +70,12 @@ def iter_passages(blocks: list[Block], release: bool = False) -> Iterator[Passag
     section: str | None = None
     # one lone heading ("Introduction" atop a book whose chapter titles were lost) is no section at all
     sectioned = sum(b.kind == "heading" for b in blocks) >= 2
-    prose = prose_flags(blocks)
+    prose = ProseFlags()  # each block judged as it comes: the first passages go out before the last is judged
     for i in range(len(blocks)):
         b = blocks[i]
         if release:
             blocks[i] = None  # type: ignore[call-overload]
+        is_prose = prose.next(b)
         if b.kind == "heading":
             section = b.text[:120] if sectioned else None
             continue
@@ -83,10 +84,10 @@ def iter_passages(blocks: list[Block], release: bool = False) -> Iterator[Passag
         for s in (piece for whole in sentences(b.text) for piece in _pieces(whole)):
             if chunk and (len(chunk) >= MAX_PASSAGE_SENTENCES or size + len(s) > MAX_PASSAGE_CHARS):
                 seq += 1
-                yield Passage(seq, b.number, section, " ".join(chunk), prose[i])
+                yield Passage(seq, b.number, section, " ".join(chunk), is_prose)
                 chunk, size = [], 0
             chunk.append(s)
             size += len(s) + 1
         if chunk:
             seq += 1
-            yield Passage(seq, b.number, section, " ".join(chunk), prose[i])
+            yield Passage(seq, b.number, section, " ".join(chunk), is_prose)
