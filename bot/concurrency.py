@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
 import re
 import sqlite3
 import time
@@ -240,7 +241,7 @@ def _insert_rows(db: sqlite_utils.Database, table: str, rows: Sequence[dict[str,
         return
     cols = list(rows[0])
     names = ", ".join(f"[{c}]" for c in cols)
-    values = [tuple(r[c] for c in cols) for r in rows]
+    values = list(map(operator.itemgetter(*cols), rows)) if len(cols) > 1 else [(r[cols[0]],) for r in rows]
     if table not in _INDEXED_BY_TRIGGER:
         db.conn.executemany(f"insert into [{table}] ({names}) values ({', '.join('?' * len(cols))})", values)
         return
