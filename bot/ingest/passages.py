@@ -16,6 +16,8 @@ MAX_PIECES = 20  # a "sentence" longer than this many passages (18,000 character
 # a sentence ends at . ! ? (and closing quotes) followed by a capital; "Mr." "St." "no." and initials don't end one
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[’”'\")\]]*\s+(?=[“‘\"'(\[]?[A-Z0-9А-Я])")
 ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Capt|Lt|Sgt|Prof|Rev|No|nos|vol|pp|cf|e\.g|i\.e|vs|etc)|\b[A-Z])\.$")
+# the longest match ("Capt.") with a line break after it is 6 characters; 2 more keep the \b before it as it is
+ABBREVIATION_TAIL = 8
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,8 @@ def sentences(text: str, boundary: re.Pattern[str] = _SENTENCE_SPLIT) -> list[st
     for start, end in zip([0, *(e for _, e in cuts)], [*(c for c, _ in cuts), len(text)]):
         part = text[start:end]
         # a sentence ends as its last part does; that part starts after white space, as in the joined text
-        if out and ABBREVIATION.search(out[-1][-1]):
+        # (its last ABBREVIATION_TAIL characters: the pattern ends the part, and what it matches is shorter)
+        if out and ABBREVIATION.search(out[-1][-1][-ABBREVIATION_TAIL:]):
             out[-1].append(part)
         else:
             out.append([part])
