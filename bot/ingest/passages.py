@@ -20,7 +20,7 @@ ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Capt|Lt|Sgt|Prof|Rev
 ABBREVIATION_TAIL = 8
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a 50 MB reading's 125,000 passages, held by the bot until written
 class Passage:
     seq: int
     para: int
