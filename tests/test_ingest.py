@@ -357,7 +357,7 @@ def test_a_reading_linked_while_it_is_read_links_as_relinking_it_whole_does(mini
     from bot import ingest
 
     paragraphs = []
-    for i in range(5000):  # more passages than one batch of the reading child holds, three batches in all
+    for i in range(5000):  # more passages than one batch of the reading child holds: ten batches in all
         if i % 3 == 0:
             paragraphs.append(f"In {1900 + i % 30} General Kornilov wrote to Kerensky about the army, note {i}.")
         elif i % 3 == 1:
@@ -382,3 +382,40 @@ def test_a_reading_linked_while_it_is_read_links_as_relinking_it_whole_does(mini
     # progress counts up, never shows more done than its total, and ends at the true count
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert all(d <= t for d, t in seen) and seen[-1] == (5000, 5000)
+
+
+def test_a_reading_written_in_many_batches_is_searchable_from_its_first_passage_to_its_last(
+        mini_app: Clio, tmp_path: Path) -> None:
+    """A reading goes into SQLite (and its full-text index) a batch at a time; every passage of every batch
+    must be found by /search, and the index must agree with the passages."""
+    paragraphs = [f"Paragraph {i} tells how the garrison of the capital waited for orders that never came."
+                  for i in range(4000)]  # about 360 KB: several write batches
+    paragraphs[0] = "The quartermaster Zvyagintsev counted the rifles before dawn."
+    paragraphs[-1] = "At the end the telegraphist Obolyaninov sent the last message."
+    f = tmp_path / "garrison.txt"
+    f.write_text("\n\n".join(paragraphs), encoding="utf-8")
+    result = mini_app.ingest(f, title="Garrison notes")
+    assert result.passages == 4000
+    for word in ("Zvyagintsev", "Obolyaninov", "garrison"):
+        reply = mini_app.handle_text(f"/search {word}")
+        assert reply.ok and reply.citations and reply.citations[0].title == "Garrison notes", word
+    assert mini_app.db.execute("select count(*) from passages_fts where passages_fts match 'garrison'"
+                               ).fetchone()[0] == 3998
+    mini_app.db.execute("insert into passages_fts(passages_fts) values('integrity-check')")  # raises if not
+
+
+def test_the_same_text_ingested_again_with_another_calendar_is_dated_again(mini_app: Clio, tmp_path: Path) -> None:
+    """The reading child dates a reading as it reads it, under the calendar the admin gives (or the one its
+    own marks say): given another calendar for unchanged bytes, its dates are derived again in that one."""
+    f = tmp_path / "petrograd.txt"
+    f.write_text("In Petrograd the Bolsheviks rose on 25 October 1917. The Tsar had abdicated in Russia that "
+                 "March, and the soviets of Moscow and Petrograd followed the Bolsheviks.", encoding="utf-8")
+    first = mini_app.ingest(f)
+    dates = "select date, calendar, ns_month, ns_day from passage_dates"
+    # nothing in the reading says how it dates its Russian events: an unmarked day before 1918 is left out
+    assert first.status == "added" and list(mini_app.db.query(dates)) == []
+    again = mini_app.ingest(f, calendar="julian-until-1918")
+    assert again.status == "replaced"
+    assert list(mini_app.db.query(dates)) == [
+        {"date": "1917-10-25", "calendar": "julian", "ns_month": 11, "ns_day": 7}]
+    assert store.sources(mini_app.db, store.SHARED)[0]["calendar"] == "julian-until-1918"

@@ -19,7 +19,7 @@ import sqlite_utils
 from bot import store
 from bot.errors import BotError
 from bot.ingest import bounded
-from bot.ingest.datefind import CONVENTIONS, find_dates, reading_convention
+from bot.ingest.datefind import CONVENTIONS, FoundDate, find_dates
 from bot.ingest.link import PROGRESS_EVERY, Linker, SourceLinks, link_passages
 from bot.ingest.passages import Passage
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, check_file
@@ -119,7 +119,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
         check(*readings.usage(workspace, excluding=sid))  # refused before a process is spent on reading it
     # read, cleaned and split in a child process, within a budget; each batch of passages linked here as it
     # comes, while the child reads on (the two use both cores)
-    linker = Linker(matcher, person_ids, births=store.births(db))
+    linker = Linker(matcher, person_ids, births=store.births(db), cues=False)  # the child finds the cues
     seen = 0
 
     def link(batch: list[Passage], share: float) -> None:
@@ -131,18 +131,19 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
                 progress(seen, max(seen, total))
             linker.add(p)
 
-    doc = bounded.parse(path, raw, max_bytes, on_passages=link)
+    # the child also finds the reading's dates and cued names as it splits it
+    doc = bounded.parse(path, raw, max_bytes, on_passages=link, calendar=calendar)
     del raw  # the passages are what is needed now (a 50 MB upload's bytes held to the end were 50 MB more)
     passages = doc.passages
     if not passages:
         raise ReadError(f"{path.name} has no text Clio can read.")
-    links = linker.finish()
+    links = linker.finish(cued=doc.cued)
     if progress:
         progress(len(passages), len(passages))
     title = (title or doc.title or _heading_title(doc.first) or path.stem.replace("_", " "))[:200]
-    calendar = reading_convention([p.text for p in passages], calendar)
+    calendar = doc.calendar
     pid = {p.seq: f"{sid}:{p.seq}" for p in passages}
-    date_rows = _date_rows(passages, pid, sid, calendar)
+    date_rows = [_date_row(f, pid[seq], sid) for seq, f in doc.dates]
     source = {"id": sid, "workspace": workspace, "title": title, "author": (author or doc.author or "unknown")[:200],
               "filename": path.name, "kind": doc.kind, "bytes": size, "sha256": sha, "calendar": calendar,
               "added_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "passages": len(passages)}
@@ -191,15 +192,14 @@ def _heading_title(first: Block | None) -> str | None:
 def _date_rows(passages: list[Passage], pid: dict[int, str], sid: str, calendar: str) -> list[dict[str, object]]:
     """Dates each prose passage states; an Old Style day also gets its anniversary in Old Style, a New Style one
     only its own (France never counted Old Style days)."""
-    rows: list[dict[str, object]] = []
-    for p in passages:
-        if not p.prose:
-            continue
-        for f in find_dates(p.text, calendar):
-            os, ns = f.date.old_style, f.date.new_style
-            julian = f.date.calendar == "julian"
-            rows.append({"passage_id": pid[p.seq], "source_id": sid, "phrase": f.phrase, "date": f.date.iso(),
-                         "calendar": f.date.calendar, "os_month": os.month if julian else None,
-                         "os_day": os.day if julian else None, "ns_month": ns.month,
-                         "ns_day": ns.day, "sort_key": f.date.sort_key()})
-    return rows
+    return [_date_row(f, pid[p.seq], sid) for p in passages if p.prose for f in find_dates(p.text, calendar)]
+
+
+def _date_row(f: FoundDate, passage_id: str, sid: str) -> dict[str, object]:
+    """One date's row (see _date_rows)."""
+    os, ns = f.date.old_style, f.date.new_style
+    julian = f.date.calendar == "julian"
+    return {"passage_id": passage_id, "source_id": sid, "phrase": f.phrase, "date": f.date.iso(),
+            "calendar": f.date.calendar, "os_month": os.month if julian else None,
+            "os_day": os.day if julian else None, "ns_month": ns.month,
+            "ns_day": ns.day, "sort_key": f.date.sort_key()}

@@ -16,11 +16,13 @@ import resource
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 from bot.ingest.clean import clean_blocks
+from bot.ingest.datefind import ConventionCount, FoundDate, date_phrases, settle
+from bot.ingest.link import cue
 from bot.ingest.passages import Passage, iter_passages
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, read_document
 
@@ -31,14 +33,18 @@ MEMORY_BUDGET_BYTES = 300 * 2**20
 MEMORY_BUDGET_PER_FILE_BYTE = 6  # a 50 MB text: its bytes, its decoded text, its blocks and passages
 BASE_SECONDS = 8.0
 # passages sent back per message: the parent unpickles each in one hold of Python's GIL (a 50 MB reading's
-# 60,000 passages in one message held it, and stalled the bot's event loop, for a second or more)
-PASSAGES_PER_MESSAGE = 2_000
+# 60,000 passages in one message held it, and stalled the bot's event loop, for a second or more); and the bot
+# process links each as it comes, so a smaller batch starts it sooner and leaves it less to do once the child
+# is done (2,000 passages: the bot idled about 0.2 s at the start and the child about 0.2 s at the end)
+PASSAGES_PER_MESSAGE = 500
 SECONDS_PER_MB = 2.0
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """What ingest needs of a read file: its passages, its kind, title and author, and its first block."""
+    """What ingest needs of a read file: its passages, its kind, title and author, and its first block; and
+    what the reading child found in the passages as it split them (the other core's share of the work): how the
+    reading writes its dates, the dates each prose passage states, and the names with person cues."""
 
     kind: str
     title: str | None
@@ -46,6 +52,9 @@ class Parsed:
     first: Block | None
     passages: list[Passage]
     peak_rss: int = 0  # the most memory (bytes) the reading child held at once
+    calendar: str = "unknown"  # the reading's convention (bot/ingest/datefind.py): the one given, else inferred
+    dates: list[tuple[int, FoundDate]] = field(default_factory=list)  # (passage seq, date), in reading order
+    cued: dict[str, tuple[str, str]] = field(default_factory=dict)  # bot.ingest.link.cue's names
 
 
 def budget(size: int) -> tuple[float, int]:
@@ -54,8 +63,10 @@ def budget(size: int) -> tuple[float, int]:
 
 
 def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
-          on_passages: Callable[[list[Passage], float], None] | None = None) -> Parsed:
-    """Read, clean and split `data` (named like `path`) within its budget.
+          on_passages: Callable[[list[Passage], float], None] | None = None,
+          calendar: str | None = None) -> Parsed:
+    """Read, clean and split `data` (named like `path`) within its budget; find its dates, under `calendar`
+    (a convention, see bot/ingest/datefind.py; None: the one the reading's marks say), and its cued names.
 
     `on_passages(batch, share)`: called with each batch of passages as it comes, in reading order, while the
     child reads on (so the caller's work on them runs on another core), with about what share of the reading
@@ -73,7 +84,7 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
     data_recv, data_send = ctx.Pipe(duplex=False)
     # the bytes go through a pipe, not the child's arguments: arguments stay referenced for the child's whole life,
     # and the child drops the bytes as soon as it has read them
-    child = ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, memory), daemon=True)
+    child = ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, memory, calendar), daemon=True)
     child.start()
     send.close()
     data_recv.close()
@@ -125,7 +136,8 @@ def _receive(conn: Connection, deadline: float) -> tuple:
     return conn.recv()
 
 
-def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, memory: int) -> None:
+def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, memory: int,
+           calendar: str | None = None) -> None:
     try:
         _limit_memory(memory)
         data = data_conn.recv_bytes()
@@ -138,14 +150,26 @@ def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, m
         # how far into the reading a passage is: its paragraph's number among the blocks' (they only grow)
         first, span = (blocks[0].number, max(1, blocks[-1].number - blocks[0].number + 1)) if blocks else (0, 1)
         batch: list[Passage] = []
+        # what the bot process needs of every passage but the pack: found here, while the bot links the batches
+        convention = ConventionCount()
+        phrases: list[tuple[int, list]] = []  # (seq, its date phrases) for each prose passage stating a date
+        cued: dict[str, tuple[str, str]] = {}
         for passage in iter_passages(blocks, release=True):  # each block dropped once it is split
             batch.append(passage)
+            if calendar is None:
+                convention.add(passage.text)
+            if passage.prose and (found := date_phrases(passage.text)):
+                phrases.append((passage.seq, found))
+            cue(passage, cued)
             if len(batch) == PASSAGES_PER_MESSAGE:
                 conn.send(("passages", batch, min(1.0, (passage.para - first + 1) / span)))
                 batch = []
         if batch:
             conn.send(("passages", batch, 1.0))
-        conn.send(("ok", Parsed(doc.kind, doc.title, doc.author, doc_first, []), _peak_rss()))
+        calendar = convention.convention(calendar)
+        dates = [(seq, date) for seq, found in phrases for date in settle(found, calendar)]
+        conn.send(("ok", Parsed(doc.kind, doc.title, doc.author, doc_first, [], calendar=calendar, dates=dates,
+                                cued=cued), _peak_rss()))
     except ReadError as e:
         conn.send(("error", e.user_message, _peak_rss()))
     except MemoryError:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.dates import DateError, HistDate
 from bot.ingest.passages import sentences
@@ -113,20 +114,41 @@ def reading_convention(text: str | Iterable[str], convention: str | None) -> str
     reading is one call that holds Python's GIL for seconds, stalling the bot's event loop meanwhile."""
     if convention:
         return convention
-    texts = [text] if isinstance(text, str) else list(text)
-    # every Old Style mark holds "O.", "Old Style" or "o.s.": a text with none is not matched against the
-    # marks' pattern (which tries each digit of the text as a day: most of the time of this count)
-    os_marks = sum(len(_OS_MARK.findall(t)) for t in texts if "O." in t or "Old Style" in t or "o.s." in t)
-    ns_marks = sum(len(_NS_MARK.findall(t)) for t in texts)
-    if os_marks >= 2 and not ns_marks:
-        return "gregorian"
-    if ns_marks >= 2 and not os_marks:
-        return "julian-until-1918"
-    # one stray mark, or both kinds, or none: no rule for the unmarked dates; a reading about Russia may be
-    # counting Old Style days anywhere, another only where it speaks of Russia
-    words = max(1, sum(len(t.split()) for t in texts))
-    about_russia = sum(len(_RUSSIAN.findall(t)) for t in texts) * 1000 / words >= RUSSIA_CENTRIC_PER_1000_WORDS
-    return "unknown" if about_russia else "gregorian-outside-russia"
+    count = ConventionCount()
+    for t in [text] if isinstance(text, str) else text:
+        count.add(t)
+    return count.convention(None)
+
+
+class ConventionCount:
+    """reading_convention's evidence, counted one passage at a time (as a reading is split) and added up."""
+
+    __slots__ = ("os_marks", "ns_marks", "words", "russian")
+
+    def __init__(self) -> None:
+        self.os_marks = self.ns_marks = self.words = self.russian = 0
+
+    def add(self, t: str) -> None:
+        # every Old Style mark holds "O.", "Old Style" or "o.s.": a text with none is not matched against the
+        # marks' pattern (which tries each digit of the text as a day: most of the time of this count)
+        if "O." in t or "Old Style" in t or "o.s." in t:
+            self.os_marks += len(_OS_MARK.findall(t))
+        self.ns_marks += len(_NS_MARK.findall(t))
+        self.words += len(t.split())
+        self.russian += len(_RUSSIAN.findall(t))
+
+    def convention(self, convention: str | None) -> str:
+        """The one given, else the one the counted passages say (see reading_convention)."""
+        if convention:
+            return convention
+        if self.os_marks >= 2 and not self.ns_marks:
+            return "gregorian"
+        if self.ns_marks >= 2 and not self.os_marks:
+            return "julian-until-1918"
+        # one stray mark, or both kinds, or none: no rule for the unmarked dates; a reading about Russia may be
+        # counting Old Style days anywhere, another only where it speaks of Russia
+        about_russia = self.russian * 1000 / max(1, self.words) >= RUSSIA_CENTRIC_PER_1000_WORDS
+        return "unknown" if about_russia else "gregorian-outside-russia"
 
 
 def calendar_for(year: int, month: int, day: int, convention: str, foreign: bool = False,
@@ -159,14 +181,49 @@ def _mark(text: str, start: int, end: int) -> str | None:
 def find_dates(text: str, convention: str) -> list[FoundDate]:
     """The dates one passage states, each with the calendar it is written in; those that cannot be settled
     are left out."""
+    return settle(date_phrases(text), convention)
+
+
+class DatePhrase(NamedTuple):
+    """A date a passage states, before the reading's convention is known: day, month, year, the calendar its
+    own mark gives (None: unmarked), the words, and whether its sentence is about another country or Russia."""
+
+    day: int
+    month: int
+    year: int
+    calendar: str | None
+    phrase: str
+    foreign: bool
+    russian: bool
+
+
+def date_phrases(text: str) -> list[DatePhrase]:
+    """What find_dates finds in one passage that does not depend on the reading's convention (so a reading's
+    dates are found as it is split, and settled once its convention is known: `settle`)."""
     if not any(m in text for m in _MONTH_INITIALS) or not re.search(r"\d", text):
         return []
-    out: list[FoundDate] = []
+    out: list[DatePhrase] = []
     for sentence in sentences(text, _SENTENCE_END):
         # every date pattern needs a month's name and a digit: a sentence with neither is not matched against
         # them (most sentences of a passage that names a month somewhere)
         if _DIGIT.search(sentence) and any(m in sentence for m in _MONTH_INITIALS):
-            out.extend(_sentence_dates(sentence, convention))
+            out.extend(_sentence_dates(sentence))
+    return out
+
+
+def settle(phrases: Iterable[DatePhrase], convention: str) -> list[FoundDate]:
+    """The dates of `phrases` (date_phrases) with their calendars under the reading's `convention`; those that
+    cannot be settled are left out."""
+    out: list[FoundDate] = []
+    for day, month, year, calendar, phrase, foreign, russian in phrases:
+        calendar = calendar or calendar_for(year, month, day, convention, foreign,
+                                            convention == "gregorian-outside-russia" and russian)
+        if calendar is None:
+            continue
+        try:
+            out.append(FoundDate(HistDate.parse(f"{year:04d}-{month:02d}-{day:02d}", calendar), phrase))
+        except DateError:
+            continue
     return out
 
 
@@ -180,7 +237,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[’”'\")\]]*\s+(?=[“‘\"'(\[]?[A-Z�
 _MONTH_INITIALS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _sentence_dates(s: str, convention: str) -> list[FoundDate]:
+def _sentence_dates(s: str) -> list[DatePhrase]:
     hits: list[tuple[int, int, int, int | None, str | None, str]] = []  # start, day, month, year, calendar, phrase
     taken: list[tuple[int, int]] = []
 
@@ -216,18 +273,12 @@ def _sentence_dates(s: str, convention: str) -> list[FoundDate]:
     years = {int(m.group(1)) for m in _YEAR.finditer(s)}
     set_first = [m for m in _YEAR_SET.finditer(s)]
     foreign = bool(_FOREIGN.search(s))
-    russian = convention == "gregorian-outside-russia" and bool(_RUSSIAN.search(s))
-    out: list[FoundDate] = []
+    russian = bool(_RUSSIAN.search(s))
+    out: list[DatePhrase] = []
     for _start, day, month, year, calendar, phrase in sorted(hits):
         if year is None:
             if len(years) != 1 or not any(m.end() <= _start for m in set_first) or _RECURRING.search(s):
                 continue
             year = next(iter(years))
-        calendar = calendar or calendar_for(year, month, day, convention, foreign, russian)
-        if calendar is None:
-            continue
-        try:
-            out.append(FoundDate(HistDate.parse(f"{year:04d}-{month:02d}-{day:02d}", calendar), phrase))
-        except DateError:
-            continue
+        out.append(DatePhrase(day, month, year, calendar, phrase, foreign, russian))
     return out

@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from bot.ingest.prose import prose_flags
+from bot.ingest.prose import ProseFlags
 from bot.ingest.readers import Block
 
 MAX_PASSAGE_CHARS = 900
@@ -16,9 +16,11 @@ MAX_PIECES = 20  # a "sentence" longer than this many passages (18,000 character
 # a sentence ends at . ! ? (and closing quotes) followed by a capital; "Mr." "St." "no." and initials don't end one
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[’”'\")\]]*\s+(?=[“‘\"'(\[]?[A-Z0-9А-Я])")
 ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Capt|Lt|Sgt|Prof|Rev|No|nos|vol|pp|cf|e\.g|i\.e|vs|etc)|\b[A-Z])\.$")
+# the longest match ("Capt.") with a line break after it is 6 characters; 2 more keep the \b before it as it is
+ABBREVIATION_TAIL = 8
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a 50 MB reading's 125,000 passages, held by the bot until written
 class Passage:
     seq: int
     para: int
@@ -40,7 +42,8 @@ def sentences(text: str, boundary: re.Pattern[str] = _SENTENCE_SPLIT) -> list[st
     for start, end in zip([0, *(e for _, e in cuts)], [*(c for c, _ in cuts), len(text)]):
         part = text[start:end]
         # a sentence ends as its last part does; that part starts after white space, as in the joined text
-        if out and ABBREVIATION.search(out[-1][-1]):
+        # (its last ABBREVIATION_TAIL characters: the pattern ends the part, and what it matches is shorter)
+        if out and ABBREVIATION.search(out[-1][-1][-ABBREVIATION_TAIL:]):
             out[-1].append(part)
         else:
             out.append([part])
@@ -70,11 +73,12 @@ def iter_passages(blocks: list[Block], release: bool = False) -> Iterator[Passag
     section: str | None = None
     # one lone heading ("Introduction" atop a book whose chapter titles were lost) is no section at all
     sectioned = sum(b.kind == "heading" for b in blocks) >= 2
-    prose = prose_flags(blocks)
+    prose = ProseFlags()  # each block judged as it comes: the first passages go out before the last is judged
     for i in range(len(blocks)):
         b = blocks[i]
         if release:
             blocks[i] = None  # type: ignore[call-overload]
+        is_prose = prose.next(b)
         if b.kind == "heading":
             section = b.text[:120] if sectioned else None
             continue
@@ -83,10 +87,10 @@ def iter_passages(blocks: list[Block], release: bool = False) -> Iterator[Passag
         for s in (piece for whole in sentences(b.text) for piece in _pieces(whole)):
             if chunk and (len(chunk) >= MAX_PASSAGE_SENTENCES or size + len(s) > MAX_PASSAGE_CHARS):
                 seq += 1
-                yield Passage(seq, b.number, section, " ".join(chunk), prose[i])
+                yield Passage(seq, b.number, section, " ".join(chunk), is_prose)
                 chunk, size = [], 0
             chunk.append(s)
             size += len(s) + 1
         if chunk:
             seq += 1
-            yield Passage(seq, b.number, section, " ".join(chunk), prose[i])
+            yield Passage(seq, b.number, section, " ".join(chunk), is_prose)

@@ -98,12 +98,23 @@ def is_prose(block: Block) -> bool:
 def prose_flags(blocks: list[Block]) -> dict[int, bool]:
     """For each block (by its index in `blocks`), whether it is prose; everything after a back-matter title
     is not, until a heading that opens a body section again."""
-    flags: dict[int, bool] = {}
-    back = False
-    for i, b in enumerate(blocks):
+    flags = ProseFlags()
+    return {i: flags.next(b) for i, b in enumerate(blocks)}
+
+
+class ProseFlags:
+    """prose_flags one block at a time, in reading order (so a reading's first passages need not wait for
+    every block to be judged)."""
+
+    __slots__ = ("back",)
+
+    def __init__(self) -> None:
+        self.back = False
+
+    def next(self, b: Block) -> bool:
+        """Whether `b`, the block after the last one given, is prose."""
         if b.kind == "heading":
-            back = section_kind(b.text) == "back"
+            self.back = section_kind(b.text) == "back"
         elif b.form == "text" and is_back_matter_title(b.text):
-            back = True
-        flags[i] = not back and is_prose(b)
-    return flags
+            self.back = True
+        return not self.back and is_prose(b)
