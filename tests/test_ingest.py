@@ -419,3 +419,27 @@ def test_the_same_text_ingested_again_with_another_calendar_is_dated_again(mini_
     assert list(mini_app.db.query(dates)) == [
         {"date": "1917-10-25", "calendar": "julian", "ns_month": 11, "ns_day": 7}]
     assert store.sources(mini_app.db, store.SHARED)[0]["calendar"] == "julian-until-1918"
+
+
+def test_a_copy_a_killed_ingest_left_unpublished_is_written_again_not_taken_for_the_reading(tmp_path: Path) -> None:
+    """A process killed after writing a reading's passages but before publishing it leaves that copy hidden
+    under the staging workspace (SQLite writes a reading in short transactions; PostgreSQL in one, so this is
+    the file's case). Ingesting the file again must add it, not answer "already indexed" for a reading no
+    one can see."""
+    from bot.concurrency import STAGING
+    from bot.config import Settings
+    from tests.conftest import TEST_PACKS
+
+    app = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini"))
+    reading = tmp_path / "cellar-notes.txt"
+    reading.write_text("General Kornilov sent the Zyxwv dispatch from Mogilev in August 1917.", encoding="utf-8")
+    first = app.ingest(reading)
+    with app.db.conn:  # the state the killed process left: everything written, nothing published
+        app.db.execute("update sources set workspace = ? where id = ?", [STAGING + store.SHARED, first.source_id])
+    assert not app.handle_text("/search Zyxwv").ok  # no one sees it
+    again = app.ingest(reading)
+    assert again.status == "added", again.text()
+    assert any(c.reading_id == again.source_id for c in app.handle_text("/search Zyxwv").citations)
+    assert "cellar-notes" in app.handle_text("/sources").text()
+    assert Records(app).count("passages", "where source_id = ?", [again.source_id]) == again.passages == 1
+    app.close()

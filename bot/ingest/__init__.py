@@ -104,6 +104,8 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     readings = readings or SqliteReadings(db)
     check = None if limits is None else (lambda n, used: limits.check(n, used, size))
     existing = readings.source(sid)
+    if existing is not None and existing["workspace"].startswith("~"):  # hidden: a copy a killed process left
+        existing = None  # unpublished or half deleted; the write below replaces it (SQLite's short transactions)
     same = existing if existing and existing["sha256"] == sha else readings.source_by_sha(workspace, sha)
     if same is not None and (calendar is None or calendar == same["calendar"]):
         changed = {k: v[:200] for k, v in (("title", title), ("author", author)) if v and v[:200] != same[k]}
