@@ -122,7 +122,8 @@ class Clio:
         self.one_shot = one_shot
         self.db = store.open_db(settings.db_path, light=one_shot)
         # what every process of the deployment sees (issue 23): rate limits and leases, in PostgreSQL when
-        # CLIO_DATABASE_URL is set; the index version stays with the index, in SQLite, until the readings move
+        # CLIO_DATABASE_URL is set. The index version stays with the pack's index, in each host's SQLite file:
+        # readings kept in PostgreSQL are read live by every process, none of them held in memory
         self.shared = open_shared(settings.db_path, settings.database_url, light=one_shot)
         self.holder = holder_id()  # this app's name in background leases
         self.index_watch = IndexWatch(self.shared if isinstance(self.shared, SqliteState)

@@ -418,10 +418,11 @@ NEW_PERSON = """
 """
 
 
-async def test_a_reindex_in_one_process_reaches_the_others_lookups_within_a_second(tmp_path: Path) -> None:
+async def test_a_reindex_in_one_process_reaches_the_others_lookups_within_a_second(tmp_path: Path,
+                                                                                  backend: Backend) -> None:
     content = tmp_path / "content"
     shutil.copytree(TEST_PACKS / "mini", content / "mini")
-    s = Settings(db_path=tmp_path / "clio.db", content_dir=content, pack="mini")
+    s = Settings(db_path=tmp_path / "clio.db", content_dir=content, pack="mini", database_url=backend.url)
     a, b = Clio(s), Clio(s)
     mono = [0.0]
     b.index_watch.clock = lambda: mono[0]
@@ -440,11 +441,12 @@ async def test_a_reindex_in_one_process_reaches_the_others_lookups_within_a_seco
         assert not b.index_watch.follow(b.reload_index)  # nothing new: nothing rebuilt
         assert b.index_watch.seen == before
     finally:
+        a.close()
         b.close()
 
 
-def test_a_reading_ingested_in_one_process_is_answered_by_another(tmp_path: Path) -> None:
-    a, b = two_apps(tmp_path)
+def test_a_reading_ingested_in_one_process_is_answered_by_another(tmp_path: Path, backend: Backend) -> None:
+    a, b = two_apps(tmp_path, backend)
     b.index_watch.every = 0.0
     group = Context(workspace="slack:T-readers", user_id="u1", platform="slack")
     assert not b.handle_text("/who Vauquelin", group).ok
@@ -458,12 +460,15 @@ def test_a_reading_ingested_in_one_process_is_answered_by_another(tmp_path: Path
         "Nobody in the district could remember a winter without Vauquelin at the council table.",
     ]), encoding="utf-8")
     a.ingest(notes, workspace=group.workspace, title="The town ledger")
-    assert store.version(a.db) > seen
     reply = b.handle_text("/who Vauquelin", group)
     assert reply.ok and "Vauquelin" in reply.title and "not in the pack" in reply.title, reply.text()
-    assert b.index_watch.seen == store.version(b.db) and b.lookup is not old  # rebuilt once, on the new index
+    if backend.url is None:  # in one file the ingest moved the index version: the other process rebuilt once
+        assert store.version(a.db) > seen
+        assert b.index_watch.seen == store.version(b.db) and b.lookup is not old
     a.forget("The town ledger", group.workspace)
     assert not b.handle_text("/who Vauquelin", group).ok
+    a.close()
+    b.close()
 
 
 # --- choosing the backend ------------------------------------------------------------------------------------
