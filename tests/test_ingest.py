@@ -384,10 +384,14 @@ def test_a_reading_linked_while_it_is_read_links_as_relinking_it_whole_does(mini
     assert all(d <= t for d, t in seen) and seen[-1] == (5000, 5000)
 
 
-def test_a_reading_written_in_many_batches_is_searchable_from_its_first_passage_to_its_last(
-        mini_app: Clio, tmp_path: Path) -> None:
+def test_a_reading_written_in_many_batches_is_searchable_from_its_first_passage_to_its_last(tmp_path: Path) -> None:
     """A reading goes into SQLite (and its full-text index) a batch at a time; every passage of every batch
-    must be found by /search, and the index must agree with the passages."""
+    must be found by /search, and the index must agree with the passages. (The file's own write path: on
+    PostgreSQL a reading goes in one transaction, checked by tests/test_readings_repo.py.)"""
+    from bot.config import Settings
+    from tests.conftest import TEST_PACKS
+
+    mini_app = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini"))
     paragraphs = [f"Paragraph {i} tells how the garrison of the capital waited for orders that never came."
                   for i in range(4000)]  # about 360 KB: several write batches
     paragraphs[0] = "The quartermaster Zvyagintsev counted the rifles before dawn."
@@ -402,6 +406,7 @@ def test_a_reading_written_in_many_batches_is_searchable_from_its_first_passage_
     assert mini_app.db.execute("select count(*) from passages_fts where passages_fts match 'garrison'"
                                ).fetchone()[0] == 3998
     mini_app.db.execute("insert into passages_fts(passages_fts) values('integrity-check')")  # raises if not
+    mini_app.close()
 
 
 def test_the_same_text_ingested_again_with_another_calendar_is_dated_again(mini_app: Clio, tmp_path: Path) -> None:
@@ -411,14 +416,15 @@ def test_the_same_text_ingested_again_with_another_calendar_is_dated_again(mini_
     f.write_text("In Petrograd the Bolsheviks rose on 25 October 1917. The Tsar had abdicated in Russia that "
                  "March, and the soviets of Moscow and Petrograd followed the Bolsheviks.", encoding="utf-8")
     first = mini_app.ingest(f)
-    dates = "select date, calendar, ns_month, ns_day from passage_dates"
+    def dates() -> list[dict]:
+        return Records(mini_app).rows("passage_dates", columns="date, calendar, ns_month, ns_day")
+
     # nothing in the reading says how it dates its Russian events: an unmarked day before 1918 is left out
-    assert first.status == "added" and list(mini_app.db.query(dates)) == []
+    assert first.status == "added" and dates() == []
     again = mini_app.ingest(f, calendar="julian-until-1918")
     assert again.status == "replaced"
-    assert list(mini_app.db.query(dates)) == [
-        {"date": "1917-10-25", "calendar": "julian", "ns_month": 11, "ns_day": 7}]
-    assert store.sources(mini_app.db, store.SHARED)[0]["calendar"] == "julian-until-1918"
+    assert dates() == [{"date": "1917-10-25", "calendar": "julian", "ns_month": 11, "ns_day": 7}]
+    assert mini_app.readings.sources(store.SHARED)[0]["calendar"] == "julian-until-1918"
 
 
 def test_a_copy_a_killed_ingest_left_unpublished_is_written_again_not_taken_for_the_reading(tmp_path: Path) -> None:
