@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,10 +35,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def app(mini_settings: Settings, clock: Clock) -> Clio:
+def app(mini_settings: Settings, clock: Clock) -> Iterator[Clio]:
     a = Clio(mini_settings)
     a.clock = clock
-    return a
+    yield a
+    a.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -133,11 +135,10 @@ def test_grading_rules_on_pack_names(app: Clio) -> None:
     assert grade("Kerensky, Kornilov", "Alexander Kerensky", [], m).verdict == "several"
 
 
-def test_answers_at_the_same_instant_are_each_recorded_once(app: Clio, mini_settings: Settings, clock: Clock) -> None:
+def test_answers_at_the_same_instant_are_each_recorded_once(app: Clio, spawn) -> None:  # noqa: ANN001
     app.handle_text("/quiz start 2 10", HOST)
     q = current(app)
-    other = Clio(mini_settings)  # a second connection, as a second worker would have
-    other.clock = clock
+    other = spawn()  # a second connection, as a second worker would have
     value = f"answer {app.quiz.repo.running('discord:g', 'quiz-night').id}:0:{letter_of(q, True)}"
     replies = [app.handle_text(f"/quiz {value}", ANNA), other.handle_text(f"/quiz {value}", BORIS),
                other.handle_text(f"/quiz {value}", ANNA), app.handle_text(f"/quiz {value}", BORIS)]
@@ -145,17 +146,15 @@ def test_answers_at_the_same_instant_are_each_recorded_once(app: Clio, mini_sett
     assert app.quiz.repo.answer_count(q["quiz_id"], 0) == 2
 
 
-def test_a_restart_mid_quiz_resumes_or_ends_with_scores_kept(app: Clio, mini_settings: Settings, clock: Clock) -> None:
+def test_a_restart_mid_quiz_resumes_or_ends_with_scores_kept(app: Clio, clock: Clock, spawn) -> None:  # noqa: ANN001
     app.handle_text("/quiz start 3 10", HOST)
     app.handle_text(f"/quiz answer {letter_of(current(app), True)}", ANNA)
-    restarted = Clio(mini_settings)
-    restarted.clock = clock
+    restarted = spawn()
     clock.advance(11)
     posts = restarted.quiz.tick()  # resumes: reveals question 1, asks question 2
     assert posts[0].reply.title.startswith("Question 1: the answer is") and posts[1].reply.title == "Question 2 of 3"
     clock.advance(3600)  # then the bot is down for an hour
-    again = Clio(mini_settings)
-    again.clock = clock
+    again = spawn()
     ended = again.quiz.tick()
     assert ended[0].reply.title.startswith("Quiz ended: Clio was away") and "Final scores" in ended[0].reply.body
     assert "Anna" in ended[0].reply.body
