@@ -15,12 +15,12 @@ import os
 import resource
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from bot.ingest.clean import clean_blocks
+from bot.ingest.clean import iter_clean_blocks
 from bot.ingest.datefind import ConventionCount, FoundDate, date_phrases, settle
 from bot.ingest.link import cue
 from bot.ingest.passages import Passage, iter_passages
@@ -144,17 +144,23 @@ def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, m
         data_conn.close()
         doc = read_document(Path(name), data=data, max_bytes=max_bytes)
         del data
-        blocks = clean_blocks(doc.blocks)
-        doc.blocks = []
-        doc_first = blocks[0] if blocks else None
+        raw, doc.blocks = doc.blocks, []
         # how far into the reading a passage is: its paragraph's number among the blocks' (they only grow)
-        first, span = (blocks[0].number, max(1, blocks[-1].number - blocks[0].number + 1)) if blocks else (0, 1)
+        first, span = (raw[0].number, max(1, raw[-1].number - raw[0].number + 1)) if raw else (0, 1)
+        firsts: list[Block] = []  # the reading's first cleaned block (a title may come from it)
+
+        def cleaned() -> Iterator[Block]:
+            # each block cleaned and split as it comes: the first passages go out before the last block is cleaned
+            for b in iter_clean_blocks(raw, release=True):
+                if not firsts:
+                    firsts.append(b)
+                yield b
         batch: list[Passage] = []
         # what the bot process needs of every passage but the pack: found here, while the bot links the batches
         convention = ConventionCount()
         phrases: list[tuple[int, list]] = []  # (seq, its date phrases) for each prose passage stating a date
         cued: dict[str, tuple[str, str]] = {}
-        for passage in iter_passages(blocks, release=True):  # each block dropped once it is split
+        for passage in iter_passages(cleaned()):  # each block dropped once it is split
             batch.append(passage)
             if calendar is None:
                 convention.add(passage.text)
@@ -168,6 +174,7 @@ def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, m
             conn.send(("passages", batch, 1.0))
         calendar = convention.convention(calendar)
         dates = [(seq, date) for seq, found in phrases for date in settle(found, calendar)]
+        doc_first = firsts[0] if firsts else None
         conn.send(("ok", Parsed(doc.kind, doc.title, doc.author, doc_first, [], calendar=calendar, dates=dates,
                                 cued=cued), _peak_rss()))
     except ReadError as e:
