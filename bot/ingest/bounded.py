@@ -64,9 +64,10 @@ def budget(size: int) -> tuple[float, int]:
 
 def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
           on_passages: Callable[[list[Passage], float], None] | None = None,
-          calendar: str | None = None) -> Parsed:
+          calendar: str | None = None, cues: bool = True) -> Parsed:
     """Read, clean and split `data` (named like `path`) within its budget; find its dates, under `calendar`
-    (a convention, see bot/ingest/datefind.py; None: the one the reading's marks say), and its cued names.
+    (a convention, see bot/ingest/datefind.py; None: the one the reading's marks say), and, when `cues`, its
+    cued names (the caller may find them itself, as it takes each batch: whichever process has the time).
 
     `on_passages(batch, share)`: called with each batch of passages as it comes, in reading order, while the
     child reads on (so the caller's work on them runs on another core), with about what share of the reading
@@ -81,10 +82,11 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
     deadline = time.monotonic() + seconds
     ctx = _context()
     recv, send = ctx.Pipe(duplex=False)
+    _widen(send)
     data_recv, data_send = ctx.Pipe(duplex=False)
     # the bytes go through a pipe, not the child's arguments: arguments stay referenced for the child's whole life,
     # and the child drops the bytes as soon as it has read them
-    child = ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, memory, calendar), daemon=True)
+    child = ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, memory, calendar, cues), daemon=True)
     child.start()
     send.close()
     data_recv.close()
@@ -125,6 +127,21 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
     return replace(value, peak_rss=peak)
 
 
+# what the child may send ahead of the parent: a batch of passages (about 200 KB pickled) is more than a pipe
+# holds by default (64 KB), so the child waited in each send until the parent had linked the batch before and
+# came to read (the two processes in step, each idling whenever the other's batch took longer)
+PIPE_BYTES = 2**20
+
+
+def _widen(conn: Connection) -> None:
+    """Let the pipe behind `conn` hold PIPE_BYTES (Linux; elsewhere, or past the system's limit, as it is)."""
+    try:
+        import fcntl
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
 def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts kB
 
@@ -137,7 +154,7 @@ def _receive(conn: Connection, deadline: float) -> tuple:
 
 
 def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, memory: int,
-           calendar: str | None = None) -> None:
+           calendar: str | None = None, cues: bool = True) -> None:
     try:
         _limit_memory(memory)
         data = data_conn.recv_bytes()
@@ -166,7 +183,8 @@ def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, m
                 convention.add(passage.text)
             if passage.prose and (found := date_phrases(passage.text)):
                 phrases.append((passage.seq, found))
-            cue(passage, cued)
+            if cues:
+                cue(passage, cued)
             if len(batch) == PASSAGES_PER_MESSAGE:
                 conn.send(("passages", batch, min(1.0, (passage.para - first + 1) / span)))
                 batch = []
