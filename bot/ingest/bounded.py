@@ -86,7 +86,8 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
     data_recv, data_send = ctx.Pipe(duplex=False)
     # the bytes go through a pipe, not the child's arguments: arguments stay referenced for the child's whole life,
     # and the child drops the bytes as soon as it has read them
-    child = ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, memory, calendar, cues), daemon=True)
+    child = ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, memory, calendar, cues),
+                        daemon=True)
     child.start()
     send.close()
     data_recv.close()
