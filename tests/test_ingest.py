@@ -227,6 +227,44 @@ def test_a_trailing_list_of_other_articles_is_dropped() -> None:
     assert out[-1].text.startswith("Paragraph 8")
 
 
+def test_blocks_come_out_cleaned_before_the_reading_is_cleaned_to_its_end() -> None:
+    """The reading child splits each block as cleaning gives it out, so the bot links the first passages while
+    the rest is cleaned: the first block comes out when only a few were taken in, and blocks as they come give
+    the passages (and sections, and the closing listing cut) the whole list gives."""
+    from bot.ingest.clean import iter_clean_blocks
+    from bot.ingest.passages import iter_passages
+
+    body = [Block("para", f"Paragraph {i} of the article, long enough to be real prose about the year 1917.", i)
+            for i in range(1, 400)]
+    taken: list[int] = []
+    first = next(iter_clean_blocks(_Counted(body, taken)))
+    assert first.number == 1 and len(taken) < 10
+    listing = [Block("para", t, 500 + i) for i, t in enumerate(
+        ["Another story", "A blurb.", "April 20, 2024", "A second story", "A blurb.", "May 2, 2024",
+         "A third story", "A blurb.", "June 3, 2024"])]
+    lone = [Block("heading", "Introduction", 0)] + body[:50]
+    two = [Block("heading", "One", 0)] + body[:20] + [Block("heading", "Two", 30)] + body[30:60]
+    for blocks in (body + listing, lone, two):
+        whole = split_passages(clean_blocks(list(blocks)))
+        assert list(iter_passages(iter_clean_blocks(list(blocks), release=True))) == whole
+    assert all(p.section is None for p in split_passages(clean_blocks(lone)))
+    assert {p.section for p in split_passages(clean_blocks(two))} == {"One", "Two"}
+    assert not any("story" in p.text for p in split_passages(clean_blocks(body + listing)))  # the listing is cut
+
+
+class _Counted(list):
+    """A list of blocks that counts which were read (cleaning reads each block by its index)."""
+
+    def __init__(self, blocks: list[Block], taken: list[int]) -> None:
+        super().__init__(blocks)
+        self.taken = taken
+
+    def __getitem__(self, i):  # type: ignore[override]
+        b = super().__getitem__(i)
+        self.taken.append(b.number)
+        return b
+
+
 def test_sentences_respect_abbreviations_and_initials() -> None:
     assert sentences("Gen. Kornilov moved. V. I. Lenin wrote to St. Petersburg. Then it ended.") == [
         "Gen. Kornilov moved.", "V. I. Lenin wrote to St. Petersburg.", "Then it ended."]

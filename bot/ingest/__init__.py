@@ -121,7 +121,10 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
         check(*readings.usage(workspace, excluding=sid))  # refused before a process is spent on reading it
     # read, cleaned and split in a child process, within a budget; each batch of passages linked here as it
     # comes, while the child reads on (the two use both cores)
-    linker = Linker(matcher, person_ids, births=store.births(db), cues=False)  # the child finds the cues
+    # the bot process finds the names with person cues as it links: the child's share (reading, cleaning,
+    # splitting, dates) is the longer one, and the bot, which starts linking with the child's first passages,
+    # would wait for it
+    linker = Linker(matcher, person_ids, births=store.births(db))
     seen = 0
 
     def link(batch: list[Passage], share: float) -> None:
@@ -133,13 +136,13 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
                 progress(seen, max(seen, total))
             linker.add(p)
 
-    # the child also finds the reading's dates and cued names as it splits it
-    doc = bounded.parse(path, raw, max_bytes, on_passages=link, calendar=calendar)
+    # the child also finds the reading's dates as it splits it
+    doc = bounded.parse(path, raw, max_bytes, on_passages=link, calendar=calendar, cues=False)
     del raw  # the passages are what is needed now (a 50 MB upload's bytes held to the end were 50 MB more)
     passages = doc.passages
     if not passages:
         raise ReadError(f"{path.name} has no text Clio can read.")
-    links = linker.finish(cued=doc.cued)
+    links = linker.finish()
     if progress:
         progress(len(passages), len(passages))
     title = (title or doc.title or _heading_title(doc.first) or path.stem.replace("_", " "))[:200]

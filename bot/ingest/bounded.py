@@ -15,12 +15,12 @@ import os
 import resource
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from bot.ingest.clean import clean_blocks
+from bot.ingest.clean import iter_clean_blocks
 from bot.ingest.datefind import ConventionCount, FoundDate, date_phrases, settle
 from bot.ingest.link import cue
 from bot.ingest.passages import Passage, iter_passages
@@ -64,9 +64,10 @@ def budget(size: int) -> tuple[float, int]:
 
 def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
           on_passages: Callable[[list[Passage], float], None] | None = None,
-          calendar: str | None = None) -> Parsed:
+          calendar: str | None = None, cues: bool = True) -> Parsed:
     """Read, clean and split `data` (named like `path`) within its budget; find its dates, under `calendar`
-    (a convention, see bot/ingest/datefind.py; None: the one the reading's marks say), and its cued names.
+    (a convention, see bot/ingest/datefind.py; None: the one the reading's marks say), and, when `cues`, its
+    cued names (the caller may find them itself, as it takes each batch: whichever process has the time).
 
     `on_passages(batch, share)`: called with each batch of passages as it comes, in reading order, while the
     child reads on (so the caller's work on them runs on another core), with about what share of the reading
@@ -81,10 +82,12 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
     deadline = time.monotonic() + seconds
     ctx = _context()
     recv, send = ctx.Pipe(duplex=False)
+    _widen(send)
     data_recv, data_send = ctx.Pipe(duplex=False)
     # the bytes go through a pipe, not the child's arguments: arguments stay referenced for the child's whole life,
     # and the child drops the bytes as soon as it has read them
-    child = ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, memory, calendar), daemon=True)
+    child = ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, memory, calendar, cues),
+                        daemon=True)
     child.start()
     send.close()
     data_recv.close()
@@ -125,6 +128,21 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
     return replace(value, peak_rss=peak)
 
 
+# what the child may send ahead of the parent: a batch of passages (about 200 KB pickled) is more than a pipe
+# holds by default (64 KB), so the child waited in each send until the parent had linked the batch before and
+# came to read (the two processes in step, each idling whenever the other's batch took longer)
+PIPE_BYTES = 2**20
+
+
+def _widen(conn: Connection) -> None:
+    """Let the pipe behind `conn` hold PIPE_BYTES (Linux; elsewhere, or past the system's limit, as it is)."""
+    try:
+        import fcntl
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
 def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux counts kB
 
@@ -137,30 +155,37 @@ def _receive(conn: Connection, deadline: float) -> tuple:
 
 
 def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, memory: int,
-           calendar: str | None = None) -> None:
+           calendar: str | None = None, cues: bool = True) -> None:
     try:
         _limit_memory(memory)
         data = data_conn.recv_bytes()
         data_conn.close()
         doc = read_document(Path(name), data=data, max_bytes=max_bytes)
         del data
-        blocks = clean_blocks(doc.blocks)
-        doc.blocks = []
-        doc_first = blocks[0] if blocks else None
+        raw, doc.blocks = doc.blocks, []
         # how far into the reading a passage is: its paragraph's number among the blocks' (they only grow)
-        first, span = (blocks[0].number, max(1, blocks[-1].number - blocks[0].number + 1)) if blocks else (0, 1)
+        first, span = (raw[0].number, max(1, raw[-1].number - raw[0].number + 1)) if raw else (0, 1)
+        firsts: list[Block] = []  # the reading's first cleaned block (a title may come from it)
+
+        def cleaned() -> Iterator[Block]:
+            # each block cleaned and split as it comes: the first passages go out before the last block is cleaned
+            for b in iter_clean_blocks(raw, release=True):
+                if not firsts:
+                    firsts.append(b)
+                yield b
         batch: list[Passage] = []
         # what the bot process needs of every passage but the pack: found here, while the bot links the batches
         convention = ConventionCount()
         phrases: list[tuple[int, list]] = []  # (seq, its date phrases) for each prose passage stating a date
         cued: dict[str, tuple[str, str]] = {}
-        for passage in iter_passages(blocks, release=True):  # each block dropped once it is split
+        for passage in iter_passages(cleaned()):  # each block dropped once it is split
             batch.append(passage)
             if calendar is None:
                 convention.add(passage.text)
             if passage.prose and (found := date_phrases(passage.text)):
                 phrases.append((passage.seq, found))
-            cue(passage, cued)
+            if cues:
+                cue(passage, cued)
             if len(batch) == PASSAGES_PER_MESSAGE:
                 conn.send(("passages", batch, min(1.0, (passage.para - first + 1) / span)))
                 batch = []
@@ -168,6 +193,7 @@ def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, m
             conn.send(("passages", batch, 1.0))
         calendar = convention.convention(calendar)
         dates = [(seq, date) for seq, found in phrases for date in settle(found, calendar)]
+        doc_first = firsts[0] if firsts else None
         conn.send(("ok", Parsed(doc.kind, doc.title, doc.author, doc_first, [], calendar=calendar, dates=dates,
                                 cued=cued), _peak_rss()))
     except ReadError as e:

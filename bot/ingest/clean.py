@@ -4,6 +4,8 @@ broken lines and paragraphs split mid-sentence; and telling headings from paragr
 from __future__ import annotations
 
 import re
+from array import array
+from collections.abc import Iterator
 
 from bot.ingest.readers import Block
 
@@ -180,50 +182,112 @@ def looks_like_heading(text: str, nxt: str | None) -> bool:
 
 def clean_blocks(blocks: list[Block]) -> list[Block]:
     """Cleaned blocks: furniture and trailing link lists dropped, split paragraphs rejoined, headings found."""
-    cleaned = []
-    for b in blocks:
-        if "\n" in b.text and (star := _STARRED_NOTE.search(b.text)):  # "* Until February 1918 ...": a note below
-            body, note = b.text[:star.start()], b.text[star.end():]
-            cleaned.append(Block("para", clean_text(note), b.number, "note"))
-            b = Block(b.kind, body, b.number, b.form)
-        kept = "\n".join(line for line in b.text.split("\n") if not is_furniture(line))
-        text = clean_text(kept)
-        if not text or is_furniture(text):
-            continue
-        form = b.form
-        if _CAPTION_END in text:
-            captions, text = split_captions(text)
-            cleaned.extend(Block("para", c, b.number, "caption") for c in captions if strip_leftovers(c))
-        if form == "text" and (_NOTE_LINE.match(text) or _CATEGORY_LINE.match(text)):
-            form = "note"
-        text = strip_leftovers(text)
-        if text:
-            cleaned.append(Block(b.kind, text, b.number, form))
-    cleaned = _cut_trailing_listing(cleaned)
-    # the next paragraph's text after each block, found in one backward pass (not a scan per block)
-    next_para: list[str | None] = [None] * len(cleaned)
-    following: str | None = None
-    for i in range(len(cleaned) - 1, -1, -1):
-        next_para[i] = following
-        if cleaned[i].kind == "para":
-            following = cleaned[i].text
-    out: list[Block] = []
-    parts: list[list[str]] = []  # each output block's pieces, joined once at the end (no quadratic rejoining)
-    for i, b in enumerate(cleaned):
-        nxt = next_para[i]
-        if b.kind == "para" and b.form == "text" and looks_like_heading(b.text, nxt):
-            b = Block("heading", b.text, b.number, b.form)
-        prev = out[-1] if out else None
-        # "conditions" / "generally worsened.": a paragraph cut in two by a stray blank line (the end of the
-        # joined paragraph is the end of its last piece, which starts in lower case)
-        if (prev and prev.kind == "para" and b.kind == "para" and prev.form == b.form == "text"
-                and not _SENTENCE_END.search(parts[-1][-1])
-                and b.text[:1].islower()):
-            parts[-1].append(b.text)
-            continue
-        out.append(b)
-        parts.append([b.text])
-    return [b if len(p) == 1 else Block(b.kind, " ".join(p), b.number, b.form) for b, p in zip(out, parts)]
+    return list(iter_clean_blocks(blocks))
+
+
+def _clean_one(b: Block) -> Iterator[Block]:
+    """One block's cleaned blocks (a note split off below it, its image captions, itself), before the
+    headings are found and split paragraphs rejoined."""
+    if "\n" in b.text and (star := _STARRED_NOTE.search(b.text)):  # "* Until February 1918 ...": a note below
+        body, note = b.text[:star.start()], b.text[star.end():]
+        yield Block("para", clean_text(note), b.number, "note")
+        b = Block(b.kind, body, b.number, b.form)
+    kept = "\n".join(line for line in b.text.split("\n") if not is_furniture(line))
+    text = clean_text(kept)
+    if not text or is_furniture(text):
+        return
+    form = b.form
+    if _CAPTION_END in text:
+        captions, text = split_captions(text)
+        yield from (Block("para", c, b.number, "caption") for c in captions if strip_leftovers(c))
+    if form == "text" and (_NOTE_LINE.match(text) or _CATEGORY_LINE.match(text)):
+        form = "note"
+    text = strip_leftovers(text)
+    if text:
+        yield Block(b.kind, text, b.number, form)
+
+
+def iter_clean_blocks(blocks: list[Block], release: bool = False) -> Iterator[Block]:
+    """clean_blocks, each block given out as soon as nothing after it can change it, so a reading's first
+    passages need not wait for its last block to be cleaned (the whole reading's cleaning, before the first
+    passage, was a fifth of the reading child's time and the bot process idled through it).
+
+    What comes later can change a block in three ways, each bounded: the closing list of a web page
+    (_cut_trailing_listing) cuts at least 3 blocks, and the short lines above it, before the first run of date
+    lines that may still qualify (one in the last 70 % of the blocks; the blocks' count only grows, so a run
+    that no longer starts there never will again); a block's heading test reads the next paragraph; and a
+    paragraph takes the next one in when that one starts in lower case. `release`: the caller gives `blocks`
+    up, and each is dropped from the list once it is cleaned."""
+    cleaned: list[Block | None] = []  # the cleaned blocks so far; those given out and read no more are dropped
+    # back[c]: where the cut would end up if it started at c (the short unpunctuated lines above c walked back)
+    back = array("q", [0])
+    runs: list[list[int]] = []  # the runs of date lines, as _cut_trailing_listing groups them
+    first_possible = 0  # the first run that may still be the listing that is cut
+    done = dropped = 0  # cleaned[:done] went through the second pass; cleaned[:dropped] are dropped
+    following = 0  # where the paragraph after cleaned[done] is looked for next
+    out: Block | None = None  # the block being built (a paragraph may take the next ones in)
+    parts: list[str] = []
+
+    def second_pass(limit: int, final: bool) -> Iterator[Block]:
+        """The second pass over cleaned[done:limit]: no block from `limit` on is kept unless `final`."""
+        nonlocal done, following, out, parts
+        while done < limit:
+            following = max(following, done + 1)
+            while following < limit and cleaned[following].kind != "para":  # type: ignore[union-attr]
+                following += 1
+            if following < limit:
+                nxt: str | None = cleaned[following].text  # type: ignore[union-attr]
+            elif final:
+                nxt = None
+            else:
+                return  # the next paragraph is not known yet
+            b = cleaned[done]
+            assert b is not None
+            if b.kind == "para" and b.form == "text" and looks_like_heading(b.text, nxt):
+                b = Block("heading", b.text, b.number, b.form)
+            # "conditions" / "generally worsened.": a paragraph cut in two by a stray blank line (the end of the
+            # joined paragraph is the end of its last piece, which starts in lower case)
+            if (out is not None and out.kind == "para" and b.kind == "para" and out.form == b.form == "text"
+                    and not _SENTENCE_END.search(parts[-1]) and b.text[:1].islower()):
+                parts.append(b.text)
+            else:
+                if out is not None:
+                    yield out if len(parts) == 1 else Block(out.kind, " ".join(parts), out.number, out.form)
+                out, parts = b, [b.text]
+            done += 1
+
+    for i in range(len(blocks)):
+        b = blocks[i]
+        if release:
+            blocks[i] = None  # type: ignore[call-overload]
+        for c in _clean_one(b):
+            k = len(cleaned)
+            cleaned.append(c)
+            back.append(back[k] if len(c.text) < 60 and not _SENTENCE_END.search(c.text) else k + 1)
+            if _DATE_LINE.match(c.text):
+                if runs and k - runs[-1][-1] <= 5:
+                    runs[-1].append(k)
+                else:
+                    runs.append([k])
+        n = len(cleaned)
+        # a listing found later starts at n or after: its cut is at back[n - 3] or after
+        limit = back[max(0, n - 3)]
+        while first_possible < len(runs) and (runs[first_possible][0] <= n * 0.3 or (
+                len(runs[first_possible]) < 3 and first_possible < len(runs) - 1)):
+            first_possible += 1  # before the last 70 % of the blocks, or too short and closed: never the listing
+        if first_possible < len(runs):
+            limit = min(limit, back[max(0, runs[first_possible][0] - 3)])
+        yield from second_pass(limit, final=False)
+        for j in range(dropped, done):
+            cleaned[j] = None  # read no more (the walks back were counted in `back` as each block came)
+        dropped = done
+    # the whole reading is cleaned: the listing, if any, is known (as _cut_trailing_listing finds it)
+    n = len(cleaned)
+    listing = [r for r in runs if len(r) >= 3 and r[0] > n * 0.3]
+    end = back[max(0, listing[0][0] - 3)] if listing else n
+    yield from second_pass(end, final=True)
+    if out is not None:
+        yield out if len(parts) == 1 else Block(out.kind, " ".join(parts), out.number, out.form)
 
 
 def _cut_trailing_listing(blocks: list[Block]) -> list[Block]:

@@ -22,6 +22,9 @@ MAX_NAME_WORDS = 5
 PROGRESS_EVERY = 100
 MIN_CANDIDATE_MENTIONS = 2
 _TOKEN = re.compile(r"[^\W_]+(?:['’](?!s\b)[^\W_]+)?")  # "El'tsin" is one word; "Kornilov's" is Kornilov
+# the same words with what lies between them: [gap, word, gap, word, ..., gap], so each word's place is the sum of
+# the lengths before it (in C: no second match of the passage, no Python loop over its words)
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
 _CAP = r"[A-Z][a-z\-]+(?:[A-Z][a-z]+)?(?![’'\w])"
 
 
@@ -186,7 +189,8 @@ class Linker:
         matcher, person_ids, births, owners = self.matcher, self.person_ids, self.births, self.owners
         found: Counter[str] = Counter()
         self.result.links[p.seq] = found
-        words = _TOKEN.findall(p.text)
+        parts = _TOKEN_SPLIT.split(p.text)
+        words = parts[1::2]
         self.token_counts.update(words)
         if not p.prose:  # a reference list names authors and subjects, not who the reading speaks of
             return
@@ -194,7 +198,7 @@ class Linker:
         starts_at = _names_in(self.automaton, keys)  # word index -> the word counts of keys starting there
         if not starts_at:
             return
-        spans = _Spans(p.text, words)
+        spans = _places(parts)
         free = 0  # the first word not already part of a name found
         for i in sorted(starts_at):
             if i < free:
@@ -277,37 +281,11 @@ def _names_in(automaton: ahocorasick.Automaton, keys: list[str]) -> dict[int, li
     return out
 
 
-class _Spans:
-    """A passage's words as (word, start, end), each placed only when asked for (most are never looked at).
-
-    Word i starts where words[i] is first found after word i-1 ends: what lies between two words of _TOKEN
-    holds no letter or digit, and a word starts with one, so the first find is the word's own place (the
-    same places as _TOKEN.finditer, without matching the passage a second time)."""
-
-    __slots__ = ("_text", "_words", "_places")
-
-    def __init__(self, text: str, words: list[str]) -> None:
-        self._text, self._words = text, words
-        self._places: list[tuple[str, int, int]] = []
-
-    def __len__(self) -> int:
-        return len(self._words)
-
-    def __getitem__(self, i: int) -> tuple[str, int, int]:
-        places = self._places
-        if i < 0:
-            i += len(self._words)
-        if i >= len(places):
-            if not 0 <= i < len(self._words):
-                raise IndexError(i)
-            text, words, find = self._text, self._words, self._text.find
-            end = places[-1][2] if places else 0
-            for j in range(len(places), i + 1):
-                w = words[j]
-                start = find(w, end)
-                end = start + len(w)
-                places.append((w, start, end))
-        return places[i]
+def _places(parts: list[str]) -> list[tuple[str, int, int]]:
+    """A passage's words as (word, start, end), from _TOKEN_SPLIT's parts of it (the same words and places as
+    _TOKEN.finditer): each word starts where the lengths of the parts before it add up to."""
+    bounds = list(accumulate(map(len, parts)))  # bounds[2k]: where word k starts; bounds[2k + 1]: where it ends
+    return list(zip(parts[1::2], bounds[0::2], bounds[1::2]))
 
 
 # a year, not inside a longer number or after a hyphen; the look behind follows the first digit, so the engine

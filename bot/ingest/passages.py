@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from bot.ingest.prose import ProseFlags
@@ -66,18 +66,14 @@ def split_passages(blocks: list[Block]) -> list[Passage]:
     return list(iter_passages(blocks))
 
 
-def iter_passages(blocks: list[Block], release: bool = False) -> Iterator[Passage]:
-    """split_passages, one passage at a time. `release`: the caller gives `blocks` up, and each block is dropped
-    from the list once its passages are made, so a big reading's blocks and passages are never all held at once."""
+def iter_passages(blocks: Iterable[Block], release: bool = False) -> Iterator[Passage]:
+    """split_passages, one passage at a time, from a list of blocks or blocks as they come (iter_clean_blocks).
+    `release`: the caller gives the list `blocks` up, and each block is dropped from it once its passages are
+    made, so a big reading's blocks and passages are never all held at once."""
     seq = 0
     section: str | None = None
-    # one lone heading ("Introduction" atop a book whose chapter titles were lost) is no section at all
-    sectioned = sum(b.kind == "heading" for b in blocks) >= 2
     prose = ProseFlags()  # each block judged as it comes: the first passages go out before the last is judged
-    for i in range(len(blocks)):
-        b = blocks[i]
-        if release:
-            blocks[i] = None  # type: ignore[call-overload]
+    for b, sectioned in _sectioned(_taken(blocks) if release and isinstance(blocks, list) else blocks):
         is_prose = prose.next(b)
         if b.kind == "heading":
             section = b.text[:120] if sectioned else None
@@ -94,3 +90,31 @@ def iter_passages(blocks: list[Block], release: bool = False) -> Iterator[Passag
         if chunk:
             seq += 1
             yield Passage(seq, b.number, section, " ".join(chunk), is_prose)
+
+
+def _taken(blocks: list[Block]) -> Iterator[Block]:
+    """The blocks of `blocks`, each dropped from the list as it is given out."""
+    for i in range(len(blocks)):
+        b = blocks[i]
+        blocks[i] = None  # type: ignore[call-overload]
+        yield b
+
+
+def _sectioned(blocks: Iterable[Block]) -> Iterator[tuple[Block, bool]]:
+    """Each block with whether the reading's headings make sections: one lone heading ("Introduction" atop a
+    book whose chapter titles were lost) is no section at all, two or more are. The blocks before the first
+    heading need no answer (no section yet); from the first heading on they wait for a second heading, or
+    for the end of the reading."""
+    held: list[Block] = []
+    headings = 0
+    for b in blocks:
+        if b.kind == "heading":
+            headings += 1
+        if headings == 1:
+            held.append(b)
+            continue
+        if held:  # the second heading: the held blocks have sections
+            yield from ((h, True) for h in held)
+            held = []
+        yield b, headings >= 2
+    yield from ((h, False) for h in held)
