@@ -4,8 +4,9 @@ every name of the index again.
 The stored keys are valid for one signature: the indexed pack's fingerprint, the entries and their names
 (count and last row of each table), and the code that makes keys (bot/names.py, bot/places.py and the
 installed pycountry's version). Readings are not in it: the keys are made from the packs' names alone
-(`store.all_names`), and readings may live in another database (PostgreSQL) than the keys. Anything else and the matcher is built
-again from the index and stored under the new signature. Stored as JSON, never pickled: reading it runs no code.
+(`store.all_names`), and readings may live in another database (PostgreSQL) than the keys. Anything else
+and the matcher is built again from the index and stored under the new signature. Stored as JSON, never
+pickled: reading it runs no code.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import sqlite_utils
 from bot import store
 from bot.errors import BotError
 from bot.ingest import bounded
-from bot.ingest.datefind import CONVENTIONS, FoundDate, find_dates
+from bot.ingest.datefind import CONVENTIONS, FoundDate
 from bot.ingest.link import PROGRESS_EVERY, Linker, SourceLinks, link_passages
 from bot.ingest.passages import Passage
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, check_file
@@ -137,7 +137,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
             linker.add(p)
 
     # the child also finds the reading's dates as it splits it
-    doc = bounded.parse(path, raw, max_bytes, on_passages=link, calendar=calendar, cues=False)
+    doc = bounded.parse(path, raw, max_bytes, on_passages=link, calendar=calendar)
     del raw  # the passages are what is needed now (a 50 MB upload's bytes held to the end were 50 MB more)
     passages = doc.passages
     if not passages:
@@ -194,14 +194,9 @@ def _heading_title(first: Block | None) -> str | None:
     return first.text
 
 
-def _date_rows(passages: list[Passage], pid: dict[int, str], sid: str, calendar: str) -> list[dict[str, object]]:
-    """Dates each prose passage states; an Old Style day also gets its anniversary in Old Style, a New Style one
-    only its own (France never counted Old Style days)."""
-    return [_date_row(f, pid[p.seq], sid) for p in passages if p.prose for f in find_dates(p.text, calendar)]
-
-
 def _date_row(f: FoundDate, passage_id: str, sid: str) -> dict[str, object]:
-    """One date's row (see _date_rows)."""
+    """The row of a date a prose passage states; an Old Style day also gets its anniversary in Old Style, a
+    New Style one only its own (France never counted Old Style days)."""
     os, ns = f.date.old_style, f.date.new_style
     julian = f.date.calendar == "julian"
     return {"passage_id": passage_id, "source_id": sid, "phrase": f.phrase, "date": f.date.iso(),

@@ -22,7 +22,6 @@ from pathlib import Path
 
 from bot.ingest.clean import iter_clean_blocks
 from bot.ingest.datefind import ConventionCount, FoundDate, date_phrases, settle
-from bot.ingest.link import cue
 from bot.ingest.passages import Passage, iter_passages
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, read_document
 
@@ -44,7 +43,7 @@ SECONDS_PER_MB = 2.0
 class Parsed:
     """What ingest needs of a read file: its passages, its kind, title and author, and its first block; and
     what the reading child found in the passages as it split them (the other core's share of the work): how the
-    reading writes its dates, the dates each prose passage states, and the names with person cues."""
+    reading writes its dates and the dates each prose passage states."""
 
     kind: str
     title: str | None
@@ -54,7 +53,6 @@ class Parsed:
     peak_rss: int = 0  # the most memory (bytes) the reading child held at once
     calendar: str = "unknown"  # the reading's convention (bot/ingest/datefind.py): the one given, else inferred
     dates: list[tuple[int, FoundDate]] = field(default_factory=list)  # (passage seq, date), in reading order
-    cued: dict[str, tuple[str, str]] = field(default_factory=dict)  # bot.ingest.link.cue's names
 
 
 def budget(size: int) -> tuple[float, int]:
@@ -64,10 +62,9 @@ def budget(size: int) -> tuple[float, int]:
 
 def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
           on_passages: Callable[[list[Passage], float], None] | None = None,
-          calendar: str | None = None, cues: bool = True) -> Parsed:
+          calendar: str | None = None) -> Parsed:
     """Read, clean and split `data` (named like `path`) within its budget; find its dates, under `calendar`
-    (a convention, see bot/ingest/datefind.py; None: the one the reading's marks say), and, when `cues`, its
-    cued names (the caller may find them itself, as it takes each batch: whichever process has the time).
+    (a convention, see bot/ingest/datefind.py; None: the one the reading's marks say).
 
     `on_passages(batch, share)`: called with each batch of passages as it comes, in reading order, while the
     child reads on (so the caller's work on them runs on another core), with about what share of the reading
@@ -86,8 +83,7 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
     data_recv, data_send = ctx.Pipe(duplex=False)
     # the bytes go through a pipe, not the child's arguments: arguments stay referenced for the child's whole life,
     # and the child drops the bytes as soon as it has read them
-    child = ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, memory, calendar, cues),
-                        daemon=True)
+    child = ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, memory, calendar), daemon=True)
     child.start()
     send.close()
     data_recv.close()
@@ -155,7 +151,7 @@ def _receive(conn: Connection, deadline: float) -> tuple:
 
 
 def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, memory: int,
-           calendar: str | None = None, cues: bool = True) -> None:
+           calendar: str | None = None) -> None:
     try:
         _limit_memory(memory)
         data = data_conn.recv_bytes()
@@ -177,15 +173,12 @@ def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, m
         # what the bot process needs of every passage but the pack: found here, while the bot links the batches
         convention = ConventionCount()
         phrases: list[tuple[int, list]] = []  # (seq, its date phrases) for each prose passage stating a date
-        cued: dict[str, tuple[str, str]] = {}
-        for passage in iter_passages(cleaned()):  # each block dropped once it is split
+        for passage in iter_passages(cleaned()):  # each read block dropped once it is cleaned
             batch.append(passage)
             if calendar is None:
                 convention.add(passage.text)
             if passage.prose and (found := date_phrases(passage.text)):
                 phrases.append((passage.seq, found))
-            if cues:
-                cue(passage, cued)
             if len(batch) == PASSAGES_PER_MESSAGE:
                 conn.send(("passages", batch, min(1.0, (passage.para - first + 1) / span)))
                 batch = []
@@ -194,8 +187,8 @@ def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, m
         calendar = convention.convention(calendar)
         dates = [(seq, date) for seq, found in phrases for date in settle(found, calendar)]
         doc_first = firsts[0] if firsts else None
-        conn.send(("ok", Parsed(doc.kind, doc.title, doc.author, doc_first, [], calendar=calendar, dates=dates,
-                                cued=cued), _peak_rss()))
+        conn.send(("ok", Parsed(doc.kind, doc.title, doc.author, doc_first, [], calendar=calendar, dates=dates),
+                  _peak_rss()))
     except ReadError as e:
         conn.send(("error", e.user_message, _peak_rss()))
     except MemoryError:

@@ -127,8 +127,7 @@ class Linker:
     A paragraph's passages are linked together once the next paragraph's first passage comes (or at
     `finish`): a name's sentence without years is judged by the years of its whole paragraph."""
 
-    def __init__(self, matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None,
-                 cues: bool = True) -> None:
+    def __init__(self, matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None) -> None:
         self.matcher, self.person_ids, self.births = matcher, person_ids, births or {}
         self.result = SourceLinks()
         self.surname_of = _surnames(matcher, person_ids)
@@ -142,7 +141,6 @@ class Linker:
         self.owners: dict[str, list[tuple[str, bool]]] = {}  # key -> (entry id, is a person) for each non-"given" owner
         self.named_in_full: dict[int, set[str]] = {}  # passage seq -> people named there in more than one word
         self.cued: dict[str, tuple[str, str]] = {}  # candidate key -> (name as cued, where first)
-        self.cues = cues  # False: the cues are found elsewhere (the reading child) and given to `finish`
         self.paragraph: list[Passage] = []  # the passages of the paragraph being read
         self.before: list[int] | None = None  # the years of the last paragraph with prose (None: none yet)
 
@@ -151,11 +149,8 @@ class Linker:
             self._link_paragraph()
         self.paragraph.append(p)
 
-    def finish(self, cued: dict[str, tuple[str, str]] | None = None) -> SourceLinks:
-        """What the reading links to, once every passage was added; `cued`: the reading's names with person
-        cues (`cue` over each passage in order), when they were not found here."""
-        if cued is not None:
-            self.cued = cued
+    def finish(self) -> SourceLinks:
+        """What the reading links to, once every passage was added."""
         if self.paragraph:
             self._link_paragraph()
         result = self.result
@@ -182,8 +177,7 @@ class Linker:
             self.before = years
         for p in passages:
             self._link(p, context)
-            if self.cues:
-                cue(p, self.cued)
+            cue(p, self.cued)
 
     def _link(self, p: Passage, context: list[int]) -> None:
         matcher, person_ids, births, owners = self.matcher, self.person_ids, self.births, self.owners

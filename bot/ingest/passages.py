@@ -66,14 +66,14 @@ def split_passages(blocks: list[Block]) -> list[Passage]:
     return list(iter_passages(blocks))
 
 
-def iter_passages(blocks: Iterable[Block], release: bool = False) -> Iterator[Passage]:
-    """split_passages, one passage at a time, from a list of blocks or blocks as they come (iter_clean_blocks).
-    `release`: the caller gives the list `blocks` up, and each block is dropped from it once its passages are
-    made, so a big reading's blocks and passages are never all held at once."""
+def iter_passages(blocks: Iterable[Block]) -> Iterator[Passage]:
+    """split_passages, one passage at a time, from a list of blocks or blocks as they come (iter_clean_blocks,
+    which can drop each block of its list once cleaned, so a big reading's blocks and passages are never all
+    held at once)."""
     seq = 0
     section: str | None = None
     prose = ProseFlags()  # each block judged as it comes: the first passages go out before the last is judged
-    for b, sectioned in _sectioned(_taken(blocks) if release and isinstance(blocks, list) else blocks):
+    for b, sectioned in _sectioned(blocks):
         is_prose = prose.next(b)
         if b.kind == "heading":
             section = b.text[:120] if sectioned else None
@@ -90,14 +90,6 @@ def iter_passages(blocks: Iterable[Block], release: bool = False) -> Iterator[Pa
         if chunk:
             seq += 1
             yield Passage(seq, b.number, section, " ".join(chunk), is_prose)
-
-
-def _taken(blocks: list[Block]) -> Iterator[Block]:
-    """The blocks of `blocks`, each dropped from the list as it is given out."""
-    for i in range(len(blocks)):
-        b = blocks[i]
-        blocks[i] = None  # type: ignore[call-overload]
-        yield b
 
 
 def _sectioned(blocks: Iterable[Block]) -> Iterator[tuple[Block, bool]]:

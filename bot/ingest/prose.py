@@ -95,16 +95,10 @@ def is_prose(block: Block) -> bool:
     return any(len(s.split()) >= MIN_SENTENCE_WORDS for s in _sentences(text))
 
 
-def prose_flags(blocks: list[Block]) -> dict[int, bool]:
-    """For each block (by its index in `blocks`), whether it is prose; everything after a back-matter title
-    is not, until a heading that opens a body section again."""
-    flags = ProseFlags()
-    return {i: flags.next(b) for i, b in enumerate(blocks)}
-
-
 class ProseFlags:
-    """prose_flags one block at a time, in reading order (so a reading's first passages need not wait for
-    every block to be judged)."""
+    """Whether each block of a reading, given one at a time in reading order, is prose: everything after a
+    back-matter title is not, until a heading that opens a body section again (a reading's first passages
+    need not wait for every block to be judged)."""
 
     __slots__ = ("back",)
 
