@@ -23,8 +23,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import operator
+import queue
 import re
 import sqlite3
+import threading
 import time
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -38,6 +40,7 @@ BUSY_TIMEOUT_MS = 15_000  # how long a writer waits for the lock before SQLite g
 LOCK_RETRIES = 6  # then taking the lock is retried this often, with growing pauses
 BATCH_BYTES = 200_000  # passage text per write transaction (FTS5 indexes ~5-10 MB/s: tens of ms)
 BATCH_ROWS = 2_000  # links, dates or candidates per write transaction
+WRITES_AHEAD = 2  # passage batches made and waiting for the writer thread (write_source)
 
 # A source row's workspace while its reading is written, or while it is being deleted: no workspace's
 # visible() condition matches it, so its passages are found by no query.
@@ -265,20 +268,32 @@ def _write(db: sqlite_utils.Database, fn: Callable[[], None]) -> None:
 
 def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: Iterable[dict[str, Any]],
                  links: list[dict[str, Any]], dates: list[dict[str, Any]],
-                 candidates: list[dict[str, Any]], within: Callable[[], None] | None = None) -> None:
+                 candidates: list[dict[str, Any]], within: Callable[[], None] | None = None,
+                 tail: Callable[[], Any] | None = None) -> None:
     """Store one reading in short write transactions, replacing any old copy (same id).
 
     The old copy is hidden and deleted first; the new one is written under a staging workspace no query
     sees, then published in one tiny transaction, so a search never finds half a reading. If anything fails
     midway, what was written is deleted again and the error raised. `within` runs in the publishing
     transaction (it holds SQLite's write lock: no other writer in any process is between its check and the
-    publish) and refuses the reading by raising; the staged copy is then deleted."""
+    publish) and refuses the reading by raising; the staged copy is then deleted.
+
+    `passages` may be a generator that reads (and links) the reading as it is written: its batches are
+    stored by a thread on a connection of its own while this one makes the next (SQLite indexes them in C,
+    without Python's lock, so the two run at once). `tail` (a bot.storage.readings.Tail maker), called once
+    the passages are spent, adds links, dates and candidates and sets the source's final fields."""
     sid = source["id"]
     delete_source(db, sid)
     _write(db, lambda: db["sources"].insert({**source, "workspace": STAGING + source["workspace"]}, pk="id"))
     try:
-        for chunk in _batches(passages, 1_000, BATCH_BYTES, lambda r: len(r.get("text") or "")):
-            _write(db, lambda c=chunk: _insert_rows(db, "passages", c))
+        with _writer(db) as store_later:
+            for chunk in _batches(passages, 1_000, BATCH_BYTES, lambda r: len(r.get("text") or "")):
+                store_later(lambda w, c=chunk: _write(w, lambda: _insert_rows(w, "passages", c)))
+        fields: dict[str, Any] = {}
+        if tail is not None:
+            end = tail()
+            links, dates, candidates, fields = [*links, *end.links], [*dates, *end.dates], \
+                [*candidates, *end.candidates], end.fields
         for table, rows in (("passage_entities", links), ("passage_dates", dates), ("candidates", candidates)):
             for chunk in _batches(rows, BATCH_ROWS):
                 _write(db, lambda t=table, c=chunk: _insert_rows(db, t, c))
@@ -286,11 +301,58 @@ def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: It
         def publish() -> None:
             if within is not None:
                 within()
-            db.execute("update sources set workspace = ? where id = ?", [source["workspace"], sid])
+            final = {**fields, "workspace": source["workspace"]}
+            db.execute(f"update sources set {', '.join(f'[{k}] = ?' for k in final)} where id = ?",
+                       [*final.values(), sid])
         _write(db, publish)
     except BaseException:
         delete_source(db, sid)
         raise
+
+
+@contextlib.contextmanager
+def _writer(db: sqlite_utils.Database) -> Iterator[Callable[[Callable[[sqlite_utils.Database], None]], None]]:
+    """`store_later(job)`: `job(connection)` run in a thread of its own on its own connection to `db`'s file,
+    in the order given, at most WRITES_AHEAD waiting (so a reader faster than the writer holds little). A job's
+    error is raised by the next `store_later` or when the block ends; an error in the block drops the jobs
+    still waiting. A database with no file (in memory) runs each job at once on `db`."""
+    file = next((row[2] for row in db.conn.execute("pragma database_list") if row[1] == "main"), "")
+    if not file:
+        yield lambda job: job(db)
+        return
+    jobs: queue.Queue[Callable[[sqlite_utils.Database], None] | None] = queue.Queue(maxsize=WRITES_AHEAD)
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        own = connect(file)  # the schema is there: no migrations
+        own.execute("PRAGMA foreign_keys = ON")
+        try:
+            while (job := jobs.get()) is not None:
+                if not failed:
+                    try:
+                        job(own)
+                    except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+                        failed.append(e)
+        finally:
+            own.close()
+
+    thread = threading.Thread(target=run, name="clio-passage-writer", daemon=True)
+    thread.start()
+
+    def store_later(job: Callable[[sqlite_utils.Database], None]) -> None:
+        if failed:
+            raise failed[0]
+        jobs.put(job)
+    try:
+        yield store_later
+    except BaseException as e:
+        failed.append(e)  # the jobs still waiting are dropped
+        raise
+    finally:
+        jobs.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]
 
 
 def delete_source(db: sqlite_utils.Database, source_id: str) -> None:

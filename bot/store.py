@@ -515,12 +515,13 @@ def delete_source(db: sqlite_utils.Database, source_id: str) -> None:
 
 def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: Iterable[dict[str, Any]],
                   links: list[dict[str, Any]], dates: list[dict[str, Any]], candidates: list[dict[str, Any]],
-                  within: Callable[[], None] | None = None) -> None:
+                  within: Callable[[], None] | None = None, tail: Callable[[], Any] | None = None) -> None:
     """Store one ingested reading with its passages, links, dates and candidates, replacing the old copy
     (outside a caller's transaction: in short write transactions, published at the end). `within` (the
-    workspace's limits) runs in the transaction that publishes it and may refuse it by raising."""
+    workspace's limits) runs in the transaction that publishes it and may refuse it by raising. `tail`: see
+    bot.storage.readings.Readings.write."""
     if not db.conn.in_transaction:
-        concurrency.write_source(db, source, passages, links, dates, candidates, within=within)
+        concurrency.write_source(db, source, passages, links, dates, candidates, within=within, tail=tail)
         return bump_version(db)
     with db.atomic():
         if within is not None:
@@ -529,6 +530,11 @@ def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: I
         delete_source(db, source["id"])
         db["sources"].insert(source, pk="id")
         db["passages"].insert_all(passages, pk="id", batch_size=500)
+        if tail is not None:
+            end = tail()
+            if end.fields:
+                db["sources"].update(source["id"], end.fields)
+            links, dates, candidates = [*links, *end.links], [*dates, *end.dates], [*candidates, *end.candidates]
         db["passage_entities"].insert_all(links, pk=("passage_id", "entity_id"), batch_size=1000)
         db["passage_dates"].insert_all(dates, batch_size=1000)
         db["candidates"].insert_all(candidates, pk=("source_id", "key"), batch_size=1000)

@@ -3,6 +3,7 @@ bad files that change nothing, and linking that never mistakes one Alexander for
 
 from __future__ import annotations
 
+import sqlite3
 import zlib
 from pathlib import Path
 
@@ -486,4 +487,49 @@ def test_a_copy_a_killed_ingest_left_unpublished_is_written_again_not_taken_for_
     assert any(c.reading_id == again.source_id for c in app.handle_text("/search Zyxwv").citations)
     assert "cellar-notes" in app.handle_text("/sources").text()
     assert Records(app).count("passages", "where source_id = ?", [again.source_id]) == again.passages == 1
+    app.close()
+
+
+def test_an_ingest_that_fails_midway_leaves_no_trace_and_keeps_the_copy_it_was_replacing(tmp_path: Path) -> None:
+    """Passages are written while the reading child still reads (a big reading is never held whole). When the
+    ingest fails after several batches went in (a reading child over its budget does; here the progress
+    callback raises, which stops it at a known passage), the new reading's passages are deleted again; and
+    a reading that was replacing an older copy leaves that copy searchable, as it was."""
+    from bot.config import Settings
+    from tests.conftest import TEST_PACKS
+
+    class Stop(Exception):
+        pass
+
+    stored_then: list[int] = []  # passages in the file (any reading) when the ingest stopped
+
+    def stop_at(n: int):
+        def progress(done: int, total: int) -> None:
+            if done >= n:
+                with sqlite3.connect(tmp_path / "clio.db") as other:  # what another process sees committed
+                    stored_then.append(other.execute("select count(*) from passages").fetchone()[0])
+                raise Stop
+        return progress
+
+    app = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini"))
+    records = Records(app)
+    f = tmp_path / "barracks.txt"
+    f.write_text("\n\n".join(f"Entry {i}: the Volynsky regiment's sentry Qwertovich stood at the gate till dawn."
+                             for i in range(6000)), encoding="utf-8")  # several write batches
+    with pytest.raises(Stop):
+        app.ingest(f, progress=stop_at(5000))
+    assert stored_then[-1] >= 1000  # batches were in before the reading ended
+    assert records.count("sources") == records.count("passages") == 0
+    assert app.db.execute("select count(*) from passages_fts where passages_fts match 'Qwertovich'").fetchone()[0] == 0
+
+    f.write_text("The sentry Qwertovich kept his post through the February days.", encoding="utf-8")
+    first = app.ingest(f)
+    f.write_text("\n\n".join(f"Entry {i}: the Pavlovsky regiment's drummer Asdfgovich beat the alarm."
+                             for i in range(6000)), encoding="utf-8")
+    with pytest.raises(Stop):
+        app.ingest(f, progress=stop_at(5000))
+    assert stored_then[-1] == 1  # a replacement is read whole first: only the old copy's passage was there
+    assert [s["id"] for s in app.readings.sources(store.SHARED)] == [first.source_id]
+    assert records.values("passages", "text") == ["The sentry Qwertovich kept his post through the February days."]
+    assert app.handle_text("/search Qwertovich").ok and not app.handle_text("/search Asdfgovich").ok
     app.close()

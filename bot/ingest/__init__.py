@@ -1,7 +1,9 @@
-"""Ingest: a reading -> cleaned passages -> links to the pack, dates, candidates -> SQLite, in one transaction.
+"""Ingest: a reading -> cleaned passages -> links to the pack, dates, candidates -> the store, the passages
+written as they come, the reading published once it is all in.
 
 Re-ingesting the same bytes changes nothing (content hash); a changed file replaces its old passages.
-A file that cannot be read raises ReadError before anything is written.
+A file that cannot be read raises ReadError and leaves the index as it was: a new reading's passages
+written so far are deleted again; a reading that replaces an older copy is read in full before anything is written.
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import sqlite_utils
 
@@ -24,7 +26,7 @@ from bot.ingest.link import PROGRESS_EVERY, Linker, SourceLinks, link_passages
 from bot.ingest.passages import Passage
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, check_file
 from bot.names import Matcher
-from bot.storage.readings import Readings, SqliteReadings
+from bot.storage.readings import Readings, SqliteReadings, Tail
 
 Progress = Callable[[int, int], None]
 CALENDAR_CONVENTIONS = CONVENTIONS
@@ -120,45 +122,59 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     if check is not None:
         check(*readings.usage(workspace, excluding=sid))  # refused before a process is spent on reading it
     # read, cleaned and split in a child process, within a budget; each batch of passages linked here as it
-    # comes, while the child reads on (the two use both cores)
+    # comes, while the child reads on (the two use both cores), and stored by a writer thread as it is linked
     # the bot process finds the names with person cues as it links: the child's share (reading, cleaning,
     # splitting, dates) is the longer one, and the bot, which starts linking with the child's first passages,
     # would wait for it
     linker = Linker(matcher, person_ids, births=store.births(db))
-    seen = 0
+    done: dict[str, Any] = {}  # what the reading came to: its title and counts, for the result
+    with bounded.Reading(path, raw, max_bytes, calendar) as reading:  # the child finds the dates as it splits
+        del raw  # the passages are what is needed now (a 50 MB upload's bytes held to the end were 50 MB more)
 
-    def link(batch: list[Passage], share: float) -> None:
-        nonlocal seen
-        total = round((seen + len(batch)) / share) if share > 0 else 0  # an estimate until the last batch
-        for p in batch:
-            seen += 1
-            if progress and seen % PROGRESS_EVERY == 0:
-                progress(seen, max(seen, total))
-            linker.add(p)
+        def rows() -> Iterator[dict[str, object]]:
+            """Each passage's row as its batch comes from the child, once the batch is linked."""
+            seen = 0
+            for batch, share in reading.batches():
+                total = round((seen + len(batch)) / share) if share > 0 else 0  # an estimate until the last batch
+                for p in batch:
+                    seen += 1
+                    if progress and seen % PROGRESS_EVERY == 0:
+                        progress(seen, max(seen, total))
+                    linker.add(p)
+                yield from ({"id": f"{sid}:{p.seq}", "source_id": sid, "workspace": workspace, "seq": p.seq,
+                             "para": p.para, "section": p.section, "loc": p.loc, "text": p.text,
+                             "prose": int(p.prose)} for p in batch)  # the text as written
+            if not seen:
+                raise ReadError(f"{path.name} has no text Clio can read.")
+            done["passages"] = seen
+            if progress:
+                progress(seen, seen)
 
-    # the child also finds the reading's dates as it splits it
-    doc = bounded.parse(path, raw, max_bytes, on_passages=link, calendar=calendar)
-    del raw  # the passages are what is needed now (a 50 MB upload's bytes held to the end were 50 MB more)
-    passages = doc.passages
-    if not passages:
-        raise ReadError(f"{path.name} has no text Clio can read.")
-    links = linker.finish()
-    if progress:
-        progress(len(passages), len(passages))
-    title = (title or doc.title or _heading_title(doc.first) or path.stem.replace("_", " "))[:200]
-    calendar = doc.calendar
-    pid = {p.seq: f"{sid}:{p.seq}" for p in passages}
-    date_rows = [_date_row(f, pid[seq], sid) for seq, f in doc.dates]
-    source = {"id": sid, "workspace": workspace, "title": title, "author": (author or doc.author or "unknown")[:200],
-              "filename": path.name, "kind": doc.kind, "bytes": size, "sha256": sha, "calendar": calendar,
-              "added_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "passages": len(passages)}
-    readings.write(
-        source,
-        ({"id": pid[p.seq], "source_id": sid, "workspace": workspace, "seq": p.seq, "para": p.para,
-          "section": p.section, "loc": p.loc, "text": p.text, "prose": int(p.prose)} for p in passages),  # as written
-        _link_rows(links, pid, sid), date_rows, _candidate_rows(links, sid), check=check)
-    return IngestResult(sid, title, "replaced" if existing else "added", len(passages), len(links.entities()),
-                        len(date_rows), len(links.candidates), size, time.perf_counter() - started)
+        def tail() -> Tail:
+            """What the whole reading tells once its last passage is in: links, dates, its title."""
+            doc = reading.result
+            assert doc is not None  # rows() ran to its end
+            links = linker.finish()
+            date_rows = [_date_row(f, f"{sid}:{seq}", sid) for seq, f in doc.dates]
+            candidates = _candidate_rows(links, sid)
+            done.update(title=(title or doc.title or _heading_title(doc.first) or stem)[:200],
+                        linked=len(links.entities()), dates=len(date_rows), candidates=len(candidates))
+            return Tail({"title": done["title"], "author": (author or doc.author or "unknown")[:200], "kind": doc.kind,
+                         "calendar": doc.calendar, "passages": done["passages"]},
+                        _link_rows(links, sid), date_rows, candidates)
+
+        stem = path.stem.replace("_", " ")
+        passages: Iterable[dict[str, object]] = rows()
+        if existing is not None:  # a reading that fails to read again must keep its old copy: read before writing
+            passages = list(passages)
+        # the source row as far as it is known before the reading is read; tail() completes it
+        source = {"id": sid, "workspace": workspace, "title": (title or stem)[:200],
+                  "author": (author or "unknown")[:200], "filename": path.name, "kind": "text", "bytes": size,
+                  "sha256": sha, "calendar": calendar or "unknown",
+                  "added_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "passages": 0}
+        readings.write(source, passages, [], [], [], check=check, tail=tail)
+    return IngestResult(sid, done["title"], "replaced" if existing else "added", done["passages"], done["linked"],
+                        done["dates"], done["candidates"], size, time.perf_counter() - started)
 
 
 def relink(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
@@ -171,13 +187,14 @@ def relink(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
         passages = [Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows]
         links = link_passages(passages, matcher, person_ids, births=store.births(db))
         pid = {r["seq"]: r["id"] for r in rows}
-        readings.replace_links(src["id"], _link_rows(links, pid, src["id"]), _candidate_rows(links, src["id"]))
+        readings.replace_links(src["id"], _link_rows(links, src["id"], pid), _candidate_rows(links, src["id"]))
         n += 1
     return n
 
 
-def _link_rows(links: SourceLinks, pid: dict[int, str], sid: str) -> list[dict[str, object]]:
-    return [{"passage_id": pid[seq], "entity_id": e, "source_id": sid, "mentions": n}
+def _link_rows(links: SourceLinks, sid: str, pid: dict[int, str] | None = None) -> list[dict[str, object]]:
+    """`pid`: passage seq -> its stored id (by default the reading's id and the seq, as ingest_file stores it)."""
+    return [{"passage_id": pid[seq] if pid else f"{sid}:{seq}", "entity_id": e, "source_id": sid, "mentions": n}
             for seq, found in links.links.items() for e, n in found.items()]
 
 

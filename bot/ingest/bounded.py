@@ -73,55 +73,91 @@ def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
     Raises:
         ReadError: the file cannot be read, or it needs more time or memory than its budget.
     """
-    if len(data) > max_bytes:  # refused before a process is spent on it
-        raise ReadError(f"{path.name} is {len(data) / 2**20:,.0f} MB; the limit is {max_bytes / 2**20:,.0f} MB.")
-    seconds, memory = budget(len(data))
-    deadline = time.monotonic() + seconds
-    ctx = _context()
-    recv, send = ctx.Pipe(duplex=False)
-    _widen(send)
-    data_recv, data_send = ctx.Pipe(duplex=False)
-    # the bytes go through a pipe, not the child's arguments: arguments stay referenced for the child's whole life,
-    # and the child drops the bytes as soon as it has read them
-    child = ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, memory, calendar), daemon=True)
-    child.start()
-    send.close()
-    data_recv.close()
-    try:
+    passages: list[Passage] = []
+    with Reading(path, data, max_bytes, calendar) as reading:
+        for batch, share in reading.batches():
+            passages.extend(batch)
+            if on_passages is not None:
+                on_passages(batch, share)
+    assert reading.result is not None  # set once the last batch came (else batches() raised)
+    return replace(reading.result, passages=passages)
+
+
+class Reading:
+    """One file being read in a child, its passages taken batch by batch as the child makes them, so the
+    caller can link and store each batch while the child reads on (and never needs to hold them all):
+
+        with Reading(path, data) as reading:
+            for batch, share in reading.batches():
+                ...
+        reading.result  # kind, title, author, first block, calendar and dates; its `passages` are empty
+
+    The child starts (and is sent the bytes) when the Reading is made and is killed when it is closed. The
+    time the caller spends between two batches is not counted against the child's budget.
+
+    Raises (when made, or from `batches`):
+        ReadError: the file cannot be read, or it needs more time or memory than its budget.
+    """
+
+    def __init__(self, path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES, calendar: str | None = None):
+        if len(data) > max_bytes:  # refused before a process is spent on it
+            raise ReadError(f"{path.name} is {len(data) / 2**20:,.0f} MB; the limit is {max_bytes / 2**20:,.0f} MB.")
+        self.name = path.name
+        self.seconds, self.memory = budget(len(data))
+        self.result: Parsed | None = None
+        self._deadline = time.monotonic() + self.seconds
+        ctx = _context()
+        self._recv, send = ctx.Pipe(duplex=False)
+        _widen(send)
+        data_recv, data_send = ctx.Pipe(duplex=False)
+        # the bytes go through a pipe, not the child's arguments: arguments stay referenced for the child's whole
+        # life, and the child drops the bytes as soon as it has read them
+        self._child = ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, self.memory, calendar),
+                                  daemon=True)
+        self._child.start()
+        send.close()
+        data_recv.close()
         try:
             data_send.send_bytes(data)
         except OSError:  # the child is gone already; what it sent says why
             pass
         finally:
             data_send.close()
+
+    def __enter__(self) -> Reading:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the child (if it still runs) and let its pipe go."""
+        self._recv.close()
+        if self._child.is_alive():
+            self._child.kill()
+        self._child.join(5)
+
+    def batches(self) -> Iterator[tuple[list[Passage], float]]:
+        """Each batch of passages in reading order, with about what share of the reading has come so far (0-1);
+        `result` is set once the last has come."""
         try:
-            passages: list[Passage] = []
             # passages come in batches as the child makes them, each unpickled in one short hold of the GIL
-            while (message := _receive(recv, deadline))[0] == "passages":
-                passages.extend(message[1])
-                if on_passages is not None:
-                    began = time.monotonic()
-                    on_passages(message[1], message[2])
-                    deadline += time.monotonic() - began  # the caller's time, not the child's
-            status, value, peak = message
-            if status == "ok":
-                value = replace(value, passages=passages)
+            while (message := _receive(self._recv, self._deadline))[0] == "passages":
+                began = time.monotonic()
+                yield message[1], message[2]
+                self._deadline += time.monotonic() - began  # the caller's time, not the child's
         except TimeoutError:
-            raise ReadError(f"{path.name} took more than {seconds:.0f} seconds to read; Clio gave up on it. "
+            raise ReadError(f"{self.name} took more than {self.seconds:.0f} seconds to read; Clio gave up on it. "
                             "Save it as plain text and try again.") from None
         except EOFError:  # killed: out of memory, or crashed in a library
-            raise ReadError(f"{path.name} needs more than {memory / 2**20:,.0f} MB of memory to read; Clio gave up "
-                            "on it. Save it as plain text and try again.") from None
-    finally:
-        recv.close()
-        if child.is_alive():
-            child.kill()
-        child.join(5)
-    if status == "error":
-        error = ReadError(value)
-        error.peak_rss = peak  # type: ignore[attr-defined]
-        raise error
-    return replace(value, peak_rss=peak)
+            raise ReadError(f"{self.name} needs more than {self.memory / 2**20:,.0f} MB of memory to read; Clio "
+                            "gave up on it. Save it as plain text and try again.") from None
+        status, value, peak = message
+        if status == "error":
+            error = ReadError(value)
+            error.peak_rss = peak  # type: ignore[attr-defined]
+            raise error
+        self.result = replace(value, peak_rss=peak)
 
 
 # what the child may send ahead of the parent: a batch of passages (about 200 KB pickled) is more than a pipe

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 from bot import store
@@ -26,6 +27,18 @@ if TYPE_CHECKING:
 # Called in the transaction that publishes a reading with (readings, bytes) its workspace then holds without
 # it; raises (bot.ingest.OverLimit) to refuse it. No other upload of that workspace is between the two.
 LimitCheck = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Tail:
+    """What is known of a reading only once its last passage has been read (ingest streams the passages into
+    the store as the reading child makes them): its source row's final fields (title, kind, calendar, passage
+    count...), and its links, dates and candidates."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    dates: list[dict[str, Any]] = field(default_factory=list)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
 
 
 class SourceRow(TypedDict):
@@ -56,10 +69,14 @@ class Readings(Protocol):
 
     def write(self, source: dict[str, Any], passages: Iterable[dict[str, Any]], links: list[dict[str, Any]],
               dates: list[dict[str, Any]], candidates: list[dict[str, Any]],
-              check: LimitCheck | None = None) -> None:
+              check: LimitCheck | None = None, tail: Callable[[], Tail] | None = None) -> None:
         """Store a reading with its passages, links, dates and candidates, replacing an older copy with
         the same id; no query sees it until it is all written. `check` may refuse it (see LimitCheck);
-        then nothing of it stays and the older copy is gone."""
+        then nothing of it stays and the older copy is gone.
+
+        `passages` may be a generator that reads them as they are stored; `tail`, called once it is spent,
+        gives what only the whole reading tells (its links, dates, candidates are added to those given, its
+        fields set on the source). Whatever either raises, nothing of the reading stays."""
 
     def delete(self, source_id: str) -> None:
         """Remove a reading and everything derived from it (hidden from every query at once)."""
@@ -142,10 +159,10 @@ class SqliteReadings:
 
     def write(self, source: dict[str, Any], passages: Iterable[dict[str, Any]], links: list[dict[str, Any]],
               dates: list[dict[str, Any]], candidates: list[dict[str, Any]],
-              check: LimitCheck | None = None) -> None:
+              check: LimitCheck | None = None, tail: Callable[[], Tail] | None = None) -> None:
         within = None if check is None else (
             lambda: check(*store.workspace_usage(self.db, source["workspace"], excluding=source["id"])))
-        store.insert_source(self.db, source, passages, links, dates, candidates, within=within)
+        store.insert_source(self.db, source, passages, links, dates, candidates, within=within, tail=tail)
 
     def delete(self, source_id: str) -> None:
         store.delete_source(self.db, source_id)

@@ -14,14 +14,14 @@ Imported only when CLIO_DATABASE_URL names PostgreSQL.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from psycopg.rows import dict_row
 
 from bot import store
 from bot.storage.pg_repo import PgRepo, pg_forgetters
-from bot.storage.readings import LimitCheck, PassageHit, SourceRow
+from bot.storage.readings import LimitCheck, PassageHit, SourceRow, Tail
 
 if TYPE_CHECKING:
     import psycopg
@@ -79,14 +79,20 @@ class PgReadings(PgRepo):
 
     def write(self, source: dict[str, Any], passages: Iterable[dict[str, Any]], links: list[dict[str, Any]],
               dates: list[dict[str, Any]], candidates: list[dict[str, Any]],
-              check: LimitCheck | None = None) -> None:
+              check: LimitCheck | None = None, tail: Callable[[], Tail] | None = None) -> None:
         with self.pool.connection() as conn, conn.transaction():
             conn.execute("select pg_advisory_xact_lock(hashtext('clio-readings:' || %s))", [source["workspace"]])
             _delete(conn, source["id"])
             if check is not None:
                 check(*self._usage(conn, source["workspace"], source["id"]))
             _copy(conn, "sources", [source])
-            _copy(conn, "passages", passages, PASSAGE_COLUMNS)
+            _copy(conn, "passages", passages, PASSAGE_COLUMNS)  # a generator is read as it is copied
+            if tail is not None:  # one transaction: no query sees the reading before it commits
+                end = tail()
+                links, dates, candidates = links + end.links, dates + end.dates, candidates + end.candidates
+                if end.fields:
+                    conn.execute(f"update sources set {', '.join(f'{k} = %({k})s' for k in end.fields)} "
+                                 "where id = %(_id)s", {**end.fields, "_id": source["id"]})
             _copy(conn, "passage_entities", links)
             _copy(conn, "passage_dates", dates)
             _copy(conn, "candidates", candidates)
