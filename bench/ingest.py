@@ -11,7 +11,8 @@ held just before, counted two ways: resident sizes summed (RSS: a page the fork 
 process, or the reading child with the fork server, counts once per process holding it) and proportional
 sizes summed (PSS from /proc/PID/smaps_rollup: a shared page is split between the processes sharing it, so
 the sum is what the tree really holds).
-`--phases` also times each stage in this process (read, clean, split, link, dates) on the first copy.
+`--phases` also times each stage in this process, one after another (read, clean, split, calendar, link,
+dates), on the first copy: in an ingest the reading child does all but linking while the bot process links.
 
 The seeds include a web page that ends with a list of other articles; cleaning cuts such a list, and in a text
 made by repeating the seeds it would cut everything after its first copy past 30 % of the text. That page
@@ -136,9 +137,8 @@ class TreeSampler:
 
 def phases(app: Clio, path: Path) -> None:
     """Each stage of one ingest, timed in this process (no child), for finding the slow one."""
-    from bot.ingest import _date_rows
     from bot.ingest.clean import clean_blocks
-    from bot.ingest.datefind import reading_convention
+    from bot.ingest.datefind import find_dates, reading_convention
     from bot.ingest.link import link_passages
     from bot.ingest.passages import split_passages
 
@@ -154,7 +154,7 @@ def phases(app: Clio, path: Path) -> None:
     marks.append(time.perf_counter())
     link_passages(passages, app.lookup.matcher, app.person_ids, births=store.births(app.db))
     marks.append(time.perf_counter())
-    _date_rows(passages, {p.seq: str(p.seq) for p in passages}, "x", calendar)
+    [find_dates(p.text, calendar) for p in passages if p.prose]
     marks.append(time.perf_counter())
     names = ["read", "clean", "split", "calendar", "link", "dates"]
     total = marks[-1] - marks[0]
