@@ -280,23 +280,37 @@ def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: It
 
     `passages` may be a generator that reads (and links) the reading as it is written: its batches are
     stored by a thread on a connection of its own while this one makes the next (SQLite indexes them in C,
-    without Python's lock, so the two run at once). `tail` (a bot.storage.readings.Tail maker), called once
-    the passages are spent, adds links, dates and candidates and sets the source's final fields."""
+    without Python's lock, so the two run at once). `links` may grow while it does: each link is stored with
+    the batch after its passage's (it is never removed from the list). `tail` (a bot.storage.readings.Tail
+    maker), called once the passages are spent, adds dates and candidates, mentions to links (a link stored
+    already counts them too) and sets the source's final fields."""
     sid = source["id"]
     delete_source(db, sid)
     _write(db, lambda: db["sources"].insert({**source, "workspace": STAGING + source["workspace"]}, pk="id"))
     try:
+        taken = 0  # links[:taken] are stored (or queued to be)
         with _writer(db) as store_later:
+            written: set[str] = set()  # the passages of the last two batches
             for chunk in _batches(passages, 1_000, BATCH_BYTES, lambda r: len(r.get("text") or "")):
-                store_later(lambda w, c=chunk: _write(w, lambda: _insert_rows(w, "passages", c)))
+                ids = {r["id"] for r in chunk}
+                written, start = written | ids, taken
+                # the links whose passages are in: they come in reading order, so a run from the front
+                while taken < len(links) and links[taken]["passage_id"] in written:
+                    taken += 1
+                written = ids
+                store_later(lambda w, c=chunk, ln=links[start:taken]: _write(
+                    w, lambda: (_insert_rows(w, "passages", c), _insert_rows(w, "passage_entities", ln))))
         fields: dict[str, Any] = {}
+        more: list[dict[str, Any]] = []
         if tail is not None:
             end = tail()
-            links, dates, candidates, fields = [*links, *end.links], [*dates, *end.dates], \
-                [*candidates, *end.candidates], end.fields
-        for table, rows in (("passage_entities", links), ("passage_dates", dates), ("candidates", candidates)):
+            dates, candidates, fields, more = [*dates, *end.dates], [*candidates, *end.candidates], end.fields, \
+                end.links
+        for table, rows in (("passage_entities", links[taken:]), ("passage_dates", dates), ("candidates", candidates)):
             for chunk in _batches(rows, BATCH_ROWS):
                 _write(db, lambda t=table, c=chunk: _insert_rows(db, t, c))
+        if more:
+            _write(db, lambda: add_mentions(db, more))
 
         def publish() -> None:
             if within is not None:
@@ -308,6 +322,14 @@ def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: It
     except BaseException:
         delete_source(db, sid)
         raise
+
+
+def add_mentions(db: sqlite_utils.Database, links: list[dict[str, Any]]) -> None:
+    """Store link rows whose passage may already link to the entry: their mentions are added."""
+    db.conn.executemany(
+        "insert into passage_entities (passage_id, entity_id, source_id, mentions) values (?, ?, ?, ?) "
+        "on conflict (passage_id, entity_id) do update set mentions = mentions + excluded.mentions",
+        [(r["passage_id"], r["entity_id"], r["source_id"], r["mentions"]) for r in links])
 
 
 @contextlib.contextmanager

@@ -530,12 +530,14 @@ def insert_source(db: sqlite_utils.Database, source: dict[str, Any], passages: I
         delete_source(db, source["id"])
         db["sources"].insert(source, pk="id")
         db["passages"].insert_all(passages, pk="id", batch_size=500)
+        more = []
         if tail is not None:
             end = tail()
             if end.fields:
                 db["sources"].update(source["id"], end.fields)
-            links, dates, candidates = [*links, *end.links], [*dates, *end.dates], [*candidates, *end.candidates]
+            dates, candidates, more = [*dates, *end.dates], [*candidates, *end.candidates], end.links
         db["passage_entities"].insert_all(links, pk=("passage_id", "entity_id"), batch_size=1000)
+        concurrency.add_mentions(db, more)
         db["passage_dates"].insert_all(dates, batch_size=1000)
         db["candidates"].insert_all(candidates, pk=("source_id", "key"), batch_size=1000)
 

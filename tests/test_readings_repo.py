@@ -267,3 +267,41 @@ def test_the_operators_coverage_counts_every_reading(repo) -> None:  # noqa: ANN
                                                                                         ("petrov", "Petrov", 1)])
     assert repo.coverage(["lenin", "trotsky", "kerensky"]) == {
         "readings_indexed": 2, "passages": 3, "recurring_people_linked": 2, "recurring_names_missing": 1}
+
+
+def test_a_reading_streamed_in_is_unseen_until_its_tail_completes_it(repo) -> None:  # noqa: ANN001
+    """Ingest hands the store a reading's passages as the reading child makes them, their links as they are
+    linked, and a tail with what only the whole reading tells. No group sees any of it before the end; then
+    the source has the tail's fields, and a link the tail names again counts the mentions of both."""
+    from bot.storage.readings import Tail
+
+    source, passages = reading("r1", "guild:1", [f"The soviet met on day {i}." for i in range(2500)])
+    links: list[dict[str, Any]] = []
+    midway: list[list] = []
+
+    def stream():  # noqa: ANN202
+        for p in passages:
+            links.append({"passage_id": p["id"], "entity_id": "lenin", "source_id": "r1", "mentions": 1})
+            if p["seq"] == 2400:  # several write batches in
+                midway.append(repo.search("soviet", "guild:1") + repo.sources("guild:1"))
+            yield p
+
+    def tail() -> Tail:
+        return Tail({"title": "Soviet days", "passages": 2500},
+                    [{"passage_id": "r1:7", "entity_id": "lenin", "source_id": "r1", "mentions": 2},
+                     {"passage_id": "r1:8", "entity_id": "trotsky", "source_id": "r1", "mentions": 1}])
+
+    repo.write({**source, "title": "r1.txt", "passages": 0}, stream(), links, [], [], tail=tail)
+    assert midway == [[]]
+    assert repo.source("r1")["title"] == "Soviet days" and repo.source("r1")["passages"] == 2500
+    assert repo.link_counts(["lenin", "trotsky"], "guild:1") == {"lenin": 2500, "trotsky": 1}
+    best = repo.entity_passages("lenin", "guild:1", per_source=1, limit=1)
+    assert [(r["id"], r["mentions"]) for r in best] == [("r1:7", 3)]
+
+    def failing_tail() -> Tail:
+        raise RuntimeError("the reading child gave up")
+
+    _, again = reading("r2", "guild:1", ["The duma met."] * 1500)
+    with pytest.raises(RuntimeError):
+        repo.write(reading("r2", "guild:1", [])[0], iter(again), [], [], [], tail=failing_tail)
+    assert repo.source("r2") is None and repo.passages_of("r2") == [] and repo.search("duma", "guild:1") == []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +132,16 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     with bounded.Reading(path, raw, max_bytes, calendar) as reading:  # the child finds the dates as it splits
         del raw  # the passages are what is needed now (a 50 MB upload's bytes held to the end were 50 MB more)
 
+        links: list[dict[str, object]] = []  # each passage's link rows once its paragraph is linked
+        unlinked: deque[int] = deque()  # the passages given to the linker whose rows are not in `links` yet
+
+        def take_linked() -> None:
+            found = linker.result.links
+            while unlinked and unlinked[0] in found:
+                seq = unlinked.popleft()
+                links.extend({"passage_id": f"{sid}:{seq}", "entity_id": e, "source_id": sid, "mentions": n}
+                             for e, n in found[seq].items())
+
         def rows() -> Iterator[dict[str, object]]:
             """Each passage's row as its batch comes from the child, once the batch is linked."""
             seen = 0
@@ -141,6 +152,8 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
                     if progress and seen % PROGRESS_EVERY == 0:
                         progress(seen, max(seen, total))
                     linker.add(p)
+                    unlinked.append(p.seq)
+                take_linked()
                 yield from ({"id": f"{sid}:{p.seq}", "source_id": sid, "workspace": workspace, "seq": p.seq,
                              "para": p.para, "section": p.section, "loc": p.loc, "text": p.text,
                              "prose": int(p.prose)} for p in batch)  # the text as written
@@ -151,17 +164,22 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
                 progress(seen, seen)
 
         def tail() -> Tail:
-            """What the whole reading tells once its last passage is in: links, dates, its title."""
+            """What the whole reading tells once its last passage is in: the last paragraph's links and the
+            mentions only the whole reading settles, its dates, its title."""
             doc = reading.result
             assert doc is not None  # rows() ran to its end
-            links = linker.finish()
+            last = set(unlinked)  # the last paragraph, linked by finish(): its rows count every mention
+            found = linker.finish()
+            take_linked()
+            late = Counter((seq, e) for seq, e in found.late if seq not in last)
             date_rows = [_date_row(f, f"{sid}:{seq}", sid) for seq, f in doc.dates]
-            candidates = _candidate_rows(links, sid)
+            candidates = _candidate_rows(found, sid)
             done.update(title=(title or doc.title or _heading_title(doc.first) or stem)[:200],
-                        linked=len(links.entities()), dates=len(date_rows), candidates=len(candidates))
+                        linked=len(found.entities()), dates=len(date_rows), candidates=len(candidates))
             return Tail({"title": done["title"], "author": (author or doc.author or "unknown")[:200], "kind": doc.kind,
                          "calendar": doc.calendar, "passages": done["passages"]},
-                        _link_rows(links, sid), date_rows, candidates)
+                        [{"passage_id": f"{sid}:{seq}", "entity_id": e, "source_id": sid, "mentions": n}
+                         for (seq, e), n in late.items()], date_rows, candidates)
 
         stem = path.stem.replace("_", " ")
         passages: Iterable[dict[str, object]] = rows()
@@ -172,7 +190,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
                   "author": (author or "unknown")[:200], "filename": path.name, "kind": "text", "bytes": size,
                   "sha256": sha, "calendar": calendar or "unknown",
                   "added_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "passages": 0}
-        readings.write(source, passages, [], [], [], check=check, tail=tail)
+        readings.write(source, passages, links, [], [], check=check, tail=tail)
     return IngestResult(sid, done["title"], "replaced" if existing else "added", done["passages"], done["linked"],
                         done["dates"], done["candidates"], size, time.perf_counter() - started)
 

@@ -86,6 +86,9 @@ class SourceLinks:
     links: dict[int, Counter[str]] = field(default_factory=dict)  # passage seq -> entity id -> mentions
     candidates: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # key -> (name, count, example loc)
     spans: list[Span] = field(default_factory=list)  # each linked name as written, where it stands
+    # (passage seq, entity id) of each mention `Linker.finish` added to a passage linked before: what a caller
+    # that stored each passage's links as it was linked still has to add
+    late: list[tuple[int, str]] = field(default_factory=list)
 
     def entities(self) -> set[str]:
         return {e for c in self.links.values() for e in c}
@@ -158,12 +161,14 @@ class Linker:
             if span.entity in self.named_in_full.get(span.seq, ()):
                 result.links[span.seq][span.entity] += 1
                 result.spans.append(span)
+                result.late.append((span.seq, span.entity))
         in_reading = result.entities()
         for span, ids in self.deferred:
             known = [e for e in ids if e in in_reading]
             if len(known) == 1:
                 result.links[span.seq][known[0]] += 1
                 result.spans.append(span._replace(entity=known[0]))
+                result.late.append((span.seq, known[0]))
         result.candidates = _candidates(self.cued, self.token_counts, self.matcher)
         return result
 

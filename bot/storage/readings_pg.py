@@ -89,7 +89,15 @@ class PgReadings(PgRepo):
             _copy(conn, "passages", passages, PASSAGE_COLUMNS)  # a generator is read as it is copied
             if tail is not None:  # one transaction: no query sees the reading before it commits
                 end = tail()
-                links, dates, candidates = links + end.links, dates + end.dates, candidates + end.candidates
+                dates, candidates = dates + end.dates, candidates + end.candidates
+                if end.links:  # mentions added to the links given: one row a passage and entry
+                    merged = {(r["passage_id"], r["entity_id"]): dict(r) for r in links}
+                    for r in end.links:
+                        if (key := (r["passage_id"], r["entity_id"])) in merged:
+                            merged[key]["mentions"] += r["mentions"]
+                        else:
+                            merged[key] = r
+                    links = list(merged.values())
                 if end.fields:
                     conn.execute(f"update sources set {', '.join(f'{k} = %({k})s' for k in end.fields)} "
                                  "where id = %(_id)s", {**end.fields, "_id": source["id"]})
