@@ -21,6 +21,7 @@ workspaces hold, and returns the true best passages by FTS5's bm25 (``rank``).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import operator
 import queue
@@ -298,8 +299,10 @@ def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: It
                 while taken < len(links) and links[taken]["passage_id"] in written:
                     taken += 1
                 written = ids
-                store_later(lambda w, c=chunk, ln=links[start:taken]: _write(
-                    w, lambda: (_insert_rows(w, "passages", c), _insert_rows(w, "passage_entities", ln))))
+                store_later(lambda w, c=chunk, ln=links[start:taken]: _write(w, lambda: (
+                    _insert_rows(w, "passages", c), _insert_rows(w, "passage_entities", ln),
+                    # the staged copy's heartbeat: another process takes a copy written to lately for a live one
+                    w.execute("update sources set added_at = ? where id = ?", [_now(), sid]))))
         fields: dict[str, Any] = {}
         more: list[dict[str, Any]] = []
         if tail is not None:
@@ -322,6 +325,25 @@ def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: It
     except BaseException:
         delete_source(db, sid)
         raise
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def staged_lately(row: dict[str, Any], seconds: float) -> bool:
+    """Whether a source row is a copy being written (staged) that was written to in the last `seconds`: a
+    live ingest, maybe in another process (each batch it writes renews the row's `added_at`), not one a killed
+    process left."""
+    if not str(row.get("workspace", "")).startswith(STAGING):
+        return False
+    try:
+        at = dt.datetime.fromisoformat(row["added_at"])
+    except (TypeError, ValueError):
+        return False
+    if at.tzinfo is None:  # written without a zone: UTC, as Clio writes it
+        at = at.replace(tzinfo=dt.UTC)
+    return (dt.datetime.now(dt.UTC) - at).total_seconds() < seconds
 
 
 def add_mentions(db: sqlite_utils.Database, links: list[dict[str, Any]]) -> None:

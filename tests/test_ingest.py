@@ -470,7 +470,8 @@ def test_a_copy_a_killed_ingest_left_unpublished_is_written_again_not_taken_for_
     """A process killed after writing a reading's passages but before publishing it leaves that copy hidden
     under the staging workspace (SQLite writes a reading in short transactions; PostgreSQL in one, so this is
     the file's case). Ingesting the file again must add it, not answer "already indexed" for a reading no
-    one can see."""
+    one can see; but a copy written to lately is a live ingest in another process, which must not be
+    deleted under it."""
     from bot.concurrency import STAGING
     from bot.config import Settings
     from tests.conftest import TEST_PACKS
@@ -482,6 +483,12 @@ def test_a_copy_a_killed_ingest_left_unpublished_is_written_again_not_taken_for_
     with app.db.conn:  # the state the killed process left: everything written, nothing published
         app.db.execute("update sources set workspace = ? where id = ?", [STAGING + store.SHARED, first.source_id])
     assert not app.handle_text("/search Zyxwv").ok  # no one sees it
+    # written to a moment ago, it may be another process's ingest, still running: left alone, with a clear reply
+    with pytest.raises(ReadError, match="being added by another ingest right now"):
+        app.ingest(reading)
+    assert Records(app).count("passages", "where source_id = ?", [first.source_id]) == 1
+    with app.db.conn:  # the killed process's copy has had no batch written for longer than any ingest waits
+        app.db.execute("update sources set added_at = '2026-01-01T00:00:00+00:00' where id = ?", [first.source_id])
     again = app.ingest(reading)
     assert again.status == "added", again.text()
     assert any(c.reading_id == again.source_id for c in app.handle_text("/search Zyxwv").citations)

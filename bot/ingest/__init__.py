@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from bot import store
+from bot import concurrency, store
 from bot.errors import BotError
 from bot.ingest import bounded
 from bot.ingest.datefind import CONVENTIONS, FoundDate
@@ -30,6 +30,10 @@ from bot.names import Matcher
 from bot.storage.readings import Readings, SqliteReadings, Tail
 
 Progress = Callable[[int, int], None]
+# a staged copy (SQLite: a reading written in short transactions) written to this lately is another ingest's, still
+# running: every batch it writes renews it, and the longest it may go without one is a reading child's whole
+# budget before its first passages; an older one is a killed process's leftover, replaced
+LIVE_STAGING_SECONDS = bounded.budget(MAX_FILE_BYTES)[0] + 60
 CALENDAR_CONVENTIONS = CONVENTIONS
 
 
@@ -107,8 +111,10 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     readings = readings or SqliteReadings(db)
     check = None if limits is None else (lambda n, used: limits.check(n, used, size))
     existing = readings.source(sid)
-    if existing is not None and existing["workspace"].startswith("~"):  # hidden: a copy a killed process left
-        existing = None  # unpublished or half deleted; the write below replaces it (SQLite's short transactions)
+    if existing is not None and existing["workspace"].startswith("~"):  # hidden: being written or deleted
+        if concurrency.staged_lately(existing, LIVE_STAGING_SECONDS):
+            raise ReadError(f"{path.name} is being added by another ingest right now; try again once it has finished.")
+        existing = None  # a copy a killed process left unpublished or half deleted; the write below replaces it
     same = existing if existing and existing["sha256"] == sha else readings.source_by_sha(workspace, sha)
     if same is not None and (calendar is None or calendar == same["calendar"]):
         changed = {k: v[:200] for k, v in (("title", title), ("author", author)) if v and v[:200] != same[k]}
