@@ -42,6 +42,7 @@ LOCK_RETRIES = 6  # then taking the lock is retried this often, with growing pau
 BATCH_BYTES = 200_000  # passage text per write transaction (FTS5 indexes ~5-10 MB/s: tens of ms)
 BATCH_ROWS = 2_000  # links, dates or candidates per write transaction
 WRITES_AHEAD = 2  # passage batches made and waiting for the writer thread (write_source)
+HEARTBEAT_SECONDS = 10  # how often a reading being written renews its staged copy (see staged_lately)
 
 # A source row's workspace while its reading is written, or while it is being deleted: no workspace's
 # visible() condition matches it, so its passages are found by no query.
@@ -287,10 +288,15 @@ def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: It
     already counts them too) and sets the source's final fields."""
     sid = source["id"]
     delete_source(db, sid)
-    _write(db, lambda: db["sources"].insert({**source, "workspace": STAGING + source["workspace"]}, pk="id"))
+    # staged, its added_at is the heartbeat (below); the source's own comes back when it is published
+    _write(db, lambda: db["sources"].insert({**source, "workspace": STAGING + source["workspace"], "added_at": _now()},
+                                            pk="id"))
     try:
         taken = 0  # links[:taken] are stored (or queued to be)
-        with _writer(db) as store_later:
+        # the staged copy's heartbeat, however long the reading takes to read: another process takes a staged
+        # copy renewed lately for a live ingest (staged_lately), an older one for a killed process's leftover
+        with _writer(db, lambda w: _write(w, lambda: w.execute(
+                "update sources set added_at = ? where id = ?", [_now(), sid]))) as store_later:
             written: set[str] = set()  # the passages of the last two batches
             for chunk in _batches(passages, 1_000, BATCH_BYTES, lambda r: len(r.get("text") or "")):
                 ids = {r["id"] for r in chunk}
@@ -299,10 +305,8 @@ def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: It
                 while taken < len(links) and links[taken]["passage_id"] in written:
                     taken += 1
                 written = ids
-                store_later(lambda w, c=chunk, ln=links[start:taken]: _write(w, lambda: (
-                    _insert_rows(w, "passages", c), _insert_rows(w, "passage_entities", ln),
-                    # the staged copy's heartbeat: another process takes a copy written to lately for a live one
-                    w.execute("update sources set added_at = ? where id = ?", [_now(), sid]))))
+                store_later(lambda w, c=chunk, ln=links[start:taken]: _write(
+                    w, lambda: (_insert_rows(w, "passages", c), _insert_rows(w, "passage_entities", ln))))
         fields: dict[str, Any] = {}
         more: list[dict[str, Any]] = []
         if tail is not None:
@@ -318,7 +322,7 @@ def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: It
         def publish() -> None:
             if within is not None:
                 within()
-            final = {**fields, "workspace": source["workspace"]}
+            final = {"added_at": source["added_at"], **fields, "workspace": source["workspace"]}
             db.execute(f"update sources set {', '.join(f'[{k}] = ?' for k in final)} where id = ?",
                        [*final.values(), sid])
         _write(db, publish)
@@ -332,9 +336,9 @@ def _now() -> str:
 
 
 def staged_lately(row: dict[str, Any], seconds: float) -> bool:
-    """Whether a source row is a copy being written (staged) that was written to in the last `seconds`: a
-    live ingest, maybe in another process (each batch it writes renews the row's `added_at`), not one a killed
-    process left."""
+    """Whether a source row is a copy being written (staged) that was renewed in the last `seconds`: a live
+    ingest, maybe in another process (its writer renews the row's `added_at` every HEARTBEAT_SECONDS), not one
+    a killed process left."""
     if not str(row.get("workspace", "")).startswith(STAGING):
         return False
     try:
@@ -355,11 +359,13 @@ def add_mentions(db: sqlite_utils.Database, links: list[dict[str, Any]]) -> None
 
 
 @contextlib.contextmanager
-def _writer(db: sqlite_utils.Database) -> Iterator[Callable[[Callable[[sqlite_utils.Database], None]], None]]:
+def _writer(db: sqlite_utils.Database, heartbeat: Callable[[sqlite_utils.Database], None] | None = None,
+            ) -> Iterator[Callable[[Callable[[sqlite_utils.Database], None]], None]]:
     """`store_later(job)`: `job(connection)` run in a thread of its own on its own connection to `db`'s file,
     in the order given, at most WRITES_AHEAD waiting (so a reader faster than the writer holds little). A job's
     error is raised by the next `store_later` or when the block ends; an error in the block drops the jobs
-    still waiting. A database with no file (in memory) runs each job at once on `db`."""
+    still waiting. `heartbeat(connection)` runs every HEARTBEAT_SECONDS meanwhile, jobs or none. A database
+    with no file (in memory) runs each job at once on `db`."""
     file = next((row[2] for row in db.conn.execute("pragma database_list") if row[1] == "main"), "")
     if not file:
         yield lambda job: job(db)
@@ -370,13 +376,24 @@ def _writer(db: sqlite_utils.Database) -> Iterator[Callable[[Callable[[sqlite_ut
     def run() -> None:
         own = connect(file)  # the schema is there: no migrations
         own.execute("PRAGMA foreign_keys = ON")
+        beat = time.monotonic()
         try:
-            while (job := jobs.get()) is not None:
-                if not failed:
-                    try:
-                        job(own)
-                    except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
-                        failed.append(e)
+            while True:
+                try:
+                    job = jobs.get(timeout=HEARTBEAT_SECONDS)
+                except queue.Empty:
+                    job = _nothing
+                if job is None:
+                    break
+                if failed:
+                    continue
+                try:
+                    job(own)
+                    if heartbeat is not None and time.monotonic() - beat >= HEARTBEAT_SECONDS:
+                        heartbeat(own)
+                        beat = time.monotonic()
+                except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+                    failed.append(e)
         finally:
             own.close()
 
@@ -397,6 +414,10 @@ def _writer(db: sqlite_utils.Database) -> Iterator[Callable[[Callable[[sqlite_ut
         thread.join()
     if failed:
         raise failed[0]
+
+
+def _nothing(db: sqlite_utils.Database) -> None:
+    pass
 
 
 def delete_source(db: sqlite_utils.Database, source_id: str) -> None:

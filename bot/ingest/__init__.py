@@ -30,10 +30,10 @@ from bot.names import Matcher
 from bot.storage.readings import Readings, SqliteReadings, Tail
 
 Progress = Callable[[int, int], None]
-# a staged copy (SQLite: a reading written in short transactions) written to this lately is another ingest's, still
-# running: every batch it writes renews it, and the longest it may go without one is a reading child's whole
-# budget before its first passages; an older one is a killed process's leftover, replaced
-LIVE_STAGING_SECONDS = bounded.budget(MAX_FILE_BYTES)[0] + 60
+# a staged copy (SQLite: a reading written in short transactions) renewed this lately is another ingest's, still
+# running (its writer renews it every few seconds, however long the reading takes); an older one is a killed
+# process's leftover, replaced
+LIVE_STAGING_SECONDS = 6 * concurrency.HEARTBEAT_SECONDS
 CALENDAR_CONVENTIONS = CONVENTIONS
 
 
@@ -113,7 +113,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     existing = readings.source(sid)
     if existing is not None and existing["workspace"].startswith("~"):  # hidden: being written or deleted
         if concurrency.staged_lately(existing, LIVE_STAGING_SECONDS):
-            raise ReadError(f"{path.name} is being added by another ingest right now; try again once it has finished.")
+            raise ReadError(f"{path.name} is being added by another ingest right now; try again in a minute.")
         existing = None  # a copy a killed process left unpublished or half deleted; the write below replaces it
     same = existing if existing and existing["sha256"] == sha else readings.source_by_sha(workspace, sha)
     if same is not None and (calendar is None or calendar == same["calendar"]):
