@@ -231,7 +231,8 @@ _DIGIT = re.compile(r"\d")
 
 
 # a sentence ends at . ! ? before a capital, not before a digit: "(25 October, O.S.) 1917" is one sentence
-_SENTENCE_END = re.compile(r"(?<=[.!?])[’”'\")\]]*\s+(?=[“‘\"'(\[]?[A-ZА-Я])")
+# (written as passages' _SENTENCE_SPLIT is: the stop matched, group 1 the white space between sentences)
+_SENTENCE_END = re.compile(r"[.!?][’”'\")\]]*(\s+)(?=[“‘\"'(\[]?[A-ZА-Я])")
 
 
 _MONTH_INITIALS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
