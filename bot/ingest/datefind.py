@@ -146,7 +146,8 @@ class ConventionCount:
         # marks' pattern (which tries each digit of the text as a day: most of the time of this count)
         if "O." in t or "Old Style" in t or "o.s." in t:
             self.os_marks += len(_OS_MARK.findall(t))
-        self.ns_marks += len(_NS_MARK.findall(t))
+        if "N." in t or "New Style" in t or "n.s." in t:  # the same for the New Style marks, which stop at every "n"
+            self.ns_marks += len(_NS_MARK.findall(t))
         self.words += len(t.split())
         self.russian += len(_RUSSIAN.findall(t))
 
