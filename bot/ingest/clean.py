@@ -185,14 +185,15 @@ def is_furniture(text: str) -> bool:
 
 def looks_like_heading(text: str, nxt: str | None) -> bool:
     """A short, unpunctuated line followed by a paragraph, e.g. "The Putilov workers"."""
-    words = text.split()
+    # the cheap tests first (most paragraphs are longer than half the next one), and the words counted only up
+    # to one past the most a heading has, not split off all through a long paragraph
     return (
-        0 < len(words) <= MAX_HEADING_WORDS
+        nxt is not None
+        and len(nxt) > 2 * len(text)
         and text[:1].isupper()
+        and 0 < len(text.split(None, MAX_HEADING_WORDS)) <= MAX_HEADING_WORDS
         and not _ends_sentence(text)
         and not _DATE_LINE.match(text)
-        and nxt is not None
-        and len(nxt) > 2 * len(text)
     )
 
 

@@ -77,7 +77,8 @@ def _has_sentence(text: str) -> bool:
     end = max(text.rfind("."), text.rfind("!"), text.rfind("?")) + 1
     for m in _TO_STOP.finditer(text, 0, end):
         s = m.group()
-        if len(s.split()) >= MIN_SENTENCE_WORDS and _LOWER.search(s):
+        # (the words counted up to MIN_SENTENCE_WORDS: the rest of a long run is not split off)
+        if len(s.split(None, MIN_SENTENCE_WORDS - 1)) >= MIN_SENTENCE_WORDS and _LOWER.search(s):
             return True
     return False
 # how much of a block the checks read: far more than any paragraph, far less than one 50 MB line (its passages
