@@ -55,8 +55,9 @@ _EMPTY_PARENS = re.compile(r"\(\s*(?:[,;:]\s*)*\)")
 _LEADING_PUNCT_IN_PARENS = re.compile(r"\(\s*(?:[,;:]\s*)+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:])")
 # what _SPACE_BEFORE_PUNCT needs, found at the mark (the space looked behind for): a cheap test before it, as that
-# pattern tries \s+ at every space of the text
-_PUNCT_AFTER_SPACE = re.compile(r"[,.;:](?<=\s[,.;:])")
+# pattern tries \s+ at every space of the text. One pattern a mark: a pattern that starts with one literal
+# character is skipped ahead to it several times faster than one that starts with any of a set
+_PUNCT_AFTER_SPACE = tuple(re.compile(rf"{re.escape(c)}(?<=\s{re.escape(c)})") for c in ",.;:")
 _NOTE_LINE = re.compile(r"^\s*\[\d{1,4}\]")  # "[31] Soviet's Chances. By ...": an entry of a reference list
 _STARRED_NOTE = re.compile(r"\n\s*[*†]\s+")
 _CATEGORY_LINE = re.compile(r"^(?:Category:\S.*)$")
@@ -96,7 +97,7 @@ def strip_leftovers(text: str) -> str:
     if "(" in text:
         text = _EMPTY_PARENS.sub("", _LEADING_PUNCT_IN_PARENS.sub("(", text))
     text = _squeeze(text)
-    if _PUNCT_AFTER_SPACE.search(text):
+    if any(rx.search(text) for rx in _PUNCT_AFTER_SPACE):
         text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     return text.strip()
 
@@ -108,10 +109,12 @@ def _ends_sentence(text: str) -> bool:
     return body != "" and body[-1] in _STOPS
 
 
-# "file:", "image:" or an image extension (".jpg", ".jpeg", ".png", ".svg", ".gif", ".tif", ".webp") in any case,
-# found at its ":" or "." (the engine skips ahead to those two); ASCII case only, as in text.lower(): the one other
-# character that lowercases to an ASCII letter is "İ", whose "i" is then followed by a combining dot
-_IMAGE_HINT = re.compile(r"[:.](?:(?<=file:)|(?<=image:)|(?<=\.)(?:jpe?g|png|svg|gif|tif|webp))", re.I | re.A)
+# "file:" or "image:", found at its ":", and an image extension (".jpg", ".jpeg", ".png", ".svg", ".gif", ".tif",
+# ".webp"), found at its "." (the engine skips ahead to a pattern's one first character), in any case. ASCII case
+# only, as text.lower() gave: the one other character that lowercases to an ASCII letter is "İ", whose "i" is then
+# followed by a combining dot
+_IMAGE_HINTS = (re.compile(r":(?<=file:)|:(?<=image:)", re.I | re.A),
+                re.compile(r"\.(?:jpe?g|png|svg|gif|tif|webp)", re.I | re.A))
 
 
 def _strip_image_files(text: str) -> str:
@@ -138,7 +141,7 @@ def _strip_image_files(text: str) -> str:
 
 def _has_image_file(text: str) -> bool:
     """Whether `text` may hold an image file name (a cheap test before _strip_image_files)."""
-    return _IMAGE_HINT.search(text) is not None
+    return any(rx.search(text) for rx in _IMAGE_HINTS)
 
 
 def _squeeze(text: str) -> str:
