@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bot.dates import DateError, HistDate
-from bot.ingest.passages import sentences
+from bot.ingest.passages import sentence_boundary, sentences
 
 # How a reading writes its unmarked dates:
 # julian-until-1918: Old Style before February 1918 (Russian texts that follow the calendar Russians lived by)
@@ -245,8 +245,7 @@ _DIGIT = re.compile(r"\d")
 
 
 # a sentence ends at . ! ? before a capital, not before a digit: "(25 October, O.S.) 1917" is one sentence
-# (written as passages' _SENTENCE_SPLIT is: the stop matched, group 1 the white space between sentences)
-_SENTENCE_END = re.compile(r"[.!?][’”'\")\]]*(\s+)(?=[“‘\"'(\[]?[A-ZА-Я])")
+_SENTENCE_END = sentence_boundary("A-ZА-Я")
 
 
 # what every month's name starts with: one pattern, one pass (a test for each of the twelve read a text 12 times)

@@ -13,13 +13,24 @@ from bot.ingest.readers import Block
 MAX_PASSAGE_CHARS = 900
 MAX_PASSAGE_SENTENCES = 4
 MAX_PIECES = 20  # a "sentence" longer than this many passages (18,000 characters) is not prose; the rest is left out
-# a sentence ends at . ! ? (and closing quotes) followed by a capital; "Mr." "St." "no." and initials don't end one.
-# The stop is matched, not looked behind for, so the engine skips ahead to stops instead of trying the pattern at
-# every character (this took a tenth of the reading child's time); group 1 is the white space between sentences
-_SENTENCE_SPLIT = re.compile(r"[.!?][’”'\")\]]*(\s+)(?=[“‘\"'(\[]?[A-Z0-9А-Я])")
-ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Gen|Col|Capt|Lt|Sgt|Prof|Rev|No|nos|vol|pp|cf|e\.g|i\.e|vs|etc)|\b[A-Z])\.$")
-# the longest match ("Capt.") with a line break after it is 6 characters; 2 more keep the \b before it as it is
-ABBREVIATION_TAIL = 8
+# "Mr." "St." "no." and initials ("V. I.") end no sentence: the words before such a stop
+ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "Gen", "Col", "Capt", "Lt", "Sgt", "Prof", "Rev", "No", "nos", "vol",
+                 "pp", "cf", "e.g", "i.e", "vs", "etc")
+
+
+def sentence_boundary(next_start: str) -> re.Pattern[str]:
+    """Where a sentence may end: at . ! ? (and closing quotes and brackets), white space (group 2), then one of
+    `next_start` (a character class's inside), perhaps after an opening quote or bracket. Group 1 matches (empty)
+    where the stop is that of an abbreviation or an initial, which ends no sentence. The stop is matched, not
+    looked behind for, so the engine skips ahead to stops instead of trying the pattern at every character (a
+    tenth of the reading child's time), and the abbreviations are looked behind for there, not by a pattern
+    tried on every sentence's end."""
+    abbreviation = "|".join(f"(?<=\\b{re.escape(a)}\\.)" for a in ABBREVIATIONS) + r"|(?<=\b[A-Z]\.)"
+    return re.compile(rf"[.!?](?:(?:{abbreviation})()|[’”'\")\]]*)(\s+)(?=[“‘\"'(\[]?[{next_start}])")
+
+
+# a sentence ends at . ! ? (and closing quotes) followed by a capital or a digit
+_SENTENCE_SPLIT = sentence_boundary("A-Z0-9А-Я")
 
 
 @dataclass(frozen=True, slots=True)  # slots: a 50 MB reading's 125,000 passages, held by the bot until written
@@ -37,23 +48,23 @@ class Passage:
 
 
 def sentences(text: str, boundary: re.Pattern[str] = _SENTENCE_SPLIT) -> list[str]:
-    """The sentences of `text`, split at the white space (group 1) of each match of `boundary` (closing quotes
-    and brackets stay with their sentence), rejoined after abbreviations and initials ("St.", "V. I.")."""
-    bounds = [0]
+    """The sentences of `text`, split at the white space of each match of `boundary` (a sentence_boundary:
+    closing quotes and brackets stay with their sentence) but after abbreviations and initials ("St.", "V. I.");
+    the white space where they were joined again is one space."""
+    out: list[str] = []
+    parts: list[str] = []  # the sentence's parts so far, joined once (a run of initials would rejoin quadratically)
+    start = 0
     for m in boundary.finditer(text):
-        bounds += m.span(1)
-    bounds.append(len(text))
-    out: list[list[str]] = []  # each sentence's parts, joined once (a run of initials would rejoin quadratically)
-    for start, end in zip(bounds[::2], bounds[1::2]):
-        part = text[start:end]
-        # a sentence ends as its last part does; that part starts after white space, as in the joined text
-        # (its last ABBREVIATION_TAIL characters: the pattern ends the part, and what it matches is shorter).
-        # Only a part ending in "." can end in an abbreviation (a part ends where white space starts).
-        if out and (last := out[-1][-1]).endswith(".") and ABBREVIATION.search(last[-ABBREVIATION_TAIL:]):
-            out[-1].append(part)
-        else:
-            out.append([part])
-    return [s for parts in out if (s := " ".join(parts).strip())]
+        parts.append(text[start:m.start(2)])
+        start = m.end()
+        if m.start(1) < 0:  # no abbreviation: the sentence ends here
+            if sentence := " ".join(parts).strip():
+                out.append(sentence)
+            parts = []
+    parts.append(text[start:])
+    if sentence := " ".join(parts).strip():
+        out.append(sentence)
+    return out
 
 
 def _pieces(sentence: str) -> list[str]:
