@@ -212,7 +212,10 @@ def _clean_one(b: Block) -> Iterator[Block]:
         body, note = b.text[:star.start()], b.text[star.end():]
         yield Block("para", clean_text(note), b.number, "note")
         b = Block(b.kind, body, b.number, b.form)
-    kept = "\n".join(line for line in b.text.split("\n") if not is_furniture(line))
+    if "\n" in b.text:
+        kept = "\n".join(line for line in b.text.split("\n") if not is_furniture(line))
+    else:  # one line (most blocks of most readings): kept or dropped whole
+        kept = "" if is_furniture(b.text) else b.text
     text = clean_text(kept)
     if not text or is_furniture(text):
         return

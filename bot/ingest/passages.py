@@ -97,13 +97,14 @@ def iter_passages(blocks: Iterable[Block]) -> Iterator[Passage]:
             continue
         chunk: list[str] = []
         size = 0
-        for s in (piece for whole in sentences(b.text) for piece in _pieces(whole)):
-            if chunk and (len(chunk) >= MAX_PASSAGE_SENTENCES or size + len(s) > MAX_PASSAGE_CHARS):
-                seq += 1
-                yield Passage(seq, b.number, section, " ".join(chunk), is_prose)
-                chunk, size = [], 0
-            chunk.append(s)
-            size += len(s) + 1
+        for whole in sentences(b.text):
+            for s in _pieces(whole):
+                if chunk and (len(chunk) >= MAX_PASSAGE_SENTENCES or size + len(s) > MAX_PASSAGE_CHARS):
+                    seq += 1
+                    yield Passage(seq, b.number, section, " ".join(chunk), is_prose)
+                    chunk, size = [], 0
+                chunk.append(s)
+                size += len(s) + 1
         if chunk:
             seq += 1
             yield Passage(seq, b.number, section, " ".join(chunk), is_prose)
