@@ -6,6 +6,7 @@ import re
 import textwrap
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.ingest.prose import ProseFlags
 from bot.ingest.readers import Block
@@ -18,7 +19,16 @@ ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "Gen", "Col", "Capt", "Lt", "Sgt
                  "pp", "cf", "e.g", "i.e", "vs", "etc")
 
 
-def sentence_boundary(next_start: str) -> re.Pattern[str]:
+class SentenceBoundary(NamedTuple):
+    """Where a sentence may end (sentence_boundary), as a pattern that starts at any stop, and as one for a text
+    with no "!" or "?", which starts at a full stop: the engine skips ahead to one literal character several
+    times faster than to one of a set."""
+
+    any_stop: re.Pattern[str]
+    full_stop: re.Pattern[str]
+
+
+def sentence_boundary(next_start: str) -> SentenceBoundary:
     """Where a sentence may end: at . ! ? (and closing quotes and brackets), white space (group 2), then one of
     `next_start` (a character class's inside), perhaps after an opening quote or bracket. Group 1 matches (empty)
     where the stop is that of an abbreviation or an initial, which ends no sentence. The stop is matched, not
@@ -26,7 +36,8 @@ def sentence_boundary(next_start: str) -> re.Pattern[str]:
     tenth of the reading child's time), and the abbreviations are looked behind for there, not by a pattern
     tried on every sentence's end."""
     abbreviation = "|".join(f"(?<=\\b{re.escape(a)}\\.)" for a in ABBREVIATIONS) + r"|(?<=\b[A-Z]\.)"
-    return re.compile(rf"[.!?](?:(?:{abbreviation})()|[’”'\")\]]*)(\s+)(?=[“‘\"'(\[]?[{next_start}])")
+    rest = rf"(?:(?:{abbreviation})()|[’”'\")\]]*)(\s+)(?=[“‘\"'(\[]?[{next_start}])"
+    return SentenceBoundary(re.compile("[.!?]" + rest), re.compile(r"\." + rest))
 
 
 # a sentence ends at . ! ? (and closing quotes) followed by a capital or a digit
@@ -47,14 +58,14 @@ class Passage:
         return f"{self.section}, {where}" if self.section else where
 
 
-def sentences(text: str, boundary: re.Pattern[str] = _SENTENCE_SPLIT) -> list[str]:
+def sentences(text: str, boundary: SentenceBoundary = _SENTENCE_SPLIT) -> list[str]:
     """The sentences of `text`, split at the white space of each match of `boundary` (a sentence_boundary:
     closing quotes and brackets stay with their sentence) but after abbreviations and initials ("St.", "V. I.");
     the white space where they were joined again is one space."""
     out: list[str] = []
     parts: list[str] = []  # the sentence's parts so far, joined once (a run of initials would rejoin quadratically)
     start = 0
-    for m in boundary.finditer(text):
+    for m in (boundary.any_stop if "!" in text or "?" in text else boundary.full_stop).finditer(text):
         parts.append(text[start:m.start(2)])
         start = m.end()
         if m.start(1) < 0:  # no abbreviation: the sentence ends here
