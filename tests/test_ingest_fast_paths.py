@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.ingest import clean, prose, readers
-from bot.ingest.datefind import _SENTENCE_END, date_phrases
+from bot.ingest.datefind import _NS_MARK, _OS_MARK, _RUSSIAN, _SENTENCE_END, ConventionCount, date_phrases
 from bot.ingest.passages import sentences
 
 # pieces that make the rules' edge cases likely when strung together
@@ -21,11 +21,11 @@ PIECES = ["Mr.", "Mrs.", "St.", "Capt.", "e.g.", "i.e.", "etc.", "No.", "V.", "I
           "Ab.", ".", "!", "?", "…", "’", "”", '"', "'", ")", "]", "(", "[", "“", "‘", " ", " ", "  ", "\n", "\t",
           "\u00a0", "\u2009", "\u3000", "\x0b", "A", "b", "word", "Word", "the", "Moscow", "А", "1917", "25", "3rd",
           "January", "Jan", "Oct.", "October", "Sept", "May", "Mayor", "[O.S.", "O.S.]", "N.S.", "Old Style",
-          "every year", "In", "in", ",", ";", ":", "İmage:", "ımage:", "FILE:", "file:", ".JPG", ".jpeg",
-          ".Tiff", ".ſvg", "x", "pp. 4", "p.4", "pg", "ISBN", "doi", "://", "(1999).", "ed. ", "eds. ", "trans. ",
-          "vol. ", "et al.", "www.", "Press,", "Books:", "Review,", "Journal", "OCLC", "JSTOR", "Accessed",
-          "Retrieved", "Archived", "Publishers", "first published", "originally appeared", "edition of",
-          "reprinted"]
+          "every year", "o.s.", "n.s.", "(O.S.)", "New Style", "In", "in", ",", ";", ":", "İmage:", "ımage:",
+          "FILE:", "file:", ".JPG", ".jpeg", ".Tiff", ".ſvg", "x", "pp. 4", "p.4", "pg", "ISBN", "doi", "://",
+          "(1999).", "ed. ", "eds. ", "trans. ", "vol. ", "et al.", "www.", "Press,", "Books:", "Review,", "Journal",
+          "OCLC", "JSTOR", "Accessed", "Retrieved", "Archived", "Publishers", "first published",
+          "originally appeared", "edition of", "reprinted"]
 TEXT = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
 FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -144,6 +144,15 @@ def test_image_names_are_found_in_ascii_case_only_as_lowercasing_found_them(text
 def test_dates_are_still_found_where_the_fast_patterns_start(text: str) -> None:
     found = date_phrases(text)
     assert found and all(str(p.year) in text for p in found)
+
+
+@FAST
+@given(TEXT)
+def test_the_calendar_marks_are_counted_as_the_plain_count_does(text: str) -> None:
+    count = ConventionCount()
+    count.add(text)
+    assert (count.os_marks, count.ns_marks, count.words, count.russian) == (
+        len(_OS_MARK.findall(text)), len(_NS_MARK.findall(text)), len(text.split()), len(_RUSSIAN.findall(text)))
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 64])

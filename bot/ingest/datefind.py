@@ -95,6 +95,9 @@ _YEAR_SET = re.compile(rf"\b(?:[Ii]n|[Bb]y|[Dd]uring|of|[Ss]pring|[Ss]ummer|[Aa]
 _MARK_AFTER = re.compile(rf"\s*,?\s*[\[(]?\s*(?:({_OS})|({_NS}))(?!\s*\d)")  # a bare mark, not "[O.S. 25 Oct]"
 _MARK_BEFORE = re.compile(rf"(?:({_OS})|({_NS}))\s*[:,]?\s*$")
 _NS_MARK = re.compile(_NS)
+# "O." "N." "o.s." "n.s.", found at their first "." (a pattern that starts with one literal character is skipped
+# ahead to it; six substring tests read a passage six times)
+_MARK_HINT = re.compile(r"\.(?:(?<=[ON]\.)|(?<=[on]\.)(?=s\.))")
 _OS_MARK = re.compile(rf"\[\s*{_OS}|\(\s*{_OS}|\b\d{{1,2}} \w+,? {_OS}\)")
 # words that put a sentence abroad: a book that gives international events in New Style (Figes) cannot be read
 # by one rule there
@@ -143,11 +146,13 @@ class ConventionCount:
 
     def add(self, t: str) -> None:
         # every Old Style mark holds "O.", "Old Style" or "o.s.": a text with none is not matched against the
-        # marks' pattern (which tries each digit of the text as a day: most of the time of this count)
-        if "O." in t or "Old Style" in t or "o.s." in t:
-            self.os_marks += len(_OS_MARK.findall(t))
-        if "N." in t or "New Style" in t or "n.s." in t:  # the same for the New Style marks, which stop at every "n"
-            self.ns_marks += len(_NS_MARK.findall(t))
+        # marks' pattern (which tries each digit of the text as a day: most of the time of this count); the same
+        # for the New Style marks, which stop at every "n". Most passages hold none of the six (_MARK_HINT).
+        if _MARK_HINT.search(t) or "Style" in t:
+            if "O." in t or "Old Style" in t or "o.s." in t:
+                self.os_marks += len(_OS_MARK.findall(t))
+            if "N." in t or "New Style" in t or "n.s." in t:
+                self.ns_marks += len(_NS_MARK.findall(t))
         self.words += len(t.split())
         self.russian += len(_RUSSIAN.findall(t))
 
