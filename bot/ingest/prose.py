@@ -81,6 +81,8 @@ def _has_sentence(text: str) -> bool:
         if len(s.split(None, MIN_SENTENCE_WORDS - 1)) >= MIN_SENTENCE_WORDS and _LOWER.search(s):
             return True
     return False
+
+
 # how much of a block the checks read: far more than any paragraph, far less than one 50 MB line (its passages
 # keep only its first 18,000 characters anyway; the reference cues alone cost 0.7 s a MB)
 PROSE_CHECK_CHARS = 50_000
