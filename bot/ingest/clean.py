@@ -32,7 +32,8 @@ _DATE_LINE = re.compile(
     r"^(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.? \d{1,2},? \d{4}|"
     r"\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]* \d{4}|\d{4}-\d{2}-\d{2})$"
 )
-_SENTENCE_END = re.compile(r"[.!?:;…][’”'\")\]]*$")
+_STOPS = ".!?:;…"  # what ends a sentence (or a line that is no heading), before any _CLOSERS
+_CLOSERS = "’”'\")]"
 MAX_HEADING_WORDS = 12
 MAX_CAPTIONS = 20  # image captions kept from one paragraph
 
@@ -53,6 +54,10 @@ _NAME_CHAR = re.compile(r"[\w\-.,()%]")
 _EMPTY_PARENS = re.compile(r"\(\s*(?:[,;:]\s*)*\)")
 _LEADING_PUNCT_IN_PARENS = re.compile(r"\(\s*(?:[,;:]\s*)+")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:])")
+# what _SPACE_BEFORE_PUNCT needs, found at the mark (the space looked behind for): a cheap test before it, as that
+# pattern tries \s+ at every space of the text. One pattern a mark: a pattern that starts with one literal
+# character is skipped ahead to it several times faster than one that starts with any of a set
+_PUNCT_AFTER_SPACE = tuple(re.compile(rf"{re.escape(c)}(?<=\s{re.escape(c)})") for c in ",.;:")
 _NOTE_LINE = re.compile(r"^\s*\[\d{1,4}\]")  # "[31] Soviet's Chances. By ...": an entry of a reference list
 _STARRED_NOTE = re.compile(r"\n\s*[*†]\s+")
 _CATEGORY_LINE = re.compile(r"^(?:Category:\S.*)$")
@@ -91,10 +96,25 @@ def strip_leftovers(text: str) -> str:
         text = _strip_image_files(text)
     if "(" in text:
         text = _EMPTY_PARENS.sub("", _LEADING_PUNCT_IN_PARENS.sub("(", text))
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", _squeeze(text)).strip()
+    text = _squeeze(text)
+    if any(rx.search(text) for rx in _PUNCT_AFTER_SPACE):
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    return text.strip()
 
 
-_IMAGE_WORDS = ("file:", "image:", ".jpg", ".jpeg", ".png", ".svg", ".gif", ".tif", ".webp")
+def _ends_sentence(text: str) -> bool:
+    """Whether `text` ends as a sentence does: a stop, then any closing quotes or brackets, at its end or before
+    a last line break. Read from the end: a pattern for it was tried at every stop of a paragraph."""
+    body = (text[:-1] if text.endswith("\n") else text).rstrip(_CLOSERS)
+    return body != "" and body[-1] in _STOPS
+
+
+# "file:" or "image:", found at its ":", and an image extension (".jpg", ".jpeg", ".png", ".svg", ".gif", ".tif",
+# ".webp"), found at its "." (the engine skips ahead to a pattern's one first character), in any case. ASCII case
+# only, as text.lower() gave: the one other character that lowercases to an ASCII letter is "İ", whose "i" is then
+# followed by a combining dot
+_IMAGE_HINTS = (re.compile(r":(?<=file:)|:(?<=image:)", re.I | re.A),
+                re.compile(r"\.(?:jpe?g|png|svg|gif|tif|webp)", re.I | re.A))
 
 
 def _strip_image_files(text: str) -> str:
@@ -121,8 +141,7 @@ def _strip_image_files(text: str) -> str:
 
 def _has_image_file(text: str) -> bool:
     """Whether `text` may hold an image file name (a cheap test before _strip_image_files)."""
-    low = text.lower()
-    return any(w in low for w in _IMAGE_WORDS)
+    return any(rx.search(text) for rx in _IMAGE_HINTS)
 
 
 def _squeeze(text: str) -> str:
@@ -169,14 +188,15 @@ def is_furniture(text: str) -> bool:
 
 def looks_like_heading(text: str, nxt: str | None) -> bool:
     """A short, unpunctuated line followed by a paragraph, e.g. "The Putilov workers"."""
-    words = text.split()
+    # the cheap tests first (most paragraphs are longer than half the next one), and the words counted only up
+    # to one past the most a heading has, not split off all through a long paragraph
     return (
-        0 < len(words) <= MAX_HEADING_WORDS
-        and text[:1].isupper()
-        and not _SENTENCE_END.search(text)
-        and not _DATE_LINE.match(text)
-        and nxt is not None
+        nxt is not None
         and len(nxt) > 2 * len(text)
+        and text[:1].isupper()
+        and 0 < len(text.split(None, MAX_HEADING_WORDS)) <= MAX_HEADING_WORDS
+        and not _ends_sentence(text)
+        and not _DATE_LINE.match(text)
     )
 
 
@@ -192,7 +212,10 @@ def _clean_one(b: Block) -> Iterator[Block]:
         body, note = b.text[:star.start()], b.text[star.end():]
         yield Block("para", clean_text(note), b.number, "note")
         b = Block(b.kind, body, b.number, b.form)
-    kept = "\n".join(line for line in b.text.split("\n") if not is_furniture(line))
+    if "\n" in b.text:
+        kept = "\n".join(line for line in b.text.split("\n") if not is_furniture(line))
+    else:  # one line (most blocks of most readings): kept or dropped whole
+        kept = "" if is_furniture(b.text) else b.text
     text = clean_text(kept)
     if not text or is_furniture(text):
         return
@@ -248,7 +271,7 @@ def iter_clean_blocks(blocks: list[Block], release: bool = False) -> Iterator[Bl
             # "conditions" / "generally worsened.": a paragraph cut in two by a stray blank line (the end of the
             # joined paragraph is the end of its last piece, which starts in lower case)
             if (out is not None and out.kind == "para" and b.kind == "para" and out.form == b.form == "text"
-                    and not _SENTENCE_END.search(parts[-1]) and b.text[:1].islower()):
+                    and not _ends_sentence(parts[-1]) and b.text[:1].islower()):
                 parts.append(b.text)
             else:
                 if out is not None:
@@ -263,7 +286,7 @@ def iter_clean_blocks(blocks: list[Block], release: bool = False) -> Iterator[Bl
         for c in _clean_one(b):
             k = len(cleaned)
             cleaned.append(c)
-            back.append(back[k] if len(c.text) < 60 and not _SENTENCE_END.search(c.text) else k + 1)
+            back.append(back[k] if len(c.text) < 60 and not _ends_sentence(c.text) else k + 1)
             if _DATE_LINE.match(c.text):
                 if runs and k - runs[-1][-1] <= 5:
                     runs[-1].append(k)
@@ -303,6 +326,6 @@ def _cut_trailing_listing(blocks: list[Block]) -> list[Block]:
     if not listing:
         return blocks
     cut = max(0, listing[0][0] - 3)
-    while cut > 0 and len(blocks[cut - 1].text) < 60 and not _SENTENCE_END.search(blocks[cut - 1].text):
+    while cut > 0 and len(blocks[cut - 1].text) < 60 and not _ends_sentence(blocks[cut - 1].text):
         cut -= 1  # a section label such as "Ideas & Debates" above the list
     return blocks[:cut]

@@ -128,11 +128,11 @@ def _text_blocks(text: str | Iterator[str], heading_marks: bool = False) -> list
     current: list[str] = []
     start = 0
     for line in _lines(text) if isinstance(text, str) else text:
-        if line.strip():
+        if stripped := line.strip():
             nonblank += 1
             if not current:
                 start = nonblank
-            current.append(line.strip())
+            current.append(stripped)
             continue
         if current:
             blocks.append(_block(current, start, heading_marks))
@@ -158,6 +158,9 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+")
 def _block(lines: list[str], number: int, heading_marks: bool) -> Block:
     if heading_marks and len(lines) == 1 and _MD_HEADING.match(lines[0]):
         return Block("heading", _MD_HEADING.sub("", lines[0]).strip("# "), number)
+    text = "\n".join(lines)
+    if _ITEM not in text:  # no line marked as a list's item (the common case): the lines as they are
+        return Block("para", text, number)
     items = sum(line.startswith(_ITEM) for line in lines)
     # a list, or a list under its one-line lead-in ("Timeline of ...:" then the entries)
     form: BlockForm = "item" if items == len(lines) or (items >= 2 and items == len(lines) - 1
@@ -197,20 +200,28 @@ def _decoded_lines(data: bytes) -> Iterator[str]:
     printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in head)
     if printable < 0.95 * len(head):
         raise ReadError("it looks like a binary file, not text")
-    # "\r\n" and a lone "\r" end a line as "\n" does (neither byte is ever inside a UTF-8 character)
-    start, find, size = 0, data.find, len(data)
-    while start <= size:
-        end = find(b"\n", start)
-        raw = data[start:] if end < 0 else data[start:end - 1] if end > start and data[end - 1] == 13 else \
-            data[start:end]
-        line = raw.decode(first if start == 0 else encoding, errors)
-        if "\r" in line:
-            yield from line.split("\r")
-        else:
-            yield line
-        if end < 0:
+    # "\r\n" and a lone "\r" end a line as "\n" does (neither byte is ever inside a UTF-8 character). The lines are
+    # decoded a chunk at a time, each chunk up to the last line break in its DECODE_CHUNK bytes (or the first one
+    # after them): decoding each line's bytes alone took longer than reading the lines' blocks
+    start, size = 0, len(data)
+    while True:
+        stop = data.rfind(b"\n", start, start + DECODE_CHUNK) if start + DECODE_CHUNK < size else -1
+        if stop < 0 and start + DECODE_CHUNK < size:
+            stop = data.find(b"\n", start + DECODE_CHUNK)
+        chunk = data[start:] if stop < 0 else data[start:stop + 1]
+        lines = chunk.decode(first if start == 0 else encoding, errors).split("\n")
+        rest = lines.pop()  # "" after the chunk's last line break, or the text's last line (no line break after it)
+        for line in lines:
+            if line.endswith("\r"):
+                line = line[:-1]
+            if "\r" in line:
+                yield from line.split("\r")
+            else:
+                yield line
+        if stop < 0:
+            yield from rest.split("\r")
             return
-        start = end + 1
+        start = stop + 1
 
 
 # Markdown's inline marks, matched in linear time: no part of a pattern can run past the next mark that could
