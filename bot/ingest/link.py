@@ -182,7 +182,7 @@ class Linker:
             cue(p, self.cued)
 
     def _link(self, p: Passage, context: list[int]) -> None:
-        matcher, person_ids, births, owners = self.matcher, self.person_ids, self.births, self.owners
+        person_ids, births, owners = self.person_ids, self.births, self.owners
         found: Counter[str] = Counter()
         self.result.links[p.seq] = found
         parts = _TOKEN_SPLIT.split(p.text)
@@ -191,34 +191,36 @@ class Linker:
         if not p.prose:  # a reference list names authors and subjects, not who the reading speaks of
             return
         keys = list(map(_key, words))
-        starts_at = _names_in(self.automaton, keys)  # word index -> the word counts of keys starting there
+        starts_at = _names_in(self.automaton, keys)  # word index -> (word count, key) of each key starting there
         if not starts_at:
             return
-        spans = _places(parts)
+        # bounds[2k]: where word k starts; bounds[2k + 1]: where it ends (the lengths of the parts before it, added
+        # up in C: the same places as _TOKEN.finditer)
+        bounds = list(accumulate(map(len, parts)))
+        text = p.text
         free = 0  # the first word not already part of a name found
         for i in sorted(starts_at):
             if i < free:
                 continue
             is_capital = words[i][:1].isupper()
             longest: tuple[int, list[str]] | None = None  # the longest name starting here: (words, entity ids)
-            for n in sorted(starts_at[i]):
-                gram = " ".join(keys[i:i + n])
+            for n, gram in sorted(starts_at[i]):
                 if (owned := owners.get(gram)) is None:
-                    owned = owners[gram] = [(c.id, c.id in person_ids) for c, kind in matcher.exact(gram)
-                                            if kind != "given"]
-                if not owned:
-                    continue
-                # a first name alone never links; a person only when written with a capital
-                ids = list(dict.fromkeys(
-                    cid for cid, person in owned
-                    if not person or (
-                        is_capital and (cid not in births or not _before_birth(p.text, spans[i][1], births[cid], context))
-                        and _person_stands(p.text, spans, i, n, cid, gram, self.surname_of, self.places))))
+                    owned = owners[gram] = self._owned(gram)
+                ids, people = owned
+                if people:
+                    # a first name alone never links; a person only when written with a capital
+                    ids = [cid for cid, person in people
+                           if not person or (
+                               is_capital
+                               and (cid not in births or not _before_birth(text, bounds[2 * i], births[cid], context))
+                               and _person_stands(text, words, bounds, i, n, cid, gram, self.surname_of,
+                                                  self.places))]
                 if ids:
                     longest = (n, ids)
             if longest:
                 n, ids = longest
-                span = Span(p.seq, " ".join(words[i:i + n]), ids[0], spans[i][1], spans[i + n - 1][2])
+                span = Span(p.seq, " ".join(words[i:i + n]), ids[0], bounds[2 * i], bounds[2 * (i + n) - 1])
                 if n == 1 and len(ids) == 1 and ids[0] in person_ids and keys[i] in _TOWNS:
                     # "Lvov", "Gorky": a town too; the person only where the passage also names them in full
                     self.lone_towns.append(span)
@@ -231,6 +233,16 @@ class Linker:
                     self.deferred.append((span, ids))
                 free = i + n
 
+    def _owned(self, key: str) -> tuple[list[str], list[tuple[str, bool]] | None]:
+        """The entries that own `key` as more than a first name, each once: (their ids, None) when none is a
+        person (they link wherever the key stands), else ([], (id, is a person) for each), to be checked where
+        the key stands."""
+        owned = list(dict.fromkeys((c.id, c.id in self.person_ids) for c, kind in self.matcher.exact(key)
+                                   if kind != "given"))
+        if any(person for _, person in owned):
+            return [], owned
+        return [cid for cid, _ in owned], None
+
 
 _automata: weakref.WeakKeyDictionary[Matcher, ahocorasick.Automaton] = weakref.WeakKeyDictionary()
 
@@ -240,48 +252,41 @@ def _automaton(matcher: Matcher) -> ahocorasick.Automaton:
     built once per matcher: a passage's normalised words are scanned for all of them in one pass, in C.
     Each key is stored with a space on either side, and found in the passage's keys joined by spaces with a
     space on either side, so every hit is whole words (no second look at its ends); its value is (the hit's
-    length, its word count)."""
+    length, its word count, the key)."""
     if (automaton := _automata.get(matcher)) is None:
         automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY)
         for key in matcher.keys():
             if len(key.split()) <= MAX_NAME_WORDS and any(kind != "given" for _, kind in matcher.exact(key)):
-                automaton.add_word(f" {key} ", (len(key) + 2, key.count(" ") + 1))
+                automaton.add_word(f" {key} ", (len(key) + 2, key.count(" ") + 1, key))
         if len(automaton) == 0:
-            automaton.add_word("\0", (1, 1))  # an automaton with no words cannot be searched
+            automaton.add_word("\0", (1, 1, ""))  # an automaton with no words cannot be searched
         automaton.make_automaton()
         _automata[matcher] = automaton
     return automaton
 
 
-def _names_in(automaton: ahocorasick.Automaton, keys: list[str]) -> dict[int, list[int]]:
+def _names_in(automaton: ahocorasick.Automaton, keys: list[str]) -> dict[int, list[tuple[int, str]]]:
     """Where the automaton's keys stand in a passage whose words have these keys: the first word's index ->
-    how many words each key found there spans (at most MAX_NAME_WORDS), whole words only."""
+    (how many words, the key) for each key found there (at most MAX_NAME_WORDS words), whole words only."""
     if not keys:
         return {}
     stream = f" {' '.join(keys)} "
     hits = automaton.iter(stream)
-    out: dict[int, list[int]] = {}
+    out: dict[int, list[tuple[int, str]]] = {}
     if stream.count(" ") == len(keys) + 1:  # each word's key one word (or none): a space before each word's key
-        for end, (length, n) in hits:
+        for end, (length, n, key) in hits:
             # the hit's leading space is the one before its first word: the spaces before it count the words
-            out.setdefault(stream.count(" ", 0, end + 1 - length), []).append(n)
+            out.setdefault(stream.count(" ", 0, end + 1 - length), []).append((n, key))
         return out
     # a word whose key is several words ("½" is "1 2"): where each word's key starts and ends in the stream
     starts = list(accumulate((len(k) + 1 for k in keys[:-1]), initial=1))
     first = {s: i for i, s in enumerate(starts) if keys[i]}
     last = {s + len(k): i for i, (s, k) in enumerate(zip(starts, keys)) if k}
-    for end, (length, _) in hits:
+    for end, (length, _, key) in hits:
         i, j = first.get(end + 2 - length), last.get(end)
         if i is not None and j is not None and 0 < j - i + 1 <= MAX_NAME_WORDS:
-            out.setdefault(i, []).append(j - i + 1)
+            out.setdefault(i, []).append((j - i + 1, key))
     return out
-
-
-def _places(parts: list[str]) -> list[tuple[str, int, int]]:
-    """A passage's words as (word, start, end), from _TOKEN_SPLIT's parts of it (the same words and places as
-    _TOKEN.finditer): each word starts where the lengths of the parts before it add up to."""
-    bounds = list(accumulate(map(len, parts)))  # bounds[2k]: where word k starts; bounds[2k + 1]: where it ends
-    return list(zip(parts[1::2], bounds[0::2], bounds[1::2]))
 
 
 # a year, not inside a longer number or after a hyphen; the look behind follows the first digit, so the engine
@@ -311,14 +316,16 @@ def _surnames(matcher: Matcher, person_ids: set[str]) -> dict[str, tuple[str, st
     return out
 
 
-def _person_stands(text: str, spans: list[tuple[str, int, int]], i: int, n: int, person: str, key: str,
+def _person_stands(text: str, words: list[str], bounds: list[int], i: int, n: int, person: str, key: str,
                    surname_of: dict[str, tuple[str, str]], places: frozenset[str]) -> bool:
-    """Whether the n words from spans[i] stand for `person` (see link_passages)."""
-    if i > 0 and not _sentence_start(text, spans, i):  # "Frederick William II": the name goes on before
-        prev, _, pend = spans[i - 1]
+    """Whether the n words from words[i] stand for `person` (see link_passages); word k stands at
+    text[bounds[2k]:bounds[2k + 1]]."""
+    start, end = bounds[2 * i], bounds[2 * i + 1]
+    if i > 0 and not _sentence_start(text, words, bounds, i):  # "Frederick William II": the name goes on before
+        prev, pend = words[i - 1], bounds[2 * i - 1]
         # a title only as written ("Marshal", not the folded "Marshall" of Marshall Goldman)
         is_title = (_key(prev) in TITLES and len(_key(prev)) == len(prev)) or prev in _TITLE_ABBREVIATIONS
-        gap = text[pend:spans[i][1]].strip()
+        gap = text[pend:start].strip()
         if prev[:1].isupper() and (gap == "" or gap == "." and prev in _RANK_ABBREVIATIONS) and not is_title:
             return False
     if n > 1:
@@ -326,15 +333,13 @@ def _person_stands(text: str, spans: list[tuple[str, int, int]], i: int, n: int,
     own = surname_of.get(person)
     if own is None or own[0] != key or key in places or key in TITLES:
         return False
-    word, start, end = spans[i]
-    if len(key) < MIN_FOLDED_SURNAME and word.lower() != own[1]:
+    if len(key) < MIN_FOLDED_SURNAME and words[i].lower() != own[1]:
         return False
     after = text[end:end + 40]
     if _POSSESSIVE_PLACE.match(after) or _NEXT_NOUN.match(after):
         return False
-    if i + 1 < len(spans):  # "Dan Bogart", "Gorky Street": another capitalised word right after, same phrase
-        nxt, nstart, _ = spans[i + 1]
-        if nxt[:1].isupper() and text[end:nstart].strip() == "":
+    if i + 1 < len(words):  # "Dan Bogart", "Gorky Street": another capitalised word right after, same phrase
+        if words[i + 1][:1].isupper() and text[end:bounds[2 * i + 2]].strip() == "":
             return False
     return not _OF_PROPER.search(text[max(0, start - 30):start])
 
@@ -355,11 +360,11 @@ def _before_birth(text: str, at: int, born: int, context: list[int]) -> bool:
     return bool(context) and max(context) < born - CONTEXT_MARGIN_YEARS
 
 
-def _sentence_start(text: str, spans: list[tuple[str, int, int]], j: int) -> bool:
-    """Whether spans[j] opens a sentence (its capital says nothing about being a name). "Sgt. Pavlov" and
-    "Gen. Kornilov" do not: the full stop ends an abbreviation."""
-    before = text[:spans[j][1]].rstrip()
-    if j > 0 and before.endswith(".") and spans[j - 1][0] in _TITLE_ABBREVIATIONS | _RANK_ABBREVIATIONS:
+def _sentence_start(text: str, words: list[str], bounds: list[int], j: int) -> bool:
+    """Whether words[j] (at text[bounds[2j]:]) opens a sentence (its capital says nothing about being a name).
+    "Sgt. Pavlov" and "Gen. Kornilov" do not: the full stop ends an abbreviation."""
+    before = text[:bounds[2 * j]].rstrip()
+    if j > 0 and before.endswith(".") and words[j - 1] in _TITLE_ABBREVIATIONS | _RANK_ABBREVIATIONS:
         return False
     return not before or before[-1] in ".!?:;“\"‘'(—–"
 
