@@ -3,6 +3,7 @@ reading keeps using that the pack does not know yet (candidates for a maintainer
 
 from __future__ import annotations
 
+import math
 import re
 import weakref
 from collections import Counter
@@ -139,7 +140,8 @@ class Linker:
         # each passage's words are found as it is linked and then dropped (a 50 MB reading's words and their
         # places, held at once, took a gigabyte); what the candidates need of them is each word's count
         self.token_counts: Counter[str] = Counter()
-        self.automaton = _automaton(matcher)
+        self.scan = _scan(matcher)
+        self.codes = _Codes(self.scan)  # each word as written -> its key's code in self.scan's alphabet
         self.owners: dict[str, list[tuple[str, bool]]] = {}  # key -> (entry id, is a person) for each non-"given" owner
         self.named_in_full: dict[int, set[str]] = {}  # passage seq -> people named there in more than one word
         self.cued: dict[str, tuple[str, str]] = {}  # candidate key -> (name as cued, where first)
@@ -190,8 +192,8 @@ class Linker:
         self.token_counts.update(words)
         if not p.prose:  # a reference list names authors and subjects, not who the reading speaks of
             return
-        keys = list(map(_key, words))
-        starts_at = _names_in(self.automaton, keys)  # word index -> (word count, key) of each key starting there
+        # word index -> (word count, key) of each key starting there
+        starts_at = self.scan.names_in(list(map(self.codes.__getitem__, words)))
         if not starts_at:
             return
         # bounds[2k]: where word k starts; bounds[2k + 1]: where it ends (the lengths of the parts before it, added
@@ -221,7 +223,7 @@ class Linker:
             if longest:
                 n, ids = longest
                 span = Span(p.seq, " ".join(words[i:i + n]), ids[0], bounds[2 * i], bounds[2 * (i + n) - 1])
-                if n == 1 and len(ids) == 1 and ids[0] in person_ids and keys[i] in _TOWNS:
+                if n == 1 and len(ids) == 1 and ids[0] in person_ids and gram in _TOWNS:
                     # "Lvov", "Gorky": a town too; the person only where the passage also names them in full
                     self.lone_towns.append(span)
                 elif len(ids) == 1:
@@ -244,49 +246,76 @@ class Linker:
         return [cid for cid, _ in owned], None
 
 
-_automata: weakref.WeakKeyDictionary[Matcher, ahocorasick.Automaton] = weakref.WeakKeyDictionary()
+class _Scan:
+    """An Aho-Corasick automaton over the matcher's keys that some entry owns as more than a first name, built
+    once per matcher (`_scan`): a passage's words are scanned for all of them in one pass, in C.
 
+    Each word of those keys has a code of two characters, the first from one half of a small alphabet and the
+    second from the other; a word in no key, or with no key, has the code `filler`, in no key's code. A passage
+    is scanned as its words' codes put together: a key's code starts with a first-half character, so a hit starts
+    where a word's code starts and, ending on a second-half one, ends where one ends; every hit is whole words
+    with no second look at its ends. The automaton's value of a key is (its word count, the key)."""
 
-def _automaton(matcher: Matcher) -> ahocorasick.Automaton:
-    """An Aho-Corasick automaton over the matcher's keys that some entry owns as more than a first name,
-    built once per matcher: a passage's normalised words are scanned for all of them in one pass, in C.
-    Each key is stored with a space on either side, and found in the passage's keys joined by spaces with a
-    space on either side, so every hit is whole words (no second look at its ends); its value is (the hit's
-    length, its word count, the key)."""
-    if (automaton := _automata.get(matcher)) is None:
-        automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY)
-        for key in matcher.keys():
-            if len(key.split()) <= MAX_NAME_WORDS and any(kind != "given" for _, kind in matcher.exact(key)):
-                automaton.add_word(f" {key} ", (len(key) + 2, key.count(" ") + 1, key))
-        if len(automaton) == 0:
-            automaton.add_word("\0", (1, 1, ""))  # an automaton with no words cannot be searched
-        automaton.make_automaton()
-        _automata[matcher] = automaton
-    return automaton
+    def __init__(self, matcher: Matcher) -> None:
+        keys = [key for key in matcher.keys()
+                if len(key.split()) <= MAX_NAME_WORDS and any(kind != "given" for _, kind in matcher.exact(key))]
+        words = list(dict.fromkeys(w for key in keys for w in key.split()))
+        side = math.isqrt(len(words) + 1) + 1  # side * side codes: the filler's and one for each word
+        alphabet = [chr(1 + c) for c in range(2 * side)]  # "\0" is in none: see below
+        codes = [a + b for a in alphabet[:side] for b in alphabet[side:]]
+        self.filler = codes[0]
+        self.codes = dict(zip(words, codes[1:]))
+        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY)
+        for key in keys:
+            self.automaton.add_word(self.code(key), (key.count(" ") + 1, key))
+        if len(self.automaton) == 0:
+            self.automaton.add_word("\0", (1, ""))  # an automaton with no words cannot be searched
+        self.automaton.make_automaton()
 
+    def code(self, key: str) -> str:
+        """The code of a key (a word's or a name's): its words' codes put together."""
+        return "".join(self.codes.get(w, self.filler) for w in key.split()) or self.filler
 
-def _names_in(automaton: ahocorasick.Automaton, keys: list[str]) -> dict[int, list[tuple[int, str]]]:
-    """Where the automaton's keys stand in a passage whose words have these keys: the first word's index ->
-    (how many words, the key) for each key found there (at most MAX_NAME_WORDS words), whole words only."""
-    if not keys:
-        return {}
-    stream = f" {' '.join(keys)} "
-    hits = automaton.iter(stream)
-    out: dict[int, list[tuple[int, str]]] = {}
-    if stream.count(" ") == len(keys) + 1:  # each word's key one word (or none): a space before each word's key
-        for end, (length, n, key) in hits:
-            # the hit's leading space is the one before its first word: the spaces before it count the words
-            out.setdefault(stream.count(" ", 0, end + 1 - length), []).append((n, key))
+    def names_in(self, codes: list[str]) -> dict[int, list[tuple[int, str]]]:
+        """Where the keys stand in a passage whose words have these codes: the first word's index -> (how many
+        words, the key) for each key found there (at most MAX_NAME_WORDS words)."""
+        stream = "".join(codes)
+        hits = self.automaton.iter(stream)
+        out: dict[int, list[tuple[int, str]]] = {}
+        if len(stream) == 2 * len(codes):  # each word's key one word (or none): word k's code is stream[2k:2k + 2]
+            for end, (n, key) in hits:
+                out.setdefault(end // 2 - n + 1, []).append((n, key))
+            return out
+        # a word whose key is several words ("½" is "1 2"): where each word's code starts and ends in the stream
+        ends = list(accumulate(map(len, codes)))
+        first = {end - len(code): i for i, (end, code) in enumerate(zip(ends, codes))}
+        last = {end - 1: i for i, end in enumerate(ends)}
+        for end, (n, key) in hits:
+            i, j = first.get(end + 1 - 2 * n), last.get(end)
+            if i is not None and j is not None and 0 < j - i + 1 <= MAX_NAME_WORDS:
+                out.setdefault(i, []).append((j - i + 1, key))
         return out
-    # a word whose key is several words ("½" is "1 2"): where each word's key starts and ends in the stream
-    starts = list(accumulate((len(k) + 1 for k in keys[:-1]), initial=1))
-    first = {s: i for i, s in enumerate(starts) if keys[i]}
-    last = {s + len(k): i for i, (s, k) in enumerate(zip(starts, keys)) if k}
-    for end, (length, _, key) in hits:
-        i, j = first.get(end + 2 - length), last.get(end)
-        if i is not None and j is not None and 0 < j - i + 1 <= MAX_NAME_WORDS:
-            out.setdefault(i, []).append((j - i + 1, key))
-    return out
+
+
+_scans: weakref.WeakKeyDictionary[Matcher, _Scan] = weakref.WeakKeyDictionary()
+
+
+def _scan(matcher: Matcher) -> _Scan:
+    if (scan := _scans.get(matcher)) is None:
+        scan = _scans[matcher] = _Scan(matcher)
+    return scan
+
+
+class _Codes(dict[str, str]):
+    """Each word as written -> its key's code in a _Scan's alphabet, worked out once per word."""
+
+    def __init__(self, scan: _Scan) -> None:
+        super().__init__()
+        self.scan = scan
+
+    def __missing__(self, word: str) -> str:
+        code = self[word] = self.scan.code(_key(word))
+        return code
 
 
 # a year, not inside a longer number or after a hyphen; the look behind follows the first digit, so the engine
