@@ -173,40 +173,44 @@ class Linker:
 
     def _link_paragraph(self) -> None:
         passages, self.paragraph = self.paragraph, []
-        prose = [p for p in passages if p.prose]
-        years = [y for p in prose for y in _years(p.text)]  # a paragraph may be stored as several passages
+        # each prose passage's years with where they stand (a paragraph may be stored as several passages)
+        dated = [(p, _years_at(p.text) if p.prose else []) for p in passages]
+        years = [y for _, years_at in dated for _, y in years_at]
         # a paragraph with no years takes those of the paragraph with prose before it
         context = years or (self.before or [])
-        if prose:
+        if any(p.prose for p in passages):
             self.before = years
-        for p in passages:
-            self._link(p, context)
+        for p, years_at in dated:
+            self._link(p, years_at, context)
             cue(p, self.cued)
 
-    def _link(self, p: Passage, context: list[int]) -> None:
+    def _link(self, p: Passage, years_at: list[tuple[int, int]], context: list[int]) -> None:
         person_ids, births, owners = self.person_ids, self.births, self.owners
         found: Counter[str] = Counter()
         self.result.links[p.seq] = found
+        # [gap, word, gap, word, ..., gap]: word k is parts[2k + 1], and the text before it parts[2k]
         parts = _TOKEN_SPLIT.split(p.text)
         words = parts[1::2]
         self.token_counts.update(words)
         if not p.prose:  # a reference list names authors and subjects, not who the reading speaks of
             return
-        # word index -> (word count, key) of each key starting there
+        # word index -> (word count, key) of each key starting there, the fewest words first
         starts_at = self.scan.names_in(list(map(self.codes.__getitem__, words)))
         if not starts_at:
             return
-        # bounds[2k]: where word k starts; bounds[2k + 1]: where it ends (the lengths of the parts before it, added
-        # up in C: the same places as _TOKEN.finditer)
-        bounds = list(accumulate(map(len, parts)))
         text = p.text
+        k, at = 0, len(parts[0])  # word k starts at text[at]
         free = 0  # the first word not already part of a name found
         for i in sorted(starts_at):
             if i < free:
                 continue
+            # where word i starts: the lengths of the parts from word k on added up, in C (the same places as
+            # _TOKEN.finditer, found only for the words a name starts at)
+            at += sum(map(len, parts[2 * k + 1:2 * i + 1]))
+            k = i
             is_capital = words[i][:1].isupper()
             longest: tuple[int, list[str]] | None = None  # the longest name starting here: (words, entity ids)
-            for n, gram in sorted(starts_at[i]):
+            for n, gram in starts_at[i]:
                 if (owned := owners.get(gram)) is None:
                     owned = owners[gram] = self._owned(gram)
                 ids, people = owned
@@ -215,14 +219,14 @@ class Linker:
                     ids = [cid for cid, person in people
                            if not person or (
                                is_capital
-                               and (cid not in births or not _before_birth(text, bounds[2 * i], births[cid], context))
-                               and _person_stands(text, words, bounds, i, n, cid, gram, self.surname_of,
-                                                  self.places))]
+                               and (cid not in births or not _before_birth(text, at, births[cid], years_at, context))
+                               and _person_stands(text, parts, i, at, n, cid, gram, self.surname_of, self.places))]
                 if ids:
                     longest = (n, ids)
             if longest:
                 n, ids = longest
-                span = Span(p.seq, " ".join(words[i:i + n]), ids[0], bounds[2 * i], bounds[2 * (i + n) - 1])
+                end = at + sum(map(len, parts[2 * i + 1:2 * (i + n)]))  # where word i + n - 1 ends
+                span = Span(p.seq, " ".join(words[i:i + n]), ids[0], at, end)
                 if n == 1 and len(ids) == 1 and ids[0] in person_ids and gram in _TOWNS:
                     # "Lvov", "Gorky": a town too; the person only where the passage also names them in full
                     self.lone_towns.append(span)
@@ -278,7 +282,8 @@ class _Scan:
 
     def names_in(self, codes: list[str]) -> dict[int, list[tuple[int, str]]]:
         """Where the keys stand in a passage whose words have these codes: the first word's index -> (how many
-        words, the key) for each key found there (at most MAX_NAME_WORDS words)."""
+        words, the key) for each key found there (at most MAX_NAME_WORDS words), the fewest words first (the
+        automaton gives the hits by where they end)."""
         stream = "".join(codes)
         hits = self.automaton.iter(stream)
         out: dict[int, list[tuple[int, str]]] = {}
@@ -345,16 +350,15 @@ def _surnames(matcher: Matcher, person_ids: set[str]) -> dict[str, tuple[str, st
     return out
 
 
-def _person_stands(text: str, words: list[str], bounds: list[int], i: int, n: int, person: str, key: str,
+def _person_stands(text: str, parts: list[str], i: int, at: int, n: int, person: str, key: str,
                    surname_of: dict[str, tuple[str, str]], places: frozenset[str]) -> bool:
-    """Whether the n words from words[i] stand for `person` (see link_passages); word k stands at
-    text[bounds[2k]:bounds[2k + 1]]."""
-    start, end = bounds[2 * i], bounds[2 * i + 1]
-    if i > 0 and not _sentence_start(text, words, bounds, i):  # "Frederick William II": the name goes on before
-        prev, pend = words[i - 1], bounds[2 * i - 1]
+    """Whether the n words from word i, at text[at], stand for `person` (see link_passages); `parts` are
+    _TOKEN_SPLIT's of the text: word k is parts[2k + 1], the text before it parts[2k]."""
+    if i > 0 and not _sentence_start(parts, i):  # "Frederick William II": the name goes on before
+        prev = parts[2 * i - 1]
         # a title only as written ("Marshal", not the folded "Marshall" of Marshall Goldman)
         is_title = (_key(prev) in TITLES and len(_key(prev)) == len(prev)) or prev in _TITLE_ABBREVIATIONS
-        gap = text[pend:start].strip()
+        gap = parts[2 * i].strip()
         if prev[:1].isupper() and (gap == "" or gap == "." and prev in _RANK_ABBREVIATIONS) and not is_title:
             return False
     if n > 1:
@@ -362,38 +366,49 @@ def _person_stands(text: str, words: list[str], bounds: list[int], i: int, n: in
     own = surname_of.get(person)
     if own is None or own[0] != key or key in places or key in TITLES:
         return False
-    if len(key) < MIN_FOLDED_SURNAME and words[i].lower() != own[1]:
+    word = parts[2 * i + 1]
+    if len(key) < MIN_FOLDED_SURNAME and word.lower() != own[1]:
         return False
+    end = at + len(word)
     after = text[end:end + 40]
     if _POSSESSIVE_PLACE.match(after) or _NEXT_NOUN.match(after):
         return False
-    if i + 1 < len(words):  # "Dan Bogart", "Gorky Street": another capitalised word right after, same phrase
-        if words[i + 1][:1].isupper() and text[end:bounds[2 * i + 2]].strip() == "":
+    if 2 * i + 3 < len(parts):  # "Dan Bogart", "Gorky Street": another capitalised word right after, same phrase
+        if parts[2 * i + 3][:1].isupper() and parts[2 * i + 2].strip() == "":
             return False
-    return not _OF_PROPER.search(text[max(0, start - 30):start])
+    return not _OF_PROPER.search(text[max(0, at - 30):at])
 
 
-def _years(text: str) -> list[int]:
-    return [int(y) for y in _YEARS.findall(text)]
+def _years_at(text: str) -> list[tuple[int, int]]:
+    """The years in a text, each with where it starts."""
+    return [(m.start(), int(m[0])) for m in _YEARS.finditer(text)]
 
 
-def _before_birth(text: str, at: int, born: int, context: list[int]) -> bool:
-    """Whether the sentence around text[at] names years, all of them before `born`; a sentence naming none
-    is judged by `context`, the years of its paragraph or of the paragraph before, which must all lie a
-    century (CONTEXT_MARGIN_YEARS) before the birth: Figes recalls 1917 beside Yeltsin and 1789 beside Rasputin."""
-    start = max(text.rfind(". ", 0, at), text.rfind("; ", 0, at)) + 1
-    ends = [j for j in (text.find(". ", at), text.find("; ", at)) if j >= 0]
-    if years := _years(text[start:min(ends) if ends else len(text)]):
-        return max(years) < born
+def _before_birth(text: str, at: int, born: int, years_at: list[tuple[int, int]], context: list[int]) -> bool:
+    """Whether the sentence around text[at] names years (`years_at`: the text's, with where they start), all of
+    them before `born`; a sentence naming none is judged by `context`, the years of its paragraph or of the
+    paragraph before, which must all lie a century (CONTEXT_MARGIN_YEARS) before the birth: Figes recalls 1917
+    beside Yeltsin and 1789 beside Rasputin."""
+    if years_at:
+        start = max(text.rfind(". ", 0, at), text.rfind("; ", 0, at)) + 1
+        ends = [j for j in (text.find(". ", at), text.find("; ", at)) if j >= 0]
+        end = min(ends) if ends else len(text)
+        # a year is digits, so one that starts in the sentence ends in it
+        if years := [year for where, year in years_at if start <= where < end]:
+            return max(years) < born
     # a paragraph looks back more freely than a sentence (analogies, asides): only a century earlier tells
     return bool(context) and max(context) < born - CONTEXT_MARGIN_YEARS
 
 
-def _sentence_start(text: str, words: list[str], bounds: list[int], j: int) -> bool:
-    """Whether words[j] (at text[bounds[2j]:]) opens a sentence (its capital says nothing about being a name).
-    "Sgt. Pavlov" and "Gen. Kornilov" do not: the full stop ends an abbreviation."""
-    before = text[:bounds[2 * j]].rstrip()
-    if j > 0 and before.endswith(".") and words[j - 1] in _TITLE_ABBREVIATIONS | _RANK_ABBREVIATIONS:
+_ABBREVIATIONS = _TITLE_ABBREVIATIONS | _RANK_ABBREVIATIONS
+
+
+def _sentence_start(parts: list[str], j: int) -> bool:
+    """Whether word j (parts[2j + 1] of _TOKEN_SPLIT's parts) opens a sentence (its capital says nothing about
+    being a name). "Sgt. Pavlov" and "Gen. Kornilov" do not: the full stop ends an abbreviation."""
+    # what ends the text before the word: the gap before it, else (only spaces) the word before it
+    before = parts[2 * j].rstrip() or (parts[2 * j - 1] if j > 0 else "")
+    if j > 0 and before.endswith(".") and parts[2 * j - 1] in _ABBREVIATIONS:
         return False
     return not before or before[-1] in ".!?:;“\"‘'(—–"
 
