@@ -114,7 +114,7 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
     they lie a century before the birth ("the former
     family became known as Yakovlev" after a paragraph set in 1347 is no Gorbachev adviser).
     """
-    linker = Linker(matcher, person_ids, births)
+    linker = Linker(matcher, person_ids, births, spans=True)
     for done, p in enumerate(passages, 1):
         if progress and (done % PROGRESS_EVERY == 0 or done == len(passages)):
             progress(done, len(passages))
@@ -128,10 +128,14 @@ class Linker:
     kept of it is each word's count, the names found and the person cues, never its passages.
 
     A paragraph's passages are linked together once the next paragraph's first passage comes (or at
-    `finish`): a name's sentence without years is judged by the years of its whole paragraph."""
+    `finish`): a name's sentence without years is judged by the years of its whole paragraph.
 
-    def __init__(self, matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None) -> None:
-        self.matcher, self.person_ids, self.births = matcher, person_ids, births or {}
+    With `spans`, the result also lists each linked name as written and where it stands (SourceLinks.spans):
+    what an audit shows; ingest, which stores the links and candidates, is spared a Span per name."""
+
+    def __init__(self, matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None,
+                 spans: bool = False) -> None:
+        self.matcher, self.person_ids, self.births, self.spans = matcher, person_ids, births or {}, spans
         self.result = SourceLinks()
         self.surname_of = _surnames(matcher, person_ids)
         self.places = place_keys()
@@ -142,7 +146,7 @@ class Linker:
         self.token_counts: Counter[str] = Counter()
         self.scan = _scan(matcher)
         self.codes = _Codes(self.scan)  # each word as written -> its key's code in self.scan's alphabet
-        self.owners: dict[str, list[tuple[str, bool]]] = {}  # key -> (entry id, is a person) for each non-"given" owner
+        self.owners: dict[str, tuple[list[str], list[tuple[str, bool]] | None]] = {}  # key -> self._owned(key)
         self.named_in_full: dict[int, set[str]] = {}  # passage seq -> people named there in more than one word
         self.cued: dict[str, tuple[str, str]] = {}  # candidate key -> (name as cued, where first)
         self.paragraph: list[Passage] = []  # the passages of the paragraph being read
@@ -161,13 +165,15 @@ class Linker:
         for span in self.lone_towns:
             if span.entity in self.named_in_full.get(span.seq, ()):
                 result.links[span.seq][span.entity] += 1
-                result.spans.append(span)
+                if self.spans:
+                    result.spans.append(span)
         in_reading = result.entities()
         for span, ids in self.deferred:
             known = [e for e in ids if e in in_reading]
             if len(known) == 1:
                 result.links[span.seq][known[0]] += 1
-                result.spans.append(span._replace(entity=known[0]))
+                if self.spans:
+                    result.spans.append(span._replace(entity=known[0]))
         result.candidates = _candidates(self.cued, self.token_counts, self.matcher)
         return result
 
@@ -209,7 +215,7 @@ class Linker:
             at += sum(map(len, parts[2 * k + 1:2 * i + 1]))
             k = i
             is_capital = words[i][:1].isupper()
-            longest: tuple[int, list[str]] | None = None  # the longest name starting here: (words, entity ids)
+            longest: tuple[int, str, list[str]] | None = None  # the longest name starting here: (words, key, ids)
             for n, gram in starts_at[i]:
                 if (owned := owners.get(gram)) is None:
                     owned = owners[gram] = self._owned(gram)
@@ -222,21 +228,20 @@ class Linker:
                                and (cid not in births or not _before_birth(text, at, births[cid], years_at, context))
                                and _person_stands(text, parts, i, at, n, cid, gram, self.surname_of, self.places))]
                 if ids:
-                    longest = (n, ids)
+                    longest = (n, gram, ids)
             if longest:
-                n, ids = longest
-                end = at + sum(map(len, parts[2 * i + 1:2 * (i + n)]))  # where word i + n - 1 ends
-                span = Span(p.seq, " ".join(words[i:i + n]), ids[0], at, end)
-                if n == 1 and len(ids) == 1 and ids[0] in person_ids and gram in _TOWNS:
-                    # "Lvov", "Gorky": a town too; the person only where the passage also names them in full
-                    self.lone_towns.append(span)
-                elif len(ids) == 1:
+                n, gram, ids = longest
+                if len(ids) == 1 and not (n == 1 and ids[0] in person_ids and gram in _TOWNS):
                     found[ids[0]] += 1
-                    self.result.spans.append(span)
                     if n > 1:
                         self.named_in_full.setdefault(p.seq, set()).add(ids[0])
+                    if self.spans:
+                        self.result.spans.append(_span(p.seq, words, parts, i, at, n, ids[0]))
+                elif len(ids) == 1:
+                    # "Lvov", "Gorky": a town too; the person only where the passage also names them in full
+                    self.lone_towns.append(_span(p.seq, words, parts, i, at, n, ids[0]))
                 else:
-                    self.deferred.append((span, ids))
+                    self.deferred.append((_span(p.seq, words, parts, i, at, n, ids[0]), ids))
                 free = i + n
 
     def _owned(self, key: str) -> tuple[list[str], list[tuple[str, bool]] | None]:
@@ -248,6 +253,11 @@ class Linker:
         if any(person for _, person in owned):
             return [], owned
         return [cid for cid, _ in owned], None
+
+
+def _span(seq: int, words: list[str], parts: list[str], i: int, at: int, n: int, entity: str) -> Span:
+    """The n words from word i (at text[at]; word k is parts[2k + 1]) linked to `entity`."""
+    return Span(seq, " ".join(words[i:i + n]), entity, at, at + sum(map(len, parts[2 * i + 1:2 * (i + n)])))
 
 
 class _Scan:
