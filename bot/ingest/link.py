@@ -26,7 +26,8 @@ _TOKEN = re.compile(r"[^\W_]+(?:['’](?!s\b)[^\W_]+)?")  # "El'tsin" is one wor
 # the same words with what lies between them: [gap, word, gap, word, ..., gap], so each word's place is the sum of
 # the lengths before it (in C: no second match of the passage, no Python loop over its words)
 _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
-_CAP = r"[A-Z][a-z\-]+(?:[A-Z][a-z]+)?(?![’'\w])"
+_CAP_REST = r"[a-z\-]+(?:[A-Z][a-z]+)?(?![’'\w])"  # a capitalised word after its capital
+_CAP = rf"[A-Z]{_CAP_REST}"
 
 
 def _words_literal_first(words: list[str]) -> str:
@@ -43,7 +44,10 @@ _TITLE_WORDS = ("General Admiral Colonel Captain Prince Princess Count Countess 
                 "Comrade Professor Dr Mr Mrs Minister President Premier Commissar Marshal Ataman")
 _TITLE_CUE = re.compile(
     rf"{_words_literal_first([w.replace('_', ' ') for w in _TITLE_WORDS.split()])}\.? ((?:{_CAP} ){{0,2}}{_CAP})")
-_SAID_CUE = re.compile(rf"\b((?:{_CAP} ){{0,2}}{_CAP}),? (?:said|wrote|recalled|declared|argued|claimed|told|remembered|noted|replied)\b")
+# the first capital outside the repeat, so the engine skips ahead to capitals; the same matches as
+# "\b((?:{_CAP} ){0,2}{_CAP})": a capitalised word can end only where it ends greedily or before a hyphen, so
+# only one way of matching each word can be followed by a space or the cue
+_SAID_CUE = re.compile(rf"([A-Z](?<=\b[A-Z]){_CAP_REST}(?: {_CAP}){{0,2}}),? (?:said|wrote|recalled|declared|argued|claimed|told|remembered|noted|replied)\b")
 _SAID_AFTER = re.compile(rf"\b(?:said|wrote|recalled|declared|according to) ((?:{_CAP} ){{1,2}}{_CAP})")
 GIVEN_NAMES = frozenset("""Alexander Aleksandr Nikolai Nicholas Vladimir Ivan Pyotr Peter Sergei Sergey Mikhail Grigory Grigorii
     Lev Leon Fyodor Yakov Boris Pavel Paul Dmitry Dmitri Andrei Georgy Georgii Konstantin Viktor Victor Anatoly Alexei
