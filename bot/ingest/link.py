@@ -47,7 +47,8 @@ _TITLE_CUE = re.compile(
 # the first capital outside the repeat, so the engine skips ahead to capitals; the same matches as
 # "\b((?:{_CAP} ){0,2}{_CAP})": a capitalised word can end only where it ends greedily or before a hyphen, so
 # only one way of matching each word can be followed by a space or the cue
-_SAID_CUE = re.compile(rf"([A-Z](?<=\b[A-Z]){_CAP_REST}(?: {_CAP}){{0,2}}),? (?:said|wrote|recalled|declared|argued|claimed|told|remembered|noted|replied)\b")
+_SAID_CUE = re.compile(rf"([A-Z](?<=\b[A-Z]){_CAP_REST}(?: {_CAP}){{0,2}}),? "
+                       r"(?:said|wrote|recalled|declared|argued|claimed|told|remembered|noted|replied)\b")
 _SAID_AFTER = re.compile(rf"\b(?:said|wrote|recalled|declared|according to) ((?:{_CAP} ){{1,2}}{_CAP})")
 GIVEN_NAMES = frozenset("""Alexander Aleksandr Nikolai Nicholas Vladimir Ivan Pyotr Peter Sergei Sergey Mikhail Grigory Grigorii
     Lev Leon Fyodor Yakov Boris Pavel Paul Dmitry Dmitri Andrei Georgy Georgii Konstantin Viktor Victor Anatoly Alexei
@@ -208,17 +209,21 @@ class Linker:
         starts_at = self.scan.names_in(list(map(self.codes.__getitem__, words)))
         if not starts_at:
             return
-        text = p.text
+        text, named_in_full = p.text, self.named_in_full
         k, at = 0, len(parts[0])  # word k starts at text[at]
+
+        def start_of(i: int) -> int:
+            """Where word i starts (i at or after the last word asked about): the lengths of the parts since,
+            added up in C; only the words a name starts at are placed."""
+            nonlocal k, at
+            at += sum(map(len, parts[2 * k + 1:2 * i + 1]))
+            k = i
+            return at
+
         free = 0  # the first word not already part of a name found
         for i in sorted(starts_at):
             if i < free:
                 continue
-            # where word i starts: the lengths of the parts from word k on added up, in C (the same places as
-            # _TOKEN.finditer, found only for the words a name starts at)
-            at += sum(map(len, parts[2 * k + 1:2 * i + 1]))
-            k = i
-            is_capital = words[i][:1].isupper()
             longest: tuple[int, str, list[str]] | None = None  # the longest name starting here: (words, key, ids)
             for n, gram in starts_at[i]:
                 if (owned := owners.get(gram)) is None:
@@ -226,27 +231,35 @@ class Linker:
                 ids, people = owned
                 if people:
                     # a first name alone never links; a person only when written with a capital
+                    is_capital, start = words[i][:1].isupper(), start_of(i)
                     ids = [cid for cid, person in people
                            if not person or (
                                is_capital
-                               and (cid not in births or not _before_birth(text, at, births[cid], years_at, context))
-                               and _person_stands(text, parts, i, at, n, cid, gram, self.surname_of, self.places))]
+                               and (cid not in births or not _before_birth(text, start, births[cid], years_at, context))
+                               and _person_stands(text, parts, i, start, n, cid, gram, self.surname_of, self.places))]
                 if ids:
                     longest = (n, gram, ids)
-            if longest:
-                n, gram, ids = longest
-                if len(ids) == 1 and not (n == 1 and ids[0] in person_ids and gram in _TOWNS):
-                    found[ids[0]] += 1
-                    if n > 1:
-                        self.named_in_full.setdefault(p.seq, set()).add(ids[0])
-                    if self.spans:
-                        self.result.spans.append(_span(p.seq, words, parts, i, at, n, ids[0]))
-                elif len(ids) == 1:
-                    # "Lvov", "Gorky": a town too; the person only where the passage also names them in full
-                    self.lone_towns.append(_span(p.seq, words, parts, i, at, n, ids[0]))
-                else:
-                    self.deferred.append((_span(p.seq, words, parts, i, at, n, ids[0]), ids))
-                free = i + n
+            if not longest:
+                continue
+            n, gram, ids = longest
+            free = i + n
+            # "Lvov", "Gorky" alone: a town too; the person only where the passage also names them in full
+            town = n == 1 and len(ids) == 1 and ids[0] in person_ids and gram in _TOWNS
+            if len(ids) == 1 and not town:
+                found[ids[0]] = found.get(ids[0], 0) + 1
+                if n > 1:
+                    named_in_full.setdefault(p.seq, set()).add(ids[0])
+                if not self.spans:
+                    continue
+            start = start_of(i)
+            end = start + sum(map(len, parts[2 * i + 1:2 * (i + n)]))  # where word i + n - 1 ends
+            span = Span(p.seq, " ".join(words[i:i + n]), ids[0], start, end)
+            if len(ids) > 1:
+                self.deferred.append((span, ids))
+            elif town:
+                self.lone_towns.append(span)
+            else:
+                self.result.spans.append(span)
 
     def _owned(self, key: str) -> tuple[list[str], list[tuple[str, bool]] | None]:
         """The entries that own `key` as more than a first name, each once: (their ids, None) when none is a
@@ -257,11 +270,6 @@ class Linker:
         if any(person for _, person in owned):
             return [], owned
         return [cid for cid, _ in owned], None
-
-
-def _span(seq: int, words: list[str], parts: list[str], i: int, at: int, n: int, entity: str) -> Span:
-    """The n words from word i (at text[at]; word k is parts[2k + 1]) linked to `entity`."""
-    return Span(seq, " ".join(words[i:i + n]), entity, at, at + sum(map(len, parts[2 * i + 1:2 * (i + n)])))
 
 
 class _Scan:
@@ -369,12 +377,12 @@ def _person_stands(text: str, parts: list[str], i: int, at: int, n: int, person:
     """Whether the n words from word i, at text[at], stand for `person` (see link_passages); `parts` are
     _TOKEN_SPLIT's of the text: word k is parts[2k + 1], the text before it parts[2k]."""
     if i > 0 and not _sentence_start(parts, i):  # "Frederick William II": the name goes on before
-        prev = parts[2 * i - 1]
-        # a title only as written ("Marshal", not the folded "Marshall" of Marshall Goldman)
-        is_title = (_key(prev) in TITLES and len(_key(prev)) == len(prev)) or prev in _TITLE_ABBREVIATIONS
-        gap = parts[2 * i].strip()
-        if prev[:1].isupper() and (gap == "" or gap == "." and prev in _RANK_ABBREVIATIONS) and not is_title:
-            return False
+        prev, gap = parts[2 * i - 1], parts[2 * i].strip()
+        if prev[:1].isupper() and (gap == "" or gap == "." and prev in _RANK_ABBREVIATIONS):
+            # unless it is a title, as written ("Marshal", not the folded "Marshall" of Marshall Goldman)
+            prev_key = _key(prev)
+            if not (prev_key in TITLES and len(prev_key) == len(prev) or prev in _TITLE_ABBREVIATIONS):
+                return False
     if n > 1:
         return True
     own = surname_of.get(person)
