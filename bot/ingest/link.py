@@ -3,6 +3,7 @@ reading keeps using that the pack does not know yet (candidates for a maintainer
 
 from __future__ import annotations
 
+import math
 import re
 import weakref
 from collections import Counter
@@ -25,7 +26,8 @@ _TOKEN = re.compile(r"[^\W_]+(?:['’](?!s\b)[^\W_]+)?")  # "El'tsin" is one wor
 # the same words with what lies between them: [gap, word, gap, word, ..., gap], so each word's place is the sum of
 # the lengths before it (in C: no second match of the passage, no Python loop over its words)
 _TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
-_CAP = r"[A-Z][a-z\-]+(?:[A-Z][a-z]+)?(?![’'\w])"
+_CAP_REST = r"[a-z\-]+(?:[A-Z][a-z]+)?(?![’'\w])"  # a capitalised word after its capital
+_CAP = rf"[A-Z]{_CAP_REST}"
 
 
 def _words_literal_first(words: list[str]) -> str:
@@ -42,14 +44,20 @@ _TITLE_WORDS = ("General Admiral Colonel Captain Prince Princess Count Countess 
                 "Comrade Professor Dr Mr Mrs Minister President Premier Commissar Marshal Ataman")
 _TITLE_CUE = re.compile(
     rf"{_words_literal_first([w.replace('_', ' ') for w in _TITLE_WORDS.split()])}\.? ((?:{_CAP} ){{0,2}}{_CAP})")
-_SAID_CUE = re.compile(rf"\b((?:{_CAP} ){{0,2}}{_CAP}),? (?:said|wrote|recalled|declared|argued|claimed|told|remembered|noted|replied)\b")
+# the first capital outside the repeat, so the engine skips ahead to capitals; the same matches as
+# "\b((?:{_CAP} ){0,2}{_CAP})": a capitalised word can end only where it ends greedily or before a hyphen, so
+# only one way of matching each word can be followed by a space or the cue
+_SAID_CUE = re.compile(rf"([A-Z](?<=\b[A-Z]){_CAP_REST}(?: {_CAP}){{0,2}}),? "
+                       r"(?:said|wrote|recalled|declared|argued|claimed|told|remembered|noted|replied)\b")
 _SAID_AFTER = re.compile(rf"\b(?:said|wrote|recalled|declared|according to) ((?:{_CAP} ){{1,2}}{_CAP})")
 GIVEN_NAMES = frozenset("""Alexander Aleksandr Nikolai Nicholas Vladimir Ivan Pyotr Peter Sergei Sergey Mikhail Grigory Grigorii
     Lev Leon Fyodor Yakov Boris Pavel Paul Dmitry Dmitri Andrei Georgy Georgii Konstantin Viktor Victor Anatoly Alexei
     Aleksei Nikita Yuri Yury Maria Maxim Anna Alexandra Nadezhda Vera Olga Ekaterina Irina John Karl Rosa Joseph Iosif
     Leonid Vasily Vasilii Semyon Stepan Fedor Felix Grigori Matvei Nestor Ilya Ilia Kliment Lazar Vyacheslav Genrikh
     Nikolay Larisa Inessa Evgenia Yevgeny Evgeny Arkady Anton Mark Isaak Julius Yuly Raisa Lavr Pavel Avel Andrey""".split())
-_SAID_WORD = re.compile(r"\b(?:said|wrote|recalled|declared|argued|claimed|told|remembered|noted|replied|according to)\b")
+# the words _SAID_CUE and _SAID_AFTER need, looked for as plain substrings: most passages have none
+_SAID_WORDS = ("said", "wrote", "recalled", "declared", "argued", "claimed", "told", "remembered", "noted", "replied",
+               "according to")
 _GIVEN_CUE = re.compile(rf"({_words_literal_first(sorted(GIVEN_NAMES))} (?:{_CAP} )?{_CAP})\b")
 _NOT_NAMES = frozenset(
     "The A An In On At Of And But For Or Soviet Soviets Russia Russian Russians Bolshevik Bolsheviks Party Red White "
@@ -114,7 +122,7 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
     they lie a century before the birth ("the former
     family became known as Yakovlev" after a paragraph set in 1347 is no Gorbachev adviser).
     """
-    linker = Linker(matcher, person_ids, births)
+    linker = Linker(matcher, person_ids, births, spans=True)
     for done, p in enumerate(passages, 1):
         if progress and (done % PROGRESS_EVERY == 0 or done == len(passages)):
             progress(done, len(passages))
@@ -128,10 +136,14 @@ class Linker:
     kept of it is each word's count, the names found and the person cues, never its passages.
 
     A paragraph's passages are linked together once the next paragraph's first passage comes (or at
-    `finish`): a name's sentence without years is judged by the years of its whole paragraph."""
+    `finish`): a name's sentence without years is judged by the years of its whole paragraph.
 
-    def __init__(self, matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None) -> None:
-        self.matcher, self.person_ids, self.births = matcher, person_ids, births or {}
+    With `spans`, the result also lists each linked name as written and where it stands (SourceLinks.spans):
+    what an audit shows; ingest, which stores the links and candidates, is spared a Span per name."""
+
+    def __init__(self, matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None,
+                 spans: bool = False) -> None:
+        self.matcher, self.person_ids, self.births, self.spans = matcher, person_ids, births or {}, spans
         self.result = SourceLinks()
         self.surname_of = _surnames(matcher, person_ids)
         self.places = place_keys()
@@ -140,8 +152,9 @@ class Linker:
         # each passage's words are found as it is linked and then dropped (a 50 MB reading's words and their
         # places, held at once, took a gigabyte); what the candidates need of them is each word's count
         self.token_counts: Counter[str] = Counter()
-        self.automaton = _automaton(matcher)
-        self.owners: dict[str, list[tuple[str, bool]]] = {}  # key -> (entry id, is a person) for each non-"given" owner
+        self.scan = _scan(matcher)
+        self.codes = _Codes(self.scan)  # each word as written -> its key's code in self.scan's alphabet
+        self.owners: dict[str, tuple[list[str], list[tuple[str, bool]] | None]] = {}  # key -> self._owned(key)
         self.named_in_full: dict[int, set[str]] = {}  # passage seq -> people named there in more than one word
         self.cued: dict[str, tuple[str, str]] = {}  # candidate key -> (name as cued, where first)
         self.paragraph: list[Passage] = []  # the passages of the paragraph being read
@@ -160,131 +173,181 @@ class Linker:
         for span in self.lone_towns:
             if span.entity in self.named_in_full.get(span.seq, ()):
                 result.links[span.seq][span.entity] += 1
-                result.spans.append(span)
+                if self.spans:
+                    result.spans.append(span)
                 result.late.append((span.seq, span.entity))
         in_reading = result.entities()
         for span, ids in self.deferred:
             known = [e for e in ids if e in in_reading]
             if len(known) == 1:
                 result.links[span.seq][known[0]] += 1
-                result.spans.append(span._replace(entity=known[0]))
+                if self.spans:
+                    result.spans.append(span._replace(entity=known[0]))
                 result.late.append((span.seq, known[0]))
         result.candidates = _candidates(self.cued, self.token_counts, self.matcher)
         return result
 
     def _link_paragraph(self) -> None:
         passages, self.paragraph = self.paragraph, []
-        prose = [p for p in passages if p.prose]
-        years = [y for p in prose for y in _years(p.text)]  # a paragraph may be stored as several passages
+        # each prose passage's years with where they stand (a paragraph may be stored as several passages)
+        dated = [(p, _years_at(p.text) if p.prose else []) for p in passages]
+        years = [y for _, years_at in dated for _, y in years_at]
         # a paragraph with no years takes those of the paragraph with prose before it
         context = years or (self.before or [])
-        if prose:
+        if any(p.prose for p in passages):
             self.before = years
-        for p in passages:
-            self._link(p, context)
+        for p, years_at in dated:
+            self._link(p, years_at, context)
             cue(p, self.cued)
 
-    def _link(self, p: Passage, context: list[int]) -> None:
-        matcher, person_ids, births, owners = self.matcher, self.person_ids, self.births, self.owners
+    def _link(self, p: Passage, years_at: list[tuple[int, int]], context: list[int]) -> None:
+        person_ids, births, owners = self.person_ids, self.births, self.owners
         found: Counter[str] = Counter()
         self.result.links[p.seq] = found
+        # [gap, word, gap, word, ..., gap]: word k is parts[2k + 1], and the text before it parts[2k]
         parts = _TOKEN_SPLIT.split(p.text)
         words = parts[1::2]
         self.token_counts.update(words)
         if not p.prose:  # a reference list names authors and subjects, not who the reading speaks of
             return
-        keys = list(map(_key, words))
-        starts_at = _names_in(self.automaton, keys)  # word index -> the word counts of keys starting there
+        # word index -> (word count, key) of each key starting there, the fewest words first
+        starts_at = self.scan.names_in(list(map(self.codes.__getitem__, words)))
         if not starts_at:
             return
-        spans = _places(parts)
+        text, named_in_full = p.text, self.named_in_full
+        k, at = 0, len(parts[0])  # word k starts at text[at]
+
+        def start_of(i: int) -> int:
+            """Where word i starts (i at or after the last word asked about): the lengths of the parts since,
+            added up in C; only the words a name starts at are placed."""
+            nonlocal k, at
+            at += sum(map(len, parts[2 * k + 1:2 * i + 1]))
+            k = i
+            return at
+
         free = 0  # the first word not already part of a name found
         for i in sorted(starts_at):
             if i < free:
                 continue
-            is_capital = words[i][:1].isupper()
-            longest: tuple[int, list[str]] | None = None  # the longest name starting here: (words, entity ids)
-            for n in sorted(starts_at[i]):
-                gram = " ".join(keys[i:i + n])
+            longest: tuple[int, str, list[str]] | None = None  # the longest name starting here: (words, key, ids)
+            for n, gram in starts_at[i]:
                 if (owned := owners.get(gram)) is None:
-                    owned = owners[gram] = [(c.id, c.id in person_ids) for c, kind in matcher.exact(gram)
-                                            if kind != "given"]
-                if not owned:
-                    continue
-                # a first name alone never links; a person only when written with a capital
-                ids = list(dict.fromkeys(
-                    cid for cid, person in owned
-                    if not person or (
-                        is_capital and (cid not in births or not _before_birth(p.text, spans[i][1], births[cid], context))
-                        and _person_stands(p.text, spans, i, n, cid, gram, self.surname_of, self.places))))
+                    owned = owners[gram] = self._owned(gram)
+                ids, people = owned
+                if people:
+                    # a first name alone never links; a person only when written with a capital
+                    is_capital, start = words[i][:1].isupper(), start_of(i)
+                    ids = [cid for cid, person in people
+                           if not person or (
+                               is_capital
+                               and (cid not in births or not _before_birth(text, start, births[cid], years_at, context))
+                               and _person_stands(text, parts, i, start, n, cid, gram, self.surname_of, self.places))]
                 if ids:
-                    longest = (n, ids)
-            if longest:
-                n, ids = longest
-                span = Span(p.seq, " ".join(words[i:i + n]), ids[0], spans[i][1], spans[i + n - 1][2])
-                if n == 1 and len(ids) == 1 and ids[0] in person_ids and keys[i] in _TOWNS:
-                    # "Lvov", "Gorky": a town too; the person only where the passage also names them in full
-                    self.lone_towns.append(span)
-                elif len(ids) == 1:
-                    found[ids[0]] += 1
-                    self.result.spans.append(span)
-                    if n > 1:
-                        self.named_in_full.setdefault(p.seq, set()).add(ids[0])
-                else:
-                    self.deferred.append((span, ids))
-                free = i + n
+                    longest = (n, gram, ids)
+            if not longest:
+                continue
+            n, gram, ids = longest
+            free = i + n
+            # "Lvov", "Gorky" alone: a town too; the person only where the passage also names them in full
+            town = n == 1 and len(ids) == 1 and ids[0] in person_ids and gram in _TOWNS
+            if len(ids) == 1 and not town:
+                found[ids[0]] = found.get(ids[0], 0) + 1
+                if n > 1:
+                    named_in_full.setdefault(p.seq, set()).add(ids[0])
+                if not self.spans:
+                    continue
+            start = start_of(i)
+            end = start + sum(map(len, parts[2 * i + 1:2 * (i + n)]))  # where word i + n - 1 ends
+            span = Span(p.seq, " ".join(words[i:i + n]), ids[0], start, end)
+            if len(ids) > 1:
+                self.deferred.append((span, ids))
+            elif town:
+                self.lone_towns.append(span)
+            else:
+                self.result.spans.append(span)
+
+    def _owned(self, key: str) -> tuple[list[str], list[tuple[str, bool]] | None]:
+        """The entries that own `key` as more than a first name, each once: (their ids, None) when none is a
+        person (they link wherever the key stands), else ([], (id, is a person) for each), to be checked where
+        the key stands."""
+        owned = list(dict.fromkeys((c.id, c.id in self.person_ids) for c, kind in self.matcher.exact(key)
+                                   if kind != "given"))
+        if any(person for _, person in owned):
+            return [], owned
+        return [cid for cid, _ in owned], None
 
 
-_automata: weakref.WeakKeyDictionary[Matcher, ahocorasick.Automaton] = weakref.WeakKeyDictionary()
+class _Scan:
+    """An Aho-Corasick automaton over the matcher's keys that some entry owns as more than a first name, built
+    once per matcher (`_scan`): a passage's words are scanned for all of them in one pass, in C.
 
+    Each word of those keys has a code of two characters, the first from one half of a small alphabet and the
+    second from the other; a word in no key, or with no key, has the code `filler`, in no key's code. A passage
+    is scanned as its words' codes put together: a key's code starts with a first-half character, so a hit starts
+    where a word's code starts and, ending on a second-half one, ends where one ends; every hit is whole words
+    with no second look at its ends. The automaton's value of a key is (its word count, the key)."""
 
-def _automaton(matcher: Matcher) -> ahocorasick.Automaton:
-    """An Aho-Corasick automaton over the matcher's keys that some entry owns as more than a first name,
-    built once per matcher: a passage's normalised words are scanned for all of them in one pass, in C.
-    Each key is stored with a space on either side, and found in the passage's keys joined by spaces with a
-    space on either side, so every hit is whole words (no second look at its ends); its value is (the hit's
-    length, its word count)."""
-    if (automaton := _automata.get(matcher)) is None:
-        automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY)
-        for key in matcher.keys():
-            if len(key.split()) <= MAX_NAME_WORDS and any(kind != "given" for _, kind in matcher.exact(key)):
-                automaton.add_word(f" {key} ", (len(key) + 2, key.count(" ") + 1))
-        if len(automaton) == 0:
-            automaton.add_word("\0", (1, 1))  # an automaton with no words cannot be searched
-        automaton.make_automaton()
-        _automata[matcher] = automaton
-    return automaton
+    def __init__(self, matcher: Matcher) -> None:
+        keys = [key for key in matcher.keys()
+                if len(key.split()) <= MAX_NAME_WORDS and any(kind != "given" for _, kind in matcher.exact(key))]
+        words = list(dict.fromkeys(w for key in keys for w in key.split()))
+        side = math.isqrt(len(words) + 1) + 1  # side * side codes: the filler's and one for each word
+        alphabet = [chr(1 + c) for c in range(2 * side)]  # "\0" is in none: see below
+        codes = [a + b for a in alphabet[:side] for b in alphabet[side:]]
+        self.filler = codes[0]
+        self.codes = dict(zip(words, codes[1:]))
+        self.automaton = ahocorasick.Automaton(ahocorasick.STORE_ANY)
+        for key in keys:
+            self.automaton.add_word(self.code(key), (key.count(" ") + 1, key))
+        if len(self.automaton) == 0:
+            self.automaton.add_word("\0", (1, ""))  # an automaton with no words cannot be searched
+        self.automaton.make_automaton()
 
+    def code(self, key: str) -> str:
+        """The code of a key (a word's or a name's): its words' codes put together."""
+        return "".join(self.codes.get(w, self.filler) for w in key.split()) or self.filler
 
-def _names_in(automaton: ahocorasick.Automaton, keys: list[str]) -> dict[int, list[int]]:
-    """Where the automaton's keys stand in a passage whose words have these keys: the first word's index ->
-    how many words each key found there spans (at most MAX_NAME_WORDS), whole words only."""
-    if not keys:
-        return {}
-    stream = f" {' '.join(keys)} "
-    hits = automaton.iter(stream)
-    out: dict[int, list[int]] = {}
-    if stream.count(" ") == len(keys) + 1:  # each word's key one word (or none): a space before each word's key
-        for end, (length, n) in hits:
-            # the hit's leading space is the one before its first word: the spaces before it count the words
-            out.setdefault(stream.count(" ", 0, end + 1 - length), []).append(n)
+    def names_in(self, codes: list[str]) -> dict[int, list[tuple[int, str]]]:
+        """Where the keys stand in a passage whose words have these codes: the first word's index -> (how many
+        words, the key) for each key found there (at most MAX_NAME_WORDS words), the fewest words first (the
+        automaton gives the hits by where they end)."""
+        stream = "".join(codes)
+        hits = self.automaton.iter(stream)
+        out: dict[int, list[tuple[int, str]]] = {}
+        if len(stream) == 2 * len(codes):  # each word's key one word (or none): word k's code is stream[2k:2k + 2]
+            for end, (n, key) in hits:
+                out.setdefault(end // 2 - n + 1, []).append((n, key))
+            return out
+        # a word whose key is several words ("½" is "1 2"): where each word's code starts and ends in the stream
+        ends = list(accumulate(map(len, codes)))
+        first = {end - len(code): i for i, (end, code) in enumerate(zip(ends, codes))}
+        last = {end - 1: i for i, end in enumerate(ends)}
+        for end, (n, key) in hits:
+            i, j = first.get(end + 1 - 2 * n), last.get(end)
+            if i is not None and j is not None and 0 < j - i + 1 <= MAX_NAME_WORDS:
+                out.setdefault(i, []).append((j - i + 1, key))
         return out
-    # a word whose key is several words ("½" is "1 2"): where each word's key starts and ends in the stream
-    starts = list(accumulate((len(k) + 1 for k in keys[:-1]), initial=1))
-    first = {s: i for i, s in enumerate(starts) if keys[i]}
-    last = {s + len(k): i for i, (s, k) in enumerate(zip(starts, keys)) if k}
-    for end, (length, _) in hits:
-        i, j = first.get(end + 2 - length), last.get(end)
-        if i is not None and j is not None and 0 < j - i + 1 <= MAX_NAME_WORDS:
-            out.setdefault(i, []).append(j - i + 1)
-    return out
 
 
-def _places(parts: list[str]) -> list[tuple[str, int, int]]:
-    """A passage's words as (word, start, end), from _TOKEN_SPLIT's parts of it (the same words and places as
-    _TOKEN.finditer): each word starts where the lengths of the parts before it add up to."""
-    bounds = list(accumulate(map(len, parts)))  # bounds[2k]: where word k starts; bounds[2k + 1]: where it ends
-    return list(zip(parts[1::2], bounds[0::2], bounds[1::2]))
+_scans: weakref.WeakKeyDictionary[Matcher, _Scan] = weakref.WeakKeyDictionary()
+
+
+def _scan(matcher: Matcher) -> _Scan:
+    if (scan := _scans.get(matcher)) is None:
+        scan = _scans[matcher] = _Scan(matcher)
+    return scan
+
+
+class _Codes(dict[str, str]):
+    """Each word as written -> its key's code in a _Scan's alphabet, worked out once per word."""
+
+    def __init__(self, scan: _Scan) -> None:
+        super().__init__()
+        self.scan = scan
+
+    def __missing__(self, word: str) -> str:
+        code = self[word] = self.scan.code(_key(word))
+        return code
 
 
 # a year, not inside a longer number or after a hyphen; the look behind follows the first digit, so the engine
@@ -314,55 +377,65 @@ def _surnames(matcher: Matcher, person_ids: set[str]) -> dict[str, tuple[str, st
     return out
 
 
-def _person_stands(text: str, spans: list[tuple[str, int, int]], i: int, n: int, person: str, key: str,
+def _person_stands(text: str, parts: list[str], i: int, at: int, n: int, person: str, key: str,
                    surname_of: dict[str, tuple[str, str]], places: frozenset[str]) -> bool:
-    """Whether the n words from spans[i] stand for `person` (see link_passages)."""
-    if i > 0 and not _sentence_start(text, spans, i):  # "Frederick William II": the name goes on before
-        prev, _, pend = spans[i - 1]
-        # a title only as written ("Marshal", not the folded "Marshall" of Marshall Goldman)
-        is_title = (_key(prev) in TITLES and len(_key(prev)) == len(prev)) or prev in _TITLE_ABBREVIATIONS
-        gap = text[pend:spans[i][1]].strip()
-        if prev[:1].isupper() and (gap == "" or gap == "." and prev in _RANK_ABBREVIATIONS) and not is_title:
-            return False
+    """Whether the n words from word i, at text[at], stand for `person` (see link_passages); `parts` are
+    _TOKEN_SPLIT's of the text: word k is parts[2k + 1], the text before it parts[2k]."""
+    if i > 0 and not _sentence_start(parts, i):  # "Frederick William II": the name goes on before
+        prev, gap = parts[2 * i - 1], parts[2 * i].strip()
+        if prev[:1].isupper() and (gap == "" or gap == "." and prev in _RANK_ABBREVIATIONS):
+            # unless it is a title, as written ("Marshal", not the folded "Marshall" of Marshall Goldman)
+            prev_key = _key(prev)
+            if not (prev_key in TITLES and len(prev_key) == len(prev) or prev in _TITLE_ABBREVIATIONS):
+                return False
     if n > 1:
         return True
     own = surname_of.get(person)
     if own is None or own[0] != key or key in places or key in TITLES:
         return False
-    word, start, end = spans[i]
+    word = parts[2 * i + 1]
     if len(key) < MIN_FOLDED_SURNAME and word.lower() != own[1]:
         return False
+    end = at + len(word)
     after = text[end:end + 40]
     if _POSSESSIVE_PLACE.match(after) or _NEXT_NOUN.match(after):
         return False
-    if i + 1 < len(spans):  # "Dan Bogart", "Gorky Street": another capitalised word right after, same phrase
-        nxt, nstart, _ = spans[i + 1]
-        if nxt[:1].isupper() and text[end:nstart].strip() == "":
+    if 2 * i + 3 < len(parts):  # "Dan Bogart", "Gorky Street": another capitalised word right after, same phrase
+        if parts[2 * i + 3][:1].isupper() and parts[2 * i + 2].strip() == "":
             return False
-    return not _OF_PROPER.search(text[max(0, start - 30):start])
+    return not _OF_PROPER.search(text[max(0, at - 30):at])
 
 
-def _years(text: str) -> list[int]:
-    return [int(y) for y in _YEARS.findall(text)]
+def _years_at(text: str) -> list[tuple[int, int]]:
+    """The years in a text, each with where it starts."""
+    return [(m.start(), int(m[0])) for m in _YEARS.finditer(text)]
 
 
-def _before_birth(text: str, at: int, born: int, context: list[int]) -> bool:
-    """Whether the sentence around text[at] names years, all of them before `born`; a sentence naming none
-    is judged by `context`, the years of its paragraph or of the paragraph before, which must all lie a
-    century (CONTEXT_MARGIN_YEARS) before the birth: Figes recalls 1917 beside Yeltsin and 1789 beside Rasputin."""
-    start = max(text.rfind(". ", 0, at), text.rfind("; ", 0, at)) + 1
-    ends = [j for j in (text.find(". ", at), text.find("; ", at)) if j >= 0]
-    if years := _years(text[start:min(ends) if ends else len(text)]):
-        return max(years) < born
+def _before_birth(text: str, at: int, born: int, years_at: list[tuple[int, int]], context: list[int]) -> bool:
+    """Whether the sentence around text[at] names years (`years_at`: the text's, with where they start), all of
+    them before `born`; a sentence naming none is judged by `context`, the years of its paragraph or of the
+    paragraph before, which must all lie a century (CONTEXT_MARGIN_YEARS) before the birth: Figes recalls 1917
+    beside Yeltsin and 1789 beside Rasputin."""
+    if years_at:
+        start = max(text.rfind(". ", 0, at), text.rfind("; ", 0, at)) + 1
+        ends = [j for j in (text.find(". ", at), text.find("; ", at)) if j >= 0]
+        end = min(ends) if ends else len(text)
+        # a year is digits, so one that starts in the sentence ends in it
+        if years := [year for where, year in years_at if start <= where < end]:
+            return max(years) < born
     # a paragraph looks back more freely than a sentence (analogies, asides): only a century earlier tells
     return bool(context) and max(context) < born - CONTEXT_MARGIN_YEARS
 
 
-def _sentence_start(text: str, spans: list[tuple[str, int, int]], j: int) -> bool:
-    """Whether spans[j] opens a sentence (its capital says nothing about being a name). "Sgt. Pavlov" and
-    "Gen. Kornilov" do not: the full stop ends an abbreviation."""
-    before = text[:spans[j][1]].rstrip()
-    if j > 0 and before.endswith(".") and spans[j - 1][0] in _TITLE_ABBREVIATIONS | _RANK_ABBREVIATIONS:
+_ABBREVIATIONS = _TITLE_ABBREVIATIONS | _RANK_ABBREVIATIONS
+
+
+def _sentence_start(parts: list[str], j: int) -> bool:
+    """Whether word j (parts[2j + 1] of _TOKEN_SPLIT's parts) opens a sentence (its capital says nothing about
+    being a name). "Sgt. Pavlov" and "Gen. Kornilov" do not: the full stop ends an abbreviation."""
+    # what ends the text before the word: the gap before it, else (only spaces) the word before it
+    before = parts[2 * j].rstrip() or (parts[2 * j - 1] if j > 0 else "")
+    if j > 0 and before.endswith(".") and parts[2 * j - 1] in _ABBREVIATIONS:
         return False
     return not before or before[-1] in ".!?:;“\"‘'(—–"
 
@@ -370,7 +443,9 @@ def _sentence_start(text: str, spans: list[tuple[str, int, int]], j: int) -> boo
 def cue(p: Passage, cued: dict[str, tuple[str, str]]) -> None:
     """Add the capitalised names with person cues in one passage to `cued` (key -> (name, where)), the first
     place each key is cued kept."""
-    said = _SAID_WORD.search(p.text)  # most passages quote no one: skip the two costly "said" patterns
+    # most passages quote no one: skip the two costly "said" patterns (a substring test, in C, is a third of the
+    # cost of a regex search for the words; a word inside another, "unsaid", only costs those patterns' search)
+    said = any(map(p.text.__contains__, _SAID_WORDS))
     for rx in (_TITLE_CUE, _SAID_CUE, _SAID_AFTER, _GIVEN_CUE) if said else (_TITLE_CUE, _GIVEN_CUE):
         for m in rx.finditer(p.text):
             name = m.group(1).strip()
