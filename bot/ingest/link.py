@@ -6,11 +6,13 @@ from __future__ import annotations
 import math
 import re
 import weakref
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate
+from operator import itemgetter
 from typing import NamedTuple
 
 import ahocorasick
@@ -406,6 +408,9 @@ def _person_stands(text: str, parts: list[str], i: int, at: int, n: int, person:
     return not _OF_PROPER.search(text[max(0, at - 30):at])
 
 
+_WHERE = itemgetter(0)
+
+
 def _years_at(text: str) -> list[tuple[int, int]]:
     """The years in a text, each with where it starts."""
     return [(m.start(), int(m[0])) for m in _YEARS.finditer(text)]
@@ -420,9 +425,10 @@ def _before_birth(text: str, at: int, born: int, years_at: list[tuple[int, int]]
         start = max(text.rfind(". ", 0, at), text.rfind("; ", 0, at)) + 1
         ends = [j for j in (text.find(". ", at), text.find("; ", at)) if j >= 0]
         end = min(ends) if ends else len(text)
-        # a year is digits, so one that starts in the sentence ends in it
-        if years := [year for where, year in years_at if start <= where < end]:
-            return max(years) < born
+        # a year is digits, so one that starts in the sentence ends in it (years_at is in text order)
+        first, last = bisect_left(years_at, start, key=_WHERE), bisect_left(years_at, end, key=_WHERE)
+        if first < last:
+            return max(year for _, year in years_at[first:last]) < born
     # a paragraph looks back more freely than a sentence (analogies, asides): only a century earlier tells
     return bool(context) and max(context) < born - CONTEXT_MARGIN_YEARS
 
