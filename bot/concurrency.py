@@ -24,10 +24,8 @@ import contextlib
 import datetime as dt
 import functools
 import operator
-import queue
 import re
 import sqlite3
-import threading
 import time
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -41,8 +39,6 @@ BUSY_TIMEOUT_MS = 15_000  # how long a writer waits for the lock before SQLite g
 LOCK_RETRIES = 6  # then taking the lock is retried this often, with growing pauses
 BATCH_BYTES = 200_000  # passage text per write transaction (FTS5 indexes ~5-10 MB/s: tens of ms)
 BATCH_ROWS = 2_000  # links, dates or candidates per write transaction
-WRITES_AHEAD = 2  # passage batches made and waiting for the writer thread (write_source)
-HEARTBEAT_SECONDS = 10  # how often a reading being written renews its staged copy (see staged_lately)
 
 # A source row's workspace while its reading is written, or while it is being deleted: no workspace's
 # visible() condition matches it, so its passages are found by no query.
@@ -280,33 +276,34 @@ def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: It
     transaction (it holds SQLite's write lock: no other writer in any process is between its check and the
     publish) and refuses the reading by raising; the staged copy is then deleted.
 
-    `passages` may be a generator that reads (and links) the reading as it is written: its batches are
-    stored by a thread on a connection of its own while this one makes the next (SQLite indexes them in C,
-    without Python's lock, so the two run at once). `links` may grow while it does: each link is stored with
-    the batch after its passage's (it is never removed from the list). `tail` (a bot.storage.readings.Tail
-    maker), called once the passages are spent, adds dates and candidates, mentions to links (a link stored
-    already counts them too) and sets the source's final fields."""
+    `passages` may be a generator that reads (and links) the reading as it is written, a batch at a time
+    (a reading is never held whole); `links` may grow while it does: each link is stored with the batch
+    after its passage's (it is never removed from the list). Each batch renews the staged copy's added_at.
+    `tail` (a bot.storage.readings.Tail maker), called once the passages are spent, adds dates and
+    candidates, mentions to links (a link stored already counts them too) and sets the source's final
+    fields."""
     sid = source["id"]
     delete_source(db, sid)
     # staged, its added_at is the heartbeat (below); the source's own comes back when it is published
     _write(db, lambda: db["sources"].insert({**source, "workspace": STAGING + source["workspace"], "added_at": _now()},
                                             pk="id"))
     try:
-        taken = 0  # links[:taken] are stored (or queued to be)
-        # the staged copy's heartbeat, however long the reading takes to read: another process takes a staged
-        # copy renewed lately for a live ingest (staged_lately), an older one for a killed process's leftover
-        with _writer(db, lambda w: _write(w, lambda: w.execute(
-                "update sources set added_at = ? where id = ?", [_now(), sid]))) as store_later:
-            written: set[str] = set()  # the passages of the last two batches
-            for chunk in _batches(passages, 1_000, BATCH_BYTES, lambda r: len(r.get("text") or "")):
-                ids = {r["id"] for r in chunk}
-                written, start = written | ids, taken
-                # the links whose passages are in: they come in reading order, so a run from the front
-                while taken < len(links) and links[taken]["passage_id"] in written:
-                    taken += 1
-                written = ids
-                store_later(lambda w, c=chunk, ln=links[start:taken]: _write(
-                    w, lambda: (_insert_rows(w, "passages", c), _insert_rows(w, "passage_entities", ln))))
+        taken = 0  # links[:taken] are stored
+        written: set[str] = set()  # the passages of the last two batches
+        for chunk in _batches(passages, 1_000, BATCH_BYTES, lambda r: len(r.get("text") or "")):
+            ids = {r["id"] for r in chunk}
+            written, start = written | ids, taken
+            # the links whose passages are in: they come in reading order, so a run from the front
+            while taken < len(links) and links[taken]["passage_id"] in written:
+                taken += 1
+            written = ids
+
+            def batch(c: list[dict[str, Any]] = chunk, ln: list[dict[str, Any]] = links[start:taken]) -> None:
+                _insert_rows(db, "passages", c)
+                _insert_rows(db, "passage_entities", ln)
+                # the staged copy's heartbeat: another process takes one renewed lately for a live ingest
+                db.execute("update sources set added_at = ? where id = ?", [_now(), sid])
+            _write(db, batch)
         fields: dict[str, Any] = {}
         more: list[dict[str, Any]] = []
         if tail is not None:
@@ -337,8 +334,8 @@ def _now() -> str:
 
 def staged_lately(row: dict[str, Any], seconds: float) -> bool:
     """Whether a source row is a copy being written (staged) that was renewed in the last `seconds`: a live
-    ingest, maybe in another process (its writer renews the row's `added_at` every HEARTBEAT_SECONDS), not one
-    a killed process left."""
+    ingest, maybe in another process (each batch it writes renews the row's `added_at`), not one a killed
+    process left."""
     if not str(row.get("workspace", "")).startswith(STAGING):
         return False
     try:
@@ -356,68 +353,6 @@ def add_mentions(db: sqlite_utils.Database, links: list[dict[str, Any]]) -> None
         "insert into passage_entities (passage_id, entity_id, source_id, mentions) values (?, ?, ?, ?) "
         "on conflict (passage_id, entity_id) do update set mentions = mentions + excluded.mentions",
         [(r["passage_id"], r["entity_id"], r["source_id"], r["mentions"]) for r in links])
-
-
-@contextlib.contextmanager
-def _writer(db: sqlite_utils.Database, heartbeat: Callable[[sqlite_utils.Database], None] | None = None,
-            ) -> Iterator[Callable[[Callable[[sqlite_utils.Database], None]], None]]:
-    """`store_later(job)`: `job(connection)` run in a thread of its own on its own connection to `db`'s file,
-    in the order given, at most WRITES_AHEAD waiting (so a reader faster than the writer holds little). A job's
-    error is raised by the next `store_later` or when the block ends; an error in the block drops the jobs
-    still waiting. `heartbeat(connection)` runs every HEARTBEAT_SECONDS meanwhile, jobs or none. A database
-    with no file (in memory) runs each job at once on `db`."""
-    file = next((row[2] for row in db.conn.execute("pragma database_list") if row[1] == "main"), "")
-    if not file:
-        yield lambda job: job(db)
-        return
-    jobs: queue.Queue[Callable[[sqlite_utils.Database], None] | None] = queue.Queue(maxsize=WRITES_AHEAD)
-    failed: list[BaseException] = []
-
-    def run() -> None:
-        own = connect(file)  # the schema is there: no migrations
-        own.execute("PRAGMA foreign_keys = ON")
-        beat = time.monotonic()
-        try:
-            while True:
-                try:
-                    job = jobs.get(timeout=HEARTBEAT_SECONDS)
-                except queue.Empty:
-                    job = _nothing
-                if job is None:
-                    break
-                if failed:
-                    continue
-                try:
-                    job(own)
-                    if heartbeat is not None and time.monotonic() - beat >= HEARTBEAT_SECONDS:
-                        heartbeat(own)
-                        beat = time.monotonic()
-                except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
-                    failed.append(e)
-        finally:
-            own.close()
-
-    thread = threading.Thread(target=run, name="clio-passage-writer", daemon=True)
-    thread.start()
-
-    def store_later(job: Callable[[sqlite_utils.Database], None]) -> None:
-        if failed:
-            raise failed[0]
-        jobs.put(job)
-    try:
-        yield store_later
-    except BaseException as e:
-        failed.append(e)  # the jobs still waiting are dropped
-        raise
-    finally:
-        jobs.put(None)
-        thread.join()
-    if failed:
-        raise failed[0]
-
-
-def _nothing(db: sqlite_utils.Database) -> None:
-    pass
 
 
 def delete_source(db: sqlite_utils.Database, source_id: str) -> None:

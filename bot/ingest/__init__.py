@@ -31,9 +31,9 @@ from bot.storage.readings import Readings, SqliteReadings, Tail
 
 Progress = Callable[[int, int], None]
 # a staged copy (SQLite: a reading written in short transactions) renewed this lately is another ingest's, still
-# running (its writer renews it every few seconds, however long the reading takes); an older one is a killed
-# process's leftover, replaced
-LIVE_STAGING_SECONDS = 6 * concurrency.HEARTBEAT_SECONDS
+# running: every batch it writes renews it, and the longest it may go without one is a reading child's whole
+# budget (the time the bot links a batch is a small part of it); an older one is a killed process's leftover
+LIVE_STAGING_SECONDS = bounded.budget(MAX_FILE_BYTES)[0] + 60
 CALENDAR_CONVENTIONS = CONVENTIONS
 
 
@@ -113,7 +113,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     existing = readings.source(sid)
     if existing is not None and existing["workspace"].startswith("~"):  # hidden: being written or deleted
         if concurrency.staged_lately(existing, LIVE_STAGING_SECONDS):
-            raise ReadError(f"{path.name} is being added by another ingest right now; try again in a minute.")
+            raise ReadError(f"{path.name} is being added by another ingest right now; try again in a few minutes.")
         existing = None  # a copy a killed process left unpublished or half deleted; the write below replaces it
     same = existing if existing and existing["sha256"] == sha else readings.source_by_sha(workspace, sha)
     if same is not None and (calendar is None or calendar == same["calendar"]):
@@ -129,7 +129,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     if check is not None:
         check(*readings.usage(workspace, excluding=sid))  # refused before a process is spent on reading it
     # read, cleaned and split in a child process, within a budget; each batch of passages linked here as it
-    # comes, while the child reads on (the two use both cores), and stored by a writer thread as it is linked
+    # comes, while the child reads on (the two use both cores), and stored as it is linked
     # the bot process finds the names with person cues as it links: the child's share (reading, cleaning,
     # splitting, dates) is the longer one, and the bot, which starts linking with the child's first passages,
     # would wait for it
