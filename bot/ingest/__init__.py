@@ -129,11 +129,9 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     if check is not None:
         check(*readings.usage(workspace, excluding=sid))  # refused before a process is spent on reading it
     # read, cleaned and split in a child process, within a budget; each batch of passages linked here as it
-    # comes, while the child reads on (the two use both cores), and stored as it is linked
-    # the bot process finds the names with person cues as it links: the child's share (reading, cleaning,
-    # splitting, dates) is the longer one, and the bot, which starts linking with the child's first passages,
-    # would wait for it
-    linker = Linker(matcher, person_ids, births=store.births(db))
+    # comes, while the child reads on (the two use both cores), and stored as it is linked. The child also
+    # finds the dates and the names with person cues: linking and storing are the longer share
+    linker = Linker(matcher, person_ids, births=store.births(db), cues=False)  # the child finds the cued names
     done: dict[str, Any] = {}  # what the reading came to: its title and counts, for the result
     with bounded.Reading(path, raw, max_bytes, calendar) as reading:  # the child finds the dates as it splits
         del raw  # the passages are what is needed now (a 50 MB upload's bytes held to the end were 50 MB more)
@@ -175,6 +173,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
             doc = reading.result
             assert doc is not None  # rows() ran to its end
             last = set(unlinked)  # the last paragraph, linked by finish(): its rows count every mention
+            linker.cued = doc.cued
             found = linker.finish()
             take_linked()
             late = Counter((seq, e) for seq, e in found.late if seq not in last)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from bot.ingest.clean import iter_clean_blocks
 from bot.ingest.datefind import ConventionCount, FoundDate, date_phrases, settle
+from bot.ingest.link import cue
 from bot.ingest.passages import Passage, iter_passages
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, read_document
 
@@ -43,7 +44,7 @@ SECONDS_PER_MB = 2.0
 class Parsed:
     """What ingest needs of a read file: its passages, its kind, title and author, and its first block; and
     what the reading child found in the passages as it split them (the other core's share of the work): how the
-    reading writes its dates and the dates each prose passage states."""
+    reading writes its dates, the dates each prose passage states, and the names with person cues."""
 
     kind: str
     title: str | None
@@ -53,6 +54,7 @@ class Parsed:
     peak_rss: int = 0  # the most memory (bytes) the reading child held at once
     calendar: str = "unknown"  # the reading's convention (bot/ingest/datefind.py): the one given, else inferred
     dates: list[tuple[int, FoundDate]] = field(default_factory=list)  # (passage seq, date), in reading order
+    cued: dict[str, tuple[str, str]] = field(default_factory=dict)  # bot.ingest.link.cue's names
 
 
 def budget(size: int) -> tuple[float, int]:
@@ -209,12 +211,14 @@ def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, m
         # what the bot process needs of every passage but the pack: found here, while the bot links the batches
         convention = ConventionCount()
         phrases: list[tuple[int, list]] = []  # (seq, its date phrases) for each prose passage stating a date
+        cued: dict[str, tuple[str, str]] = {}  # the names with person cues (the candidates' evidence)
         for passage in iter_passages(cleaned()):  # each read block dropped once it is cleaned
             batch.append(passage)
             if calendar is None:
                 convention.add(passage.text)
             if passage.prose and (found := date_phrases(passage.text)):
                 phrases.append((passage.seq, found))
+            cue(passage, cued)
             if len(batch) == PASSAGES_PER_MESSAGE:
                 conn.send(("passages", _plain(batch), min(1.0, (passage.para - first + 1) / span)))
                 batch = []
@@ -223,7 +227,8 @@ def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, m
         calendar = convention.convention(calendar)
         dates = [(seq, date) for seq, found in phrases for date in settle(found, calendar)]
         doc_first = firsts[0] if firsts else None
-        conn.send(("ok", Parsed(doc.kind, doc.title, doc.author, doc_first, [], calendar=calendar, dates=dates),
+        conn.send(("ok", Parsed(doc.kind, doc.title, doc.author, doc_first, [], calendar=calendar, dates=dates,
+                                          cued=cued),
                   _peak_rss()))
     except ReadError as e:
         conn.send(("error", e.user_message, _peak_rss()))

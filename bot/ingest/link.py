@@ -141,11 +141,14 @@ class Linker:
     `finish`): a name's sentence without years is judged by the years of its whole paragraph.
 
     With `spans`, the result also lists each linked name as written and where it stands (SourceLinks.spans):
-    what an audit shows; ingest, which stores the links and candidates, is spared a Span per name."""
+    what an audit shows; ingest, which stores the links and candidates, is spared a Span per name.
+    Without `cues`, the caller finds the names with person cues (`cue`) and sets `cued` before `finish`:
+    ingest's reading child does, on the other core."""
 
     def __init__(self, matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None,
-                 spans: bool = False) -> None:
+                 spans: bool = False, cues: bool = True) -> None:
         self.matcher, self.person_ids, self.births, self.spans = matcher, person_ids, births or {}, spans
+        self.cues = cues
         self.result = SourceLinks()
         self.surname_of = _surnames(matcher, person_ids)
         self.places = place_keys()
@@ -200,7 +203,8 @@ class Linker:
             self.before = years
         for p, years_at in dated:
             self._link(p, years_at, context)
-            cue(p, self.cued)
+            if self.cues:
+                cue(p, self.cued)
 
     def _link(self, p: Passage, years_at: list[tuple[int, int]], context: list[int]) -> None:
         person_ids, births, owners = self.person_ids, self.births, self.owners
