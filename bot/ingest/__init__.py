@@ -136,6 +136,9 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     with bounded.Reading(path, raw, max_bytes, calendar) as reading:  # the child finds the dates as it splits
         del raw  # the passages are what is needed now (a 50 MB upload's bytes held to the end were 50 MB more)
 
+        def passage_id(seq: int) -> str:
+            return f"{sid}:{seq}"
+
         links: list[dict[str, object]] = []  # each passage's link rows once its paragraph is linked
         unlinked: deque[int] = deque()  # the passages given to the linker whose rows are not in `links` yet
 
@@ -143,8 +146,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
             found = linker.result.links
             while unlinked and unlinked[0] in found:
                 seq = unlinked.popleft()
-                links.extend({"passage_id": f"{sid}:{seq}", "entity_id": e, "source_id": sid, "mentions": n}
-                             for e, n in found[seq].items())
+                links.extend(_link_rows(sid, ((passage_id(seq), e, n) for e, n in found[seq].items())))
 
         def rows() -> Iterator[dict[str, object]]:
             """Each passage's row as its batch comes from the child, once the batch is linked."""
@@ -158,7 +160,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
                     linker.add(p)
                     unlinked.append(p.seq)
                 take_linked()
-                yield from ({"id": f"{sid}:{p.seq}", "source_id": sid, "workspace": workspace, "seq": p.seq,
+                yield from ({"id": passage_id(p.seq), "source_id": sid, "workspace": workspace, "seq": p.seq,
                              "para": p.para, "section": p.section, "loc": p.loc, "text": p.text,
                              "prose": int(p.prose)} for p in batch)  # the text as written
             if not seen:
@@ -177,14 +179,14 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
             found = linker.finish()
             take_linked()
             late = Counter((seq, e) for seq, e in found.late if seq not in last)
-            date_rows = [_date_row(f, f"{sid}:{seq}", sid) for seq, f in doc.dates]
+            date_rows = [_date_row(f, passage_id(seq), sid) for seq, f in doc.dates]
             candidates = _candidate_rows(found, sid)
             done.update(title=(title or doc.title or _heading_title(doc.first) or stem)[:200],
                         linked=len(found.entities()), dates=len(date_rows), candidates=len(candidates))
             return Tail({"title": done["title"], "author": (author or doc.author or "unknown")[:200], "kind": doc.kind,
                          "calendar": doc.calendar, "passages": done["passages"]},
-                        [{"passage_id": f"{sid}:{seq}", "entity_id": e, "source_id": sid, "mentions": n}
-                         for (seq, e), n in late.items()], date_rows, candidates)
+                        _link_rows(sid, ((passage_id(seq), e, n) for (seq, e), n in late.items())), date_rows,
+                        candidates)
 
         stem = path.stem.replace("_", " ")
         passages: Iterable[dict[str, object]] = rows()
@@ -210,15 +212,15 @@ def relink(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
         passages = [Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows]
         links = link_passages(passages, matcher, person_ids, births=store.births(db))
         pid = {r["seq"]: r["id"] for r in rows}
-        readings.replace_links(src["id"], _link_rows(links, src["id"], pid), _candidate_rows(links, src["id"]))
+        found = ((pid[seq], e, n) for seq, counts in links.links.items() for e, n in counts.items())
+        readings.replace_links(src["id"], _link_rows(src["id"], found), _candidate_rows(links, src["id"]))
         n += 1
     return n
 
 
-def _link_rows(links: SourceLinks, sid: str, pid: dict[int, str] | None = None) -> list[dict[str, object]]:
-    """`pid`: passage seq -> its stored id (by default the reading's id and the seq, as ingest_file stores it)."""
-    return [{"passage_id": pid[seq] if pid else f"{sid}:{seq}", "entity_id": e, "source_id": sid, "mentions": n}
-            for seq, found in links.links.items() for e, n in found.items()]
+def _link_rows(sid: str, mentions: Iterable[tuple[str, str, int]]) -> list[dict[str, object]]:
+    """The passage_entities rows of reading `sid`: one for each (passage id, entity id, mentions)."""
+    return [{"passage_id": p, "entity_id": e, "source_id": sid, "mentions": n} for p, e, n in mentions]
 
 
 def _candidate_rows(links: SourceLinks, sid: str) -> list[dict[str, object]]:
