@@ -90,7 +90,11 @@ def test_the_zip_bombs_are_real(hostile: dict[str, Path]) -> None:
 def _peak(path: Path) -> int | None:
     """The reading child's peak RSS for `path`, read again through the budgeted reader alone."""
     try:
-        return bounded.parse(path, path.read_bytes()).peak_rss
+        with bounded.Reading(path, path.read_bytes()) as reading:
+            for _ in reading.batches():
+                pass
+        assert reading.result is not None
+        return reading.result.peak_rss
     except ReadError as e:
         return getattr(e, "peak_rss", None)
 

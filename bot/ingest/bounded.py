@@ -15,7 +15,7 @@ import os
 import resource
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -42,15 +42,14 @@ SECONDS_PER_MB = 2.0
 
 @dataclass(frozen=True)
 class Parsed:
-    """What ingest needs of a read file: its passages, its kind, title and author, and its first block; and
-    what the reading child found in the passages as it split them (the other core's share of the work): how the
+    """What ingest needs of a read file besides its passages (Reading.batches gives those): its kind, title and
+    author, and its first block; and what the reading child found in the passages as it split them (the other core's share of the work): how the
     reading writes its dates, the dates each prose passage states, and the names with person cues."""
 
     kind: str
     title: str | None
     author: str | None
     first: Block | None
-    passages: list[Passage]
     peak_rss: int = 0  # the most memory (bytes) the reading child held at once
     calendar: str = "unknown"  # the reading's convention (bot/ingest/datefind.py): the one given, else inferred
     dates: list[tuple[int, FoundDate]] = field(default_factory=list)  # (passage seq, date), in reading order
@@ -62,29 +61,6 @@ def budget(size: int) -> tuple[float, int]:
     return BASE_SECONDS + SECONDS_PER_MB * size / 2**20, MEMORY_BUDGET_BYTES + MEMORY_BUDGET_PER_FILE_BYTE * size
 
 
-def parse(path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES,
-          on_passages: Callable[[list[Passage], float], None] | None = None,
-          calendar: str | None = None) -> Parsed:
-    """Read, clean and split `data` (named like `path`) within its budget; find its dates, under `calendar`
-    (a convention, see bot/ingest/datefind.py; None: the one the reading's marks say).
-
-    `on_passages(batch, share)`: called with each batch of passages as it comes, in reading order, while the
-    child reads on (so the caller's work on them runs on another core), with about what share of the reading
-    has come so far (0-1). The time it takes is not counted against the child's budget.
-
-    Raises:
-        ReadError: the file cannot be read, or it needs more time or memory than its budget.
-    """
-    passages: list[Passage] = []
-    with Reading(path, data, max_bytes, calendar) as reading:
-        for batch, share in reading.batches():
-            passages.extend(batch)
-            if on_passages is not None:
-                on_passages(batch, share)
-    assert reading.result is not None  # set once the last batch came (else batches() raised)
-    return replace(reading.result, passages=passages)
-
-
 class Reading:
     """One file being read in a child, its passages taken batch by batch as the child makes them, so the
     caller can link and store each batch while the child reads on (and never needs to hold them all):
@@ -92,7 +68,7 @@ class Reading:
         with Reading(path, data) as reading:
             for batch, share in reading.batches():
                 ...
-        reading.result  # kind, title, author, first block, calendar and dates; its `passages` are empty
+        reading.result  # kind, title, author, first block, calendar, dates, cued names
 
     The child starts (and is sent the bytes) when the Reading is made and is killed when it is closed. The
     time the caller spends between two batches is not counted against the child's budget.
@@ -227,7 +203,7 @@ def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, m
         calendar = convention.convention(calendar)
         dates = [(seq, date) for seq, found in phrases for date in settle(found, calendar)]
         doc_first = firsts[0] if firsts else None
-        conn.send(("ok", Parsed(doc.kind, doc.title, doc.author, doc_first, [], calendar=calendar, dates=dates,
+        conn.send(("ok", Parsed(doc.kind, doc.title, doc.author, doc_first, calendar=calendar, dates=dates,
                                           cued=cued),
                   _peak_rss()))
     except ReadError as e:
