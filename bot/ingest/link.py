@@ -9,7 +9,7 @@ import weakref
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import accumulate
 from operator import itemgetter
@@ -99,6 +99,9 @@ class SourceLinks:
     # (passage seq, entity id) of each mention `Linker.finish` added to a passage linked before: what a caller
     # that stored each passage's links as it was linked still has to add
     late: list[tuple[int, str]] = field(default_factory=list)
+    # each cued name's key -> (its capitalised mentions, whether it is also written in lower case): what the
+    # candidates are made of (`candidates_of`) where linking had no matcher (ingest's linking child)
+    cue_counts: dict[str, tuple[int, bool]] = field(default_factory=dict)
 
     def entities(self) -> set[str]:
         return {e for c in self.links.values() for e in c}
@@ -143,23 +146,28 @@ class Linker:
     With `spans`, the result also lists each linked name as written and where it stands (SourceLinks.spans):
     what an audit shows; ingest, which stores the links and candidates, is spared a Span per name.
     Without `cues`, the caller finds the names with person cues (`cue`) and sets `cued` before `finish`:
-    ingest's reading child does, on the other core."""
+    ingest's reading child finds them, and its linking child (bot.ingest.bounded) links."""
 
-    def __init__(self, matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None,
-                 spans: bool = False, cues: bool = True) -> None:
-        self.matcher, self.person_ids, self.births, self.spans = matcher, person_ids, births or {}, spans
-        self.cues = cues
+    def __init__(self, matcher: Matcher | None = None, person_ids: set[str] | None = None,
+                 births: dict[str, int] | None = None, spans: bool = False, cues: bool = True,
+                 tables: LinkTables | None = None) -> None:
+        """A Linker of the pack's `matcher`, `person_ids` and `births`; or, in a process without the pack, of
+        its `tables` (`link_tables`) alone: that one finds no candidates but counts their mentions
+        (SourceLinks.cue_counts) for `candidates_of`."""
+        if tables is None:
+            if matcher is None or person_ids is None:
+                raise TypeError("a Linker needs a matcher and its people, or their tables")
+            tables = link_tables(matcher, person_ids, births)
+        self.matcher, self.spans, self.cues = matcher, spans, cues
+        self.person_ids, self.births, self.surname_of = tables.person_ids, tables.births, tables.surname_of
+        self.places, self.scan, self.owners = tables.places, tables.scan, tables.owners
         self.result = SourceLinks()
-        self.surname_of = _surnames(matcher, person_ids)
-        self.places = place_keys()
         self.deferred: list[tuple[Span, list[str]]] = []
         self.lone_towns: list[Span] = []
         # each passage's words are found as it is linked and then dropped (a 50 MB reading's words and their
         # places, held at once, took a gigabyte); what the candidates need of them is each word's count
         self.token_counts: Counter[str] = Counter()
-        self.scan = _scan(matcher)
         self.codes = _Codes(self.scan)  # each word as written -> its key's code in self.scan's alphabet
-        self.owners: dict[str, tuple[list[str], list[tuple[str, bool]] | None]] = {}  # key -> self._owned(key)
         self.named_in_full: dict[int, set[str]] = {}  # passage seq -> people named there in more than one word
         self.cued: dict[str, tuple[str, str]] = {}  # candidate key -> (name as cued, where first)
         self.paragraph: list[Passage] = []  # the passages of the paragraph being read
@@ -189,7 +197,11 @@ class Linker:
                 if self.spans:
                     result.spans.append(span._replace(entity=known[0]))
                 result.late.append((span.seq, known[0]))
-        result.candidates = _candidates(self.cued, self.token_counts, self.matcher)
+        counts = _cue_counts(self.cued, self.token_counts)
+        if self.matcher is None:
+            result.cue_counts = counts
+        else:
+            result.candidates = candidates_of(self.cued, counts, self.matcher)
         return result
 
     def _link_paragraph(self) -> None:
@@ -237,9 +249,7 @@ class Linker:
                 continue
             longest: tuple[int, str, list[str]] | None = None  # the longest name starting here: (words, key, ids)
             for n, gram in starts_at[i]:
-                if (owned := owners.get(gram)) is None:
-                    owned = owners[gram] = self._owned(gram)
-                ids, people = owned
+                ids, people = owners[gram]
                 if people:
                     # a first name alone never links; a person only when written with a capital
                     is_capital, start = words[i][:1].isupper(), start_of(i)
@@ -272,15 +282,36 @@ class Linker:
             else:
                 self.result.spans.append(span)
 
-    def _owned(self, key: str) -> tuple[list[str], list[tuple[str, bool]] | None]:
-        """The entries that own `key` as more than a first name, each once: (their ids, None) when none is a
-        person (they link wherever the key stands), else ([], (id, is a person) for each), to be checked where
-        the key stands."""
-        owned = list(dict.fromkeys((c.id, c.id in self.person_ids) for c, kind in self.matcher.exact(key)
-                                   if kind != "given"))
-        if any(person for _, person in owned):
-            return [], owned
-        return [cid for cid, _ in owned], None
+
+
+@dataclass(frozen=True)
+class LinkTables:
+    """What linking needs of the pack, made once from its matcher: plain data that pickles, so a process
+    without the pack (ingest's linking child) links as the bot would."""
+
+    person_ids: frozenset[str]
+    births: dict[str, int]  # person id -> year of birth
+    surname_of: dict[str, tuple[str, str]]  # see _surnames
+    places: frozenset[str]  # bot.places.place_keys()
+    scan: _Scan
+    # each key the scan finds -> the entries owning it as more than a first name, each once: (their ids, None)
+    # when none is a person (they link wherever the key stands), else ([], (id, is a person) for each), to be
+    # checked where the key stands
+    owners: dict[str, tuple[list[str], list[tuple[str, bool]] | None]]
+
+
+def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None) -> LinkTables:
+    """The LinkTables of a pack's matcher and people (made once per matcher and set of people)."""
+    people = frozenset(person_ids)
+    made = _tables.get(matcher)
+    if made is None or made.person_ids != people:
+        scan = _scan(matcher)
+        owners = {}
+        for key in scan.keys:
+            owned = list(dict.fromkeys((c.id, c.id in people) for c, kind in matcher.exact(key) if kind != "given"))
+            owners[key] = ([], owned) if any(person for _, person in owned) else ([cid for cid, _ in owned], None)
+        made = _tables[matcher] = LinkTables(people, {}, _surnames(matcher, people), place_keys(), scan, owners)
+    return replace(made, births=births or {})
 
 
 class _Scan:
@@ -294,8 +325,8 @@ class _Scan:
     with no second look at its ends. The automaton's value of a key is (its word count, the key)."""
 
     def __init__(self, matcher: Matcher) -> None:
-        keys = [key for key in matcher.keys()
-                if len(key.split()) <= MAX_NAME_WORDS and any(kind != "given" for _, kind in matcher.exact(key))]
+        self.keys = keys = [key for key in matcher.keys() if len(key.split()) <= MAX_NAME_WORDS
+                            and any(kind != "given" for _, kind in matcher.exact(key))]
         words = list(dict.fromkeys(w for key in keys for w in key.split()))
         side = math.isqrt(len(words) + 1) + 1  # side * side codes: the filler's and one for each word
         alphabet = [chr(1 + c) for c in range(2 * side)]  # "\0" is in none: see below
@@ -336,6 +367,7 @@ class _Scan:
 
 
 _scans: weakref.WeakKeyDictionary[Matcher, _Scan] = weakref.WeakKeyDictionary()
+_tables: weakref.WeakKeyDictionary[Matcher, LinkTables] = weakref.WeakKeyDictionary()
 
 
 def _scan(matcher: Matcher) -> _Scan:
@@ -471,14 +503,11 @@ def cue(p: Passage, cued: dict[str, tuple[str, str]]) -> None:
             cued[key] = (name, p.loc)
 
 
-def _candidates(cued: dict[str, tuple[str, str]], token_counts: Counter[str],
-                matcher: Matcher) -> dict[str, tuple[str, int, str]]:
-    """Capitalised names with person cues (`cued`, see cue), recurring in the reading, that the pack cannot
-    resolve."""
-    if not cued:
-        return {}
+def _cue_counts(cued: dict[str, tuple[str, str]], token_counts: Counter[str]) -> dict[str, tuple[int, bool]]:
+    """Each cued name's key (see cue) -> (how often a word with that key is written with a capital, whether
+    one is also written in lower case somewhere: "house", "staff" are words, not names)."""
     counts: Counter[str] = Counter()
-    common: set[str] = set()  # written in lower case somewhere too ("house", "staff"): a word, not a name
+    common: set[str] = set()
     for tok, n in token_counts.items():
         k = _key(tok)
         if k in cued:
@@ -486,12 +515,20 @@ def _candidates(cued: dict[str, tuple[str, str]], token_counts: Counter[str],
                 counts[k] += n
             elif tok.islower():
                 common.add(k)
+    return {k: (counts[k], k in common) for k in cued}
+
+
+def candidates_of(cued: dict[str, tuple[str, str]], counts: dict[str, tuple[int, bool]],
+                  matcher: Matcher) -> dict[str, tuple[str, int, str]]:
+    """Capitalised names with person cues (`cued`, see cue), recurring in the reading (`counts`, see
+    _cue_counts), that the pack cannot resolve."""
     out = {}
     for key, (name, loc) in cued.items():
-        if counts[key] < MIN_CANDIDATE_MENTIONS or (key in common and len(name.split()) == 1):
+        n, common = counts.get(key, (0, False))
+        if n < MIN_CANDIDATE_MENTIONS or (common and len(name.split()) == 1):
             continue
         res = matcher.resolve(name, {"person"})
         if res.match or res.choices or any(kind != "given" for _, kind in matcher.exact(key)):
             continue  # the pack knows this person (or several by that name)
-        out[key] = (name, counts[key], loc)
+        out[key] = (name, n, loc)
     return out
