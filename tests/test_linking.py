@@ -55,3 +55,45 @@ def test_the_audit_matches_a_label_to_the_occurrence_it_names() -> None:
     assert (score.right, score.wrong, score.left_out) == (0, 0, 1)  # the mausoleum was rightly passed over
     score = audit.score_links([derived], [{**first, "nth": 2, "person": "lenin"}])
     assert (score.right, score.wrong) == (1, 0)
+
+
+PARAGRAPHS = [
+    "Georgy Lvov led the Provisional Government from March 1917. Lvov gave way to Kerensky in July.",
+    "Lvov lay far to the west of the front, and its garrison waited.",
+    "Kerensky spoke to the soviet in 1917. Trotsky answered him, and Lenin wrote from hiding.",
+    "General Zabotin said the line would hold. Zabotin was wrong, and Kornilov knew it.",
+    "Mikhail Romanov was chosen tsar in 1613, and the dynasty lasted three centuries.",
+    "In the spring the Bolsheviks grew. " * 40 + "Lenin returned in April.",  # split into several passages
+    "Nicholas abdicated. Alexandra stayed at Tsarskoe Selo with Rasputin's memory.",
+]
+
+
+def test_the_linking_child_links_as_the_bot_would(pack_app: Clio, tmp_path: Path) -> None:
+    """Ingest links in a child process of its own, fed by the reading child, batch by batch: what it stores is
+    what linking the stored passages in one go gives, across batch boundaries (a paragraph split between two
+    batches, mentions only the whole reading settles) and the candidates."""
+    from bot import store
+    from bot.ingest import bounded
+    from bot.ingest.link import link_passages
+    from bot.ingest.passages import Passage
+
+    path = tmp_path / "long.txt"
+    path.write_text("\n\n".join(PARAGRAPHS[i % len(PARAGRAPHS)] for i in range(3 * bounded.PASSAGES_PER_MESSAGE)),
+                    encoding="utf-8")
+    result = pack_app.ingest(path, workspace="linking-child")
+    records = Records(pack_app)
+    sid = [result.source_id]
+    rows = records.rows("passages", "where source_id = ?", sid, columns="id, seq, para, section, text, prose")
+    assert len(rows) > 2 * bounded.PASSAGES_PER_MESSAGE  # several batches
+    expected = link_passages([Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows],
+                             pack_app.lookup.matcher, pack_app.person_ids, births=store.births(pack_app.db))
+    seq = {r["id"]: r["seq"] for r in rows}
+    stored = {(seq[r["passage_id"]], r["entity_id"]): r["mentions"]
+              for r in records.rows("passage_entities", "where source_id = ?", sid, "passage_id, entity_id, mentions")}
+    assert stored == {(s, e): n for s, counts in expected.links.items() for e, n in counts.items()}
+    assert {"lvov", "kerensky", "trotsky", "lenin", "kornilov"} <= {e for _, e in stored}
+    assert result.linked == len(expected.entities())
+    candidates = {r["key"]: (r["name"], r["mentions"])
+                  for r in records.rows("candidates", "where source_id = ?", sid, "key, name, mentions")}
+    assert candidates == {k: (name, n) for k, (name, n, _) in expected.candidates.items()}
+    assert "zabotin" in candidates

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from bot import concurrency, store
 from bot.errors import BotError
 from bot.ingest import bounded
 from bot.ingest.datefind import CONVENTIONS, FoundDate
-from bot.ingest.link import PROGRESS_EVERY, Linker, SourceLinks, link_passages
+from bot.ingest.link import PROGRESS_EVERY, candidates_of, link_passages, link_tables
 from bot.ingest.passages import Passage
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, check_file
 from bot.names import Matcher
@@ -128,41 +127,32 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
         existing, sid = same, same["id"]
     if check is not None:
         check(*readings.usage(workspace, excluding=sid))  # refused before a process is spent on reading it
-    # read, cleaned and split in a child process, within a budget; each batch of passages linked here as it
-    # comes, while the child reads on (the two use both cores), and stored as it is linked. The child also
-    # finds the dates and the names with person cues: linking and storing are the longer share
-    linker = Linker(matcher, person_ids, births=store.births(db), cues=False)  # the child finds the cued names
+    # read, cleaned and split in a child process, within a budget, and linked in a second one as it passes to
+    # this one, which stores each batch as it comes: the three processes share the cores. The reading child
+    # also finds the dates and the names with person cues
+    tables = link_tables(matcher, person_ids, store.births(db))
     done: dict[str, Any] = {}  # what the reading came to: its title and counts, for the result
-    with bounded.Reading(path, raw, max_bytes, calendar) as reading:  # the child finds the dates as it splits
+    with bounded.Reading(path, raw, max_bytes, calendar, link=tables) as reading:
         del raw  # the passages are what is needed now (a 50 MB upload's bytes held to the end were 50 MB more)
 
         def passage_id(seq: int) -> str:
             return f"{sid}:{seq}"
 
-        links: list[dict[str, object]] = []  # each passage's link rows once its paragraph is linked
-        unlinked: deque[int] = deque()  # the passages given to the linker whose rows are not in `links` yet
-
-        def take_linked() -> None:
-            found = linker.result.links
-            while unlinked and unlinked[0] in found:
-                seq = unlinked.popleft()
-                links.extend(_link_rows(sid, ((passage_id(seq), e, n) for e, n in found[seq].items())))
+        links: list[dict[str, object]] = []  # each passage's link rows as its batch or a later one brings them
 
         def rows() -> Iterator[dict[str, object]]:
-            """Each passage's row as its batch comes from the child, once the batch is linked."""
+            """Each passage's row as its batch comes."""
             seen = 0
-            for batch, share in reading.batches():
+            for batch, share, linked in reading.batches():
+                links.extend(_link_rows(sid, ((passage_id(seq), e, n) for seq, e, n in linked)))
                 total = round((seen + len(batch)) / share) if share > 0 else 0  # an estimate until the last batch
                 for p in batch:
                     seen += 1
                     if progress and seen % PROGRESS_EVERY == 0:
                         progress(seen, max(seen, total))
-                    linker.add(p)
-                    unlinked.append(p.seq)
-                take_linked()
-                yield from ({"id": passage_id(p.seq), "source_id": sid, "workspace": workspace, "seq": p.seq,
-                             "para": p.para, "section": p.section, "loc": p.loc, "text": p.text,
-                             "prose": int(p.prose)} for p in batch)  # the text as written
+                    yield {"id": passage_id(p.seq), "source_id": sid, "workspace": workspace, "seq": p.seq,
+                           "para": p.para, "section": p.section, "loc": p.loc, "text": p.text,
+                           "prose": int(p.prose)}  # the text as written
             if not seen:
                 raise ReadError(f"{path.name} has no text Clio can read.")
             done["passages"] = seen
@@ -172,20 +162,16 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
         def tail() -> Tail:
             """What the whole reading tells once its last passage is in: the last paragraph's links and the
             mentions only the whole reading settles, its dates, its title."""
-            doc = reading.result
-            assert doc is not None  # rows() ran to its end
-            last = set(unlinked)  # the last paragraph, linked by finish(): its rows count every mention
-            linker.cued = doc.cued
-            found = linker.finish()
-            take_linked()
-            late = Counter((seq, e) for seq, e in found.late if seq not in last)
+            doc, linked = reading.result, reading.linked
+            assert doc is not None and linked is not None  # rows() ran to its end
+            links.extend(_link_rows(sid, ((passage_id(seq), e, n) for seq, e, n in linked.links)))
             date_rows = [_date_row(f, passage_id(seq), sid) for seq, f in doc.dates]
-            candidates = _candidate_rows(found, sid)
+            candidates = _candidate_rows(candidates_of(doc.cued, linked.cue_counts, matcher), sid)
             done.update(title=(title or doc.title or _heading_title(doc.first) or stem)[:200],
-                        linked=len(found.entities()), dates=len(date_rows), candidates=len(candidates))
+                        linked=linked.entities, dates=len(date_rows), candidates=len(candidates))
             return Tail({"title": done["title"], "author": (author or doc.author or "unknown")[:200], "kind": doc.kind,
                          "calendar": doc.calendar, "passages": done["passages"]},
-                        _link_rows(sid, ((passage_id(seq), e, n) for (seq, e), n in late.items())), date_rows,
+                        _link_rows(sid, ((passage_id(seq), e, n) for seq, e, n in linked.late)), date_rows,
                         candidates)
 
         stem = path.stem.replace("_", " ")
@@ -213,7 +199,7 @@ def relink(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
         links = link_passages(passages, matcher, person_ids, births=store.births(db))
         pid = {r["seq"]: r["id"] for r in rows}
         found = ((pid[seq], e, n) for seq, counts in links.links.items() for e, n in counts.items())
-        readings.replace_links(src["id"], _link_rows(src["id"], found), _candidate_rows(links, src["id"]))
+        readings.replace_links(src["id"], _link_rows(src["id"], found), _candidate_rows(links.candidates, src["id"]))
         n += 1
     return n
 
@@ -223,9 +209,9 @@ def _link_rows(sid: str, mentions: Iterable[tuple[str, str, int]]) -> list[dict[
     return [{"passage_id": p, "entity_id": e, "source_id": sid, "mentions": n} for p, e, n in mentions]
 
 
-def _candidate_rows(links: SourceLinks, sid: str) -> list[dict[str, object]]:
+def _candidate_rows(candidates: dict[str, tuple[str, int, str]], sid: str) -> list[dict[str, object]]:
     return [{"source_id": sid, "key": k, "name": name, "mentions": n, "example_loc": loc}
-            for k, (name, n, loc) in links.candidates.items()]
+            for k, (name, n, loc) in candidates.items()]
 
 
 def _heading_title(first: Block | None) -> str | None:

@@ -6,6 +6,9 @@ The child comes from a fork server started once (its modules preloaded), so each
 interpreter start. It sets its own address-space limit before it parses; the parent waits at most the time
 budget and then kills it. Whatever the child meets, the parent gets passages or a `ReadError` with a message
 for the user.
+
+Ingest also links in a child: the reading child's passages pass through a linking child (memory-capped too) on
+their way to the bot, so reading, linking and storing run in three processes at once and share the cores.
 """
 
 from __future__ import annotations
@@ -15,14 +18,16 @@ import os
 import resource
 import threading
 import time
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.ingest.clean import iter_clean_blocks
 from bot.ingest.datefind import ConventionCount, FoundDate, date_phrases, settle
-from bot.ingest.link import cue
+from bot.ingest.link import Linker, LinkTables, cue
 from bot.ingest.passages import Passage, iter_passages
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, read_document
 
@@ -56,6 +61,32 @@ class Parsed:
     cued: dict[str, tuple[str, str]] = field(default_factory=dict)  # bot.ingest.link.cue's names
 
 
+Mention = tuple[int, str, int]  # (passage seq, entity id, mentions)
+
+
+class Batch(NamedTuple):
+    """Passages in reading order as the reading child sent them; about what share of the reading has come so
+    far (0-1); and, when the reading is linked (Reading's `link`), the links of the passages linked since the
+    batch before: each passage's once its paragraph is whole, so some come with the next batch."""
+
+    passages: list[Passage]
+    share: float
+    links: list[Mention]
+
+
+@dataclass(frozen=True)
+class Linked:
+    """What linking a reading in the linking child came to, besides its batches' links: the links of the last
+    paragraph; each mention added to a passage linked before (the whole reading settles it:
+    bot.ingest.link.SourceLinks.late), counted; how many entries the reading links; and the counts the
+    candidates are made of (bot.ingest.link.candidates_of)."""
+
+    links: list[Mention]
+    late: list[Mention]
+    entities: int
+    cue_counts: dict[str, tuple[int, bool]]
+
+
 def budget(size: int) -> tuple[float, int]:
     """(seconds, bytes of memory) a file of `size` bytes may take to read."""
     return BASE_SECONDS + SECONDS_PER_MB * size / 2**20, MEMORY_BUDGET_BYTES + MEMORY_BUDGET_PER_FILE_BYTE * size
@@ -70,30 +101,47 @@ class Reading:
                 ...
         reading.result  # kind, title, author, first block, calendar, dates, cued names
 
-    The child starts (and is sent the bytes) when the Reading is made and is killed when it is closed. The
-    time the caller spends between two batches is not counted against the child's budget.
+    With `link` (the pack's tables, bot.ingest.link.link_tables), a second child links the passages as they
+    pass from the reading child to the caller: the three processes (reading, linking, storing) share the
+    machine's cores. Each batch then carries its links, and `linked` is set with `result`.
+
+    The children start (and are sent the bytes) when the Reading is made and are killed when it is closed.
+    The time the caller spends between two batches is not counted against the budget.
 
     Raises (when made, or from `batches`):
         ReadError: the file cannot be read, or it needs more time or memory than its budget.
     """
 
-    def __init__(self, path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES, calendar: str | None = None):
+    def __init__(self, path: Path, data: bytes, max_bytes: int = MAX_FILE_BYTES, calendar: str | None = None,
+                 link: LinkTables | None = None):
         if len(data) > max_bytes:  # refused before a process is spent on it
             raise ReadError(f"{path.name} is {len(data) / 2**20:,.0f} MB; the limit is {max_bytes / 2**20:,.0f} MB.")
         self.name = path.name
         self.seconds, self.memory = budget(len(data))
         self.result: Parsed | None = None
+        self.linked: Linked | None = None
         self._deadline = time.monotonic() + self.seconds
         ctx = _context()
         self._recv, send = ctx.Pipe(duplex=False)
         _widen(send)
+        self._children: list[mp.process.BaseProcess] = []
+        if link is not None:  # reading child -> linking child -> here
+            linked_send = send
+            passages_recv, send = ctx.Pipe(duplex=False)
+            _widen(send)
+            self._children.append(ctx.Process(target=_linking_child, args=(linked_send, passages_recv, link, path.name),
+                                              daemon=True))
         data_recv, data_send = ctx.Pipe(duplex=False)
         # the bytes go through a pipe, not the child's arguments: arguments stay referenced for the child's whole
         # life, and the child drops the bytes as soon as it has read them
-        self._child = ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, self.memory, calendar),
-                                  daemon=True)
-        self._child.start()
+        self._children.append(ctx.Process(target=_child, args=(send, data_recv, path.name, max_bytes, self.memory,
+                                                                calendar), daemon=True))
+        for child in self._children:
+            child.start()
         send.close()
+        if link is not None:
+            passages_recv.close()
+            linked_send.close()
         data_recv.close()
         try:
             data_send.send_bytes(data)
@@ -109,33 +157,34 @@ class Reading:
         self.close()
 
     def close(self) -> None:
-        """Stop the child (if it still runs) and let its pipe go."""
+        """Stop the children (those still running) and let their pipe go."""
         self._recv.close()
-        if self._child.is_alive():
-            self._child.kill()
-        self._child.join(5)
+        for child in self._children:
+            if child.is_alive():
+                child.kill()
+        for child in self._children:
+            child.join(5)
 
-    def batches(self) -> Iterator[tuple[list[Passage], float]]:
-        """Each batch of passages in reading order, with about what share of the reading has come so far (0-1);
-        `result` is set once the last has come."""
+    def batches(self) -> Iterator[Batch]:
+        """Each batch of passages in reading order; `result` (and `linked`) are set once the last has come."""
         try:
             # passages come in batches as the child makes them, each unpickled in one short hold of the GIL
             while (message := _receive(self._recv, self._deadline))[0] == "passages":
                 began = time.monotonic()
-                yield [Passage(*fields) for fields in message[1]], message[2]
-                self._deadline += time.monotonic() - began  # the caller's time, not the child's
+                yield Batch([Passage(*fields) for fields in message[1]], message[2], message[3])
+                self._deadline += time.monotonic() - began  # the caller's time, not the children's
         except TimeoutError:
             raise ReadError(f"{self.name} took more than {self.seconds:.0f} seconds to read; Clio gave up on it. "
                             "Save it as plain text and try again.") from None
         except EOFError:  # killed: out of memory, or crashed in a library
             raise ReadError(f"{self.name} needs more than {self.memory / 2**20:,.0f} MB of memory to read; Clio "
                             "gave up on it. Save it as plain text and try again.") from None
-        status, value, peak = message
+        status, value, peak, linked = message
         if status == "error":
             error = ReadError(value)
             error.peak_rss = peak  # type: ignore[attr-defined]
             raise error
-        self.result = replace(value, peak_rss=peak)
+        self.result, self.linked = replace(value, peak_rss=peak), linked
 
 
 # what the child may send ahead of the parent: a batch of passages (about 200 KB pickled) is more than a pipe
@@ -196,25 +245,72 @@ def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, m
                 phrases.append((passage.seq, found))
             cue(passage, cued)
             if len(batch) == PASSAGES_PER_MESSAGE:
-                conn.send(("passages", _plain(batch), min(1.0, (passage.para - first + 1) / span)))
+                conn.send(("passages", _plain(batch), min(1.0, (passage.para - first + 1) / span), []))
                 batch = []
         if batch:
-            conn.send(("passages", _plain(batch), 1.0))
+            conn.send(("passages", _plain(batch), 1.0, []))
         calendar = convention.convention(calendar)
         dates = [(seq, date) for seq, found in phrases for date in settle(found, calendar)]
         doc_first = firsts[0] if firsts else None
         conn.send(("ok", Parsed(doc.kind, doc.title, doc.author, doc_first, calendar=calendar, dates=dates,
                                           cued=cued),
-                  _peak_rss()))
+                  _peak_rss(), None))
     except ReadError as e:
-        conn.send(("error", e.user_message, _peak_rss()))
+        conn.send(("error", e.user_message, _peak_rss(), None))
     except MemoryError:
         conn.send(("error", f"{name} needs more than {memory / 2**20:,.0f} MB of memory to read; Clio gave up on "
-                            "it. Save it as plain text and try again.", _peak_rss()))
+                            "it. Save it as plain text and try again.", _peak_rss(), None))
     except RecursionError:
-        conn.send(("error", f"{name} is nested too deeply to read.", _peak_rss()))
+        conn.send(("error", f"{name} is nested too deeply to read.", _peak_rss(), None))
     except Exception as e:  # a library choking on a malformed file: the user needs to know, not a traceback
-        conn.send(("error", f"{name} could not be read ({type(e).__name__}).", _peak_rss()))
+        conn.send(("error", f"{name} could not be read ({type(e).__name__}).", _peak_rss(), None))
+    finally:
+        conn.close()
+
+
+# the linking child's memory: the pack's tables, a batch or two in flight, each passage's links and each
+# word's count (a 50 MB reading: well under 100 MB)
+LINKING_MEMORY_BYTES = 300 * 2**20
+
+
+def _linking_child(conn: Connection, passages: Connection, tables: LinkTables, name: str) -> None:
+    """Link each batch the reading child sends on `passages`, and send it on `conn` with its links (see Batch
+    and Linked); the reading child's other messages pass as they are. Killed reading child: this one ends, and
+    its closed pipe tells the caller."""
+    try:
+        _limit_memory(LINKING_MEMORY_BYTES)
+        linker = Linker(tables=tables, cues=False)  # the reading child finds the cued names
+        unlinked: deque[int] = deque()  # the passages given to the linker whose links are not sent yet
+
+        def take_linked() -> list[Mention]:
+            found, out = linker.result.links, []
+            while unlinked and unlinked[0] in found:
+                seq = unlinked.popleft()
+                out.extend((seq, e, n) for e, n in found[seq].items())
+            return out
+
+        while (message := passages.recv())[0] == "passages":
+            for fields in message[1]:
+                linker.add(Passage(*fields))
+                unlinked.append(fields[0])
+            conn.send((*message[:3], take_linked()))
+        if message[0] == "ok":
+            linker.cued = message[1].cued
+            last = set(unlinked)  # the last paragraph, linked by finish(): its links count every mention
+            found = linker.finish()
+            rest = take_linked()
+            late = Counter((seq, e) for seq, e in found.late if seq not in last)
+            message = ("ok", message[1], max(message[2], _peak_rss()),
+                       Linked(rest, [(seq, e, n) for (seq, e), n in late.items()], len(found.entities()),
+                              found.cue_counts))
+        conn.send(message)
+    except EOFError:  # the reading child was killed (its budget): the caller sees this pipe close and says why
+        pass
+    except MemoryError:
+        conn.send(("error", f"{name} needs more than {LINKING_MEMORY_BYTES / 2**20:,.0f} MB of memory to link; "
+                            "Clio gave up on it.", _peak_rss(), None))
+    except Exception as e:  # a bug rather than the file; the user needs to know, not a traceback
+        conn.send(("error", f"{name} could not be linked ({type(e).__name__}).", _peak_rss(), None))
     finally:
         conn.close()
 
