@@ -6,13 +6,14 @@ For each size, builds a reading of that many MB from the seeds (in a temporary f
 then times Clio's ingest and a bare FTS5 insert of the same text's paragraphs in alternating pairs, so both
 see the same load on a shared machine, and counts the CPU seconds each used (on a loaded machine the wall
 clock says more about the other jobs than about ingest; the ingest's count covers the bot process, the fork
-server and the reading child, sampled every 20 ms). Memory is the peak of that process tree above what it
+server and the reading and linking children, sampled every 20 ms). Memory is the peak of that process tree above what it
 held just before, counted two ways: resident sizes summed (RSS: a page the fork server shares with the bot
-process, or the reading child with the fork server, counts once per process holding it) and proportional
+process, or a child with the fork server, counts once per process holding it) and proportional
 sizes summed (PSS from /proc/PID/smaps_rollup: a shared page is split between the processes sharing it, so
 the sum is what the tree really holds).
 `--phases` also times each stage in this process, one after another (read, clean, split, calendar, link,
-dates), on the first copy: in an ingest the reading child does all but linking while the bot process links.
+dates), on the first copy: in an ingest the reading child does all but linking, the linking child links, and
+the bot process stores.
 
 The seeds include a web page that ends with a list of other articles; cleaning cuts such a list, and in a text
 made by repeating the seeds it would cut everything after its first copy past 30 % of the text. That page
@@ -212,7 +213,7 @@ def main() -> int:
             med, base = statistics.median(ours_cpu), statistics.median(raw_cpu)
             print(f"{size:5.1f} MB  per CPU second: raw FTS5 insert {base:6.2f} MB/s, clio ingest {med:6.2f} MB/s "
                   f"({med / base:.2f}x of raw; every process of the ingest)")
-            print(f"{size:5.1f} MB  peak memory above idle (bot process, fork server and reading child together): "
+            print(f"{size:5.1f} MB  peak memory above idle (bot process, fork server and children together): "
                   f"{max(pss_peaks):.0f} MB proportional (PSS), {max(peaks):.0f} MB resident summed (RSS, shared "
                   f"pages counted once per process)")
             path.unlink()
