@@ -305,7 +305,7 @@ def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] |
     people = frozenset(person_ids)
     made = _tables.get(matcher)
     if made is None or made.person_ids != people:
-        scan = _scan(matcher)
+        scan = _Scan(matcher) if made is None else made.scan  # the matcher's keys alone: other people, same scan
         owners = {}
         for key in scan.keys:
             owned = list(dict.fromkeys((c.id, c.id in people) for c, kind in matcher.exact(key) if kind != "given"))
@@ -316,7 +316,7 @@ def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] |
 
 class _Scan:
     """An Aho-Corasick automaton over the matcher's keys that some entry owns as more than a first name, built
-    once per matcher (`_scan`): a passage's words are scanned for all of them in one pass, in C.
+    once per matcher (`link_tables`): a passage's words are scanned for all of them in one pass, in C.
 
     Each word of those keys has a code of two characters, the first from one half of a small alphabet and the
     second from the other; a word in no key, or with no key, has the code `filler`, in no key's code. A passage
@@ -366,14 +366,7 @@ class _Scan:
         return out
 
 
-_scans: weakref.WeakKeyDictionary[Matcher, _Scan] = weakref.WeakKeyDictionary()
 _tables: weakref.WeakKeyDictionary[Matcher, LinkTables] = weakref.WeakKeyDictionary()
-
-
-def _scan(matcher: Matcher) -> _Scan:
-    if (scan := _scans.get(matcher)) is None:
-        scan = _scans[matcher] = _Scan(matcher)
-    return scan
 
 
 class _Codes(dict[str, str]):
