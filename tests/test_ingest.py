@@ -288,6 +288,23 @@ def test_a_passage_about_kerensky_never_links_to_another_alexander(mini_app: Cli
     assert (2, "alexander-iii") in links and (2, "kerensky") not in links
 
 
+def test_a_signed_quotation_is_no_account_of_the_reading(mini_app: Clio, tmp_path: Path) -> None:
+    """An epigraph (a quotation with its speaker's name below it) is someone else's words: never linked, quoted
+    or asked about as the reading's own. A dash aside in running text is not a signature."""
+    f = tmp_path / "epigraph.txt"
+    f.write_text("“The soldiers will not fire on the crowds in the streets of the capital any longer.”\n— Kerensky\n\n"
+                 "Workers of the world, unite, for you have nothing to lose but your chains! - V. I. Lenin, 1917\n\n"
+                 "The garrison went over to the crowds in the last days of February 1917 — Kerensky among them.\n\n"
+                 "General Kornilov marched on the capital in August 1917. The railwaymen stopped his trains.",
+                 encoding="utf-8")
+    mini_app.ingest(f)
+    rows = Records(mini_app).rows("passages", columns="id, para, prose")
+    prose = {r["para"]: r["prose"] for r in rows}
+    assert prose == {1: 0, 3: 0, 4: 1, 5: 1}, prose
+    linked = {r["passage_id"] for r in Records(mini_app).rows("passage_entities")}
+    assert linked == {r["id"] for r in rows if r["para"] in (4, 5)}
+
+
 def test_unknown_recurring_names_become_candidates_and_who_answers_from_passages(mini_app: Clio,
                                                                                    tmp_path: Path) -> None:
     f = tmp_path / "m.txt"

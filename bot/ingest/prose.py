@@ -61,6 +61,10 @@ def _may_cite(text: str) -> bool:
     return any(hint.search(text) for hint in _CUE_HINTS)
 
 
+# a quotation signed below it, as epigraphs and block quotes are: a stop (and closing quotes), then a dash and the
+# name of who said it, perhaps with a source ("— Karl Marx", "– Lenin, 1917"), at the very end of the block; the
+# words are someone else's, not the reading's own account
+_SIGNED = re.compile(r"[.!?…][’”'\"]*\s*(?:[—–―]|(?<=\s)-(?=\s))\s*[A-Z][^!?“”\"\n]{0,80}(?<![.!?])$")
 _SENTENCE = re.compile(r"[^.!?]*?[a-z][^.!?]*[.!?]")  # what a sentence is; found in linear time by _has_sentence
 _TO_STOP = re.compile(r"[^.!?]*[.!?]")  # the text up to and with the next stop
 _LOWER = re.compile(r"[a-z]")
@@ -81,6 +85,13 @@ def _has_sentence(text: str) -> bool:
         if len(s.split(None, MIN_SENTENCE_WORDS - 1)) >= MIN_SENTENCE_WORDS and _LOWER.search(s):
             return True
     return False
+
+
+def _signed_quotation(text: str) -> bool:
+    """Whether a block ends with a quotation's signature (_SIGNED): looked for from its last dash, so a long
+    paragraph is not scanned for one."""
+    dash = max(text.rfind("—", -90), text.rfind("–", -90), text.rfind("―", -90), text.rfind(" - ", -90))
+    return dash > 0 and _SIGNED.search(text, max(0, dash - 8)) is not None
 
 
 # how much of a block the checks read: far more than any paragraph, far less than one 50 MB line (its passages
@@ -104,7 +115,7 @@ def is_prose(block: Block) -> bool:
     if block.form != "text" or block.kind != "para":
         return False
     text = block.text[:PROSE_CHECK_CHARS]
-    if _NOTE_START.match(text) or text.count("|") >= 2:
+    if _NOTE_START.match(text) or text.count("|") >= 2 or _signed_quotation(text):
         return False
     # 0, 1 or 2 (or more) cues: enough to judge
     cues = sum(1 for _ in zip(range(2), _REFERENCE_CUES.finditer(text))) if _may_cite(text) else 0
