@@ -84,7 +84,8 @@ def derive(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
         parts: dict[int, list[Passage]] = defaultdict(list)  # a long paragraph may be stored as several passages
         for p in passages:
             parts[p.para].append(p)
-        links = link_passages(passages, matcher, person_ids, births=store.births(db))
+        links = link_passages(passages, matcher, person_ids, births=store.births(db),
+                              confusable=store.confusable(db))
         for span in links.spans:
             if span.entity in person_ids:
                 p = by_seq[span.seq]

@@ -273,7 +273,7 @@ def index_pack(db: sqlite_utils.Database, pack: Pack, home: bool = True) -> None
                 "name": e.name, "full_name": getattr(e, "full_name", None), "summary": " ".join(e.summary.split()),
                 "born": getattr(e, "born", None), "died": getattr(e, "died", None),
                 "roles": json.dumps(getattr(e, "roles", []), ensure_ascii=False),
-                "aliases_text": " ; ".join(names[1:]),
+                "aliases_text": " ; ".join(names[1:]), "disambiguation": getattr(e, "disambiguation", None),
             })
             aliases.extend({"entity_id": k(e.id), "alias": n, "is_name": int(i == 0)} for i, n in enumerate(names))
             related.extend({"entity_id": k(e.id), "related_id": k(r)} for r in dict.fromkeys(e.related))
@@ -988,6 +988,12 @@ def births(db: sqlite_utils.Database) -> dict[str, int]:
     return {pid: born for pid, (born, _) in person_lives(db).items() if born is not None}
 
 
+def confusable(db: sqlite_utils.Database) -> frozenset[str]:
+    """The people whose pack entry has a disambiguation note: a namesake shares their name (see m012)."""
+    return frozenset(r["id"] for r in db.query(
+        "select id from entities where type = 'person' and disambiguation is not null and disambiguation != ''"))
+
+
 def person_lives(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> dict[str, tuple[int | None, int | None]]:
     """Each person's birth and death years (None where the pack has none)."""
     def year(v: Any) -> int | None:
@@ -1246,6 +1252,16 @@ def m011_shared_state(db: sqlite_utils.Database) -> None:
                "expires_at real not null, taken_at real not null)")
     # counters bumped when what processes keep in memory changes ("index": the pack or the readings)
     db.execute("create table if not exists versions (name text primary key, version integer not null)")
+
+
+@migrations()
+def m012_entity_disambiguation(db: sqlite_utils.Database) -> None:
+    # a person's disambiguation note (the pack's): their surname alone is another person's too, so a reading's
+    # bare surname links to them only beside their full name (bot/ingest/link.py). The packs are indexed again
+    # (and the readings relinked) when the bot next starts, so the notes are there
+    if "disambiguation" not in db["entities"].columns_dict:
+        db["entities"].add_column("disambiguation", str)
+    db.execute("delete from meta where key like 'pack:%'")
 
 
 MEMBER_TABLES.append(("rate_windows", "workspace", "user_id"))

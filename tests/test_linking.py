@@ -67,6 +67,8 @@ PARAGRAPHS = [
     "Mikhail Romanov was chosen tsar in 1613, and the dynasty lasted three centuries.",
     "In the spring the Bolsheviks grew. " * 40 + "Lenin returned in April.",  # split into several passages
     "Nicholas abdicated. Alexandra stayed at Tsarskoe Selo with Rasputin's memory.",
+    "Piatakov and Smirnov signed the Declaration of the 46 in 1923.",  # A. P. Smirnov only once named in full
+    "In 1932 A. P. Smirnov met Eismont and Tolmachev to talk of removing Stalin.",
 ]
 
 
@@ -88,7 +90,8 @@ def test_the_linking_child_links_as_the_bot_would(pack_app: Clio, tmp_path: Path
     rows = records.rows("passages", "where source_id = ?", sid, columns="id, seq, para, section, text, prose")
     assert len(rows) > 2 * bounded.PASSAGES_PER_MESSAGE  # several batches
     expected = link_passages([Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows],
-                             pack_app.lookup.matcher, pack_app.person_ids, births=store.births(pack_app.db))
+                             pack_app.lookup.matcher, pack_app.person_ids, births=store.births(pack_app.db),
+                             confusable=store.confusable(pack_app.db))
     seq = {r["id"]: r["seq"] for r in rows}
     stored = {(seq[r["passage_id"]], r["entity_id"]): r["mentions"]
               for r in records.rows("passage_entities", "where source_id = ?", sid, "passage_id, entity_id, mentions")}
@@ -99,6 +102,28 @@ def test_the_linking_child_links_as_the_bot_would(pack_app: Clio, tmp_path: Path
                   for r in records.rows("candidates", "where source_id = ?", sid, "key, name, mentions")}
     assert candidates == {k: (name, n) for k, (name, n, _) in expected.candidates.items()}
     assert "zabotin" in candidates
+
+
+def test_a_surname_a_namesake_shares_is_the_person_only_once_the_reading_names_them_in_full(
+        pack_app: Clio, tmp_path: Path) -> None:
+    """The pack notes that A. P. Smirnov (1932) is not the Smirnov of the 1923 Declaration of the 46: "Smirnov"
+    alone is him only once the reading has named him in full, in that passage or before."""
+    path = tmp_path / "namesakes.txt"
+    path.write_text("\n\n".join([
+        "Support for Trotsky came in 1923 from Piatakov and Smirnov, who signed the Declaration of the 46.",
+        "Nine years later Aleksandr Petrovich Smirnov gathered a few members of the Central Committee.",
+        "Smirnov was arrested with Eismont soon afterwards, in 1932.",
+    ]), encoding="utf-8")
+    result = pack_app.ingest(path, workspace="namesakes")
+    records = Records(pack_app)
+    para = {r["id"]: r["para"] for r in records.rows("passages", "where source_id = ?", [result.source_id],
+                                                         columns="id, para")}
+    smirnov = {para[r["passage_id"]] for r in records.rows("passage_entities", "where source_id = ?",
+                                                          [result.source_id], "passage_id, entity_id")
+               if r["entity_id"] == "a-p-smirnov"}
+    assert smirnov == {2, 3}
+    assert "piatakov" in {r["entity_id"] for r in records.rows("passage_entities", "where source_id = ?",
+                                                               [result.source_id], "entity_id")}
 
 
 def test_the_reading_and_linking_children_yield_the_cores_to_the_bot(pack_app: Clio, tmp_path: Path) -> None:

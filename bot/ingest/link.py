@@ -8,7 +8,7 @@ import re
 import weakref
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import accumulate
@@ -109,7 +109,7 @@ class SourceLinks:
 
 def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str],
                   progress: Callable[[int, int], None] | None = None,
-                  births: dict[str, int] | None = None) -> SourceLinks:
+                  births: dict[str, int] | None = None, confusable: Collection[str] = ()) -> SourceLinks:
     """Link each passage to the entries it names.
 
     A name or alias owned by one entry links at once. A surname links when one person in the pack has it,
@@ -120,14 +120,17 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
     A word standing alone for a person is taken only when it is that person's surname as the pack names them
     (not a nickname's or patronymic's last word: "Bill", "Fifth", "Nikolaevich"), is no place
     ("Germany", "Lvov"), is spelled as the pack spells it when short ("Red" is not Reed), and is not part
-    of another proper name ("Dan Bogart", "Gorky Street", "Order of Lenin", "Pavlov's House").
+    of another proper name ("Dan Bogart", "Gorky Street", "Order of Lenin", "Pavlov's House"). The surname
+    alone of a person the pack gives a disambiguation note (`confusable`: their ids) links only once the
+    reading has named them in full, in that passage or before: the note says a namesake is about ("Smirnov"
+    of the 1923 Declaration of the 46, before Figes names A. P. Smirnov of 1932).
     A name in a sentence whose every year is before a person's birth (`births`: id -> year) is not them:
     "Mikhail Romanov" in 1613 is the first Romanov tsar, not the grand duke born in 1878. A sentence with no
     year takes its paragraph's years, and a paragraph with none the years of the paragraph before it, when
     they lie a century before the birth ("the former
     family became known as Yakovlev" after a paragraph set in 1347 is no Gorbachev adviser).
     """
-    linker = Linker(matcher, person_ids, births, spans=True)
+    linker = Linker(matcher, person_ids, births, spans=True, confusable=confusable)
     for done, p in enumerate(passages, 1):
         if progress and (done % PROGRESS_EVERY == 0 or done == len(passages)):
             progress(done, len(passages))
@@ -150,20 +153,23 @@ class Linker:
 
     def __init__(self, matcher: Matcher | None = None, person_ids: set[str] | None = None,
                  births: dict[str, int] | None = None, spans: bool = False, cues: bool = True,
-                 tables: LinkTables | None = None) -> None:
+                 tables: LinkTables | None = None, confusable: Collection[str] = ()) -> None:
         """A Linker of the pack's `matcher`, `person_ids` and `births`; or, in a process without the pack, of
         its `tables` (`link_tables`) alone: that one finds no candidates but counts their mentions
         (SourceLinks.cue_counts) for `candidates_of`."""
         if tables is None:
             if matcher is None or person_ids is None:
                 raise TypeError("a Linker needs a matcher and its people, or their tables")
-            tables = link_tables(matcher, person_ids, births)
+            tables = link_tables(matcher, person_ids, births, confusable)
         self.matcher, self.spans, self.cues = matcher, spans, cues
         self.person_ids, self.births, self.surname_of = tables.person_ids, tables.births, tables.surname_of
         self.places, self.scan, self.owners = tables.places, tables.scan, tables.owners
+        self.confusable = tables.confusable
         self.result = SourceLinks()
         self.deferred: list[tuple[Span, list[str]]] = []
         self.lone_towns: list[Span] = []
+        self.namesakes: list[Span] = []  # a confusable person's surname alone (see link_passages)
+        self.first_full: dict[str, int] = {}  # person -> the first passage naming them in more than one word
         # each passage's words are found as it is linked and then dropped (a 50 MB reading's words and their
         # places, held at once, took a gigabyte); what the candidates need of them is each word's count
         self.token_counts: Counter[str] = Counter()
@@ -185,6 +191,12 @@ class Linker:
         result = self.result
         for span in self.lone_towns:
             if span.entity in self.named_in_full.get(span.seq, ()):
+                result.links[span.seq][span.entity] += 1
+                if self.spans:
+                    result.spans.append(span)
+                result.late.append((span.seq, span.entity))
+        for span in self.namesakes:
+            if self.first_full.get(span.entity, span.seq + 1) <= span.seq:
                 result.links[span.seq][span.entity] += 1
                 if self.spans:
                     result.spans.append(span)
@@ -264,12 +276,17 @@ class Linker:
                 continue
             n, gram, ids = longest
             free = i + n
-            # "Lvov", "Gorky" alone: a town too; the person only where the passage also names them in full
-            town = n == 1 and len(ids) == 1 and ids[0] in person_ids and gram in _TOWNS
-            if len(ids) == 1 and not town:
+            # "Lvov", "Gorky" alone: a town too; the person only where the passage also names them in full. A
+            # surname a namesake shares (the person's disambiguation note in the pack: "Smirnov"): the person only
+            # once the reading has named them in full
+            lone = n == 1 and len(ids) == 1 and ids[0] in person_ids
+            town = lone and gram in _TOWNS
+            namesake = lone and not town and ids[0] in self.confusable
+            if len(ids) == 1 and not town and not namesake:
                 found[ids[0]] = found.get(ids[0], 0) + 1
                 if n > 1:
                     named_in_full.setdefault(p.seq, set()).add(ids[0])
+                    self.first_full.setdefault(ids[0], p.seq)
                 if not self.spans:
                     continue
             start = start_of(i)
@@ -279,6 +296,8 @@ class Linker:
                 self.deferred.append((span, ids))
             elif town:
                 self.lone_towns.append(span)
+            elif namesake:
+                self.namesakes.append(span)
             else:
                 self.result.spans.append(span)
 
@@ -298,9 +317,11 @@ class LinkTables:
     # when none is a person (they link wherever the key stands), else ([], (id, is a person) for each), to be
     # checked where the key stands
     owners: dict[str, tuple[list[str], list[tuple[str, bool]] | None]]
+    confusable: frozenset[str] = frozenset()  # people whose surname alone a namesake shares (see link_passages)
 
 
-def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None) -> LinkTables:
+def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None,
+                confusable: Collection[str] = ()) -> LinkTables:
     """The LinkTables of a pack's matcher and people (made once per matcher and set of people)."""
     people = frozenset(person_ids)
     made = _tables.get(matcher)
@@ -311,7 +332,7 @@ def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] |
             owned = list(dict.fromkeys((c.id, c.id in people) for c, kind in matcher.exact(key) if kind != "given"))
             owners[key] = ([], owned) if any(person for _, person in owned) else ([cid for cid, _ in owned], None)
         made = _tables[matcher] = LinkTables(people, {}, _surnames(matcher, people), place_keys(), scan, owners)
-    return replace(made, births=births or {})
+    return replace(made, births=births or {}, confusable=frozenset(confusable))
 
 
 class _Scan:
