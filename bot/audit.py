@@ -74,16 +74,24 @@ def derive(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
     for src in sources:
         d = Derived(src["filename"])
         rows = store.passages_of(db, src["id"])
-        by_id = {r["id"]: r for r in rows}
-        for r in db.query("select * from passage_dates where source_id = ? order by rowid", [src["id"]]):
-            p = by_id[r["passage_id"]]
-            d.dates.append({"para": p["para"], "phrase": r["phrase"], "date": r["date"], "calendar": r["calendar"],
-                            "sentence": _sentence_with(p["text"], r["phrase"])})
         passages = [Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows]
         by_seq = {p.seq: p for p in passages}
+        by_id = {r["id"]: by_seq[r["seq"]] for r in rows}
         parts: dict[int, list[Passage]] = defaultdict(list)  # a long paragraph may be stored as several passages
         for p in passages:
             parts[p.para].append(p)
+        placed: dict[tuple[str, str], int] = {}  # (passage id, phrase) -> where its last date was found
+        for r in db.query("select * from passage_dates where source_id = ? order by rowid", [src["id"]]):
+            p = by_id[r["passage_id"]]
+            date = {"para": p.para, "phrase": r["phrase"], "date": r["date"], "calendar": r["calendar"],
+                    "sentence": _sentence_with(p.text, r["phrase"])}
+            # where it stands: a passage's dates are stored in the order they stand, so a phrase stated twice
+            # ("14 July 1789" ... "14 July 1789") is the next time it occurs after the one before
+            at = p.text.find(r["phrase"], placed.get((r["passage_id"], r["phrase"]), -1) + 1)
+            if at >= 0:
+                placed[(r["passage_id"], r["phrase"])] = at
+                date.update(seq=p.seq, start=at, end=at + len(r["phrase"]), parts=parts[p.para])
+            d.dates.append(date)
         links = link_passages(passages, matcher, person_ids, births=store.births(db),
                               confusable=store.confusable(db))
         for span in links.spans:

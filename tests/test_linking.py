@@ -59,6 +59,31 @@ def test_the_audit_matches_a_label_to_the_occurrence_it_names() -> None:
     assert (score.right, score.wrong) == (1, 0)
 
 
+def test_the_audit_matches_a_date_label_to_the_occurrence_it_names(tmp_path: Path) -> None:
+    """A phrase stated several times in a paragraph ("14 July" as a festival, then "14 July 1789" twice): the
+    label of its first occurrence, which Clio rightly leaves undated, is not scored against a date it derived
+    from a later one. (`clio audit` reads a SQLite file, as here.)"""
+    from bot import store
+    from bot.config import Settings
+    from tests.conftest import TEST_PACKS
+
+    app = Clio(Settings(db_path=tmp_path / "audit.db", content_dir=TEST_PACKS, pack="mini"))
+    path = tmp_path / "fete.txt"
+    path.write_text("In 1880 the deputies wanted to revive the 14 July festival. The events of 14 July 1789 were "
+                    "illegal under the old government. The festival also marked the year after 14 July 1789.",
+                    encoding="utf-8")
+    app.ingest(path, calendar="gregorian")
+    derived = audit.derive(app.db, app.lookup.matcher, app.person_ids, store.sources(app.db, None))
+    app.close()
+    assert [d["phrase"] for d in derived[0].dates] == ["14 July 1789", "14 July 1789"]
+    label = {"reading": "fete.txt", "para": 1, "phrase": "14 July", "prose": True}
+    labels = [{**label, "nth": 1, "date": None, "calendar": None},
+              {**label, "nth": 2, "date": "1789-07-14", "calendar": "gregorian"},
+              {**label, "phrase": "14 July 1789", "nth": 2, "date": "1789-07-14", "calendar": "gregorian"}]
+    score = audit.score_dates(derived, labels)
+    assert (score.right, score.wrong, score.left_out) == (2, 0, 1), score.errors
+
+
 PARAGRAPHS = [
     "Georgy Lvov led the Provisional Government from March 1917. Lvov gave way to Kerensky in July.",
     "Lvov lay far to the west of the front, and its garrison waited.",
