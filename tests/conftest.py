@@ -99,7 +99,23 @@ def pg_cluster():  # noqa: ANN201 - tests.pg.Cluster, imported lazily
             pytest.fail(f"CLIO_REQUIRE_PG is set but PostgreSQL cannot run: {e}")
         pytest.skip(f"PostgreSQL tests skipped: {e}")
     yield cluster
+    left = open_pg_states()
+    for state in left:  # closed before the server stops, or their listeners log "lost the PostgreSQL listener"
+        state.close()
     cluster.stop()
+    if left:
+        pytest.fail("PgState left open until the session's PostgreSQL stopped (close the app or state): "
+                    + "; ".join(sorted({cluster.made_for.get(s.url, s.url) for s in left})), pytrace=False)
+
+
+def open_pg_states() -> list:
+    """Every PgState of this process not closed yet: each keeps a pool and a listener thread until closed."""
+    import gc
+
+    from bot.pg_state import PgState
+
+    gc.collect()
+    return [o for o in gc.get_objects() if isinstance(o, PgState) and not o.pool.closed]
 
 
 @pytest.fixture

@@ -88,6 +88,7 @@ class Cluster:
     bindir: Path
     prefix: list[str]
     _names: itertools.count = field(default_factory=lambda: itertools.count(1))
+    made_for: dict[str, str] = field(default_factory=dict)  # a database's URL -> the test it was made in
 
     @classmethod
     def start(cls) -> Cluster:
@@ -128,6 +129,7 @@ class Cluster:
         name = f"clio_test_{next(self._names)}"
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'create database "{name}"')  # name made here, never from input
+        self.made_for[self.url(name)] = os.environ.get("PYTEST_CURRENT_TEST", "no test")
         return self.url(name)
 
     def stop(self) -> None:

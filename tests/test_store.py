@@ -35,10 +35,13 @@ def test_rebuild_is_idempotent(mini_app: Clio) -> None:
 
 
 def test_a_restart_reuses_the_index(mini_settings: Settings) -> None:
-    Clio(mini_settings)
+    Clio(mini_settings).close()  # closed as a stopped process is: on PostgreSQL its listener would outlive the test
     again = Clio(mini_settings)
-    assert again.ensure_index() is False
-    assert again.handle_text("/who kornilov").match.id == "kornilov"  # type: ignore[union-attr]
+    try:
+        assert again.ensure_index() is False
+        assert again.handle_text("/who kornilov").match.id == "kornilov"  # type: ignore[union-attr]
+    finally:
+        again.close()
 
 
 def test_a_changed_pack_is_reindexed_and_a_broken_one_keeps_the_old_index(tmp_path: Path) -> None:
