@@ -164,6 +164,15 @@ def test_lenins_related_entries_are_few_and_all_tied_by_the_pack(pack_app: Clio)
     assert {ids[n] for n in related_buttons(october)} <= pack_ties("russian-revolution", "october-insurrection-1917")
 
 
+def test_a_card_says_which_one_where_the_pack_notes_a_namesake(pack_app: Clio) -> None:
+    """A. P. Smirnov shares his surname with the Smirnov of the 1923 Declaration of the 46: his card says which
+    Smirnov it is; Lenin's, with no namesake, has no such line."""
+    smirnov = pack_app.handle_text("/who A. P. Smirnov")
+    which = [f.value for f in smirnov.fields if f.name == "Which one"]
+    assert which and "1932" in which[0] and "1923" in which[0], smirnov.text()
+    assert not any(f.name == "Which one" for f in pack_app.handle_text("/who Lenin").fields)
+
+
 def test_every_cards_related_entries_are_tied_by_the_pack(pack_app: Clio) -> None:
     ids = {r["name"]: r["id"] for r in pack_app.db.query("select id, name from entities")}
     for entry in list(entries_of("russian-revolution").values())[::7]:

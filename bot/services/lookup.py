@@ -263,6 +263,8 @@ class Lookup:
             if e["people"]:
                 people = store.names_of(self.db, e["people"])
                 fields.append(Field("People", ", ".join(people[p]["name"] for p in e["people"] if p in people)))
+        if e.get("disambiguation"):  # the pack's note on a namesake: which one this entry is
+            fields.append(Field("Which one", e["disambiguation"]))
         titles = [a for a in e["aliases"] if is_title(a)]
         if titles:
             fields.append(Field("Titles", ", ".join(titles)))
