@@ -59,6 +59,31 @@ def test_a_changed_pack_is_reindexed_and_a_broken_one_keeps_the_old_index(tmp_pa
     assert app.handle_text("/when Peace of Brest-Litovsk").ok
 
 
+def test_an_index_made_before_the_disambiguation_notes_gets_them_at_the_next_start(tmp_path: Path) -> None:
+    """m012: a database from before it has no place for the packs' notes on namesakes; at the next start the
+    column is added and the packs indexed again, so the cards and the linking rule have them."""
+    pack = tmp_path / "packs" / "mini"
+    shutil.copytree(TEST_PACKS / "mini", pack)
+    people = pack / "people.yaml"
+    people.write_text(people.read_text().replace(
+        "    roles: [General]\n", "    roles: [General]\n    disambiguation: The general of 1917, not a sergeant.\n", 1))
+    settings = Settings(db_path=tmp_path / "old.db", content_dir=pack.parent, pack="mini")
+    app = Clio(settings)
+    app.close()
+    db = sqlite_utils.Database(settings.db_path)  # as the code before m012 left it
+    db.execute("alter table entities drop column disambiguation")
+    db.execute("delete from _sqlite_migrations where name = 'm012_entity_disambiguation'")
+    db.conn.commit()
+    db.close()
+    again = Clio(settings)
+    try:
+        assert store.confusable(again.db) == {"kornilov"}
+        card = again.handle_text("/who Kornilov")
+        assert [f.value for f in card.fields if f.name == "Which one"] == ["The general of 1917, not a sergeant."]
+    finally:
+        again.close()
+
+
 @pytest.mark.parametrize("query", ['Lenin" OR', "soviet*", "NEAR(a b)", "title:council", "-council", '"', "(((", "AND"])
 def test_fts_syntax_is_taken_literally(mini_app: Clio, query: str) -> None:
     reply = mini_app.handle_text(f"/search {query}")

@@ -192,12 +192,12 @@ def relink(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
            readings: Readings | None = None) -> int:
     """Link every stored reading again (after the pack changed). Returns how many readings were relinked."""
     readings = readings or SqliteReadings(db)
+    births, confusable = store.births(db), store.confusable(db)
     n = 0
     for src in readings.sources(None):
         rows = readings.passages_of(src["id"])
         passages = [Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows]
-        links = link_passages(passages, matcher, person_ids, births=store.births(db),
-                              confusable=store.confusable(db))
+        links = link_passages(passages, matcher, person_ids, births=births, confusable=confusable)
         pid = {r["seq"]: r["id"] for r in rows}
         found = ((pid[seq], e, n) for seq, counts in links.links.items() for e, n in counts.items())
         readings.replace_links(src["id"], _link_rows(src["id"], found), _candidate_rows(links.candidates, src["id"]))
