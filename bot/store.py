@@ -1256,9 +1256,10 @@ def m011_shared_state(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m012_entity_disambiguation(db: sqlite_utils.Database) -> None:
-    # a person's disambiguation note (the pack's): their surname alone is another person's too, so a reading's
-    # bare surname links to them only beside their full name (bot/ingest/link.py). The packs are indexed again
-    # (and the readings relinked) when the bot next starts, so the notes are there
+    # an entry's disambiguation note (the pack's): a person's surname alone is another person's too, so a
+    # reading's bare surname links to them only once it has named them in full (bot/ingest/link.py), and their
+    # card says which one they are. The packs are indexed again (and the readings relinked) when the bot next
+    # starts, so the notes are there
     if "disambiguation" not in db["entities"].columns_dict:
         db["entities"].add_column("disambiguation", str)
     db.execute("delete from meta where key like 'pack:%'")
