@@ -169,7 +169,6 @@ class Linker:
         self.deferred: list[tuple[Span, list[str]]] = []
         self.lone_towns: list[Span] = []
         self.namesakes: list[Span] = []  # a confusable person's surname alone (see link_passages)
-        self.first_full: dict[str, int] = {}  # person -> the first passage naming them in more than one word
         # each passage's words are found as it is linked and then dropped (a 50 MB reading's words and their
         # places, held at once, took a gigabyte); what the candidates need of them is each word's count
         self.token_counts: Counter[str] = Counter()
@@ -191,30 +190,33 @@ class Linker:
         result = self.result
         for span in self.lone_towns:
             if span.entity in self.named_in_full.get(span.seq, ()):
-                result.links[span.seq][span.entity] += 1
-                if self.spans:
-                    result.spans.append(span)
-                result.late.append((span.seq, span.entity))
-        for span in self.namesakes:
-            if self.first_full.get(span.entity, span.seq + 1) <= span.seq:
-                result.links[span.seq][span.entity] += 1
-                if self.spans:
-                    result.spans.append(span)
-                result.late.append((span.seq, span.entity))
+                self._late(span)
+        if self.namesakes:
+            first_full: dict[str, int] = {}  # person -> the first passage naming them in more than one word
+            for seq, people in self.named_in_full.items():  # in reading order
+                for person in people:
+                    first_full.setdefault(person, seq)
+            for span in self.namesakes:
+                if first_full.get(span.entity, span.seq + 1) <= span.seq:
+                    self._late(span)
         in_reading = result.entities()
         for span, ids in self.deferred:
             known = [e for e in ids if e in in_reading]
             if len(known) == 1:
-                result.links[span.seq][known[0]] += 1
-                if self.spans:
-                    result.spans.append(span._replace(entity=known[0]))
-                result.late.append((span.seq, known[0]))
+                self._late(span._replace(entity=known[0]))
         counts = _cue_counts(self.cued, self.token_counts)
         if self.matcher is None:
             result.cue_counts = counts
         else:
             result.candidates = candidates_of(self.cued, counts, self.matcher)
         return result
+
+    def _late(self, span: Span) -> None:
+        """Link a mention only the whole reading settled, to a passage linked before (SourceLinks.late)."""
+        self.result.links[span.seq][span.entity] += 1
+        if self.spans:
+            self.result.spans.append(span)
+        self.result.late.append((span.seq, span.entity))
 
     def _link_paragraph(self) -> None:
         passages, self.paragraph = self.paragraph, []
@@ -286,7 +288,6 @@ class Linker:
                 found[ids[0]] = found.get(ids[0], 0) + 1
                 if n > 1:
                     named_in_full.setdefault(p.seq, set()).add(ids[0])
-                    self.first_full.setdefault(ids[0], p.seq)
                 if not self.spans:
                     continue
             start = start_of(i)
