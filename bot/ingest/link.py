@@ -521,6 +521,8 @@ def cue(p: Passage, cued: dict[str, tuple[str, str]]) -> None:
 def _cue_counts(cued: dict[str, tuple[str, str]], token_counts: Counter[str]) -> dict[str, tuple[int, bool]]:
     """Each cued name's key (see cue) -> (how often a word with that key is written with a capital, whether
     one is also written in lower case somewhere: "house", "staff" are words, not names)."""
+    if not cued:  # no name with a person cue: no word need be folded to its key
+        return {}
     counts: Counter[str] = Counter()
     common: set[str] = set()
     for tok, n in token_counts.items():
