@@ -138,13 +138,16 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
         def passage_id(seq: int) -> str:
             return f"{sid}:{seq}"
 
+        def mention_rows(mentions: Iterable[bounded.Mention]) -> list[dict[str, object]]:
+            return _link_rows(sid, ((passage_id(seq), e, n) for seq, e, n in mentions))
+
         links: list[dict[str, object]] = []  # each passage's link rows as its batch or a later one brings them
 
         def rows() -> Iterator[dict[str, object]]:
             """Each passage's row as its batch comes."""
             seen = 0
             for batch, share, linked in reading.batches():
-                links.extend(_link_rows(sid, ((passage_id(seq), e, n) for seq, e, n in linked)))
+                links.extend(mention_rows(linked))
                 total = round((seen + len(batch)) / share) if share > 0 else 0  # an estimate until the last batch
                 for p in batch:
                     seen += 1
@@ -164,15 +167,14 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
             mentions only the whole reading settles, its dates, its title."""
             doc, linked = reading.result, reading.linked
             assert doc is not None and linked is not None  # rows() ran to its end
-            links.extend(_link_rows(sid, ((passage_id(seq), e, n) for seq, e, n in linked.links)))
+            links.extend(mention_rows(linked.links))
             date_rows = [_date_row(f, passage_id(seq), sid) for seq, f in doc.dates]
             candidates = _candidate_rows(candidates_of(doc.cued, linked.cue_counts, matcher), sid)
             done.update(title=(title or doc.title or _heading_title(doc.first) or stem)[:200],
                         linked=linked.entities, dates=len(date_rows), candidates=len(candidates))
             return Tail({"title": done["title"], "author": (author or doc.author or "unknown")[:200], "kind": doc.kind,
                          "calendar": doc.calendar, "passages": done["passages"]},
-                        _link_rows(sid, ((passage_id(seq), e, n) for seq, e, n in linked.late)), date_rows,
-                        candidates)
+                        mention_rows(linked.late), date_rows, candidates)
 
         stem = path.stem.replace("_", " ")
         passages: Iterable[dict[str, object]] = rows()
