@@ -49,14 +49,17 @@ def test_a_changed_pack_is_reindexed_and_a_broken_one_keeps_the_old_index(tmp_pa
     shutil.copytree(TEST_PACKS / "mini", pack)
     settings = Settings(db_path=tmp_path / "c.db", content_dir=pack.parent, pack="mini")
     app = Clio(settings)
-    events = pack / "events.yaml"
-    events.write_text(events.read_text().replace("Treaty of Brest-Litovsk", "Peace of Brest-Litovsk"))
-    assert app.ensure_index() is True
-    assert app.handle_text("/when Peace of Brest-Litovsk").match.id == "treaty-1918"  # type: ignore[union-attr]
-    events.write_text("events: [oops")
-    with pytest.raises(PackInvalid):
-        app.ensure_index()
-    assert app.handle_text("/when Peace of Brest-Litovsk").ok
+    try:
+        events = pack / "events.yaml"
+        events.write_text(events.read_text().replace("Treaty of Brest-Litovsk", "Peace of Brest-Litovsk"))
+        assert app.ensure_index() is True
+        assert app.handle_text("/when Peace of Brest-Litovsk").match.id == "treaty-1918"  # type: ignore[union-attr]
+        events.write_text("events: [oops")
+        with pytest.raises(PackInvalid):
+            app.ensure_index()
+        assert app.handle_text("/when Peace of Brest-Litovsk").ok
+    finally:
+        app.close()  # its worker threads and connections go with the test, as the restart test's do
 
 
 def test_an_index_made_before_the_disambiguation_notes_gets_them_at_the_next_start(tmp_path: Path) -> None:
