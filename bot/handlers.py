@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from bot.commands import REGISTRY, command
 from bot.events import Context
+from bot.names import name_key
 from bot.response import Field, Reply
 from bot.errors import BadInput
 from bot.events import ConversationRef
@@ -34,7 +36,36 @@ def what(app: Clio, ctx: Context, arg: str) -> Reply:
 @command("when", "EVENT", ("/when EVENT",), autocomplete="event")
 def when(app: Clio, ctx: Context, arg: str) -> Reply:
     """When did this happen? Dates in both calendars where they differ."""
-    return app.lookup.lookup(require_arg(arg, "an event", lambda: app.example("when")), "event", ctx.workspace)
+    query = require_arg(arg, "an event", lambda: app.example("when"))
+    return _when_dated(app, ctx, query) or app.lookup.lookup(query, "event", ctx.workspace)
+
+
+_YEAR = re.compile(r"(?<!\d)(\d{3,4})(?!\d)")
+
+
+def _when_dated(app: Clio, ctx: Context, query: str) -> Reply | None:
+    """/when of a day ("25 October", "7 Nov 1917", "9 Thermidor"): what happened on it, as /onthisday says,
+    that year's events first when a year is given; of a year, a range or a month ("1917", "Oct 1917"): the
+    timeline. Never an event whose name merely holds the same number or month ("25 October" is not the general
+    strike of 25 February). None when the query is no date, or an event is named so exactly ("9 January 1905")."""
+    from bot.services import timeline as timeline_service
+
+    if any(c.type == "event" for c, _ in app.lookup.matcher.exact(name_key(query))):
+        return None
+    try:
+        days, note = parse_days(query)
+    except BadInput:
+        days, note = [], None
+    if days:
+        said = f"“{echo(query)}” is a day, not an event: this is what happened on it."
+        year = _YEAR.search(query)
+        return app.onthisday.reply(days, ctx.workspace, f"{said} {note}" if note else said,
+                                   year=int(year.group(1)) if year else None)
+    try:
+        timeline_service.parse(query)
+    except BadInput:
+        return None
+    return timeline(app, ctx, query)
 
 
 @command("passages", "NAME [from N]", ("/passages NAME", "/passages NAME from 4"))

@@ -95,3 +95,46 @@ def test_today_comes_from_the_clock_in_the_configured_timezone(mini_app: Clio) -
     assert "7 Nov" in mini_app.handle_text("/onthisday").title
     object.__setattr__(mini_app.settings, "timezone", "America/New_York")  # 6 Nov, 20:30 there
     assert "6 Nov" in mini_app.handle_text("/onthisday").title
+
+
+# /when of a day, a year or a month: answered as a date, never by an event whose name shares a number or a month
+
+
+def test_when_of_a_day_lists_that_days_events_not_an_event_sharing_its_number(pack_app: Clio) -> None:
+    reply = pack_app.handle_text("/when 25 October")
+    assert reply.kind == "list" and "is a day, not an event" in reply.body, reply.text()
+    assert any("Winter Palace" in f.name and BOTH in f.value for f in reply.fields), reply.text()
+    # the general strike of 25 February, which a number and a month word alone used to offer
+    assert "General strike" not in reply.text()
+    november = pack_app.handle_text("/when 7 November")
+    assert november.kind == "list" and any("Winter Palace" in f.name for f in november.fields), november.text()
+
+
+def test_when_of_a_day_with_a_year_puts_that_years_events_first(pack_app: Clio) -> None:
+    plain = pack_app.handle_text("/when 7 November")
+    assert "1941" not in plain.fields[0].name  # the readings' 1917 comes first on the day alone
+    of_1941 = pack_app.handle_text("/when 7 November 1941")
+    assert of_1941.fields[0].name.startswith("1941 — ") and "parade" in of_1941.fields[0].name, of_1941.text()
+    assert {f.name for f in of_1941.fields} == {f.name for f in plain.fields}  # reordered, nothing lost
+
+
+def test_when_of_a_year_or_a_month_is_its_timeline(pack_app: Clio) -> None:
+    assert pack_app.handle_text("/when 1917").title.startswith("Timeline 1917")
+    assert pack_app.handle_text("/when Oct 1917").title.startswith("Timeline October 1917")
+
+
+def test_when_of_an_events_own_date_name_is_still_that_event(pack_app: Clio) -> None:
+    reply = pack_app.handle_text("/when 9 January 1905")  # an alias of Bloody Sunday
+    assert reply.kind == "lookup" and reply.title == "Bloody Sunday", reply.text()
+
+
+def test_when_of_a_republican_day_in_a_pack_without_that_calendar_says_so(pack_app: Clio) -> None:
+    reply = pack_app.handle_text("/when 9 Thermidor")
+    assert "does not use the Republican calendar" in reply.text(), reply.text()
+    assert "Bloody Sunday" not in reply.text()  # a 9 alone once offered it
+
+
+def test_a_single_event_choice_is_asked_about_in_the_singular(pack_app: Clio) -> None:
+    reply = pack_app.handle_text("/when Tsaritsyn defence")
+    assert reply.kind == "choices" and len(reply.buttons) == 1, reply.text()
+    assert reply.title.startswith("Did you mean this event") and "1 events" not in reply.text()

@@ -340,7 +340,8 @@ class Asker:
         names = store.names_of(self.lookup.db, ids)
         shown = [names[i] for i in ids if i in names][:5]
         return Reply(
-            ok=True, kind="choices", title=f"“{echo(phrase)}” could be {len(shown)} events: which one?",
+            ok=True, kind="choices", title=f"“{echo(phrase)}” could be {len(shown)} events: which one?" if len(shown) > 1
+            else f"Did you mean this event by “{echo(phrase)}”?",
             body="\n".join(f"• {r['name']}" for r in shown),
             buttons=[Button(r["name"], "when", r["name"]) for r in shown],
             suggestions=[Match(r["id"], r["name"], r["type"], 100.0) for r in shown],

@@ -140,17 +140,18 @@ class OnThisDay:
         return store.events_on_day(self.db, month, day, packs,
                                    read_about=lambda ids: self.readings.link_counts(ids, workspace))
 
-    def reply(self, days: list[Day], workspace: str, note: str | None = None) -> Reply:
-        """The days' events of the packs `workspace` reads, and its readings' dated passages."""
+    def reply(self, days: list[Day], workspace: str, note: str | None = None, year: int | None = None) -> Reply:
+        """The days' events of the packs `workspace` reads, and its readings' dated passages; with `year` (a day
+        asked of one year: "/when 25 October 1917"), that year's first."""
         self.packs = packs_of(self.db, self.data, workspace)
         self.rule = store.calendar_rule(self.db, self.packs)
-        return self._reply(days, workspace, note)
+        return self._reply(days, workspace, note, year)
 
-    def _reply(self, days: list[Day], workspace: str, note: str | None = None) -> Reply:
+    def _reply(self, days: list[Day], workspace: str, note: str | None = None, year: int | None = None) -> Reply:
         fields: list[Field] = []
         cites: list[Citation] = []
         for day in days:
-            f, c = self._day(day, workspace, label=len(days) > 1)
+            f, c = self._day(day, workspace, label=len(days) > 1, year=year)
             fields.extend(f)
             cites.extend(c)
         title = "On this day: " + " / ".join(d.text() for d in days)
@@ -199,7 +200,8 @@ class OnThisDay:
         return ([self._event_field(e, prefix) for e in shown_events],
                 [c for e in shown_events for c in self._event_cites(e["id"])])
 
-    def _day(self, day: Day, workspace: str, label: bool) -> tuple[list[Field], list[Citation]]:
+    def _day(self, day: Day, workspace: str, label: bool,
+             year: int | None = None) -> tuple[list[Field], list[Citation]]:
         prefix = f"{day.text()}: " if label else ""
         if day.republican_month:
             return self._republican(day, prefix)
@@ -207,6 +209,11 @@ class OnThisDay:
         seen = {e["id"] for e in events}
         events += [e for e in self._continuing(day) if e["id"] not in seen]
         passages = self.readings.dates_on_day(day.month, day.day, workspace, limit=MAX_PASSAGES_SHOWN)
+        if year is not None:  # that year's first (stable: the usual order within each), as stated or in New Style
+            def other_year(row: dict) -> bool:
+                when = HistDate.parse(row["date"], row["calendar"])
+                return year not in (when.year, when.new_style.year)
+            events, passages = sorted(events, key=other_year), sorted(passages, key=other_year)
         if not events and not passages:
             return self._nearby(day, workspace, prefix)
         fields, cites = [], []
