@@ -138,3 +138,11 @@ def test_a_single_event_choice_is_asked_about_in_the_singular(pack_app: Clio) ->
     reply = pack_app.handle_text("/when Tsaritsyn defence")
     assert reply.kind == "choices" and len(reply.buttons) == 1, reply.text()
     assert reply.title.startswith("Did you mean this event") and "1 events" not in reply.text()
+
+
+def test_numbers_in_an_event_question_match_only_whole_and_never_alone(pack_app: Clio) -> None:
+    # "25" and "1917" of the general strike's alias "25 February 1917", beside words it lacks: no match
+    assert "General strike" not in pack_app.handle_text("/when 25 Oct 1917 page 2").text()
+    assert "00447" not in pack_app.handle_text("/when 0").text()  # a number is not the start of another
+    assert pack_app.handle_text("/when 9+1").title.startswith('The "9+1" agreement')  # numbers that are the name
+    assert pack_app.handle_text("/when strike 25").title.startswith("General strike in Petrograd")

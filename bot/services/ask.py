@@ -316,10 +316,13 @@ class Asker:
         words = {_stem(w) for w in _words(phrase)}
         if not words:
             return None
+        numbers_only = all(w.isdigit() for w in words)
         scored = []
         for e in self.events:
-            held = [w for w in words if _has(e.name_words, w)]
-            if not held:
+            # a number only whole ("0" is not in "00447"); and numbers alone, beside words the name lacks, are no
+            # match: "25 Oct 1917" is not "25 February 1917"
+            held = [w for w in words if (w in e.name_words if w.isdigit() else _has(e.name_words, w))]
+            if not held or all(w.isdigit() for w in held) and not numbers_only:
                 continue
             weight = sum(self._idf.get(w, 3.0) for w in held) / sum(self._idf.get(w, 3.0) for w in words)
             scored.append((weight, e))
