@@ -343,3 +343,8 @@ def test_a_card_with_the_readings_names_each_once(seeded: dict[str, Clio]) -> No
         assert len(names) == len(set(names)), (command, reply.sources_line())
         titles = {(c.author, c.title) for c in reply.citations}
         assert len(names) == len(titles), command
+
+
+def test_sources_count_one_entry_in_the_singular(pack_app: Clio) -> None:
+    text = pack_app.handle_text("/sources").text()
+    assert "cited by 1 pack entry\n" in text + "\n" and "cited by 1 pack entries" not in text, text

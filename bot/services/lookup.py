@@ -440,7 +440,7 @@ class Lookup:
     def sources(self, workspace: str = store.SHARED) -> Reply:
         rows = store.readings(self.db, self.packs)
         lines = [f"• {r['author']}, “{r['title']}”" + (f" ({r['year']})" if r["year"] else "")
-                 + f": cited by {r['entries']} pack entries" for r in rows]
+                 + f": cited by {r['entries']} pack entr{'y' if r['entries'] == 1 else 'ies'}" for r in rows]
         cites = [Citation(r["id"], r["title"], r["author"]) for r in rows]
         ingested = self.readings.sources(workspace)
         if ingested:
