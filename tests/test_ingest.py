@@ -557,3 +557,12 @@ def test_an_ingest_that_fails_midway_leaves_no_trace_and_keeps_the_copy_it_was_r
     assert records.values("passages", "text") == ["The sentry Qwertovich kept his post through the February days."]
     assert app.handle_text("/search Qwertovich").ok and not app.handle_text("/search Asdfgovich").ok
     app.close()
+
+
+def test_an_ingest_summary_counts_one_in_the_singular() -> None:
+    from bot.ingest import IngestResult
+
+    one = IngestResult("s", "Notes", "added", 1, 1, 1, 1, 2_000, 0.1).text()
+    assert "1 passage, 1 pack entry linked, 1 date, 1 unknown name (" in one, one
+    many = IngestResult("s", "Notes", "added", 1_506, 560, 32, 3, 630_000, 0.5).text()
+    assert "1,506 passages, 560 pack entries linked, 32 dates, 3 unknown names (" in many, many

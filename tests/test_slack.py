@@ -489,7 +489,7 @@ async def test_an_admin_shares_a_reading_and_it_is_ingested(slack, mini_app: Cli
         headers = {**signed(body), "Content-Type": "application/json"}
         assert await post(url, body, headers) == 200
     (msg,) = await fake.wait_for("chat.postMessage")
-    assert "added, 1 passages" in msg["text"] and msg["channel"] == "CREAD"
+    assert "added, 1 passage," in msg["text"] and msg["channel"] == "CREAD"
     assert fake.of("download")[0]["auth"] == "Bearer xoxb-test"
     rows = Records(mini_app).values("sources", "workspace")
     assert rows == ["slack:T111"]  # the member's share was ignored; the admin's belongs to this workspace

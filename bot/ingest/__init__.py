@@ -27,6 +27,7 @@ from bot.ingest.passages import Passage
 from bot.ingest.readers import MAX_FILE_BYTES, Block, ReadError, check_file
 from bot.names import Matcher
 from bot.storage.readings import Readings, SqliteReadings, Tail
+from bot.text import counted
 
 Progress = Callable[[int, int], None]
 # a staged copy (SQLite: a reading written in short transactions) renewed this lately is another ingest's, still
@@ -53,8 +54,9 @@ class IngestResult:
             return f"{self.title}: already indexed, unchanged ({self.passages} passages)"
         if self.status == "updated":
             return f"{self.title}: already indexed; title and author updated ({self.passages} passages)"
-        return (f"{self.title}: {self.status}, {self.passages} passages, {self.linked} pack entries linked, "
-                f"{self.dates} dates, {self.candidates} unknown names ({self.bytes / 1e6:.2f} MB in {self.seconds:.1f} s)")
+        return (f"{self.title}: {self.status}, {counted(self.passages, 'passage')}, "
+                f"{counted(self.linked, 'pack entry', 'pack entries')} linked, {counted(self.dates, 'date')}, "
+                f"{counted(self.candidates, 'unknown name')} ({self.bytes / 1e6:.2f} MB in {self.seconds:.1f} s)")
 
 
 class OverLimit(BotError):

@@ -21,7 +21,7 @@ from bot.services.readnames import name_usage
 from bot.storage.readings import Readings, SqliteReadings
 from bot.services.prominence import Prominence, place_names
 from bot.services.related import related as related_entries
-from bot.text import echo, excerpt, first_sentence
+from bot.text import counted, echo, excerpt, first_sentence
 
 TYPE_WORDS = {"person": "person", "term": "term", "event": "event"}
 COMMAND_FOR_TYPE = {"person": "who", "term": "what", "event": "when"}
@@ -440,7 +440,7 @@ class Lookup:
     def sources(self, workspace: str = store.SHARED) -> Reply:
         rows = store.readings(self.db, self.packs)
         lines = [f"• {r['author']}, “{r['title']}”" + (f" ({r['year']})" if r["year"] else "")
-                 + f": cited by {r['entries']} pack entr{'y' if r['entries'] == 1 else 'ies'}" for r in rows]
+                 + f": cited by {counted(r['entries'], 'pack entry', 'pack entries')}" for r in rows]
         cites = [Citation(r["id"], r["title"], r["author"]) for r in rows]
         ingested = self.readings.sources(workspace)
         if ingested:
