@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from bot.commands import REGISTRY, command
@@ -40,12 +39,9 @@ def when(app: Clio, ctx: Context, arg: str) -> Reply:
     return _when_dated(app, ctx, query) or app.lookup.lookup(query, "event", ctx.workspace)
 
 
-_YEAR = re.compile(r"(?<!\d)(\d{3,4})(?!\d)")
-
-
 def _when_dated(app: Clio, ctx: Context, query: str) -> Reply | None:
-    """/when of a day ("25 October", "7 Nov 1917", "9 Thermidor"): what happened on it, as /onthisday says,
-    that year's events first when a year is given; of a year, a range or a month ("1917", "Oct 1917"): the
+    """/when of a day ("25 October", "7 Nov 1917", "9 Thermidor"): what happened on it, as /onthisday says
+    (that year's events first when a year is given); of a year, a range or a month ("1917", "Oct 1917"): the
     timeline. Never an event whose name merely holds the same number or month ("25 October" is not the general
     strike of 25 February). None when the query is no date, or an event is named so exactly ("9 January 1905")."""
     from bot.services import timeline as timeline_service
@@ -58,9 +54,7 @@ def _when_dated(app: Clio, ctx: Context, query: str) -> Reply | None:
         days, note = [], None
     if days:
         said = f"“{echo(query)}” is a day, not an event: this is what happened on it."
-        year = _YEAR.search(query)
-        return app.onthisday.reply(days, ctx.workspace, f"{said} {note}" if note else said,
-                                   year=int(year.group(1)) if year else None)
+        return app.onthisday.reply(days, ctx.workspace, f"{said} {note}" if note else said)
     try:
         timeline_service.parse(query)
     except BadInput:

@@ -64,3 +64,10 @@ def test_a_quiz_night_on_the_french_pack(french: Clio) -> None:
     assert "Question 1 of 3" in start.text()
     assert "Bolshevik" not in start.text() and "Russia" not in start.text()
     french.handle_text("/quiz stop", ROOM)
+
+
+def test_when_of_a_republican_day_with_its_year_puts_that_year_first(french: Clio) -> None:
+    reply = french.handle_text("/when 9 Thermidor Year II")
+    assert "is a day, not an event" in reply.body and "27 Jul 1794" in reply.body, reply.text()
+    # Robespierre joined the Committee on 9 Thermidor Year I: on the day alone that year comes first
+    assert reply.fields[0].name.startswith("1794 — Fall of Robespierre"), reply.text()

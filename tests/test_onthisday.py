@@ -19,6 +19,13 @@ def test_every_common_form_of_a_day_is_understood(text: str) -> None:
     assert parse_days(text) == ([Day(11, 7)], None)
 
 
+def test_a_day_keeps_the_year_it_was_given_in() -> None:
+    assert [d.year for d in parse_days("Nov. 7, 1917")[0]] == [1917]
+    assert [d.year for d in parse_days("1941-11-07")[0]] == [1941]
+    assert [d.year for d in parse_days("7 Nov")[0]] == [0]
+    assert [d.year for d in parse_days("7/11/17")[0]] == [0, 0]  # a two-digit year: no century to tell
+
+
 def test_an_ambiguous_day_says_so_and_gives_both() -> None:
     days, note = parse_days("7/11")
     assert days == [Day(11, 7), Day(7, 11)]

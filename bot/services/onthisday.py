@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without importing sqlite-utils
@@ -45,6 +45,9 @@ class Day:
     month: int
     day: int
     republican_month: int = 0
+    # the year, in New Style, when the query named one ("7 Nov 1917", "9 Thermidor Year II"); a day is the same
+    # day of the year with it or without it
+    year: int = field(default=0, compare=False)
 
     def text(self) -> str:
         if self.republican_month:
@@ -65,15 +68,17 @@ def parse_days(text: str) -> tuple[list[Day], str | None]:
     republican = _republican_day(text)
     if republican is not None:
         return republican
+    year = 0
     if m := re.fullmatch(r"(\d{3,4})-(\d{1,2})-(\d{1,2})", t):
-        candidates = [(int(m.group(2)), int(m.group(3)))]
+        candidates, year = [(int(m.group(2)), int(m.group(3)))], int(m.group(1))
     elif m := re.fullmatch(r"(\d{1,2})-(\d{1,2})", t):
         candidates = [(int(m.group(1)), int(m.group(2)))]
-    elif m := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)? (?:of )?" + _MONTH + r"(?: \d{3,4})?", t):
-        candidates = [(_MONTH_NAMES[m.group(2)], int(m.group(1)))]
-    elif m := re.fullmatch(_MONTH + r" (\d{1,2})(?:st|nd|rd|th)?(?: \d{3,4})?", t):
-        candidates = [(_MONTH_NAMES[m.group(1)], int(m.group(2)))]
-    elif m := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})(?:[/.]\d{2,4})?", t):
+    elif m := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)? (?:of )?" + _MONTH + r"(?: (\d{3,4}))?", t):
+        candidates, year = [(_MONTH_NAMES[m.group(2)], int(m.group(1)))], int(m.group(3) or 0)
+    elif m := re.fullmatch(_MONTH + r" (\d{1,2})(?:st|nd|rd|th)?(?: (\d{3,4}))?", t):
+        candidates, year = [(_MONTH_NAMES[m.group(1)], int(m.group(2)))], int(m.group(3) or 0)
+    elif m := re.fullmatch(r"(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?", t):
+        year = int(m.group(3)) if m.group(3) and len(m.group(3)) > 2 else 0  # "25/10/17": which century?
         a, b = int(m.group(1)), int(m.group(2))
         readings = [(b, a), (a, b)]  # day/month first (most of the world), then month/day
         valid = [r for r in dict.fromkeys(readings) if _exists(*r)]
@@ -83,7 +88,7 @@ def parse_days(text: str) -> tuple[list[Day], str | None]:
         candidates = valid
     else:
         raise BadInput("Give a day like 7 Nov, November 7, 11-07 or YYYY-MM-DD.")
-    days = [Day(mo, d) for mo, d in candidates if _exists(mo, d)]
+    days = [Day(mo, d, year=year) for mo, d in candidates if _exists(mo, d)]
     if not days:
         raise BadInput(f"There is no such day as “{echo(text, 20)}”.")
     return days, note
@@ -110,7 +115,7 @@ def _republican_day(text: str) -> tuple[list[Day], str | None] | None:
     if not 1 <= year <= 14:
         raise BadInput("The Republican calendar ran from Year I (1792) to Year XIV (1805).")
     y, mo, d = calendar_module("french_republican").to_gregorian(year, month, day)
-    return [Day(mo, d)], f"{name} Year {m.group(3).upper()} was {d} {MONTHS[mo - 1]} {y}."
+    return [Day(mo, d, year=y)], f"{name} Year {m.group(3).upper()} was {d} {MONTHS[mo - 1]} {y}."
 
 
 def _exists(month: int, day: int) -> bool:
@@ -140,18 +145,18 @@ class OnThisDay:
         return store.events_on_day(self.db, month, day, packs,
                                    read_about=lambda ids: self.readings.link_counts(ids, workspace))
 
-    def reply(self, days: list[Day], workspace: str, note: str | None = None, year: int | None = None) -> Reply:
-        """The days' events of the packs `workspace` reads, and its readings' dated passages; with `year` (a day
-        asked of one year: "/when 25 October 1917"), that year's first."""
+    def reply(self, days: list[Day], workspace: str, note: str | None = None) -> Reply:
+        """The days' events of the packs `workspace` reads, and its readings' dated passages; those of the
+        day's year first when it has one ("7 Nov 1941")."""
         self.packs = packs_of(self.db, self.data, workspace)
         self.rule = store.calendar_rule(self.db, self.packs)
-        return self._reply(days, workspace, note, year)
+        return self._reply(days, workspace, note)
 
-    def _reply(self, days: list[Day], workspace: str, note: str | None = None, year: int | None = None) -> Reply:
+    def _reply(self, days: list[Day], workspace: str, note: str | None = None) -> Reply:
         fields: list[Field] = []
         cites: list[Citation] = []
         for day in days:
-            f, c = self._day(day, workspace, label=len(days) > 1, year=year)
+            f, c = self._day(day, workspace, label=len(days) > 1)
             fields.extend(f)
             cites.extend(c)
         title = "On this day: " + " / ".join(d.text() for d in days)
@@ -200,8 +205,7 @@ class OnThisDay:
         return ([self._event_field(e, prefix) for e in shown_events],
                 [c for e in shown_events for c in self._event_cites(e["id"])])
 
-    def _day(self, day: Day, workspace: str, label: bool,
-             year: int | None = None) -> tuple[list[Field], list[Citation]]:
+    def _day(self, day: Day, workspace: str, label: bool) -> tuple[list[Field], list[Citation]]:
         prefix = f"{day.text()}: " if label else ""
         if day.republican_month:
             return self._republican(day, prefix)
@@ -209,10 +213,10 @@ class OnThisDay:
         seen = {e["id"] for e in events}
         events += [e for e in self._continuing(day) if e["id"] not in seen]
         passages = self.readings.dates_on_day(day.month, day.day, workspace, limit=MAX_PASSAGES_SHOWN)
-        if year is not None:  # that year's first (stable: the usual order within each), as stated or in New Style
+        if day.year:  # that year's first (stable: the usual order within each), as stated or in New Style
             def other_year(row: dict) -> bool:
                 when = HistDate.parse(row["date"], row["calendar"])
-                return year not in (when.year, when.new_style.year)
+                return day.year not in (when.year, when.new_style.year)
             events, passages = sorted(events, key=other_year), sorted(passages, key=other_year)
         if not events and not passages:
             return self._nearby(day, workspace, prefix)
