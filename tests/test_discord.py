@@ -483,6 +483,32 @@ async def test_open_mode_answers_typed_in_the_channel_are_taken_without_pinging(
         await client.task  # type: ignore[attr-defined]
 
 
+async def test_an_open_quiz_is_played_with_the_answer_command_without_message_content(bot, fake, mini_app):
+    start = await fake.slash("quiz", [{"type": 1, "name": "start", "options": [
+        {"type": 3, "name": "topic", "value": "kornilov 1 30 open"}]}])
+    await fake.wait_for(followup_of(start))  # the question
+    wrong = await fake.slash("quiz", [{"type": 1, "name": "answer", "options": [
+        {"type": 3, "name": "x", "value": "Denikin"}]}])
+    said = await fake.wait_for(callback_of(wrong))
+    assert ephemeral(said) and "Not that" in text_of(said.body)  # the guess is the member's own
+    right = await fake.slash("quiz", [{"type": 1, "name": "answer", "options": [
+        {"type": 3, "name": "x", "value": "Lavr Kornilov"}]}])
+    reveal = await fake.wait_for(callback_of(right))
+    assert not ephemeral(reveal) and "got it first" in text_of(reveal.body)  # the reveal is the channel's
+    assert Records(mini_app).values("quiz_answers", "correct", "where user_id = ? order by correct",
+                                    [MEMBER_ID]) == [1]
+
+
+async def test_a_letter_chosen_by_command_is_shown_to_the_member_alone(bot, fake):
+    start = await fake.slash("quiz", [{"type": 1, "name": "start", "options": [
+        {"type": 3, "name": "topic", "value": "1 30"}]}])
+    await fake.wait_for(followup_of(start))
+    chosen = await fake.slash("quiz", [{"type": 1, "name": "answer", "options": [
+        {"type": 3, "name": "x", "value": "B"}]}])
+    said = await fake.wait_for(callback_of(chosen))
+    assert ephemeral(said) and "Answer B recorded" in text_of(said.body)  # the channel never sees the letter
+
+
 # --- weekly quiz nights ---------------------------------------------------------------------------------------
 
 

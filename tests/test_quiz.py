@@ -118,6 +118,26 @@ def test_open_mode_grades_like_a_quizmaster(any_app: Clio, clock: Clock) -> None
     assert app.quiz.repo.running("discord:g", "quiz-night") is None
 
 
+def test_an_open_answer_given_as_a_command_is_graded_and_a_wrong_one_stays_private(app: Clio, clock: Clock) -> None:
+    app.handle_text("/quiz start Provisional Government 1 30 open", HOST)
+    wrong = app.handle_text("/quiz answer Kornilov", BORIS)  # once "Answer with the option's letter"
+    assert wrong.ok and wrong.private and "Not that" in wrong.body, wrong.text()
+    near = app.handle_text("/quiz answer Alexander", BORIS)
+    assert near.private and "more specific" in near.body
+    clock.advance(3)
+    reveal, final = app.handle_text("/quiz answer Kerenskii", ANNA).sequence()
+    assert not reveal.private and reveal.title == "Question 1: the answer is Alexander Kerensky"
+    assert reveal.body.startswith("Anna (3 s) got it first.") and final.title == "Quiz over"
+
+
+def test_a_chosen_letter_is_acknowledged_to_the_member_alone(app: Clio) -> None:
+    app.handle_text("/quiz start 1", HOST)
+    chosen = app.handle_text("/quiz answer B", ANNA)  # on Discord a public reply showed the channel "B"
+    assert chosen.private and "Answer B recorded" in chosen.body
+    again = app.handle_text("/quiz answer C", ANNA)
+    assert again.private and "first answer counts" in again.body
+
+
 def test_grading_rules_on_pack_names(app: Clio) -> None:
     m = app.lookup.matcher
     assert grade("Kerenskii", "Alexander Kerensky", [], m).correct

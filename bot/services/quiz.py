@@ -133,9 +133,16 @@ class QuizEngine:
     # --- answering -------------------------------------------------------------------------------------------
 
     def choose(self, ctx: Context, value: str) -> Reply:
-        """A button click or "/quiz answer B": one option of the current question."""
+        """A button click or "/quiz answer B": one option of the current question; in open mode "/quiz answer
+        Trotsky", graded as a typed answer. What it says of the member's own answer only they see (the channel
+        would learn the letter, or a wrong guess); a right open answer's reveal is the channel's."""
         quiz = self._running(ctx)
         m = re.fullmatch(r"(?:(\d+):(\d+):)?([A-Fa-f]|\d)", value.strip())
+        if quiz.mode == "open" and not (m and m.group(1)):  # a button of an earlier choice quiz is no answer
+            graded = self.typed(ctx, value, privately=True)
+            if graded is None:  # ended meanwhile
+                raise QuizError("That question has just closed.")
+            return graded
         if not m:
             raise BadInput("Answer with the option's letter, e.g. /quiz answer B.")
         if m.group(1) and (int(m.group(1)) != quiz.id or int(m.group(2)) != quiz.current):
@@ -153,28 +160,32 @@ class QuizEngine:
         choice = q.options[pos]
         right = choice == q.answer
         if not self._record(ctx, quiz, q, choice, right):
-            return Reply(ok=True, kind="info", body="You have already answered this question; your first answer counts.")
-        return Reply(ok=True, kind="info", body=f"Answer {letter} recorded. The answer is revealed when time is up.")
+            return Reply(ok=True, kind="info", private=True,
+                         body="You have already answered this question; your first answer counts.")
+        return Reply(ok=True, kind="info", private=True,
+                     body=f"Answer {letter} recorded. The answer is revealed when time is up.")
 
-    def typed(self, ctx: Context, text: str) -> Reply | None:
-        """A message typed in a channel with an open-mode quiz: graded. None when no such quiz runs."""
+    def typed(self, ctx: Context, text: str, privately: bool = False) -> Reply | None:
+        """A message typed in a channel with an open-mode quiz: graded. None when no such quiz runs.
+        `privately`: what it says of a wrong or late answer is for the member alone (typed as a command)."""
         quiz = self.repo.running(ctx.workspace, ctx.channel)
         if quiz is None or quiz.mode != "open":
             return None
         if self._expire_if_due(quiz):
-            return Reply(ok=True, kind="info", body="Time was up on that question.")
+            return Reply(ok=True, kind="info", private=privately, body="Time was up on that question.")
         q = self.repo.question(quiz.id, quiz.current)
         assert q is not None
         g = grade(text, q.answer, q.accept, self.matcher())
         if g.verdict == "several":
-            return Reply(ok=True, kind="info", body="One answer at a time, please: that one lists several.")
+            return Reply(ok=True, kind="info", private=privately,
+                         body="One answer at a time, please: that one lists several.")
         if g.verdict == "near":
-            return Reply(ok=True, kind="info", body="Close: be more specific.")
+            return Reply(ok=True, kind="info", private=privately, body="Close: be more specific.")
         if not g.correct:
             self._record(ctx, quiz, q, text[:200], False, only_if_first=False)
-            return Reply(ok=True, kind="info", body="Not that, try again.")
+            return Reply(ok=True, kind="info", private=privately, body="Not that, try again.")
         if not self.repo.claim_winner(quiz.id, quiz.current, ctx.user_id):
-            return Reply(ok=True, kind="info", body="Right, but someone was quicker.")
+            return Reply(ok=True, kind="info", private=privately, body="Right, but someone was quicker.")
         self._record(ctx, quiz, q, text[:200], True, only_if_first=False)
         posted = self._close_question(quiz)  # the reveal names who got it and how fast, then the next question
         return _chain([p.reply for p in posted]) if posted else Reply(ok=True, kind="info", body="Right!")
