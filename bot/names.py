@@ -434,7 +434,10 @@ class Matcher:
     def add(self, candidate: Candidate, names: list[str], *, person: bool = False) -> None:
         """Register a candidate under its names; for people, also under surname, given name and titles."""
         seen: set[str] = set()
-        given: str | None = None
+        # the first name: the first word of the first name given in two words or more ("Georgy Apollonovich
+        # Gapon"), so "Father Gapon", listed first, names him by his surname, not by a first name
+        fuller = next((bare for bare in (strip_titles(name_words(n)) for n in names) if len(bare) >= 2), None)
+        given: str | None = canonical_given(fuller[0]) if person and fuller else None
         pairs: dict[str, tuple[Candidate, KeyKind]] = {}  # one (candidate, kind) per kind, shared by its keys
 
         def put(key: str, kind: KeyKind) -> None:

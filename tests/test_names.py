@@ -50,6 +50,10 @@ def test_transliterations_fold_to_one_key(spellings: list[str], key: str) -> Non
         ("Tsar Nicholas II", "nicholas-ii"),
         ("Nicholas II", "nicholas-ii"),
         ("Rasputin", "rasputin"),
+        # the pack names them by title and surname ("Father Gapon", "General Yakir"): the surname is no first name
+        ("Gapon", "gapon"),
+        ("Yakir", "yakir"),
+        ("Uborevich", "uborevich"),
         ("Distoyevsky", None),  # nobody of the kind: must not resolve to anyone
     ],
 )
@@ -70,7 +74,7 @@ def test_who_never_answers_with_someone_else(pack_app: Clio, query: str) -> None
     assert len(reply.suggestions) <= 5
 
 
-@pytest.mark.parametrize("query", ["Alexander", "Nicholas", "Alexandra"])
+@pytest.mark.parametrize("query", ["Alexander", "Nicholas", "Alexandra", "Mikhail", "Alexei"])
 def test_a_first_name_alone_offers_choices(pack_app: Clio, query: str) -> None:
     reply = pack_app.handle_text(f"/who {query}")
     assert reply.match is None and reply.kind == "choices"
