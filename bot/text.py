@@ -85,7 +85,6 @@ def roman(n: int) -> str:
     return out
 
 
-
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """"1 date", "3 dates", "1 pack entry", "2 pack entries" (`plural` where adding an s will not do)."""
     return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
