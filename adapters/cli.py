@@ -138,9 +138,10 @@ def _parser() -> argparse.ArgumentParser:
     p_aud = sub.add_parser("audit", help="what Clio derives from readings by itself, with its sources and precision")
     p_aud.add_argument("paths", nargs="+", type=Path, help="readings to audit (ingested into a scratch database)")
     p_aud.add_argument("--labels", type=Path, default=None,
-                       help="a folder of hand-labelled samples (dates.yaml, links.yaml, questions.yaml): print precision")
-    p_aud.add_argument("--show", default="dates,links,questions",
-                       help="which derived facts to list: dates,links,questions, or none (default: all)")
+                       help="a folder of hand-labelled samples (dates.yaml, links.yaml, questions.yaml, "
+                            "candidates.yaml): print precision")
+    p_aud.add_argument("--show", default="dates,links,questions,candidates",
+                       help="which derived facts to list: dates,links,questions,candidates, or none (default: all)")
     p_pack = sub.add_parser("pack", help="content pack tools")
     pack_sub = p_pack.add_subparsers(dest="pack_cmd", required=True, metavar="ACTION")
     p_draft = pack_sub.add_parser("draft", help="write a draft pack from readings for an editor to correct")
@@ -315,7 +316,7 @@ def _audit(settings, args: argparse.Namespace) -> int:
             except ReadError as e:
                 print(f"clio: {e.user_message}", file=sys.stderr)
         derived = audit.derive(app.db, app.lookup.matcher, app.person_ids, store.sources(app.db, None))
-        show = [k for k in args.show.split(",") if k in ("dates", "links", "questions")]
+        show = [k for k in args.show.split(",") if k in ("dates", "links", "questions", "candidates")]
         for line in audit.report(derived, show):
             print(line)
         if args.labels:
@@ -325,6 +326,8 @@ def _audit(settings, args: argparse.Namespace) -> int:
                 print("  " + sc.line())
                 for err in sc.errors:
                     print("    wrong: " + err)
+                for item in sc.unlabelled:
+                    print("    not labelled: " + item)
             return 0 if all(sc.precision >= audit.TARGETS[sc.kind] or not sc.derived for sc in scores) else 1
     return 0
 

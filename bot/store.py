@@ -1265,6 +1265,14 @@ def m012_entity_disambiguation(db: sqlite_utils.Database) -> None:
     db.execute("delete from meta where key like 'pack:%'")
 
 
+@migrations()
+def m013_relink_for_candidates(db: sqlite_utils.Database) -> None:
+    # the names a reading gives as people the pack lacks are found in prose alone, and never after an article
+    # or a vessel, nor ending in a building's or a body's word, nor a place or its people (stop 36): the packs
+    # are indexed again at the next start, which relinks every reading and makes its candidates anew
+    db.execute("delete from meta where key like 'pack:%'")
+
+
 MEMBER_TABLES.append(("rate_windows", "workspace", "user_id"))
 # called with (workspace, member) after forget_member, (workspace, None) after delete_workspace: what a process
 # holds about members outside the database (rate-limit counts not yet written) goes too

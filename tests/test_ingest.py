@@ -318,6 +318,34 @@ def test_unknown_recurring_names_become_candidates_and_who_answers_from_passages
     assert any("garrison" in f.value for f in reply.fields)
 
 
+def test_things_named_like_people_never_become_candidates(mini_app: Clio, tmp_path: Path) -> None:
+    f = tmp_path / "things.txt"
+    f.write_text(
+        "The Assembly declared the tithe abolished. The Assembly met again in June.\n\n"
+        "The ship's doctor on the battleship Potemkin declared the meat fit to eat. Potemkin sailed on.\n\n"
+        "The family lies in the Peter and Paul Cathedral. Crowds came to Paul Cathedral square.\n\n"
+        "He called on the Comrade Kronstadters to go home. The Kronstadters went home.\n\n"
+        "Experts on Central Asia, argued the report, saw it coming. Asia changed.\n\n"
+        "The Grand Duke Sergei Mikhailovich was killed. Sergei Mikhailovich had stayed.\n\n"
+        "Khabalov said the order had collapsed. Khabalov was arrested.", encoding="utf-8")
+    mini_app.ingest(f)
+    names = {r["name"] for r in mini_app.readings.candidates(None)}
+    assert names == {"Sergei Mikhailovich", "Khabalov"}, names  # a title before "the" still cues a person
+    assert "not in the pack yet" not in mini_app.handle_text("/who Assembly").title
+
+
+def test_a_reference_list_cues_no_candidate(mini_app: Clio, tmp_path: Path) -> None:
+    f = tmp_path / "refs.md"
+    f.write_text("# The garrison falls\n\nKhabalov said the order had collapsed, and the ministers did not believe him at first. "
+                 "By the evening the garrison had gone over to the crowd in the streets.\n\n"
+                 "The next morning Khabalov was arrested with the rest of the command, and the city was quiet.\n\n"
+                 "## Further reading\n\n- McPhee, Peter Review of the Vendee book. Oxford, 1999.\n"
+                 "- Campbell, Peter Robert, ed. The origins. London: Macmillan, 2006.\n"
+                 "- Peter Review of another book, 2001.\n", encoding="utf-8")
+    mini_app.ingest(f)
+    assert {r["name"] for r in mini_app.readings.candidates(None)} == {"Khabalov"}
+
+
 def test_dates_in_passages_are_stored_in_the_readings_calendar(mini_app: Clio, tmp_path: Path) -> None:
     f = tmp_path / "d.txt"
     f.write_text("The rising began on 25 October 1917. On October 26 the congress met. "

@@ -94,6 +94,16 @@ def test_generated_questions_are_right_on_the_labelled_sample(derived: list[audi
     assert score.precision >= audit.TARGETS["questions"], "\n".join(score.errors)
 
 
+def test_names_given_as_people_the_pack_lacks_are_people_on_the_labelled_sample(
+        derived: list[audit.Derived]) -> None:
+    labels = audit.load_labels(LABELS, "candidates")
+    assert len(labels) >= 70
+    score = audit.score_candidates(derived, labels)
+    assert not score.unlabelled, "label these in tests/labels/candidates.yaml:\n" + "\n".join(score.unlabelled)
+    assert score.derived >= 40
+    assert score.precision >= audit.TARGETS["candidates"], "\n".join(score.errors)
+
+
 # --- dates -----------------------------------------------------------------------------------------------------
 
 def test_no_anniversary_from_a_year_in_another_clause(read: Clio) -> None:

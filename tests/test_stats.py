@@ -15,7 +15,8 @@ def test_stats_counts_the_pack_and_the_names_it_lacks(tmp_path: Path):
     env = {**os.environ, "CLIO_DB": str(tmp_path / "clio.db"), "CLIO_CONTENT": str(TEST_PACKS), "CLIO_PACK": "mini"}
     reading = tmp_path / "notes.txt"
     reading.write_text("General Kornilov argued with Kerensky. Kornilov marched; Kerensky called on the Soviet.\n\n"
-                       "Ivan Zaitsev saw it all. Ivan Zaitsev wrote it down. Kornilov was arrested.\n")
+                       "Ivan Zaitsev saw it all from the barracks window, and years later Ivan Zaitsev wrote it down "
+                       "for his grandchildren. Kornilov was arrested.\n")  # prose: a note or a list cues no name
 
     def clio(*args: str) -> str:
         proc = subprocess.run([sys.executable, "-m", "adapters.cli", *args], capture_output=True, text=True, env=env,

@@ -87,6 +87,33 @@ def test_an_index_made_before_the_disambiguation_notes_gets_them_at_the_next_sta
         again.close()
 
 
+def test_a_reading_ingested_before_the_candidate_rules_loses_its_wrong_names_at_the_next_start(
+        tmp_path: Path) -> None:
+    """m013: the names a reading gave as people the pack lacks, under the rules before stop 36, are made anew at
+    the next start ("the Assembly declared" made "Assembly" one)."""
+    settings = Settings(db_path=tmp_path / "old.db", content_dir=TEST_PACKS, pack="mini")
+    app = Clio(settings)
+    reading = tmp_path / "assembly.txt"
+    reading.write_text("The Assembly declared the tithe abolished, and the deputies cheered the vote. "
+                       "Khabalov said that the Assembly would not last the winter.\n\n"
+                       "Later the Assembly met again, and Khabalov was arrested by the crowd.", encoding="utf-8")
+    app.ingest(reading)
+    sid = app.readings.sources(None)[0]["id"]
+    app.close()
+    db = sqlite_utils.Database(settings.db_path)  # as the rules before stop 36 left it
+    db["candidates"].insert({"source_id": sid, "key": "assembly", "name": "Assembly", "mentions": 3,
+                             "example_loc": "para 1"})
+    db.execute("delete from _sqlite_migrations where name = 'm013_relink_for_candidates'")
+    db.conn.commit()
+    db.close()
+    again = Clio(settings)
+    try:
+        assert {r["name"] for r in again.readings.candidates(None)} == {"Khabalov"}
+        assert "not in the pack yet" not in again.handle_text("/who Assembly").title
+    finally:
+        again.close()
+
+
 @pytest.mark.parametrize("query", ['Lenin" OR', "soviet*", "NEAR(a b)", "title:council", "-council", '"', "(((", "AND"])
 def test_fts_syntax_is_taken_literally(mini_app: Clio, query: str) -> None:
     reply = mini_app.handle_text(f"/search {query}")

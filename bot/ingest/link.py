@@ -19,7 +19,7 @@ import ahocorasick
 
 from bot.ingest.passages import Passage
 from bot.names import TITLES, Matcher, name_key, pack_surname
-from bot.places import place_keys
+from bot.places import is_place, place_keys
 
 MAX_NAME_WORDS = 5
 PROGRESS_EVERY = 100
@@ -498,24 +498,47 @@ def _sentence_start(parts: list[str], j: int) -> bool:
 
 
 def cue(p: Passage, cued: dict[str, tuple[str, str]]) -> None:
-    """Add the capitalised names with person cues in one passage to `cued` (key -> (name, where)), the first
-    place each key is cued kept."""
+    """Add the capitalised names with person cues in one prose passage to `cued` (key -> (name, where)), the
+    first place each key is cued kept. A reference list or a caption names authors and buildings, not who the
+    reading speaks of ("McPhee, Peter Review of ...", "Peter and Paul Fortress"): it cues nothing."""
+    if not p.prose:
+        return
+    text = p.text
     # most passages quote no one: skip the two costly "said" patterns (a substring test, in C, is a third of the
     # cost of a regex search for the words; a word inside another, "unsaid", only costs those patterns' search)
-    said = any(map(p.text.__contains__, _SAID_WORDS))
+    said = any(map(text.__contains__, _SAID_WORDS))
     for rx in (_TITLE_CUE, _SAID_CUE, _SAID_AFTER, _GIVEN_CUE) if said else (_TITLE_CUE, _GIVEN_CUE):
-        for m in rx.finditer(p.text):
+        for m in rx.finditer(text):
             name = m.group(1).strip()
             words = name.split()
+            if rx is not _TITLE_CUE and (words[0] in _ARTICLES or _NOT_A_PERSON_BEFORE.search(
+                    text, max(0, m.start() - 24), m.start())):
+                continue  # "the Assembly declared", "the battleship Potemkin declared" (but "the Grand Duke ...")
             while words and words[0] in _NOT_NAMES:
                 words = words[1:]
-            if not words or words[-1] in _NOT_NAMES or words[-1] in GIVEN_NAMES and len(words) == 1:
+            if not words or words[-1] in _NOT_NAMES or words[-1] in _NOT_PERSON_ENDS \
+                    or words[-1] in GIVEN_NAMES and len(words) == 1:
                 continue
             name = " ".join(words)
             key = name_key(words[-1])
             if len(key) < 3 or key in cued:
                 continue
             cued[key] = (name, p.loc)
+
+
+_ARTICLES = frozenset("The A An".split())
+# what stands right before a thing's name, never a person's (after a title it may: "the Grand Duke Sergei"): an
+# article ("the Female Citizen replied", "the Stukas claimed"), a vessel ("the battleship Potemkin declared")
+_NOT_A_PERSON_BEFORE = re.compile(r"\b(?:[Tt]he|[Aa]n?|battleship|cruiser|warship|gunboat|steamer|ship|yacht)"
+                                  r"[\s‘“'\"(]*$")
+# a cued name's last word that makes it a building, a body or a firm ("Peter and Paul Cathedral", "the Raisa
+# Gorbachev Foundation", "Peter Bedrick Books")
+_NOT_PERSON_ENDS = frozenset(
+    "Assembly Foundation Cathedral Fortress Church Monastery Abbey Institute University Academy Museum Society "
+    "League Bank Company Books Press Review Journal Prize Bridge Station Prospekt Avenue Boulevard Embankment "
+    "Island Islands Canal Theatre Theater Hospital College Library Archive Archives Fund Ministry Tribunal "
+    "Convention Parliament Senate Fleet Regiment Division Corps Brigade Battalion Mausoleum Prison Factory "
+    "Foreign Affairs End Citizen Citizens".split())
 
 
 def _cue_counts(cued: dict[str, tuple[str, str]], token_counts: Counter[str]) -> dict[str, tuple[int, bool]]:
@@ -544,8 +567,16 @@ def candidates_of(cued: dict[str, tuple[str, str]], counts: dict[str, tuple[int,
         n, common = counts.get(key, (0, False))
         if n < MIN_CANDIDATE_MENTIONS or (common and len(name.split()) == 1):
             continue
+        if is_place(name) or _people_of_a_place(name):
+            continue  # "Central Asia, argued": a place; "Comrade Kronstadters": the people of one
         res = matcher.resolve(name, {"person"})
         if res.match or res.choices or any(kind != "given" for _, kind in matcher.exact(key)):
             continue  # the pack knows this person (or several by that name)
         out[key] = (name, n, loc)
     return out
+
+
+def _people_of_a_place(name: str) -> bool:
+    """Whether a one-word name is the people of a place ("Kronstadters", "Parisians")."""
+    return " " not in name and any(name.endswith(end) and is_place(name[:-len(end)])
+                                   for end in ("ers", "ites", "ians"))
