@@ -183,6 +183,9 @@ def pack_surname(name: str) -> tuple[str, str] | None:
     return keys[-1], name.split()[-1]
 
 
+PATRONYMIC = re.compile(r"(?:ovich|evich|ovna|evna|ich)$")  # a father's name, shared by brothers: names no one
+
+
 def canonical_given(key: str) -> str:
     """A first name's Russian form when it is an English one ("nicholas" -> "nikolay"), else itself."""
     return _GIVEN_KEYS.get(key, key)

@@ -108,3 +108,30 @@ def test_a_group_with_only_french_readings_gets_a_timeline_of_1789(mini_app: Cli
     reply = mini_app.handle_text("/timeline 1789", GROUP)
     assert reply.ok and "5 May 1789: The Estates-General convened" in reply.body
     assert "O.S." not in reply.body  # France's dates have no Old Style twin
+
+
+# A made-up reading where a month is always capitalised and two brothers share a patronymic.
+BROTHERS = """\
+Letters from the Crimea
+
+In April the two grand dukes left the capital. April was wet, and the roads were bad.
+
+Grand Duke Sergei Mikhailovich said the house at the shore was safe. By late April nobody believed him.
+
+Grand Duke Nikolai Mikhailovich wrote to the Empress every week. His letters of April were kept.
+
+In April the sailors came. Sergei Mikhailovich was taken first; Nikolai Mikhailovich followed in the summer.
+"""
+
+
+def test_a_month_or_a_shared_patronymic_is_never_answered_as_a_person(mini_app: Clio, tmp_path: Path) -> None:
+    letters = tmp_path / "letters.txt"
+    letters.write_text(BROTHERS, encoding="utf-8")
+    mini_app.ingest(letters, workspace=GROUP.workspace, title="Letters from the Crimea")
+    assert BROTHERS.count("April") >= READINGS_NAME_MIN
+    for query in ("April", "Mikhailovich"):
+        reply = mini_app.handle_text(f"/who {query}", GROUP)
+        assert "not in the pack yet" not in reply.title, query
+    for brother in ("Nikolai Mikhailovich", "Sergei Mikhailovich"):
+        reply = mini_app.handle_text(f"/who {brother}", GROUP)  # never the other brother
+        assert "not in the pack yet" not in reply.title or reply.title.startswith(brother), reply.title

@@ -104,6 +104,22 @@ def test_names_given_as_people_the_pack_lacks_are_people_on_the_labelled_sample(
     assert score.precision >= audit.TARGETS["candidates"], "\n".join(score.errors)
 
 
+def test_who_answers_from_the_readings_alone_only_with_people_on_the_labelled_sample(read: Clio) -> None:
+    labels = audit.load_labels(LABELS, "readings_who")
+    assert len(labels) >= 80
+    right, wrong = [], []
+    for lab in labels:
+        reply = read.handle_text(f"/who {lab['query']}")
+        if not reply.title.endswith(" (not in the pack yet)"):
+            continue  # not answered from the readings: left out
+        name = reply.title.removesuffix(" (not in the pack yet)")
+        ok = lab["person"] and name == lab.get("name", name)
+        (right if ok else wrong).append(f"/who {lab['query']} -> {name} ({lab['why']})")
+    assert not [w for w in wrong if "a month" in w or "as his brother" in w or "as Prince" in w], wrong
+    assert len(right) >= 20, right
+    assert len(right) / (len(right) + len(wrong)) >= 0.9, "\n".join(wrong)
+
+
 # --- dates -----------------------------------------------------------------------------------------------------
 
 def test_no_anniversary_from_a_year_in_another_clause(read: Clio) -> None:

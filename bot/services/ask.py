@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot import store
 from bot.dates import CalendarRule, HistDate
+from bot.names import PATRONYMIC
 from bot.response import Button, Match, Reply
 from bot.text import echo
 
@@ -61,7 +62,6 @@ _WHO_IS = re.compile(r"^(?:who (?:is|was|were)|tell me about|who's|whos) (?P<x>.
 _WHAT_IS = re.compile(r"^(?:what (?:is|was|were|are)|what's|whats|define|meaning of|what does) (?P<x>.+?)(?: mean)?$")
 _WHEN_EVENT = re.compile(r"^(?:when|what year|in what year) (?:was|were|did|is|does) (?P<x>.+?)"
                          r"(?: (?:happen|take place|start|begin|end|occur|break out))?$")
-_PATRONYMIC = re.compile(r"(?:ovich|evich|ovna|evna|ich)$")  # shared by brothers: names no one
 _ARTICLE = re.compile(r"^(?:the|a|an) ")
 STOP = frozenset("a an the of in on at to and or for by with from was were is are did does do his her their its "
                  "s when who what which how why".split())
@@ -302,7 +302,7 @@ class Asker:
         if e is None:
             return set()
         names = [e["name"], e["full_name"] or "", *e["aliases"]]
-        return {_stem(w) for name in names for w in _words(name) if len(w) > 3 and not _PATRONYMIC.search(w)}
+        return {_stem(w) for name in names for w in _words(name) if len(w) > 3 and not PATRONYMIC.search(w)}
 
     def _named_in(self, person: str, event: _Event, besides: str | None = None) -> bool:
         """Whether the event's name or aliases name `person` by a word of their own names (not one they share

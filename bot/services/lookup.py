@@ -11,13 +11,13 @@ if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without imp
 from bot import name_cache, store
 from bot.dates import CalendarRule, HistDate
 from bot.errors import BadInput
-from bot.names import (MAX_CHOICES, Candidate, Matcher, Resolution, Scored, canonical_given, is_title, name_key,
-                       name_words, ordinals, query_words, strip_titles)
+from bot.names import (MAX_CHOICES, PATRONYMIC, Candidate, Matcher, Resolution, Scored, canonical_given, is_title,
+                       name_key, name_words, ordinals, query_words, strip_titles)
 from bot.names import Prominence as Ranking
 from bot.places import is_dynasty, is_place
 from bot.response import Button, Citation, Field, Match, Reply
 from bot.services.ask import Asker
-from bot.services.readnames import name_usage
+from bot.services.readnames import name_usage, reading_person
 from bot.storage.readings import Readings, SqliteReadings
 from bot.services.prominence import Prominence, place_names
 from bot.services.related import related as related_entries
@@ -97,6 +97,9 @@ class Lookup:
         if etype == "person":
             if ordinals(query_words(query)):
                 return self._no_such_number(query)
+            other = self.matcher.resolve(query).match
+            if other is not None and other.candidate.type != "person":  # "/who Pravda": the pack's newspaper
+                return self._not_found(query, res, etype)
             unknown = self._from_readings_only(query, workspace)
             if unknown:
                 return unknown
@@ -168,18 +171,31 @@ class Lookup:
         """A person the pack lacks but the group's readings keep naming: answer from those passages."""
         words = strip_titles(name_words(query))
         cand = self.readings.candidate(words[-1], workspace) if words else None
+        if cand is not None and PATRONYMIC.search(words[-1]) and not set(name_words(cand["name"])) <= set(words):
+            cand = None  # "Mikhailovich" is Sergei's, Nikolai's and George's: only the name in full is one of them
         if cand is None:
             cand = self._named_often(query, workspace)
         if cand is None:
             return None
         rows = self.readings.search(cand["name"], workspace, limit=40, prose_only=True)
+        if PATRONYMIC.search(name_key(cand["name"].split()[-1])):
+            # known by first name and patronymic ("Sergei Mikhailovich"): a passage naming a brother beside
+            # someone else's first name is not about them, and the count made for the patronymic is the brothers'
+            whole = re.compile(rf"(?<![\w-]){re.escape(cand['name'])}(?![\w-])")
+            rows = [r for r in rows if whole.search(r["text"])]
+            cand = {**cand, "mentions": sum(len(whole.findall(r["text"])) for r in rows), "as_written": cand["name"]}
+            from bot.ingest.link import MIN_CANDIDATE_MENTIONS  # the linking module only when it is needed
+
+            if cand["mentions"] < MIN_CANDIDATE_MENTIONS:
+                return None
         rows = store.best_per_source(rows, 2)
         if not rows:
             return None
         return Reply(
             ok=True, kind="lookup", title=f"{cand['name']} (not in the pack yet)",
             body=f"The pack has no entry for {cand['name']}; the group's readings name "
-                 f"{cand.get('as_written', cand['name'])} {cand['mentions']} times, and this is what they say.",
+                 f"{cand.get('as_written', cand['name'])} {counted(cand['mentions'], 'time')}, and this is what they "
+                 "say.",
             fields=[Field(f"According to {_who_wrote(r)}", f"{excerpt(r['text'])} ({r['loc']})") for r in rows],
             citations=[Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows],
         )
@@ -195,6 +211,16 @@ class Lookup:
         if is_place(query) or is_dynasty(query) or len(query.replace(" ", "")) < 3:
             return None
         rows = self.readings.search(query, workspace, limit=200, prose_only=True)
+        # its last word judged as the readings' people are for quizzes and drafts: no month, no "Marxism", no
+        # first name mostly before a surname ("Jacques"), no "Russia's", no word mostly after "the" or "in"
+        surname = words[-1][:1].upper() + words[-1][1:]
+        if len(words) == 1 and PATRONYMIC.search(name_key(surname)):
+            return None  # a father's name alone ("Mikhailovich") is several people's
+        person = reading_person(rows, surname)
+        if person is None:
+            return None
+        if len(words) == 1:
+            return {"name": person.name, "mentions": person.mentions, "as_written": surname}
         usage = name_usage([r["text"] for r in rows], words)
         if not usage.is_name:
             return None

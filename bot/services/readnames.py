@@ -16,7 +16,8 @@ from bot.places import is_dynasty, is_place
 MIN_MENTIONS = 5  # a name the pack lacks counts as a person's once the readings write it this often
 
 # after these words a capitalised word is a group, a thing or a place ("the Jacobins", "at Varennes")
-_NOT_A_PERSON_BEFORE = re.compile(r"(?:\b(?:the|in|at|to|from|into|near|a|an)\s+)\Z", re.IGNORECASE)
+_NOT_A_PERSON_BEFORE = re.compile(r"(?:\b(?:the|in|at|to|from|into|near|a|an|la|le|les)\s+['‘“\"]?)\Z",
+                                  re.IGNORECASE)  # "the ‘Marseillaise’", "La Marseillaise"
 UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"  # capital letters of Latin scripts
 _CAPITALISED_RUN = re.compile(rf"(?:[{UPPER}][\w'’-]*\s+)+\Z")
 # capitalised words that come before a name without being part of it ("In", "When Robespierre fell")
@@ -66,7 +67,8 @@ def name_usage(texts: list[str], words: list[str]) -> NameUsage:
 
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_GROUP_WORD = re.compile(r"(?:ist|ists|ism|ians|ans|ites|ese)$")  # Marxist, Parisians: not a person
+# Marxist, Parisians, Jewish, Christian: a group or its adjective, not a person
+_GROUP_WORD = re.compile(r"(?:ist|ists|ism|ians|ans|ites|ese|ish|ian)$")
 NEVER_NAMES = {
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
     "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "god", "lord",
@@ -95,42 +97,67 @@ def find_people(rows: Iterable[dict], limit: int = 150) -> list[ReadingPerson]:
     not a sentence opener ("Meanwhile"), a title, a place, a dynasty, a group word ("Parisians") or mostly
     after "the"/"in"/"at" (see NameUsage)."""
     rows = list(rows)
-    upper: Counter[str] = Counter()
-    lower: set[str] = set()
-    leading: Counter[str] = Counter()  # followed by another capitalised word: a given name ("Jacques Necker")
-    opening: Counter[str] = Counter()  # first word of a sentence ("Meanwhile")
-    for r in rows:
-        text = r["text"]
-        for m in _WORD.finditer(text):
-            tok = re.sub(r"['’]s?$", "", m.group(0))
-            if not tok[:1].isupper():
-                lower.add(tok.lower())
-                continue
-            upper[tok] += 1
-            if re.match(r"\s+[A-Z]", text[m.end():m.end() + 2]):
-                leading[tok] += 1
-            if not text[:m.start()].strip() or text[:m.start()].rstrip()[-1:] in ".!?:;\"“(":
-                opening[tok] += 1
+    usage = _WordUsage(rows)
     people: list[ReadingPerson] = []
     seen: set[str] = set()
-    for word, n in upper.most_common():
+    for word, n in usage.upper.most_common():
         if n < MIN_MENTIONS or len(people) >= limit:
             break
-        key = word.lower()
-        if (key in lower or key in NEVER_NAMES or len(word) < 3 or word.isupper() or is_title(word)
-                or is_place(word) or is_dynasty(word) or leading[word] * 2 > n or opening[word] * 5 > n * 4
-                or _GROUP_WORD.search(word)):
+        person = usage.person(word)
+        if person is None or person.name.lower() in seen:
             continue
+        seen.add(person.name.lower())
+        people.append(person)
+    return people
+
+
+def reading_person(rows: Iterable[dict], word: str) -> ReadingPerson | None:
+    """The person `word` names in these passages, judged as find_people judges each word ("Robespierre" is
+    Maximilien Robespierre; "April", "Marxism", "Jacques", "Russia's" are no one); None when it is no one's
+    name, or too rare."""
+    return _WordUsage(list(rows)).person(re.sub(r"['’]s?$", "", word))
+
+
+class _WordUsage:
+    """How a set of passages writes each capitalised word: how often with a capital, whether ever in lower case,
+    how often before another capitalised word (a given name: "Jacques Necker") or first in its sentence."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = rows
+        self.upper: Counter[str] = Counter()
+        self.lower: set[str] = set()
+        self.leading: Counter[str] = Counter()
+        self.opening: Counter[str] = Counter()
+        for r in rows:
+            text = r["text"]
+            for m in _WORD.finditer(text):
+                tok = re.sub(r"['’]s?$", "", m.group(0))
+                if not tok[:1].isupper():
+                    self.lower.add(tok.lower())
+                    continue
+                self.upper[tok] += 1
+                if re.match(r"\s+[A-Z]", text[m.end():m.end() + 2]):
+                    self.leading[tok] += 1
+                if not text[:m.start()].strip() or text[:m.start()].rstrip()[-1:] in ".!?:;\"“(":
+                    self.opening[tok] += 1
+
+    def person(self, word: str) -> ReadingPerson | None:
+        n = self.upper[word]
+        key = word.lower()
+        if (n < MIN_MENTIONS or key in self.lower or key in NEVER_NAMES or len(word) < 3 or word.isupper()
+                or is_title(word) or is_place(word) or is_dynasty(word) or self.leading[word] * 2 > n
+                or self.opening[word] * 5 > n * 4 or _GROUP_WORD.search(word)
+                or word.endswith("s") and self.upper[word[:-1]]):  # "Montagnards" beside "a Montagnard": a group
+            return None
         pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
-        named = [r for r in rows if pattern.search(r["text"])]
+        named = [r for r in self.rows if pattern.search(r["text"])]
         usage = name_usage([r["text"] for r in named], [word])
         if not usage.is_name:
-            continue
+            return None
         name = usage.fuller or word
-        if name.lower() in seen:
-            continue
-        seen.add(name.lower())
         lead = name.split()[:-1]
-        in_full = bool(lead) and not any(w.lower() in lower for w in lead)
-        people.append(ReadingPerson(name, word, usage.upper, named, in_full))
-    return people
+        if any(w.lower() in self.lower or w.lower() in NEVER_NAMES or is_place(w) for w in lead):
+            name, lead = word, []  # "Bloody Sunday": the words before are no given name
+        if not lead and usage.unlike * 10 >= usage.upper:
+            return None  # never with a given name, and now and then "in Rostov", "the Luftflotte": a place, a thing
+        return ReadingPerson(name, word, usage.upper, named, bool(lead))
