@@ -184,6 +184,18 @@ def pack_surname(name: str) -> tuple[str, str] | None:
 
 
 PATRONYMIC = re.compile(r"(?:ovich|evich|ovna|evna|ich)$")  # a father's name, shared by brothers: names no one
+# what, added to a surname, makes another word of it: a woman's form (Kameneva, Ulyanova), a patronymic
+# (Alexandrovna), a town (Sverdlovsk, Ivanovo, Stalingrad), a doctrine (Leninism). Close as they are in letters,
+# they are never a slip of the keyboard for the surname.
+_DERIVED_ENDINGS = frozenset("a o na ovna evna ich ovich evich sk grad ism ist ists".split())
+
+
+def _derived(word: str, base: str) -> bool:
+    """Whether `word` (a key's word) is `base` with an ending that makes another word of it, or the woman's form
+    of a surname in -sky ("yurovskaya" of "yurovsky")."""
+    if len(word) > len(base) >= 4 and word.startswith(base) and word[len(base):] in _DERIVED_ENDINGS:
+        return True
+    return base.endswith("sky") and word == base[:-1] + "aya"
 
 
 def canonical_given(key: str) -> str:
@@ -572,6 +584,8 @@ class Matcher:
                 key = keys[i]
                 found[key] = max(found.get(key, 0.0), score)
         qwords = set(qkey.split())
+        derived_of = self._derived_from_own(qwords) if found else set()
+        patronymic = any(PATRONYMIC.search(q) for q in qwords)
         best: dict[str, Scored] = {}
         for key, score in found.items():
             kwords = key.split()
@@ -580,11 +594,22 @@ class Matcher:
             # "vladimir ilich lenin" holds every word of the key "vladimir lenin": as good as exact
             if len(kwords) >= 2 and set(kwords) <= qwords and len(qwords) - len(kwords) <= 1:
                 score = max(score, 96.0)
+            elif score < 100.0 and (any(_derived(q, k) or _derived(k, q) for q in qwords for k in kwords)
+                                    or derived_of and any(c.id in derived_of for c, _ in self._owned(key))
+                                    or patronymic and not any(PATRONYMIC.search(k) for k in kwords)):
+                score = min(score, CONFIDENT_SCORE - 1)  # "Kameneva" is Kamenev's wife, never a slip for him
             for cand, kind in self._owned(key):
                 s = Scored(cand, score, key, kind)
                 if cand.id not in best or s.rank > best[cand.id].rank:
                     best[cand.id] = s
         return best
+
+    def _derived_from_own(self, qwords: set[str]) -> set[str]:
+        """The candidates one of whose own keys a typed word is, with an ending that makes another word of it
+        ("voroshilova": Voroshilov, though the fuzzy pass finds him through his spelling "voroschilov")."""
+        stems = [q[:-len(e)] for q in qwords for e in _DERIVED_ENDINGS if q.endswith(e) and len(q) - len(e) >= 4]
+        stems += [q[:-3] + "y" for q in qwords if q.endswith("aya")]
+        return {c.id for stem in stems for c, _ in self._owned(stem)}
 
     def complete(self, text: str, types: set[str] | None = None, limit: int = 25) -> list[Candidate]:
         """Candidates for a half-typed name, best first: names with a word starting with what was typed

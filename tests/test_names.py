@@ -74,6 +74,15 @@ def test_who_never_answers_with_someone_else(pack_app: Clio, query: str) -> None
     assert len(reply.suggestions) <= 5
 
 
+@pytest.mark.parametrize("query", ["Kameneva", "Ulyanova", "Voroshilova", "Sverdlovsk", "Ivanovo",
+                                   "Alexandrovna", "Alexeevna", "Andrew", "Yurovskaya", "Leninism"])
+def test_a_womans_form_a_patronymic_or_a_town_of_a_surname_is_not_its_man(pack_app: Clio, query: str) -> None:
+    # close in letters to Kamenev, Lenin (Ulyanov), Voroshilov (Voroschilov), Sverdlov, Andreeva...: Kamenev's wife
+    # Olga Kameneva, Lenin's sisters, a town, a father's name are other people or no one; at most a suggestion
+    reply = pack_app.handle_text(f"/who {query}")
+    assert reply.match is None, f"{query!r} answered as {reply.match}"
+
+
 @pytest.mark.parametrize("query", ["Alexander", "Nicholas", "Alexandra", "Mikhail", "Alexei"])
 def test_a_first_name_alone_offers_choices(pack_app: Clio, query: str) -> None:
     reply = pack_app.handle_text(f"/who {query}")
