@@ -153,3 +153,11 @@ def test_numbers_in_an_event_question_match_only_whole_and_never_alone(pack_app:
     assert "00447" not in pack_app.handle_text("/when 0").text()  # a number is not the start of another
     assert pack_app.handle_text("/when 9+1").title.startswith('The "9+1" agreement')  # numbers that are the name
     assert pack_app.handle_text("/when strike 25").title.startswith("General strike in Petrograd")
+
+
+@pytest.mark.parametrize("query, other", [("Lev", "Food Levy"), ("Dan", "Sinyavsky-Daniel"), ("Marx", "Riutin"),
+                                          ("Mars", "Marshall Plan")])
+def test_when_by_words_takes_a_word_with_its_endings_only(pack_app: Clio, query: str, other: str) -> None:
+    reply = pack_app.handle_text(f"/when {query}")  # "Lev" is not the start of "Levy", nor "Dan" of "Daniel"
+    assert not (reply.kind == "lookup" and other in reply.title), reply.title
+    assert pack_app.handle_text("/when Lena goldfield").title.startswith("The Lena goldfields massacre")

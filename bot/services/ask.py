@@ -94,9 +94,14 @@ def _stem(word: str) -> str:
     return word
 
 
+# what may follow a stem in a word of an event's name: an ending, not another word ("goldfield": "goldfields";
+# "Lev" is not in "Levy", "Dan" not in "Daniel", "That" not in "Thatcher")
+_ENDINGS = frozenset("s es ed d ing er ers ern n ns an ans ian ians ic al".split())
+
+
 def _has(words: frozenset[str], stem: str) -> bool:
-    """Whether a word of `words` starts with `stem` ("goldfield" in "goldfields")."""
-    return any(w.startswith(stem) for w in words)
+    """Whether a word of `words` is `stem`, or `stem` with an ending ("goldfield" in "goldfields")."""
+    return any(w.startswith(stem) and (len(w) == len(stem) or w[len(stem):] in _ENDINGS) for w in words)
 
 
 def _says(words: frozenset[str], pattern: str) -> bool:
