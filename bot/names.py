@@ -190,6 +190,19 @@ PATRONYMIC = re.compile(r"(?:ovich|evich|ovna|evna|ich)$")  # a father's name, s
 _DERIVED_ENDINGS = frozenset("a o na ovna evna ich ovich evich sk grad ism ist ists".split())
 
 
+_WORD_ENDINGS = ("ityes", "ities", "ists", "ism", "ist", "iks", "ics", "ity", "ary")  # doctrines, arts, qualities (as keys)
+
+
+def _sibling(a: str, b: str) -> bool:
+    """Whether two words are one stem with different endings of _WORD_ENDINGS ("economics", "economism";
+    "revolutionary", "revolution"): another word, not a slip."""
+    def split(w: str) -> tuple[str, str]:
+        end = next((e for e in _WORD_ENDINGS if w.endswith(e) and len(w) - len(e) >= 5), "")
+        return w[:len(w) - len(end)], end
+    (sa, ea), (sb, eb) = split(a), split(b)
+    return sa == sb and ea != eb
+
+
 def _derived(word: str, base: str) -> bool:
     """Whether `word` (a key's word) is `base` with an ending that makes another word of it, or the woman's form
     of a surname in -sky ("yurovskaya" of "yurovsky")."""
@@ -594,7 +607,8 @@ class Matcher:
             # "vladimir ilich lenin" holds every word of the key "vladimir lenin": as good as exact
             if len(kwords) >= 2 and set(kwords) <= qwords and len(qwords) - len(kwords) <= 1:
                 score = max(score, 96.0)
-            elif score < 100.0 and (any(_derived(q, k) or _derived(k, q) for q in qwords for k in kwords)
+            elif score < 100.0 and (any(_derived(q, k) or _derived(k, q) or _sibling(q, k) for q in qwords
+                                        for k in kwords)
                                     or derived_of and any(c.id in derived_of for c, _ in self._owned(key))
                                     or patronymic and not any(PATRONYMIC.search(k) for k in kwords)):
                 score = min(score, CONFIDENT_SCORE - 1)  # "Kameneva" is Kamenev's wife, never a slip for him

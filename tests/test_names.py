@@ -83,6 +83,13 @@ def test_a_womans_form_a_patronymic_or_a_town_of_a_surname_is_not_its_man(pack_a
     assert reply.match is None, f"{query!r} answered as {reply.match}"
 
 
+@pytest.mark.parametrize("query", ["Economics", "Nationalities", "Revolutionary"])
+def test_a_word_with_another_ending_is_not_the_packs_term(pack_app: Clio, query: str) -> None:
+    # "Economics" is not Economism, "Nationalities" not the Russian Nationalist Party, "Revolutionary" not
+    # Revolution Day: one stem, another word; at most a suggestion
+    assert pack_app.handle_text(f"/what {query}").match is None
+
+
 @pytest.mark.parametrize("query", ["Alexander", "Nicholas", "Alexandra", "Mikhail", "Alexei"])
 def test_a_first_name_alone_offers_choices(pack_app: Clio, query: str) -> None:
     reply = pack_app.handle_text(f"/who {query}")
