@@ -511,7 +511,7 @@ def cue(p: Passage, cued: dict[str, tuple[str, str]]) -> None:
         for m in rx.finditer(text):
             name = m.group(1).strip()
             words = name.split()
-            if rx is not _TITLE_CUE and (words[0] in _ARTICLES or _NOT_A_PERSON_BEFORE.search(
+            if rx is not _TITLE_CUE and (words[0] in _ARTICLES or _A_THING_BEFORE.search(
                     text, max(0, m.start() - 24), m.start())):
                 continue  # "the Assembly declared", "the battleship Potemkin declared" (but "the Grand Duke ...")
             while words and words[0] in _NOT_NAMES:
@@ -529,8 +529,8 @@ def cue(p: Passage, cued: dict[str, tuple[str, str]]) -> None:
 _ARTICLES = frozenset("The A An".split())
 # what stands right before a thing's name, never a person's (after a title it may: "the Grand Duke Sergei"): an
 # article ("the Female Citizen replied", "the Stukas claimed"), a vessel ("the battleship Potemkin declared")
-_NOT_A_PERSON_BEFORE = re.compile(r"\b(?:[Tt]he|[Aa]n?|battleship|cruiser|warship|gunboat|steamer|ship|yacht)"
-                                  r"[\s‘“'\"(]*$")
+_A_THING_BEFORE = re.compile(r"\b(?:[Tt]he|[Aa]n?|battleship|cruiser|warship|gunboat|steamer|ship|yacht)"
+                             r"[\s‘“'\"(]*$")
 # a cued name's last word that makes it a building, a body or a firm ("Peter and Paul Cathedral", "the Raisa
 # Gorbachev Foundation", "Peter Bedrick Books")
 _NOT_PERSON_ENDS = frozenset(
