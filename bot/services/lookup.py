@@ -97,12 +97,13 @@ class Lookup:
         if etype == "person":
             if ordinals(query_words(query)):
                 return self._no_such_number(query)
-            other = self.matcher.resolve(query).match
-            if other is not None and other.candidate.type != "person":  # "/who Pravda": the pack's newspaper
-                return self._not_found(query, res, etype)
+            other = self.matcher.resolve(query)
+            if other.match is not None and other.match.candidate.type != "person":  # "/who Pravda": a newspaper
+                return self._not_found(query, res, etype, other)
             unknown = self._from_readings_only(query, workspace)
             if unknown:
                 return unknown
+            return self._not_found(query, res, etype, other)
         return self._not_found(query, res, etype)
 
     def _everyone(self, query: str) -> tuple[str, bool]:
@@ -398,8 +399,10 @@ class Lookup:
                 return other
         return None
 
-    def _not_found(self, query: str, res: Resolution, etype: str) -> Reply:
-        other = self.matcher.resolve(query)
+    def _not_found(self, query: str, res: Resolution, etype: str, other: Resolution | None = None) -> Reply:
+        """No entry of `etype` is `query`: the entry of another kind it is (`other`: its resolution among every
+        kind, when the caller has it), else suggestions."""
+        other = other or self.matcher.resolve(query)
         if other.match and other.match.candidate.type != etype:
             s = other.match
             cmd = COMMAND_FOR_TYPE[s.candidate.type]
