@@ -171,7 +171,9 @@ class Lookup:
     def _from_readings_only(self, query: str, workspace: str) -> Reply | None:
         """A person the pack lacks but the group's readings keep naming: answer from those passages."""
         words = strip_titles(name_words(query))
-        cand = self.readings.candidate(words[-1], workspace) if words else None
+        if not words or len(words) == 1 and PATRONYMIC.search(words[0]):
+            return None  # a father's name alone ("Mikhailovich") is several people's
+        cand = self.readings.candidate(words[-1], workspace)
         if cand is not None and PATRONYMIC.search(words[-1]) and not set(name_words(cand["name"])) <= set(words):
             cand = None  # "Mikhailovich" is Sergei's, Nikolai's and George's: only the name in full is one of them
         if cand is None:
@@ -215,8 +217,6 @@ class Lookup:
         # its last word judged as the readings' people are for quizzes and drafts: no month, no "Marxism", no
         # first name mostly before a surname ("Jacques"), no "Russia's", no word mostly after "the" or "in"
         surname = words[-1][:1].upper() + words[-1][1:]
-        if len(words) == 1 and PATRONYMIC.search(name_key(surname)):
-            return None  # a father's name alone ("Mikhailovich") is several people's
         person = reading_person(rows, surname)
         if person is None:
             return None
