@@ -188,9 +188,8 @@ PATRONYMIC = re.compile(r"(?:ovich|evich|ovna|evna|ich)$")  # a father's name, s
 # (Alexandrovna), a town (Sverdlovsk, Ivanovo, Stalingrad), a doctrine (Leninism). Close as they are in letters,
 # they are never a slip of the keyboard for the surname.
 _DERIVED_ENDINGS = frozenset("a o na ovna evna ich ovich evich sk grad ism ist ists".split())
-
-
-_WORD_ENDINGS = ("ityes", "ities", "ists", "ism", "ist", "iks", "ics", "ity", "ary")  # doctrines, arts, qualities (as keys)
+# endings of doctrines, arts and qualities, as keys spell them: one stem with two of them is two words
+_WORD_ENDINGS = ("ityes", "ities", "ists", "ism", "ist", "iks", "ics", "ity", "ary")
 
 
 def _sibling(a: str, b: str) -> bool:
