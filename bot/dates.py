@@ -216,9 +216,11 @@ class HistDate:
     def display(self, rule: CalendarRule = RUSSIA) -> str:
         """The date in each calendar the pack shows on that day: "25 Oct 1917 O.S. / 7 Nov 1917 N.S.",
         "9 Thermidor Year II / 27 Jul 1794", or one date."""
-        if not self.precise:
-            label = " (O.S.)" if self.calendar == "julian" and rule.old_style_until is not None else ""
-            return self.plain() + label
+        if not self.precise:  # a year or a month: marked Old Style only while Old Style was in use ("1921" is plain)
+            until = rule.old_style_until
+            julian = self.calendar == "julian" and until is not None and (self.year, self.month or 1) < (
+                until.year, until.month)
+            return self.plain() + (" (O.S.)" if julian else "")
         if self.in_julian_era(rule):
             return f"{self.old_style.plain()} O.S. / {self.new_style.plain()} N.S."
         republican = self.republican(rule)

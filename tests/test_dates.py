@@ -41,6 +41,15 @@ def test_partial_dates_keep_their_precision() -> None:
     assert HistDate.parse("1917-10", "julian").new_style.plain() == "Oct 1917"
 
 
+def test_a_year_or_month_after_the_switch_is_not_marked_old_style() -> None:
+    # the end of a span that began in Old Style (the Civil War: Oct 1917 O.S. to 1921) is given in its calendar;
+    # Russia no longer lived by it, so no "(O.S.)" is shown
+    assert HistDate.parse("1921", "julian").display() == "1921"
+    assert HistDate.parse("1918-03", "julian").display() == "Mar 1918"
+    assert HistDate.parse("1918-01", "julian").display() == "Jan 1918 (O.S.)"
+    assert HistDate.parse("1917-10", "julian").display() == "Oct 1917 (O.S.)"
+
+
 def test_sort_key_orders_across_calendars() -> None:
     os_event = HistDate.parse("1917-12-20", "julian")  # 2 Jan 1918 N.S.
     ns_event = HistDate.parse("1918-01-01", "gregorian")
