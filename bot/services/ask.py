@@ -99,6 +99,13 @@ def _stem(word: str) -> str:
 _ENDINGS = frozenset("s es ed d ing er ers ern n ns an ans ian ians ic al".split())
 
 
+def _akin(word: str, words: frozenset[str]) -> bool:
+    """Whether a word of `words` has the same stem as `word`: the same first letters, all but its last three and
+    at least five ("executed", "execution")."""
+    stem = word[:max(5, len(word) - 3)]
+    return len(word) >= 5 and any(w.startswith(stem) for w in words)
+
+
 def _has(words: frozenset[str], stem: str) -> bool:
     """Whether a word of `words` is `stem`, or `stem` with an ending ("goldfield" in "goldfields")."""
     return any(w.startswith(stem) and (len(w) == len(stem) or w[len(stem):] in _ENDINGS) for w in words)
@@ -322,17 +329,26 @@ class Asker:
         if not words:
             return None
         numbers_only = all(w.isdigit() for w in words)
-        scored = []
+        holding = []
         for e in self.events:
             # a number only whole ("0" is not in "00447"); and numbers alone, beside words the name lacks, are no
             # match: "25 Oct 1917" is not "25 February 1917"
             held = [w for w in words if (w in e.name_words if w.isdigit() else _has(e.name_words, w))]
-            if not held or all(w.isdigit() for w in held) and not numbers_only:
-                continue
-            weight = sum(self._idf.get(w, 3.0) for w in held) / sum(self._idf.get(w, 3.0) for w in words)
-            scored.append((weight, e))
-        if not scored:
+            if held and (numbers_only or not all(w.isdigit() for w in held)):
+                # a word of the same stem counts for the event beside the words it holds ("executed": "execution")
+                holding.append((held + [w for w in words.difference(held) if _akin(w, e.name_words)], e))
+        if not holding:
             return None
+        # a word no event holds, even in another form, weighs as much as the rarest word (one event's), and a name
+        # (typed with a capital) more: "Chernobyl explosion" is still the one event that holds "Chernobyl", but
+        # "Decembrist revolt" is no other revolt ("Kornilov revolt"), "Tsaritsyn defence" not Moscow's defence
+        anywhere = {w for held, _ in holding for w in held}
+        anywhere |= {w for w in words - anywhere if any(_akin(w, e.name_words) for e in self.events)}
+        named = {_stem(w) for w in _words(" ".join(t for t in phrase.split() if t[:1].isupper()))}
+        rarest = math.log(1 + max(len(self.events), 1))
+        weigh = {w: self._idf.get(w, 3.0) if w in anywhere else 2 * rarest if w in named else rarest for w in words}
+        whole = sum(weigh.values())
+        scored = [(sum(weigh[w] for w in held) / whole, e) for held, e in holding]
         scored.sort(key=lambda t: (-t[0], t[1].name))
         full = [e for w, e in scored if w >= 0.999]
         if len(full) == 1:
