@@ -93,6 +93,11 @@ class NameIndex:
         return [ids[i] for _, _, i in process.extract(word, choices, scorer=fuzz.ratio, limit=NEAR_WORDS,
                                                       score_cutoff=NEAR_WORD_SCORE)]
 
+    def near(self, word: str) -> list[tuple[str, array]]:
+        """The known words closest to a typed word (itself first when known), each with the key numbers
+        holding it."""
+        return [(self._words[w], self._keys_of_word[w]) for w in self.near_words(word)]
+
     def candidates(self, words: Iterable[str], budget: int = CANDIDATE_BUDGET) -> list[int]:
         """Key numbers (ascending) holding a word near a typed one: the rarest typed word's near words first,
         nearest first, then the next rarest typed word's, until `budget` keys (the nearest word's keys are

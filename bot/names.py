@@ -12,6 +12,7 @@ prominence the caller supplies (bot.services.prominence).
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import defaultdict
@@ -30,6 +31,15 @@ from bot.text import roman
 CONFIDENT_SCORE = 86.0
 AMBIGUITY_MARGIN = 6.0
 SUGGEST_SCORE = 62.0
+# a suggestion must hold a word near the typed words that say most (see Matcher._suggest): those it holds must
+# weigh at least this share of them all, each weighed by how few keys hold it (a word no key holds: the most)
+SUGGEST_SHARE = 0.65
+MAX_SUGGESTIONS = 3
+# a name close to the one typed in letters alone (no word of it one slip from a word typed) is suggested only this
+# close, and only when each telling word typed is at least loosely like one of its words (bot.name_index)
+LETTERS_SCORE = 70.0
+LOOSE_WORD_SCORE = 60.0
+MAX_HOLDERS = 2_000  # keys holding a typed word's near words looked at, per typed word
 COMPLETE_FUZZY_SCORE = 75.0  # a half-typed name: only close misspellings, not every name sharing letters
 CANDIDATES_PER_SCORER = 25
 MAX_CHOICES = 5
@@ -95,6 +105,8 @@ def _word_key(w: str) -> str:
 
 
 TITLES = frozenset(_word_key(w) for w in TITLE_WORDS)
+# small words that tell nothing about which entry is meant ("the Terror", "Treaty of Versailles")
+_FILLER = frozenset("of and or in on at to for a an de du la le les von van da di del der".split())
 
 
 def _raw_words(text: str) -> list[str]:
@@ -210,6 +222,35 @@ def _derived(word: str, base: str) -> bool:
     return base.endswith("sky") and word == base[:-1] + "aya"
 
 
+def _near_word(typed: str, known: str) -> bool:
+    """Whether a known word is the typed one, its plural or possessive ("romanovs", "lenins"), or one slip from
+    it (two in a word of eight letters or more): a word a suggestion may rest on. Sharing letters is not
+    enough ("great" is not "margaret", nor "nihilism" "leninism"), nor is a word made from the other
+    ("imperialism", "imperial"; "trotskyism", "trotskyists")."""
+    if typed == known:
+        return True
+    short, long_ = sorted((typed, known), key=len)
+    if len(short) < 4:
+        return False
+    if long_.startswith(short) and long_[len(short):] in _INFLECTIONS:
+        return True
+    if len(short) < 5 or _made_from(typed, known):
+        return False
+    from rapidfuzz.distance import OSA
+
+    return OSA.distance(typed, known, score_cutoff=2) <= (1 if len(short) < 8 else 2)
+
+
+def _made_from(a: str, b: str) -> bool:
+    """Whether one word is made from the other with an ending that makes another word ("imperialism",
+    "imperial"), or both from one stem ("trotskyism", "trotskyists")."""
+    short, long_ = sorted((a, b), key=len)
+    return _derived(long_, short) or _sibling(a, b)
+
+
+_INFLECTIONS = frozenset(("s", "es"))  # as keys spell them: "armies" is "armyes", "Lenin's" is "lenins"
+
+
 def canonical_given(key: str) -> str:
     """A first name's Russian form when it is an English one ("nicholas" -> "nikolay"), else itself."""
     return _GIVEN_KEYS.get(key, key)
@@ -286,6 +327,8 @@ class Resolution:
     choices: list[Scored] = field(default_factory=list)
     suggestions: list[Scored] = field(default_factory=list)
     more: list[Scored] = field(default_factory=list)
+    # the first suggestion holds a word typed (as typed, in another form or one slip away), not only letters
+    held: bool = False
 
     @property
     def ambiguous(self) -> bool:
@@ -563,10 +606,7 @@ class Matcher:
         count = len(self._typed_numbers.get(one, ())) if one else len(self._keys)
         if count < INDEX_MIN_KEYS:
             return self._typed(one) if one else (self._keys, self._sorted_keys)
-        if self._index is None:
-            self._index = NameIndex()
-        self._index.update(self._keys)
-        numbers = self._index.candidates(qkey.split())
+        numbers = self._word_index().candidates(qkey.split())
         if one and count < len(self._keys):  # some keys belong only to other types
             mask = self._type_masks.get(one, bytearray())
             numbers = [n for n in numbers if n < len(mask) and mask[n]]
@@ -722,7 +762,96 @@ class Matcher:
                 return Resolution(match=tied[0])
             tied = self._likeliest_first(tied, prominence)
             return Resolution(choices=tied[:MAX_CHOICES], more=tied[MAX_CHOICES:])
-        return Resolution(suggestions=[s for s in ranked if s.score >= SUGGEST_SCORE][:3])
+        suggestions, held = self._suggest(words, [s for s in ranked if s.score >= SUGGEST_SCORE], types, numbers)
+        return Resolution(suggestions=suggestions, held=held)
+
+    def _word_index(self) -> NameIndex:
+        """The keys' words and which keys hold each (bot.name_index), up to date; made when first needed."""
+        if self._index is None:
+            self._index = NameIndex()
+        self._index.update(self._keys)
+        return self._index
+
+    def _telling(self, words: list[str]) -> list[str]:
+        """The typed words that say which entry is meant: no title, small word or number, and no first name
+        when a surname or another word was typed too ("Peter the Great": "great")."""
+        content = [w for w in words if w not in TITLES and w not in _FILLER and w not in ROMAN and not w.isdigit()]
+        named = [w for w in content if not self._first_name(w)]
+        return named or content
+
+    def _first_name(self, word: str) -> bool:
+        """Whether a word is a first name ("peter", "nikolay") and nobody's surname or name."""
+        owned = self._owned(word)
+        return canonical_given(word) != word and not owned or bool(owned) and all(k == "given" for _, k in owned)
+
+    def _suggest(self, words: list[str], near: list[Scored], types: set[str] | None,
+                 numbers: frozenset[str]) -> tuple[list[Scored], bool]:
+        """What to suggest when nothing matched (`near`: the fuzzy passes' best, closest first), and whether the
+        first holds a word typed.
+
+        First the entries holding the telling words typed (`_telling`) as typed, in another form or one slip
+        away (`_near_word`); then those close in letters (LETTERS_SCORE) whose words are at least loosely
+        like them. Either way an entry must hold words weighing SUGGEST_SHARE of the telling ones, each weighed
+        by how few keys hold it: "Decembrist revolt" is not the Kornilov revolt, "Peter the Great" not
+        Margaret Thatcher."""
+        telling = self._telling(words)
+        if not telling:
+            return near[:MAX_SUGGESTIONS], False
+        index = self._word_index()
+        total = len(self._keys) + 1
+        from rapidfuzz import fuzz
+
+        strict: dict[str, set[str]] = {}  # telling word -> the known words one slip or an ending from it
+        weight: dict[str, float] = {}
+        holders: dict[int, None] = {}  # key numbers holding a strictly near word, in order
+        for q in dict.fromkeys(telling):
+            found = index.near(q)
+            close = [(w, keys) for w, keys in found if _near_word(q, w)]
+            strict[q] = {w for w, _ in close}
+            # weighed by the keys holding the words it is near, or loosely like (a mistyped first name weighs
+            # as little as the first names it looks like); a word like none is weighed below
+            if close or found:
+                weight[q] = math.log(1 + total / (sum(len(keys) for _, keys in close or found) + 0.5))
+            for _, keys in close:
+                holders.update(dict.fromkeys(keys[:MAX_HOLDERS]))
+        # a word like no known word is garbled past knowing ("Béqc Kun") or new to the pack: it weighs half as much
+        # as the others on average, or as the rarest word when it stands alone
+        rest = sum(weight.values()) / len(weight) / 2 if weight else math.log(1 + 2 * total)
+        weight = {q: weight.get(q, rest) for q in strict}
+        whole = sum(weight.values())
+
+        def share(key: str) -> float:
+            kwords = set(key.split())
+            return sum(weight[q] for q, ws in strict.items() if not ws.isdisjoint(kwords)) / whole
+
+        def loosely(key: str) -> float:
+            kwords = key.split()
+            return sum(weight[q] for q in strict if any(fuzz.ratio(q, k) >= LOOSE_WORD_SCORE and not _made_from(q, k)
+                                                        for k in kwords)) / whole
+
+        qkey = " ".join(words)
+        best: dict[str, tuple[tuple[int, float, float], Scored]] = {}
+
+        def offer(s: Scored, rank: tuple[int, float, float]) -> None:
+            if (types is None or s.candidate.type in types) and (
+                    s.candidate.id not in best or (rank, s.rank) > (best[s.candidate.id][0], best[s.candidate.id][1].rank)):
+                best[s.candidate.id] = (rank, s)
+
+        fuzzy = {s.key: s for s in near}
+        for n in holders:
+            key = self._keys[n]
+            part = share(key)
+            if part < SUGGEST_SHARE or numbers and ordinals(key.split()) != numbers:
+                continue
+            ready = fuzzy.get(key)
+            for cand, kind in ([(ready.candidate, ready.kind)] if ready else self._owned(key)):
+                offer(ready or Scored(cand, round(fuzz.ratio(qkey, key), 1), key, kind), (1, part, 0.0))
+        for s in near:
+            if s.score >= LETTERS_SCORE and loosely(s.key) >= SUGGEST_SHARE:
+                offer(s, (0, 0.0, s.score))
+        ranked = sorted(best.values(), key=lambda t: (-t[0][0], -t[0][1], -t[1].score, _KIND_ORDER[t[1].kind],
+                                                      t[1].candidate.name))
+        return [s for _, s in ranked[:MAX_SUGGESTIONS]], bool(ranked) and ranked[0][0][0] == 1
 
     def _titled(self, words: list[str], tied: list[Scored]) -> list[Scored]:
         """"Tsar Alexander": of the Alexanders, the ones who held the title typed (all of them when none did,

@@ -413,13 +413,20 @@ class Lookup:
                 buttons=[Button(s.candidate.name, cmd, s.candidate.name)], suggestions=[self._match(s)],
             )
         sugg = res.suggestions
-        body = ("Did you mean: " + ", ".join(s.candidate.name for s in sugg) + "?") if sugg else \
+        if etype != "person" and other.suggestions and (not sugg or other.held and not res.held):
+            sugg = other.suggestions  # "/what famine": no term holds the word, but events do
+
+        def named(s: Scored) -> str:
+            kind = s.candidate.type
+            return s.candidate.name if kind == etype else f"{s.candidate.name} (/{COMMAND_FOR_TYPE[kind]})"
+
+        body = ("Did you mean: " + ", ".join(map(named, sugg)) + "?") if sugg else \
             "Try another spelling, a surname, or /search for a word in the summaries."
         noun = "No one" if etype == "person" else "Nothing"
         return Reply(
             ok=False, kind="not_found", exit_code=1,
             title=f"{noun} called “{echo(query)}” in this pack", body=body,
-            buttons=[Button(s.candidate.name, COMMAND_FOR_TYPE[etype], s.candidate.name) for s in sugg],
+            buttons=[Button(s.candidate.name, COMMAND_FOR_TYPE[s.candidate.type], s.candidate.name) for s in sugg],
             suggestions=[self._match(s) for s in sugg],
         )
 
