@@ -67,6 +67,21 @@ def test_each_group_sees_its_own_pack_in_who_when_timeline_and_on_this_day(two_p
     assert "French Revolution" in sources and "Figes" not in sources
 
 
+def test_a_name_only_another_pack_has_says_which_pack_and_how_to_add_it(two_packs: Clio) -> None:
+    app = two_packs
+    title = store.indexed_packs(app.db)["mini-fr"]["title"]
+    robespierre = app.handle_text("/who Robespierre", RU)
+    assert not robespierre.ok and robespierre.match is None  # the group still sees its own pack's entries only
+    assert f"“{title}”" in robespierre.body and "/pack use mini mini-fr" in robespierre.body
+    assert "Robespierre" in robespierre.body and not robespierre.fields  # named, not shown
+    bastille = app.handle_text("/when Storming of the Bastille", RU)
+    assert not bastille.ok and "/pack use mini mini-fr" in bastille.body
+    kornilov = app.handle_text("/who Kornilov", FR)
+    assert not kornilov.ok and "/pack use mini-fr mini" in kornilov.body
+    nobody = app.handle_text("/who Napoleon Bonaparte", RU)  # in neither pack: no pack to point to
+    assert not nobody.ok and "/pack use" not in nobody.body
+
+
 def test_dates_follow_the_groups_pack_calendar(two_packs: Clio) -> None:
     fall = two_packs.handle_text("/when fall of Robespierre", FR).text()
     assert "Thermidor" in fall  # the French pack shows its Republican date

@@ -6,6 +6,8 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without importing sqlite-utils
+    from collections.abc import Callable
+
     import sqlite_utils
 
 from bot import name_cache, store
@@ -47,8 +49,11 @@ class Lookup:
     """Answers lookups from the index; the matcher is built once from every name in it."""
 
     def __init__(self, db: sqlite_utils.Database, packs: tuple[str, ...] | None = None,
-                 readings: Readings | None = None):
+                 readings: Readings | None = None, elsewhere: Callable[[], Lookup | None] | None = None):
+        """`elsewhere`: the Lookup over the indexed packs outside `packs` (None when there are none), asked for
+        a name these packs lack."""
         self.db = db
+        self.elsewhere = elsewhere
         self.readings = readings or SqliteReadings(db)  # the readings' passages: what /search and "what they say" read
         self.packs = packs  # the packs it answers from (a workspace's choice); None: every indexed pack
         self.rule = store.calendar_rule(db, packs)  # how the packs show their dates
@@ -94,17 +99,38 @@ class Lookup:
             return self._choices(query, res, etype, everyone=everyone)
         if by_words is not None:
             return by_words
+        if etype == "person" and ordinals(query_words(query)):
+            return self._no_such_number(query)
+        other = self.matcher.resolve(query)
+        if other.match is not None and other.match.candidate.type != etype:  # "/who Pravda": a newspaper
+            return self._not_found(query, res, etype, other)
+        away = self._in_another_pack(query, etype)
         if etype == "person":
-            if ordinals(query_words(query)):
-                return self._no_such_number(query)
-            other = self.matcher.resolve(query)
-            if other.match is not None and other.match.candidate.type != "person":  # "/who Pravda": a newspaper
-                return self._not_found(query, res, etype, other)
             unknown = self._from_readings_only(query, workspace)
             if unknown:
+                if away:
+                    unknown.body += f"\n\n{away}"
                 return unknown
-            return self._not_found(query, res, etype, other)
-        return self._not_found(query, res, etype)
+        if away:  # "/who Robespierre" in a group reading the Russian pack alone: a pack it does not read has him
+            return Reply(ok=False, kind="not_found", exit_code=1,
+                         title=f"{'No one' if etype == 'person' else 'Nothing'} called “{echo(query)}” in this "
+                               "group's packs", body=away)
+        return self._not_found(query, res, etype, other)
+
+    def _in_another_pack(self, query: str, etype: str) -> str | None:
+        """Where a pack this workspace does not read has an entry `query` names for sure, what to tell the
+        group: that pack, the entry, and how its admins add the pack. Each group sees its own packs' entries
+        only (issue 22), so the entry itself is not shown."""
+        away = self.elsewhere() if self.elsewhere is not None else None
+        res = away.matcher.resolve(query, {etype}) if away is not None else None
+        if res is None or res.match is None:
+            return None
+        entity = store.entity(self.db, res.match.candidate.id)
+        if entity is None:
+            return None
+        title = store.indexed_packs(self.db).get(entity["pack"], {}).get("title") or entity["pack"]
+        return (f"Another pack here, “{title}”, has {entity['name']}; this group does not read it. Its admins can "
+                f"add it with /pack use {' '.join((*(self.packs or ()), entity['pack']))}.")
 
     def _everyone(self, query: str) -> tuple[str, bool]:
         """("Alexander", True) for "all Alexander" (list everyone it could mean), unless "all ..." is itself
