@@ -225,14 +225,8 @@ class Clio:
         views = self.__dict__["_views"]
         view = views.get(key)
         if view is None:
-            view = views[key] = Lookup(self.db, packs=key, readings=self._pg_readings(),
-                                       elsewhere=lambda: self._elsewhere(key))
+            view = views[key] = Lookup(self.db, packs=key, readings=self._pg_readings())
         return view
-
-    def _elsewhere(self, packs: tuple[str, ...]) -> Lookup | None:
-        """The Lookup over the indexed packs outside `packs`, where a name they lack may be; None when none is."""
-        others = tuple(p for p in store.indexed_packs(self.db) if p not in packs)
-        return self.lookup_for(others) if others else None
 
     @property
     def lookup(self) -> Lookup:

@@ -4,6 +4,7 @@ Discord (through the fake Discord) and Slack (signed requests) as on the console
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import shutil
@@ -80,6 +81,14 @@ def test_a_name_only_another_pack_has_says_which_pack_and_how_to_add_it(two_pack
     assert not kornilov.ok and "/pack use mini-fr mini" in kornilov.body
     nobody = app.handle_text("/who Napoleon Bonaparte", RU)  # in neither pack: no pack to point to
     assert not nobody.ok and "/pack use" not in nobody.body
+
+
+async def test_the_other_pack_is_named_from_reader_threads_too(two_packs: Clio) -> None:
+    # through the door: lookups run on reader threads, each on its own connection
+    answers = await asyncio.gather(*(two_packs.call(ctx, f"/who {name}") for ctx, name in
+                                     [(RU, "Robespierre"), (FR, "Kornilov")] * 3))
+    assert all(not a.ok and "/pack use" in a.body for a in answers), [a.text() for a in answers]
+    two_packs.close()
 
 
 def test_dates_follow_the_groups_pack_calendar(two_packs: Clio) -> None:

@@ -6,8 +6,6 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without importing sqlite-utils
-    from collections.abc import Callable
-
     import sqlite_utils
 
 from bot import name_cache, store
@@ -49,11 +47,8 @@ class Lookup:
     """Answers lookups from the index; the matcher is built once from every name in it."""
 
     def __init__(self, db: sqlite_utils.Database, packs: tuple[str, ...] | None = None,
-                 readings: Readings | None = None, elsewhere: Callable[[], Lookup | None] | None = None):
-        """`elsewhere`: the Lookup over the indexed packs outside `packs` (None when there are none), asked for
-        a name these packs lack."""
+                 readings: Readings | None = None):
         self.db = db
-        self.elsewhere = elsewhere
         self.readings = readings or SqliteReadings(db)  # the readings' passages: what /search and "what they say" read
         self.packs = packs  # the packs it answers from (a workspace's choice); None: every indexed pack
         self.rule = store.calendar_rule(db, packs)  # how the packs show their dates
@@ -121,7 +116,7 @@ class Lookup:
         """Where a pack this workspace does not read has an entry `query` names for sure, what to tell the
         group: that pack, the entry, and how its admins add the pack. Each group sees its own packs' entries
         only (issue 22), so the entry itself is not shown."""
-        away = self.elsewhere() if self.elsewhere is not None else None
+        away = self._elsewhere()
         res = away.matcher.resolve(query, {etype}) if away is not None else None
         if res is None or res.match is None:
             return None
@@ -131,6 +126,14 @@ class Lookup:
         title = store.indexed_packs(self.db).get(entity["pack"], {}).get("title") or entity["pack"]
         return (f"Another pack here, “{title}”, has {entity['name']}; this group does not read it. Its admins can "
                 f"add it with /pack use {' '.join((*(self.packs or ()), entity['pack']))}.")
+
+    def _elsewhere(self) -> Lookup | None:
+        """The Lookup over the indexed packs outside this one's (None when there are none), made when first
+        asked: where a name these packs lack may be. On this Lookup's connection (a worker's copy rebinds it)."""
+        if "_away" not in self.__dict__:
+            others = () if self.packs is None else tuple(p for p in store.indexed_packs(self.db) if p not in self.packs)
+            self.__dict__["_away"] = Lookup(self.db, packs=others, readings=self.readings) if others else None
+        return self.__dict__["_away"]
 
     def _everyone(self, query: str) -> tuple[str, bool]:
         """("Alexander", True) for "all Alexander" (list everyone it could mean), unless "all ..." is itself
