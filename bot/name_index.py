@@ -51,6 +51,7 @@ class NameIndex:
         # typed word -> (how many keys its near words hold, their key arrays): finding a word's near words is
         # a good part of a query's cost, and the same first names ("ivan", "boris") come in query after query
         self._groups: dict[str, tuple[int, list[array]]] = {}
+        self._near: dict[str, list[int]] = {}  # typed word -> its near words' ids (`near_words`), remembered alike
 
     def __len__(self) -> int:
         return self._size
@@ -59,6 +60,7 @@ class NameIndex:
         """Index the keys added since the last update (keys are only ever appended)."""
         if len(keys) > self._size:
             self._groups.clear()  # new words may be nearer, and known words hold new keys
+            self._near.clear()
         for n in range(self._size, len(keys)):
             for word in set(keys[n].split()):
                 wid = self._word_ids.get(word)
@@ -96,7 +98,16 @@ class NameIndex:
     def near(self, word: str) -> list[tuple[str, array]]:
         """The known words closest to a typed word (itself first when known), each with the key numbers
         holding it."""
-        return [(self._words[w], self._keys_of_word[w]) for w in self.near_words(word)]
+        return [(self._words[w], self._keys_of_word[w]) for w in self._near_ids(word)]
+
+    def _near_ids(self, word: str) -> list[int]:
+        """near_words, remembered for the last _CACHED_WORDS typed words."""
+        ids = self._near.get(word)
+        if ids is None:
+            if len(self._near) >= _CACHED_WORDS:
+                self._near.clear()
+            ids = self._near[word] = self.near_words(word)
+        return ids
 
     def candidates(self, words: Iterable[str], budget: int = CANDIDATE_BUDGET) -> list[int]:
         """Key numbers (ascending) holding a word near a typed one: the rarest typed word's near words first,
@@ -106,7 +117,7 @@ class NameIndex:
         for word in dict.fromkeys(words):
             group = self._groups.get(word)
             if group is None:
-                near = [self._keys_of_word[w] for w in self.near_words(word)]
+                near = [self._keys_of_word[w] for w in self._near_ids(word)]
                 group = (sum(map(len, near)), near)
                 if len(self._groups) >= _CACHED_WORDS:
                     self._groups.clear()

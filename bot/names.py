@@ -31,15 +31,15 @@ from bot.text import roman
 CONFIDENT_SCORE = 86.0
 AMBIGUITY_MARGIN = 6.0
 SUGGEST_SCORE = 62.0
-# a suggestion must hold a word near the typed words that say most (see Matcher._suggest): those it holds must
-# weigh at least this share of them all, each weighed by how few keys hold it (a word no key holds: the most)
+# a suggestion must hold words near the telling words typed (see Matcher._suggest) weighing at least this share
+# of them all, each weighed by how few keys hold the words near it
 SUGGEST_SHARE = 0.65
 MAX_SUGGESTIONS = 3
 # a name close to the one typed in letters alone (no word of it one slip from a word typed) is suggested only this
-# close, and only when each telling word typed is at least loosely like one of its words (bot.name_index)
+# close, and only when its words are loosely like (LOOSE_WORD_SCORE) telling words of SUGGEST_SHARE
 LETTERS_SCORE = 70.0
 LOOSE_WORD_SCORE = 60.0
-MAX_HOLDERS = 2_000  # keys holding a typed word's near words looked at, per typed word
+MAX_HOLDERS = 2_000  # keys holding words near the telling ones looked at, at most, the nearest words' first
 COMPLETE_FUZZY_SCORE = 75.0  # a half-typed name: only close misspellings, not every name sharing letters
 CANDIDATES_PER_SCORER = 25
 MAX_CHOICES = 5
@@ -812,8 +812,8 @@ class Matcher:
             # as little as the first names it looks like); a word like none is weighed below
             if close or found:
                 weight[q] = math.log(1 + total / (sum(len(keys) for _, keys in close or found) + 0.5))
-            for _, keys in close:
-                holders.update(dict.fromkeys(keys[:MAX_HOLDERS]))
+            for _, keys in close:  # nearest first
+                holders.update(dict.fromkeys(keys[:max(0, MAX_HOLDERS - len(holders))]))
         # a word like no known word is garbled past knowing ("Béqc Kun") or new to the pack: it weighs half as much
         # as the others on average, or as the rarest word when it stands alone
         rest = sum(weight.values()) / len(weight) / 2 if weight else math.log(1 + 2 * total)
@@ -833,8 +833,10 @@ class Matcher:
         best: dict[str, tuple[tuple[int, float, float], Scored]] = {}
 
         def offer(s: Scored, rank: tuple[int, float, float]) -> None:
-            if (types is None or s.candidate.type in types) and (
-                    s.candidate.id not in best or (rank, s.rank) > (best[s.candidate.id][0], best[s.candidate.id][1].rank)):
+            if types is not None and s.candidate.type not in types:
+                return
+            held = best.get(s.candidate.id)
+            if held is None or (rank, s.rank) > (held[0], held[1].rank):
                 best[s.candidate.id] = (rank, s)
 
         fuzzy = {s.key: s for s in near}
