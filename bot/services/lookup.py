@@ -47,14 +47,25 @@ class Lookup:
     """Answers lookups from the index; the matcher is built once from every name in it."""
 
     def __init__(self, db: sqlite_utils.Database, packs: tuple[str, ...] | None = None,
-                 readings: Readings | None = None):
+                 readings: Readings | None = None, away: bool = False):
+        """`away`: this Lookup is another one's view of the packs it does not read (`_elsewhere`), asked only
+        whether it has a name; it has no elsewhere of its own."""
         self.db = db
+        self.away = away
         self.readings = readings or SqliteReadings(db)  # the readings' passages: what /search and "what they say" read
         self.packs = packs  # the packs it answers from (a workspace's choice); None: every indexed pack
         self.rule = store.calendar_rule(db, packs)  # how the packs show their dates
         self.places = frozenset(place_names(db))  # the pack's own places, besides bot.places' list
-        self.matcher = name_cache.load(db, lambda: self._build_matcher(db, packs),  # stored keys when current
+        built = []
+
+        def build() -> Matcher:
+            built.append(True)
+            return self._build_matcher(db, packs)
+
+        self.matcher = name_cache.load(db, build,  # stored keys when current
                                        scope=",".join(packs) if packs is not None else "", places=self.places)
+        if built and not away:  # a new index: the other packs' keys are stored now too, not on a later lookup
+            self._elsewhere()  # (a warm `clio ask` that finds nothing reads them without building anything)
         self.prominence = Prominence(db, self.readings)
 
     @staticmethod
@@ -106,11 +117,11 @@ class Lookup:
                 if away:
                     unknown.body += f"\n\n{away}"
                 return unknown
+        reply = self._not_found(query, res, etype, other)
         if away:  # "/who Robespierre" in a group reading the Russian pack alone: a pack it does not read has him
-            return Reply(ok=False, kind="not_found", exit_code=1,
-                         title=f"{'No one' if etype == 'person' else 'Nothing'} called “{echo(query)}” in this "
-                               "group's packs", body=away)
-        return self._not_found(query, res, etype, other)
+            reply.title = reply.title.removesuffix(" in this pack") + " in this group's packs"
+            reply.body = away if not reply.suggestions else f"{reply.body}\n\n{away}"
+        return reply
 
     def _in_another_pack(self, query: str, etype: str) -> str | None:
         """Where a pack this workspace does not read has an entry `query` names for sure, what to tell the
@@ -131,8 +142,9 @@ class Lookup:
         """The Lookup over the indexed packs outside this one's (None when there are none), made when first
         asked: where a name these packs lack may be. On this Lookup's connection (a worker's copy rebinds it)."""
         if "_away" not in self.__dict__:
-            others = () if self.packs is None else tuple(p for p in store.indexed_packs(self.db) if p not in self.packs)
-            self.__dict__["_away"] = Lookup(self.db, packs=others, readings=self.readings) if others else None
+            others = () if self.packs is None or self.away else tuple(
+                p for p in store.indexed_packs(self.db) if p not in self.packs)
+            self.__dict__["_away"] = Lookup(self.db, packs=others, readings=self.readings, away=True) if others else None
         return self.__dict__["_away"]
 
     def _everyone(self, query: str) -> tuple[str, bool]:
