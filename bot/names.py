@@ -39,6 +39,7 @@ MAX_SUGGESTIONS = 3
 # close, and only when its words are loosely like (LOOSE_WORD_SCORE) telling words of SUGGEST_SHARE
 LETTERS_SCORE = 70.0
 LOOSE_WORD_SCORE = 60.0
+ACCOUNTED_WORD_SCORE = 75.0  # a typed word this alike to a word of a name counts as that word mistyped
 MAX_HOLDERS = 2_000  # keys holding words near the telling ones looked at, at most, the nearest words' first
 COMPLETE_FUZZY_SCORE = 75.0  # a half-typed name: only close misspellings, not every name sharing letters
 CANDIDATES_PER_SCORER = 25
@@ -740,7 +741,8 @@ class Matcher:
             return Resolution()
         top = ranked[0]
         query_len = len(" ".join(strip_titles(words)))
-        sure = top.score == 100.0 or (top.score >= CONFIDENT_SCORE and query_len >= MIN_FUZZY_CONFIDENT_CHARS)
+        sure = top.score == 100.0 or (top.score >= CONFIDENT_SCORE and query_len >= MIN_FUZZY_CONFIDENT_CHARS
+                                      and self._accounted(words, top.key))
         if sure and top.kind not in ("given", "title"):
             # a first name is a rival only when it is exactly what was typed ("Alexei": the tsarevich or Rykov?),
             # never when the whole query is someone's full name or alias ("Czar Nicholas", "Tsarevich Alexei")
@@ -783,6 +785,20 @@ class Matcher:
         """Whether a word is a first name ("peter", "nikolay") and nobody's surname or name."""
         owned = self._owned(word)
         return canonical_given(word) != word and not owned or bool(owned) and all(k == "given" for _, k in owned)
+
+    def _accounted(self, words: list[str], key: str) -> bool:
+        """Whether the telling words typed (`_telling`; a patronymic aside) are words of `key`, nearly (as typed,
+        in another form, one slip away, or alike in letters: ACCOUNTED_WORD_SCORE), all but a quarter of them at
+        most. A name close to the whole of what was typed is no answer when a word typed is not in it: "Lenin
+        Trotsky" is two people, not Leon Trotsky; "Kalinin Mikhoels" is not Kalinin; but one word garbled in
+        a long event's name leaves it that event."""
+        from rapidfuzz import fuzz
+
+        kwords = key.split()
+        telling = [q for q in self._telling(words) if not PATRONYMIC.search(q)]
+        missing = sum(not any(_near_word(q, k) or fuzz.ratio(q, k) >= ACCOUNTED_WORD_SCORE and not _made_from(q, k)
+                              for k in kwords) for q in telling)
+        return 4 * missing <= len(telling)
 
     def _suggest(self, words: list[str], near: list[Scored], types: set[str] | None,
                  numbers: frozenset[str]) -> tuple[list[Scored], bool]:
