@@ -208,6 +208,9 @@ _WORD_ENDINGS = ("ityes", "ities", "ists", "ism", "ist", "iks", "ics", "ity", "a
 def _sibling(a: str, b: str) -> bool:
     """Whether two words are one stem with different endings of _WORD_ENDINGS ("economics", "economism";
     "revolutionary", "revolution"): another word, not a slip."""
+    if a[:5] != b[:5]:  # a stem is five letters or more: most pairs are told apart here, before any ending
+        return False
+
     def split(w: str) -> tuple[str, str]:
         end = next((e for e in _WORD_ENDINGS if w.endswith(e) and len(w) - len(e) >= 5), "")
         return w[:len(w) - len(end)], end
