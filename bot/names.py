@@ -650,7 +650,7 @@ class Matcher:
             # "vladimir ilich lenin" holds every word of the key "vladimir lenin": as good as exact
             if len(kwords) >= 2 and set(kwords) <= qwords and len(qwords) - len(kwords) <= 1:
                 score = max(score, 96.0)
-            elif score < 100.0 and (any(_derived(q, k) or _derived(k, q) or _sibling(q, k) for q in qwords
+            elif score < 100.0 and (any(q != k and _made_from(q, k) for q in qwords
                                         for k in kwords)
                                     or derived_of and any(c.id in derived_of for c, _ in self._owned(key))
                                     or patronymic and not any(PATRONYMIC.search(k) for k in kwords)):
