@@ -147,6 +147,16 @@ PHRASINGS: list[tuple[str, str]] = [
     ("/when Kronstadt", "kronstadt-rising-1921"),
     ("/when Potemkin", "potemkin-mutiny-1905"),
     ("/when Kursk", "battle-of-kursk-1943"),
+    # "who" with any other verb: the card of what was named, which says who
+    ("who led the Whites", "whites"),
+    ("who won the Civil War", "russian-civil-war"),
+    ("who wrote the April Theses", "april-theses"),
+    ("who commanded the Red Army", "red-army"),
+    # the Civil War by its common names
+    ("/what civil war", "russian-civil-war"),
+    ("when did the Civil War end", "russian-civil-war"),
+    ("/what Reds", "red-army"),
+    ("what was serfdom", "serfdom"),
 ]
 
 
@@ -206,3 +216,16 @@ def test_a_cards_life_dates_say_their_calendar(pack_app: Clio) -> None:
     assert pack_app.handle_text("/who Gorbachev", ctx).title == "Mikhail Gorbachev (2 Mar 1931–30 Aug 2022)"
     born = pack_app.handle_text("when was Kornilov born", ctx)
     assert born.body.startswith("Lavr Kornilov was born on 18 Aug 1870 O.S. / 30 Aug 1870 N.S.")
+
+
+@pytest.mark.parametrize(("text", "want"), [p for p in PHRASINGS if p[0].startswith("who ") and p[0].split()[1] in
+                                            ("led", "won", "wrote", "commanded")])
+def test_who_with_any_verb_answers_with_the_card_of_what_was_named(pack_app: Clio, text: str, want: str) -> None:
+    # before: a full-text search of the question ("who led the Whites": Makhno and Antonov first)
+    reply = pack_app.handle_text(text, Context(workspace="discord:p", channel="c", user_id="u"))
+    assert reply.kind == "lookup" and reply.match is not None and reply.match.id == want, reply.text()[:200]
+
+
+def test_who_with_a_verb_and_nothing_the_pack_names_is_still_a_search(pack_app: Clio) -> None:
+    reply = pack_app.handle_text("who likes pizza", Context(workspace="discord:p", channel="c", user_id="u"))
+    assert reply.match is None

@@ -59,6 +59,7 @@ _WHEN_DIED = re.compile(r"^(?:when|what year) did (?P<x>.+?) (?:die|pass away)$|
 _WHEN_VERB = re.compile(rf"^(?:when|what year|in what year) (?:was|were|did) (?P<x>.+?) (?:get )?(?P<v>{_VERB})$")
 _WHO_VERB = re.compile(rf"^who (?P<v>{_VERB}) (?P<x>.+)$")
 _WHO_IS = re.compile(r"^(?:who (?:is|was|were)|tell me about|who's|whos) (?P<x>.+)$")
+_WHO_DID = re.compile(r"^who (?P<v>[a-z]+) (?P<x>.+)$")  # any other verb: "who led the Whites"
 _WHAT_IS = re.compile(r"^(?:what (?:is|was|were|are)|what's|whats|define|meaning of|what does) (?P<x>.+?)(?: mean)?$")
 _WHEN_EVENT = re.compile(r"^(?:when|what year|in what year) (?:was|were|did|is|does) (?P<x>.+?)"
                          r"(?: (?:happen|take place|start|begin|end|occur|break out))?$")
@@ -173,6 +174,10 @@ class Asker:
             return self._who_verb(_VERB_FORMS.get(m["v"], m["v"]), m["x"], workspace)
         if m := _WHO_IS.match(q):
             return self._entry(m["x"], ("person", "term", "event"), workspace)
+        if m := _WHO_DID.match(q):  # "who led the Whites", "who won the Civil War": the card of what was named,
+            found = self._entry(m["x"], ("term", "event"), workspace)  # which says who; else a search, as before
+            if found is not None and found.kind == "lookup":
+                return found
         if m := _WHAT_IS.match(q):
             return self._entry(m["x"], ("term", "event", "person"), workspace)
         if m := _WHEN_EVENT.match(q):
