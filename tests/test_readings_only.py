@@ -65,6 +65,31 @@ def test_another_workspace_does_not_see_the_groups_readings(readers: Clio) -> No
     assert not reply.ok and "Vauquelin" not in "".join(f.value for f in reply.fields)
 
 
+PARADES = """\
+Festivals in Paris
+
+Crowds gathered on the Champ de Mars in July. Lauzier led the National Guard there. The Champ de Mars was full.
+
+A year later the Champ de Mars saw a petition signed. Lauzier ordered the guard to fire.
+
+The Marquis de Lauzier lost his popularity. Lauzier fled abroad the next year.
+
+The Champ de Mars was dug up for a new festival, and the Champ de Mars became a shrine. Lauzier never returned.
+"""
+
+
+def test_a_word_that_ends_a_longer_name_is_no_one_but_a_marquis_is_someone(mini_app: Clio, tmp_path: Path) -> None:
+    # "Mars" in the readings is the Champ de Mars: /who Mars was "Mars (not in the pack yet)"; Lauzier, named once
+    # as "the Marquis de Lauzier", is a person
+    parades = tmp_path / "parades.txt"
+    parades.write_text(PARADES, encoding="utf-8")
+    mini_app.ingest(parades, workspace=GROUP.workspace, title="Festivals")
+    assert PARADES.count("Mars") == PARADES.count("Lauzier") == 5 == READINGS_NAME_MIN
+    assert not mini_app.handle_text("/who Mars", GROUP).ok
+    lauzier = mini_app.handle_text("/who Lauzier", GROUP)
+    assert lauzier.ok and "not in the pack yet" in lauzier.title
+
+
 @pytest.mark.skipif(not (FRENCH / "French_Revolution.md").exists(),
                     reason="the French Revolution readings are in ../shared/readings/wikipedia, absent here")
 def test_a_group_with_only_french_readings_gets_robespierre_from_them(mini_app: Clio) -> None:

@@ -19,6 +19,8 @@ MIN_MENTIONS = 5  # a name the pack lacks counts as a person's once the readings
 _NOT_A_PERSON_BEFORE = re.compile(r"(?:\b(?:the|in|at|to|from|into|near|a|an|la|le|les)\s+['‘“\"]?)\Z",
                                   re.IGNORECASE)  # "the ‘Marseillaise’", "La Marseillaise"
 UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"  # capital letters of Latin scripts
+# the end of a longer name joined by a particle, not a person there: "the Champ de Mars", "the Order of Lenin"
+_BOUND_BEFORE = re.compile(rf"[{UPPER}][\w'’-]*\s+(?:de|du|des|del|della|von|van|of)(?:\s+la)?\s+\Z")
 _CAPITALISED_RUN = re.compile(rf"(?:[{UPPER}][\w'’-]*\s+)+\Z")
 # capitalised words that come before a name without being part of it ("In", "When Robespierre fell")
 _NOT_GIVEN = {"a", "an", "and", "as", "at", "but", "by", "for", "from", "if", "in", "of", "on", "so", "the", "then",
@@ -32,10 +34,14 @@ class NameUsage:
     lower: int  # written in lower case: a common word
     unlike: int  # after "the", "in", "at"...
     fuller: str | None  # the commonest longer form written at least twice
+    # ending a longer name after a particle ("the Champ de Mars"); a person's name too at times ("the Marquis de
+    # Lafayette", written "Lafayette" alone most often), so only a word bound so most of the time is no one
+    bound: int = 0
 
     @property
     def is_name(self) -> bool:
-        return self.upper >= MIN_MENTIONS and not self.lower and self.unlike * 3 <= self.upper
+        return (self.upper >= MIN_MENTIONS and not self.lower and self.unlike * 3 <= self.upper
+                and self.bound * 3 < self.upper * 2)
 
 
 def name_usage(texts: list[str], words: list[str]) -> NameUsage:
@@ -43,7 +49,7 @@ def name_usage(texts: list[str], words: list[str]) -> NameUsage:
     phrase = r"\s+".join(re.escape(w) for w in words)
     pattern = re.compile(rf"(?<![\w-])({phrase})(?![\w-])", re.IGNORECASE)
     before = re.compile(rf"((?:[{UPPER}][\w'’-]+\s+){{1,2}})(?i:{phrase})(?![\w-])")
-    upper = lower = unlike = 0
+    upper = lower = unlike = bound = 0
     longer: dict[str, int] = {}
     for text in texts:
         for m in pattern.finditer(text):
@@ -52,6 +58,8 @@ def name_usage(texts: list[str], words: list[str]) -> NameUsage:
                 run = _CAPITALISED_RUN.search(text, 0, m.start())  # "the Revolutionary Tribunal": look before the run
                 if _NOT_A_PERSON_BEFORE.search(text, 0, run.start() if run else m.start()):
                     unlike += 1
+                if _BOUND_BEFORE.search(text, max(0, m.start() - 40), m.start()):
+                    bound += 1
             else:
                 lower += 1
         for m in before.finditer(text):
@@ -63,7 +71,7 @@ def name_usage(texts: list[str], words: list[str]) -> NameUsage:
     if longer:
         form, n = max(longer.items(), key=lambda kv: (kv[1], len(kv[0])))
         fuller = form if n >= 2 else None
-    return NameUsage(upper, lower, unlike, fuller)
+    return NameUsage(upper, lower, unlike, fuller, bound)
 
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
