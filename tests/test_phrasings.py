@@ -229,3 +229,22 @@ def test_who_with_any_verb_answers_with_the_card_of_what_was_named(pack_app: Cli
 def test_who_with_a_verb_and_nothing_the_pack_names_is_still_a_search(pack_app: Clio) -> None:
     reply = pack_app.handle_text("who likes pizza", Context(workspace="discord:p", channel="c", user_id="u"))
     assert reply.match is None
+
+
+def test_who_was_asks_for_a_person_never_a_partial_event(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    wife = pack_app.handle_text("who was Lenin's wife", ctx)  # a role of the pack's: Krupskaya
+    assert wife.kind == "lookup" and wife.match is not None and wife.match.id == "krupskaya", wife.text()[:200]
+    # before: "Stalin's wife Nadezhda Alliluyeva kills herself" (it holds "wife"), the "Dizzy with Success"
+    # article ("successor" taken for "success"), a coalition government and Socialist Realism
+    for text, wrong in (("who was Stalin's successor", "Dizzy with Success"),
+                        ("who was the last tsar", "coalition"),
+                        ("who was the first leader of the Soviet Union", "Socialist Realism")):
+        reply = pack_app.handle_text(text, ctx)
+        assert wrong not in reply.title and not any(wrong in s.name for s in reply.suggestions), (text, reply.title)
+
+
+def test_the_russian_revolution_is_not_the_first_one_of_1905(pack_app: Clio) -> None:
+    # the 1905 revolution's alias "First Russian Revolution" held every word typed: it was the answer
+    reply = pack_app.handle_text("/when Russian Revolution", Context(workspace="discord:p", channel="c", user_id="u"))
+    assert reply.kind == "choices" and len(reply.buttons) > 1, reply.text()[:200]

@@ -101,10 +101,23 @@ _ENDINGS = frozenset("s es ed d ing er ers ern n ns an ans ian ians ic al".split
 
 
 def _akin(word: str, words: frozenset[str]) -> bool:
-    """Whether a word of `words` has the same stem as `word`: the same first letters, all but its last three and
-    at least five ("executed", "execution")."""
+    """Whether `word` is a verb's form ("-ed", "-ing") and a word of `words` has its stem: the same first letters,
+    all but its last three and at least five ("executed", "execution"). A noun's kin is no kin: "successor" is
+    not "success"."""
     stem = word[:max(5, len(word) - 3)]
-    return len(word) >= 5 and any(w.startswith(stem) for w in words)
+    return len(word) >= 5 and word.endswith(("ed", "ing")) and any(w.startswith(stem) for w in words)
+
+
+_ORDINALS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth".split())
+
+
+def _unnumbered(weight: float, event: _Event, words: set[str]) -> float:
+    """An event holding every word typed only through a name with an ordinal not typed is no full match: "the
+    Russian Revolution" is not the "First Russian Revolution" (1905), only maybe it."""
+    if weight < 0.999:
+        return weight
+    whole = [t for t in event.titles if all(_has(frozenset(t), w) or w in t for w in words)]
+    return 0.99 if whole and all((_ORDINALS & set(t)) - words for t in whole) else weight
 
 
 def _has(words: frozenset[str], stem: str) -> bool:
@@ -173,22 +186,24 @@ class Asker:
         if m := _WHO_VERB.match(q):
             return self._who_verb(_VERB_FORMS.get(m["v"], m["v"]), m["x"], workspace)
         if m := _WHO_IS.match(q):
-            return self._entry(m["x"], ("person", "term", "event"), workspace)
+            return self._by_role(m["x"], workspace) or self._entry(m["x"], ("person", "term", "event"), workspace,
+                                                                     partial=False)
         if m := _WHO_DID.match(q):  # "who led the Whites", "who won the Civil War": the card of what was named,
             found = self._entry(m["x"], ("term", "event"), workspace)  # which says who; else a search, as before
             if found is not None and found.kind == "lookup":
                 return found
         if m := _WHAT_IS.match(q):
-            return self._entry(m["x"], ("term", "event", "person"), workspace)
+            return self._entry(m["x"], ("term", "event", "person"), workspace, partial=False)
         if m := _WHEN_EVENT.match(q):
             return self._entry(m["x"], ("event",), workspace) or self.events_by_words(m["x"], workspace)
         return None
 
     # --- the kinds of question -------------------------------------------------------------------------
 
-    def _entry(self, phrase: str, order: tuple[str, ...], workspace: str) -> Reply | None:
+    def _entry(self, phrase: str, order: tuple[str, ...], workspace: str, partial: bool = True) -> Reply | None:
         """The entry a phrase names: tried as each type in turn, an exact card first; else the first type's
-        choices; else events by their key words."""
+        choices; else events by their key words (without `partial`, only an event holding them all: "who was
+        Lenin's wife" is not Stalin's wife's suicide, which holds "wife")."""
         phrase = _ARTICLE.sub("", phrase.strip())
         first_choices = None
         for etype in order:
@@ -198,12 +213,24 @@ class Asker:
             if res.choices and first_choices is None:
                 first_choices = (etype, res)
         found = self.events_by_words(phrase, workspace) if "event" in order else None
-        if found is not None and (found.kind == "lookup" or first_choices is None):
+        if found is not None and (found.kind == "lookup" or first_choices is None and partial):
             return found
         if first_choices is not None:  # "who was the tsar": the three tsars, not the events with "tsar" in them
             etype, res = first_choices
             return self.lookup._choices(phrase, res, etype)
         return None
+
+    def _by_role(self, phrase: str, workspace: str) -> Reply | None:
+        """The one person a role of the pack's is ("Lenin's wife": Krupskaya), the phrase's key words all in it."""
+        words = {_stem(w) for w in _words(phrase)}
+        if not words:
+            return None
+        cond, params = store.in_packs(self.lookup.packs, "e")
+        found = [r["id"] for r in self.lookup.db.query(
+            f"select e.id, e.roles from entities e where e.type = 'person' and e.roles like '%' || ? || '%' and {cond}",
+            [max(words, key=len), *params])
+            if any(words <= {_stem(w) for w in _words(role)} for role in json.loads(r["roles"] or "[]"))]
+        return self.lookup.card(found[0], workspace=workspace) if len(found) == 1 else None
 
     def _people(self, phrase: str, workspace: str) -> list[str]:
         """The people a phrase may name, likeliest first (one when it is sure)."""
@@ -353,7 +380,7 @@ class Asker:
         rarest = math.log(1 + max(len(self.events), 1))
         weigh = {w: self._idf.get(w, 3.0) if w in anywhere else 2 * rarest if w in named else rarest for w in words}
         whole = sum(weigh.values())
-        scored = [(sum(weigh[w] for w in held) / whole, e) for held, e in holding]
+        scored = [(_unnumbered(sum(weigh[w] for w in held) / whole, e, words), e) for held, e in holding]
         scored.sort(key=lambda t: (-t[0], t[1].name))
         full = [e for w, e in scored if w >= 0.999]
         if len(full) == 1:
