@@ -110,6 +110,11 @@ TITLES = frozenset(_word_key(w) for w in TITLE_WORDS)
 _FILLER = frozenset("of and or in on at to for a an de du la le les von van da di del der".split())
 
 
+# short forms people type for a name the packs write out: "WW1" is the First World War
+_SHORT_FORMS = {"ww1": "first world war", "wwi": "first world war", "ww2": "second world war",
+                "wwii": "second world war"}
+
+
 def _raw_words(text: str) -> list[str]:
     text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
     if not text.isascii():  # anyascii leaves ASCII as it is: `clio ask` with a Latin name never imports it
@@ -117,7 +122,13 @@ def _raw_words(text: str) -> list[str]:
 
         text = anyascii(text)
     text = text.lower()
-    return _NON_WORD.sub(" ", text.replace("-", " ")).split()
+    words = _NON_WORD.sub(" ", text.replace("-", " ")).split()
+    return written_out(words) if _SHORT_FORMS.keys() & words else words
+
+
+def written_out(words: list[str]) -> list[str]:
+    """Lower-case words with each short form written out: ["when", "ww2"] -> ["when", "second", "world", "war"]."""
+    return [w for word in words for w in _SHORT_FORMS.get(word, word).split()]
 
 
 def name_words(text: str) -> list[str]:
@@ -859,19 +870,34 @@ class Matcher:
                 best[s.candidate.id] = (rank, s)
 
         fuzzy = {s.key: s for s in near}
+        typed_titles = {w for w in words if w in TITLES and w != "the"}
         for n in holders:
             key = self._keys[n]
             part = share(key)
             if part < SUGGEST_SHARE or numbers and ordinals(key.split()) != numbers:
                 continue
+            if typed_titles and (own := TITLES.intersection(key.split()) - {"the"}) and not own & typed_titles:
+                continue  # "the last general" is not the "Last Tsar": the words held, but another title
             ready = fuzzy.get(key)
             for cand, kind in ([(ready.candidate, ready.kind)] if ready else self._owned(key)):
                 offer(ready or Scored(cand, round(fuzz.ratio(qkey, key), 1), key, kind), (1, part, 0.0))
+        # a title typed that some entries hold: close letters alone suggest only them ("the last tsar" is not
+        # Lazar Kaganovich, whose first name is two letters from "last")
+        titled: set[str] | None = None
+        for w in typed_titles:
+            if self._titles.get(w):
+                titled = (titled or set()) | set(self._titles[w])
         for s in near:
-            if s.score >= LETTERS_SCORE and loosely(s.key) >= SUGGEST_SHARE:
+            if s.score >= LETTERS_SCORE and loosely(s.key) >= SUGGEST_SHARE and (
+                    titled is None or s.candidate.id in titled):
                 offer(s, (0, 0.0, s.score))
         ranked = sorted(best.values(), key=lambda t: (-t[0][0], -t[0][1], -t[1].score, _KIND_ORDER[t[1].kind],
                                                       t[1].candidate.name))
+        if not ranked and titled:  # "the last tsar": nothing holds "last", but the tsars held the title typed;
+            # all of them, or none ("the last general" is not any three generals)
+            holders = list({c.id: Scored(c, round(fuzz.ratio(qkey, t), 1), t, "title") for t in sorted(typed_titles)
+                            for c, _ in self.title_holders(t, types)}.values())
+            return (holders, False) if len(holders) <= MAX_SUGGESTIONS else ([], False)
         return [s for _, s in ranked[:MAX_SUGGESTIONS]], bool(ranked) and ranked[0][0][0] == 1
 
     def _titled(self, words: list[str], tied: list[Scored]) -> list[Scored]:

@@ -248,3 +248,81 @@ def test_the_russian_revolution_is_not_the_first_one_of_1905(pack_app: Clio) -> 
     # the 1905 revolution's alias "First Russian Revolution" held every word typed: it was the answer
     reply = pack_app.handle_text("/when Russian Revolution", Context(workspace="discord:p", channel="c", user_id="u"))
     assert reply.kind == "choices" and len(reply.buttons) > 1, reply.text()[:200]
+
+
+# a question typed after the command's own word: before, each was looked up as a name ("No one called 'was
+# Lenin's wife'", "Did you mean Death of Lenin" for "/when did Stalin die")
+SLASH_QUESTIONS = [
+    ("/when did Stalin die", "stalin"),
+    ("/when was Lenin born", "lenin"),
+    ("/who was Lenin's wife", "krupskaya"),
+    ("/who shot Lenin", "kaplan"),
+    ("/who led the Whites", "whites"),
+    ("/what is a soviet", "soviet"),
+    ("/what was the Cheka", "cheka"),
+    ("/when did the tsar abdicate", "abdication-of-nicholas-ii-1917"),
+    ("/who was kornilof", "kornilov"),
+]
+
+
+@pytest.mark.parametrize(("text", "want"), SLASH_QUESTIONS)
+def test_a_question_after_a_command_is_answered_as_the_question(pack_app: Clio, text: str, want: str) -> None:
+    reply = pack_app.handle_text(text, Context(workspace="discord:p", channel="c", user_id="u"))
+    assert reply.kind == "lookup" and reply.match is not None and reply.match.id == want, reply.text()[:200]
+
+
+def test_a_name_after_a_command_is_still_a_name(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    # two surnames typed together are no question ("Lenin" is no verb), and no card of either
+    assert pack_app.handle_text("/who Lenin Trotsky", ctx).kind != "lookup"
+    assert pack_app.handle_text("/when Bloody Sunday", ctx).match.id == "bloody-sunday-1905"
+
+
+def test_one_event_several_people_could_mean_is_one_answer(pack_app: Clio) -> None:
+    # "the tsar" is three people, and the abdication's alias "Abdication of the Tsar" held each one's title: the
+    # same event was offered three times over as "3 events"
+    reply = pack_app.handle_text("when did the tsar abdicate", Context(workspace="discord:p", channel="c", user_id="u"))
+    assert reply.kind == "lookup" and reply.match.id == "abdication-of-nicholas-ii-1917", reply.text()[:200]
+
+
+def test_the_end_of_something_is_never_answered_with_its_start(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    # "end" was dropped from the question: "when did WW1 end" answered with the outbreak of 1914
+    ended = pack_app.handle_text("when did WW1 end", ctx)
+    assert ended.kind == "lookup" and ended.match.id == "armistice-1918", ended.text()[:200]
+    # the pack dates only the NEP's start: it says so, and gives the start as the start
+    nep = pack_app.handle_text("/when did the NEP end", ctx)
+    assert nep.kind == "not_found" and nep.match is None and "21 Mar 1921" in nep.body, nep.text()
+    assert "no date for the end" in nep.title
+    started = pack_app.handle_text("when did WW2 start", ctx)
+    assert started.kind == "lookup" and started.match.id == "germany-invades-poland-1939", started.text()[:200]
+
+
+def test_short_forms_of_the_world_wars(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    assert pack_app.handle_text("/when WWII", ctx).match.id == "germany-invades-poland-1939"
+    ww1 = pack_app.handle_text("/when WW1", ctx)  # its start and its end
+    assert {s.id for s in ww1.suggestions} >= {"germany-declares-war-on-russia-1914", "armistice-1918"}, ww1.text()
+
+
+def test_a_persons_birth_or_death_named_as_an_event(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    # before: "Did you mean The Politburo resolution 'On the Use of Prison Labour'" (its alias "Birth of the Gulag")
+    for text in ("/when Lenin's birth", "/when birth of Lenin"):
+        reply = pack_app.handle_text(text, ctx)
+        assert reply.match.id == "lenin" and reply.body.startswith("Vladimir Lenin was born on"), reply.text()[:200]
+    assert pack_app.handle_text("/when birth of the Gulag", ctx).match.id == "prison-labour-resolution-1929"
+    assert pack_app.handle_text("/when Stalin's death", ctx).match.id == "death-of-stalin-1953"
+
+
+def test_a_title_typed_suggests_no_one_who_never_held_it(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    # "last" is two letters from Lazar Kaganovich's first name, and he was the one suggestion; he was never tsar.
+    # Nothing holds "last": the suggestions are the tsars, all three (which was last is the member's to say)
+    reply = pack_app.handle_text("/who the last tsar", ctx)
+    assert reply.match is None and {s.id for s in reply.suggestions} == {"nicholas-ii", "alexander-ii", "alexander-iii"}
+    for text in ("/who the last emperor", "/who last tsar", "/who the last general"):
+        assert not any(s.id == "kaganovich" for s in pack_app.handle_text(text, ctx).suggestions), text
+    # a title held, and a name one slip away, still suggest or answer as before
+    assert pack_app.handle_text("/who general kornilof", ctx).match.id == "kornilov"
+    assert pack_app.handle_text("/who comrade stailn", ctx).suggestions[0].id == "stalin"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bot import store
 from bot.dates import CalendarRule, HistDate
-from bot.names import PATRONYMIC
+from bot.names import PATRONYMIC, TITLES, written_out
 from bot.response import Button, Match, Reply
 from bot.text import echo
 
@@ -62,7 +62,32 @@ _WHO_IS = re.compile(r"^(?:who (?:is|was|were)|tell me about|who's|whos) (?P<x>.
 _WHO_DID = re.compile(r"^who (?P<v>[a-z]+) (?P<x>.+)$")  # any other verb: "who led the Whites"
 _WHAT_IS = re.compile(r"^(?:what (?:is|was|were|are)|what's|whats|define|meaning of|what does) (?P<x>.+?)(?: mean)?$")
 _WHEN_EVENT = re.compile(r"^(?:when|what year|in what year) (?:was|were|did|is|does) (?P<x>.+?)"
-                         r"(?: (?:happen|take place|start|begin|end|occur|break out))?$")
+                         r"(?: (?:happen|take place|start|begin|(?P<end>end|finish|stop)|occur|break out))?$")
+# a question typed after the command's own word ("/when did Stalin die", "/what is a soviet", "/who led the
+# Whites"): the first words that make the command and the rest one everyday question
+_ASKING = {
+    "when": frozenset("was were did is does do".split()),
+    "what": frozenset("is was were are does did".split()),
+    "who": frozenset("is was were are".split()) | frozenset(VERBS) | frozenset(_VERB_FORMS),
+}
+# past tenses that do not end in "-ed", for "/who led the Whites", "/who won the Civil War"
+_IRREGULAR_PAST = frozenset("led won wrote ran began made took built became gave lost fought held told sent brought "
+                            "beat overthrew threw drew rose broke chose spoke stole shot struck sold bought".split())
+
+
+def slash_question(command: str, query: str) -> str | None:
+    """The everyday question a command's argument makes with the command's word ("when" and "did Stalin die"),
+    or None when the argument does not read as one (a name, a term, an event's name)."""
+    first = query.split(maxsplit=1)[0].lower() if query.split() else ""
+    asking = _ASKING.get(command, frozenset())
+    if first in asking or command == "who" and len(query.split()) > 1 and (
+            first in _IRREGULAR_PAST or len(first) > 4 and first.endswith("ed") and first.isalpha()):
+        return f"{command} {query}"
+    return None
+
+
+# "Lenin's birth", "the death of Stalin": a person's own date, when no event of the pack is named so
+_LIFE_NOUN = re.compile(r"^(?:the )?(?:(?P<x>.+?)['’]s? (?P<w>birth|death)|(?P<v>birth|death) of (?P<y>.+))$", re.I)
 _ARTICLE = re.compile(r"^(?:the|a|an) ")
 STOP = frozenset("a an the of in on at to and or for by with from was were is are did does do his her their its "
                  "s when who what which how why".split())
@@ -79,7 +104,7 @@ class _Event:
 
 def _tokens(text: str) -> list[str]:
     """The words of `text`, lower case, a possessive "'s" dropped."""
-    return re.findall(r"[^\W_]+", re.sub(r"['’]s\b", "", text.lower()))
+    return written_out(re.findall(r"[^\W_]+", re.sub(r"['’]s\b", "", text.lower())))
 
 
 def _words(text: str) -> list[str]:
@@ -195,15 +220,19 @@ class Asker:
         if m := _WHAT_IS.match(q):
             return self._entry(m["x"], ("term", "event", "person"), workspace, partial=False)
         if m := _WHEN_EVENT.match(q):
-            return self._entry(m["x"], ("event",), workspace) or self.events_by_words(m["x"], workspace)
+            if m["end"]:
+                return self._when_ended(m["x"], workspace)
+            return (self._entry(m["x"], ("event",), workspace, by_words=False) or self.life_date(m["x"], workspace)
+                    or self.events_by_words(m["x"], workspace))
         return None
 
     # --- the kinds of question -------------------------------------------------------------------------
 
-    def _entry(self, phrase: str, order: tuple[str, ...], workspace: str, partial: bool = True) -> Reply | None:
+    def _entry(self, phrase: str, order: tuple[str, ...], workspace: str, partial: bool = True,
+               by_words: bool = True) -> Reply | None:
         """The entry a phrase names: tried as each type in turn, an exact card first; else the first type's
-        choices; else events by their key words (without `partial`, only an event holding them all: "who was
-        Lenin's wife" is not Stalin's wife's suicide, which holds "wife")."""
+        choices; else (with `by_words`) events by their key words (without `partial`, only an event holding them
+        all: "who was Lenin's wife" is not Stalin's wife's suicide, which holds "wife")."""
         phrase = _ARTICLE.sub("", phrase.strip())
         first_choices = None
         for etype in order:
@@ -212,13 +241,42 @@ class Asker:
                 return self.lookup.card(res.match.candidate.id, match=self.lookup._match(res.match), workspace=workspace)
             if res.choices and first_choices is None:
                 first_choices = (etype, res)
-        found = self.events_by_words(phrase, workspace) if "event" in order else None
+        found = self.events_by_words(phrase, workspace) if "event" in order and by_words else None
         if found is not None and (found.kind == "lookup" or first_choices is None and partial):
             return found
         if first_choices is not None:  # "who was the tsar": the three tsars, not the events with "tsar" in them
             etype, res = first_choices
             return self.lookup._choices(phrase, res, etype)
         return None
+
+    def life_date(self, phrase: str, workspace: str) -> Reply | None:
+        """"Lenin's birth", "the death of Stalin": the one person named, with that date of theirs (None when the
+        phrase is not of that form or names no one person)."""
+        m = _LIFE_NOUN.match(phrase.strip())
+        if m is None:
+            return None
+        people = self._people(m["x"] or m["y"], workspace)
+        return self._life_reply(people[0], "born" if (m["w"] or m["v"]).lower() == "birth" else "died",
+                                workspace) if len(people) == 1 else None
+
+    def _when_ended(self, phrase: str, workspace: str) -> Reply | None:
+        """"when did WW1 end": the event of its end ("End of the First World War"), else the event named when the
+        pack dates its end too; never an event dated by its start alone, which would answer another question."""
+        ending = self.events_by_words(f"end of {phrase}", workspace)
+        if ending is not None and ending.kind == "lookup":
+            return ending
+        found = self._entry(phrase, ("event",), workspace, partial=False)
+        if found is None or found.kind != "lookup" or found.match is None:
+            return found
+        event = store.entity(self.lookup.db, found.match.id)
+        if event is None or event["type"] != "event" or event["end_date"]:
+            return found
+        began = HistDate.parse(event["date"], event["calendar"]).display(self.lookup.rule)
+        return Reply(ok=False, kind="not_found", exit_code=1,
+                     title=f"The pack has no date for the end of “{echo(phrase)}”",
+                     body=f"It dates its start: {event['name']}, {began}. /search {echo(phrase)} finds what the "
+                          "readings say.",
+                     buttons=[Button(event["name"], "when", event["name"])], suggestions=[found.match])
 
     def _by_role(self, phrase: str, workspace: str) -> Reply | None:
         """The one person a role of the pack's is ("Lenin's wife": Krupskaya), the phrase's key words all in it."""
@@ -285,8 +343,11 @@ class Asker:
         with_events = [p for p in people if hits[p]]
         if len(with_events) == 1:  # "the tsar shot": of the three tsars, only one was
             return self.lookup.card(hits[with_events[0]][0].id, workspace=workspace)
-        if with_events:
-            return self._choose([hits[p][0].id for p in with_events], f"{phrase} {verb}")
+        if with_events:  # one event each; the same event for two people is one choice
+            events = list(dict.fromkeys(hits[p][0].id for p in with_events))
+            if len(events) == 1:
+                return self.lookup.card(events[0], workspace=workspace)
+            return self._choose(events, f"{phrase} {verb}")
         if people:  # "when was the tsar crowned", "when was Lenin killed": no such event; nothing else answers it
             return self._no_event(people, phrase, f"when {{who}} was {verb}")
         return self.events_by_words(f"{phrase} {verb}", workspace)
@@ -342,11 +403,14 @@ class Asker:
         return False
 
     def _name_words(self, person: str) -> set[str]:
+        """The words of a person's names that are their own: no patronymic, and no title ("Tsar Alexander II"
+        is not named by "Abdication of the Tsar", though Nicholas II is by his own name there)."""
         e = store.entity(self.lookup.db, person)
         if e is None:
             return set()
         names = [e["name"], e["full_name"] or "", *e["aliases"]]
-        return {_stem(w) for name in names for w in _words(name) if len(w) > 3 and not PATRONYMIC.search(w)}
+        return {_stem(w) for name in names for w in _words(name)
+                if len(w) > 3 and not PATRONYMIC.search(w) and w not in TITLES}
 
     def _named_in(self, person: str, event: _Event, besides: str | None = None) -> bool:
         """Whether the event's name or aliases name `person` by a word of their own names (not one they share

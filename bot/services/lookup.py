@@ -16,7 +16,7 @@ from bot.names import (MAX_CHOICES, PATRONYMIC, Candidate, Matcher, Resolution, 
 from bot.names import Prominence as Ranking
 from bot.places import is_dynasty, is_place
 from bot.response import Button, Citation, Field, Match, Reply
-from bot.services.ask import Asker
+from bot.services.ask import Asker, slash_question
 from bot.services.readnames import name_usage, reading_person
 from bot.storage.readings import Readings, SqliteReadings
 from bot.services.prominence import Prominence, place_names
@@ -92,12 +92,16 @@ class Lookup:
         Choices come likeliest first (prominence in the pack and the workspace's readings), at most
         MAX_CHOICES with the command that lists them all: `/who all NAME`."""
         query, everyone = self._everyone(query)
+        if not everyone and (asked := self._asked(query, etype, workspace)) is not None:
+            return asked  # "/when did Stalin die", "/what is a soviet": the question, not a name
         rank = self.prominence.for_workspace(workspace)
         if etype == "person" and self._is_place(query):
             return self._place(query, rank)
         res = self.matcher.resolve(query, {etype}, prominence=rank)
         if res.match:
             return self.card(res.match.candidate.id, match=self._match(res.match), workspace=workspace)
+        if etype == "event" and not everyone and (life := Asker(self).life_date(query, workspace)) is not None:
+            return life  # "Lenin's birth": his date, not an event holding "birth" ("Birth of the Gulag")
         by_words = Asker(self).events_by_words(query, workspace) if etype == "event" and not everyone else None
         if by_words is not None and by_words.kind == "lookup":  # "Lena goldfields": one event holds those words
             return by_words
@@ -122,6 +126,14 @@ class Lookup:
             reply.title = reply.title.removesuffix(" in this pack") + " in this group's packs"
             reply.body = away if not reply.suggestions else f"{reply.body}\n\n{away}"
         return reply
+
+    def _asked(self, query: str, etype: str, workspace: str) -> Reply | None:
+        """The answer to a question typed after /who, /what or /when, when the argument reads as one and is no
+        entry's name: "/who was Lenin's wife" is the question "who was Lenin's wife"."""
+        question = slash_question(COMMAND_FOR_TYPE.get(etype, ""), query)
+        if question is None or self.matcher.exact(name_key(query)):
+            return None
+        return Asker(self).answer(question, workspace)
 
     def _in_another_pack(self, query: str, etype: str) -> str | None:
         """Where a pack this workspace does not read has an entry `query` names for sure, what to tell the
