@@ -326,3 +326,17 @@ def test_a_title_typed_suggests_no_one_who_never_held_it(pack_app: Clio) -> None
     # a title held, and a name one slip away, still suggest or answer as before
     assert pack_app.handle_text("/who general kornilof", ctx).match.id == "kornilov"
     assert pack_app.handle_text("/who comrade stailn", ctx).suggestions[0].id == "stalin"
+
+
+def test_a_question_searched_finds_what_holds_its_key_words(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    # every word was required, "what", "did" and "think" too: nothing was found
+    for text in ("/search what did Lenin think of the peasants", "what did Lenin think of the peasants"):
+        reply = pack_app.handle_text(text, ctx)
+        assert reply.kind == "list" and "Nothing holds every word" in reply.body, reply.text()[:300]
+        assert "smychka" in reply.body.lower()  # the worker-peasant bond, Lenin's argument for the NEP
+    # words that all stand somewhere are searched as typed, with no note
+    plain = pack_app.handle_text("/search Kronstadt sailors", ctx)
+    assert plain.kind == "list" and "Nothing holds" not in plain.body
+    # and words nothing holds, questions or not, still find nothing
+    assert pack_app.handle_text("/search what is xyzzy plugh", ctx).kind == "not_found"

@@ -93,6 +93,19 @@ STOP = frozenset("a an the of in on at to and or for by with from was were is ar
                  "s when who what which how why".split())
 
 
+# what a question is made of besides what it asks about: searched for, they match nothing ("what did Lenin
+# think of the peasants" is searched as "Lenin peasants" when nothing holds every word)
+_QUESTION_WORDS = STOP | frozenset("where think thought say said tell me about know does mean happened happen "
+                                   "can could would should you i we".split())
+
+
+def key_words(text: str) -> str:
+    """`text` less its question words, as typed ("what did Lenin think of the peasants" -> "Lenin peasants");
+    `text` itself when that leaves nothing."""
+    kept = [w for w in text.split() if re.sub(r"[^\w]", "", w.lower()) not in _QUESTION_WORDS]
+    return " ".join(kept) if kept else text
+
+
 @dataclass(frozen=True)
 class _Event:
     id: str

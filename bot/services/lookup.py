@@ -16,7 +16,7 @@ from bot.names import (MAX_CHOICES, PATRONYMIC, Candidate, Matcher, Resolution, 
 from bot.names import Prominence as Ranking
 from bot.places import is_dynasty, is_place
 from bot.response import Button, Citation, Field, Match, Reply
-from bot.services.ask import Asker, slash_question
+from bot.services.ask import Asker, key_words, slash_question
 from bot.services.readnames import name_usage, reading_person
 from bot.storage.readings import Readings, SqliteReadings
 from bot.services.prominence import Prominence, place_names
@@ -490,6 +490,12 @@ class Lookup:
     def search(self, text: str, workspace: str = store.SHARED) -> Reply:
         rows = store.search_entities(self.db, text, limit=MAX_SEARCH_RESULTS, packs=self.packs)
         passages = self.readings.search(text, workspace, limit=MAX_SEARCH_RESULTS)
+        searched = text
+        if not rows and not passages and (keys := key_words(text)) != text:
+            # "what did Lenin think of the peasants": nothing holds every word of a question; its key words
+            rows = store.search_entities(self.db, keys, limit=MAX_SEARCH_RESULTS, packs=self.packs)
+            passages = self.readings.search(keys, workspace, limit=MAX_SEARCH_RESULTS)
+            searched = keys
         if not rows and not passages:
             res = self.matcher.resolve(text)
             near = res.match and [res.match] or res.choices or res.suggestions
@@ -503,8 +509,9 @@ class Lookup:
             cites.extend(self.citations(r["id"])[:1])
         fields = [Field(f"{r['author']}, {r['title']} ({r['loc']})", excerpt(r["text"])) for r in passages[:5]]
         cites.extend(Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in passages[:5])
-        return Reply(ok=True, kind="list", title=f"{len(rows) + len(passages)} result(s) for “{echo(text)}”",
-                     body="\n".join(lines), fields=fields, citations=cites)
+        said = "" if searched == text else f"Nothing holds every word of “{echo(text)}”; these hold its key words.\n\n"
+        return Reply(ok=True, kind="list", title=f"{len(rows) + len(passages)} result(s) for “{echo(searched)}”",
+                     body=(said + "\n".join(lines)).strip(), fields=fields, citations=cites)
 
     def year_hint(self) -> str:
         """"/timeline 1917 or /timeline 1917-1918" with the first and last years of the packs' events."""
