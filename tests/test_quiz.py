@@ -345,3 +345,22 @@ def test_an_appeal_on_question_2_of_5_in_the_console_rescores_question_2_only(ap
     assert "Appeal 1 recorded" in text and "On question 2" in text
     assert "to question 2 now count as right: you +100" in text
     assert rescored_only_question_2(app, quiz_id, console.CONSOLE.user_id)
+
+
+@pytest.mark.parametrize("topic", ["Trotsky", "Lenin", "1917", "1905"])
+def test_a_quiz_on_a_topic_never_asks_what_the_topic_answers(pack_app: Clio, topic: str) -> None:
+    # before: a quiz "on Trotsky" had 10 of its 23 questions answered "Leon Trotsky" ("Which Bolshevik was sent
+    # to Brest-Litovsk?"), and one "on 1917" asked "In which year: The July Days?"
+    from bot.services.questions import bank
+
+    pool = bank(pack_app.db, pack_app.lookup.matcher, "shared", topic)
+    assert len(pool) >= 5  # the topic still has its questions
+    wanted = pack_app.lookup.matcher.resolve(topic).match
+    for q in pool:
+        assert q["answer"].strip().lower() != topic.lower(), q["question"]
+        got = pack_app.lookup.matcher.resolve(q["answer"]).match
+        assert wanted is None or got is None or got.candidate.id != wanted.candidate.id, q["question"]
+    # the questions about the topic with another answer stay: "Who was sent to Brest-Litovsk?" is gone from a
+    # quiz on Trotsky, not from one on the treaty
+    if topic == "Trotsky":
+        assert any(q["answer"] == "Leon Trotsky" for q in bank(pack_app.db, pack_app.lookup.matcher, "shared", "Brest"))

@@ -49,9 +49,28 @@ def bank(db: sqlite_utils.Database, matcher: Matcher, workspace: str, topic: str
         if reading:
             return generated(db, matcher, workspace, source_id=reading["id"], readings=readings, packs=packs)
         curated = _on_topic(curated, topic, matcher)
-        return curated + own + [q for q in generated(db, matcher, workspace, readings=readings, packs=packs)
+        pool = curated + own + [q for q in generated(db, matcher, workspace, readings=readings, packs=packs)
                                 if _mentions(q, topic)]
+        return _not_the_topic(pool, topic, matcher)
     return curated + own + generated(db, matcher, workspace, readings=readings, packs=packs)
+
+
+def _not_the_topic(questions: list[dict[str, Any]], topic: str, matcher: Matcher) -> list[dict[str, Any]]:
+    """The questions whose answer is not the topic itself: on a quiz night "on Trotsky", "Which Bolshevik was
+    sent to Brest-Litovsk?" answers itself, as "In which year: the July Days?" does on one "on 1917"."""
+    t = topic.strip().lower()
+    res = matcher.resolve(topic)
+    entity = res.match.candidate.id if res.match else None
+
+    def is_topic(answer: str) -> bool:
+        if answer.strip().lower() == t:
+            return True
+        if entity is None:
+            return False
+        found = matcher.resolve(answer).match
+        return found is not None and found.candidate.id == entity
+
+    return [q for q in questions if not is_topic(q["answer"])]
 
 
 def _reading_named(readings: Readings, workspace: str, topic: str) -> dict[str, Any] | None:
