@@ -29,6 +29,29 @@ class Cited(Protocol):
     loc: str | None
 
 
+# authors that name no one: a reading by "Wikipedia contributors" or "unknown" is told apart by its title
+_NO_ONE = {"unknown", "anonymous", "anon", "n/a", "none"}
+
+
+def anonymous(author: str) -> bool:
+    """Whether an author names no particular writer ("unknown", "Wikipedia contributors")."""
+    plain = " ".join(author.split()).casefold()
+    return not plain or plain in _NO_ONE or plain.endswith(" contributors") or plain.endswith(" editors")
+
+
+def by(author: str, title: str) -> str:
+    """"Orlando Figes, Revolutionary Russia": a reading's author and title, as a passage is introduced; the title
+    alone when the author is unknown ("Leninism", never "unknown, Leninism")."""
+    author, title = " ".join(author.split()), " ".join(title.split())
+    return title if (not author or author.casefold() in _NO_ONE) and title else f"{author}, {title}"
+
+
+def cited_as(author: str, title: str) -> str:
+    """Who a sentence says discusses something: the author ("Orlando Figes discusses it"), or the reading by
+    its title when the author names no one ("Wikipedia contributors, October Revolution discusses it")."""
+    return by(author, title) if anonymous(author) else " ".join(author.split())
+
+
 def short_author(author: str) -> str:
     """"Figes" for "Orlando Figes"; an organisation keeps its name, without a parenthesis ("The Spark")."""
     plain = _PARENS.sub("", author).strip() or author.strip()
@@ -101,14 +124,17 @@ def sources_line(citations: Iterable[Cited], limit: int = MAX_CHARS) -> str:
             labels.append(label)
     if not first:
         return ""
-    names = {key: short_author(c.author) if c.author.strip() else c.title.strip() for key, c in first.items()}
+    # by no one in particular ("unknown", "Wikipedia contributors"): the work is named ("Leninism, para 52")
+    names = {key: short_author(c.author) if not anonymous(c.author) else by(c.author, c.title)
+             for key, c in first.items()}
     taken: dict[str, int] = {}
     for n in names.values():
         taken[n.casefold()] = taken.get(n.casefold(), 0) + 1
     entries = []
     for key, c in first.items():
         name = names[key]
-        if taken[name.casefold()] > 1 and c.title.strip():  # two readings by one author: name the work too
+        if taken[name.casefold()] > 1 and c.title.strip() and not anonymous(c.author):  # two readings by one
+            # author: name the work too
             name = f"{name}, {c.title.strip()}"
         place = _where(*where[key])
         entries.append(f"{name}, {place}" if place else name)

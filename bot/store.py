@@ -1013,9 +1013,9 @@ def discussed_events(db: sqlite_utils.Database, workspace: str, source_id: str |
     extra, more = ("and s.id = ?", [source_id]) if source_id else ("", [])
     years = json.dumps({k: str(e["date"])[:4] for k, e in events.items()})
     rows = db.query(  # the first passage is the first stored (rowid); the count is of all of them
-        "select id, loc, first_row, passage_id, source_id, author from ("
+        "select id, loc, first_row, passage_id, source_id, author, title from ("
         "select pe.entity_id as id, p.loc as loc, p.rowid as first_row, p.id as passage_id, "
-        "s.id as source_id, s.author, row_number() over (partition by pe.entity_id order by p.rowid) as nth, "
+        "s.id as source_id, s.author, s.title, row_number() over (partition by pe.entity_id order by p.rowid) as nth, "
         "count(*) over (partition by pe.entity_id) as passages "
         "from sources s cross join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
         f"where {cond} {extra} and +pe.entity_id in (select key from json_each(?)) and p.prose = 1 "

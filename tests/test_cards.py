@@ -321,6 +321,16 @@ def test_the_sources_line_names_each_reading_once_with_its_paragraph_ranges() ->
     assert sources_line([]) == ""
 
 
+def test_a_reading_by_no_one_in_particular_is_named_by_its_title() -> None:
+    # before: "Sources: unknown, para 52" and "Wikipedia contributors, para 18", though the library held two
+    # readings of unknown authors and fourteen by Wikipedia's contributors
+    cites = [Citation("r1", "Leninism", "unknown", "Criticism, para 52"),
+             Citation("r2", "Communist Party of the Soviet Union", "Wikipedia contributors", "para 18"),
+             Citation("r3", "The legacy of 1917", "Alan Maass", "para 62")]
+    assert sources_line(cites) == ("Sources: Leninism, para 52; Wikipedia contributors, Communist Party of the "
+                                   "Soviet Union, para 18; Maass, para 62")
+
+
 def test_a_timeline_names_figes_once(pack_app: Clio) -> None:
     reply = pack_app.handle_text("/timeline 1917")
     line = reply.sources_line()

@@ -22,6 +22,7 @@ from bot.storage.readings import Readings, SqliteReadings
 from bot.services.prominence import Prominence, place_names
 from bot.services.related import related as related_entries
 from bot.text import counted, echo, excerpt, first_sentence
+from bot.citing import by
 
 TYPE_WORDS = {"person": "person", "term": "term", "event": "event"}
 COMMAND_FOR_TYPE = {"person": "who", "term": "what", "event": "when"}
@@ -507,7 +508,7 @@ class Lookup:
         for r in rows:
             lines.append(f"• {r['name']} ({r['type']}, /{COMMAND_FOR_TYPE[r['type']]}): {first_sentence(r['summary'], 140)}")
             cites.extend(self.citations(r["id"])[:1])
-        fields = [Field(f"{r['author']}, {r['title']} ({r['loc']})", excerpt(r["text"])) for r in passages[:5]]
+        fields = [Field(f"{by(r['author'], r['title'])} ({r['loc']})", excerpt(r["text"])) for r in passages[:5]]
         cites.extend(Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in passages[:5])
         said = "" if searched == text else f"Nothing holds every word of “{echo(text)}”; these hold its key words.\n\n"
         return Reply(ok=True, kind="list", title=f"{len(rows) + len(passages)} result(s) for “{echo(searched)}”",
@@ -563,7 +564,7 @@ class Lookup:
                          body="Ingest the group's readings (clio ingest), or try another topic.")
         by_source: dict[str, list[dict]] = {}
         for r in rows:
-            by_source.setdefault(f"{r['author']}, {r['title']}", []).append(r)
+            by_source.setdefault(by(r['author'], r['title']), []).append(r)
         fields = [Field(src, "\n".join(f"{excerpt(r['text'], 300)} ({r['loc']})" for r in rs))
                   for src, rs in by_source.items()]
         return Reply(ok=True, kind="list", title=f"The readings on {echo(name)}",

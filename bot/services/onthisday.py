@@ -18,6 +18,7 @@ from bot.response import Citation, Field, Reply
 from bot.text import echo, excerpt, first_sentence
 from bot.storage.readings import Readings, SqliteReadings
 from bot.storage.workspace_data import WorkspaceData, packs_of
+from bot.citing import by
 
 NEARBY_DAYS = 3  # a day without events offers that week's: three days either side
 MAX_SPAN_DAYS = 8  # an event of up to this many days shows on each of them (a war only on its first)
@@ -226,7 +227,7 @@ class OnThisDay:
             cites.extend(self._event_cites(e["id"]))
         for p in passages:
             when = HistDate.parse(p["date"], p["calendar"])
-            fields.append(Field(f"{prefix}{when.year} in {p['author']}, {p['title']} ({p['loc']})",
+            fields.append(Field(f"{prefix}{when.year} in {by(p['author'], p['title'])} ({p['loc']})",
                                 f"{when.display_as_stated()}: {excerpt(p['text'], 240)}"))
             cites.append(Citation(p["source_id"], p["title"], p["author"], p["loc"]))
         return fields, cites

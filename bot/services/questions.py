@@ -13,6 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from bot import store
+from bot.citing import by, cited_as
 from bot.dates import HistDate
 from bot.names import ROMAN, TITLES, Matcher, name_key, name_words, pack_surname, strip_titles
 from bot.places import place_keys
@@ -174,8 +175,8 @@ def _generate(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
         options = [person.name, *[p.name for p in rng.sample(pool, 3)]]
         surname = _surname(person.name, places)
         out.append({
-            "id": f"gen-who-{row['passage_id']}", "question": f"Who is {BLANK} in this passage from {row['author']}, "
-            f"{row['title']} ({row['loc']})? “{text}”", "answer": person.name, "options": options,
+            "id": f"gen-who-{row['passage_id']}", "question": f"Who is {BLANK} in this passage from "
+            f"{by(row['author'], row['title'])} ({row['loc']})? “{text}”", "answer": person.name, "options": options,
             "accept": [surname] if surname and len(surname) >= 3 else [], "difficulty": "medium", "period": "",
             "topic": "from the readings", "about": [person.id], "passage_id": row["passage_id"],
             "explanation": f"The passage names {person.name}.",
@@ -190,7 +191,8 @@ def _generate(db: sqlite_utils.Database, matcher: Matcher, workspace: str,
             "id": f"gen-when-{ev['id']}", "question": f"In which year: {ev['name']}?", "answer": str(year),
             "options": [str(year), *[str(year + o) for o in offsets]], "accept": [], "difficulty": "medium",
             "period": "", "topic": "from the readings", "about": [ev["id"]], "passage_id": ev["passage_id"],
-            "explanation": f"{ev['name']}, {when.display_as_stated()}; {ev['author']} discusses it ({ev['loc']}).",
+            "explanation": f"{ev['name']}, {when.display_as_stated()}; {cited_as(ev['author'], ev.get('title') or '')} "
+                           f"discusses it ({ev['loc']}).",
             "sources": [{"reading": ev["source_id"], "loc": ev["loc"]}]})
     return out
 

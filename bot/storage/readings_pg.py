@@ -248,8 +248,8 @@ class PgReadings(PgRepo):
 
         extra = "and s.id = %(source)s " if source_id else ""
         rows = self._rows(
-            "select id, loc, passage_id, source_id, author from ("
-            "select pe.entity_id as id, p.loc, p.rid, p.id as passage_id, s.id as source_id, s.author, "
+            "select id, loc, passage_id, source_id, author, title from ("
+            "select pe.entity_id as id, p.loc, p.rid, p.id as passage_id, s.id as source_id, s.author, s.title, "
             "row_number() over (partition by pe.entity_id order by p.rid) as nth, "
             "count(*) over (partition by pe.entity_id) as passages "
             "from sources s join passage_entities pe on pe.source_id = s.id join passages p on p.id = pe.passage_id "
