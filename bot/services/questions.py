@@ -58,7 +58,8 @@ def bank(db: sqlite_utils.Database, matcher: Matcher, workspace: str, topic: str
 
 def _not_the_topic(questions: list[dict[str, Any]], topic: str, matcher: Matcher) -> list[dict[str, Any]]:
     """The questions whose answer is not the topic itself: on a quiz night "on Trotsky", "Which Bolshevik was
-    sent to Brest-Litovsk?" answers itself, as "In which year: the July Days?" does on one "on 1917"."""
+    sent to Brest-Litovsk?" answers itself, as "In which year: the July Days?" does on one "on 1917". When
+    that leaves none, all of them: a quiz the group asked for beats no quiz."""
     t = topic.strip().lower()
     res = matcher.resolve(topic)
     entity = res.match.candidate.id if res.match else None
@@ -71,7 +72,8 @@ def _not_the_topic(questions: list[dict[str, Any]], topic: str, matcher: Matcher
         found = matcher.resolve(answer).match
         return found is not None and found.candidate.id == entity
 
-    return [q for q in questions if not is_topic(q["answer"])]
+    fair = [q for q in questions if not is_topic(q["answer"])]
+    return fair or questions  # a topic whose every question it answers (a small pack's one general): those
 
 
 def _reading_named(readings: Readings, workspace: str, topic: str) -> dict[str, Any] | None:
