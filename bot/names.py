@@ -810,8 +810,10 @@ class Matcher:
 
         kwords = key.split()
         telling = [q for q in self._telling(words) if not PATRONYMIC.search(q)]
-        missing = sum(not any(_near_word(q, k) or fuzz.ratio(q, k) >= ACCOUNTED_WORD_SCORE and not _made_from(q, k)
-                              for k in kwords) for q in telling)
+        # a word of three letters or fewer is itself or nothing: "man" is not a slip of "woman" (ratio 75), and
+        # "the Rights of Man" not the Rights of Woman
+        missing = sum(not any(_near_word(q, k) or len(q) > 3 and fuzz.ratio(q, k) >= ACCOUNTED_WORD_SCORE
+                              and not _made_from(q, k) for k in kwords) for q in telling)
         return 4 * missing <= len(telling)
 
     def _suggest(self, words: list[str], near: list[Scored], types: set[str] | None,
