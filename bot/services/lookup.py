@@ -427,7 +427,8 @@ class Lookup:
             lines.append(f"…and {hidden} more. To see them all: /{cmd} all {echo(query)}")
         if title is None:
             title = (f"Everyone “{echo(query)}” could mean, likeliest first ({len(res.everyone)})" if everyone
-                     else f"Which one do you mean by “{echo(query)}”?")
+                     else f"Which one do you mean by “{echo(query)}”?" if len(shown) > 1 or hidden
+                     else f"Did you mean {shown[0].candidate.name} by “{echo(query)}”?")  # one: no "which one"
         return Reply(
             ok=True, kind="choices", title=title, body="\n".join(lines),
             buttons=[Button(s.candidate.name, cmd, s.candidate.name) for s in shown],
