@@ -56,7 +56,8 @@ _VERB = "|".join(sorted({*VERBS, *_VERB_FORMS}, key=len, reverse=True))
 _LEAD = re.compile(r"^(?:(?:hey |ok |okay )?clio[,:]?\s+|please\s+|(?:can|could) you tell me\s+|do you know\s+)", re.I)
 _WHEN_BORN = re.compile(r"^when (?:was|is) (?P<x>.+?) born$")
 _WHEN_DIED = re.compile(r"^(?:when|what year) did (?P<x>.+?) (?:die|pass away)$|^when (?:was|is) (?P<y>.+?) dead$")
-_WHEN_VERB = re.compile(rf"^(?:when|what year|in what year) (?:was|were|did) (?P<x>.+?) (?:get )?(?P<v>{_VERB})$")
+_WHEN_VERB = re.compile(rf"^(?:when|what year|in what year) (?:was|were|did) (?P<x>.+?) (?:get )?(?P<v>{_VERB})"
+                        r"(?: (?:himself|herself|themselves))?$")  # "when did Napoleon crown himself"
 _WHO_VERB = re.compile(rf"^who (?P<v>{_VERB}) (?P<x>.+)$")
 _WHO_IS = re.compile(r"^(?:who (?:is|was|were)|tell me about|who's|whos) (?P<x>.+)$")
 _WHO_DID = re.compile(r"^who (?P<v>[a-z]+) (?P<x>.+)$")  # any other verb: "who led the Whites"
