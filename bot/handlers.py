@@ -22,19 +22,19 @@ if TYPE_CHECKING:
 
 @command("who", "NAME", ("/who NAME", "/who SURNAME"), autocomplete="person")
 def who(app: Clio, ctx: Context, arg: str) -> Reply:
-    """Who was this person? Any spelling, a surname or a title will do."""
+    """Who was this person? Any spelling, a surname or a title; a question works too."""
     return app.lookup.lookup(require_arg(arg, "a name", lambda: app.example("who")), "person", ctx.workspace)
 
 
 @command("what", "TERM", ("/what TERM",), autocomplete="term")
 def what(app: Clio, ctx: Context, arg: str) -> Reply:
-    """What was this party, institution, place or idea?"""
+    """What was this party, institution, place or idea? A question works too."""
     return app.lookup.lookup(require_arg(arg, "a term", lambda: app.example("what")), "term", ctx.workspace)
 
 
 @command("when", "EVENT", ("/when EVENT",), autocomplete="event")
 def when(app: Clio, ctx: Context, arg: str) -> Reply:
-    """When did this happen? Dates in both calendars where they differ."""
+    """When did this happen? Dates in both calendars where they differ; a question works too."""
     query = require_arg(arg, "an event", lambda: app.example("when"))
     return _when_dated(app, ctx, query) or app.lookup.lookup(query, "event", ctx.workspace)
 

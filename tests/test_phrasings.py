@@ -340,3 +340,31 @@ def test_a_question_searched_finds_what_holds_its_key_words(pack_app: Clio) -> N
     assert plain.kind == "list" and "Nothing holds" not in plain.body
     # and words nothing holds, questions or not, still find nothing
     assert pack_app.handle_text("/search what is xyzzy plugh", ctx).kind == "not_found"
+
+
+def test_one_choice_is_asked_as_one(pack_app: Clio) -> None:
+    # a title and a first name only Nicholas II holds: "Which one do you mean" over a list of one
+    reply = pack_app.handle_text("/who Tsar Nicolas", Context(workspace="discord:p", channel="c", user_id="u"))
+    assert reply.kind == "choices" and len(reply.suggestions) == 1
+    assert reply.title == "Did you mean Nicholas II by “Tsar Nicolas”?", reply.title
+
+
+def test_a_three_letter_word_is_never_a_slip_of_a_longer_one(pack_app: Clio) -> None:
+    # "man" is 75 alike in letters to "woman": "the Rights of Man" was answered with Olympe de Gouges's
+    # Declaration of the Rights of Woman, a confident wrong card
+    matcher = pack_app.lookup_for(("french-revolution",)).matcher
+    for typed in ("the Rights of Man", "Rights of Man"):
+        res = matcher.resolve(typed, {"term"})
+        assert res.match is None or "Woman" not in res.match.candidate.name, typed
+        assert res.suggestions and res.suggestions[0].candidate.name == \
+            "Declaration of the Rights of Man and of the Citizen", [s.candidate.name for s in res.suggestions]
+    assert matcher.resolve("Rights of Woman", {"term"}).match.candidate.name.startswith("Declaration of the Rights of Woman")
+
+
+def test_a_verb_done_to_oneself(pack_app: Clio) -> None:
+    # "himself" after the verb fit no pattern: the words were matched, and "Napoleon crowned King of Italy"
+    # (1805) was offered for his coronation as emperor (1804)
+    french = pack_app.lookup_for(("french-revolution",))
+    for text in ("when did Napoleon crown himself", "when was Napoleon crowned"):
+        reply = french.ask(text)
+        assert reply is not None and reply.kind == "lookup" and reply.title == "Coronation of Napoleon", text
