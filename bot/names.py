@@ -39,6 +39,7 @@ MAX_SUGGESTIONS = 3
 # close, and only when its words are loosely like (LOOSE_WORD_SCORE) telling words of SUGGEST_SHARE
 LETTERS_SCORE = 70.0
 LOOSE_WORD_SCORE = 60.0
+MAX_LOOSE_SLIPS = 3  # a suggestion by letters alone: a typed word at most this many slips from a word of it
 ACCOUNTED_WORD_SCORE = 75.0  # a typed word this alike to a word of a name counts as that word mistyped
 MAX_HOLDERS = 2_000  # keys holding words near the telling ones looked at, at most, the nearest words' first
 COMPLETE_FUZZY_SCORE = 75.0  # a half-typed name: only close misspellings, not every name sharing letters
@@ -832,6 +833,7 @@ class Matcher:
         index = self._word_index()
         total = len(self._keys) + 1
         from rapidfuzz import fuzz
+        from rapidfuzz.distance import OSA
 
         strict: dict[str, set[str]] = {}  # telling word -> the known words one slip or an ending from it
         weight: dict[str, float] = {}
@@ -857,9 +859,12 @@ class Matcher:
             return sum(weight[q] for q, ws in strict.items() if not ws.isdisjoint(kwords)) / whole
 
         def loosely(key: str) -> float:
+            # alike in letters, and at most MAX_LOOSE_SLIPS slips apart: "teror" is not "thermidor" (four), nor
+            # "koronation" "konstantin" (five); every seeded slip of a pack name that this tier finds is within three
             kwords = key.split()
             return sum(weight[q] for q in strict if any(fuzz.ratio(q, k) >= LOOSE_WORD_SCORE and not _made_from(q, k)
-                                                        for k in kwords)) / whole
+                                                        and OSA.distance(q, k, score_cutoff=MAX_LOOSE_SLIPS)
+                                                        <= MAX_LOOSE_SLIPS for k in kwords)) / whole
 
         qkey = " ".join(words)
         best: dict[str, tuple[tuple[int, float, float], Scored]] = {}
