@@ -862,9 +862,9 @@ class Matcher:
             # alike in letters, and at most MAX_LOOSE_SLIPS slips apart: "teror" is not "thermidor" (four), nor
             # "koronation" "konstantin" (five); every seeded slip of a pack name that this tier finds is within three
             kwords = key.split()
-            return sum(weight[q] for q in strict if any(fuzz.ratio(q, k) >= LOOSE_WORD_SCORE and not _made_from(q, k)
-                                                        and OSA.distance(q, k, score_cutoff=MAX_LOOSE_SLIPS)
-                                                        <= MAX_LOOSE_SLIPS for k in kwords)) / whole
+            return sum(weight[q] for q in strict if any(
+                fuzz.ratio(q, k) >= LOOSE_WORD_SCORE and not _made_from(q, k)
+                and OSA.distance(q, k, score_cutoff=MAX_LOOSE_SLIPS) <= MAX_LOOSE_SLIPS for k in kwords)) / whole
 
         qkey = " ".join(words)
         best: dict[str, tuple[tuple[int, float, float], Scored]] = {}
