@@ -368,3 +368,14 @@ def test_a_verb_done_to_oneself(pack_app: Clio) -> None:
     for text in ("when did Napoleon crown himself", "when was Napoleon crowned"):
         reply = french.ask(text)
         assert reply is not None and reply.kind == "lookup" and reply.title == "Coronation of Napoleon", text
+
+
+def test_words_held_across_two_names_of_an_event_are_no_full_match(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    # before: the Belavezha Accords of 1991 (named "... dissolve the USSR", alias "Commonwealth of Independent
+    # States founded") held both words and were the answer; the treaty of 1922 says "Creation", not "founded"
+    reply = pack_app.handle_text("when was the USSR founded", ctx)
+    assert reply.kind == "lookup" and reply.match.id == "union-treaty-1922", reply.text()[:200]
+    for text, want in (("when was the Cheka founded", "cheka-founded-1917"),
+                       ("when were the Romanovs executed", "execution-of-the-romanovs-1918")):
+        assert pack_app.handle_text(text, ctx).match.id == want, text

@@ -41,7 +41,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "resign": (r"resign\w*",),
     "elected": (r"elect\w*", r"chosen"),
     "tried": (r"trials?",),
-    "founded": (r"found\w*", r"creat\w*", r"establish\w*"),
+    "founded": (r"found\w*", r"creat\w*", r"establish\w*", r"form(?:ed|ation)"),
 }
 KILLING = {"killed", "murdered", "assassinated", "executed"}  # an attempt on a life is none of these
 # "when did X die" and the like: the verb asks for one of the person's own dates
@@ -157,6 +157,25 @@ def _unnumbered(weight: float, event: _Event, words: set[str]) -> float:
         return weight
     whole = [t for t in event.titles if all(_has(frozenset(t), w) or w in t for w in words)]
     return 0.99 if whole and all((_ORDINALS & set(t)) - words for t in whole) else weight
+
+
+def _in_one_title(weight: float, event: _Event, held: list[str]) -> float:
+    """An event holding every word typed only across its names is no full match: "the USSR founded" is not
+    the Belavezha Accords, whose name dissolves the USSR and whose alias founds the CIS, only maybe it."""
+    if weight < 0.999:
+        return weight
+    for title in event.titles:
+        words = frozenset(title)
+        if all((w in words if w.isdigit() else _has(words, w)) or _akin(w, words) or _verb_in(w, words)
+               for w in held):
+            return weight
+    return 0.99
+
+
+def _verb_in(word: str, words: frozenset[str]) -> bool:
+    """Whether `word` is a verb (VERBS) that a word of `words` says its own way ("founded": "creation")."""
+    verb = _VERB_FORMS.get(word, word)
+    return verb in VERBS and any(_says(words, pattern) for pattern in VERBS[verb])
 
 
 def _has(words: frozenset[str], stem: str) -> bool:
@@ -445,8 +464,10 @@ class Asker:
             # match: "25 Oct 1917" is not "25 February 1917"
             held = [w for w in words if (w in e.name_words if w.isdigit() else _has(e.name_words, w))]
             if held and (numbers_only or not all(w.isdigit() for w in held)):
-                # a word of the same stem counts for the event beside the words it holds ("executed": "execution")
-                holding.append((held + [w for w in words.difference(held) if _akin(w, e.name_words)], e))
+                # a word of the same stem counts for the event beside the words it holds ("executed": "execution"),
+                # and a verb the event names another way ("founded": "Creation of the USSR")
+                holding.append((held + [w for w in words.difference(held)
+                                        if _akin(w, e.name_words) or _verb_in(w, e.name_words)], e))
         if not holding:
             return None
         # a word no event holds, even in another form, weighs as much as the rarest word (one event's), and a name
@@ -458,7 +479,8 @@ class Asker:
         rarest = math.log(1 + max(len(self.events), 1))
         weigh = {w: self._idf.get(w, 3.0) if w in anywhere else 2 * rarest if w in named else rarest for w in words}
         whole = sum(weigh.values())
-        scored = [(_unnumbered(sum(weigh[w] for w in held) / whole, e, words), e) for held, e in holding]
+        scored = [(_in_one_title(_unnumbered(sum(weigh[w] for w in held) / whole, e, words), e, held), e)
+                  for held, e in holding]
         scored.sort(key=lambda t: (-t[0], t[1].name))
         full = [e for w, e in scored if w >= 0.999]
         if len(full) == 1:
