@@ -24,6 +24,11 @@ TABLE: list[tuple[str, list[str], str, str]] = [
         ("24 per cent", R), ("24%", R), ("24", R), ("twenty-four per cent", R), ("24 percent", R),
         ("about 24 per cent", R), ("38 per cent", W), ("42 per cent", W), ("25 per cent", W), ("2.4 per cent", W),
         ("240 per cent", W), ("24 or 38 per cent", S), ("a lot", W), ("", W)]],
+    # a compound number word ending in "one": "seventy-one" was read as "seventy-1", 70 and 1
+    *[("71 per cent", [], t, v) for t, v in [
+        ("seventy-one per cent", R), ("seventy-one percent", R), ("71%", R), ("seventy per cent", W),
+        ("one per cent", W)]],
+    *[("101", [], t, v) for t, v in [("one hundred and one", R), ("one hundred", W)]],
     # article numbers
     *[("Article 6", [], t, v) for t, v in [
         ("Article 6", R), ("article six", R), ("Art. 6", R), ("6", R), ("Article 1", W), ("Article 16", W),
@@ -45,7 +50,8 @@ TABLE: list[tuple[str, list[str], str, str]] = [
     # years: the year alone or inside a date, never another year
     *[("1917", [], t, v) for t, v in [
         ("1917", R), ("October 1917", R), ("25 October 1917", R), ("in 1917.", R), ("1918", W), ("1971", W),
-        ("1917 or 1918", S), ("917", W), ("the year of revolution", W)]],
+        ("1917 or 1918", S), ("917", W), ("the year of revolution", W),
+        ("not 1917", W), ("never 1917", W)]],  # a year denied is no answer of it
     *[("1905", [], t, v) for t, v in [("in January 1905", R), ("1905", R), ("1906", W), ("1095", W)]],
     # people: any of the person's names, a unique surname, regnal numbers exact
     *[("Nicholas II", [], t, v) for t, v in [

@@ -48,6 +48,7 @@ _VALUE_WORDS = frozenset("half quarter quarters third thirds fifth dozen dozens 
 # words around a number that change nothing about its value: "about 38 per cent", "his 30th"
 _NUMBER_FILLER = frozenset("""the a an about around some roughly approximately nearly almost over under
     per cent percent pc his her their its of in on at st nd rd th no number""".split())
+_DENIED = re.compile(r"\b(?:not|never|isn'?t|wasn'?t)\b", re.I)  # "not 1917": the year typed is the one it is not
 _MONTHS = {m: i for i, m in enumerate("""january february march april may june july august september october
     november december""".split(), 1)} | {m: i for i, m in enumerate(
     "jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)} | {"sept": 9}
@@ -98,7 +99,9 @@ def grade(typed: str, answer: str, accept: list[str], matcher: Matcher) -> Grade
 
 def _grade_number(typed: str, forms: list[str]) -> Grade:
     year = _YEAR.match(forms[0])
-    if year:  # a year: the one year typed, alone or inside a date
+    if year:  # a year: the one year typed, alone or inside a date, and not denied ("not 1917")
+        if _DENIED.search(typed):
+            return Grade("wrong")
         years = {int(n) for n in _numbers(typed) if 100 <= n <= 2999 and n == int(n)}
         if len(years) > 1:
             return Grade("several", "one year at a time")
@@ -124,10 +127,11 @@ def _numbers(text: str) -> list[float]:
     """The numbers a text states, in digits or words, with their scale: "4 million" and "four million" are
     4,000,000; "10,000" is ten thousand; "30th" and "thirtieth" are 30; month names are not numbers."""
     text = unicodedata.normalize("NFKC", text)
-    text = re.sub(r"(?i)\b(one)\b", "1", text)  # alpha2digit leaves a lone "one" as a word
     text = _DIGITS_SCALED.sub(lambda m: str(int(Decimal(m.group(1).replace(",", "")) * _SCALES[m.group(2).lower()])),
                               text)  # "4 million" before alpha2digit, which would read it as "4 1000000"
-    digits = alpha2digit(text, "en")
+    # alpha2digit leaves a lone "one" as a word: made a digit after it, so "seventy-one" stays 71 (made a digit
+    # before, it was "seventy-1", 70 and 1) and "one hundred and one" 101
+    digits = re.sub(r"(?i)(?<![\w-])one(?![\w-])", "1", alpha2digit(text, "en"))
     out = []
     for m in _SCALED.finditer(digits):
         raw, scale = m.group(1), (m.group(2) or "").lower()
