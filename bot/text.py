@@ -68,6 +68,27 @@ def excerpt(text: str, limit: int = 280) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+def excerpt_at(text: str, forms: list[str], limit: int = 280) -> str:
+    """`text` shortened to about `limit` characters so that it shows the first of `forms` it holds (an entry's
+    names as the readings may write them), cut at word boundaries: a passage that names the entry only past
+    its first lines ("... 27 July (the fall of Robespierre) ...") shows that, not its opening. From the start
+    when a form is near enough the start, or none is found."""
+    if len(text) <= limit:
+        return text
+    wanted = [f for f in forms if len(f) >= 3]
+    found = re.search(r"\b(?:" + "|".join(re.escape(f) for f in sorted(wanted, key=len, reverse=True)) + r")\b",
+                      text, re.I) if wanted else None
+    if found is None or found.end() <= limit - 40:
+        return excerpt(text, limit)
+    start = max(0, found.start() - limit // 3)
+    start = text.find(" ", start) + 1 if start else 0  # a whole first word
+    window = text[start:start + limit]
+    end = start + len(window)
+    if end < len(text):
+        window = window.rsplit(" ", 1)[0]
+    return ("…" if start else "") + window + ("…" if end < len(text) else "")
+
+
 def around(text: str, marker: str, chars: int) -> str:
     """`chars` characters of `text` centred on the first `marker` (a quiz blank), with "…" where cut."""
     first = text.index(marker)

@@ -12,7 +12,7 @@ from bot import name_cache, store
 from bot.dates import CalendarRule, HistDate
 from bot.errors import BadInput
 from bot.names import (MAX_CHOICES, PATRONYMIC, Candidate, Matcher, Resolution, Scored, canonical_given, is_title,
-                       name_key, name_words, ordinals, query_words, strip_titles)
+                       name_key, name_words, ordinals, pack_surname, query_words, strip_titles)
 from bot.names import Prominence as Ranking
 from bot.places import is_dynasty, is_place
 from bot.response import Button, Citation, Field, Match, Reply
@@ -21,7 +21,7 @@ from bot.services.readnames import name_usage, reading_person
 from bot.storage.readings import Readings, SqliteReadings
 from bot.services.prominence import Prominence, place_names
 from bot.services.related import related as related_entries
-from bot.text import counted, echo, excerpt, first_sentence
+from bot.text import counted, echo, excerpt, excerpt_at, first_sentence
 from bot.citing import by
 
 TYPE_WORDS = {"person": "person", "term": "term", "event": "event"}
@@ -295,17 +295,13 @@ class Lookup:
         return [r for _, _, r in sorted(order, key=lambda t: (t[0], t[1]))][:MAX_PASSAGES]  # every reading first
 
     @staticmethod
-    def passage_fields(rows: list[dict]) -> tuple[list[Field], list[Citation]]:
-        """Passages as "According to AUTHOR, TITLE" fields, with the citations they add."""
+    def passage_fields(rows: list[dict], entry: dict | None = None) -> tuple[list[Field], list[Citation]]:
+        """Passages as "According to AUTHOR, TITLE" fields, with the citations they add; each cut to show where
+        it names `entry` (an entity row: its names, aliases and, for a person, surname)."""
+        forms = _forms(entry) if entry else []
         fields = [Field(f"According to {_who_wrote(r)}" + (f", {r['title']}" if _who_wrote(r) == r["author"] else ""),
-                        f"{excerpt(r['text'])} ({r['loc']})") for r in rows]
+                        f"{excerpt_at(r['text'], forms)} ({r['loc']})") for r in rows]
         return fields, [Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows]
-
-    def passages_field(self, entity_id: str, workspace: str) -> tuple[list[Field], list[Citation]]:
-        """The passages a card shows: the best passage of each reading that mentions the entry, at most
-        CARD_PASSAGES of them."""
-        rows = self.passage_rows(entity_id, workspace)
-        return self.passage_fields(self._card_passages(rows))
 
     @staticmethod
     def _card_passages(rows: list[dict]) -> list[dict]:
@@ -357,7 +353,7 @@ class Lookup:
         cites = self.citations(entity_id)
         rows = self.passage_rows(entity_id, workspace)
         shown_rows = self._card_passages(rows)
-        passage_fields, passage_cites = self.passage_fields(shown_rows)
+        passage_fields, passage_cites = self.passage_fields(shown_rows, e)
         fields.extend(passage_fields)
         cites.extend(passage_cites)
         buttons = [Button(r.name, COMMAND_FOR_TYPE[r.type], r.name) for r in related_entries(self.db, entity_id)]
@@ -399,7 +395,7 @@ class Lookup:
                            f"from {max(1, len(rows) - PASSAGES_PAGE + 1)}")
         page = rows[start - 1:start - 1 + PASSAGES_PAGE]
         last = start - 1 + len(page)
-        fields, cites = self.passage_fields(page)
+        fields, cites = self.passage_fields(page, e)
         buttons = [Button(e["name"], COMMAND_FOR_TYPE[e["type"]], e["name"])]
         if last < len(rows):
             buttons.insert(0, Button(f"More passages ({len(rows) - last})", "passages", f"{entity_id} from {last + 1}"))
@@ -571,6 +567,14 @@ class Lookup:
         return Reply(ok=True, kind="list", title=f"The readings on {echo(name)}",
                      body=f"{len(by_source)} reading(s) side by side; where their figures differ, each is its author's account.",
                      fields=fields, citations=[Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows])
+
+
+def _forms(entry: dict) -> list[str]:
+    """How a passage may name an entry: its name, full name and aliases, and a person's surname."""
+    forms = [entry["name"], entry.get("full_name") or "", *(entry.get("aliases") or [])]
+    if entry.get("type") == "person" and (surname := pack_surname(entry["name"])):
+        forms.append(surname[1])
+    return [f for f in forms if f]
 
 
 def _who_wrote(row: dict) -> str:
