@@ -553,16 +553,19 @@ class Lookup:
         if res.match:
             name = res.match.candidate.name
             rows = self.readings.entity_passages(res.match.candidate.id, workspace, per_source=2, limit=10)
+            entry = store.entity(self.db, res.match.candidate.id)
+            forms = _forms(entry) if entry else [name]
         else:
             name = topic
             rows = store.best_per_source(self.readings.search(topic, workspace, limit=60, prose_only=True), 2)
+            forms = [topic]
         if not rows:
             return Reply(ok=False, kind="not_found", exit_code=1, title=f"No reading discusses “{echo(name)}”",
                          body="Ingest the group's readings (clio ingest), or try another topic.")
         by_source: dict[str, list[dict]] = {}
         for r in rows:
             by_source.setdefault(by(r['author'], r['title']), []).append(r)
-        fields = [Field(src, "\n".join(f"{excerpt(r['text'], 300)} ({r['loc']})" for r in rs))
+        fields = [Field(src, "\n".join(f"{excerpt_at(r['text'], forms, 300)} ({r['loc']})" for r in rs))
                   for src, rs in by_source.items()]
         return Reply(ok=True, kind="list", title=f"The readings on {echo(name)}",
                      body=f"{len(by_source)} reading(s) side by side; where their figures differ, each is its author's account.",
