@@ -376,3 +376,13 @@ def test_a_passage_is_cut_to_show_where_it_names_the_entry() -> None:
     assert excerpt_at(text, ["Third Republic"], limit=200).startswith("In 1880")
     assert excerpt_at(text, ["Danton"], limit=200).startswith("In 1880")
     assert excerpt_at("A short passage.", ["Danton"]) == "A short passage."
+
+
+def test_a_search_shows_each_passage_where_it_holds_the_word(seeded: dict[str, Clio]) -> None:
+    # before: each passage from its opening, cut at 280 characters, where the word searched may not stand
+    app = seeded["russian-revolution"]
+    for word in ("Ipatiev", "Kronstadt", "Gapon"):
+        reply = app.handle_text(f"/search {word}")
+        passages = [f for f in reply.fields if "(" in f.name]
+        assert passages, word
+        assert all(word.lower() in f.value.lower() for f in passages), (word, [f.value[:120] for f in passages])
