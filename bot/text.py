@@ -68,15 +68,17 @@ def excerpt(text: str, limit: int = 280) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def excerpt_at(text: str, forms: list[str], limit: int = 280) -> str:
+def excerpt_at(text: str, forms: list[str], limit: int = 280, stems: bool = False) -> str:
     """`text` shortened to about `limit` characters so that it shows the first of `forms` it holds (an entry's
     names as the readings may write them), cut at word boundaries: a passage that names the entry only past
     its first lines ("... 27 July (the fall of Robespierre) ...") shows that, not its opening. From the start
-    when a form is near enough the start, or none is found."""
+    when a form is near enough the start, or none is found. With `stems`, a form may begin a longer word (a
+    search for "executed" finds "execution": the forms are the searched words less their last letters)."""
     if len(text) <= limit:
         return text
     wanted = [f for f in forms if len(f) >= 3]
-    found = re.search(r"\b(?:" + "|".join(re.escape(f) for f in sorted(wanted, key=len, reverse=True)) + r")\b",
+    ends = r"\w*" if stems else r"\b"
+    found = re.search(r"\b(?:" + "|".join(re.escape(f) for f in sorted(wanted, key=len, reverse=True)) + ")" + ends,
                       text, re.I) if wanted else None
     if found is None or found.end() <= limit - 40:
         return excerpt(text, limit)

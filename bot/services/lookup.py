@@ -505,8 +505,9 @@ class Lookup:
         for r in rows:
             lines.append(f"• {r['name']} ({r['type']}, /{COMMAND_FOR_TYPE[r['type']]}): {first_sentence(r['summary'], 140)}")
             cites.extend(self.citations(r["id"])[:1])
-        words = [w for w in re.findall(r"[^\W_]+", searched) if len(w) >= 3]  # the passage around a word searched
-        fields = [Field(f"{by(r['author'], r['title'])} ({r['loc']})", excerpt_at(r["text"], words))
+        # each passage around a word searched, as the index stems it ("executed" finds "execution")
+        stems = [w[:max(4, len(w) - 3)] for w in re.findall(r"[^\W_]+", searched) if len(w) >= 3]
+        fields = [Field(f"{by(r['author'], r['title'])} ({r['loc']})", excerpt_at(r["text"], stems, stems=True))
                   for r in passages[:5]]
         cites.extend(Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in passages[:5])
         said = "" if searched == text else f"Nothing holds every word of “{echo(text)}”; these hold its key words.\n\n"
