@@ -87,7 +87,10 @@ def timeline(app: Clio, ctx: Context, arg: str) -> Reply:
     if picture:
         return timeline_picture(app, text)
     reply = timeline_service.reply(app.lookup, text, ctx.workspace)
-    rng, _ = timeline_service.parse(text)
+    try:
+        rng, _ = timeline_service.parse(text)
+    except BadInput:  # an entry's timeline ("the Civil War", "Stalin"): no picture of a range
+        return reply
     if reply.ok and reply.citations and not rng.by_month:  # the pack's events (not the readings'): a "Picture" button
         reply.buttons.append(pictures.picture_button(rng.start.year, rng.end.year))
     return reply

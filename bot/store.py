@@ -474,6 +474,16 @@ def events_in_years(db: sqlite_utils.Database, first: int, last: int, limit: int
         [lo, hi, lo, hi, *params, limit]))
 
 
+def events_of_person(db: sqlite_utils.Database, person: str, packs: Iterable[str] | None = None,
+                     limit: int = 500) -> list[dict[str, Any]]:
+    """The events that list `person` among their people (of `packs` only, when given)."""
+    cond, params = in_packs(packs, "e")
+    return list(db.query(
+        "select e.id, e.name, ev.date, ev.calendar from events ev join entities e on e.id = ev.id "
+        f"where exists (select 1 from json_each(ev.people) where value = ?) and {cond} limit ?",
+        [person, *params, limit]))
+
+
 def count(db: sqlite_utils.Database, table: str, where: str = "", params: list[Any] | None = None) -> int:
     return db.execute(f"select count(*) from {table} {where}", params or []).fetchone()[0]
 

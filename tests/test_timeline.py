@@ -97,6 +97,8 @@ def test_a_month_or_a_year_comes_after_the_days_dated_to_its_first_day() -> None
     ("Oct 1917", "Oct 1917", 1), ("October 1917", "Oct 1917", 1), ("1917-10", "Oct 1917", 1), ("october, 1917", "Oct 1917", 1),
     ("Sept 1917", "Sep 1917", 1), ("10/1917", "Oct 1917", 1), ("Oct 1917 to Mar 1918 page 2", "Oct 1917 to Mar 1918", 2),
     ("1917-10 - 1918-03", "Oct 1917 to Mar 1918", 1), ("1917 to 1917", "1917", 1),
+    # a later year of the same century in two digits, where no month has that number ("There is no month 45")
+    ("1941-45", "1941-1945", 1), ("1914-18 page 2", "1914-1918", 2),
 ])
 def test_every_form_of_a_range_reads_back_the_same(text: str, query: str, page: int) -> None:
     rng, n = parse(text)
@@ -346,3 +348,34 @@ async def test_every_event_of_every_year_is_reachable_on_slack_by_clicking_next(
         await bolt_runner.cleanup()
         await fake_runner.cleanup()
     fake.assert_valid()
+
+
+# --- the timeline of an entry named: an event's span, a person's events ------------------------------------
+
+
+def test_an_event_that_lasted_is_the_timeline_of_its_span(pack_app: Clio) -> None:
+    # before: "Give a year, a range of years or a month"
+    seen, pages = walk_console(pack_app, "/timeline the Civil War")
+    assert pages[0].startswith("Timeline of The Russian Civil War, Oct 1917 – 1921")
+    assert len(seen) > 15  # more than one page, every one reached by its Next command
+    # its own span, by when each event truly begins: 25 Sep 1917 O.S. (8 Oct N.S.) is before it, not in it
+    assert not any("Sep 1917" in when for when, _ in seen), seen[:3]
+    assert any("Kronstadt" in name for _, name in seen) and not any(when.endswith("1922") for when, _ in seen)
+
+
+def test_a_person_is_the_timeline_of_the_events_the_pack_ties_to_them(pack_app: Clio) -> None:
+    seen, pages = walk_console(pack_app, "/timeline Kornilov")
+    assert pages[0].startswith("Timeline of Lavr Kornilov")
+    tied = {r["name"] for r in pack_app.db.query(
+        "select e.name from events ev join entities e on e.id = ev.id "
+        "where exists (select 1 from json_each(ev.people) where value = 'kornilov')")}
+    assert {name for _, name in seen} == tied and len(tied) >= 2
+    order = [HistDate.parse(r["date"], r["calendar"]).time_order() for r in pack_app.db.query(
+        "select ev.date, ev.calendar, e.name from events ev join entities e on e.id = ev.id "
+        "where exists (select 1 from json_each(ev.people) where value = 'kornilov')")]
+    assert len(order) == len(seen)  # each once
+
+
+def test_a_word_that_names_nothing_still_gets_the_usage(pack_app: Clio) -> None:
+    reply = pack_app.handle_text("/timeline Kronstadt sailors", CONSOLE)
+    assert not reply.ok and "Give a year" in reply.text()

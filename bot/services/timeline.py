@@ -37,7 +37,7 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
 _MONTH_WORDS = {**{m.lower(): i + 1 for i, m in enumerate(MONTH_NAMES)},
                 **{m.lower(): i + 1 for i, m in enumerate(MONTHS)}, "sept": 9}
 USAGE = ("Give a year, a range of years or a month: /timeline 1917, /timeline 1917-1921, /timeline Oct 1917 or "
-         "/timeline 1917-10 (add “page 2” for the next page)")
+         "/timeline 1917-10 (add “page 2” for the next page); or an event that lasted, or a person, for theirs")
 
 _PAGE = re.compile(r"^(?P<rest>.*?)[\s,;]*\bpage\b\s*(?P<page>.*)$", re.IGNORECASE | re.DOTALL)
 _YEAR = re.compile(r"^(\d{3,4})$")
@@ -45,6 +45,7 @@ _YEAR_MONTH = re.compile(r"^(\d{3,4})\s*[-/.]\s*(\d{1,2})$")  # 1917-10, 1917/10
 _MONTH_YEAR_DIGITS = re.compile(r"^(\d{1,2})\s*[/.]\s*(\d{3,4})$")  # 10/1917
 _NAMED_MONTH = re.compile(r"^([^\W\d_]+)\.?,?\s*(\d{3,4})$")  # Oct 1917, October 1917, Oct. 1917
 _YEAR_NAMED_MONTH = re.compile(r"^(\d{3,4}),?\s+([^\W\d_]+)\.?$")  # 1917 October
+_SHORT_RANGE = re.compile(r"^(\d{4})\s*[-–—]\s*(\d{2})$")  # 1941-45: a range of years, where 45 is no month
 _SEPARATOR = re.compile(r"\s*(?:–|—|-|\.\.|\bto\b|\buntil\b|\bthrough\b)\s*", re.IGNORECASE)
 
 
@@ -155,8 +156,14 @@ def parse_bound(text: str) -> Bound | None:
 
 
 def parse_range(text: str) -> Range:
-    """"1917", "1917-1921", "Oct 1917", "1917-10", "Oct 1917 to Mar 1918" -> a Range (ends in time order)."""
+    """"1917", "1917-1921", "Oct 1917", "1917-10", "Oct 1917 to Mar 1918" -> a Range (ends in time order);
+    "1941-45", a later year of the same century in two digits that no month has, is 1941-1945."""
     text = text.strip()
+    if (m := _SHORT_RANGE.match(text)) and int(m.group(2)) > 12:
+        first = int(m.group(1))
+        last = first // 100 * 100 + int(m.group(2))
+        if last > first:
+            return Range(Bound(first), Bound(last))
     one = parse_bound(text)
     if one is not None:
         return Range(one, one)
@@ -175,6 +182,14 @@ def parse_range(text: str) -> Range:
 
 def parse(text: str) -> tuple[Range, int]:
     """The range and the page asked for ("1917 page 2" -> (1917, 2); no page is page 1)."""
+    text, page = _page_of(text)
+    if not text.strip():
+        raise BadInput(USAGE)
+    return parse_range(text), page
+
+
+def _page_of(text: str) -> tuple[str, int]:
+    """The text before "page N", and N (1 when no page is asked for)."""
     page = 1
     m = _PAGE.match(text.strip())
     if m:
@@ -187,9 +202,7 @@ def parse(text: str) -> tuple[Range, int]:
         if page < 1:
             raise BadInput(f"Pages start at 1: /timeline {m.group('rest').strip() or '1917'} page 1")
         text = m.group("rest")
-    if not text.strip():
-        raise BadInput(USAGE)
-    return parse_range(text), page
+    return text, page
 
 
 @dataclass(frozen=True)
@@ -288,8 +301,15 @@ def _reading(row: dict[str, Any]) -> str:
 
 def reply(lookup: Lookup, text: str, workspace: str = store.SHARED) -> Reply:
     """`/timeline TEXT`: one page of the range's events, with Previous and Next buttons. A range the pack has
-    no events for shows the days the group's readings state in it instead, saying so."""
-    rng, page = parse(text)
+    no events for shows the days the group's readings state in it instead, saying so. An event with a span
+    ("the Civil War") is the timeline of its span; a person ("Stalin"), the events the pack ties to them."""
+    try:
+        rng, page = parse(text)
+    except BadInput:
+        named = _named(lookup, text, workspace)
+        if named is None:
+            raise
+        return named
     found = events(lookup.db, rng, lookup.packs)
     from_readings = False
     if not found:
@@ -297,12 +317,18 @@ def reply(lookup: Lookup, text: str, workspace: str = store.SHARED) -> Reply:
         from_readings = bool(found)
     if not found:
         return _empty(lookup, rng)
+    return _listed(lookup, found, rng.label(), rng.query(), page, rng=rng, from_readings=from_readings)
+
+
+def _listed(lookup: Lookup, found: list[Entry], label: str, query: str, page: int, rng: Range | None = None,
+            from_readings: bool = False, lead: str | None = None, of: bool = False) -> Reply:
+    """One page of a timeline's entries, titled by `label` ("Timeline 1917", or with `of` "Timeline of
+    Joseph Stalin"), with the buttons that page on (`query`: what to type after /timeline for it)."""
     pages = -(-len(found) // PAGE_SIZE)
-    query = rng.query()
     if page > pages:
         last = Button(f"Page {pages}", "timeline", f"{query} page {pages}")
-        return Reply(ok=False, kind="error", exit_code=2, title=f"There is no page {page} of {rng.label()}",
-                     body=f"{rng.label()} has {len(found)} event{'s' * (len(found) != 1)} on {pages} "
+        return Reply(ok=False, kind="error", exit_code=2, title=f"There is no page {page} of {label}",
+                     body=f"{label} has {len(found)} event{'s' * (len(found) != 1)} on {pages} "
                           f"page{'s' * (pages != 1)}: the last is /timeline {query} page {pages}",
                      buttons=[last])
     start = (page - 1) * PAGE_SIZE
@@ -310,10 +336,12 @@ def reply(lookup: Lookup, text: str, workspace: str = store.SHARED) -> Reply:
     lines = [f"• {e.when.display(lookup.rule) if not from_readings else e.when.display_as_stated()}: {e.name}"
              for e in shown]
     if from_readings:
-        lines.insert(0, f"The pack has no events in {rng.label()}; these are the days the group's readings state:")
-    if rng.by_month and lookup.rule.old_style_until is not None and \
+        lines.insert(0, f"The pack has no events in {label}; these are the days the group's readings state:")
+    if rng is not None and rng.by_month and lookup.rule.old_style_until is not None and \
             rng.lo < (lookup.rule.old_style_until.year, lookup.rule.old_style_until.month):
-        lines.insert(0, f"Dated in {rng.label()} by either calendar, Old Style or New Style:")
+        lines.insert(0, f"Dated in {label} by either calendar, Old Style or New Style:")
+    if lead:
+        lines.insert(0, lead)
     if pages > 1:
         lines.append(f"\nPage {page} of {pages} (events {start + 1}–{start + len(shown)} of {len(found)})")
     else:
@@ -324,5 +352,56 @@ def reply(lookup: Lookup, text: str, workspace: str = store.SHARED) -> Reply:
     if page < pages:
         buttons.append(Button("Next ▶", "timeline", f"{query} page {page + 1}"))
     cites = [c for e in shown for c in lookup.citations(e.id)[:1]] if not from_readings else []
-    title = f"Timeline {rng.label()}" + (f" (page {page} of {pages})" if pages > 1 else "")
+    title = f"Timeline {'of ' if of else ''}{label}" + (f" (page {page} of {pages})" if pages > 1 else "")
     return Reply(ok=True, kind="list", title=title, body="\n".join(lines), citations=cites, buttons=buttons)
+
+
+def _named(lookup: Lookup, text: str, workspace: str) -> Reply | None:
+    """The timeline of an entry named instead of a date: an event's span ("the Civil War": October 1917 to
+    1921), or the events the pack ties to a person, in order. None when the text names neither for sure."""
+    rest, page = _page_of(text)
+    if not rest.strip():
+        return None
+    res = lookup.matcher.resolve(rest, {"event", "person"}, prominence=lookup.prominence.for_workspace(workspace))
+    entry = store.entity(lookup.db, res.match.candidate.id) if res.match else None
+    if entry is None:
+        return None
+    if entry["type"] == "event":
+        if not entry["end_date"]:
+            return None  # a day is /when's, not a timeline
+        begins, ends = HistDate.parse(entry["date"], entry["calendar"]), HistDate.parse(entry["end_date"],
+                                                                                       entry["calendar"])
+        rng = Range(Bound(begins.year, begins.month), Bound(ends.year, ends.month))
+        # the span itself, by when each event truly begins: not the months around it in either calendar
+        first, after = _ymd(begins.first_day()), _ymd(_after(ends))
+        found = [e for e in events(lookup.db, Range(Bound(rng.start.year), Bound(rng.end.year)), lookup.packs)
+                 if first <= _ymd(e.when.first_day()) < after]
+        if not found:
+            return None
+        return _listed(lookup, found, f"{entry['name']}, {rng.label()}", entry["name"], page, of=True,
+                       lead=f"The events from {begins.display(lookup.rule)} to {ends.display(lookup.rule)}:")
+    rows = store.events_of_person(lookup.db, entry["id"], lookup.packs)
+    found = sorted((Entry(r["id"], r["name"], HistDate.parse(r["date"], r["calendar"])) for r in rows),
+                   key=lambda e: e.order)
+    if not found:
+        return None
+    return _listed(lookup, found, entry["name"], entry["name"], page, of=True,
+                   lead=f"The events the pack ties to {entry['name']}:")
+
+
+def _ymd(day: HistDate) -> tuple[int, int, int]:
+    return day.year, day.month or 1, day.day or 1
+
+
+def _after(when: HistDate) -> HistDate:
+    """The first New Style day after the day, month or year `when` names (in its own calendar)."""
+    if when.month is None:
+        return HistDate(when.year + 1, 1, 1, when.calendar).new_style
+    if when.day is None:
+        y, m = (when.year + 1, 1) if when.month == 12 else (when.year, when.month + 1)
+        return HistDate(y, m, 1, when.calendar).new_style
+    import datetime as dt
+    ns = when.new_style
+    assert ns.month is not None and ns.day is not None
+    nxt = dt.date(ns.year, ns.month, ns.day) + dt.timedelta(days=1)
+    return HistDate(nxt.year, nxt.month, nxt.day, "gregorian")
