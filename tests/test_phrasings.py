@@ -379,3 +379,10 @@ def test_words_held_across_two_names_of_an_event_are_no_full_match(pack_app: Cli
     for text, want in (("when was the Cheka founded", "cheka-founded-1917"),
                        ("when were the Romanovs executed", "execution-of-the-romanovs-1918")):
         assert pack_app.handle_text(text, ctx).match.id == want, text
+
+
+def test_a_commands_question_word_alone_asks_what_it_is_about(pack_app: Clio) -> None:
+    # before: "/what is" was looked up as a name, and offered three events with "is" in their names
+    for text in ("/what is", "/when did", "/who was"):
+        reply = pack_app.handle_text(text, Context(workspace="discord:p", channel="c", user_id="u"))
+        assert not reply.ok and not reply.suggestions and "asks about" in reply.text(), reply.text()

@@ -131,9 +131,13 @@ class Lookup:
     def _asked(self, query: str, etype: str, workspace: str) -> Reply | None:
         """The answer to a question typed after /who, /what or /when, when the argument reads as one and is no
         entry's name: "/who was Lenin's wife" is the question "who was Lenin's wife"."""
-        question = slash_question(COMMAND_FOR_TYPE.get(etype, ""), query)
+        command = COMMAND_FOR_TYPE.get(etype, "")
+        question = slash_question(command, query)
         if question is None or self.matcher.exact(name_key(query)):
             return None
+        if len(query.split()) == 1:  # "/what is", "/when did": the question's first word and nothing after it
+            word = echo(query, 20)
+            raise BadInput(f"Say what “/{command} {word}” asks about: /{command} {word} {_ASKED_ABOUT.get(command, 'NAME')}")
         return Asker(self).answer(question, workspace)
 
     def _in_another_pack(self, query: str, etype: str) -> str | None:
@@ -573,6 +577,9 @@ class Lookup:
         return Reply(ok=True, kind="list", title=f"The readings on {echo(name)}",
                      body=f"{len(by_source)} reading(s) side by side; where their figures differ, each is its author's account.",
                      fields=fields, citations=[Citation(r["source_id"], r["title"], r["author"], r["loc"]) for r in rows])
+
+
+_ASKED_ABOUT = {"who": "NAME", "what": "TERM", "when": "EVENT"}
 
 
 def _forms(entry: dict) -> list[str]:
