@@ -386,3 +386,20 @@ def test_a_commands_question_word_alone_asks_what_it_is_about(pack_app: Clio) ->
     for text in ("/what is", "/when did", "/who was"):
         reply = pack_app.handle_text(text, Context(workspace="discord:p", channel="c", user_id="u"))
         assert not reply.ok and not reply.suggestions and "asks about" in reply.text(), reply.text()
+
+
+def test_who_was_a_persons_wife_or_son(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    # the one person whose summary opens by naming them so: "she married Nicholas II", "the only son and heir of
+    # Nicholas II and Alexandra" (before: a search, whose one passage was about Anastasia)
+    for text, want in (("who was Nicholas II's wife", "alexandra"), ("who was Nicholas II's son", "alexei-tsarevich"),
+                       ("/who was Nicholas II's wife", "alexandra")):
+        reply = pack_app.handle_text(text, ctx)
+        assert reply.kind == "lookup" and reply.match.id == want, (text, reply.text()[:200])
+    french = pack_app.lookup_for(("french-revolution",))
+    assert french.ask("who was Louis XVI's wife").match.id.endswith("marie-antoinette")
+    # Alexander III's summary mentions "Lenin's elder brother" past its first sentence: he is no one's answer
+    brother = pack_app.handle_text("who was Lenin's brother", ctx)
+    assert brother.match is None or brother.match.id != "alexander-iii", brother.text()[:200]
+    # several people could be "the tsar": no guess
+    assert pack_app.handle_text("who was Trotsky's wife", ctx).kind != "lookup"

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from bot import store
 from bot.dates import CalendarRule, HistDate
-from bot.names import PATRONYMIC, TITLES, written_out
+from bot.names import PATRONYMIC, TITLES, is_title, pack_surname, written_out
 from bot.response import Button, Match, Reply
-from bot.text import echo
+from bot.text import echo, first_sentence
 
 # a verb as people type it -> the words (whole-word patterns) the pack's event names use for it, its own first
 _SHOT, _KILL, _MURDER = r"shot|shoot\w*", r"kill(?:ed|ing|s)?", r"murder\w*"
@@ -89,6 +89,8 @@ def slash_question(command: str, query: str) -> str | None:
 
 # "Lenin's birth", "the death of Stalin": a person's own date, when no event of the pack is named so
 _LIFE_NOUN = re.compile(r"^(?:the )?(?:(?P<x>.+?)['’]s? (?P<w>birth|death)|(?P<v>birth|death) of (?P<y>.+))$", re.I)
+_RELATION = re.compile(r"^(?:the )?(?P<x>.+?)['’]s? (?:(?:first|second|third|only|eldest|elder|younger|youngest) )?"
+                       r"(?P<rel>wife|husband|son|daughter|brother|sister|father|mother)$", re.I)
 _ARTICLE = re.compile(r"^(?:the|a|an) ")
 STOP = frozenset("a an the of in on at to and or for by with from was were is are did does do his her their its "
                  "s when who what which how why".split())
@@ -244,8 +246,8 @@ class Asker:
         if m := _WHO_VERB.match(q):
             return self._who_verb(_VERB_FORMS.get(m["v"], m["v"]), m["x"], workspace)
         if m := _WHO_IS.match(q):
-            return self._by_role(m["x"], workspace) or self._entry(m["x"], ("person", "term", "event"), workspace,
-                                                                     partial=False)
+            return (self._by_role(m["x"], workspace) or self._by_relation(m["x"], workspace)
+                    or self._entry(m["x"], ("person", "term", "event"), workspace, partial=False))
         if m := _WHO_DID.match(q):  # "who led the Whites", "who won the Civil War": the card of what was named,
             found = self._entry(m["x"], ("term", "event"), workspace)  # which says who; else a search, as before
             if found is not None and found.kind == "lookup":
@@ -321,6 +323,34 @@ class Asker:
             f"select e.id, e.roles from entities e where e.type = 'person' and e.roles like '%' || ? || '%' and {cond}",
             [max(words, key=len), *params])
             if any(words <= {_stem(w) for w in _words(role)} for role in json.loads(r["roles"] or "[]"))]
+        return self.lookup.card(found[0], workspace=workspace) if len(found) == 1 else None
+
+    def _by_relation(self, phrase: str, workspace: str) -> Reply | None:
+        """"Nicholas II's wife", "the tsar's son": the one person whose summary opens by naming them so ("she
+        married Nicholas II", "the only son and heir of Nicholas II"). Only the first sentence, which says who
+        the entry is: Alexander III's summary goes on to mention "Lenin's elder brother", who is not him."""
+        m = _RELATION.match(phrase.strip())
+        if m is None:
+            return None
+        people = self._people(m["x"], workspace)
+        if len(people) != 1:
+            return None
+        relative = store.entity(self.lookup.db, people[0])
+        if relative is None:
+            return None
+        names = {relative["name"], *(a for a in relative["aliases"] if len(a.split()) > 1 and not is_title(a))}
+        if (surname := pack_surname(relative["name"])) is not None:
+            names.add(surname[1])
+        said = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        rel = m["rel"].lower()
+        forms = [rf"\b(?:{said})['’]s (?:\w+ )?{rel}\b", rf"\b{rel}(?: and heir)? of (?:the (?:tsar )?)?(?:{said})\b"]
+        if rel in ("wife", "husband"):
+            forms.append(rf"\bmarried (?:to )?(?:the (?:future |young )?)?(?:{said})\b")
+        pattern = re.compile("|".join(forms), re.I)
+        cond, params = store.in_packs(self.lookup.packs, "e")
+        found = [r["id"] for r in self.lookup.db.query(
+            f"select e.id, e.summary from entities e where e.type = 'person' and e.id != ? and {cond}",
+            [relative["id"], *params]) if pattern.search(first_sentence(r["summary"] or "", 10_000))]
         return self.lookup.card(found[0], workspace=workspace) if len(found) == 1 else None
 
     def _people(self, phrase: str, workspace: str) -> list[str]:

@@ -95,6 +95,9 @@ class Lookup:
         query, everyone = self._everyone(query)
         if not everyone and (asked := self._asked(query, etype, workspace)) is not None:
             return asked  # "/when did Stalin die", "/what is a soviet": the question, not a name
+        if not everyone and slash_question(COMMAND_FOR_TYPE.get(etype, ""), query) and \
+                query.split()[0].lower() in _AUXILIARIES and not self.matcher.exact(name_key(query)):
+            query = query.split(maxsplit=1)[1]  # a question none of the patterns answers: what it asks about
         rank = self.prominence.for_workspace(workspace)
         if etype == "person" and self._is_place(query):
             return self._place(query, rank)
@@ -580,6 +583,7 @@ class Lookup:
 
 
 _ASKED_ABOUT = {"who": "NAME", "what": "TERM", "when": "EVENT"}
+_AUXILIARIES = frozenset("is was were are did does do".split())
 
 
 def _forms(entry: dict) -> list[str]:
