@@ -403,3 +403,17 @@ def test_who_was_a_persons_wife_or_son(pack_app: Clio) -> None:
     assert brother.match is None or brother.match.id != "alexander-iii", brother.text()[:200]
     # several people could be "the tsar": no guess
     assert pack_app.handle_text("who was Trotsky's wife", ctx).kind != "lookup"
+
+
+def test_who_was_and_what_is_of_every_entry_answer_that_entry(pack_app: Clio) -> None:
+    # before: "who was Andrei Sakharov" answered Elena Bonner (her role, "Sakharov's wife", holds every word), and
+    # "who was Empress Alexandra" Anna Vyrubova, her lady-in-waiting: a role was tried before the name
+    lookup = pack_app.lookup_for(("russian-revolution",))
+    asks = {"person": "who was {}", "term": "what is {}", "event": "when was {}"}
+    wrong = []
+    for r in pack_app.db.query("select id, name, type from entities where pack = 'russian-revolution'"):
+        reply = lookup.ask(asks[r["type"]].format(r["name"]))
+        got = reply.match.id if reply is not None and reply.match else None
+        if got != r["id"] and (reply is None or r["id"] not in [s.id for s in reply.suggestions]):
+            wrong.append((r["name"], got))
+    assert wrong == []

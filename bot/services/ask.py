@@ -245,8 +245,9 @@ class Asker:
             return self._when_verb(m["x"], _VERB_FORMS.get(m["v"], m["v"]), workspace)
         if m := _WHO_VERB.match(q):
             return self._who_verb(_VERB_FORMS.get(m["v"], m["v"]), m["x"], workspace)
-        if m := _WHO_IS.match(q):
-            return (self._by_role(m["x"], workspace) or self._by_relation(m["x"], workspace)
+        if m := _WHO_IS.match(q):  # a name first: "who was Andrei Sakharov" is him, not the role "Sakharov's wife"
+            return (self._named(m["x"], workspace) or self._by_role(m["x"], workspace)
+                    or self._by_relation(m["x"], workspace)
                     or self._entry(m["x"], ("person", "term", "event"), workspace, partial=False))
         if m := _WHO_DID.match(q):  # "who led the Whites", "who won the Civil War": the card of what was named,
             found = self._entry(m["x"], ("term", "event"), workspace)  # which says who; else a search, as before
@@ -312,6 +313,13 @@ class Asker:
                      body=f"It dates its start: {event['name']}, {began}. /search {echo(phrase)} finds what the "
                           "readings say.",
                      buttons=[Button(event["name"], "when", event["name"])], suggestions=[found.match])
+
+    def _named(self, phrase: str, workspace: str) -> Reply | None:
+        """The card of the person a phrase names for sure (None when it names no one for sure)."""
+        res = self.lookup.matcher.resolve(_ARTICLE.sub("", phrase.strip()), {"person"},
+                                          prominence=self.lookup.prominence.for_workspace(workspace))
+        return self.lookup.card(res.match.candidate.id, match=self.lookup._match(res.match),
+                                workspace=workspace) if res.match else None
 
     def _by_role(self, phrase: str, workspace: str) -> Reply | None:
         """The one person a role of the pack's is ("Lenin's wife": Krupskaya), the phrase's key words all in it."""
