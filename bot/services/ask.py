@@ -163,13 +163,14 @@ def _unnumbered(weight: float, event: _Event, words: set[str]) -> float:
 
 def _in_one_title(weight: float, event: _Event, held: list[str]) -> float:
     """An event holding every word typed only across its names is no full match: "the USSR founded" is not
-    the Belavezha Accords, whose name dissolves the USSR and whose alias founds the CIS, only maybe it."""
+    the Belavezha Accords, whose name dissolves the USSR and whose alias founds the CIS, only maybe it. Numbers
+    are held by any name."""
     if weight < 0.999:
         return weight
-    for title in event.titles:
+    wording = [w for w in held if not w.isdigit()]  # a number may come from a date alias ("strike 25": the strike
+    for title in event.titles:  # whose alias is "25 February 1917")
         words = frozenset(title)
-        if all((w in words if w.isdigit() else _has(words, w)) or _akin(w, words) or _verb_in(w, words)
-               for w in held):
+        if all(_has(words, w) or _akin(w, words) or _verb_in(w, words) for w in wording):
             return weight
     return 0.99
 
