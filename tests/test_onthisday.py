@@ -161,3 +161,13 @@ def test_when_by_words_takes_a_word_with_its_endings_only(pack_app: Clio, query:
     reply = pack_app.handle_text(f"/when {query}")  # "Lev" is not the start of "Levy", nor "Dan" of "Daniel"
     assert not (reply.kind == "lookup" and other in reply.title), reply.title
     assert pack_app.handle_text("/when Lena goldfield").title.startswith("The Lena goldfields massacre")
+
+
+def test_a_day_russia_skipped_in_1918_says_so(pack_app: Clio) -> None:
+    # 1-13 February 1918 never came in Russia: the day after 31 January (Old Style) was 14 February
+    for text, was in (("/onthisday 13 Feb 1918", "31 Jan 1918 Old Style"), ("/when 1 Feb 1918", "19 Jan 1918 Old Style")):
+        body = pack_app.handle_text(text).body
+        assert "1–13 Feb 1918 never came" in body and "the day after 31 Jan (Old Style) was 14 Feb" in body, body
+        assert was in body, body
+    for text in ("/onthisday 14 Feb 1918", "/onthisday 13 Feb 1917", "/onthisday 13 Feb", "/onthisday 31 Jan 1918"):
+        assert "never came" not in pack_app.handle_text(text).body, text

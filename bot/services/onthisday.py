@@ -161,7 +161,31 @@ class OnThisDay:
             fields.extend(f)
             cites.extend(c)
         title = "On this day: " + " / ".join(d.text() for d in days)
-        return Reply(ok=True, kind="list", title=title, body=note or "", fields=fields, citations=cites)
+        notes = [n for n in (note, *(self._never_lived(d) for d in days)) if n]
+        return Reply(ok=True, kind="list", title=title, body=" ".join(notes), fields=fields, citations=cites)
+
+    def _never_lived(self, day: Day) -> str | None:
+        """A day the pack's country skipped when it changed calendar ("13 Feb 1918" in Russia: after 31 January
+        Old Style came 14 February): what that date was there, in Old Style."""
+        switch = self.rule.old_style_until
+        if not day.year or switch is None or day.month == 0:
+            return None
+        try:
+            asked = dt.date(day.year, day.month, day.day)
+        except ValueError:
+            return None
+        eve = switch - dt.timedelta(days=1)  # the last day of the Old Style: 31 Jan 1918 O.S. (13 Feb N.S.)
+        last_old = HistDate(eve.year, eve.month, eve.day, "gregorian").old_style
+        assert last_old.month is not None and last_old.day is not None
+        if not (switch.year == asked.year and last_old.month <= asked.month <= switch.month
+                and (asked.month, asked.day) > (last_old.month, last_old.day) and asked < switch):
+            return None
+        os_day = HistDate(asked.year, asked.month, asked.day, "gregorian").old_style
+        skipped = dt.date(switch.year, last_old.month, last_old.day) + dt.timedelta(days=1)  # 1 Feb 1918
+        return (f"Where the pack's Old Style ran, {skipped.day}–{switch.day - 1} {MONTHS[switch.month - 1]} "
+                f"{switch.year} never came: the day after {last_old.day} {MONTHS[last_old.month - 1]} (Old Style) "
+                f"was {switch.day} {MONTHS[switch.month - 1]} (New Style). {day.text()} {day.year} New Style was "
+                f"{os_day.day} {MONTHS[(os_day.month or 1) - 1]} {os_day.year} Old Style there.")
 
     def _continuing(self, day: Day) -> list[dict]:
         """Events of a few days that began before `day` and were still going on it: the execution of the
