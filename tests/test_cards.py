@@ -365,16 +365,16 @@ def test_a_passage_is_cut_to_show_where_it_names_the_entry() -> None:
 
     # the Bastille Day article names the fall of Robespierre in its last line: the card showed its first lines,
     # about the Third Republic, and not the words that tie it to the event
-    text = ("In 1880 the government of the Third Republic wanted to revive the July festival, and a campaign had "
-            "been under way for years, backed by a politician and a scholar, before a deputy proposed a law. "
-            "Several dates were argued over for the national holiday, among them 4 August, 5 May, 27 July (the "
-            "fall of Robespierre) and 21 January, the day of the king's execution, before July won.")
+    text = ("Decades later a republican ministry looked for a holiday of its own, and a long press campaign, "
+            "with a deputy's bill and dozens of signatures, kept the question alive in parliament for years. "
+            "Rival anniversaries had their champions: the night of 4 August, the opening of the Estates in May, "
+            "27 July (the fall of Robespierre) and the king's death in January, until the summer date won.")
     cut = excerpt_at(text, ["Fall of Robespierre", "9 Thermidor"], limit=200)
     assert "fall of Robespierre" in cut and cut.startswith("…") and len(cut) <= 202
-    assert not cut.startswith("…In 1880")
+    assert not cut.startswith("…Decades")
     # a name near the start, or none at all: the passage's opening, as before
-    assert excerpt_at(text, ["Third Republic"], limit=200).startswith("In 1880")
-    assert excerpt_at(text, ["Danton"], limit=200).startswith("In 1880")
+    assert excerpt_at(text, ["republican ministry"], limit=200).startswith("Decades later")
+    assert excerpt_at(text, ["Danton"], limit=200).startswith("Decades later")
     assert excerpt_at("A short passage.", ["Danton"]) == "A short passage."
 
 
