@@ -24,6 +24,7 @@ from adapters.console import CONSOLE
 from bot.app import Clio
 from bot.config import PROJECT_CONTENT
 from bot.dates import CalendarRule, HistDate
+from bot.errors import BadInput
 from bot.pack import load_pack
 from bot.services.ratelimit import RateLimiter
 from bot.services.timeline import PAGE_SIZE, parse
@@ -379,3 +380,21 @@ def test_a_person_is_the_timeline_of_the_events_the_pack_ties_to_them(pack_app: 
 def test_a_word_that_names_nothing_still_gets_the_usage(pack_app: Clio) -> None:
     reply = pack_app.handle_text("/timeline Kronstadt sailors", CONSOLE)
     assert not reply.ok and "Give a year" in reply.text()
+
+
+def test_a_republican_year_in_a_pack_that_shows_that_calendar(pack_app: Clio) -> None:
+    # before: "Give a year, a range of years or a month"; Year II ran from 22 September 1793 to 21 September 1794
+    french = pack_app.lookup_for(("french-revolution",))
+    from bot.services import timeline as timeline_service
+
+    reply = timeline_service.reply(french, "Year II")
+    assert reply.ok and reply.title.startswith("Timeline Year II, 22 Sep 1793 – 21 Sep 1794"), reply.title
+    dated = [line for line in reply.body.splitlines() if line.startswith("• ")]
+    # each day in Year II (a month-only date, "Nov 1793", has no Republican day to show)
+    assert dated and all("Year II /" in line or re.match(r"• [A-Z][a-z]{2} \d{4}: ", line) for line in dated), dated
+    assert timeline_service.reply(french, "an 2 page 2").title.startswith("Timeline Year II")
+    with pytest.raises(BadInput, match="Year I"):
+        timeline_service.reply(french, "Year XX")
+    # the Russian pack has no Republican calendar: the usage, as before
+    with pytest.raises(BadInput, match="Give a year"):
+        timeline_service.reply(pack_app.lookup_for(("russian-revolution",)), "Year II")

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot import store
-from bot.dates import MONTHS, HistDate
+from bot.dates import MONTHS, HistDate, calendar_module
 from bot.errors import BadInput
 from bot.response import Button, Reply
-from bot.text import echo, excerpt
+from bot.text import echo, excerpt, roman
 
 if TYPE_CHECKING:
     from bot.services.lookup import Lookup
@@ -306,7 +306,7 @@ def reply(lookup: Lookup, text: str, workspace: str = store.SHARED) -> Reply:
     try:
         rng, page = parse(text)
     except BadInput:
-        named = _named(lookup, text, workspace)
+        named = _republican_year(lookup, text) or _named(lookup, text, workspace)
         if named is None:
             raise
         return named
@@ -405,3 +405,31 @@ def _after(when: HistDate) -> HistDate:
     assert ns.month is not None and ns.day is not None
     nxt = dt.date(ns.year, ns.month, ns.day) + dt.timedelta(days=1)
     return HistDate(nxt.year, nxt.month, nxt.day, "gregorian")
+
+
+_REPUBLICAN_YEAR = re.compile(r"^(?:year|an|l'an)\s+([ivx]+|\d{1,2})$", re.IGNORECASE)
+_ROMAN_YEARS = {roman(n).lower(): n for n in range(1, 15)}
+
+
+def _republican_year(lookup: Lookup, text: str) -> Reply | None:
+    """"/timeline Year II" in a pack that shows the French Republican calendar: the events of that year, 22
+    September 1793 to 21 September 1794, by the day each began. None for any other text or pack."""
+    rest, page = _page_of(text)
+    m = _REPUBLICAN_YEAR.match(rest.strip())
+    if m is None or lookup.rule.republican is None:
+        return None
+    raw = m.group(1).lower()
+    year = int(raw) if raw.isdigit() else _ROMAN_YEARS.get(raw, 0)
+    if not 1 <= year <= 14:
+        raise BadInput("The Republican calendar ran from Year I (1792) to Year XIV (1805).")
+    to_gregorian = calendar_module("french_republican").to_gregorian
+    first, after = to_gregorian(year, 1, 1), to_gregorian(year + 1, 1, 1)
+    found = [e for e in events(lookup.db, Range(Bound(first[0]), Bound(after[0])), lookup.packs)
+             if first <= _ymd(e.when.first_day()) < after]
+    import datetime as dt
+    last = dt.date(*after) - dt.timedelta(days=1)
+    label = f"Year {roman(year)}, {first[2]} {MONTHS[first[1] - 1]} {first[0]} – {last.day} {MONTHS[last.month - 1]} {last.year}"
+    if not found:
+        return Reply(ok=False, kind="not_found", exit_code=1, title=f"No dated events in Year {roman(year)}",
+                     body=f"Year {roman(year)} of the Republic ran from {first[2]} {MONTHS[first[1] - 1]} {first[0]}.")
+    return _listed(lookup, found, label, f"Year {roman(year)}", page)
