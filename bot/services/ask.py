@@ -44,6 +44,7 @@ VERBS: dict[str, tuple[str, ...]] = {
     "founded": (r"found\w*", r"creat\w*", r"establish\w*", r"form(?:ed|ation)"),
 }
 KILLING = {"killed", "murdered", "assassinated", "executed"}  # an attempt on a life is none of these
+_KILLED = {"killed", "murdered", "assassinated"}  # a killing of any kind; an execution is its own word
 # "when did X die" and the like: the verb asks for one of the person's own dates
 DEATH_VERBS = {"die", "died", "pass away", "passed away"}
 _VERB_FORMS = {"shoot": "shot", "kill": "killed", "murder": "murdered", "assassinate": "assassinated",
@@ -91,6 +92,8 @@ def slash_question(command: str, query: str) -> str | None:
 _LIFE_NOUN = re.compile(r"^(?:the )?(?:(?P<x>.+?)['’]s? (?P<w>birth|death)|(?P<v>birth|death) of (?P<y>.+))$", re.I)
 _RELATION = re.compile(r"^(?:the )?(?P<x>.+?)['’]s? (?:(?:first|second|third|only|eldest|elder|younger|youngest) )?"
                        r"(?P<rel>wife|husband|son|daughter|brother|sister|father|mother)$", re.I)
+# forms of address that name no one by themselves: Marie Antoinette's "Madame Deficit" is not Madame Roland
+_HONORIFICS = frozenset("madame monsieur mademoiselle citizen citoyen citoyenne abbe sieur".split())
 _ARTICLE = re.compile(r"^(?:the|a|an) ")
 STOP = frozenset("a an the of in on at to and or for by with from was were is are did does do his her their its "
                  "s when who what which how why".split())
@@ -394,6 +397,7 @@ class Asker:
         """The pack's events about `person` (see `_about`: Stolypin's assassination is not the tsar's, though he
         is among its people) with the verb in their name or aliases, the best first."""
         stems = VERBS.get(verb, (verb,))
+        own = self._name_words(person)
         scored = []
         for e in self.events:
             if not self._about(person, e, stems):
@@ -402,9 +406,9 @@ class Asker:
             if verb in KILLING and _says(e.name_words, r"attempts?"):  # Lenin survived the shots of 1918
                 continue
             strength = sum(2 ** (len(stems) - i) for i, s in enumerate(stems) if _says(e.name_words, s))
-            if strength:
-                scored.append((-strength, e.name, e))
-        scored.sort(key=lambda t: t[:2])
+            if strength:  # then the event that names more of them ("Marie Antoinette", not only "Marie")
+                scored.append((-strength, -len(own & e.name_words), e.name, e))
+        scored.sort(key=lambda t: t[:3])
         return [e for *_, e in scored]
 
     def _when_verb(self, phrase: str, verb: str, workspace: str) -> Reply | None:
@@ -414,7 +418,13 @@ class Asker:
         hits = {p: self._events_for(p, verb) for p in people}
         with_events = [p for p in people if hits[p]]
         if len(with_events) == 1:  # "the tsar shot": of the three tsars, only one was
-            return self.lookup.card(hits[with_events[0]][0].id, workspace=workspace)
+            event = hits[with_events[0]][0]
+            # unless another could have been, by what the pack says of them: "the tsar assassinated" is also
+            # Alexander II, whose summary tells of his killing in 1881, though the pack has no event of it
+            others = [p for p in people if p not in with_events and self._summary_says(p, verb)]
+            if others:
+                return self._event_or_people(event, others, f"{phrase} {verb}")
+            return self.lookup.card(event.id, workspace=workspace)
         if with_events:  # one event each; the same event for two people is one choice
             events = list(dict.fromkeys(hits[p][0].id for p in with_events))
             if len(events) == 1:
@@ -423,6 +433,30 @@ class Asker:
         if people:  # "when was the tsar crowned", "when was Lenin killed": no such event; nothing else answers it
             return self._no_event(people, phrase, f"when {{who}} was {verb}")
         return self.events_by_words(f"{phrase} {verb}", workspace)
+
+    def _summary_says(self, person: str, verb: str) -> bool:
+        """Whether a person's summary tells of the verb done to them, by the verb's own word (for a killing,
+        any word of a killing done: "the killing", "assassins"; an execution only by its own word)."""
+        e = store.entity(self.lookup.db, person)
+        if e is None or not e["summary"]:
+            return False
+        # a killing told in the past or as a noun ("the killing", "assassins"); "a plot to kill him" is no killing
+        killing = (r"killed|killing|murdered|assassinat\w*|assassins?",) if verb in _KILLED else ()
+        own = killing or VERBS.get(verb, (verb,))[:1]
+        # "the assassination of his father": another's
+        told = re.sub(r"\b\w+ of (?:his|her|their) \w+", " ", e["summary"].lower())
+        words = frozenset(re.findall(r"[^\W_]+", told))
+        return any(_says(words, pattern) for pattern in own)
+
+    def _event_or_people(self, event: _Event, people: list[str], phrase: str) -> Reply:
+        """Choices of the one event that answers and the people who may be meant without one."""
+        names = store.names_of(self.lookup.db, [event.id, *people])
+        shown = [names[i] for i in (event.id, *people) if i in names]
+        lines = [f"• {r['name']} (/{'when' if r['type'] == 'event' else 'who'})" for r in shown]
+        return Reply(ok=True, kind="choices", title=f"“{echo(phrase)}” could be {len(shown)} things: which one?",
+                     body="\n".join(lines),
+                     buttons=[Button(r["name"], "when" if r["type"] == "event" else "who", r["name"]) for r in shown],
+                     suggestions=[Match(r["id"], r["name"], r["type"], 100.0) for r in shown])
 
     def _no_event(self, people: list[str], phrase: str, question: str) -> Reply:
         """No event of the pack answers the question about these people: say so, with what the pack does
@@ -433,7 +467,8 @@ class Asker:
         if len(people) == 1:
             e = store.entity(self.lookup.db, people[0])
             if e and e["died"]:
-                body = f"The pack has {e['name']} dying on {life_date(e['died'], self.lookup.rule)}. " + body
+                died = life_date(e["died"], self.lookup.rule)
+                body = f"The pack has {e['name']} dying on {died}{'' if died.endswith('.') else '.'} " + body
         return Reply(ok=False, kind="not_found", exit_code=1, title=f"Nothing in the pack says {question.format(who=who)}",
                      body=body, buttons=[Button(names[p]["name"], "who", names[p]["name"]) for p in people if p in names])
 
@@ -460,7 +495,11 @@ class Asker:
         """Whether the event's name or an alias says the verb happened to `person`: "Murder of Rasputin",
         "Assassination attempt on Lenin", "Execution of Admiral Kolchak", "Trotsky is expelled". Being named
         is not enough: "Fanny Kaplan's attempt on Lenin's life" is about Lenin, and "Stalin's wife ... kills
-        herself" about no one's killer."""
+        herself" about no one's killer. An event that lists its people is about one of them only: "Murder of
+        Sergei Kirov" names a Sergei, not Sergei Witte, and "Execution of the Romanovs" a Romanov, not Alexander
+        II, who was killed in 1881."""
+        if event.people and person not in event.people:
+            return False
         own = self._name_words(person)
         for title in event.titles:
             for i, word in enumerate(title):
@@ -482,7 +521,7 @@ class Asker:
             return set()
         names = [e["name"], e["full_name"] or "", *e["aliases"]]
         return {_stem(w) for name in names for w in _words(name)
-                if len(w) > 3 and not PATRONYMIC.search(w) and w not in TITLES}
+                if len(w) > 3 and not PATRONYMIC.search(w) and w not in TITLES and w not in _HONORIFICS}
 
     def _named_in(self, person: str, event: _Event, besides: str | None = None) -> bool:
         """Whether the event's name or aliases name `person` by a word of their own names (not one they share
