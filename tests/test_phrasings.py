@@ -453,3 +453,24 @@ def test_the_tsar_assassinated_may_be_the_one_the_pack_has_no_event_for(pack_app
     assert reply.kind == "choices" and [s.id for s in reply.suggestions] == \
         ["execution-of-the-romanovs-1918", "alexander-ii"], reply.text()[:300]
     assert pack_app.handle_text("when was the tsar shot", ctx).match.id == "execution-of-the-romanovs-1918"
+
+
+def test_who_did_something_to_a_person_is_tied_to_them(pack_app: Clio) -> None:
+    # "who founded Alexander II" answered the death of Alexander III, found by the words; any answer to "who VERB X"
+    # is an event listing X, or someone who shares an event with X
+    wrong = []
+    for pack in ("russian-revolution", "french-revolution"):
+        lookup = pack_app.lookup_for((pack,))
+        listed = {r["id"]: set(json.loads(r["people"] or "[]")) for r in pack_app.db.query(
+            "select e.id, ev.people from events ev join entities e on e.id = ev.id where e.pack = ?", [pack])}
+        for person in pack_app.db.query("select id, name from entities where type = 'person' and pack = ?", [pack]):
+            for verb in ("killed", "shot", "arrested", "founded"):
+                reply = lookup.ask(f"who {verb} {person['name']}")
+                if reply is None or reply.kind != "lookup" or reply.match is None:
+                    continue
+                got = reply.match.id
+                tied = (person["id"] in listed[got] or not listed[got]) if got in listed else \
+                    any(person["id"] in people and got in people for people in listed.values())
+                if not tied:
+                    wrong.append((person["name"], verb, reply.title))
+    assert wrong == []

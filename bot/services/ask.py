@@ -485,8 +485,8 @@ class Asker:
             if len(doers) == 1:
                 return self.lookup.card(doers[0], workspace=workspace)
             return self.lookup.card(event.id, workspace=workspace)
-        if verb == "founded":  # "who founded the Cheka": a term or event whose card says who
-            return self._entry(phrase, ("term", "event"), workspace)
+        if verb == "founded" and not people:  # "who founded the Cheka": a term or event whose card says who (a
+            return self._entry(phrase, ("term", "event"), workspace)  # person is no founding's answer)
         if people:  # "who shot Kaplan": no event of the pack is about that
             return self._no_event(people, phrase, f"who {verb} {{who}}")
         return None
