@@ -400,6 +400,9 @@ def test_who_was_a_persons_wife_or_son(pack_app: Clio) -> None:
         assert reply.kind == "lookup" and reply.match.id == want, (text, reply.text()[:200])
     french = pack_app.lookup_for(("french-revolution",))
     assert french.ask("who was Louis XVI's wife").match.id.endswith("marie-antoinette")
+    # two brothers, each summary saying so ("the elder of Louis XVI's two younger brothers"): both offered
+    brothers = french.ask("who was Louis XVI's brother")
+    assert brothers.kind == "choices" and {s.name for s in brothers.suggestions} == {"Louis XVIII", "Charles X"}
     # Alexander III's summary mentions "Lenin's elder brother" past its first sentence: he is no one's answer
     brother = pack_app.handle_text("who was Lenin's brother", ctx)
     assert brother.match is None or brother.match.id != "alexander-iii", brother.text()[:200]

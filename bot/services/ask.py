@@ -355,7 +355,9 @@ class Asker:
             names.add(surname[1])
         said = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
         rel = m["rel"].lower()
-        forms = [rf"\b(?:{said})['’]s (?:\w+ )?{rel}\b", rf"\b{rel}(?: and heir)? of (?:the (?:tsar )?)?(?:{said})\b"]
+        # "Nicholas II's wife", "the elder of Louis XVI's two younger brothers", "the only son and heir of ..."
+        forms = [rf"\b(?:{said})['’]s (?:\w+ ){{0,2}}{rel}s?\b",
+                 rf"\b{rel}(?: and heir)? of (?:the (?:tsar )?)?(?:{said})\b"]
         if rel in ("wife", "husband"):
             forms.append(rf"\bmarried (?:to )?(?:the (?:future |young )?)?(?:{said})\b")
         pattern = re.compile("|".join(forms), re.I)
@@ -363,7 +365,16 @@ class Asker:
         found = [r["id"] for r in self.lookup.db.query(
             f"select e.id, e.summary from entities e where e.type = 'person' and e.id != ? and {cond}",
             [relative["id"], *params]) if pattern.search(first_sentence(r["summary"] or "", 10_000))]
-        return self.lookup.card(found[0], workspace=workspace) if len(found) == 1 else None
+        if len(found) == 1:
+            return self.lookup.card(found[0], workspace=workspace)
+        if 1 < len(found) <= 5:  # "Louis XVI's brother": he had two, and each summary says so
+            names = store.names_of(self.lookup.db, found)
+            shown = [names[i] for i in found if i in names]
+            return Reply(ok=True, kind="choices", title=f"“{echo(phrase)}” could be {len(shown)} people: which one?",
+                         body="\n".join(f"• {r['name']}" for r in shown),
+                         buttons=[Button(r["name"], "who", r["name"]) for r in shown],
+                         suggestions=[Match(r["id"], r["name"], r["type"], 100.0) for r in shown])
+        return None
 
     def _people(self, phrase: str, workspace: str) -> list[str]:
         """The people a phrase may name, likeliest first (one when it is sure)."""
