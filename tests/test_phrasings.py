@@ -403,6 +403,16 @@ def test_who_was_a_persons_wife_or_son(pack_app: Clio) -> None:
     # two brothers, each summary saying so ("the elder of Louis XVI's two younger brothers"): both offered
     brothers = french.ask("who was Louis XVI's brother")
     assert brothers.kind == "choices" and {s.name for s in brothers.suggestions} == {"Louis XVIII", "Charles X"}
+    # two wives; "married to Martov's sister" makes Fyodor Dan neither Martov's wife nor his sister; "Bonaparte"
+    # is Napoleon in the pack's eyes, not his brother Lucien, who married no Joséphine
+    wives = french.ask("who was Napoleon's wife")
+    assert {s.name for s in wives.suggestions} == {"Joséphine de Beauharnais", "Marie Louise"}, wives.text()[:200]
+    assert french.ask("who was Lucien Bonaparte's wife") is None or \
+        "Joséphine" not in french.ask("who was Lucien Bonaparte's wife").title
+    sister = pack_app.handle_text("who was Julius Martov's sister", ctx)
+    assert sister.kind == "lookup" and sister.match.id == "lydia-dan", sister.text()[:200]
+    assert pack_app.handle_text("who was Martov's wife", ctx).match is None or \
+        pack_app.handle_text("who was Martov's wife", ctx).match.id != "fyodor-dan"
     # Alexander III's summary mentions "Lenin's elder brother" past its first sentence: he is no one's answer
     brother = pack_app.handle_text("who was Lenin's brother", ctx)
     assert brother.match is None or brother.match.id != "alexander-iii", brother.text()[:200]

@@ -351,20 +351,32 @@ class Asker:
         if relative is None:
             return None
         names = {relative["name"], *(a for a in relative["aliases"] if len(a.split()) > 1 and not is_title(a))}
-        if (surname := pack_surname(relative["name"])) is not None:
-            names.add(surname[1])
+        for full in (relative["name"], relative["full_name"] or ""):  # "Bonaparte" of "Napoléon Bonaparte"
+            if (surname := pack_surname(full)) is not None:
+                names.add(surname[1])
+        # only the names that are theirs in the pack's eyes: "Bonaparte" is Napoleon, not his brother Lucien
+        matcher = self.lookup.matcher
+        names = {n for n in names if (res := matcher.resolve(n, {"person"})).match is not None
+                 and res.match.candidate.id == relative["id"]}
+        if not names:
+            return None
         said = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
         rel = m["rel"].lower()
         # "Nicholas II's wife", "the elder of Louis XVI's two younger brothers", "the only son and heir of ..."
-        forms = [rf"\b(?:{said})['’]s (?:\w+ ){{0,2}}{rel}s?\b",
+        # never the relative of someone they married: Fyodor Dan "married to Martov's sister" is neither
+        forms = [rf"(?<!married )(?<!married to )\b(?:{said})['’]s (?:\w+ ){{0,2}}{rel}s?\b",
                  rf"\b{rel}(?: and heir)? of (?:the (?:tsar )?)?(?:{said})\b"]
         if rel in ("wife", "husband"):
-            forms.append(rf"\bmarried (?:to )?(?:the (?:future |young )?)?(?:{said})\b")
+            forms.append(rf"\bmarried (?:to )?(?:the (?:future |young )?)?(?:{said})\b(?!['’]s)")
         pattern = re.compile("|".join(forms), re.I)
+        # anywhere in the summary, the entry itself marrying them: "... she married Bonaparte in 1796"
+        wed = re.compile(rf"\b(?:she|he) (?:later |then |also )?married (?:to )?(?:{said})\b(?!['’]s)", re.I) \
+            if rel in ("wife", "husband") else None
         cond, params = store.in_packs(self.lookup.packs, "e")
         found = [r["id"] for r in self.lookup.db.query(
             f"select e.id, e.summary from entities e where e.type = 'person' and e.id != ? and {cond}",
-            [relative["id"], *params]) if pattern.search(first_sentence(r["summary"] or "", 10_000))]
+            [relative["id"], *params]) if pattern.search(first_sentence(r["summary"] or "", 10_000))
+            or wed is not None and wed.search(r["summary"] or "")]
         if len(found) == 1:
             return self.lookup.card(found[0], workspace=workspace)
         if 1 < len(found) <= 5:  # "Louis XVI's brother": he had two, and each summary says so
