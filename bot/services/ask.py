@@ -538,13 +538,15 @@ class Asker:
 
     def _name_words(self, person: str) -> set[str]:
         """The words of a person's names that are their own: no patronymic, and no title ("Tsar Alexander II"
-        is not named by "Abdication of the Tsar", though Nicholas II is by his own name there)."""
-        e = store.entity(self.lookup.db, person)
-        if e is None:
-            return set()
-        names = [e["name"], e["full_name"] or "", *e["aliases"]]
-        return {_stem(w) for name in names for w in _words(name)
-                if len(w) > 3 and not PATRONYMIC.search(w) and w not in TITLES and w not in _HONORIFICS}
+        is not named by "Abdication of the Tsar", though Nicholas II is by his own name there). Read once per
+        person and question (a verb's events ask it of each event)."""
+        known = self.__dict__.setdefault("_own_words", {})
+        if person not in known:
+            e = store.entity(self.lookup.db, person)
+            names = [e["name"], e["full_name"] or "", *e["aliases"]] if e is not None else []
+            known[person] = {_stem(w) for name in names for w in _words(name)
+                             if len(w) > 3 and not PATRONYMIC.search(w) and w not in TITLES and w not in _HONORIFICS}
+        return known[person]
 
     def _named_in(self, person: str, event: _Event, besides: str | None = None) -> bool:
         """Whether the event's name or aliases name `person` by a word of their own names (not one they share
