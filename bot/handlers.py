@@ -97,10 +97,19 @@ def timeline(app: Clio, ctx: Context, arg: str) -> Reply:
 
 
 def timeline_picture(app: Clio, arg: str) -> Reply:
-    """/timeline YEAR[-YEAR] picture: the range's events drawn on a dated line (in the door's worker thread)."""
+    """/timeline YEAR[-YEAR] picture: the range's events drawn on a dated line (in the door's worker thread); an
+    event that lasted ("the Civil War picture"): the years of its span."""
     from bot.services import pictures
+    from bot.services import timeline as timeline_service
 
-    first, last = pictures.years(require_arg(arg, "a year", lambda: app.example("timeline"), limit=20))
+    text = require_arg(arg, "a year", lambda: app.example("timeline"), limit=60)
+    try:
+        first, last = pictures.years(text)
+    except BadInput:
+        span = timeline_service.event_years(app.lookup, text)
+        if span is None:
+            raise
+        first, last = span
     return pictures.timeline_reply(store.events_in_years(app.db, first, last, limit=10_000, packs=app.lookup.packs),
                                    first, last, app.lookup.rule)
 

@@ -398,3 +398,10 @@ def test_a_republican_year_in_a_pack_that_shows_that_calendar(pack_app: Clio) ->
     # the Russian pack has no Republican calendar: the usage, as before
     with pytest.raises(BadInput, match="Give a year"):
         timeline_service.reply(pack_app.lookup_for(("russian-revolution",)), "Year II")
+
+
+def test_the_picture_of_an_event_that_lasted_is_the_picture_of_its_years(pack_app: Clio) -> None:
+    # before: "Give a year or a range of years"
+    reply = pack_app.handle_text("/timeline the Civil War picture", CONSOLE)
+    assert reply.ok and reply.image is not None and reply.title.startswith("Timeline 1917–1921"), reply.text()[:200]
+    assert not pack_app.handle_text("/timeline Stalin picture", CONSOLE).ok  # a person has no span to draw

@@ -433,3 +433,14 @@ def _republican_year(lookup: Lookup, text: str) -> Reply | None:
         return Reply(ok=False, kind="not_found", exit_code=1, title=f"No dated events in Year {roman(year)}",
                      body=f"Year {roman(year)} of the Republic ran from {first[2]} {MONTHS[first[1] - 1]} {first[0]}.")
     return _listed(lookup, found, label, f"Year {roman(year)}", page)
+
+
+def event_years(lookup: Lookup, text: str) -> tuple[int, int] | None:
+    """The first and last year of the event that lasted that `text` names for sure ("the Civil War": 1917,
+    1921), or None."""
+    res = lookup.matcher.resolve(text.strip(), {"event"})
+    entry = store.entity(lookup.db, res.match.candidate.id) if res.match else None
+    if entry is None or not entry["end_date"]:
+        return None
+    return (HistDate.parse(entry["date"], entry["calendar"]).year,
+            HistDate.parse(entry["end_date"], entry["calendar"]).year)
