@@ -93,11 +93,10 @@ class Lookup:
         Choices come likeliest first (prominence in the pack and the workspace's readings), at most
         MAX_CHOICES with the command that lists them all: `/who all NAME`."""
         query, everyone = self._everyone(query)
-        if not everyone and (asked := self._asked(query, etype, workspace)) is not None:
-            return asked  # "/when did Stalin die", "/what is a soviet": the question, not a name
-        if not everyone and slash_question(COMMAND_FOR_TYPE.get(etype, ""), query) and \
-                query.split()[0].lower() in _AUXILIARIES and not self.matcher.exact(name_key(query)):
-            query = query.split(maxsplit=1)[1]  # a question none of the patterns answers: what it asks about
+        if not everyone:
+            asked, query = self._asked(query, etype, workspace)
+            if asked is not None:
+                return asked  # "/when did Stalin die", "/what is a soviet": the question, not a name
         rank = self.prominence.for_workspace(workspace)
         if etype == "person" and self._is_place(query):
             return self._place(query, rank)
@@ -131,17 +130,21 @@ class Lookup:
             reply.body = away if not reply.suggestions else f"{reply.body}\n\n{away}"
         return reply
 
-    def _asked(self, query: str, etype: str, workspace: str) -> Reply | None:
+    def _asked(self, query: str, etype: str, workspace: str) -> tuple[Reply | None, str]:
         """The answer to a question typed after /who, /what or /when, when the argument reads as one and is no
-        entry's name: "/who was Lenin's wife" is the question "who was Lenin's wife"."""
+        entry's name ("/who was Lenin's wife" is the question "who was Lenin's wife"), and what to look up when
+        no pattern answers it: the argument, less a first auxiliary ("/who was X": X)."""
         command = COMMAND_FOR_TYPE.get(etype, "")
         question = slash_question(command, query)
         if question is None or self.matcher.exact(name_key(query)):
-            return None
-        if len(query.split()) == 1:  # "/what is", "/when did": the question's first word and nothing after it
+            return None, query
+        first, *more = query.split(maxsplit=1)
+        rest = more[0] if more else ""
+        if not rest:  # "/what is", "/when did": the question's first word and nothing after it
             word = echo(query, 20)
             raise BadInput(f"Say what “/{command} {word}” asks about: /{command} {word} {_ASKED_ABOUT.get(command, 'NAME')}")
-        return Asker(self).answer(question, workspace)
+        answer = Asker(self).answer(question, workspace)
+        return answer, rest if answer is None and first.lower() in _AUXILIARIES else query
 
     def _in_another_pack(self, query: str, etype: str) -> str | None:
         """Where a pack this workspace does not read has an entry `query` names for sure, what to tell the
