@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot import store
+from bot.citing import by
 from bot.dates import MONTHS, HistDate, calendar_module
 from bot.errors import BadInput
 from bot.response import Button, Reply
@@ -281,7 +282,7 @@ def readings_events(readings: Readings, rng: Range, workspace: str) -> list[Entr
         if not rng.holds(when) or (r["date"], r["passage_id"]) in entries:
             continue
         entries[(r["date"], r["passage_id"])] = Entry(
-            r["passage_id"], f"{_sentence(r['text'], r['phrase'])} ({_reading(r)}, {r['loc']})", when)
+            r["passage_id"], f"{_sentence(r['text'], r['phrase'])} ({by(r.get('author') or '', r['title'])}, {r['loc']})", when)
     return sorted(entries.values(), key=lambda e: e.order)
 
 
@@ -294,9 +295,6 @@ def _sentence(text: str, phrase: str) -> str:
     return excerpt(text[start:end + 1 if end >= 0 else len(text)].strip(), 160)
 
 
-def _reading(row: dict[str, Any]) -> str:
-    author = (row.get("author") or "").strip()
-    return row["title"] if not author or author.lower() == "unknown" else f"{author}, {row['title']}"
 
 
 def reply(lookup: Lookup, text: str, workspace: str = store.SHARED) -> Reply:
