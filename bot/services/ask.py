@@ -380,12 +380,7 @@ class Asker:
         if len(found) == 1:
             return self.lookup.card(found[0], workspace=workspace)
         if 1 < len(found) <= 5:  # "Louis XVI's brother": he had two, and each summary says so
-            names = store.names_of(self.lookup.db, found)
-            shown = [names[i] for i in found if i in names]
-            return Reply(ok=True, kind="choices", title=f"“{echo(phrase)}” could be {len(shown)} people: which one?",
-                         body="\n".join(f"• {r['name']}" for r in shown),
-                         buttons=[Button(r["name"], "who", r["name"]) for r in shown],
-                         suggestions=[Match(r["id"], r["name"], r["type"], 100.0) for r in shown])
+            return self._offer(found, phrase)
         return None
 
     def _people(self, phrase: str, workspace: str) -> list[str]:
@@ -446,7 +441,7 @@ class Asker:
             # Alexander II, whose summary tells of his killing in 1881, though the pack has no event of it
             others = [p for p in people if p not in with_events and self._summary_says(p, verb)]
             if others:
-                return self._event_or_people(event, others, f"{phrase} {verb}")
+                return self._offer([event.id, *others], f"{phrase} {verb}")
             return self.lookup.card(event.id, workspace=workspace)
         if with_events:  # one event each; the same event for two people is one choice
             events = list(dict.fromkeys(hits[p][0].id for p in with_events))
@@ -471,14 +466,17 @@ class Asker:
         words = frozenset(re.findall(r"[^\W_]+", told))
         return any(_says(words, pattern) for pattern in own)
 
-    def _event_or_people(self, event: _Event, people: list[str], phrase: str) -> Reply:
-        """Choices of the one event that answers and the people who may be meant without one."""
-        names = store.names_of(self.lookup.db, [event.id, *people])
-        shown = [names[i] for i in (event.id, *people) if i in names]
-        lines = [f"• {r['name']} (/{'when' if r['type'] == 'event' else 'who'})" for r in shown]
-        return Reply(ok=True, kind="choices", title=f"“{echo(phrase)}” could be {len(shown)} things: which one?",
-                     body="\n".join(lines),
-                     buttons=[Button(r["name"], "when" if r["type"] == "event" else "who", r["name"]) for r in shown],
+    def _offer(self, ids: list[str], phrase: str) -> Reply:
+        """Choices of people, or of an event and people ("the tsar assassinated": the Romanovs' execution, and
+        Alexander II, whom the pack has no event of), each with its command; a mix says each one's command."""
+        names = store.names_of(self.lookup.db, ids)
+        shown = [names[i] for i in ids if i in names]
+        command = {r["id"]: "when" if r["type"] == "event" else "who" for r in shown}
+        mixed = len(set(command.values())) > 1
+        lines = [f"• {r['name']}" + (f" (/{command[r['id']]})" if mixed else "") for r in shown]
+        return Reply(ok=True, kind="choices",
+                     title=f"“{echo(phrase)}” could be {len(shown)} {'things' if mixed else 'people'}: which one?",
+                     body="\n".join(lines), buttons=[Button(r["name"], command[r["id"]], r["name"]) for r in shown],
                      suggestions=[Match(r["id"], r["name"], r["type"], 100.0) for r in shown])
 
     def _no_event(self, people: list[str], phrase: str, question: str) -> Reply:
