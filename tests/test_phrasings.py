@@ -439,17 +439,10 @@ def test_a_deed_done_to_a_person_is_never_an_event_about_a_namesake(pack_app: Cl
     # Alexander II assassinated" the execution of the Romanovs in 1918 (a shared family name; he was killed in
     # 1881), "when was Louis XVIII executed" the execution of Louis XVI, "when was Marie Antoinette executed" the
     # execution of Madame Roland ("Madame" of her nickname "Madame Deficit")
-    wrong = []
-    for pack in ("russian-revolution", "french-revolution"):
-        lookup = pack_app.lookup_for((pack,))
-        listed = {r["id"]: set(json.loads(r["people"] or "[]")) for r in pack_app.db.query(
-            "select e.id, ev.people from events ev join entities e on e.id = ev.id where e.pack = ?", [pack])}
-        for person in pack_app.db.query("select id, name from entities where type = 'person' and pack = ?", [pack]):
-            for verb in ("executed", "killed", "assassinated", "murdered", "shot"):
-                reply = lookup.ask(f"when was {person['name']} {verb}")
-                if reply is not None and reply.kind == "lookup" and reply.match and reply.match.id in listed:
-                    if listed[reply.match.id] and person["id"] not in listed[reply.match.id]:
-                        wrong.append((person["name"], verb, reply.title))
+    wrong = [(person["name"], asked, reply.title)
+             for person, asked, reply, listed in _asked_of_everyone(
+                 pack_app, "when was {name} {verb}", ("executed", "killed", "assassinated", "murdered", "shot"))
+             if reply.match.id in listed and listed[reply.match.id] and person["id"] not in listed[reply.match.id]]
     assert wrong == []
     french = pack_app.lookup_for(("french-revolution",))
     assert french.ask("when was Marie Antoinette executed").title == "Trial and execution of Marie Antoinette"
@@ -472,18 +465,26 @@ def test_who_did_something_to_a_person_is_tied_to_them(pack_app: Clio) -> None:
     # "who founded Alexander II" answered the death of Alexander III, found by the words; any answer to "who VERB X"
     # is an event listing X, or someone who shares an event with X
     wrong = []
-    for pack in ("russian-revolution", "french-revolution"):
-        lookup = pack_app.lookup_for((pack,))
-        listed = {r["id"]: set(json.loads(r["people"] or "[]")) for r in pack_app.db.query(
-            "select e.id, ev.people from events ev join entities e on e.id = ev.id where e.pack = ?", [pack])}
-        for person in pack_app.db.query("select id, name from entities where type = 'person' and pack = ?", [pack]):
-            for verb in ("killed", "shot", "arrested", "founded"):
-                reply = lookup.ask(f"who {verb} {person['name']}")
-                if reply is None or reply.kind != "lookup" or reply.match is None:
-                    continue
-                got = reply.match.id
-                tied = (person["id"] in listed[got] or not listed[got]) if got in listed else \
-                    any(person["id"] in people and got in people for people in listed.values())
-                if not tied:
-                    wrong.append((person["name"], verb, reply.title))
+    for person, asked, reply, listed in _asked_of_everyone(pack_app, "who {verb} {name}",
+                                                           ("killed", "shot", "arrested", "founded")):
+        got = reply.match.id
+        tied = (person["id"] in listed[got] or not listed[got]) if got in listed else \
+            any(person["id"] in people and got in people for people in listed.values())
+        if not tied:
+            wrong.append((person["name"], asked, reply.title))
     assert wrong == []
+
+
+def _asked_of_everyone(app: Clio, form: str, verbs: tuple[str, ...]):  # noqa: ANN202
+    """Each card answer to `form` ("when was {name} {verb}") asked of every person of both bundled packs with each
+    verb: (person row, question, reply, each event's listed people) for the replies that are one entry's card."""
+    for pack in ("russian-revolution", "french-revolution"):
+        lookup = app.lookup_for((pack,))
+        listed = {r["id"]: set(json.loads(r["people"] or "[]")) for r in app.db.query(
+            "select e.id, ev.people from events ev join entities e on e.id = ev.id where e.pack = ?", [pack])}
+        for person in app.db.query("select id, name from entities where type = 'person' and pack = ?", [pack]):
+            for verb in verbs:
+                asked = form.format(name=person["name"], verb=verb)
+                reply = lookup.ask(asked)
+                if reply is not None and reply.kind == "lookup" and reply.match is not None:
+                    yield person, asked, reply, listed
