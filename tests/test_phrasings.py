@@ -10,6 +10,7 @@ import pytest
 
 from bot.app import Clio
 from bot.events import Context
+from bot.names import name_words
 
 # (what a member types, the entry that answers it)
 PHRASINGS: list[tuple[str, str]] = [
@@ -488,3 +489,43 @@ def _asked_of_everyone(app: Clio, form: str, verbs: tuple[str, ...]):  # noqa: A
                 reply = lookup.ask(asked)
                 if reply is not None and reply.kind == "lookup" and reply.match is not None:
                     yield person, asked, reply, listed
+
+
+def test_when_of_a_person_or_a_term_offers_no_event_that_only_shares_a_word(pack_app: Clio) -> None:
+    # before: "/when Vladimir Lenin" offered the death of Vladimir Vysotsky, "/when Joseph Stalin" the trial of
+    # Joseph Brodsky, "/when Sergei Witte" the murder of Sergei Kirov, "/when Right Opposition" a declaration of
+    # the rights of peoples, "/when Star Wars" the peasant wars: events that share one word with the name
+    wrong = []
+    for pack in ("russian-revolution", "french-revolution"):
+        lookup = pack_app.lookup_for((pack,))
+        listed = {r["id"]: set(json.loads(r["people"] or "[]")) for r in pack_app.db.query(
+            "select e.id, ev.people from events ev join entities e on e.id = ev.id where e.pack = ?", [pack])}
+        events = {r["id"]: r for r in pack_app.db.query(
+            "select id, name, aliases_text from entities where type = 'event' and pack = ?", [pack])}
+        for entry in pack_app.db.query("select id, name, type from entities where type != 'event' and pack = ?",
+                                       [pack]):
+            reply = lookup.lookup(entry["name"], "event")
+            if reply.match is not None and reply.match.type == "event":
+                continue  # an event holds the whole name and is its card ("/when Kronstadt": the rising)
+            offered = [b.value for b in reply.buttons if b.action == "when"]
+            ids = {e["name"]: i for i, e in events.items()}
+            for name in offered:
+                event = events[ids[name]]
+                fits = entry["id"] in listed[event["id"]] if entry["type"] == "person" else \
+                    _stems(entry["name"]) - {"the", "of", "a", "an"} <= _stems(f"{event['name']} {event['aliases_text']}")
+                if not fits:
+                    wrong.append((entry["name"], name))
+            if not offered and reply.suggestions[:1] != [] and reply.suggestions[0].id != entry["id"]:
+                wrong.append((entry["name"], reply.title))
+    assert wrong == [], wrong
+    lenin = pack_app.lookup_for(("russian-revolution",)).lookup("Vladimir Lenin", "event")
+    assert "Vladimir Lenin is a person, not an event (born 22 Apr 1870 N.S.; died 21 Jan 1924)" in lenin.body
+    assert "Lenin arrives at the Finland Station" in lenin.body and "Vysotsky" not in lenin.text()
+    terror = pack_app.lookup_for(("french-revolution",)).lookup("the Terror", "event")
+    assert terror.title.startswith("“the Terror” is the term Reign of Terror") and \
+        terror.buttons[0].value == "Reign of Terror", terror.text()[:300]
+
+
+def _stems(text: str) -> set[str]:
+    """A name's words, each less a plural's or possessive's "s" ("Bolsheviks" is in "Bolshevik seizure")."""
+    return {w.removesuffix("s") for w in name_words(text)}

@@ -555,9 +555,30 @@ class Asker:
     def events_by_words(self, phrase: str, workspace: str) -> Reply | None:
         """Events whose name or aliases hold every key word of `phrase`: the one card when a single event
         does (or clearly best), else the choices by how much of the phrase they hold; None when none does."""
+        scored = self._by_words(phrase)
+        full = [e for w, e in scored if w >= 0.999]
+        if len(full) == 1:
+            return self.lookup.card(full[0].id, workspace=workspace)
+        best = full or [e for w, e in scored if w >= 0.5]
+        if not best:
+            return None
+        return self._choose(self._likeliest([e.id for e in best], workspace), phrase)
+
+    def events_holding(self, phrase: str, workspace: str) -> list[str]:
+        """The events whose name or aliases hold every key word of `phrase` (see events_by_words), likeliest
+        first."""
+        return self._likeliest([e.id for w, e in self._by_words(phrase) if w >= 0.999], workspace)
+
+    def _likeliest(self, ids: list[str], workspace: str) -> list[str]:
+        rank = self.lookup.prominence.for_workspace(workspace)(ids)
+        return sorted(ids, key=lambda e: -rank.get(e, 0.0))
+
+    def _by_words(self, phrase: str) -> list[tuple[float, _Event]]:
+        """Each event holding a key word of `phrase` with how much of the phrase it holds (1: all of it), the
+        most first (events_by_words)."""
         words = {_stem(w) for w in _words(phrase)}
         if not words:
-            return None
+            return []
         numbers_only = all(w.isdigit() for w in words)
         holding = []
         for e in self.events:
@@ -570,7 +591,7 @@ class Asker:
                 holding.append((held + [w for w in words.difference(held)
                                         if _akin(w, e.name_words) or _verb_in(w, e.name_words)], e))
         if not holding:
-            return None
+            return []
         # a word no event holds, even in another form, weighs as much as the rarest word (one event's), and a name
         # (typed with a capital) more: "Chernobyl explosion" is still the one event that holds "Chernobyl", but
         # "Decembrist revolt" is no other revolt ("Kornilov revolt"), "Tsaritsyn defence" not Moscow's defence
@@ -583,15 +604,7 @@ class Asker:
         scored = [(_in_one_title(_unnumbered(sum(weigh[w] for w in held) / whole, e, words), e, held), e)
                   for held, e in holding]
         scored.sort(key=lambda t: (-t[0], t[1].name))
-        full = [e for w, e in scored if w >= 0.999]
-        if len(full) == 1:
-            return self.lookup.card(full[0].id, workspace=workspace)
-        best = full or [e for w, e in scored if w >= 0.5]
-        if not best:
-            return None
-        rank = self.lookup.prominence.for_workspace(workspace)([e.id for e in best])
-        best.sort(key=lambda e: -rank.get(e.id, 0.0))
-        return self._choose([e.id for e in best], phrase)
+        return scored
 
     def _choose(self, ids: list[str], phrase: str) -> Reply:
         names = store.names_of(self.lookup.db, ids)

@@ -105,6 +105,8 @@ class Lookup:
             return self.card(res.match.candidate.id, match=self._match(res.match), workspace=workspace)
         if etype == "event" and not everyone and (life := Asker(self).life_date(query, workspace)) is not None:
             return life  # "Lenin's birth": his date, not an event holding "birth" ("Birth of the Gulag")
+        if etype == "event" and not everyone and (other_kind := self._not_an_event(query, res, workspace)) is not None:
+            return other_kind  # "/when Stalin": his dates and events, not events that share a word with his name
         by_words = Asker(self).events_by_words(query, workspace) if etype == "event" and not everyone else None
         if by_words is not None and by_words.kind == "lookup":  # "Lena goldfields": one event holds those words
             return by_words
@@ -145,6 +147,44 @@ class Lookup:
             raise BadInput(f"Say what “/{command} {word}” asks about: /{command} {word} {_ASKED_ABOUT.get(command, 'NAME')}")
         answer = Asker(self).answer(question, workspace)
         return answer, rest if answer is None and first.lower() in _AUXILIARIES else query
+
+    def _not_an_event(self, query: str, res: Resolution, workspace: str) -> Reply | None:
+        """/when of a person's or a term's own name ("/when Stalin", "/when the Terror"), when no event has it:
+        not a choice of events that share a word with it ("/when Vladimir Lenin" offered the death of Vladimir
+        Vysotsky, "/when Right Opposition" a declaration of rights). A person gets their dates and the events
+        the pack ties to them; a term the events whose names hold every word of it, or None when one event does
+        (its card answers: "/when Kronstadt"). None when the query names no entry of another kind for sure."""
+        s = self.matcher.resolve(query).match
+        if s is None or s.candidate.type == "event" or s.kind not in ("name", "alias", "surname"):
+            return None
+        name, cmd = s.candidate.name, COMMAND_FOR_TYPE[s.candidate.type]
+        entry = store.entity(self.db, s.candidate.id)
+        if entry is None:
+            return None
+        pointer = self._not_found(query, res, "event", Resolution(match=s))  # "It looks like the person ..."
+        if s.candidate.type == "person":
+            from bot.services import timeline  # the timeline module imports this one
+
+            dates = "; ".join(f"{word} {life_date(entry[word], self.rule)}" for word in ("born", "died") if entry[word])
+            reply = timeline.of_person(self, entry, lead=f"{name} is a person, not an event"
+                                                         f"{f' ({dates})' if dates else ''}. "
+                                                         f"The events the pack ties to {name}:")
+            if reply is None:
+                return pointer
+            reply.buttons.insert(0, Button(name, cmd, name))
+            reply.suggestions = [self._match(s)]
+            return reply
+        asker = Asker(self)
+        events = asker.events_holding(query, workspace)
+        if len(events) == 1:
+            return None
+        if not events:
+            return pointer
+        reply = asker._choose(events, query)
+        reply.title = f"“{echo(query)}” is the {TYPE_WORDS[s.candidate.type]} {name}, not one event: which event?"
+        reply.body = f"/{cmd} {name} tells of it. The events that name it:\n{reply.body}"
+        reply.buttons.insert(0, Button(name, cmd, name))
+        return reply
 
     def _in_another_pack(self, query: str, etype: str) -> str | None:
         """Where a pack this workspace does not read has an entry `query` names for sure, what to tell the

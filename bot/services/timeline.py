@@ -378,13 +378,19 @@ def _named(lookup: Lookup, text: str, workspace: str) -> Reply | None:
             return None
         return _listed(lookup, found, f"{entry['name']}, {rng.label()}", entry["name"], page, of=True,
                        lead=f"The events from {begins.display(lookup.rule)} to {ends.display(lookup.rule)}:")
-    rows = store.events_of_person(lookup.db, entry["id"], lookup.packs)
+    return of_person(lookup, entry, page)
+
+
+def of_person(lookup: Lookup, person: dict, page: int = 1, lead: str | None = None) -> Reply | None:
+    """The events the pack ties to a person (its entry row), in order, one page of them; `lead` opens the
+    list. None when the pack ties none to them."""
+    rows = store.events_of_person(lookup.db, person["id"], lookup.packs)
     found = sorted((Entry(r["id"], r["name"], HistDate.parse(r["date"], r["calendar"])) for r in rows),
                    key=lambda e: e.order)
     if not found:
         return None
-    return _listed(lookup, found, entry["name"], entry["name"], page, of=True,
-                   lead=f"The events the pack ties to {entry['name']}:")
+    return _listed(lookup, found, person["name"], person["name"], page, of=True,
+                   lead=lead or f"The events the pack ties to {person['name']}:")
 
 
 def _ymd(day: HistDate) -> tuple[int, int, int]:
