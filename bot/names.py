@@ -34,6 +34,7 @@ SUGGEST_SCORE = 62.0
 # a suggestion must hold words near the telling words typed (see Matcher._suggest) weighing at least this share
 # of them all, each weighed by how few keys hold the words near it
 SUGGEST_SHARE = 0.65
+WHOLE_SHARE = 0.999  # a suggestion's share of the telling words that is all of them
 MAX_SUGGESTIONS = 3
 # a name close to the one typed in letters alone (no word of it one slip from a word typed) is suggested only this
 # close, and only when its words are loosely like (LOOSE_WORD_SCORE) telling words of SUGGEST_SHARE
@@ -243,18 +244,20 @@ def _near_word(typed: str, known: str) -> bool:
     it (two in a word of eight letters or more): a word a suggestion may rest on. Sharing letters is not
     enough ("great" is not "margaret", nor "nihilism" "leninism"), nor is a word made from the other
     ("imperialism", "imperial"; "trotskyism", "trotskyists")."""
-    if typed == known:
+    if _inflected(typed, known):
         return True
     short, long_ = sorted((typed, known), key=len)
-    if len(short) < 4:
-        return False
-    if long_.startswith(short) and long_[len(short):] in _INFLECTIONS:
-        return True
     if len(short) < 5 or _made_from(typed, known):
         return False
     from rapidfuzz.distance import OSA
 
     return OSA.distance(typed, known, score_cutoff=2) <= (1 if len(short) < 8 else 2)
+
+
+def _inflected(typed: str, known: str) -> bool:
+    """Whether a known word is the typed one or its plural or possessive (see _near_word)."""
+    short, long_ = sorted((typed, known), key=len)
+    return typed == known or len(short) >= 4 and long_.startswith(short) and long_[len(short):] in _INFLECTIONS
 
 
 def _made_from(a: str, b: str) -> bool:
@@ -841,6 +844,8 @@ class Matcher:
         for q in dict.fromkeys(telling):
             found = index.near(q)
             close = [(w, keys) for w, keys in found if _near_word(q, w)]
+            # a word the pack holds as typed (or its plural) is no slip of another: "estates" is not "states"
+            close = [(w, keys) for w, keys in close if _inflected(q, w)] or close
             strict[q] = {w for w, _ in close}
             # weighed by the keys holding the words it is near, or loosely like (a mistyped first name weighs
             # as little as the first names it looks like); a word like none is weighed below
@@ -900,6 +905,10 @@ class Matcher:
                 offer(s, (0, 0.0, s.score))
         ranked = sorted(best.values(), key=lambda t: (-t[0][0], -t[0][1], -t[1].score, _KIND_ORDER[t[1].kind],
                                                       t[1].candidate.name))
+        if ranked and ranked[0][0][0] == 1 and ranked[0][0][1] >= WHOLE_SHARE:
+            # some entry holds every telling word: one holding a part of them is another thing ("Second World War":
+            # the invasion of Poland, not the Comintern's Second Congress nor Germany's war on Russia in 1914)
+            ranked = [t for t in ranked if t[0][0] == 1 and t[0][1] >= WHOLE_SHARE]
         if not ranked and titled:  # "the last tsar": nothing holds "last", but the tsars held the title typed;
             # all of them, or none ("the last general" is not any three generals)
             holders = list({c.id: Scored(c, round(fuzz.ratio(qkey, t), 1), t, "title") for t in sorted(typed_titles)

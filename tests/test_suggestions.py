@@ -35,8 +35,9 @@ def test_every_suggestion_for_the_labelled_sample_is_judged_and_most_fit(pack_ap
             else:
                 unjudged.append((label["ask"], name))
     assert unjudged == [], "judge these in tests/labels/suggestions.yaml"
-    # stop 36's matcher: 12 of 74 fitting (16 %); stop 37's 34 of 49 (69 %); this one 34 of 45 (76 %)
-    assert fits >= 30 and fits / (fits + wrong) >= 0.65, (fits, wrong)
+    # stop 36's matcher: 12 of 74 fitting (16 %); stop 37's 34 of 49 (69 %); stop 38's 34 of 45 (76 %); this one
+    # 34 of 40 (85 %)
+    assert fits >= 30 and fits / (fits + wrong) >= 0.8, (fits, wrong)
 
 
 @pytest.mark.parametrize("ask, unwanted", [
@@ -45,6 +46,10 @@ def test_every_suggestion_for_the_labelled_sample_is_judged_and_most_fit(pack_ap
     ("/what Hungarian Revolution", "Revolution Day"),  # the common word alone, not the telling one
     ("/what nihilism", "Leninism"),  # one ending shared
     ("/what imperialism", "Duma"),  # the Imperial Duma: "imperial" makes another word
+    # an entry holds every word: one holding a part of them is another thing (the Comintern's Second Congress)
+    ("/what Second World War", "The Second Congress of the Comintern and the 21 Conditions"),
+    ("/what Second World War", "Germany declares war on Russia"),  # 1914
+    ("/what Estates-General", "Khrushchev visits the United States"),  # the pack has "estates": no slip of "states"
 ])
 def test_a_suggestion_rests_on_the_telling_word(pack_app: Clio, ask: str, unwanted: str) -> None:
     assert unwanted not in _shown(pack_app, ask)
