@@ -57,13 +57,19 @@ def test_every_entry_answers_with_its_readings(pack_app: Clio) -> None:
         assert row.id in found, (row.id, by_name.text())
 
 
+@pytest.fixture(scope="module")
+def cli_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database for the command's runs: the first indexes the pack (a first run), the others find it."""
+    return tmp_path_factory.mktemp("cli") / "c.db"
+
+
 @pytest.mark.parametrize(
     ("query", "person"),
     [("/who kornilof", "kornilov"), ("/who Trotskii", "trotsky"), ("/who Троцкий", "trotsky"),
      ("/who general kornilov", "kornilov"), ("/who Napoleon Bonaparte", None)],
 )
-def test_done_when_queries_through_the_real_command(tmp_path: Path, query: str, person: str | None) -> None:
-    env = {**os.environ, "CLIO_DB": str(tmp_path / "c.db")}
+def test_done_when_queries_through_the_real_command(cli_db: Path, query: str, person: str | None) -> None:
+    env = {**os.environ, "CLIO_DB": str(cli_db)}
     env.pop("CLIO_CONTENT", None)
     env.pop("CLIO_PACK", None)
     out = subprocess.run([sys.executable, "-m", "adapters.cli", "ask", "--json", query], capture_output=True,
