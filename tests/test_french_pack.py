@@ -71,3 +71,15 @@ def test_when_of_a_republican_day_with_its_year_puts_that_year_first(french: Cli
     assert "is a day, not an event" in reply.body and "27 Jul 1794" in reply.body, reply.text()
     # Robespierre joined the Committee on 9 Thermidor Year I: on the day alone that year comes first
     assert reply.fields[0].name.startswith("1794 — Fall of Robespierre"), reply.text()
+
+
+def test_the_terror_ends_with_the_fall_of_robespierre_and_never_begins_there(french: Clio) -> None:
+    # before: "when did the Terror end" was a search of the readings; the term dates the Terror to the fall of
+    # Robespierre, and that event is now also known as the end of the Terror, which must not answer its start
+    ended = french.handle_text("when did the Terror end", ROOM)
+    assert ended.match and ended.match.id == "ninth-thermidor-1794", ended.text()[:300]
+    assert "9 Thermidor Year II / 27 Jul 1794" in ended.text()
+    began = french.handle_text("when did the Terror begin", ROOM)
+    offered = [began.match.id] if began.match else [s.id for s in began.suggestions]
+    assert "terror-the-order-of-the-day-1793" in offered
+    assert "ninth-thermidor-1794" not in offered

@@ -64,7 +64,7 @@ _WHO_IS = re.compile(r"^(?:who (?:is|was|were)|tell me about|who's|whos) (?P<x>.
 _WHO_DID = re.compile(r"^who (?P<v>[a-z]+) (?P<x>.+)$")  # any other verb: "who led the Whites"
 _WHAT_IS = re.compile(r"^(?:what (?:is|was|were|are)|what's|whats|define|meaning of|what does) (?P<x>.+?)(?: mean)?$")
 _WHEN_EVENT = re.compile(r"^(?:when|what year|in what year) (?:was|were|did|is|does) (?P<x>.+?)"
-                         r"(?: (?:happen|take place|start|begin|(?P<end>end|finish|stop)|occur|break out))?$")
+                         r"(?: (?:happen|take place|(?P<start>start|begin|break out)|(?P<end>end|finish|stop)|occur))?$")
 # a question typed after the command's own word ("/when did Stalin die", "/what is a soviet", "/who led the
 # Whites"): the first words that make the command and the rest one everyday question
 _ASKING = {
@@ -124,6 +124,9 @@ class _Event:
 def _tokens(text: str) -> list[str]:
     """The words of `text`, lower case, a possessive "'s" dropped."""
     return written_out(re.findall(r"[^\W_]+", re.sub(r"['’]s\b", "", text.lower())))
+
+
+_ENDING = frozenset({"end"})  # an event named for the end of something: no answer to when it began
 
 
 def _words(text: str) -> list[str]:
@@ -262,8 +265,9 @@ class Asker:
         if m := _WHEN_EVENT.match(q):
             if m["end"]:
                 return self._when_ended(m["x"], workspace)
+            # "when did the Terror begin" is never the event of its end ("End of the Terror" holds its words too)
             return (self._entry(m["x"], ("event",), workspace, by_words=False) or self.life_date(m["x"], workspace)
-                    or self.events_by_words(m["x"], workspace))
+                    or self.events_by_words(m["x"], workspace, skip=_ENDING if m["start"] else frozenset()))
         return None
 
     # --- the kinds of question -------------------------------------------------------------------------
@@ -552,10 +556,11 @@ class Asker:
         own = self._name_words(person) - (self._name_words(besides) if besides else set())
         return bool(own & event.name_words)
 
-    def events_by_words(self, phrase: str, workspace: str) -> Reply | None:
+    def events_by_words(self, phrase: str, workspace: str, skip: frozenset[str] = frozenset()) -> Reply | None:
         """Events whose name or aliases hold every key word of `phrase`: the one card when a single event
-        does (or clearly best), else the choices by how much of the phrase they hold; None when none does."""
-        scored = self._by_words(phrase)
+        does (or clearly best), else the choices by how much of the phrase they hold; None when none does.
+        An event whose names hold a word of `skip` is left out."""
+        scored = [(w, e) for w, e in self._by_words(phrase) if skip.isdisjoint(e.name_words)]
         full = [e for w, e in scored if w >= 0.999]
         if len(full) == 1:
             return self.lookup.card(full[0].id, workspace=workspace)
