@@ -23,6 +23,7 @@ from bot.events import Context
 from bot.lease import holder_id
 from bot.packfiles import PackInvalid, fingerprint
 from bot.response import Field, Reply
+from bot.services.ask import what_happened
 from bot.services.lookup import Lookup
 from bot.services.onthisday import OnThisDay
 from bot.services.privacy import Workspaces
@@ -573,6 +574,10 @@ class Clio:
             asked = self.lookup.ask(message, ctx.workspace)  # "when did X die", "who shot X"
             if asked is not None:
                 return asked
+            if (topic := what_happened(message)) is not None:  # "what happened on Bloody Sunday", "... in 1917"
+                asked = REGISTRY["when"].handler(self, ctx, topic)
+                if asked.kind != "not_found":
+                    return asked
             message = "/search " + message
         name, _, arg = message[1:].partition(" ")
         spec = REGISTRY.get(name.lower())

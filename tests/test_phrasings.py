@@ -160,6 +160,13 @@ PHRASINGS: list[tuple[str, str]] = [
     ("when did the Civil War end", "russian-civil-war"),
     ("/what Reds", "red-army"),
     ("what was serfdom", "serfdom"),
+    # "what happened on / during / to X": /when of it (stop 39; before, a search of the readings)
+    ("what happened on Bloody Sunday", "bloody-sunday-1905"),
+    ("What happened during the Civil War?", "russian-civil-war"),
+    ("what happened at Kronstadt", "kronstadt-rising-1921"),
+    ("what happened to Trotsky", "trotsky"),
+    # a verb the person does themselves: "Gorbachev resigns" (before: "nothing says when he was resign")
+    ("when did Gorbachev resign", "end-of-the-ussr-1991"),
 ]
 
 
@@ -529,3 +536,12 @@ def test_when_of_a_person_or_a_term_offers_no_event_that_only_shares_a_word(pack
 def _stems(text: str) -> set[str]:
     """A name's words, each less a plural's or possessive's "s" ("Bolsheviks" is in "Bolshevik seizure")."""
     return {w.removesuffix("s") for w in name_words(text)}
+
+
+def test_what_happened_in_a_year_is_its_timeline_and_a_verb_done_by_oneself_reads_right(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    year = pack_app.handle_text("what happened in 1917?", ctx)
+    assert year.title.startswith("Timeline 1917") and "Lenin's Zurich lecture" in year.text()
+    assert pack_app.handle_text("what happened in the kitchen", ctx).title.endswith("for “kitchen”")  # a search
+    none = pack_app.handle_text("when did Khrushchev resign", ctx)
+    assert none.title == "Nothing in the pack says when Nikita Khrushchev resigned", none.title

@@ -43,6 +43,8 @@ VERBS: dict[str, tuple[str, ...]] = {
     "tried": (r"trials?",),
     "founded": (r"found\w*", r"creat\w*", r"establish\w*", r"form(?:ed|ation)"),
 }
+# verbs the person does themselves ("Gorbachev resigns"), with their past tense
+_DONE_BY_ONESELF = {"resign": "resigned", "abdicate": "abdicated"}
 KILLING = {"killed", "murdered", "assassinated", "executed"}  # an attempt on a life is none of these
 _KILLED = {"killed", "murdered", "assassinated"}  # a killing of any kind; an execution is its own word
 # "when did X die" and the like: the verb asks for one of the person's own dates
@@ -86,6 +88,17 @@ def slash_question(command: str, query: str) -> str | None:
             first in _IRREGULAR_PAST or len(first) > 4 and first.endswith("ed") and first.isalpha()):
         return f"{command} {query}"
     return None
+
+
+_HAPPENED = re.compile(r"^what (?:happened|took place|went on) (?:on|at|in|during|to|with) (?P<x>.+)$")
+
+
+def what_happened(text: str) -> str | None:
+    """What "what happened on Bloody Sunday" (in 1917, during the Terror, to Trotsky) asks /when about, as typed
+    ("Bloody Sunday"); None for any other text."""
+    q = re.sub(r"\s+", " ", _LEAD.sub("", text.strip())).rstrip("?!. ").strip()
+    m = _HAPPENED.match(q.lower())
+    return q[len(q) - len(m["x"]):] if m else None
 
 
 # "Lenin's birth", "the death of Stalin": a person's own date, when no event of the pack is named so
@@ -422,7 +435,7 @@ class Asker:
         own = self._name_words(person)
         scored = []
         for e in self.events:
-            if not self._about(person, e, stems):
+            if not self._about(person, e, stems, acting=verb in _DONE_BY_ONESELF):
                 continue
             # the verb's own word counts most ("expelled" over "deported"), then its near synonyms
             if verb in KILLING and _says(e.name_words, r"attempts?"):  # Lenin survived the shots of 1918
@@ -453,7 +466,8 @@ class Asker:
                 return self.lookup.card(events[0], workspace=workspace)
             return self._choose(events, f"{phrase} {verb}")
         if people:  # "when was the tsar crowned", "when was Lenin killed": no such event; nothing else answers it
-            return self._no_event(people, phrase, f"when {{who}} was {verb}")
+            asked = f"when {{who}} {_DONE_BY_ONESELF[verb]}" if verb in _DONE_BY_ONESELF else f"when {{who}} was {verb}"
+            return self._no_event(people, phrase, asked)
         return self.events_by_words(f"{phrase} {verb}", workspace)
 
     def _summary_says(self, person: str, verb: str) -> bool:
@@ -516,13 +530,14 @@ class Asker:
             return self._no_event(people, phrase, f"who {verb} {{who}}")
         return None
 
-    def _about(self, person: str, event: _Event, stems: tuple[str, ...]) -> bool:
+    def _about(self, person: str, event: _Event, stems: tuple[str, ...], acting: bool = False) -> bool:
         """Whether the event's name or an alias says the verb happened to `person`: "Murder of Rasputin",
         "Assassination attempt on Lenin", "Execution of Admiral Kolchak", "Trotsky is expelled". Being named
         is not enough: "Fanny Kaplan's attempt on Lenin's life" is about Lenin, and "Stalin's wife ... kills
         herself" about no one's killer. An event that lists its people is about one of them only: "Murder of
         Sergei Kirov" names a Sergei, not Sergei Witte, and "Execution of the Romanovs" a Romanov, not Alexander
-        II, who was killed in 1881."""
+        II, who was killed in 1881. With `acting` (a verb one does oneself: resign, abdicate), the person may
+        stand right before it too: "Gorbachev resigns"."""
         if event.people and person not in event.people:
             return False
         own = self._name_words(person)
@@ -535,6 +550,8 @@ class Asker:
                     return True
                 before = title[max(0, i - 5): i]  # "NAME is shot", "NAME was hanged"
                 if before and before[-1] in ("is", "was", "are", "were") and own & set(before[:-1]):
+                    return True
+                if acting and before and before[-1] in own:
                     return True
         return False
 
