@@ -167,6 +167,10 @@ PHRASINGS: list[tuple[str, str]] = [
     ("what happened to Trotsky", "trotsky"),
     # a verb the person does themselves: "Gorbachev resigns" (before: "nothing says when he was resign")
     ("when did Gorbachev resign", "end-of-the-ussr-1991"),
+    # "how did X die": the card, its date first; "where was X killed": the event, which says where
+    ("how did Lenin die", "lenin"),
+    ("where was the tsar killed", "execution-of-the-romanovs-1918"),
+    ("where was Kirov murdered", "murder-of-kirov-1934"),
 ]
 
 
@@ -545,3 +549,5 @@ def test_what_happened_in_a_year_is_its_timeline_and_a_verb_done_by_oneself_read
     assert pack_app.handle_text("what happened in the kitchen", ctx).title.endswith("for “kitchen”")  # a search
     none = pack_app.handle_text("when did Khrushchev resign", ctx)
     assert none.title == "Nothing in the pack says when Nikita Khrushchev resigned", none.title
+    where = pack_app.handle_text("where was Nicholas II crowned", ctx)
+    assert where.title == "Nothing in the pack says where Nicholas II was crowned", where.title

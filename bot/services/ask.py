@@ -58,8 +58,10 @@ _VERB = "|".join(sorted({*VERBS, *_VERB_FORMS}, key=len, reverse=True))
 
 _LEAD = re.compile(r"^(?:(?:hey |ok |okay )?clio[,:]?\s+|please\s+|(?:can|could) you tell me\s+|do you know\s+)", re.I)
 _WHEN_BORN = re.compile(r"^when (?:was|is) (?P<x>.+?) born$")
-_WHEN_DIED = re.compile(r"^(?:when|what year) did (?P<x>.+?) (?:die|pass away)$|^when (?:was|is) (?P<y>.+?) dead$")
-_WHEN_VERB = re.compile(rf"^(?:when|what year|in what year) (?:was|were|did) (?P<x>.+?) (?:get )?(?P<v>{_VERB})"
+# "how did Lenin die": the card with the date leads, and the summary tells how
+_WHEN_DIED = re.compile(r"^(?:when|what year|how) did (?P<x>.+?) (?:die|pass away)$|^when (?:was|is) (?P<y>.+?) dead$")
+# "where was the tsar killed": the event's card says where
+_WHEN_VERB = re.compile(rf"^(?:when|where|what year|in what year) (?:was|were|did) (?P<x>.+?) (?:get )?(?P<v>{_VERB})"
                         r"(?: (?:himself|herself|themselves))?$")  # "when did Napoleon crown himself"
 _WHO_VERB = re.compile(rf"^who (?P<v>{_VERB}) (?P<x>.+)$")
 _WHO_IS = re.compile(r"^(?:who (?:is|was|were)|tell me about|who's|whos) (?P<x>.+)$")
@@ -262,7 +264,7 @@ class Asker:
         if m := _WHEN_DIED.match(q):
             return self._life(m["x"] or m["y"], "died", workspace)
         if m := _WHEN_VERB.match(q):
-            return self._when_verb(m["x"], _VERB_FORMS.get(m["v"], m["v"]), workspace)
+            return self._when_verb(m["x"], _VERB_FORMS.get(m["v"], m["v"]), workspace, asked=q.split()[0])
         if m := _WHO_VERB.match(q):
             return self._who_verb(_VERB_FORMS.get(m["v"], m["v"]), m["x"], workspace)
         if m := _WHO_IS.match(q):  # a name first: "who was Andrei Sakharov" is him, not the role "Sakharov's wife"
@@ -446,7 +448,11 @@ class Asker:
         scored.sort(key=lambda t: t[:3])
         return [e for *_, e in scored]
 
-    def _when_verb(self, phrase: str, verb: str, workspace: str) -> Reply | None:
+    def _when_verb(self, phrase: str, verb: str, workspace: str, asked: str = "when") -> Reply | None:
+        """"when was Kirov murdered" (or "where ...", `asked`): the event of that deed, which says when and
+        where."""
+        if asked not in ("when", "where"):
+            asked = "when"  # "what year was ..."
         people = self._people(phrase, workspace)
         if verb in DEATH_VERBS:
             return self._life(phrase, "died", workspace)
@@ -466,8 +472,9 @@ class Asker:
                 return self.lookup.card(events[0], workspace=workspace)
             return self._choose(events, f"{phrase} {verb}")
         if people:  # "when was the tsar crowned", "when was Lenin killed": no such event; nothing else answers it
-            asked = f"when {{who}} {_DONE_BY_ONESELF[verb]}" if verb in _DONE_BY_ONESELF else f"when {{who}} was {verb}"
-            return self._no_event(people, phrase, asked)
+            question = f"{asked} {{who}} {_DONE_BY_ONESELF[verb]}" if verb in _DONE_BY_ONESELF else \
+                f"{asked} {{who}} was {verb}"
+            return self._no_event(people, phrase, question)
         return self.events_by_words(f"{phrase} {verb}", workspace)
 
     def _summary_says(self, person: str, verb: str) -> bool:
