@@ -171,6 +171,8 @@ PHRASINGS: list[tuple[str, str]] = [
     ("how did Lenin die", "lenin"),
     ("where was the tsar killed", "execution-of-the-romanovs-1918"),
     ("where was Kirov murdered", "murder-of-kirov-1934"),
+    # the end of something that an entry is named for ("Abolition of serfdom": the emancipation of 1861)
+    ("when did serfdom end", "emancipation-of-the-serfs"),
 ]
 
 

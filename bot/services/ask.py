@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from bot import store
 from bot.dates import CalendarRule, HistDate
-from bot.names import PATRONYMIC, TITLES, is_title, pack_surname, written_out
+from bot.names import PATRONYMIC, TITLES, is_title, name_key, pack_surname, written_out
 from bot.response import Button, Match, Reply
 from bot.text import echo, first_sentence
 
@@ -141,6 +141,8 @@ def _tokens(text: str) -> list[str]:
     return written_out(re.findall(r"[^\W_]+", re.sub(r"['’]s\b", "", text.lower())))
 
 
+_ENDED_AS = ("end of", "end of the", "abolition of", "abolition of the", "fall of", "fall of the", "collapse of",
+             "collapse of the", "dissolution of", "dissolution of the")  # what an entry of an ending is named
 _ENDING = frozenset({"end"})  # an event named for the end of something: no answer to when it began
 
 
@@ -321,6 +323,11 @@ class Asker:
     def _when_ended(self, phrase: str, workspace: str) -> Reply | None:
         """"when did WW1 end": the event of its end ("End of the First World War"), else the event named when the
         pack dates its end too; never an event dated by its start alone, which would answer another question."""
+        bare = _ARTICLE.sub("", phrase.strip())
+        for form in _ENDED_AS:  # an entry named for the end ("Abolition of serfdom": the emancipation of 1861)
+            named = {c.id for c, kind in self.lookup.matcher.exact(name_key(f"{form} {bare}")) if kind != "given"}
+            if len(named) == 1:
+                return self.lookup.card(named.pop(), workspace=workspace)
         ending = self.events_by_words(f"end of {phrase}", workspace)
         if ending is not None and ending.kind == "lookup":
             return ending
