@@ -393,6 +393,18 @@ def test_readings_of_one_workspace_are_invisible_in_another(mini_app: Clio, tmp_
         assert not cites_it(reply) and "private" not in reply.text(), command
 
 
+def test_compare_of_two_topics_offers_each_its_own(mini_app: Clio, tmp_path: Path) -> None:
+    # before: "/compare Kornilov and Qwertovich" said only that no reading discusses the phrase
+    f = tmp_path / "notes.txt"
+    f.write_text("General Kornilov sent the Savage Division towards the capital in late August.", encoding="utf-8")
+    mini_app.ingest(f)
+    reply = mini_app.handle_text("/compare Kornilov and Qwertovich")
+    assert reply.title.endswith("as one topic") and "/compare Kornilov, then /compare Qwertovich" in reply.body
+    assert [(b.action, b.value) for b in reply.buttons] == [("compare", "Kornilov"), ("compare", "Qwertovich")]
+    assert mini_app.handle_text(f"/{reply.buttons[0].action} {reply.buttons[0].value}").title.startswith(
+        "The readings on")
+
+
 def test_pdf_writer_helper_really_makes_a_pdf(tmp_path: Path) -> None:
     doc = read_document(write_pdf(tmp_path / "x.pdf", ["Hello from a PDF."]))
     assert doc.blocks[0].text == "Hello from a PDF."

@@ -613,6 +613,13 @@ class Lookup:
             rows = store.best_per_source(self.readings.search(topic, workspace, limit=60, prose_only=True), 2)
             forms = [topic]
         if not rows:
+            parts = [p.strip() for p in _TWO_TOPICS.split(topic, maxsplit=1)]
+            if len(parts) == 2 and all(parts):  # "Kronstadt and Tambov": two topics, each its own /compare
+                return Reply(ok=False, kind="not_found", exit_code=1,
+                             title=f"No reading discusses “{echo(name)}” as one topic",
+                             body=f"/compare sets each reading's account of one topic side by side: try "
+                                  f"/compare {echo(parts[0], 80)}, then /compare {echo(parts[1], 80)}.",
+                             buttons=[Button(echo(p, 80), "compare", p[:200]) for p in parts])
             return Reply(ok=False, kind="not_found", exit_code=1, title=f"No reading discusses “{echo(name)}”",
                          body="Ingest the group's readings (clio ingest), or try another topic.")
         by_source: dict[str, list[dict]] = {}
@@ -626,6 +633,7 @@ class Lookup:
 
 
 _ASKED_ABOUT = {"who": "NAME", "what": "TERM", "when": "EVENT"}
+_TWO_TOPICS = re.compile(r"\s+(?:and|vs\.?|versus|with|&)\s+", re.IGNORECASE)  # "/compare X and Y"
 _AUXILIARIES = frozenset("is was were are did does do".split())
 
 
