@@ -83,3 +83,18 @@ def test_the_terror_ends_with_the_fall_of_robespierre_and_never_begins_there(fre
     offered = [began.match.id] if began.match else [s.id for s in began.suggestions]
     assert "terror-the-order-of-the-day-1793" in offered
     assert "ninth-thermidor-1794" not in offered
+
+
+def test_the_revolution_itself_spans_1789_to_brumaire_and_its_timeline_lists_what_lies_within(french: Clio) -> None:
+    # before: "when did the Revolution start" offered Burke's Reflections, the Batavian Republic and the slave
+    # uprising in Saint-Domingue, and "when did the French Revolution end" was a search: the pack had no entry
+    # for the Revolution itself
+    for asked in ("when did the Revolution start", "when did the French Revolution end", "/when French Revolution"):
+        reply = french.handle_text(asked, ROOM)
+        assert reply.match and reply.match.id == "french-revolution-1789", (asked, reply.text()[:200])
+        assert "5 May 1789" in reply.text() and "9 Nov 1799" in reply.text()
+    span = french.handle_text("/timeline the French Revolution", ROOM)
+    assert span.title.startswith("Timeline of The French Revolution, May 1789 – Nov 1799"), span.title
+    lines = span.body.splitlines()
+    assert "• 5 May 1789: Opening of the Estates-General" in lines
+    assert not [line for line in lines if line.endswith(": The French Revolution")]  # not the span itself

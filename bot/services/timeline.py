@@ -373,7 +373,7 @@ def _named(lookup: Lookup, text: str, workspace: str) -> Reply | None:
         # the span itself, by when each event truly begins: not the months around it in either calendar
         first, after = _ymd(begins.first_day()), _ymd(_after(ends))
         found = [e for e in events(lookup.db, Range(Bound(rng.start.year), Bound(rng.end.year)), lookup.packs)
-                 if first <= _ymd(e.when.first_day()) < after]
+                 if first <= _ymd(e.when.first_day()) < after and e.id != entry["id"]]  # not the span itself
         if not found:
             return None
         return _listed(lookup, found, f"{entry['name']}, {rng.label()}", entry["name"], page, of=True,
