@@ -403,6 +403,8 @@ def test_compare_of_two_topics_offers_each_its_own(mini_app: Clio, tmp_path: Pat
     assert [(b.action, b.value) for b in reply.buttons] == [("compare", "Kornilov"), ("compare", "Qwertovich")]
     assert mini_app.handle_text(f"/{reply.buttons[0].action} {reply.buttons[0].value}").title.startswith(
         "The readings on")
+    hostile = mini_app.handle_text("/compare @everyone and <!channel>")  # the buttons echo it, ping no one
+    assert "@everyone" not in hostile.text() and "<!channel>" not in hostile.text()
 
 
 def test_pdf_writer_helper_really_makes_a_pdf(tmp_path: Path) -> None:

@@ -30,6 +30,14 @@ TEXT = st.one_of(
     st.lists(st.sampled_from(HOSTILE) | st.text(max_size=8), max_size=30).map(" ".join),
     st.integers(min_value=1_000, max_value=12_000).map(lambda n: ("Kornilov " * n)[:n]),
 )
+# everyday questions around hostile words: each question form reaches its own code ("what happened on X" is
+# /when X, "when did X end" looks for an end, "where was X killed" for a deed)
+QUESTIONS = st.tuples(
+    st.sampled_from(["what happened on", "what happened to", "what happened in", "when did", "when did the",
+                     "where was", "how did", "who was", "who killed", "when was", "what is"]),
+    st.lists(st.sampled_from(HOSTILE) | st.text(max_size=8), min_size=1, max_size=12).map(" ".join),
+    st.sampled_from(["", "die", "end", "begin", "resign", "killed", "born", "?", "'s wife"]),
+).map(" ".join)
 # a raw mention a chat platform would act on: @everyone/@here, Slack's <!...> and <@...>, Discord's <@...>
 PING = re.compile(r"@(everyone|here)\b|<!|<@")  # (a channel link <#...> notifies nobody)
 
@@ -77,8 +85,8 @@ def test_every_command_answers_any_text_with_a_reply_that_pings_nobody(app, name
     _rendered_everywhere(reply)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=TEXT)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=TEXT | QUESTIONS)
 def test_free_text_and_odd_commands_never_crash(app, text):
     reply = app.handle_text(text, Context(workspace="slack:T1", channel="c", user_id="u", platform="slack"))
     assert reply.exit_code != 3 and not PING.search(reply.text())

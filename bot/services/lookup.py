@@ -619,7 +619,7 @@ class Lookup:
                              title=f"No reading discusses “{echo(name)}” as one topic",
                              body=f"/compare sets each reading's account of one topic side by side: try "
                                   f"/compare {echo(parts[0], 80)}, then /compare {echo(parts[1], 80)}.",
-                             buttons=[Button(echo(p, 80), "compare", p[:200]) for p in parts])
+                             buttons=[Button(echo(p, 80), "compare", echo(p, 200)) for p in parts])
             return Reply(ok=False, kind="not_found", exit_code=1, title=f"No reading discusses “{echo(name)}”",
                          body="Ingest the group's readings (clio ingest), or try another topic.")
         by_source: dict[str, list[dict]] = {}
