@@ -25,7 +25,7 @@ from bot.packfiles import PackInvalid, fingerprint
 from bot.response import Field, Reply
 from bot.services.ask import what_happened
 from bot.services.lookup import Lookup
-from bot.services.onthisday import OnThisDay
+from bot.services.onthisday import NO_SUCH_DAY, OnThisDay
 from bot.services.privacy import Workspaces
 from bot.services.ratelimit import SlowDown
 from bot.shared_state import IndexWatch, SharedRateLimiter, SqliteState, open_shared
@@ -575,9 +575,13 @@ class Clio:
             if asked is not None:
                 return asked
             if (topic := what_happened(message)) is not None:  # "what happened on Bloody Sunday", "... in 1917"
-                asked = REGISTRY["when"].handler(self, ctx, topic)
-                if asked.kind != "not_found":
-                    return asked
+                try:
+                    asked = REGISTRY["when"].handler(self, ctx, topic)
+                    if asked.kind != "not_found":
+                        return asked
+                except BadInput as e:  # what /when cannot take (too long) is searched; no such day is said so
+                    if str(e).startswith(NO_SUCH_DAY):
+                        raise
             message = "/search " + message
         name, _, arg = message[1:].partition(" ")
         spec = REGISTRY.get(name.lower())

@@ -33,10 +33,20 @@ def test_an_ambiguous_day_says_so_and_gives_both() -> None:
     assert parse_days("25/10") == ([Day(10, 25)], None)  # only one reading exists
 
 
-@pytest.mark.parametrize("text", ["2-30", "13-01", "Smarch 3", "yesterday-ish", "31 Nov"])
+@pytest.mark.parametrize("text", ["2-30", "13-01", "Smarch 3", "yesterday-ish", "31 Nov", "29 Feb 1917", "1917-02-29"])
 def test_impossible_days_are_refused(text: str) -> None:
     with pytest.raises(BadInput):
         parse_days(text)
+
+
+def test_a_day_that_never_was_is_said_so_not_looked_up_as_an_event(pack_app: Clio) -> None:
+    # before: "/when 31 Feb 1918" answered "Nothing called ..." with suggestions, and "29 Feb 1917" (a leap day in
+    # neither calendar) listed 29 February's anniversaries; 29 Feb 1900 was a Julian day, not a Gregorian one
+    for asked in ("/when 31 Feb 1918", "/when 29 Feb 1917", "what happened on 31 Feb 1918"):
+        reply = pack_app.handle_text(asked)
+        assert reply.kind == "error" and reply.body.startswith("There is no such day as"), (asked, reply.text())
+    assert pack_app.handle_text("/when 29 Feb 1900").title.startswith("On this day: 29 Feb")
+    assert parse_days("29 Feb 1900") == ([Day(2, 29, year=1900)], None)
 
 
 def test_the_october_insurrection_on_both_of_its_anniversaries(mini_app: Clio) -> None:

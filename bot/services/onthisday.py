@@ -56,6 +56,9 @@ class Day:
         return f"{self.day} {MONTHS[self.month - 1]}"
 
 
+NO_SUCH_DAY = "There is no such day as"  # how a day-shaped text that names no day is refused
+
+
 def parse_days(text: str) -> tuple[list[Day], str | None]:
     """The day or days a query names, and a note when it is ambiguous ("7/11": 7 November or 11 July).
 
@@ -89,9 +92,9 @@ def parse_days(text: str) -> tuple[list[Day], str | None]:
         candidates = valid
     else:
         raise BadInput("Give a day like 7 Nov, November 7, 11-07 or YYYY-MM-DD.")
-    days = [Day(mo, d, year=year) for mo, d in candidates if _exists(mo, d)]
+    days = [Day(mo, d, year=year) for mo, d in candidates if _exists(mo, d, year)]
     if not days:
-        raise BadInput(f"There is no such day as “{echo(text, 20)}”.")
+        raise BadInput(f"{NO_SUCH_DAY} “{echo(text, 20)}”.")
     return days, note
 
 
@@ -119,13 +122,17 @@ def _republican_day(text: str) -> tuple[list[Day], str | None] | None:
     return [Day(mo, d, year=y)], f"{name} Year {m.group(3).upper()} was {d} {MONTHS[mo - 1]} {y}."
 
 
-def _exists(month: int, day: int) -> bool:
+def _exists(month: int, day: int, year: int = 0) -> bool:
+    """Whether a day exists: in some year (29 Feb has anniversaries), or in `year` in either calendar (29 Feb
+    1900 was a Julian day, not a Gregorian one; 29 Feb 1917 was neither)."""
     if not 1 <= month <= 12:
         return False
     try:
-        dt.date(2000, month, day)  # a leap year: 29 Feb is a day with anniversaries
+        dt.date(2000, month, day)  # a leap year
     except ValueError:
         return False
+    if year and (month, day) == (2, 29):
+        return year % 4 == 0  # a Julian leap year; every Gregorian one is one too
     return True
 
 
