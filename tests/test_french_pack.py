@@ -98,3 +98,13 @@ def test_the_revolution_itself_spans_1789_to_brumaire_and_its_timeline_lists_wha
     lines = span.body.splitlines()
     assert "• 5 May 1789: Opening of the Estates-General" in lines
     assert not [line for line in lines if line.endswith(": The French Revolution")]  # not the span itself
+
+
+def test_a_husband_named_only_in_the_wifes_own_summary(french: Clio) -> None:
+    # before: "who was Marie Antoinette's husband" found nothing: Louis XVI's summary does not say he married
+    # her, hers says she was "married to the future Louis XVI"; "married Napoleon's sister" marries no Napoleon
+    for asked, want in (("who was Marie Antoinette's husband", "louis-xvi"), ("who was Josephine's husband", "napoleon")):
+        reply = french.handle_text(asked, ROOM)
+        assert reply.match and reply.match.id == want, (asked, reply.text()[:200])
+    murat = french.handle_text("who was Joachim Murat's wife", ROOM)
+    assert not (murat.match and murat.match.id == "napoleon"), murat.text()[:200]

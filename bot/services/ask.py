@@ -141,6 +141,9 @@ def _tokens(text: str) -> list[str]:
     return written_out(re.findall(r"[^\W_]+", re.sub(r"['’]s\b", "", text.lower())))
 
 
+# "married to the future Louis XVI", "she married Nicholas II": the capitalised name after it, not a possessive
+_MARRIED = re.compile(r"\bmarried (?:to )?(?:the (?:future |young )?)?(?P<name>[A-Z][\w'’-]+(?: (?:[A-Z][\w'’-]+|de|d'|von))"
+                      r"{0,3})(?!['’]s)\b")
 _ENDED_AS = ("end of", "end of the", "abolition of", "abolition of the", "fall of", "fall of the", "collapse of",
              "collapse of the", "dissolution of", "dissolution of the")  # what an entry of an ending is named
 _ENDING = frozenset({"end"})  # an event named for the end of something: no answer to when it began
@@ -403,11 +406,25 @@ class Asker:
             f"select e.id, e.summary from entities e where e.type = 'person' and e.id != ? and {cond}",
             [relative["id"], *params]) if pattern.search(first_sentence(r["summary"] or "", 10_000))
             or wed is not None and wed.search(r["summary"] or "")]
+        if not found and rel in ("wife", "husband"):  # her own summary names him: "married to the future Louis XVI"
+            found = self._married_in(relative)
         if len(found) == 1:
             return self.lookup.card(found[0], workspace=workspace)
         if 1 < len(found) <= 5:  # "Louis XVI's brother": he had two, and each summary says so
             return self._offer(found, phrase)
         return None
+
+    def _married_in(self, person: dict) -> list[str]:
+        """The people a person's own summary says they married ("married to the future Louis XVI"), each a name
+        the pack resolves to one person for sure; never the relative of one ("married to Martov's sister")."""
+        out = []
+        for m in _MARRIED.finditer(person["summary"] or ""):
+            if re.search(r"['’]s?$", m["name"]):  # "married Napoleon's sister": his sister, not him
+                continue
+            res = self.lookup.matcher.resolve(m["name"], {"person"})
+            if res.match is not None and res.match.candidate.id != person["id"]:
+                out.append(res.match.candidate.id)
+        return list(dict.fromkeys(out))
 
     def _people(self, phrase: str, workspace: str) -> list[str]:
         """The people a phrase may name, likeliest first (one when it is sure)."""
