@@ -474,6 +474,14 @@ def events_in_years(db: sqlite_utils.Database, first: int, last: int, limit: int
         [lo, hi, lo, hi, *params, limit]))
 
 
+def events_among(db: sqlite_utils.Database, ids: Iterable[str], packs: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """The events among these entry ids (of `packs` only, when given)."""
+    cond, params = in_packs(packs, "e")
+    return list(db.query(
+        "select e.id, e.name, ev.date, ev.calendar, ev.end_date from events ev join entities e on e.id = ev.id "
+        f"where e.id in (select value from json_each(?)) and {cond}", [json.dumps(list(ids)), *params]))
+
+
 def events_of_person(db: sqlite_utils.Database, person: str, packs: Iterable[str] | None = None,
                      limit: int = 500) -> list[dict[str, Any]]:
     """The events that list `person` among their people (of `packs` only, when given)."""

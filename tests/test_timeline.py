@@ -377,6 +377,25 @@ def test_a_person_is_the_timeline_of_the_events_the_pack_ties_to_them(pack_app: 
     assert len(order) == len(seen)  # each once
 
 
+def test_a_term_is_the_timeline_of_the_events_the_pack_ties_to_it(pack_app: Clio) -> None:
+    # before: "/timeline the Duma" and "/timeline NEP" gave the usage; the events tied to a term are those in its
+    # `related` and those naming it in theirs, never an event that only shares a word, nor a period around it
+    seen, pages = walk_console(pack_app, "/timeline the Duma")
+    assert pages[0].startswith("Timeline of Duma")
+    tied = {r["name"] for r in pack_app.db.query(
+        "select e.name from related r join entities e on e.id = r.related_id join events ev on ev.id = e.id "
+        "where r.entity_id = 'duma' union select e.name from related r join entities e on e.id = r.entity_id "
+        "join events ev on ev.id = e.id where r.related_id = 'duma'")}
+    assert {name for _, name in seen} == tied and len(tied) >= 5
+    assert pack_app.handle_text("/timeline NEP", CONSOLE).title.startswith("Timeline of New Economic Policy")
+    french = pack_app.lookup_for(("french-revolution",))
+    from bot.services import timeline as timeline_service
+
+    terror = timeline_service.reply(french, "the Terror")
+    assert terror.title == "Timeline of Reign of Terror" and "Fall of Robespierre" in terror.body
+    assert "The French Revolution" not in terror.body and "White Terror" not in terror.body  # a period; a word
+
+
 def test_a_word_that_names_nothing_still_gets_the_usage(pack_app: Clio) -> None:
     reply = pack_app.handle_text("/timeline Kronstadt sailors", CONSOLE)
     assert not reply.ok and "Give a year" in reply.text()

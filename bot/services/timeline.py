@@ -38,7 +38,7 @@ MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "
 _MONTH_WORDS = {**{m.lower(): i + 1 for i, m in enumerate(MONTH_NAMES)},
                 **{m.lower(): i + 1 for i, m in enumerate(MONTHS)}, "sept": 9}
 USAGE = ("Give a year, a range of years or a month: /timeline 1917, /timeline 1917-1921, /timeline Oct 1917 or "
-         "/timeline 1917-10 (add “page 2” for the next page); or an event that lasted, or a person, for theirs")
+         "/timeline 1917-10 (add “page 2” for the next page); or an event that lasted, a person or a term, for theirs")
 
 _PAGE = re.compile(r"^(?P<rest>.*?)[\s,;]*\bpage\b\s*(?P<page>.*)$", re.IGNORECASE | re.DOTALL)
 _YEAR = re.compile(r"^(\d{3,4})$")
@@ -356,17 +356,20 @@ def _listed(lookup: Lookup, found: list[Entry], label: str, query: str, page: in
 
 def _named(lookup: Lookup, text: str, workspace: str) -> Reply | None:
     """The timeline of an entry named instead of a date: an event's span ("the Civil War": October 1917 to
-    1921), or the events the pack ties to a person, in order. None when the text names neither for sure."""
+    1921), or the events the pack ties to a person or a term, in order. None when the text names none of them
+    for sure."""
     rest, page = _page_of(text)
     if not rest.strip():
         return None
-    res = lookup.matcher.resolve(rest, {"event", "person"}, prominence=lookup.prominence.for_workspace(workspace))
+    rank = lookup.prominence.for_workspace(workspace)
+    res = lookup.matcher.resolve(rest, {"event", "person"}, prominence=rank)
     entry = store.entity(lookup.db, res.match.candidate.id) if res.match else None
-    if entry is None:
-        return None
+    if entry is None or entry["type"] == "event" and not entry["end_date"]:  # a day is /when's, not a timeline
+        # "the Terror", "the Duma", "NEP" (a term, and the day it began): the events the pack ties to the term
+        term = lookup.matcher.resolve(rest, {"term"}, prominence=rank).match
+        named = store.entity(lookup.db, term.candidate.id) if term else None
+        return of_term(lookup, named, page) if named is not None else None
     if entry["type"] == "event":
-        if not entry["end_date"]:
-            return None  # a day is /when's, not a timeline
         begins, ends = HistDate.parse(entry["date"], entry["calendar"]), HistDate.parse(entry["end_date"],
                                                                                        entry["calendar"])
         rng = Range(Bound(begins.year, begins.month), Bound(ends.year, ends.month))
@@ -384,13 +387,36 @@ def _named(lookup: Lookup, text: str, workspace: str) -> Reply | None:
 def of_person(lookup: Lookup, person: dict, page: int = 1, lead: str | None = None) -> Reply | None:
     """The events the pack ties to a person (its entry row), in order, one page of them; `lead` opens the
     list. None when the pack ties none to them."""
-    rows = store.events_of_person(lookup.db, person["id"], lookup.packs)
+    return _tied(lookup, person, store.events_of_person(lookup.db, person["id"], lookup.packs), page, lead)
+
+
+def of_term(lookup: Lookup, term: dict, page: int = 1) -> Reply | None:
+    """The events the pack ties to a term (its entry row: the events in its `related`, and those naming it in
+    theirs), in order ("/timeline the Duma"); None when it ties none. Never events that only share a word with
+    it: the White Terror of 1795 is not the Terror's. An event of more than a year is the period around the
+    term, not one of its events (the French Revolution, begun in 1789, is no event of the Terror)."""
+    rows = store.events_among(lookup.db, store.related_ids(lookup.db, term["id"]), lookup.packs)
+    return _tied(lookup, term, [r for r in rows if not _longer_than_a_year(r)], page)
+
+
+def _longer_than_a_year(row: dict) -> bool:
+    """Whether an event row's span (date to end_date) lasts more than a year."""
+    if not row["end_date"]:
+        return False
+    import datetime as dt
+
+    begins = _ymd(HistDate.parse(row["date"], row["calendar"]).first_day())
+    after = _ymd(_after(HistDate.parse(row["end_date"], row["calendar"])))
+    return (dt.date(*after) - dt.date(*begins)).days > 366
+
+
+def _tied(lookup: Lookup, entry: dict, rows: list[dict], page: int, lead: str | None = None) -> Reply | None:
     found = sorted((Entry(r["id"], r["name"], HistDate.parse(r["date"], r["calendar"])) for r in rows),
                    key=lambda e: e.order)
     if not found:
         return None
-    return _listed(lookup, found, person["name"], person["name"], page, of=True,
-                   lead=lead or f"The events the pack ties to {person['name']}:")
+    return _listed(lookup, found, entry["name"], entry["name"], page, of=True,
+                   lead=lead or f"The events the pack ties to {entry['name']}:")
 
 
 def _ymd(day: HistDate) -> tuple[int, int, int]:
