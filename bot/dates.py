@@ -250,3 +250,17 @@ class HistDate:
 def _gregorian_month_length(year: int, month: int) -> int:
     nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
     return (nxt - dt.timedelta(days=1)).day
+
+
+_REPUBLICAN_YEAR = re.compile(r"^(?:year|an|l'an)\s+([ivx]+|\d{1,2})$", re.IGNORECASE)
+_ROMAN_YEARS = {roman(n).lower(): n for n in range(1, 31)}
+
+
+def republican_year(text: str) -> int | None:
+    """The number of a French Republican year written as "Year II", "an 2" or "l'an II" (0 for a numeral that is
+    no year, "Year XL"); None for any other text. The calendar ran from Year I (1792) to Year XIV (1805)."""
+    m = _REPUBLICAN_YEAR.match(text.strip())
+    if m is None:
+        return None
+    raw = m.group(1).lower()
+    return int(raw) if raw.isdigit() else _ROMAN_YEARS.get(raw, 0)

@@ -108,3 +108,19 @@ def test_a_husband_named_only_in_the_wifes_own_summary(french: Clio) -> None:
         assert reply.match and reply.match.id == want, (asked, reply.text()[:200])
     murat = french.handle_text("who was Joachim Murat's wife", ROOM)
     assert not (murat.match and murat.match.id == "napoleon"), murat.text()[:200]
+
+
+def test_a_quiz_on_the_terror_on_1793_or_on_year_ii_finds_its_questions(french: Clio) -> None:
+    # before: "on the Terror" found 1 question, as "the terror" is no part of the topic "Reign of Terror";
+    # "1793" was taken for the number of questions ("A quiz has 1 to 50 questions"); "Year II" matched the
+    # topic "Constitution of the Year III" and none of Year II's own questions
+    from bot.services.questions import bank
+    from bot.services.quiz import parse_start
+
+    matcher = french.lookup_for(("french-revolution",)).matcher
+    terror = bank(french.db, matcher, "shared", "the Terror", packs=("french-revolution",))
+    assert len([q for q in terror if q["topic"] == "Reign of Terror"]) >= 5, len(terror)
+    assert parse_start("1793 5") == ("1793", 5, 30, "choice")
+    year_ii = bank(french.db, matcher, "shared", "Year II", packs=("french-revolution",))
+    assert year_ii and all(q["period"] == "1792-1794" for q in year_ii if q["period"])
+    assert not [q for q in year_ii if q["topic"] == "Constitution of the Year III"]

@@ -14,7 +14,7 @@ import sqlite_utils
 
 from bot import store
 from bot.citing import by, cited_as
-from bot.dates import HistDate
+from bot.dates import HistDate, republican_year
 from bot.names import ROMAN, TITLES, Matcher, name_key, name_words, pack_surname, strip_titles
 from bot.places import place_keys
 from bot.services import own_questions
@@ -85,17 +85,29 @@ def _reading_named(readings: Readings, workspace: str, topic: str) -> dict[str, 
 
 
 def _on_topic(questions: list[dict[str, Any]], topic: str, matcher: Matcher) -> list[dict[str, Any]]:
-    t = topic.strip().lower()
+    """The questions on a topic: its period ("1917", or a Republican year's), a topic holding the words typed
+    (less a first article: "the Terror" is in "Reign of Terror", but "Year II" not in "Year III"), the topic
+    named for the entry typed, or a question about that entry."""
+    t = re.sub(r"^(?:the|a|an) ", "", topic.strip().lower())
     res = matcher.resolve(topic)
     entity = res.match.candidate.id if res.match else None
+    named = res.match.candidate.name.lower() if res.match else None
     year = int(t) if t.isdecimal() else None
+    republican = republican_year(t)  # "Year II": 22 Sep 1793 to 21 Sep 1794, in the periods of either year
+    years = {year} if year is not None else {1791 + republican, 1792 + republican} if republican else set()
     out = []
     for q in questions:
         lo, _, hi = q["period"].partition("-")
-        in_period = year is not None and int(lo) <= year <= int(hi or lo)
-        if in_period or t == q["period"] or t in q["topic"].lower() or (entity and entity in q["about"]):
+        in_period = any(int(lo) <= y <= int(hi or lo) for y in years)
+        if in_period or t == q["period"] or _holds(q["topic"].lower(), t) or named == q["topic"].lower() or (
+                entity and entity in q["about"]):
             out.append(q)
     return out
+
+
+def _holds(text: str, words: str) -> bool:
+    """Whether `text` holds `words` whole: "Year II" is not in "the Year III"."""
+    return re.search(rf"(?<!\w){re.escape(words)}(?!\w)", text) is not None
 
 
 def _mentions(q: dict[str, Any], topic: str) -> bool:

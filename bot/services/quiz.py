@@ -449,7 +449,7 @@ def parse_start(args: str) -> tuple[str | None, int, int, Mode]:
             seconds = int(m.group(1) or m.group(2))
         elif m := re.fullmatch(r"(?:mode=)?(choice|open)", w):
             mode = m.group(1)
-        elif w.isdecimal() and not (len(w) == 4 and 1800 <= int(w) <= 2100):  # not "²": int() refuses it
+        elif w.isdecimal() and not (len(w) == 4 and 1000 <= int(w) <= 2999):  # a year is a topic; not "²"
             numbers.append(int(w))
         else:
             topic_words.append(word)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import store
 from bot.citing import by
-from bot.dates import MONTHS, HistDate, calendar_module
+from bot.dates import MONTHS, HistDate, calendar_module, republican_year
 from bot.errors import BadInput
 from bot.response import Button, Reply
 from bot.text import echo, excerpt, roman
@@ -437,19 +437,13 @@ def _after(when: HistDate) -> HistDate:
     return HistDate(nxt.year, nxt.month, nxt.day, "gregorian")
 
 
-_REPUBLICAN_YEAR = re.compile(r"^(?:year|an|l'an)\s+([ivx]+|\d{1,2})$", re.IGNORECASE)
-_ROMAN_YEARS = {roman(n).lower(): n for n in range(1, 15)}
-
-
 def _republican_year(lookup: Lookup, text: str) -> Reply | None:
     """"/timeline Year II" in a pack that shows the French Republican calendar: the events of that year, 22
     September 1793 to 21 September 1794, by the day each began. None for any other text or pack."""
     rest, page = _page_of(text)
-    m = _REPUBLICAN_YEAR.match(rest.strip())
-    if m is None or lookup.rule.republican is None:
+    year = republican_year(rest)
+    if year is None or lookup.rule.republican is None:
         return None
-    raw = m.group(1).lower()
-    year = int(raw) if raw.isdigit() else _ROMAN_YEARS.get(raw, 0)
     if not 1 <= year <= 14:
         raise BadInput("The Republican calendar ran from Year I (1792) to Year XIV (1805).")
     to_gregorian = calendar_module("french_republican").to_gregorian
