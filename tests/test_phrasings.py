@@ -173,6 +173,8 @@ PHRASINGS: list[tuple[str, str]] = [
     ("where was Kirov murdered", "murder-of-kirov-1934"),
     # the end of something that an entry is named for ("Abolition of serfdom": the emancipation of 1861)
     ("when did serfdom end", "emancipation-of-the-serfs"),
+    # how long something lasted: its card, which gives its span
+    ("how long did the Civil War last", "russian-civil-war"),
 ]
 
 
@@ -549,6 +551,7 @@ def test_what_happened_in_a_year_is_its_timeline_and_a_verb_done_by_oneself_read
     year = pack_app.handle_text("what happened in 1917?", ctx)
     assert year.title.startswith("Timeline 1917") and "Lenin's Zurich lecture" in year.text()
     assert pack_app.handle_text("what happened in the kitchen", ctx).title.endswith("for “kitchen”")  # a search
+    assert pack_app.handle_text("how long did Lenin live", ctx).kind == "list"  # no event: a search, as before
     none = pack_app.handle_text("when did Khrushchev resign", ctx)
     assert none.title == "Nothing in the pack says when Nikita Khrushchev resigned", none.title
     where = pack_app.handle_text("where was Nicholas II crowned", ctx)

@@ -68,7 +68,8 @@ _WHO_IS = re.compile(r"^(?:who (?:is|was|were)|tell me about|who's|whos) (?P<x>.
 _WHO_DID = re.compile(r"^who (?P<v>[a-z]+) (?P<x>.+)$")  # any other verb: "who led the Whites"
 _WHAT_IS = re.compile(r"^(?:what (?:is|was|were|are)|what's|whats|define|meaning of|what does) (?P<x>.+?)(?: mean)?$")
 _WHEN_EVENT = re.compile(r"^(?:when|what year|in what year) (?:was|were|did|is|does) (?P<x>.+?)"
-                         r"(?: (?:happen|take place|(?P<start>start|begin|break out)|(?P<end>end|finish|stop)|occur))?$")
+                         r"(?: (?:happen|take place|(?P<start>start|begin|break out)|(?P<end>end|finish|stop)|occur))?$"
+                         r"|^how long did (?P<y>.+?) (?:last|go on)$")  # "how long ...": the card gives its span
 # a question typed after the command's own word ("/when did Stalin die", "/what is a soviet", "/who led the
 # Whites"): the first words that make the command and the rest one everyday question
 _ASKING = {
@@ -283,11 +284,12 @@ class Asker:
         if m := _WHAT_IS.match(q):
             return self._entry(m["x"], ("term", "event", "person"), workspace, partial=False)
         if m := _WHEN_EVENT.match(q):
+            x = m["x"] or m["y"]
             if m["end"]:
-                return self._when_ended(m["x"], workspace)
+                return self._when_ended(x, workspace)
             # "when did the Terror begin" is never the event of its end ("End of the Terror" holds its words too)
-            return (self._entry(m["x"], ("event",), workspace, by_words=False) or self.life_date(m["x"], workspace)
-                    or self.events_by_words(m["x"], workspace, skip=_ENDING if m["start"] else frozenset()))
+            return (self._entry(x, ("event",), workspace, by_words=False) or self.life_date(x, workspace)
+                    or self.events_by_words(x, workspace, skip=_ENDING if m["start"] else frozenset()))
         return None
 
     # --- the kinds of question -------------------------------------------------------------------------
