@@ -93,15 +93,15 @@ def slash_question(command: str, query: str) -> str | None:
     return None
 
 
-_HAPPENED = re.compile(r"^what (?:happened|took place|went on) (?:on|at|in|during|to|with) (?P<x>.+)$")
+_HAPPENED = re.compile(r"^what (?:happened|took place|went on) (?:on|at|in|during|to|with) (?P<x>.+)$", re.I)
 
 
 def what_happened(text: str) -> str | None:
     """What "what happened on Bloody Sunday" (in 1917, during the Terror, to Trotsky) asks /when about, as typed
     ("Bloody Sunday"); None for any other text."""
     q = re.sub(r"\s+", " ", _LEAD.sub("", text.strip())).rstrip("?!. ").strip()
-    m = _HAPPENED.match(q.lower())
-    return q[len(q) - len(m["x"]):] if m else None
+    m = _HAPPENED.match(q)
+    return m["x"] if m else None
 
 
 # "Lenin's birth", "the death of Stalin": a person's own date, when no event of the pack is named so
@@ -496,7 +496,7 @@ class Asker:
             events = list(dict.fromkeys(hits[p][0].id for p in with_events))
             if len(events) == 1:
                 return self.lookup.card(events[0], workspace=workspace)
-            return self._choose(events, f"{phrase} {verb}")
+            return self.choose_events(events, f"{phrase} {verb}")
         if people:  # "when was the tsar crowned", "when was Lenin killed": no such event; nothing else answers it
             question = f"{asked} {{who}} {_DONE_BY_ONESELF[verb]}" if verb in _DONE_BY_ONESELF else \
                 f"{asked} {{who}} was {verb}"
@@ -617,7 +617,7 @@ class Asker:
         best = full or [e for w, e in scored if w >= 0.5]
         if not best:
             return None
-        return self._choose(self._likeliest([e.id for e in best], workspace), phrase)
+        return self.choose_events(self._likeliest([e.id for e in best], workspace), phrase)
 
     def events_holding(self, phrase: str, workspace: str) -> list[str]:
         """The events whose name or aliases hold every key word of `phrase` (see events_by_words), likeliest
@@ -661,7 +661,7 @@ class Asker:
         scored.sort(key=lambda t: (-t[0], t[1].name))
         return scored
 
-    def _choose(self, ids: list[str], phrase: str) -> Reply:
+    def choose_events(self, ids: list[str], phrase: str) -> Reply:
         names = store.names_of(self.lookup.db, ids)
         shown = [names[i] for i in ids if i in names][:5]
         return Reply(

@@ -161,7 +161,9 @@ class Lookup:
         entry = store.entity(self.db, s.candidate.id)
         if entry is None:
             return None
-        pointer = self._not_found(query, res, "event", Resolution(match=s))  # "It looks like the person ..."
+
+        def pointer() -> Reply:  # "It looks like the person ...: try /who ..."
+            return self._not_found(query, res, "event", Resolution(match=s))
         if s.candidate.type == "person":
             from bot.services import timeline  # the timeline module imports this one
 
@@ -170,7 +172,7 @@ class Lookup:
                                                          f"{f' ({dates})' if dates else ''}. "
                                                          f"The events the pack ties to {name}:")
             if reply is None:
-                return pointer
+                return pointer()
             reply.buttons.insert(0, Button(name, cmd, name))
             reply.suggestions = [self._match(s)]
             return reply
@@ -179,8 +181,8 @@ class Lookup:
         if len(events) == 1:
             return None
         if not events:
-            return pointer
-        reply = asker._choose(events, query)
+            return pointer()
+        reply = asker.choose_events(events, query)
         reply.title = f"“{echo(query)}” is the {TYPE_WORDS[s.candidate.type]} {name}, not one event: which event?"
         reply.body = f"/{cmd} {name} tells of it. The events that name it:\n{reply.body}"
         reply.buttons.insert(0, Button(name, cmd, name))
