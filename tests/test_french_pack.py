@@ -124,3 +124,10 @@ def test_a_quiz_on_the_terror_on_1793_or_on_year_ii_finds_its_questions(french: 
     year_ii = bank(french.db, matcher, "shared", "Year II", packs=("french-revolution",))
     assert year_ii and all(q["period"] == "1792-1794" for q in year_ii if q["period"])
     assert not [q for q in year_ii if q["topic"] == "Constitution of the Year III"]
+
+
+def test_two_deeds_named_together_are_both_the_persons(french: Clio) -> None:
+    # before: "when was Marie Antoinette tried" found nothing, though "Trial and execution of Marie Antoinette"
+    # is in the pack: only "VERB of NAME" was read, not "VERB and VERB of NAME"
+    reply = french.handle_text("when was Marie Antoinette tried", ROOM)
+    assert reply.match and reply.match.name == "Trial and execution of Marie Antoinette", reply.text()[:200]

@@ -579,6 +579,8 @@ class Asker:
                 if not any(re.fullmatch(s, word) for s in stems):
                     continue
                 after = title[i + 1: i + 6]  # "of / on [the] [title] NAME": within a few words after the verb
+                if after[:1] == ("and",):  # "Trial and execution of Marie Antoinette": both are hers
+                    after = title[i + 3: i + 8]
                 if after and after[0] in ("of", "on", "against") and own & set(after[1:]):
                     return True
                 before = title[max(0, i - 5): i]  # "NAME is shot", "NAME was hanged"
