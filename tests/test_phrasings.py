@@ -557,3 +557,13 @@ def test_what_happened_in_a_year_is_its_timeline_and_a_verb_done_by_oneself_read
     assert none.title == "Nothing in the pack says when Nikita Khrushchev resigned", none.title
     where = pack_app.handle_text("where was Nicholas II crowned", ctx)
     assert where.title == "Nothing in the pack says where Nicholas II was crowned", where.title
+
+
+def test_a_question_of_a_start_is_never_answered_with_a_later_stage(pack_app: Clio) -> None:
+    # before: "when did collectivisation start" answered "The second collectivisation drive", the one event
+    # holding the word; a stage the name calls second, third or last is no start, unless it was asked for
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    started = pack_app.handle_text("when did collectivisation start", ctx)
+    assert not (started.match and "second" in started.match.name.lower()), started.text()[:200]
+    assert pack_app.handle_text("when did the Second Congress of Soviets begin", ctx).match.id == \
+        "second-congress-of-soviets-1917"

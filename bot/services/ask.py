@@ -147,7 +147,8 @@ _MARRIED = re.compile(r"\bmarried (?:to )?(?:the (?:future |young )?)?(?P<name>[
                       r"{0,3})(?!['’]s)\b")
 _ENDED_AS = ("end of", "end of the", "abolition of", "abolition of the", "fall of", "fall of the", "collapse of",
              "collapse of the", "dissolution of", "dissolution of the")  # what an entry of an ending is named
-_ENDING = frozenset({"end"})  # an event named for the end of something: no answer to when it began
+# an event named for the end of something, or a later stage of it: no answer to when it began
+_NOT_A_START = frozenset("end second third fourth fifth last final".split())
 
 
 def _words(text: str) -> list[str]:
@@ -288,8 +289,10 @@ class Asker:
             if m["end"]:
                 return self._when_ended(x, workspace)
             # "when did the Terror begin" is never the event of its end ("End of the Terror" holds its words too)
+            # nor one named as a later stage ("The second collectivisation drive"), unless that was asked
+            skip = _NOT_A_START - set(_tokens(x)) if m["start"] else frozenset()
             return (self._entry(x, ("event",), workspace, by_words=False) or self.life_date(x, workspace)
-                    or self.events_by_words(x, workspace, skip=_ENDING if m["start"] else frozenset()))
+                    or self.events_by_words(x, workspace, skip=skip))
         return None
 
     # --- the kinds of question -------------------------------------------------------------------------
