@@ -173,6 +173,9 @@ PHRASINGS: list[tuple[str, str]] = [
     ("where was Kirov murdered", "murder-of-kirov-1934"),
     # the end of something that an entry is named for ("Abolition of serfdom": the emancipation of 1861)
     ("when did serfdom end", "emancipation-of-the-serfs"),
+    # the end of something, an event also known as that end (aliases of stop 39, second-read)
+    ("when did War Communism end", "nep-introduced-1921"),
+    ("when did the Provisional Government end", "storming-of-the-winter-palace-1917"),
     # how long something lasted: its card, which gives its span
     ("how long did the Civil War last", "russian-civil-war"),
 ]
