@@ -131,6 +131,9 @@ def test_two_deeds_named_together_are_both_the_persons(french: Clio) -> None:
     # is in the pack: only "VERB of NAME" was read, not "VERB and VERB of NAME"
     reply = french.handle_text("when was Marie Antoinette tried", ROOM)
     assert reply.match and reply.match.name == "Trial and execution of Marie Antoinette", reply.text()[:200]
+    # "who stormed the Bastille": the storming (its card says who), not the fortress's card
+    stormed = french.handle_text("who stormed the Bastille", ROOM)
+    assert stormed.match and stormed.match.name == "Storming of the Bastille", stormed.text()[:200]
     # and events also known by the deed or the end they were (aliases of stop 39, second-read)
     for asked, want in (("when was Robespierre arrested", "ninth-thermidor-1794"),
                         ("when did the Directory end", "eighteenth-brumaire-1799")):

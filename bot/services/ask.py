@@ -279,9 +279,12 @@ class Asker:
                     or self._by_relation(m["x"], workspace)
                     or self._entry(m["x"], ("person", "term", "event"), workspace, partial=False))
         if m := _WHO_DID.match(q):  # "who led the Whites", "who won the Civil War": the card of what was named,
-            found = self._entry(m["x"], ("term", "event"), workspace)  # which says who; else a search, as before
-            if found is not None and found.kind == "lookup":
-                return found
+            # the deed itself first when one event's names hold it ("who stormed the Bastille": the storming, not
+            # the fortress), which says who; else the card of what was named; else a search, as before
+            for found in (self.events_by_words(f"{m['v']} {m['x']}", workspace),
+                          self._entry(m["x"], ("term", "event"), workspace)):
+                if found is not None and found.kind == "lookup":
+                    return found
         if m := _WHAT_IS.match(q):
             return self._entry(m["x"], ("term", "event", "person"), workspace, partial=False)
         if m := _WHEN_EVENT.match(q):
