@@ -295,7 +295,7 @@ class Asker:
             # nor one named as a later stage ("The second collectivisation drive"), unless that was asked
             skip = _NOT_A_START - set(_tokens(x)) if m["start"] else frozenset()
             return (self._entry(x, ("event",), workspace, by_words=False) or self.life_date(x, workspace)
-                    or self.events_by_words(x, workspace, skip=skip))
+                    or self.events_by_words(x, workspace, skip=skip, earliest_first=bool(m["start"])))
         return None
 
     # --- the kinds of question -------------------------------------------------------------------------
@@ -614,10 +614,12 @@ class Asker:
         own = self._name_words(person) - (self._name_words(besides) if besides else set())
         return bool(own & event.name_words)
 
-    def events_by_words(self, phrase: str, workspace: str, skip: frozenset[str] = frozenset()) -> Reply | None:
+    def events_by_words(self, phrase: str, workspace: str, skip: frozenset[str] = frozenset(),
+                        earliest_first: bool = False) -> Reply | None:
         """Events whose name or aliases hold every key word of `phrase`: the one card when a single event
         does (or clearly best), else the choices by how much of the phrase they hold; None when none does.
-        An event whose names hold a word of `skip` is left out."""
+        An event whose names hold a word of `skip` is left out. The choices come likeliest first, or with
+        `earliest_first` (a question of a start: "when did the Terror begin") in the order they happened."""
         scored = [(w, e) for w, e in self._by_words(phrase) if skip.isdisjoint(e.name_words)]
         full = [e for w, e in scored if w >= 0.999]
         if len(full) == 1:
@@ -625,7 +627,12 @@ class Asker:
         best = full or [e for w, e in scored if w >= 0.5]
         if not best:
             return None
-        return self.choose_events(self._likeliest([e.id for e in best], workspace), phrase)
+        ids = self._likeliest([e.id for e in best], workspace)
+        if earliest_first:
+            when = {r["id"]: HistDate.parse(r["date"], r["calendar"]).time_order()
+                    for r in store.events_among(self.lookup.db, ids, self.lookup.packs)}
+            ids.sort(key=lambda i: when.get(i, (9999, 0, 0, 0)))
+        return self.choose_events(ids, phrase)
 
     def events_holding(self, phrase: str, workspace: str) -> list[str]:
         """The events whose name or aliases hold every key word of `phrase` (see events_by_words), likeliest
