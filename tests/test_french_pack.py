@@ -76,6 +76,8 @@ def test_when_of_a_republican_day_with_its_year_puts_that_year_first(french: Cli
 def test_the_terror_ends_with_the_fall_of_robespierre_and_never_begins_there(french: Clio) -> None:
     # before: "when did the Terror end" was a search of the readings; the term dates the Terror to the fall of
     # Robespierre, and that event is now also known as the end of the Terror, which must not answer its start
+    lasted = french.handle_text("how long did the Terror last", ROOM)  # the term's card: its summary dates it
+    assert lasted.match and lasted.match.id == "reign-of-terror", lasted.text()[:200]
     ended = french.handle_text("when did the Terror end", ROOM)
     assert ended.match and ended.match.id == "ninth-thermidor-1794", ended.text()[:300]
     assert "9 Thermidor Year II / 27 Jul 1794" in ended.text()

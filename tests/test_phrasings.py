@@ -178,6 +178,7 @@ PHRASINGS: list[tuple[str, str]] = [
     ("when did the Provisional Government end", "storming-of-the-winter-palace-1917"),
     # how long something lasted: its card, which gives its span
     ("how long did the Civil War last", "russian-civil-war"),
+    ("how long did the NEP last", "nep"),  # the period's card, not the day it began
 ]
 
 

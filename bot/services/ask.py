@@ -289,6 +289,13 @@ class Asker:
             return self._entry(m["x"], ("term", "event", "person"), workspace, partial=False)
         if m := _WHEN_EVENT.match(q):
             x = m["x"] or m["y"]
+            if m["y"]:  # "how long did the Civil War last": the card of an event that gives its span; else a
+                # period's own card ("the Terror", "the NEP": their summaries give theirs), before an event's start
+                event = self._entry(x, ("event",), workspace, by_words=False)
+                if event is not None and event.match is not None and (
+                        (row := store.entity(self.lookup.db, event.match.id)) is not None and row["end_date"]):
+                    return event
+                return self._entry(x, ("term", "event"), workspace)
             if m["end"]:
                 return self._when_ended(x, workspace)
             # "when did the Terror begin" is never the event of its end ("End of the Terror" holds its words too)
