@@ -176,6 +176,10 @@ PHRASINGS: list[tuple[str, str]] = [
     # the end of something, an event also known as that end (aliases of stop 39, second-read)
     ("when did War Communism end", "nep-introduced-1921"),
     ("when did the Provisional Government end", "storming-of-the-winter-palace-1917"),
+    # before: "leave the First World War" answered the war's outbreak of 1914, and "leave the war" was a search
+    ("when did Russia leave the war", "treaty-of-brest-litovsk-1918"),
+    ("when did Russia leave the First World War", "treaty-of-brest-litovsk-1918"),
+    ("when did Russia enter the war", "germany-declares-war-on-russia-1914"),
     # how long something lasted: its card, which gives its span
     ("how long did the Civil War last", "russian-civil-war"),
     ("how long did the NEP last", "nep"),  # the period's card, not the day it began
