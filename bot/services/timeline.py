@@ -15,6 +15,7 @@ events span, so any pack (the Russian one, 1891-1991, or a French one of 1774-18
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -295,8 +296,6 @@ def _sentence(text: str, phrase: str) -> str:
     return excerpt(text[start:end + 1 if end >= 0 else len(text)].strip(), 160)
 
 
-
-
 def reply(lookup: Lookup, text: str, workspace: str = store.SHARED) -> Reply:
     """`/timeline TEXT`: one page of the range's events, with Previous and Next buttons. A range the pack has
     no events for shows the days the group's readings state in it instead, saying so. An event with a span
@@ -374,9 +373,9 @@ def _named(lookup: Lookup, text: str, workspace: str) -> Reply | None:
                                                                                        entry["calendar"])
         rng = Range(Bound(begins.year, begins.month), Bound(ends.year, ends.month))
         # the span itself, by when each event truly begins: not the months around it in either calendar
-        first, after = _ymd(begins.first_day()), _ymd(_after(ends))
-        found = [e for e in events(lookup.db, Range(Bound(rng.start.year), Bound(rng.end.year)), lookup.packs)
-                 if first <= _ymd(e.when.first_day()) < after and e.id != entry["id"]]  # not the span itself
+        first, after = _span(begins, ends)
+        found = [e for e in _beginning(lookup, first, after, (rng.start.year, rng.end.year))
+                 if e.id != entry["id"]]  # not the span itself
         if not found:
             return None
         return _listed(lookup, found, f"{entry['name']}, {rng.label()}", entry["name"], page, of=True,
@@ -403,10 +402,7 @@ def _longer_than_a_year(row: dict) -> bool:
     """Whether an event row's span (date to end_date) lasts more than a year."""
     if not row["end_date"]:
         return False
-    import datetime as dt
-
-    begins = _ymd(HistDate.parse(row["date"], row["calendar"]).first_day())
-    after = _ymd(_after(HistDate.parse(row["end_date"], row["calendar"])))
+    begins, after = _span(HistDate.parse(row["date"], row["calendar"]), HistDate.parse(row["end_date"], row["calendar"]))
     return (dt.date(*after) - dt.date(*begins)).days > 366
 
 
@@ -417,6 +413,19 @@ def _tied(lookup: Lookup, entry: dict, rows: list[dict], page: int, lead: str | 
         return None
     return _listed(lookup, found, entry["name"], entry["name"], page, of=True,
                    lead=lead or f"The events the pack ties to {entry['name']}:")
+
+
+def _span(begins: HistDate, ends: HistDate) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """The first New Style day of a span and the day after its last, as (year, month, day)."""
+    return _ymd(begins.first_day()), _ymd(_after(ends))
+
+
+def _beginning(lookup: Lookup, first: tuple[int, int, int], after: tuple[int, int, int],
+               years: tuple[int, int]) -> list[Entry]:
+    """The events of these years (by either calendar) that truly begin from the New Style day `first` to before
+    `after`, in order."""
+    return [e for e in events(lookup.db, Range(Bound(years[0]), Bound(years[1])), lookup.packs)
+            if first <= _ymd(e.when.first_day()) < after]
 
 
 def _ymd(day: HistDate) -> tuple[int, int, int]:
@@ -430,7 +439,6 @@ def _after(when: HistDate) -> HistDate:
     if when.day is None:
         y, m = (when.year + 1, 1) if when.month == 12 else (when.year, when.month + 1)
         return HistDate(y, m, 1, when.calendar).new_style
-    import datetime as dt
     ns = when.new_style
     assert ns.month is not None and ns.day is not None
     nxt = dt.date(ns.year, ns.month, ns.day) + dt.timedelta(days=1)
@@ -448,9 +456,7 @@ def _republican_year(lookup: Lookup, text: str) -> Reply | None:
         raise BadInput("The Republican calendar ran from Year I (1792) to Year XIV (1805).")
     to_gregorian = calendar_module("french_republican").to_gregorian
     first, after = to_gregorian(year, 1, 1), to_gregorian(year + 1, 1, 1)
-    found = [e for e in events(lookup.db, Range(Bound(first[0]), Bound(after[0])), lookup.packs)
-             if first <= _ymd(e.when.first_day()) < after]
-    import datetime as dt
+    found = _beginning(lookup, first, after, (first[0], after[0]))
     last = dt.date(*after) - dt.timedelta(days=1)
     label = f"Year {roman(year)}, {first[2]} {MONTHS[first[1] - 1]} {first[0]} – {last.day} {MONTHS[last.month - 1]} {last.year}"
     if not found:
