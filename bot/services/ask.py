@@ -61,7 +61,7 @@ _WHEN_BORN = re.compile(r"^when (?:was|is) (?P<x>.+?) born$")
 # "how did Lenin die": the card with the date leads, and the summary tells how
 _WHEN_DIED = re.compile(r"^(?:when|what year|how) did (?P<x>.+?) (?:die|pass away)$|^when (?:was|is) (?P<y>.+?) dead$")
 # "where was the tsar killed": the event's card says where
-_WHEN_VERB = re.compile(rf"^(?:when|where|what year|in what year) (?:was|were|did) (?P<x>.+?) (?:get )?(?P<v>{_VERB})"
+_WHEN_VERB = re.compile(rf"^(?P<asked>when|where|what year|in what year) (?:was|were|did) (?P<x>.+?) (?:get )?(?P<v>{_VERB})"
                         r"(?: (?:himself|herself|themselves))?$")  # "when did Napoleon crown himself"
 _WHO_VERB = re.compile(rf"^who (?P<v>{_VERB}) (?P<x>.+)$")
 _WHO_IS = re.compile(r"^(?:who (?:is|was|were)|tell me about|who's|whos) (?P<x>.+)$")
@@ -96,11 +96,15 @@ def slash_question(command: str, query: str) -> str | None:
 _HAPPENED = re.compile(r"^what (?:happened|took place|went on) (?:on|at|in|during|to|with) (?P<x>.+)$", re.I)
 
 
+def _plain(text: str) -> str:
+    """A typed question less its lead-in ("Clio, ...", "please ..."), closing marks and extra spaces."""
+    return re.sub(r"\s+", " ", _LEAD.sub("", text.strip()).rstrip("?!. ").strip())
+
+
 def what_happened(text: str) -> str | None:
     """What "what happened on Bloody Sunday" (in 1917, during the Terror, to Trotsky) asks /when about, as typed
     ("Bloody Sunday"); None for any other text."""
-    q = re.sub(r"\s+", " ", _LEAD.sub("", text.strip())).rstrip("?!. ").strip()
-    m = _HAPPENED.match(q)
+    m = _HAPPENED.match(_plain(text))
     return m["x"] if m else None
 
 
@@ -142,11 +146,11 @@ def _tokens(text: str) -> list[str]:
     return written_out(re.findall(r"[^\W_]+", re.sub(r"['’]s\b", "", text.lower())))
 
 
-# "married to the future Louis XVI", "she married Nicholas II": the capitalised name after it, not a possessive
+# "married to the future Louis XVI", "she married Nicholas II": the capitalised name after it (a possessive, which
+# its apostrophe keeps in the name, is left out by `Asker._married_in`)
 _MARRIED = re.compile(r"\bmarried (?:to )?(?:the (?:future |young )?)?(?P<name>[A-Z][\w'’-]+(?: (?:[A-Z][\w'’-]+|de|d'|von))"
-                      r"{0,3})(?!['’]s)\b")
-_ENDED_AS = ("end of", "end of the", "abolition of", "abolition of the", "fall of", "fall of the", "collapse of",
-             "collapse of the", "dissolution of", "dissolution of the")  # what an entry of an ending is named
+                      r"{0,3})")
+_ENDED_AS = ("end", "abolition", "fall", "collapse", "dissolution")  # what an entry of an ending is named: "X of Y"
 # an event named for the end of something, or a later stage of it: no answer to when it began
 _NOT_A_START = frozenset("end second third fourth fifth last final".split())
 
@@ -262,8 +266,7 @@ class Asker:
 
     def answer(self, text: str, workspace: str) -> Reply | None:
         """The answer to an everyday question, or None when `text` is not one this module understands."""
-        q = _LEAD.sub("", text.strip().lower()).rstrip("?!. ").strip()
-        q = re.sub(r"\s+", " ", q)
+        q = _plain(text).lower()
         if not q or len(q) > 200:
             return None
         if m := _WHEN_BORN.match(q):
@@ -271,7 +274,8 @@ class Asker:
         if m := _WHEN_DIED.match(q):
             return self._life(m["x"] or m["y"], "died", workspace)
         if m := _WHEN_VERB.match(q):
-            return self._when_verb(m["x"], _VERB_FORMS.get(m["v"], m["v"]), workspace, asked=q.split()[0])
+            return self._when_verb(m["x"], _VERB_FORMS.get(m["v"], m["v"]), workspace,
+                                   asked="where" if m["asked"] == "where" else "when")  # "what year": when
         if m := _WHO_VERB.match(q):
             return self._who_verb(_VERB_FORMS.get(m["v"], m["v"]), m["x"], workspace)
         if m := _WHO_IS.match(q):  # a name first: "who was Andrei Sakharov" is him, not the role "Sakharov's wife"
@@ -342,8 +346,9 @@ class Asker:
         """"when did WW1 end": the event of its end ("End of the First World War"), else the event named when the
         pack dates its end too; never an event dated by its start alone, which would answer another question."""
         bare = _ARTICLE.sub("", phrase.strip())
-        for form in _ENDED_AS:  # an entry named for the end ("Abolition of serfdom": the emancipation of 1861)
-            named = {c.id for c, kind in self.lookup.matcher.exact(name_key(f"{form} {bare}")) if kind != "given"}
+        for form in (f"{noun} of {the}{bare}" for noun in _ENDED_AS for the in ("", "the ")):
+            # an entry named for the end ("Abolition of serfdom": the emancipation of 1861)
+            named = {c.id for c, kind in self.lookup.matcher.exact(name_key(form)) if kind != "given"}
             if len(named) == 1:
                 return self.lookup.card(named.pop(), workspace=workspace)
         ending = self.events_by_words(f"end of {phrase}", workspace)
@@ -490,8 +495,6 @@ class Asker:
     def _when_verb(self, phrase: str, verb: str, workspace: str, asked: str = "when") -> Reply | None:
         """"when was Kirov murdered" (or "where ...", `asked`): the event of that deed, which says when and
         where."""
-        if asked not in ("when", "where"):
-            asked = "when"  # "what year was ..."
         people = self._people(phrase, workspace)
         if verb in DEATH_VERBS:
             return self._life(phrase, "died", workspace)
