@@ -42,9 +42,18 @@ VERBS: dict[str, tuple[str, ...]] = {
     "elected": (r"elect\w*", r"chosen"),
     "tried": (r"trials?",),
     "founded": (r"found\w*", r"creat\w*", r"establish\w*", r"form(?:ed|ation)"),
+    "abolished": (r"abolit\w*", r"abolish\w*"),
+    "declared": (r"proclam\w*", r"proclaim\w*", r"declar\w*"),
+    "introduced": (r"introduc\w*", r"adopt\w*"),
+    "flee": (r"flight", r"fle(?:e|es|d|eing)", r"escape[sd]?"),
 }
+# the nouns an entry of a deed done to a thing is named by ("Abolition of serfdom", "Proclamation of the Republic")
+_DEED_NOUNS = {"abolished": ("abolition",), "declared": ("proclamation", "declaration"),
+               "introduced": ("introduction", "adoption"), "founded": ("founding", "foundation", "creation"),
+               "deposed": ("deposition", "overthrow", "fall"), "overthrown": ("overthrow", "fall"), "tried": ("trial",),
+               "elected": ("election",), "crowned": ("coronation",), "executed": ("execution",)}
 # verbs the person does themselves ("Gorbachev resigns"), with their past tense
-_DONE_BY_ONESELF = {"resign": "resigned", "abdicate": "abdicated"}
+_DONE_BY_ONESELF = {"resign": "resigned", "abdicate": "abdicated", "flee": "fled"}
 KILLING = {"killed", "murdered", "assassinated", "executed"}  # an attempt on a life is none of these
 _KILLED = {"killed", "murdered", "assassinated"}  # a killing of any kind; an execution is its own word
 # "when did X die" and the like: the verb asks for one of the person's own dates
@@ -53,7 +62,9 @@ _VERB_FORMS = {"shoot": "shot", "kill": "killed", "murder": "murdered", "assassi
                "execute": "executed", "crown": "crowned", "arrest": "arrested", "exile": "exiled",
                "deport": "deported", "expel": "expelled", "overthrow": "overthrown", "overthrew": "overthrown",
                "depose": "deposed", "oust": "ousted", "abdicated": "abdicate", "resigned": "resign",
-               "elect": "elected", "try": "tried", "found": "founded"}
+               "elect": "elected", "try": "tried", "found": "founded", "abolish": "abolished",
+               "declare": "declared", "proclaim": "declared", "proclaimed": "declared", "introduce": "introduced",
+               "adopt": "introduced", "adopted": "introduced", "fled": "flee", "escape": "flee", "escaped": "flee"}
 _VERB = "|".join(sorted({*VERBS, *_VERB_FORMS}, key=len, reverse=True))
 
 _LEAD = re.compile(r"^(?:(?:hey |ok |okay )?clio[,:]?\s+|please\s+|(?:can|could) you tell me\s+|do you know\s+)", re.I)
@@ -207,6 +218,36 @@ def _in_one_title(weight: float, event: _Event, held: list[str]) -> float:
     return 0.99
 
 
+def _deed_gap(own: set[str], event: _Event, stems: tuple[str, ...], acting: bool = False,
+              thing: bool = False) -> int | None:
+    """How closely a name or alias of the event says the verb (`stems`) was done to what the words `own` name
+    (the fewest words between them; None when none says so): "of / on / against [the] ... OWN" within a few
+    words after the verb ("Execution of Admiral Kolchak", "Trial and execution of Marie Antoinette"), or
+    "OWN is / was VERBed" ("Trotsky is expelled"). With `acting` (a verb one does oneself), or of a `thing`
+    ("Consulate established"), OWN may stand right before the verb."""
+    best = None
+    for title in event.titles:
+        for i, word in enumerate(title):
+            if not any(re.fullmatch(s, word) for s in stems):
+                continue
+            after = title[i + 1: i + 6]  # "of / on [the] [title] NAME": within a few words after the verb
+            if after[:1] == ("and",):  # "Trial and execution of Marie Antoinette": both are hers
+                after = title[i + 3: i + 8]
+            gap = None
+            if after and after[0] in ("of", "on", "against"):
+                named = [j for j, w in enumerate(after[1:]) if w in own]
+                if named:
+                    gap = named[0] - (after[1:2] == ("the",))
+            before = title[max(0, i - 5): i]  # "NAME is shot", "NAME was hanged"
+            if before and before[-1] in ("is", "was", "are", "were") and own & set(before[:-1]):
+                gap = 0
+            if (acting or thing) and before and before[-1] in own:
+                gap = 0
+            if gap is not None and (best is None or gap < best):
+                best = gap
+    return best
+
+
 def _verb_in(word: str, words: frozenset[str]) -> bool:
     """Whether `word` is a verb (VERBS) that a word of `words` says its own way ("founded": "creation")."""
     verb = _VERB_FORMS.get(word, word)
@@ -275,9 +316,10 @@ class Asker:
             return self._life(m["x"] or m["y"], "died", workspace)
         if m := _WHEN_VERB.match(q):
             return self._when_verb(m["x"], _VERB_FORMS.get(m["v"], m["v"]), workspace,
-                                   asked="where" if m["asked"] == "where" else "when")  # "what year": when
-        if m := _WHO_VERB.match(q):
-            return self._who_verb(_VERB_FORMS.get(m["v"], m["v"]), m["x"], workspace)
+                                   asked="where" if m["asked"] == "where" else "when", typed=m["v"])  # "what year": when
+        if (m := _WHO_VERB.match(q)) and (found := self._who_verb(_VERB_FORMS.get(m["v"], m["v"]), m["x"],
+                                                                   workspace)) is not None:
+            return found  # else "who declared war on Austria", "who fled to Varennes": as any other verb, below
         if m := _WHO_IS.match(q):  # a name first: "who was Andrei Sakharov" is him, not the role "Sakharov's wife"
             return (self._named(m["x"], workspace) or self._by_role(m["x"], workspace)
                     or self._by_relation(m["x"], workspace)
@@ -285,10 +327,17 @@ class Asker:
         if m := _WHO_DID.match(q):  # "who led the Whites", "who won the Civil War": the card of what was named,
             # the deed itself first when one event's names hold it ("who stormed the Bastille": the storming, not
             # the fortress), which says who; else the card of what was named; else a search, as before
-            for found in (self.events_by_words(f"{m['v']} {m['x']}", workspace),
-                          self._entry(m["x"], ("term", "event"), workspace)):
-                if found is not None and found.kind == "lookup":
-                    return found
+            # never a deed done by what was named: "who declared war on Germany" is not "Germany declares war on
+            # Russia"
+            done = [e for e in self.events_holding(f"{m['v']} {m['x']}", workspace)
+                    if self._done_to(m["x"], m["v"], e)]
+            if len(done) == 1:
+                return self.lookup.card(done[0], workspace=workspace)
+            if done:  # "who declared war on Austria": France, in 1792 and again in 1799
+                return self.choose_events(done, f"{m['v']} {m['x']}")
+            found = self._entry(m["x"], ("term", "event"), workspace, by_words=False)
+            if found is not None and found.kind == "lookup":
+                return found
         if m := _WHAT_IS.match(q):
             return self._entry(m["x"], ("term", "event", "person"), workspace, partial=False)
         if m := _WHEN_EVENT.match(q):
@@ -345,12 +394,8 @@ class Asker:
     def _when_ended(self, phrase: str, workspace: str) -> Reply | None:
         """"when did WW1 end": the event of its end ("End of the First World War"), else the event named when the
         pack dates its end too; never an event dated by its start alone, which would answer another question."""
-        bare = _ARTICLE.sub("", phrase.strip())
-        for form in (f"{noun} of {the}{bare}" for noun in _ENDED_AS for the in ("", "the ")):
-            # an entry named for the end ("Abolition of serfdom": the emancipation of 1861)
-            named = {c.id for c, kind in self.lookup.matcher.exact(name_key(form)) if kind != "given"}
-            if len(named) == 1:
-                return self.lookup.card(named.pop(), workspace=workspace)
+        if (named := self._named_as(_ENDED_AS, phrase)) is not None:  # "Abolition of serfdom": the emancipation
+            return self.lookup.card(named, workspace=workspace)
         ending = self.events_by_words(f"end of {phrase}", workspace)
         if ending is not None and ending.kind == "lookup":
             return ending
@@ -366,6 +411,15 @@ class Asker:
                      body=f"It dates its start: {event['name']}, {began}. /search {echo(phrase)} finds what the "
                           "readings say.",
                      buttons=[Button(event["name"], "when", event["name"])], suggestions=[found.match])
+
+    def _named_as(self, nouns: tuple[str, ...], phrase: str) -> str | None:
+        """The one entry named "NOUN of [the] PHRASE" for a noun of `nouns` ("Abolition of serfdom"), if any."""
+        bare = _ARTICLE.sub("", phrase.strip())
+        for form in (f"{noun} of {the}{bare}" for noun in nouns for the in ("", "the ")):
+            named = {c.id for c, kind in self.lookup.matcher.exact(name_key(form)) if kind != "given"}
+            if len(named) == 1:
+                return named.pop()
+        return None
 
     def _named(self, phrase: str, workspace: str) -> Reply | None:
         """The card of the person a phrase names for sure (None when it names no one for sure)."""
@@ -474,14 +528,15 @@ class Asker:
         card.body = f"{lead}\n\n{card.body}" if card.body else lead
         return card
 
-    def _events_for(self, person: str, verb: str) -> list[_Event]:
+    def _events_for(self, person: str, verb: str, said: set[str] = frozenset()) -> list[_Event]:  # type: ignore[assignment]
         """The pack's events about `person` (see `_about`: Stolypin's assassination is not the tsar's, though he
-        is among its people) with the verb in their name or aliases, the best first."""
+        is among its people) with the verb in their name or aliases, the best first. `said`: the words the
+        question named them by ("king")."""
         stems = VERBS.get(verb, (verb,))
         own = self._name_words(person)
         scored = []
         for e in self.events:
-            if not self._about(person, e, stems, acting=verb in _DONE_BY_ONESELF):
+            if not self._about(person, e, stems, acting=verb in _DONE_BY_ONESELF, said=said):
                 continue
             # the verb's own word counts most ("expelled" over "deported"), then its near synonyms
             if verb in KILLING and _says(e.name_words, r"attempts?"):  # Lenin survived the shots of 1918
@@ -492,13 +547,15 @@ class Asker:
         scored.sort(key=lambda t: t[:3])
         return [e for *_, e in scored]
 
-    def _when_verb(self, phrase: str, verb: str, workspace: str, asked: str = "when") -> Reply | None:
+    def _when_verb(self, phrase: str, verb: str, workspace: str, asked: str = "when",
+                   typed: str | None = None) -> Reply | None:
         """"when was Kirov murdered" (or "where ...", `asked`): the event of that deed, which says when and
-        where."""
+        where. `typed`: the verb as typed ("proclaimed" of "declared")."""
         people = self._people(phrase, workspace)
         if verb in DEATH_VERBS:
             return self._life(phrase, "died", workspace)
-        hits = {p: self._events_for(p, verb) for p in people}
+        said = {_stem(w) for w in _words(phrase)}  # "the king": "Flight of the king" names him as typed
+        hits = {p: self._events_for(p, verb, said) for p in people}
         with_events = [p for p in people if hits[p]]
         if len(with_events) == 1:  # "the tsar shot": of the three tsars, only one was
             event = hits[with_events[0]][0]
@@ -517,7 +574,32 @@ class Asker:
             question = f"{asked} {{who}} {_DONE_BY_ONESELF[verb]}" if verb in _DONE_BY_ONESELF else \
                 f"{asked} {{who}} was {verb}"
             return self._no_event(people, phrase, question)
-        return self.events_by_words(f"{phrase} {verb}", workspace)
+        # what was named is no person: the event whose name says the deed was done to it ("Abolition of serfdom",
+        # "Proclamation of the Republic", "Consulate established"), the closest named first; else the events
+        # holding the words, each holding one of what was named ("Napoleon exiled", where the pack has no
+        # Napoleon, is not Sakharov's exile)
+        if (named := self._named_as(_DEED_NOUNS.get(verb, ()), phrase)) is not None:  # "Abolition of serfdom"
+            return self.lookup.card(named, workspace=workspace)
+        deeds = self._deeds_to(said, VERBS.get(verb, (verb,)))
+        if len(deeds) == 1:
+            return self.lookup.card(deeds[0].id, workspace=workspace)
+        if deeds:
+            return self.choose_events(self._likeliest([e.id for e in deeds], workspace), f"{phrase} {typed or verb}")
+        named = self._entry(phrase, ("event",), workspace, by_words=False)  # "the Declaration of the Rights of Man
+        if named is not None and named.kind == "lookup":  # adopted": the event that name is
+            return named
+        return self.events_by_words(f"{phrase} {typed or verb}", workspace, need=frozenset(said))
+
+    def _deeds_to(self, said: set[str], stems: tuple[str, ...]) -> list[_Event]:
+        """The events whose name or an alias says the verb (`stems`) was done to what the words `said` name,
+        those naming it most closely ("of the Republic" before "of the Batavian Republic")."""
+        if not said:
+            return []
+        gaps = [(gap, e) for e in self.events if (gap := _deed_gap(said, e, stems, thing=True)) is not None]
+        if not gaps:
+            return []
+        closest = min(gap for gap, _ in gaps)
+        return [e for gap, e in gaps if gap == closest]
 
     def _summary_says(self, person: str, verb: str) -> bool:
         """Whether a person's summary tells of the verb done to them, by the verb's own word (for a killing,
@@ -579,32 +661,67 @@ class Asker:
             return self._no_event(people, phrase, f"who {verb} {{who}}")
         return None
 
-    def _about(self, person: str, event: _Event, stems: tuple[str, ...], acting: bool = False) -> bool:
+    def _about(self, person: str, event: _Event, stems: tuple[str, ...], acting: bool = False,
+               said: set[str] = frozenset()) -> bool:  # type: ignore[assignment]
         """Whether the event's name or an alias says the verb happened to `person`: "Murder of Rasputin",
         "Assassination attempt on Lenin", "Execution of Admiral Kolchak", "Trotsky is expelled". Being named
         is not enough: "Fanny Kaplan's attempt on Lenin's life" is about Lenin, and "Stalin's wife ... kills
         herself" about no one's killer. An event that lists its people is about one of them only: "Murder of
         Sergei Kirov" names a Sergei, not Sergei Witte, and "Execution of the Romanovs" a Romanov, not Alexander
         II, who was killed in 1881. With `acting` (a verb one does oneself: resign, abdicate), the person may
-        stand right before it too: "Gorbachev resigns"."""
+        stand right before it too: "Gorbachev resigns". `said`: the words the question named them by, which
+        name them too in an event that lists them ("Flight of the king": Louis XVI).
+        A name that opens with the deed and names no one ("Exile to Saint Helena") is the deed of the person
+        another name of the event opens with ("Napoleon surrenders to the British"), when it lists them."""
         if event.people and person not in event.people:
             return False
-        own = self._name_words(person)
+        own = self._name_words(person) | (said if event.people else set())
+        if _deed_gap(own, event, stems, acting=acting) is not None:
+            return True
+        if not event.people or not any(t and t[0] in own for t in event.titles):
+            return False  # they open no name of the event: not its protagonist
         for title in event.titles:
-            for i, word in enumerate(title):
-                if not any(re.fullmatch(s, word) for s in stems):
-                    continue
-                after = title[i + 1: i + 6]  # "of / on [the] [title] NAME": within a few words after the verb
-                if after[:1] == ("and",):  # "Trial and execution of Marie Antoinette": both are hers
-                    after = title[i + 3: i + 8]
-                if after and after[0] in ("of", "on", "against") and own & set(after[1:]):
-                    return True
-                before = title[max(0, i - 5): i]  # "NAME is shot", "NAME was hanged"
-                if before and before[-1] in ("is", "was", "are", "were") and own & set(before[:-1]):
-                    return True
-                if acting and before and before[-1] in own:
-                    return True
+            deed = title[1:] if title[:1] == ("the",) else title
+            if deed and re.fullmatch(stems[0], deed[0]) and not self._names_anyone(title):
+                return True
         return False
+
+    def _names_only(self, phrase: str, event: _Event) -> bool:
+        """Whether the key words of `phrase` that the event's names hold are all words of people's names."""
+        held = {w for w in (_stem(t) for t in _words(phrase)) if _has(event.name_words, w)}
+        return bool(held) and not held - self._people_words
+
+    def _done_to(self, phrase: str, verb: str, event_id: str) -> bool:
+        """Whether a name or alias of the event says the verb and then, after it, every key word of `phrase`:
+        "Storming of the Bastille" for "stormed the Bastille"; "Germany declares war on Russia" is no war
+        declared on Germany."""
+        event = next((e for e in self.events if e.id == event_id), None)
+        words = [_stem(w) for w in _words(phrase)]
+        verb = _stem(verb.lower())
+        if event is None:
+            return False
+        for title in event.titles:
+            for i, w in enumerate(title):
+                if w == verb or _akin(verb, frozenset([w])) or _verb_in(verb, frozenset([w])):
+                    rest = frozenset(title[i + 1:])
+                    if all(_has(rest, k) for k in words):
+                        return True
+        return False
+
+    def _names_anyone(self, title: tuple[str, ...] | frozenset[str]) -> bool:
+        """Whether a name's words hold a word of a person's own names."""
+        return bool(self._people_words & set(title))
+
+    @property
+    def _people_words(self) -> set[str]:
+        """The words of every person's own names (see _name_words), read once per question."""
+        known = self.__dict__.get("_people_words_read")
+        if known is None:
+            cond, params = store.in_packs(self.lookup.packs, "e")
+            ids = [r["id"] for r in self.lookup.db.query(f"select e.id from entities e where e.type = 'person' and {cond}",
+                                                          params)]
+            known = self.__dict__["_people_words_read"] = set().union(*(self._name_words(p) for p in ids))
+        return known
 
     def _name_words(self, person: str) -> set[str]:
         """The words of a person's names that are their own: no patronymic, and no title ("Tsar Alexander II"
@@ -625,16 +742,20 @@ class Asker:
         return bool(own & event.name_words)
 
     def events_by_words(self, phrase: str, workspace: str, skip: frozenset[str] = frozenset(),
-                        earliest_first: bool = False) -> Reply | None:
+                        earliest_first: bool = False, need: frozenset[str] = frozenset()) -> Reply | None:
         """Events whose name or aliases hold every key word of `phrase`: the one card when a single event
         does (or clearly best), else the choices by how much of the phrase they hold; None when none does.
-        An event whose names hold a word of `skip` is left out. The choices come likeliest first, or with
-        `earliest_first` (a question of a start: "when did the Terror begin") in the order they happened."""
-        scored = [(w, e) for w, e in self._by_words(phrase) if skip.isdisjoint(e.name_words)]
+        An event whose names hold a word of `skip` is left out, and with `need`, one that holds none of those
+        words. The choices come likeliest first, or with `earliest_first` (a question of a start: "when did the
+        Terror begin") in the order they happened."""
+        scored = [(w, e) for w, e in self._by_words(phrase) if skip.isdisjoint(e.name_words)
+                  and (not need or any(_has(e.name_words, w) for w in need))]
         full = [e for w, e in scored if w >= 0.999]
         if len(full) == 1:
             return self.lookup.card(full[0].id, workspace=workspace)
-        best = full or [e for w, e in scored if w >= 0.5]
+        # a near match that holds only names of people says nothing of what was asked of them ("Louis XVI
+        # flee" is none of his events)
+        best = full or [e for w, e in scored if w >= 0.5 and not self._names_only(phrase, e)]
         if not best:
             return None
         ids = self._likeliest([e.id for e in best], workspace)
@@ -660,8 +781,11 @@ class Asker:
         if not words:
             return []
         numbers_only = all(w.isdigit() for w in words)
+        ordinals = words & _ORDINALS
         holding = []
         for e in self.events:
+            if ordinals and ordinals.isdisjoint(e.name_words) and not _ORDINALS.isdisjoint(e.name_words):
+                continue  # "the Second World War" is never "Russia leaves the First World War"
             # a number only whole ("0" is not in "00447"); and numbers alone, beside words the name lacks, are no
             # match: "25 Oct 1917" is not "25 February 1917"
             held = [w for w in words if (w in e.name_words if w.isdigit() else _has(e.name_words, w))]
