@@ -39,6 +39,14 @@ def require_arg(text: str, what: str, usage: str | Callable[[], str], limit: int
     return arg
 
 
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.I)
+
+
+def without_article(text: str) -> str:
+    """`text` stripped, less a first "the", "a" or "an" ("the Terror": "Terror")."""
+    return _ARTICLE.sub("", text.strip())
+
+
 def shorten(text: str, limit: int) -> str:
     """`text` cut to at most `limit` characters, an ellipsis marking the cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

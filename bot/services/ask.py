@@ -18,7 +18,7 @@ from bot import store
 from bot.dates import CalendarRule, HistDate
 from bot.names import PATRONYMIC, TITLES, is_title, name_key, pack_surname, written_out
 from bot.response import Button, Match, Reply
-from bot.text import echo, first_sentence
+from bot.text import echo, first_sentence, without_article
 
 # a verb as people type it -> the words (whole-word patterns) the pack's event names use for it, its own first
 _SHOT, _KILL, _MURDER = r"shot|shoot\w*", r"kill(?:ed|ing|s)?", r"murder\w*"
@@ -65,6 +65,22 @@ _VERB_FORMS = {"shoot": "shot", "kill": "killed", "murder": "murdered", "assassi
                "elect": "elected", "try": "tried", "found": "founded", "abolish": "abolished",
                "declare": "declared", "proclaim": "declared", "proclaimed": "declared", "introduce": "introduced",
                "adopt": "introduced", "adopted": "introduced", "fled": "flee", "escape": "flee", "escaped": "flee"}
+# coming to power, as people ask it ("when did Stalin come to power", "... become leader"): see Asker._to_power
+_TO_POWER_FORMS = ("come to power", "came to power", "take power", "took power", "seize power", "seized power",
+                   "rise to power", "rose to power", "become leader", "become the leader", "become ruler",
+                   "become the ruler")
+_VERB_FORMS.update(dict.fromkeys(_TO_POWER_FORMS, "come to power"))
+_DONE_BY_ONESELF["come to power"] = "came to power"
+# what an event's name says of a person who comes to power, right after their name (its words as _Event keeps them,
+# each cut by _stem: "comes" is "com"): for sure ("Gorbachev comes to power", "Kolchak takes power"), or one step
+# that may be it ("Stalin becomes General Secretary", "Napoleon proclaimed Emperor")
+_POWER_TAKEN = (("com", "to", "power"), ("came", "to", "power"), ("tak", "power"), ("took", "power"),
+                ("seiz", "power"), ("seized", "power"), ("ris", "to", "power"), ("rose", "to", "power"))
+_POWER_STEP = frozenset("becom became elected appointed made proclaimed chosen".split())
+# a step to power is to a post at the head ("General Secretary", "Supreme Ruler"), not any ("Minister of Finance",
+# "Supreme Commander", "party chief of Stavropol")
+_HEAD_POSTS = frozenset("general prime president premier emperor consul chairman leader tsar head dictator king "
+                        "ruler".split())
 _VERB = "|".join(sorted({*VERBS, *_VERB_FORMS}, key=len, reverse=True))
 
 _LEAD = re.compile(r"^(?:(?:hey |ok |okay )?clio[,:]?\s+|please\s+|(?:can|could) you tell me\s+|do you know\s+)", re.I)
@@ -125,7 +141,6 @@ _RELATION = re.compile(r"^(?:the )?(?P<x>.+?)['’]s? (?:(?:first|second|third|o
                        r"(?P<rel>wife|husband|son|daughter|brother|sister|father|mother)$", re.I)
 # forms of address that name no one by themselves: Marie Antoinette's "Madame Deficit" is not Madame Roland
 _HONORIFICS = frozenset("madame monsieur mademoiselle citizen citoyen citoyenne abbe sieur".split())
-_ARTICLE = re.compile(r"^(?:the|a|an) ")
 STOP = frozenset("a an the of in on at to and or for by with from was were is are did does do his her their its "
                  "s when who what which how why".split())
 
@@ -248,6 +263,29 @@ def _deed_gap(own: set[str], event: _Event, stems: tuple[str, ...], acting: bool
     return best
 
 
+def _holds(title: tuple[str, ...], words: tuple[str, ...]) -> bool:
+    """Whether a name's words hold these words in a row."""
+    n = len(words)
+    return any(title[i:i + n] == words for i in range(len(title) - n + 1))
+
+
+def _power_taken(title: tuple[str, ...], own: set[str]) -> bool:
+    """Whether a name's words say the person of the words `own` came to power ("Gorbachev comes to power")."""
+    return any(w in own and any(title[i + 1:i + 1 + len(p)] == p for p in _POWER_TAKEN) for i, w in enumerate(title))
+
+
+def _power_step(title: tuple[str, ...], own: set[str]) -> bool:
+    """Whether a name's words say the person of the words `own` took a post at the head ("Stalin becomes General
+    Secretary", "Yeltsin is elected President")."""
+    for i, w in enumerate(title):
+        if w in own:
+            rest = title[i + 1:]
+            rest = rest[1:] if rest[:1] == ("is",) else rest
+            if rest[:1] and rest[0] in _POWER_STEP and not _HEAD_POSTS.isdisjoint(rest[1:3]):
+                return True
+    return False
+
+
 def _verb_in(word: str, words: frozenset[str]) -> bool:
     """Whether `word` is a verb (VERBS) that a word of `words` says its own way ("founded": "creation")."""
     verb = _VERB_FORMS.get(word, word)
@@ -365,7 +403,7 @@ class Asker:
         """The entry a phrase names: tried as each type in turn, an exact card first; else the first type's
         choices; else (with `by_words`) events by their key words (without `partial`, only an event holding them
         all: "who was Lenin's wife" is not Stalin's wife's suicide, which holds "wife")."""
-        phrase = _ARTICLE.sub("", phrase.strip())
+        phrase = without_article(phrase)
         first_choices = None
         for etype in order:
             res = self.lookup.matcher.resolve(phrase, {etype}, prominence=self.lookup.prominence.for_workspace(workspace))
@@ -414,7 +452,7 @@ class Asker:
 
     def _named_as(self, nouns: tuple[str, ...], phrase: str) -> str | None:
         """The one entry named "NOUN of [the] PHRASE" for a noun of `nouns` ("Abolition of serfdom"), if any."""
-        bare = _ARTICLE.sub("", phrase.strip())
+        bare = without_article(phrase)
         for form in (f"{noun} of {the}{bare}" for noun in nouns for the in ("", "the ")):
             named = {c.id for c, kind in self.lookup.matcher.exact(name_key(form)) if kind != "given"}
             if len(named) == 1:
@@ -423,7 +461,7 @@ class Asker:
 
     def _named(self, phrase: str, workspace: str) -> Reply | None:
         """The card of the person a phrase names for sure (None when it names no one for sure)."""
-        res = self.lookup.matcher.resolve(_ARTICLE.sub("", phrase.strip()), {"person"},
+        res = self.lookup.matcher.resolve(without_article(phrase), {"person"},
                                           prominence=self.lookup.prominence.for_workspace(workspace))
         return self.lookup.card(res.match.candidate.id, match=self.lookup._match(res.match),
                                 workspace=workspace) if res.match else None
@@ -555,6 +593,8 @@ class Asker:
         if verb in DEATH_VERBS:
             return self._life(phrase, "died", workspace)
         said = {_stem(w) for w in _words(phrase)}  # "the king": "Flight of the king" names him as typed
+        if verb == "come to power" and people:
+            return self._to_power(people, phrase, asked, workspace)
         hits = {p: self._events_for(p, verb, said) for p in people}
         with_events = [p for p in people if hits[p]]
         if len(with_events) == 1:  # "the tsar shot": of the three tsars, only one was
@@ -573,7 +613,7 @@ class Asker:
         if people:  # "when was the tsar crowned", "when was Lenin killed": no such event; nothing else answers it
             question = f"{asked} {{who}} {_DONE_BY_ONESELF[verb]}" if verb in _DONE_BY_ONESELF else \
                 f"{asked} {{who}} was {verb}"
-            return self._no_event(people, phrase, question)
+            return self._no_event(people, phrase, question, dying=verb in KILLING or verb == "shot")
         # what was named is no person: the event whose name says the deed was done to it ("Abolition of serfdom",
         # "Proclamation of the Republic", "Consulate established"), the closest named first; else the events
         # holding the words, each holding one of what was named ("Napoleon exiled", where the pack has no
@@ -600,6 +640,33 @@ class Asker:
             return []
         closest = min(gap for gap, _ in gaps)
         return [e for gap, e in gaps if gap == closest]
+
+    def _to_power(self, people: list[str], phrase: str, asked: str, workspace: str) -> Reply:
+        """"when did Gorbachev come to power": the event whose name says so ("Gorbachev comes to power",
+        "Kolchak takes power"; the "seizure of power" of the one an event lists first: Lenin's October); else the
+        steps the pack names that may be it, earliest first, as choices ("Stalin becomes General Secretary":
+        Figes finds no one day); never an event that only holds "power" ("Khrushchev is removed from power")."""
+        sure: list[_Event] = []
+        steps: list[_Event] = []
+        for person in people:
+            own = self._name_words(person)
+            for e in self.events:
+                if e.people and person not in e.people:
+                    continue
+                if any(_power_taken(t, own) or e.people[:1] == (person,) and _holds(t, ("seizure", "of", "power"))
+                       for t in e.titles):
+                    sure.append(e)
+                elif any(_power_step(t, own) for t in e.titles):
+                    steps.append(e)
+        found = list(dict.fromkeys(e.id for e in sure or steps))
+        if len(found) == 1 and sure:
+            return self.lookup.card(found[0], workspace=workspace)
+        if found:
+            when = {r["id"]: HistDate.parse(r["date"], r["calendar"]).time_order()
+                    for r in store.events_among(self.lookup.db, found, self.lookup.packs)}
+            return self.choose_events(sorted(found, key=lambda i: when.get(i, (9999, 0, 0, 0))),
+                                      f"{phrase} came to power")
+        return self._no_event(people, phrase, f"{asked} {{who}} came to power")
 
     def _summary_says(self, person: str, verb: str) -> bool:
         """Whether a person's summary tells of the verb done to them, by the verb's own word (for a killing,
@@ -628,13 +695,14 @@ class Asker:
                      body="\n".join(lines), buttons=[Button(r["name"], command[r["id"]], r["name"]) for r in shown],
                      suggestions=[Match(r["id"], r["name"], r["type"], 100.0) for r in shown])
 
-    def _no_event(self, people: list[str], phrase: str, question: str) -> Reply:
-        """No event of the pack answers the question about these people: say so, with what the pack does
-        know of one of them (their death date: Lenin was shot, not killed) and never another entry."""
+    def _no_event(self, people: list[str], phrase: str, question: str, dying: bool = False) -> Reply:
+        """No event of the pack answers the question about these people: say so, and never with another entry;
+        of a question of a killing (`dying`), with what the pack does know of one of them: their death date
+        (Lenin was shot, not killed)."""
         names = store.names_of(self.lookup.db, people)
         who = " or ".join(names[p]["name"] for p in people if p in names)
         body = f"Try /who {echo(phrase)} for what the pack has about them, or /search for the readings."
-        if len(people) == 1:
+        if len(people) == 1 and dying:
             e = store.entity(self.lookup.db, people[0])
             if e and e["died"]:
                 died = life_date(e["died"], self.lookup.rule)
@@ -658,7 +726,7 @@ class Asker:
         if verb == "founded" and not people:  # "who founded the Cheka": a term or event whose card says who (a
             return self._entry(phrase, ("term", "event"), workspace)  # person is no founding's answer)
         if people:  # "who shot Kaplan": no event of the pack is about that
-            return self._no_event(people, phrase, f"who {verb} {{who}}")
+            return self._no_event(people, phrase, f"who {verb} {{who}}", dying=verb in KILLING or verb == "shot")
         return None
 
     def _about(self, person: str, event: _Event, stems: tuple[str, ...], acting: bool = False,

@@ -93,8 +93,9 @@ class Lookup:
         Choices come likeliest first (prominence in the pack and the workspace's readings), at most
         MAX_CHOICES with the command that lists them all: `/who all NAME`."""
         query, everyone = self._everyone(query)
+        asker = Asker(self)  # one for the whole lookup: what it reads of the pack is read once
         if not everyone:
-            asked, query = self._asked(query, etype, workspace)
+            asked, query = self._asked(query, etype, workspace, asker)
             if asked is not None:
                 return asked  # "/when did Stalin die", "/what is a soviet": the question, not a name
         rank = self.prominence.for_workspace(workspace)
@@ -103,11 +104,11 @@ class Lookup:
         res = self.matcher.resolve(query, {etype}, prominence=rank)
         if res.match:
             return self.card(res.match.candidate.id, match=self._match(res.match), workspace=workspace)
-        if etype == "event" and not everyone and (life := Asker(self).life_date(query, workspace)) is not None:
+        if etype == "event" and not everyone and (life := asker.life_date(query, workspace)) is not None:
             return life  # "Lenin's birth": his date, not an event holding "birth" ("Birth of the Gulag")
-        if etype == "event" and not everyone and (other_kind := self._not_an_event(query, res, workspace)) is not None:
+        if etype == "event" and not everyone and (other_kind := self._not_an_event(query, res, workspace, asker)) is not None:
             return other_kind  # "/when Stalin": his dates and events, not events that share a word with his name
-        by_words = Asker(self).events_by_words(query, workspace) if etype == "event" and not everyone else None
+        by_words = asker.events_by_words(query, workspace) if etype == "event" and not everyone else None
         if by_words is not None and by_words.kind == "lookup":  # "Lena goldfields": one event holds those words
             return by_words
         if res.choices:
@@ -132,7 +133,7 @@ class Lookup:
             reply.body = away if not reply.suggestions else f"{reply.body}\n\n{away}"
         return reply
 
-    def _asked(self, query: str, etype: str, workspace: str) -> tuple[Reply | None, str]:
+    def _asked(self, query: str, etype: str, workspace: str, asker: Asker) -> tuple[Reply | None, str]:
         """The answer to a question typed after /who, /what or /when, when the argument reads as one and is no
         entry's name ("/who was Lenin's wife" is the question "who was Lenin's wife"), and what to look up when
         no pattern answers it: the argument, less a first auxiliary ("/who was X": X)."""
@@ -145,10 +146,10 @@ class Lookup:
         if not rest:  # "/what is", "/when did": the question's first word and nothing after it
             word = echo(query, 20)
             raise BadInput(f"Say what “/{command} {word}” asks about: /{command} {word} {_ASKED_ABOUT.get(command, 'NAME')}")
-        answer = Asker(self).answer(question, workspace)
+        answer = asker.answer(question, workspace)
         return answer, rest if answer is None and first.lower() in _AUXILIARIES else query
 
-    def _not_an_event(self, query: str, res: Resolution, workspace: str) -> Reply | None:
+    def _not_an_event(self, query: str, res: Resolution, workspace: str, asker: Asker) -> Reply | None:
         """/when of a person's or a term's own name ("/when Stalin", "/when the Terror"), when no event has it:
         not a choice of events that share a word with it ("/when Vladimir Lenin" offered the death of Vladimir
         Vysotsky, "/when Right Opposition" a declaration of rights). A person gets their dates and the events
@@ -176,7 +177,6 @@ class Lookup:
             reply.buttons.insert(0, Button(name, cmd, name))
             reply.suggestions = [self._match(s)]
             return reply
-        asker = Asker(self)
         events = asker.events_holding(query, workspace)
         if len(events) == 1:
             return None

@@ -20,7 +20,7 @@ from bot.places import place_keys
 from bot.services import own_questions
 from bot.storage.readings import Readings, SqliteReadings
 from bot.storage.workspace_data import SqliteWorkspaceData, WorkspaceData
-from bot.text import around
+from bot.text import around, without_article
 from bot.services.readings_quiz import readings_questions
 
 MAX_GENERATED = 60
@@ -88,7 +88,7 @@ def _on_topic(questions: list[dict[str, Any]], topic: str, matcher: Matcher) -> 
     """The questions on a topic: its period ("1917", or a Republican year's), a topic holding the words typed
     (less a first article: "the Terror" is in "Reign of Terror", but "Year II" not in "Year III"), the topic
     named for the entry typed, or a question about that entry."""
-    t = re.sub(r"^(?:the|a|an) ", "", topic.strip().lower())
+    t = without_article(topic.lower())
     res = matcher.resolve(topic)
     entity = res.match.candidate.id if res.match else None
     named = res.match.candidate.name.lower() if res.match else None
