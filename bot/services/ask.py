@@ -94,7 +94,7 @@ _WHO_VERB = re.compile(rf"^who (?P<v>{_VERB}) (?P<x>.+)$")
 _WHO_IS = re.compile(r"^(?:who (?:is|was|were)|tell me about|who's|whos) (?P<x>.+)$")
 _WHO_DID = re.compile(r"^who (?P<v>[a-z]+) (?P<x>.+)$")  # any other verb: "who led the Whites"
 _WHAT_IS = re.compile(r"^(?:what (?:is|was|were|are)|what's|whats|define|meaning of|what does) (?P<x>.+?)(?: mean)?$")
-_WHEN_EVENT = re.compile(r"^(?:when|what year|in what year) (?:was|were|did|is|does) (?P<x>.+?)"
+_WHEN_EVENT = re.compile(r"^(?:when|what year|in what year) (?P<aux>was|were|did|is|does) (?P<x>.+?)"
                          r"(?: (?:happen|take place|(?P<start>start|begin|break out)|(?P<end>end|finish|stop)|occur))?$"
                          r"|^how long did (?P<y>.+?) (?:last|go on)$")  # "how long ...": the card gives its span
 # a question typed after the command's own word ("/when did Stalin die", "/what is a soviet", "/who led the
@@ -135,6 +135,19 @@ def what_happened(text: str) -> str | None:
     return m["x"] if m else None
 
 
+# questions asked another way, as the patterns below read them
+_SAID_AS = [
+    # "what was the name of Lenin's wife": who she was; "... of the treaty of 1918": what it was
+    (re.compile(r"^(?:who|what) (?:was|is) the (?:full |real )?name of (?P<x>.+)$"),
+     lambda m: f"{'who' if _RELATION.match(m['x']) else 'what'} was {m['x']}"),
+    # "who was Trotsky's killer", "who was the killer of Kirov"
+    (re.compile(r"^who (?:was|were) (?P<x>.+?)['’]s? (?:killer|murderer|assassin)s?$"), r"who killed \g<x>"),
+    (re.compile(r"^who (?:was|were) the (?:killer|murderer|assassin)s? of (?P<x>.+)$"), r"who killed \g<x>"),
+    # "who was the leader of the Bolsheviks", "who was in charge of the Cheka": the card of what was named
+    (re.compile(r"^who (?:was|were|is) (?:the (?:leaders?|heads?) of|in charge of|at the head of) (?P<x>.+)$"),
+     r"who led \g<x>"),
+]
+_HOW_OLD = re.compile(r"^how old (?:was|is) (?P<x>.+?) when (?:he|she|they) died$|^(?:at )?what age did (?P<y>.+?) die$")
 # "Lenin's birth", "the death of Stalin": a person's own date, when no event of the pack is named so
 _LIFE_NOUN = re.compile(r"^(?:the )?(?:(?P<x>.+?)['’]s? (?P<w>birth|death)|(?P<v>birth|death) of (?P<y>.+))$", re.I)
 _RELATION = re.compile(r"^(?:the )?(?P<x>.+?)['’]s? (?:(?:first|second|third|only|eldest|elder|younger|youngest) )?"
@@ -286,10 +299,44 @@ def _power_step(title: tuple[str, ...], own: set[str]) -> bool:
     return False
 
 
+# verbs an event's name says another way, matched by their words only (no question is built on them: "when did
+# Lenin leave" asks no withdrawal)
+_SAID_OTHERWISE: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("invade", "invaded", "invading"), (r"invasion", r"invad\w*")),
+    **dict.fromkeys(("leave", "left", "leaving", "withdraw", "withdrew", "withdrawn"),
+                    (r"withdr\w*", r"leav\w*", r"left")),
+}
+
+
+def _own_words(names: list[str]) -> set[str]:
+    """The words of a person's names that are their own: no patronymic, no title, no form of address."""
+    return {_stem(w) for name in names for w in _words(name)
+            if len(w) > 3 and not PATRONYMIC.search(w) and w not in TITLES and w not in _HONORIFICS}
+
+
+def _done_the_other_way(order: list[str], event: _Event) -> bool:
+    """Whether the words of an active phrase ("soviet union invade afghanistan", in order) put a word before its
+    verb that a name of the event saying that verb has only after it ("germany invad the soviet union")."""
+    at = next((i for i, w in enumerate(order) if _VERB_FORMS.get(w, w) in VERBS or w in _SAID_OTHERWISE), None)
+    if not at:
+        return False
+    doers = set(order[:at])
+    saying = [t for t in event.titles if any(_verb_in(order[at], frozenset([w])) or w == order[at] for w in t)]
+    if not saying:
+        return False
+    for title in saying:
+        i = next(i for i, w in enumerate(title) if _verb_in(order[at], frozenset([w])) or w == order[at])
+        if doers & set(title[i + 1:]) and not doers & set(title[:i]):
+            return True
+    return False
+
+
 def _verb_in(word: str, words: frozenset[str]) -> bool:
-    """Whether `word` is a verb (VERBS) that a word of `words` says its own way ("founded": "creation")."""
+    """Whether `word` is a verb (VERBS) that a word of `words` says its own way ("founded": "creation",
+    "invaded": "invasion")."""
     verb = _VERB_FORMS.get(word, word)
-    return verb in VERBS and any(_says(words, pattern) for pattern in VERBS[verb])
+    patterns = VERBS.get(verb) if verb in VERBS else _SAID_OTHERWISE.get(word)
+    return patterns is not None and any(_says(words, pattern) for pattern in patterns)
 
 
 def _has(words: frozenset[str], stem: str) -> bool:
@@ -348,6 +395,10 @@ class Asker:
         q = _plain(text).lower()
         if not q or len(q) > 200:
             return None
+        for said, meant in _SAID_AS:  # "who was Trotsky's killer": "who killed Trotsky"
+            q = said.sub(meant, q)
+        if m := _HOW_OLD.match(q):
+            return self._age(m["x"] or m["y"], workspace)
         if m := _WHEN_BORN.match(q):
             return self._life(m["x"], "born", workspace)
         if m := _WHEN_DIED.match(q):
@@ -393,7 +444,8 @@ class Asker:
             # nor one named as a later stage ("The second collectivisation drive"), unless that was asked
             skip = _NOT_A_START - set(_tokens(x)) if m["start"] else frozenset()
             return (self._entry(x, ("event",), workspace, by_words=False) or self.life_date(x, workspace)
-                    or self.events_by_words(x, workspace, skip=skip, earliest_first=bool(m["start"])))
+                    or self.events_by_words(x, workspace, skip=skip, earliest_first=bool(m["start"]),
+                                            active=m["aux"] in ("did", "does")))
         return None
 
     # --- the kinds of question -------------------------------------------------------------------------
@@ -545,6 +597,27 @@ class Asker:
         if res.match:
             return [res.match.candidate.id]
         return [s.candidate.id for s in res.choices]
+
+    def _age(self, phrase: str, workspace: str) -> Reply | None:
+        """"how old was Lenin when he died": the age the pack's two dates give (both New Style), on their card."""
+        people = self._people(phrase, workspace)
+        if len(people) != 1:
+            return self._entry(phrase, ("person",), workspace) if people else None
+        e = store.entity(self.lookup.db, people[0])
+        card = self.lookup.card(people[0], workspace=workspace)
+        if e is None or not e["born"] or not e["died"]:
+            lead = f"The pack does not give both {e['name'] if e else 'their'} dates of birth and death."
+        else:
+            born, died = (HistDate.parse(d, "gregorian") for d in (e["born"], e["died"]))
+            years = died.year - born.year
+            if born.month and born.day and died.month and died.day:
+                years -= (died.month, died.day) < (born.month, born.day)
+                lead = f"{e['name']} died aged {years}"
+            else:  # a year alone: one of two ages
+                lead = f"{e['name']} died aged {years - 1} or {years}"
+            lead += f" (born {life_date(e['born'], self.lookup.rule)}, died {life_date(e['died'], self.lookup.rule)})."
+        card.body = f"{lead}\n\n{card.body}" if card.body else lead
+        return card
 
     def _life(self, phrase: str, which: str, workspace: str) -> Reply | None:
         people = self._people(phrase, workspace)
@@ -754,10 +827,16 @@ class Asker:
                 return True
         return False
 
+    def _names_none(self, phrase: str, event: _Event) -> bool:
+        """Whether `phrase` names people (words of their own names) and the event's names hold none of those
+        words."""
+        named = {w for w in (_stem(t) for t in _words(phrase)) if w in self._people_names}
+        return bool(named) and not any(_has(event.name_words, w) for w in named)
+
     def _names_only(self, phrase: str, event: _Event) -> bool:
         """Whether the key words of `phrase` that the event's names hold are all words of people's names."""
         held = {w for w in (_stem(t) for t in _words(phrase)) if _has(event.name_words, w)}
-        return bool(held) and not held - self._people_words
+        return bool(held) and not held - self._people_names
 
     def _done_to(self, phrase: str, verb: str, event_id: str) -> bool:
         """Whether a name or alias of the event says the verb and then, after it, every key word of `phrase`:
@@ -781,15 +860,32 @@ class Asker:
         return bool(self._people_words & set(title))
 
     @property
-    def _people_words(self) -> set[str]:
-        """The words of every person's own names (see _name_words), read once per question."""
-        known = self.__dict__.get("_people_words_read")
-        if known is None:
-            cond, params = store.in_packs(self.lookup.packs, "e")
-            ids = [r["id"] for r in self.lookup.db.query(f"select e.id from entities e where e.type = 'person' and {cond}",
-                                                          params)]
-            known = self.__dict__["_people_words_read"] = set().union(*(self._name_words(p) for p in ids))
-        return known
+    def _people_words(self) -> frozenset[str]:
+        """The words of every person's own names and aliases (as _name_words keeps them)."""
+        return self._names_read()[0]
+
+    @property
+    def _people_names(self) -> frozenset[str]:
+        """The words of every person's own name and full name, no alias ("Elder of the Union" is Kalinin's, but
+        "union" names no one)."""
+        return self._names_read()[1]
+
+    def _names_read(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(_people_words, _people_names), read once per Lookup (kept on it, as `events` is)."""
+        cached = self.lookup.__dict__.get("_ask_people_words")
+        if cached is not None:
+            return cached
+        cond, params = store.in_packs(self.lookup.packs, "e")
+        every: set[str] = set()
+        named: set[str] = set()
+        for r in self.lookup.db.query(
+                "select e.name, e.full_name, json_group_array(a.alias) as aliases from entities e left join aliases a "
+                f"on a.entity_id = e.id where e.type = 'person' and {cond} group by e.id", params):
+            own = _own_words([r["name"], r["full_name"] or ""])
+            named |= own
+            every |= own | _own_words([a for a in json.loads(r["aliases"]) if a])
+        cached = self.lookup.__dict__["_ask_people_words"] = (frozenset(every), frozenset(named))
+        return cached
 
     def _name_words(self, person: str) -> set[str]:
         """The words of a person's names that are their own: no patronymic, and no title ("Tsar Alexander II"
@@ -798,9 +894,7 @@ class Asker:
         known = self.__dict__.setdefault("_own_words", {})
         if person not in known:
             e = store.entity(self.lookup.db, person)
-            names = [e["name"], e["full_name"] or "", *e["aliases"]] if e is not None else []
-            known[person] = {_stem(w) for name in names for w in _words(name)
-                             if len(w) > 3 and not PATRONYMIC.search(w) and w not in TITLES and w not in _HONORIFICS}
+            known[person] = _own_words([e["name"], e["full_name"] or "", *e["aliases"]]) if e is not None else set()
         return known[person]
 
     def _named_in(self, person: str, event: _Event, besides: str | None = None) -> bool:
@@ -810,20 +904,27 @@ class Asker:
         return bool(own & event.name_words)
 
     def events_by_words(self, phrase: str, workspace: str, skip: frozenset[str] = frozenset(),
-                        earliest_first: bool = False, need: frozenset[str] = frozenset()) -> Reply | None:
+                        earliest_first: bool = False, need: frozenset[str] = frozenset(),
+                        active: bool = False) -> Reply | None:
         """Events whose name or aliases hold every key word of `phrase`: the one card when a single event
         does (or clearly best), else the choices by how much of the phrase they hold; None when none does.
         An event whose names hold a word of `skip` is left out, and with `need`, one that holds none of those
-        words. The choices come likeliest first, or with `earliest_first` (a question of a start: "when did the
+        words. With `active` (a phrase "X VERB Y" of a question "when did ..."), so is an event whose names
+        have X only after the verb: "the Soviet Union invade Afghanistan" is not "Germany invades the Soviet
+        Union". The choices come likeliest first, or with `earliest_first` (a question of a start: "when did the
         Terror begin") in the order they happened."""
+        order = [_stem(w) for w in _words(phrase)]
         scored = [(w, e) for w, e in self._by_words(phrase) if skip.isdisjoint(e.name_words)
-                  and (not need or any(_has(e.name_words, w) for w in need))]
+                  and (not need or any(_has(e.name_words, w) for w in need))
+                  and not (active and _done_the_other_way(order, e))]
         full = [e for w, e in scored if w >= 0.999]
         if len(full) == 1:
             return self.lookup.card(full[0].id, workspace=workspace)
         # a near match that holds only names of people says nothing of what was asked of them ("Louis XVI
-        # flee" is none of his events)
-        best = full or [e for w, e in scored if w >= 0.5 and not self._names_only(phrase, e)]
+        # flee" is none of his events), nor one that holds none of the names asked about ("Lenin leave" is not
+        # the Aurora's crew refusing to leave Petrograd)
+        best = full or [e for w, e in scored if w >= 0.5 and not self._names_only(phrase, e)
+                        and not self._names_none(phrase, e)]
         if not best:
             return None
         ids = self._likeliest([e.id for e in best], workspace)
