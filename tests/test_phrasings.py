@@ -199,6 +199,7 @@ PHRASINGS: list[tuple[str, str]] = [
     ("who was the killer of Kirov", "murder-of-kirov-1934"),
     ("who was the leader of the Bolsheviks", "bolsheviks"),
     ("who was in charge of the Cheka", "cheka"),
+    ("/who Lenin's wife", "krupskaya"),  # before: "No one called “Lenin's wife”"
     ("how old was Lenin when he died", "lenin"),
     # a verb an event's name says another way: "invasion", "withdrawal" (before: nothing, and the entry into
     # Afghanistan for leaving it)

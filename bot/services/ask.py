@@ -411,7 +411,7 @@ class Asker:
             return found  # else "who declared war on Austria", "who fled to Varennes": as any other verb, below
         if m := _WHO_IS.match(q):  # a name first: "who was Andrei Sakharov" is him, not the role "Sakharov's wife"
             return (self._named(m["x"], workspace) or self._by_role(m["x"], workspace)
-                    or self._by_relation(m["x"], workspace)
+                    or self.relation(m["x"], workspace)
                     or self._entry(m["x"], ("person", "term", "event"), workspace, partial=False))
         if m := _WHO_DID.match(q):  # "who led the Whites", "who won the Civil War": the card of what was named,
             # the deed itself first when one event's names hold it ("who stormed the Bastille": the storming, not
@@ -530,7 +530,7 @@ class Asker:
             if any(words <= {_stem(w) for w in _words(role)} for role in json.loads(r["roles"] or "[]"))]
         return self.lookup.card(found[0], workspace=workspace) if len(found) == 1 else None
 
-    def _by_relation(self, phrase: str, workspace: str) -> Reply | None:
+    def relation(self, phrase: str, workspace: str) -> Reply | None:
         """"Nicholas II's wife", "the tsar's son": the one person whose summary opens by naming them so ("she
         married Nicholas II", "the only son and heir of Nicholas II"). Only the first sentence, which says who
         the entry is: Alexander III's summary goes on to mention "Lenin's elder brother", who is not him."""
