@@ -685,3 +685,19 @@ def test_an_active_question_is_never_answered_with_the_deed_done_to_its_doer(pac
     assert pack_app.handle_text("when did Germany invade the Soviet Union", ctx).match.id == "operation-barbarossa-1941"
     left = pack_app.handle_text("when did Lenin leave", ctx)
     assert "Aurora" not in left.text(), left.text()[:300]
+
+
+def test_a_role_answers_only_when_it_is_what_was_asked(pack_app: Clio) -> None:
+    # a role typed whole still answers its person, before any other reading of the question ("the leader of X"
+    # as "who led X", "the assassin of X" as "who killed X")
+    lookup = pack_app.lookup_for(("russian-revolution",))
+    assert lookup.ask("who was the leader of the Kadet party").match.id == "milyukov"
+    french = pack_app.lookup_for(("french-revolution",))
+    assert french.ask("who was the assassin of Marat").match.id.endswith("charlotte-corday")
+    # before: "who was in the Directory" answered Thérésa Cabarrus, "Society figure of the Directory"; a word or
+    # two of a longer role, or a place in a body, is no role
+    directory = french.ask("who was in the Directory")
+    assert directory is None or directory.match is None or "cabarrus" not in directory.match.id
+    # a role several people hold is no one's for sure, even when only one of them holds it in few words
+    doctor = lookup.ask("who was the doctor")
+    assert doctor is None or doctor.match is None or doctor.match.type != "person", doctor.text()[:200]

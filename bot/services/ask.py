@@ -395,8 +395,15 @@ class Asker:
         q = _plain(text).lower()
         if not q or len(q) > 200:
             return None
-        for said, meant in _SAID_AS:  # "who was Trotsky's killer": "who killed Trotsky"
-            q = said.sub(meant, q)
+        found = self._answer(q, workspace)
+        if found is None:  # "who was Trotsky's killer": "who killed Trotsky", unless a role answered as asked
+            for said, meant in _SAID_AS:
+                if (other := said.sub(meant, q)) != q:
+                    return self._answer(other, workspace)
+        return found
+
+    def _answer(self, q: str, workspace: str) -> Reply | None:
+        """`answer` of a question made plain, in lower case."""
         if m := _HOW_OLD.match(q):
             return self._age(m["x"] or m["y"], workspace)
         if m := _WHEN_BORN.match(q):
@@ -519,16 +526,23 @@ class Asker:
                                 workspace=workspace) if res.match else None
 
     def _by_role(self, phrase: str, workspace: str) -> Reply | None:
-        """The one person a role of the pack's is ("Lenin's wife": Krupskaya), the phrase's key words all in it."""
+        """The one person a role of the pack's is ("Lenin's wife": Krupskaya, "the First Consul": Napoleon), the
+        phrase's key words all in it and at least half of it: "in the Directory" asks who sat in it, not who is the
+        "Society figure of the Directory"."""
         words = {_stem(w) for w in _words(phrase)}
-        if not words:
+        if not words or re.match(r"(?:in|at|on|among|with) ", phrase.strip()):
             return None
         cond, params = store.in_packs(self.lookup.packs, "e")
-        found = [r["id"] for r in self.lookup.db.query(
+        found = [(r["id"], roles) for r in self.lookup.db.query(
             f"select e.id, e.roles from entities e where e.type = 'person' and e.roles like '%' || ? || '%' and {cond}",
             [max(words, key=len), *params])
-            if any(words <= {_stem(w) for w in _words(role)} for role in json.loads(r["roles"] or "[]"))]
-        return self.lookup.card(found[0], workspace=workspace) if len(found) == 1 else None
+            if (roles := [held for role in json.loads(r["roles"] or "[]")
+                          if words <= (held := {_stem(w) for w in _words(role)})])]
+        # one person, and no other whose role holds the words ("the doctor": Chekhov, but also the imperial
+        # family's doctor), for a role the words are half of at least
+        if len(found) != 1 or not any(2 * len(words) >= len(held) for held in found[0][1]):
+            return None
+        return self.lookup.card(found[0][0], workspace=workspace)
 
     def relation(self, phrase: str, workspace: str) -> Reply | None:
         """"Nicholas II's wife", "the tsar's son": the one person whose summary opens by naming them so ("she
