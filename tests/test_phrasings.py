@@ -200,6 +200,8 @@ PHRASINGS: list[tuple[str, str]] = [
     ("who was the leader of the Bolsheviks", "bolsheviks"),
     ("who was in charge of the Cheka", "cheka"),
     ("/who Lenin's wife", "krupskaya"),  # before: "No one called “Lenin's wife”"
+    # a period no event dates the end of: its own card, whose summary does (before: "The pack has no date")
+    ("when did the NEP end", "nep"),
     ("how old was Lenin when he died", "lenin"),
     # a verb an event's name says another way: "invasion", "withdrawal" (before: nothing, and the entry into
     # Afghanistan for leaving it)
@@ -338,10 +340,13 @@ def test_the_end_of_something_is_never_answered_with_its_start(pack_app: Clio) -
     # "end" was dropped from the question: "when did WW1 end" answered with the outbreak of 1914
     ended = pack_app.handle_text("when did WW1 end", ctx)
     assert ended.kind == "lookup" and ended.match.id == "armistice-1918", ended.text()[:200]
-    # the pack dates only the NEP's start: it says so, and gives the start as the start
+    # no event dates the NEP's end: the period's own card, whose summary does ("end it in 1928-29"), never the
+    # event of its start (stop 40; before, "The pack has no date for the end", with the start)
     nep = pack_app.handle_text("/when did the NEP end", ctx)
-    assert nep.kind == "not_found" and nep.match is None and "21 Mar 1921" in nep.body, nep.text()
-    assert "no date for the end" in nep.title
+    assert nep.kind == "lookup" and nep.match.id == "nep" and "1928" in nep.body, nep.text()[:300]
+    # a period the pack has no card of either: it says so, and gives the start as the start
+    ww2 = pack_app.handle_text("when did the Second World War end", ctx)
+    assert ww2.kind == "not_found" and "no date for the end" in ww2.title and "1 Sep 1939" in ww2.body, ww2.text()
     started = pack_app.handle_text("when did WW2 start", ctx)
     assert started.kind == "lookup" and started.match.id == "germany-invades-poland-1939", started.text()[:200]
 
@@ -616,6 +621,9 @@ def test_a_deed_done_to_a_thing_or_by_oneself(pack_app: Clio) -> None:
         reply = french.ask(text)
         assert reply is not None and reply.kind == "lookup" and reply.match.id.endswith(want), \
             (text, reply and reply.text()[:200])
+    # a period no event names: its own card, which dates it (before: nothing at all)
+    for text in ("when did the Reign of Terror start", "when did the Reign of Terror end"):
+        assert french.ask(text).match.id.endswith("reign-of-terror"), text
     # the Declaration's own name, with a verb the event's names lack: still its event
     assert french.ask("when was the Declaration of the Rights of Man adopted").kind == "lookup"
 

@@ -446,13 +446,21 @@ class Asker:
                     return event
                 return self._entry(x, ("term", "event"), workspace)
             if m["end"]:
-                return self._when_ended(x, workspace)
-            # "when did the Terror begin" is never the event of its end ("End of the Terror" holds its words too)
-            # nor one named as a later stage ("The second collectivisation drive"), unless that was asked
-            skip = _NOT_A_START - set(_tokens(x)) if m["start"] else frozenset()
-            return (self._entry(x, ("event",), workspace, by_words=False) or self.life_date(x, workspace)
-                    or self.events_by_words(x, workspace, skip=skip, earliest_first=bool(m["start"]),
-                                            active=m["aux"] in ("did", "does")))
+                found = self._when_ended(x, workspace)
+            else:
+                # "when did the Terror begin" is never the event of its end ("End of the Terror" holds its words
+                # too) nor one named as a later stage ("The second collectivisation drive"), unless that was asked
+                skip = _NOT_A_START - set(_tokens(x)) if m["start"] else frozenset()
+                found = (self._entry(x, ("event",), workspace, by_words=False) or self.life_date(x, workspace)
+                         or self.events_by_words(x, workspace, skip=skip, earliest_first=bool(m["start"]),
+                                                 active=m["aux"] in ("did", "does")))
+            # no event, or none dating what was asked: a period's own card, whose summary dates it ("when did the
+            # Reign of Terror end", "when did the NEP end")
+            if found is None or found.kind == "not_found":
+                period = self._entry(x, ("term",), workspace, by_words=False)
+                if period is not None and period.kind == "lookup":
+                    return period
+            return found
         return None
 
     # --- the kinds of question -------------------------------------------------------------------------
