@@ -187,6 +187,10 @@ PHRASINGS: list[tuple[str, str]] = [
     ("when was serfdom abolished", "emancipation-of-the-serfs"),
     ("when was the Republic proclaimed", "kerensky-directory-1917"),
     ("when was the Gregorian calendar adopted", "calendar-reform-1918"),
+    # a founding no event names: the card of what was founded (before: "Founding of the Socialist Revolutionary
+    # Party", which holds "party", and the Red Army turned back at Warsaw)
+    ("when was the Communist Party founded", "communist-party"),
+    ("when was the Red Army founded", "red-army"),
     # coming to power (stop 40; before, "Khrushchev is removed from power" was offered for it)
     ("when did Gorbachev come to power", "gorbachev-general-secretary-1985"),
     ("when did Lenin come to power", "october-insurrection-1917"),

@@ -252,8 +252,12 @@ def _deed_gap(own: set[str], event: _Event, stems: tuple[str, ...], acting: bool
     (the fewest words between them; None when none says so): "of / on / against [the] ... OWN" within a few
     words after the verb ("Execution of Admiral Kolchak", "Trial and execution of Marie Antoinette"), or
     "OWN is / was VERBed" ("Trotsky is expelled"). With `acting` (a verb one does oneself), or of a `thing`
-    ("Consulate established"), OWN may stand right before the verb."""
+    ("Consulate established"), OWN may stand right before the verb. A person is named by any word of their own
+    names; a `thing` by all its words ("the Communist Party" is not the "Socialist Revolutionary Party")."""
     best = None
+
+    def names(words: tuple[str, ...]) -> bool:
+        return own <= set(words) if thing else bool(own & set(words))
     for title in event.titles:
         for i, word in enumerate(title):
             if not any(re.fullmatch(s, word) for s in stems):
@@ -262,14 +266,12 @@ def _deed_gap(own: set[str], event: _Event, stems: tuple[str, ...], acting: bool
             if after[:1] == ("and",):  # "Trial and execution of Marie Antoinette": both are hers
                 after = title[i + 3: i + 8]
             gap = None
-            if after and after[0] in ("of", "on", "against"):
-                named = [j for j, w in enumerate(after[1:]) if w in own]
-                if named:
-                    gap = named[0] - (after[1:2] == ("the",))
+            if after and after[0] in ("of", "on", "against") and names(after[1:]):
+                gap = min(j for j, w in enumerate(after[1:]) if w in own) - (after[1:2] == ("the",))
             before = title[max(0, i - 5): i]  # "NAME is shot", "NAME was hanged"
-            if before and before[-1] in ("is", "was", "are", "were") and own & set(before[:-1]):
+            if before and before[-1] in ("is", "was", "are", "were") and names(before[:-1]):
                 gap = 0
-            if (acting or thing) and before and before[-1] in own:
+            if before and (acting and before[-1] in own or thing and names(before) and before[-1] in own):
                 gap = 0
             if gap is not None and (best is None or gap < best):
                 best = gap
@@ -723,7 +725,12 @@ class Asker:
         named = self._entry(phrase, ("event",), workspace, by_words=False)  # "the Declaration of the Rights of Man
         if named is not None and named.kind == "lookup":  # adopted": the event that name is
             return named
-        return self.events_by_words(f"{phrase} {typed or verb}", workspace, need=frozenset(said))
+        found = self.events_by_words(f"{phrase} {typed or verb}", workspace, need=frozenset(said))
+        if found is None or found.kind != "lookup":  # "when was the Red Army founded": its card says, not the
+            thing = self._entry(phrase, ("term",), workspace, by_words=False)  # events that only name it
+            if thing is not None and thing.kind == "lookup":
+                return thing
+        return found
 
     def _deeds_to(self, said: set[str], stems: tuple[str, ...]) -> list[_Event]:
         """The events whose name or an alias says the verb (`stems`) was done to what the words `said` name,
