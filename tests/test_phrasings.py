@@ -713,3 +713,17 @@ def test_a_role_answers_only_when_it_is_what_was_asked(pack_app: Clio) -> None:
     # a role several people hold is no one's for sure, even when only one of them holds it in few words
     doctor = lookup.ask("who was the doctor")
     assert doctor is None or doctor.match is None or doctor.match.type != "person", doctor.text()[:200]
+
+
+def test_a_deed_named_with_someone_in_full_is_theirs_alone(pack_app: Clio) -> None:
+    # before: "when was Saint-Just tried" (Louis Antoine de Saint-Just) and "when was Philippe Égalité tried" (Louis
+    # Philippe d'Orléans) answered the trial of Louis XVI, whose people list them: "Louis" is a name of theirs too
+    french = pack_app.lookup_for(("french-revolution",))
+    for text in ("when was Saint-Just tried", "when was Philippe Égalité tried"):
+        reply = french.ask(text)
+        assert reply is None or reply.match is None or not reply.match.id.endswith("trial-of-louis-xvi-1792"), \
+            (text, reply.text()[:200])
+    assert french.ask("when was Louis XVI tried").match.name == "Trial of Louis XVI"
+    # a flight is no fleeing when the person's name stands before it: "Gagarin's flight" went into space
+    gagarin = pack_app.handle_text("when did Gagarin flee", Context(workspace="discord:p", channel="c", user_id="u"))
+    assert gagarin.match is None or gagarin.match.type != "event", gagarin.text()[:200]

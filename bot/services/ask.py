@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot import store
 from bot.dates import CalendarRule, HistDate
@@ -54,6 +54,9 @@ _DEED_NOUNS = {"abolished": ("abolition",), "declared": ("proclamation", "declar
                "elected": ("election",), "crowned": ("coronation",), "executed": ("execution",)}
 # verbs the person does themselves ("Gorbachev resigns"), with their past tense
 _DONE_BY_ONESELF = {"resign": "resigned", "abdicate": "abdicated", "flee": "fled"}
+# of those, the verbs whose word in an event's name the person may stand right before ("Gorbachev resigns"), as
+# a flight may not: "Gagarin's flight" is into space
+_STANDS_BEFORE = frozenset({"resign", "abdicate"})
 KILLING = {"killed", "murdered", "assassinated", "executed"}  # an attempt on a life is none of these
 _KILLED = {"killed", "murdered", "assassinated"}  # a killing of any kind; an execution is its own word
 # "when did X die" and the like: the verb asks for one of the person's own dates
@@ -177,7 +180,8 @@ class _Event:
     name: str
     people: tuple[str, ...]
     name_words: frozenset[str]  # the words of its name and aliases
-    titles: tuple[tuple[str, ...], ...]  # its name and each alias, as their words in order
+    titles: tuple[tuple[str, ...], ...]  # its name and each alias, as their words in order, each cut by _stem
+    written: tuple[tuple[str, ...], ...] = ()  # the same words as written (in lower case), uncut
 
 
 def _tokens(text: str) -> list[str]:
@@ -370,9 +374,10 @@ class Asker:
                 f"join events ev on ev.id = e.id left join aliases a on a.entity_id = e.id where {cond} group by e.id",
                 params):
             titles = [r["name"], *(a for a in json.loads(r["aliases"]) if a)]
-            words = tuple(tuple(_stem(w) for w in _tokens(t)) for t in titles)
+            written = tuple(tuple(_tokens(t)) for t in titles)
+            words = tuple(tuple(map(_stem, t)) for t in written)
             out.append(_Event(r["id"], r["name"], tuple(json.loads(r["people"] or "[]")),
-                              frozenset(w for t in words for w in t if w not in STOP), words))
+                              frozenset(w for t in words for w in t if w not in STOP), words, written))
         self.lookup.__dict__["_ask_events"] = out
         self.lookup.__dict__.pop("_ask_idf", None)
         return out
@@ -671,7 +676,7 @@ class Asker:
         own = self._name_words(person)
         scored = []
         for e in self.events:
-            if not self._about(person, e, stems, acting=verb in _DONE_BY_ONESELF, said=said):
+            if not self._about(person, e, stems, acting=verb in _STANDS_BEFORE, said=said):
                 continue
             # the verb's own word counts most ("expelled" over "deported"), then its near synonyms
             if verb in KILLING and _says(e.name_words, r"attempts?"):  # Lenin survived the shots of 1918
@@ -846,7 +851,16 @@ class Asker:
         if event.people and person not in event.people:
             return False
         own = self._name_words(person) | (said if event.people else set())
-        if _deed_gap(own, event, stems, acting=acting) is not None:
+        # a name that says the deed was done to someone named in full is about that one alone: "Trial of Louis XVI"
+        # is not the trial of Louis Antoine de Saint-Just, whose first name is Louis too
+        theirs = []
+        for title, written in zip(event.titles, event.written):
+            whom = self._named_whole(written, stems)
+            if whom == person:
+                return True
+            if whom is None:
+                theirs.append(title)
+        if _deed_gap(own, replace(event, titles=tuple(theirs)), stems, acting=acting) is not None:
             return True
         if not event.people or not any(t and t[0] in own for t in event.titles):
             return False  # they open no name of the event: not its protagonist
@@ -883,6 +897,20 @@ class Asker:
                     if all(_has(rest, k) for k in words):
                         return True
         return False
+
+    def _named_whole(self, title: tuple[str, ...], stems: tuple[str, ...]) -> str | None:
+        """The person a name of an event (its words as written) says the verb (`stems`) was done to, named whole
+        right after it ("of / on / against [the] NAME", the matcher sure of it), if any."""
+        for i, word in enumerate(title):
+            if not any(re.fullmatch(s, word) for s in stems) or title[i + 1:i + 2] not in (("of",), ("on",), ("against",)):
+                continue
+            after = title[i + 2:i + 7]
+            after = after[1:] if after[:1] == ("the",) else after
+            for k in range(len(after), 1, -1):  # the longest name first; one word alone is no whole name
+                res = self.lookup.matcher.resolve(" ".join(after[:k]), {"person"})
+                if res.match is not None and res.match.score >= 100:
+                    return res.match.candidate.id
+        return None
 
     def _names_anyone(self, title: tuple[str, ...] | frozenset[str]) -> bool:
         """Whether a name's words hold a word of a person's own names."""
