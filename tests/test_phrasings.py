@@ -191,6 +191,7 @@ PHRASINGS: list[tuple[str, str]] = [
     # Party", which holds "party", and the Red Army turned back at Warsaw)
     ("when was the Communist Party founded", "communist-party"),
     ("when was the Red Army founded", "red-army"),
+    ("when was the Provisional Government overthrown", "storming-of-the-winter-palace-1917"),  # its "End of ..."
     # coming to power (stop 40; before, "Khrushchev is removed from power" was offered for it)
     ("when did Gorbachev come to power", "gorbachev-general-secretary-1985"),
     ("when did Lenin come to power", "october-insurrection-1917"),
@@ -617,6 +618,7 @@ def test_a_deed_done_to_a_thing_or_by_oneself(pack_app: Clio) -> None:
                        ("when was slavery abolished", "abolition-of-slavery-1794"),
                        ("when was the Republic declared", "republic-proclaimed-1792"),
                        ("when was the calendar introduced", "republican-calendar-adopted-1793"),
+                       ("when was the Directory overthrown", "eighteenth-brumaire-1799"),  # "End of the Directory"
                        ("when did the king flee", "flight-to-varennes-1791"),
                        ("who fled to Varennes", "flight-to-varennes-1791"),
                        # a name of the event that opens with the deed and names no one ("Exile to Saint Helena")

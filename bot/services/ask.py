@@ -50,7 +50,8 @@ VERBS: dict[str, tuple[str, ...]] = {
 # the nouns an entry of a deed done to a thing is named by ("Abolition of serfdom", "Proclamation of the Republic")
 _DEED_NOUNS = {"abolished": ("abolition",), "declared": ("proclamation", "declaration"),
                "introduced": ("introduction", "adoption"), "founded": ("founding", "foundation", "creation"),
-               "deposed": ("deposition", "overthrow", "fall"), "overthrown": ("overthrow", "fall"), "tried": ("trial",),
+               "deposed": ("deposition", "overthrow", "fall", "end"), "overthrown": ("overthrow", "fall", "end"),
+               "tried": ("trial",),
                "elected": ("election",), "crowned": ("coronation",), "executed": ("execution",)}
 # verbs the person does themselves ("Gorbachev resigns"), with their past tense
 _DONE_BY_ONESELF = {"resign": "resigned", "abdicate": "abdicated", "flee": "fled"}
