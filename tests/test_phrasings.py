@@ -208,6 +208,12 @@ PHRASINGS: list[tuple[str, str]] = [
     # a period no event dates the end of: its own card, whose summary does (before: "The pack has no date")
     ("when did the NEP end", "nep"),
     ("how old was Lenin when he died", "lenin"),
+    # who held a post in a year, by the years the pack gives the roles (before: a search, and "the tsar in 1917"
+    # answered an event of the February strikes)
+    ("who was the tsar in 1905", "nicholas-ii"),
+    ("who was the tsar in 1890", "alexander-iii"),
+    ("who was General Secretary in 1975", "brezhnev"),
+    ("who was general secretary in 1930", "stalin"),  # "(from 1922)": to his death
     # a verb an event's name says another way: "invasion", "withdrawal" (before: nothing, and the entry into
     # Afghanistan for leaving it)
     ("when did the Soviet Union invade Afghanistan", "soviet-invasion-of-afghanistan-1979"),
@@ -729,3 +735,19 @@ def test_a_deed_named_with_someone_in_full_is_theirs_alone(pack_app: Clio) -> No
     # a flight is no fleeing when the person's name stands before it: "Gagarin's flight" went into space
     gagarin = pack_app.handle_text("when did Gagarin flee", Context(workspace="discord:p", channel="c", user_id="u"))
     assert gagarin.match is None or gagarin.match.type != "event", gagarin.text()[:200]
+
+
+def test_who_held_a_post_in_a_year_is_read_from_the_roles_years(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    tsar = pack_app.handle_text("who was the tsar in 1905", ctx)
+    assert tsar.body.startswith("In 1905: Emperor of Russia (1894-1917)."), tsar.body[:200]
+    # a year two people held it: both, never one guessed (Chernenko died in March 1985)
+    both = pack_app.handle_text("who was general secretary in 1985", ctx)
+    assert both.kind == "choices" and {s.id for s in both.suggestions} == {"chernenko", "gorbachev"}, both.text()[:300]
+    # no role dated then: no one is made up (Nicholas II lived into 1918, but his reign ended in 1917)
+    none = pack_app.handle_text("who was the tsar in 1918", ctx)
+    assert none.match is None or none.match.id != "nicholas-ii", none.text()[:200]
+    french = pack_app.lookup_for(("french-revolution",))
+    assert french.ask("who was the king of France in 1789").match.id.endswith("louis-xvi")
+    emperors = french.ask("who was the emperor in 1810")
+    assert {s.name for s in emperors.suggestions} >= {"Napoleon", "Francis II"}, emperors.text()[:300]

@@ -151,6 +151,10 @@ _SAID_AS = [
     (re.compile(r"^who (?:was|were|is) (?:the (?:leaders?|heads?) of|in charge of|at the head of) (?P<x>.+)$"),
      r"who led \g<x>"),
 ]
+# "who was the tsar in 1905", "who was General Secretary in 1985": the role held that year (roles give years)
+_WHO_IN_YEAR = re.compile(r"^who (?:was|were|is) (?:the )?(?P<post>[a-z][^\d]*?) (?:in|during) (?P<year>1\d{3}|20\d\d)$")
+# a role's years: "(1894-1917)", "(1814-1815, 1815-1824)", "(June 1789)", "(from 1922)"
+_ROLE_YEARS = re.compile(r"(?P<from>\bfrom )?\b(?P<a>1\d{3}|20\d\d)(?:\s*[-–]\s*(?P<b>1\d{3}|20\d\d))?\b")
 _HOW_OLD = re.compile(r"^how old (?:was|is) (?P<x>.+?) when (?:he|she|they) died$|^(?:at )?what age did (?P<y>.+?) die$")
 # "Lenin's birth", "the death of Stalin": a person's own date, when no event of the pack is named so
 _LIFE_NOUN = re.compile(r"^(?:the )?(?:(?P<x>.+?)['’]s? (?P<w>birth|death)|(?P<v>birth|death) of (?P<y>.+))$", re.I)
@@ -281,6 +285,17 @@ def _deed_gap(own: set[str], event: _Event, stems: tuple[str, ...], acting: bool
             if gap is not None and (best is None or gap < best):
                 best = gap
     return best
+
+
+def _in_years(role: str, year: int, died: str | None) -> bool:
+    """Whether a role's years ("(1894-1917)", "(from 1922)", "(June 1789)") hold `year`; "from" runs to the
+    holder's death."""
+    for m in _ROLE_YEARS.finditer(role):
+        first = int(m["a"])
+        last = int(m["b"]) if m["b"] else int(died[:4]) if m["from"] and died else 9999 if m["from"] else first
+        if first <= year <= last:
+            return True
+    return False
 
 
 def _holds(title: tuple[str, ...], words: tuple[str, ...]) -> bool:
@@ -414,6 +429,8 @@ class Asker:
         """`answer` of a question made plain, in lower case."""
         if m := _HOW_OLD.match(q):
             return self._age(m["x"] or m["y"], workspace)
+        if (m := _WHO_IN_YEAR.match(q)) and (held := self._held_in(m["post"], int(m["year"]), workspace)) is not None:
+            return held
         if m := _WHEN_BORN.match(q):
             return self._life(m["x"], "born", workspace)
         if m := _WHEN_DIED.match(q):
@@ -627,6 +644,38 @@ class Asker:
         if res.match:
             return [res.match.candidate.id]
         return [s.candidate.id for s in res.choices]
+
+    def _held_in(self, post: str, year: int, workspace: str) -> Reply | None:
+        """"who was the tsar in 1905": the people whose role, by the years the pack gives it, was that post in that
+        year: a role holding the words typed ("General Secretary ... (1985-1991)"), or, for a title alone ("the
+        tsar"), the title's holders by any role of theirs dated then ("Emperor of Russia (1894-1917)"). The one
+        card, else the choices; None when no role is dated so (the question is then asked as any other)."""
+        words = {_stem(w) for w in _words(post)}
+        if not words:
+            return None
+        cond, params = store.in_packs(self.lookup.packs, "e")
+        people = list(self.lookup.db.query(
+            f"select e.id, e.roles, e.died from entities e where e.type = 'person' and e.roles != '[]' and {cond}", params))
+        held: dict[str, str] = {}  # each person -> their first role dated that year
+        for r in people:
+            for role in json.loads(r["roles"] or "[]"):
+                if words <= {_stem(w) for w in _words(role)} and _in_years(role, year, r["died"]):
+                    held.setdefault(r["id"], role)
+        if not held and is_title(post):  # "the tsar": who held the title then, by their dated roles
+            holders = set(self._people(post, workspace))
+            for r in people:
+                for role in json.loads(r["roles"] or "[]") if r["id"] in holders else ():
+                    if _in_years(role, year, r["died"]):
+                        held.setdefault(r["id"], role)
+        if len(held) == 1:
+            (person, role), = held.items()
+            card = self.lookup.card(person, workspace=workspace)
+            lead = f"In {year}: {role}."
+            card.body = f"{lead}\n\n{card.body}" if card.body else lead
+            return card
+        if held:
+            return self._offer(list(held), f"{post} in {year}")
+        return None
 
     def _age(self, phrase: str, workspace: str) -> Reply | None:
         """"how old was Lenin when he died": the age the pack's two dates give (both New Style), on their card."""
