@@ -214,6 +214,10 @@ PHRASINGS: list[tuple[str, str]] = [
     ("who was the tsar in 1890", "alexander-iii"),
     ("who was General Secretary in 1975", "brezhnev"),
     ("who was general secretary in 1930", "stalin"),  # "(from 1922)": to his death
+    # a relative named instead of a name; marrying asked as a verb (before: searches)
+    ("when did Stalin's wife die", "allilueva"),
+    ("who married Nicholas II", "alexandra"),
+    ("who did Lenin marry", "krupskaya"),
     # a verb an event's name says another way: "invasion", "withdrawal" (before: nothing, and the entry into
     # Afghanistan for leaving it)
     ("when did the Soviet Union invade Afghanistan", "soviet-invasion-of-afghanistan-1979"),
@@ -751,3 +755,16 @@ def test_who_held_a_post_in_a_year_is_read_from_the_roles_years(pack_app: Clio) 
     assert french.ask("who was the king of France in 1789").match.id.endswith("louis-xvi")
     emperors = french.ask("who was the emperor in 1810")
     assert {s.name for s in emperors.suggestions} >= {"Napoleon", "Francis II"}, emperors.text()[:300]
+
+
+def test_relatives_in_the_plural_are_every_one_the_pack_has_and_said_to_be_so(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    # "the four daughters of Nicholas II" names Anastasia a daughter too (before: only "daughter of" did)
+    children = pack_app.handle_text("who were Nicholas II's children", ctx)
+    assert {s.id for s in children.suggestions} == {"alexei-tsarevich", "grand-duchess-anastasia"}, children.text()[:300]
+    french = pack_app.lookup_for(("french-revolution",))
+    one = french.ask("who were Louis XVI's children")
+    assert one.match.name == "Louis XVII" and one.body.startswith(
+        "Of Louis XVI's children, the pack has an entry for Louis XVII alone."), one.body[:200]
+    wives = french.ask("who was Napoleon married to")
+    assert {s.name for s in wives.suggestions} == {"Joséphine de Beauharnais", "Marie Louise"}, wives.text()[:200]

@@ -159,7 +159,12 @@ _HOW_OLD = re.compile(r"^how old (?:was|is) (?P<x>.+?) when (?:he|she|they) died
 # "Lenin's birth", "the death of Stalin": a person's own date, when no event of the pack is named so
 _LIFE_NOUN = re.compile(r"^(?:the )?(?:(?P<x>.+?)['’]s? (?P<w>birth|death)|(?P<v>birth|death) of (?P<y>.+))$", re.I)
 _RELATION = re.compile(r"^(?:the )?(?P<x>.+?)['’]s? (?:(?:first|second|third|only|eldest|elder|younger|youngest) )?"
-                       r"(?P<rel>wife|husband|son|daughter|brother|sister|father|mother)$", re.I)
+                       r"(?P<rel>wife|husband|son|daughter|brother|sister|father|mother|"
+                       r"wives|husbands|sons|daughters|brothers|sisters|children|parents)$", re.I)
+# a relation asked in the plural: the relations it is made of, as a summary names each one
+_KIN_OF = {"children": ("son", "daughter"), "parents": ("father", "mother"), "wives": ("wife",)}
+# "who did Lenin marry", "who married Nicholas II", "who was Marie Antoinette married to": a wife or a husband
+_MARRY = re.compile(r"^who (?:did (?P<x>.+?) marry|married (?P<y>.+?)|(?:was|were) (?P<z>.+?) married to)$")
 # forms of address that name no one by themselves: Marie Antoinette's "Madame Deficit" is not Madame Roland
 _HONORIFICS = frozenset("madame monsieur mademoiselle citizen citoyen citoyenne abbe sieur".split())
 STOP = frozenset("a an the of in on at to and or for by with from was were is are did does do his her their its "
@@ -429,6 +434,9 @@ class Asker:
         """`answer` of a question made plain, in lower case."""
         if m := _HOW_OLD.match(q):
             return self._age(m["x"] or m["y"], workspace)
+        if m := _MARRY.match(q):  # a wife, else a husband
+            who = m["x"] or m["y"] or m["z"]
+            return self.relation(f"{who}'s wife", workspace) or self.relation(f"{who}'s husband", workspace)
         if (m := _WHO_IN_YEAR.match(q)) and (held := self._held_in(m["post"], int(m["year"]), workspace)) is not None:
             return held
         if m := _WHEN_BORN.match(q):
@@ -579,17 +587,37 @@ class Asker:
 
     def relation(self, phrase: str, workspace: str) -> Reply | None:
         """"Nicholas II's wife", "the tsar's son": the one person whose summary opens by naming them so ("she
-        married Nicholas II", "the only son and heir of Nicholas II"). Only the first sentence, which says who
-        the entry is: Alexander III's summary goes on to mention "Lenin's elder brother", who is not him."""
+        married Nicholas II", "the only son and heir of Nicholas II"), or the choices when a few do ("Louis XVI's
+        brother", "Nicholas II's children"); None when none does or the phrase is no relation."""
+        found = self.relatives(phrase, workspace)
+        if len(found) == 1:
+            card = self.lookup.card(found[0], workspace=workspace)
+            m = _RELATION.match(phrase.strip())
+            if m is not None and (m["rel"].lower() in _KIN_OF or m["rel"].lower().endswith("s")):
+                # "Louis XVI's children": the pack has one of them, not all
+                whose = self._people(m["x"], workspace)[:1]
+                named = store.names_of(self.lookup.db, whose + found)
+                lead = (f"Of {named[whose[0]]['name']}'s {m['rel'].lower()}, the pack has an entry for "
+                        f"{named[found[0]]['name']} alone.")
+                card.body = f"{lead}\n\n{card.body}" if card.body else lead
+            return card
+        if 1 < len(found) <= 5:  # "Louis XVI's brother": he had two, and each summary says so
+            return self._offer(found, phrase)
+        return None
+
+    def relatives(self, phrase: str, workspace: str) -> list[str]:
+        """The people `phrase` names as someone's relatives (see `relation`). Only a summary's first sentence,
+        which says who the entry is, counts: Alexander III's summary goes on to mention "Lenin's elder brother",
+        who is not him."""
         m = _RELATION.match(phrase.strip())
         if m is None:
-            return None
+            return []
         people = self._people(m["x"], workspace)
         if len(people) != 1:
-            return None
+            return []
         relative = store.entity(self.lookup.db, people[0])
         if relative is None:
-            return None
+            return []
         names = {relative["name"], *(a for a in relative["aliases"] if len(a.split()) > 1 and not is_title(a))}
         for full in (relative["name"], relative["full_name"] or ""):  # "Bonaparte" of "Napoléon Bonaparte"
             if (surname := pack_surname(full)) is not None:
@@ -599,31 +627,30 @@ class Asker:
         names = {n for n in names if (res := matcher.resolve(n, {"person"})).match is not None
                  and res.match.candidate.id == relative["id"]}
         if not names:
-            return None
+            return []
         said = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        rel = m["rel"].lower()
+        asked = m["rel"].lower()
+        rels = _KIN_OF.get(asked) or (asked.removesuffix("s"),)
+        rel = "(?:" + "|".join(rels) + ")"
         # "Nicholas II's wife", "the elder of Louis XVI's two younger brothers", "the only son and heir of ..."
         # never the relative of someone they married: Fyodor Dan "married to Martov's sister" is neither
         forms = [rf"(?<!married )(?<!married to )\b(?:{said})['’]s (?:\w+ ){{0,2}}{rel}s?\b",
-                 rf"\b{rel}(?: and heir)? of (?:the (?:tsar )?)?(?:{said})\b"]
-        if rel in ("wife", "husband"):
+                 rf"\b{rel}s?(?: and heir)? of (?:the (?:tsar )?)?(?:{said})\b"]  # "the four daughters of ..."
+        married = not {"wife", "husband"}.isdisjoint(rels)
+        if married:
             forms.append(rf"\bmarried (?:to )?(?:the (?:future |young )?)?(?:{said})\b(?!['’]s)")
         pattern = re.compile("|".join(forms), re.I)
         # anywhere in the summary, the entry itself marrying them: "... she married Bonaparte in 1796"
         wed = re.compile(rf"\b(?:she|he) (?:later |then |also )?married (?:to )?(?:{said})\b(?!['’]s)", re.I) \
-            if rel in ("wife", "husband") else None
+            if married else None
         cond, params = store.in_packs(self.lookup.packs, "e")
         found = [r["id"] for r in self.lookup.db.query(
             f"select e.id, e.summary from entities e where e.type = 'person' and e.id != ? and {cond}",
             [relative["id"], *params]) if pattern.search(first_sentence(r["summary"] or "", 10_000))
             or wed is not None and wed.search(r["summary"] or "")]
-        if not found and rel in ("wife", "husband"):  # her own summary names him: "married to the future Louis XVI"
+        if not found and married:  # her own summary names him: "married to the future Louis XVI"
             found = self._married_in(relative)
-        if len(found) == 1:
-            return self.lookup.card(found[0], workspace=workspace)
-        if 1 < len(found) <= 5:  # "Louis XVI's brother": he had two, and each summary says so
-            return self._offer(found, phrase)
-        return None
+        return found
 
     def _married_in(self, person: dict) -> list[str]:
         """The people a person's own summary says they married ("married to the future Louis XVI"), each a name
@@ -636,6 +663,13 @@ class Asker:
             if res.match is not None and res.match.candidate.id != person["id"]:
                 out.append(res.match.candidate.id)
         return list(dict.fromkeys(out))
+
+    def _people_or_kin(self, phrase: str, workspace: str) -> list[str]:
+        """The people a phrase may name (`_people`), else the one relative it names ("Stalin's wife")."""
+        people = self._people(phrase, workspace)
+        if not people and len(kin := self.relatives(phrase, workspace)) == 1:
+            return kin
+        return people
 
     def _people(self, phrase: str, workspace: str) -> list[str]:
         """The people a phrase may name, likeliest first (one when it is sure)."""
@@ -679,7 +713,7 @@ class Asker:
 
     def _age(self, phrase: str, workspace: str) -> Reply | None:
         """"how old was Lenin when he died": the age the pack's two dates give (both New Style), on their card."""
-        people = self._people(phrase, workspace)
+        people = self._people_or_kin(phrase, workspace)
         if len(people) != 1:
             return self._entry(phrase, ("person",), workspace) if people else None
         e = store.entity(self.lookup.db, people[0])
@@ -699,7 +733,7 @@ class Asker:
         return card
 
     def _life(self, phrase: str, which: str, workspace: str) -> Reply | None:
-        people = self._people(phrase, workspace)
+        people = self._people_or_kin(phrase, workspace)  # "when did Stalin's wife die": Nadezhda Allilueva
         if len(people) != 1:
             return self._entry(phrase, ("person",), workspace) if people else None
         return self._life_reply(people[0], which, workspace)
