@@ -9,9 +9,11 @@ entries, the member gets the choices, likeliest first; when it fits no pattern, 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from bot import store
@@ -53,6 +55,11 @@ _DEED_NOUNS = {"abolished": ("abolition",), "declared": ("proclamation", "declar
                "deposed": ("deposition", "overthrow", "fall", "end"), "overthrown": ("overthrow", "fall", "end"),
                "tried": ("trial",),
                "elected": ("election",), "crowned": ("coronation",), "executed": ("execution",)}
+# the words of a making or an ending an event's name may hold beside what was made ("Cheka founded")
+_MADE_WORDS = frozenset("founded founding creation created formed formation established adopted adoption proclaimed "
+                        "proclamation declared abolished abolition introduced".split())
+# verbs of making: the event a thing's own name is may be its making ("the Declaration of the Rights of Man adopted")
+_MAKING = frozenset({"founded", "introduced", "declared"})
 # verbs the person does themselves ("Gorbachev resigns"), with their past tense
 _DONE_BY_ONESELF = {"resign": "resigned", "abdicate": "abdicated", "flee": "fled"}
 # of those, the verbs whose word in an event's name the person may stand right before ("Gorbachev resigns"), as
@@ -83,9 +90,12 @@ _POWER_TAKEN = (("com", "to", "power"), ("came", "to", "power"), ("tak", "power"
 _POWER_STEP = frozenset("becom became elected appointed made proclaimed chosen".split())
 # a step to power is to a post at the head ("General Secretary", "Supreme Ruler"), not any ("Minister of Finance",
 # "Supreme Commander", "party chief of Stavropol")
-_HEAD_POSTS = frozenset("general prime president premier emperor consul chairman leader tsar head dictator king "
-                        "ruler".split())
+_HEAD_POSTS = frozenset("president premier emperor consul chairman leader tsar dictator king ruler".split())
+_HEAD_POSTS_OF_TWO = frozenset({("general", "secretary"), ("first", "secretary"), ("prime", "minister"),
+                                ("supreme", "ruler"), ("first", "consul"), ("head", "of")})  # not "Controller-General"
 _VERB = "|".join(sorted({*VERBS, *_VERB_FORMS}, key=len, reverse=True))
+# "who" with a verb of VERBS: never "who came to power after Lenin", which names no one it happened to
+_WHO_VERBS = "|".join(sorted({*VERBS, *_VERB_FORMS} - {*_TO_POWER_FORMS, "come to power"}, key=len, reverse=True))
 
 _LEAD = re.compile(r"^(?:(?:hey |ok |okay )?clio[,:]?\s+|please\s+|(?:can|could) you tell me\s+|do you know\s+)", re.I)
 _WHEN_BORN = re.compile(r"^when (?:was|is) (?P<x>.+?) born$")
@@ -94,7 +104,7 @@ _WHEN_DIED = re.compile(r"^(?:when|what year|how) did (?P<x>.+?) (?:die|pass awa
 # "where was the tsar killed": the event's card says where
 _WHEN_VERB = re.compile(rf"^(?P<asked>when|where|what year|in what year) (?:was|were|did) (?P<x>.+?) (?:get )?(?P<v>{_VERB})"
                         r"(?: (?:himself|herself|themselves))?$")  # "when did Napoleon crown himself"
-_WHO_VERB = re.compile(rf"^who (?P<v>{_VERB}) (?P<x>.+)$")
+_WHO_VERB = re.compile(rf"^who (?P<v>{_WHO_VERBS}) (?P<x>.+)$")
 _WHO_IS = re.compile(r"^(?:who (?:is|was|were)|tell me about|who's|whos) (?P<x>.+)$")
 _WHO_DID = re.compile(r"^who (?P<v>[a-z]+) (?P<x>.+)$")  # any other verb: "who led the Whites"
 _WHAT_IS = re.compile(r"^(?:what (?:is|was|were|are)|what's|whats|define|meaning of|what does) (?P<x>.+?)(?: mean)?$")
@@ -154,7 +164,8 @@ _SAID_AS = [
 # "who was the tsar in 1905", "who was General Secretary in 1985": the role held that year (roles give years)
 _WHO_IN_YEAR = re.compile(r"^who (?:was|were|is) (?:the )?(?P<post>[a-z][^\d]*?) (?:in|during) (?P<year>1\d{3}|20\d\d)$")
 # a role's years: "(1894-1917)", "(1814-1815, 1815-1824)", "(June 1789)", "(from 1922)"
-_ROLE_YEARS = re.compile(r"(?P<from>\bfrom )?\b(?P<a>1\d{3}|20\d\d)(?:\s*[-–]\s*(?P<b>1\d{3}|20\d\d))?\b")
+_ROLE_YEARS = re.compile(r"(?P<from>\bfrom )?\b(?P<a>1\d{3}|20\d\d)(?:\s*[-–]\s*(?P<b>1\d{3}|20\d\d|\d\d))?\b")
+_BRACKETS = re.compile(r"\(([^()]*)\)")  # a role's years are in brackets: "Constitution of 1791" is no date
 _HOW_OLD = re.compile(r"^how old (?:was|is) (?P<x>.+?) when (?:he|she|they) died$|^(?:at )?what age did (?P<y>.+?) die$")
 # "Lenin's birth", "the death of Stalin": a person's own date, when no event of the pack is named so
 _LIFE_NOUN = re.compile(r"^(?:the )?(?:(?P<x>.+?)['’]s? (?P<w>birth|death)|(?P<v>birth|death) of (?P<y>.+))$", re.I)
@@ -292,14 +303,65 @@ def _deed_gap(own: set[str], event: _Event, stems: tuple[str, ...], acting: bool
     return best
 
 
+def _deed_exactly(said: set[str], event: _Event, stems: tuple[str, ...]) -> bool:
+    """Whether a name of the event says the verb (`stems`) was done to exactly what the words `said` name: the key
+    words after "VERB of [the]" up to the next small word ("Abolition of slavery in the French colonies",
+    "Abolition of the monarchy and ..."), or before the verb back to one ("Russian Republic proclaimed" names
+    "the Russian Republic", not "the Republic")."""
+    for title in event.titles:
+        for i, word in enumerate(title):
+            if not any(re.fullmatch(s, word) for s in stems):
+                continue
+            if title[i + 1:i + 2] in (("of",), ("on",), ("against",)):
+                rest = title[i + 2:]
+                rest = rest[1:] if rest[:1] == ("the",) else rest
+                if set(_name_run(rest)) == said:
+                    return True
+            named = _name_run(title[:i][::-1])
+            if named and set(named) == said:
+                return True
+    return False
+
+
+def _name_run(words: tuple[str, ...]) -> list[str]:
+    """The key words of the name that `words` open with, up to a small word other than an "of" inside it ("union
+    of liberation" is one name; "monarchy and ..." ends at "and")."""
+    run = list(itertools.takewhile(lambda w: w not in STOP or w == "of", words))
+    return [w for w in run if w != "of"]
+
+
+def _says_exactly(said: set[str], name: str) -> bool:
+    """Whether an event's name holds the key words `said` as one run of its key words, no other key word inside
+    or beside it ("Founding of the Cheka" for "the Cheka"; not "Union of Liberation founded" for "the union")."""
+    runs, run = [], []
+    for w in [_stem(t) for t in _tokens(name)] + ["the"]:  # a small word but "of" ends a run of key words
+        if w in STOP and w != "of":
+            if run:
+                runs.append(set(run) - {"of"})
+            run = []
+        else:
+            run.append(w)
+    return any(said <= r and not (r - said - _MADE_WORDS) for r in runs)
+
+
+def _led(card: Reply, lead: str) -> Reply:
+    """A card with a line put before its body (the answer to what was asked: a date, an age, a role)."""
+    card.body = f"{lead}\n\n{card.body}" if card.body else lead
+    return card
+
+
 def _in_years(role: str, year: int, died: str | None) -> bool:
     """Whether a role's years ("(1894-1917)", "(from 1922)", "(June 1789)") hold `year`; "from" runs to the
     holder's death."""
-    for m in _ROLE_YEARS.finditer(role):
-        first = int(m["a"])
-        last = int(m["b"]) if m["b"] else int(died[:4]) if m["from"] and died else 9999 if m["from"] else first
-        if first <= year <= last:
-            return True
+    for bracket in _BRACKETS.findall(role):
+        for m in _ROLE_YEARS.finditer(bracket):
+            first = int(m["a"])
+            if m["b"]:  # "1950-71": 1971
+                last = int(m["b"]) if len(m["b"]) == 4 else first // 100 * 100 + int(m["b"])
+            else:
+                last = (int(died[:4]) if died else 9999) if m["from"] else first
+            if first <= year <= last:
+                return True
     return False
 
 
@@ -320,8 +382,11 @@ def _power_step(title: tuple[str, ...], own: set[str]) -> bool:
     for i, w in enumerate(title):
         if w in own:
             rest = title[i + 1:]
-            rest = rest[1:] if rest[:1] == ("is",) else rest
-            if rest[:1] and rest[0] in _POWER_STEP and not _HEAD_POSTS.isdisjoint(rest[1:3]):
+            rest = rest[1:] if rest[:1] in (("is",), ("was",)) else rest
+            post = rest[1:3]
+            post = post[1:] if post[:1] == ("the",) else post
+            if rest[:1] and rest[0] in _POWER_STEP and (post[:1] and post[0] in _HEAD_POSTS
+                                                       or post[:2] in _HEAD_POSTS_OF_TWO):
                 return True
     return False
 
@@ -424,7 +489,7 @@ class Asker:
         if not q or len(q) > 200:
             return None
         found = self._answer(q, workspace)
-        if found is None:  # "who was Trotsky's killer": "who killed Trotsky", unless a role answered as asked
+        if found is None:  # "who was Trotsky's killer": "who killed Trotsky", when the question as typed gets no reply
             for said, meant in _SAID_AS:
                 if (other := said.sub(meant, q)) != q:
                     return self._answer(other, workspace)
@@ -597,9 +662,8 @@ class Asker:
                 # "Louis XVI's children": the pack has one of them, not all
                 whose = self._people(m["x"], workspace)[:1]
                 named = store.names_of(self.lookup.db, whose + found)
-                lead = (f"Of {named[whose[0]]['name']}'s {m['rel'].lower()}, the pack has an entry for "
-                        f"{named[found[0]]['name']} alone.")
-                card.body = f"{lead}\n\n{card.body}" if card.body else lead
+                return _led(card, f"Of {named[whose[0]]['name']}'s {m['rel'].lower()}, the pack has an entry for "
+                                  f"{named[found[0]]['name']} alone.")
             return card
         if 1 < len(found) <= 5:  # "Louis XVI's brother": he had two, and each summary says so
             return self._offer(found, phrase)
@@ -684,59 +748,87 @@ class Asker:
         year: a role holding the words typed ("General Secretary ... (1985-1991)"), or, for a title alone ("the
         tsar"), the title's holders by any role of theirs dated then ("Emperor of Russia (1894-1917)"). The one
         card, else the choices; None when no role is dated so (the question is then asked as any other)."""
-        words = {_stem(w) for w in _words(post)}
-        if not words:
+        typed = [_stem(w) for w in _words(post) if not w.isdigit()]
+        if not typed:
             return None
-        cond, params = store.in_packs(self.lookup.packs, "e")
-        people = list(self.lookup.db.query(
-            f"select e.id, e.roles, e.died from entities e where e.type = 'person' and e.roles != '[]' and {cond}", params))
+        title = is_title(post)
         held: dict[str, str] = {}  # each person -> their first role dated that year
-        for r in people:
-            for role in json.loads(r["roles"] or "[]"):
-                if words <= {_stem(w) for w in _words(role)} and _in_years(role, year, r["died"]):
-                    held.setdefault(r["id"], role)
+        partly: set[str] = set()  # those whose role is more than the title typed ("King of Prussia" for "the king")
+        for person, died, roles in self._roles:
+            for role, words in roles:
+                # the role holds the words typed in a row, and they are all of it, two words of it at least, or
+                # a title it opens with: "General Secretary" of "General Secretary of the Communist Party
+                # (1985-1991)", "king" of "King of France (1814-1815, 1815-1824)", never "leader" of "Leader of
+                # the Bloody Sunday march (1905)" or "Lenin" of "Secretary of Sovnarkom and of Lenin (1918-1930)"
+                if (len(typed) >= 2 or len(typed) == len(words) or title and words[:1] == typed) \
+                        and _holds(tuple(words), tuple(typed)) and _in_years(role, year, died):
+                    held.setdefault(person, role)
+                    if len(typed) == 1 and len(words) > 1:
+                        partly.add(person)
+        if not held and not title and self._named(post, workspace) is not None:
+            return None  # "who was Lenin in 1925" asks of a person, not of a post
         if not held and is_title(post):  # "the tsar": who held the title then, by their dated roles
             holders = set(self._people(post, workspace))
-            for r in people:
-                for role in json.loads(r["roles"] or "[]") if r["id"] in holders else ():
-                    if _in_years(role, year, r["died"]):
-                        held.setdefault(r["id"], role)
-        if len(held) == 1:
+            for person, died, roles in self._roles:
+                for role, _ in roles if person in holders else ():
+                    if _in_years(role, year, died):
+                        held.setdefault(person, role)
+        if len(held) == 1 and not partly:
             (person, role), = held.items()
-            card = self.lookup.card(person, workspace=workspace)
-            lead = f"In {year}: {role}."
-            card.body = f"{lead}\n\n{card.body}" if card.body else lead
-            return card
-        if held:
-            return self._offer(list(held), f"{post} in {year}")
+            return _led(self.lookup.card(person, workspace=workspace), f"In {year}: {role}.")
+        if len(held) == 1:  # "the king in 1793": the King of Prussia, offered, as the question may mean another
+            offer = self._offer(list(held), f"{post} in {year}")
+            offer.title = f"Did you mean {offer.suggestions[0].name} by “{echo(post)} in {year}”?"
+            return offer
+        if 1 < len(held) <= 5:  # "the emperor in 1810": Napoleon, Francis II, Alexander I; many is no answer
+            return self._offer(self._likeliest(list(held), workspace), f"{post} in {year}")
         return None
+
+    @property
+    def _roles(self) -> list[tuple[str, str | None, list[tuple[str, list[str]]]]]:
+        """Each person with roles: (id, date of death, [(role, its key words in order, years left out)]), read once
+        per Lookup."""
+        cached = self.lookup.__dict__.get("_ask_roles")
+        if cached is None:
+            cond, params = store.in_packs(self.lookup.packs, "e")
+            cached = self.lookup.__dict__["_ask_roles"] = [
+                (r["id"], r["died"], [(role, [_stem(w) for w in _words(role) if not w.isdigit()])
+                                      for role in json.loads(r["roles"] or "[]")])
+                for r in self.lookup.db.query(f"select e.id, e.roles, e.died from entities e where e.type = 'person' "
+                                              f"and e.roles != '[]' and {cond}", params)]
+        return cached
 
     def _age(self, phrase: str, workspace: str) -> Reply | None:
         """"how old was Lenin when he died": the age the pack's two dates give (both New Style), on their card."""
+        return self._life(phrase, "age", workspace)
+
+    def _life(self, phrase: str, which: str, workspace: str) -> Reply | None:
+        """The card of the one person (or relative: "when did Stalin's wife die") a phrase names, led by the date
+        asked for (`which`: "born", "died", or "age" at death); the choices when it names several."""
         people = self._people_or_kin(phrase, workspace)
         if len(people) != 1:
             return self._entry(phrase, ("person",), workspace) if people else None
-        e = store.entity(self.lookup.db, people[0])
-        card = self.lookup.card(people[0], workspace=workspace)
-        if e is None or not e["born"] or not e["died"]:
-            lead = f"The pack does not give both {e['name'] if e else 'their'} dates of birth and death."
-        else:
-            born, died = (HistDate.parse(d, "gregorian") for d in (e["born"], e["died"]))
-            years = died.year - born.year
-            if born.month and born.day and died.month and died.day:
-                years -= (died.month, died.day) < (born.month, born.day)
-                lead = f"{e['name']} died aged {years}"
-            else:  # a year alone: one of two ages
-                lead = f"{e['name']} died aged {years - 1} or {years}"
-            lead += f" (born {life_date(e['born'], self.lookup.rule)}, died {life_date(e['died'], self.lookup.rule)})."
-        card.body = f"{lead}\n\n{card.body}" if card.body else lead
-        return card
-
-    def _life(self, phrase: str, which: str, workspace: str) -> Reply | None:
-        people = self._people_or_kin(phrase, workspace)  # "when did Stalin's wife die": Nadezhda Allilueva
-        if len(people) != 1:
-            return self._entry(phrase, ("person",), workspace) if people else None
+        if which == "age":
+            return self._age_reply(people[0], workspace)
         return self._life_reply(people[0], which, workspace)
+
+    def _age_reply(self, person: str, workspace: str) -> Reply:
+        e = store.entity(self.lookup.db, person)
+        card = self.lookup.card(person, workspace=workspace)
+        if e is None or not e["born"] or not e["died"]:
+            name = e["name"] if e else "them"
+            return _led(card, f"The pack gives no date of {'birth' if e and not e['born'] else 'death'} for {name}.")
+        born, died = (HistDate.parse(d, "gregorian") for d in (e["born"], e["died"]))
+        years = died.year - born.year
+        if born.month and born.day and died.month and died.day:
+            years -= (died.month, died.day) < (born.month, born.day)
+            lead = f"{e['name']} died aged {years}"
+        elif years > 0:  # a year alone: one of two ages
+            lead = f"{e['name']} died aged {years - 1} or {years}"
+        else:
+            lead = f"{e['name']} died in the year of their birth"
+        return _led(card, f"{lead} (born {life_date(e['born'], self.lookup.rule)}, died "
+                          f"{life_date(e['died'], self.lookup.rule)}).")
 
     def _life_reply(self, person: str, which: str, workspace: str) -> Reply:
         e = store.entity(self.lookup.db, person)
@@ -749,10 +841,9 @@ class Asker:
         else:
             lead = f"{e['name']} {'was born' if which == 'born' else 'died'} on {life_date(date, self.lookup.rule)}"
             lead += "" if lead.endswith(".") else "."
-        card.body = f"{lead}\n\n{card.body}" if card.body else lead
-        return card
+        return _led(card, lead)
 
-    def _events_for(self, person: str, verb: str, said: set[str] = frozenset()) -> list[_Event]:  # type: ignore[assignment]
+    def _events_for(self, person: str, verb: str, said: Collection[str] = frozenset()) -> list[_Event]:
         """The pack's events about `person` (see `_about`: Stolypin's assassination is not the tsar's, though he
         is among its people) with the verb in their name or aliases, the best first. `said`: the words the
         question named them by ("king")."""
@@ -806,19 +897,29 @@ class Asker:
         # Napoleon, is not Sakharov's exile)
         if (named := self._named_as(_DEED_NOUNS.get(verb, ()), phrase)) is not None:  # "Abolition of serfdom"
             return self.lookup.card(named, workspace=workspace)
-        deeds = self._deeds_to(said, VERBS.get(verb, (verb,)))
-        if len(deeds) == 1:
-            return self.lookup.card(deeds[0].id, workspace=workspace)
+        stems = VERBS.get(verb, (verb,))
+        deeds = self._deeds_to(said, stems)
+        # a card only for the one event naming the thing exactly ("Abolition of slavery in ..."); one that names
+        # more ("Founding of the Union of Liberation" for "the union") is offered
+        exact = [e for e in deeds if _deed_exactly(said, e, stems)]
+        if len(exact) == 1:
+            return self.lookup.card(exact[0].id, workspace=workspace)
         if deeds:
-            return self.choose_events(self._likeliest([e.id for e in deeds], workspace), f"{phrase} {typed or verb}")
-        named = self._entry(phrase, ("event",), workspace, by_words=False)  # "the Declaration of the Rights of Man
-        if named is not None and named.kind == "lookup":  # adopted": the event that name is
-            return named
+            ids = [e.id for e in exact] + self._likeliest([e.id for e in deeds if e not in exact], workspace)
+            return self.choose_events(ids, f"{phrase} {typed or verb}")
+        if verb in _MAKING:  # "the Declaration of the Rights of Man adopted": the event that name is (never for
+            named = self._entry(phrase, ("event",), workspace, by_words=False)  # an ending: its name may be its start)
+            if named is not None and named.kind == "lookup":
+                return named
         found = self.events_by_words(f"{phrase} {typed or verb}", workspace, need=frozenset(said))
         if found is None or found.kind != "lookup":  # "when was the Red Army founded": its card says, not the
             thing = self._entry(phrase, ("term",), workspace, by_words=False)  # events that only name it
             if thing is not None and thing.kind == "lookup":
                 return thing
+        elif found.match is not None and not _says_exactly(said, found.match.name):
+            # an event holding the words, whose name says more than what was named ("Union of Liberation founded"
+            # for "the union"): offered, not answered
+            return self.choose_events([found.match.id], f"{phrase} {typed or verb}")
         return found
 
     def _deeds_to(self, said: set[str], stems: tuple[str, ...]) -> list[_Event]:
@@ -921,20 +1022,20 @@ class Asker:
         return None
 
     def _about(self, person: str, event: _Event, stems: tuple[str, ...], acting: bool = False,
-               said: set[str] = frozenset()) -> bool:  # type: ignore[assignment]
+               said: Collection[str] = frozenset()) -> bool:
         """Whether the event's name or an alias says the verb happened to `person`: "Murder of Rasputin",
         "Assassination attempt on Lenin", "Execution of Admiral Kolchak", "Trotsky is expelled". Being named
         is not enough: "Fanny Kaplan's attempt on Lenin's life" is about Lenin, and "Stalin's wife ... kills
         herself" about no one's killer. An event that lists its people is about one of them only: "Murder of
         Sergei Kirov" names a Sergei, not Sergei Witte, and "Execution of the Romanovs" a Romanov, not Alexander
-        II, who was killed in 1881. With `acting` (a verb one does oneself: resign, abdicate), the person may
-        stand right before it too: "Gorbachev resigns". `said`: the words the question named them by, which
+        II, who was killed in 1881. With `acting` (_STANDS_BEFORE: resign, abdicate), the person may stand right
+        before it too: "Gorbachev resigns". `said`: the words the question named them by, which
         name them too in an event that lists them ("Flight of the king": Louis XVI).
         A name that opens with the deed and names no one ("Exile to Saint Helena") is the deed of the person
         another name of the event opens with ("Napoleon surrenders to the British"), when it lists them."""
         if event.people and person not in event.people:
             return False
-        own = self._name_words(person) | (said if event.people else set())
+        own = self._name_words(person) | (set(said) if event.people else set())
         # a name that says the deed was done to someone named in full is about that one alone: "Trial of Louis XVI"
         # is not the trial of Louis Antoine de Saint-Just, whose first name is Louis too
         theirs = []
@@ -972,7 +1073,7 @@ class Asker:
         event = next((e for e in self.events if e.id == event_id), None)
         words = [_stem(w) for w in _words(phrase)]
         verb = _stem(verb.lower())
-        if event is None:
+        if event is None or not words:  # "who stormed": nothing named, nothing to place after the verb
             return False
         for title in event.titles:
             for i, w in enumerate(title):
@@ -984,7 +1085,14 @@ class Asker:
 
     def _named_whole(self, title: tuple[str, ...], stems: tuple[str, ...]) -> str | None:
         """The person a name of an event (its words as written) says the verb (`stems`) was done to, named whole
-        right after it ("of / on / against [the] NAME", the matcher sure of it), if any."""
+        right after it ("of / on / against [the] NAME", the matcher sure of it), if any; worked out once per
+        Lookup."""
+        known = self.lookup.__dict__.setdefault("_ask_named_whole", {})
+        if (title, stems) not in known:
+            known[title, stems] = self._named_whole_now(title, stems)
+        return known[title, stems]
+
+    def _named_whole_now(self, title: tuple[str, ...], stems: tuple[str, ...]) -> str | None:
         for i, word in enumerate(title):
             if not any(re.fullmatch(s, word) for s in stems) or title[i + 1:i + 2] not in (("of",), ("on",), ("against",)):
                 continue
