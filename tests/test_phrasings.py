@@ -218,6 +218,9 @@ PHRASINGS: list[tuple[str, str]] = [
     ("when did Stalin's wife die", "allilueva"),
     ("who married Nicholas II", "alexandra"),
     ("who did Lenin marry", "krupskaya"),
+    # where someone died: the event of their killing, or of their death when it says where (before: searches)
+    ("where did Trotsky die", "trotsky-assassinated-1940"),
+    ("where did Lenin die", "death-of-lenin-1924"),  # "Lenin died at Gorki"
     # a verb an event's name says another way: "invasion", "withdrawal" (before: nothing, and the entry into
     # Afghanistan for leaving it)
     ("when did the Soviet Union invade Afghanistan", "soviet-invasion-of-afghanistan-1979"),
@@ -762,6 +765,9 @@ def test_who_held_a_post_in_a_year_is_read_from_the_roles_years(pack_app: Clio) 
     assert french.ask("who was the king of France in 1789").match.id.endswith("louis-xvi")
     emperors = french.ask("who was the emperor in 1810")
     assert {s.name for s in emperors.suggestions} >= {"Napoleon", "Francis II"}, emperors.text()[:300]
+    # "Death of Stalin" does not say where he died: no card for "where"
+    stalin = pack_app.handle_text("where did Stalin die", ctx)
+    assert stalin.match is None or stalin.match.id != "death-of-stalin-1953", stalin.text()[:200]
     # a second reader's cases: a word of a longer role ("Leader of the Bloody Sunday march (1905)"), a person's
     # name inside another's role ("Secretary of Sovnarkom and of Lenin"), and a title whose one holder that year
     # held another crown ("King of Prussia" for "the king in 1793") are never one card

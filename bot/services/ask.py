@@ -101,6 +101,10 @@ _LEAD = re.compile(r"^(?:(?:hey |ok |okay )?clio[,:]?\s+|please\s+|(?:can|could)
 _WHEN_BORN = re.compile(r"^when (?:was|is) (?P<x>.+?) born$")
 # "how did Lenin die": the card with the date leads, and the summary tells how
 _WHEN_DIED = re.compile(r"^(?:when|what year|how) did (?P<x>.+?) (?:die|pass away)$|^when (?:was|is) (?P<y>.+?) dead$")
+# "where did Trotsky die": the event of a killing says where; a death the pack has no event of, nothing
+_WHERE_DIED = re.compile(r"^where did (?P<x>.+?) (?:die|pass away|get killed)$")
+_DIED = (r"death", r"dies|died")  # an event's name that tells a death: "Death of Lenin", "Napoleon dies"
+_AT_A_PLACE = re.compile(r"\b(?:at|in|near) (?:the )?[A-Z]")  # "at Gorki", "in Mexico"
 # "where was the tsar killed": the event's card says where
 _WHEN_VERB = re.compile(rf"^(?P<asked>when|where|what year|in what year) (?:was|were|did) (?P<x>.+?) (?:get )?(?P<v>{_VERB})"
                         r"(?: (?:himself|herself|themselves))?$")  # "when did Napoleon crown himself"
@@ -508,6 +512,17 @@ class Asker:
             return self._life(m["x"], "born", workspace)
         if m := _WHEN_DIED.match(q):
             return self._life(m["x"] or m["y"], "died", workspace)
+        if m := _WHERE_DIED.match(q):  # the event of their killing, else of their death ("Death of Lenin")
+            people = self._people_or_kin(m["x"], workspace)
+            if len(people) != 1:
+                return None
+            if killed := self._events_for(people[0], "killed"):
+                return self.lookup.card(killed[0].id, workspace=workspace)
+            # a death's event only when its summary says where ("Lenin died at Gorki"; Stalin's does not)
+            deaths = [e for e in self.events if self._about(people[0], e, _DIED, acting=True)]
+            row = store.entity(self.lookup.db, deaths[0].id) if len(deaths) == 1 else None
+            says_where = row is not None and _AT_A_PLACE.search(first_sentence(row["summary"] or "", 10_000))
+            return self.lookup.card(deaths[0].id, workspace=workspace) if says_where else None
         if m := _WHEN_VERB.match(q):
             return self._when_verb(m["x"], _VERB_FORMS.get(m["v"], m["v"]), workspace,
                                    asked="where" if m["asked"] == "where" else "when", typed=m["v"])  # "what year": when
