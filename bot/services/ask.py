@@ -103,6 +103,7 @@ _WHEN_BORN = re.compile(r"^when (?:was|is) (?P<x>.+?) born$")
 _WHEN_DIED = re.compile(r"^(?:when|what year|how) did (?P<x>.+?) (?:die|pass away)$|^when (?:was|is) (?P<y>.+?) dead$")
 # "where did Trotsky die": the event of a killing says where; a death the pack has no event of, nothing
 _WHERE_DIED = re.compile(r"^where did (?P<x>.+?) (?:die|pass away|get killed)$")
+_RULERS = ("king", "queen", "tsar", "tsarina", "emperor", "empress", "kaiser")  # titles one person may hold in a pack
 _DIED = (r"death", r"dies|died")  # an event's name that tells a death: "Death of Lenin", "Napoleon dies"
 _AT_A_PLACE = re.compile(r"\b(?:at|in|near) (?:the )?[A-Z]")  # "at Gorki", "in Mexico"
 # "where was the tsar killed": the event's card says where
@@ -1050,7 +1051,7 @@ class Asker:
         another name of the event opens with ("Napoleon surrenders to the British"), when it lists them."""
         if event.people and person not in event.people:
             return False
-        own = self._name_words(person) | (set(said) if event.people else set())
+        own = self._name_words(person) | (set(said) | self._sure_titles(person) if event.people else set())
         # a name that says the deed was done to someone named in full is about that one alone: "Trial of Louis XVI"
         # is not the trial of Louis Antoine de Saint-Just, whose first name is Louis too
         theirs = []
@@ -1150,6 +1151,20 @@ class Asker:
             every |= own | _own_words([a for a in json.loads(r["aliases"]) if a])
         cached = self.lookup.__dict__["_ask_people_words"] = (frozenset(every), frozenset(named))
         return cached
+
+    def _sure_titles(self, person: str) -> set[str]:
+        """The titles that name this person for sure in the workspace's packs ("the king" is Louis XVI in the
+        French pack, while "the tsar" is any of three), read once per Lookup: in an event that lists them, "Flight
+        of the king" is theirs."""
+        sure = self.lookup.__dict__.get("_ask_sure_titles")
+        if sure is None:
+            sure = {}
+            for title in _RULERS:
+                res = self.lookup.matcher.resolve(f"the {title}", {"person"})
+                if res.match is not None and res.match.score >= 100:
+                    sure.setdefault(res.match.candidate.id, set()).add(title)
+            self.lookup.__dict__["_ask_sure_titles"] = sure
+        return sure.get(person, set())
 
     def _name_words(self, person: str) -> set[str]:
         """The words of a person's names that are their own: no patronymic, and no title ("Tsar Alexander II"
