@@ -218,6 +218,10 @@ PHRASINGS: list[tuple[str, str]] = [
     ("when did Stalin's wife die", "allilueva"),
     ("who married Nicholas II", "alexandra"),
     ("who did Lenin marry", "krupskaya"),
+    # a successor, by the years the pack gives the same role to both (before: searches)
+    ("who succeeded Lenin", "rykov"),  # Chairman of the Council of People's Commissars (1917-1924; 1924-1930)
+    ("who was Andropov's successor", "chernenko"),
+    ("who succeeded Alexander III", "nicholas-ii"),
     # where someone died: the event of their killing, or of their death when it says where (before: searches)
     ("where did Trotsky die", "trotsky-assassinated-1940"),
     ("where did Lenin die", "death-of-lenin-1924"),  # "Lenin died at Gorki"
@@ -790,3 +794,18 @@ def test_relatives_in_the_plural_are_every_one_the_pack_has_and_said_to_be_so(pa
         "Of Louis XVI's children, the pack has an entry for Louis XVII alone."), one.body[:200]
     wives = french.ask("who was Napoleon married to")
     assert {s.name for s in wives.suggestions} == {"Joséphine de Beauharnais", "Marie Louise"}, wives.text()[:200]
+
+
+def test_a_successor_is_read_from_the_roles_years_and_never_guessed(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    lenin = pack_app.handle_text("who succeeded Lenin", ctx)
+    assert lenin.body.startswith("Vladimir Lenin: Chairman of the Council of People's Commissars (1917-1924). "
+                                 "Alexei Rykov: Chairman of the Council of People's Commissars (1924-1930)."), lenin.body
+    # two roles, two successors (First Secretary: Brezhnev; Chairman of the Council of Ministers: Kosygin)
+    khrushchev = pack_app.handle_text("who succeeded Khrushchev", ctx)
+    assert {s.id for s in khrushchev.suggestions} == {"brezhnev", "kosygin"}, khrushchev.text()[:300]
+    # Kornilov held the command for weeks of 1917, after others who held it that year: no successor of Nicholas II;
+    # Stalin's post has no end year in the pack ("from 1922"): none of his either
+    for text in ("who succeeded Nicholas II", "who succeeded Stalin"):
+        reply = pack_app.handle_text(text, ctx)
+        assert reply.match is None or reply.match.type != "person", (text, reply.text()[:200])

@@ -171,6 +171,9 @@ _WHO_IN_YEAR = re.compile(r"^who (?:was|were|is) (?:the )?(?P<post>[a-z][^\d]*?)
 # a role's years: "(1894-1917)", "(1814-1815, 1815-1824)", "(June 1789)", "(from 1922)"
 _ROLE_YEARS = re.compile(r"(?P<from>\bfrom )?\b(?P<a>1\d{3}|20\d\d)(?:\s*[-–]\s*(?P<b>1\d{3}|20\d\d|\d\d))?\b")
 _BRACKETS = re.compile(r"\(([^()]*)\)")  # a role's years are in brackets: "Constitution of 1791" is no date
+# "who succeeded Lenin", "who was Khrushchev's successor": the next holder of a role of theirs, by its years
+_SUCCEEDED = re.compile(r"^who (?:succeeded|replaced|followed|came after) (?P<x>.+)$"
+                        r"|^who (?:was|were) (?P<y>.+?)['’]s? successors?$|^who (?:was|were) the successors? (?:of|to) (?P<z>.+)$")
 _HOW_OLD = re.compile(r"^how old (?:was|is) (?P<x>.+?) when (?:he|she|they) died$|^(?:at )?what age did (?P<y>.+?) die$")
 # "Lenin's birth", "the death of Stalin": a person's own date, when no event of the pack is named so
 _LIFE_NOUN = re.compile(r"^(?:the )?(?:(?P<x>.+?)['’]s? (?P<w>birth|death)|(?P<v>birth|death) of (?P<y>.+))$", re.I)
@@ -358,6 +361,13 @@ def _led(card: Reply, lead: str) -> Reply:
 def _in_years(role: str, year: int, died: str | None) -> bool:
     """Whether a role's years ("(1894-1917)", "(from 1922)", "(June 1789)") hold `year`; "from" runs to the
     holder's death."""
+    return any(first <= year <= last for first, last in _role_spans(role, died))
+
+
+def _role_spans(role: str, died: str | None) -> list[tuple[int, int]]:
+    """A role's spans of years, first and last ("(1814-1815, 1815-1824)": two; "(from 1922)" to the holder's death,
+    or 9999 when the pack gives none)."""
+    spans = []
     for bracket in _BRACKETS.findall(role):
         for m in _ROLE_YEARS.finditer(bracket):
             first = int(m["a"])
@@ -365,9 +375,8 @@ def _in_years(role: str, year: int, died: str | None) -> bool:
                 last = int(m["b"]) if len(m["b"]) == 4 else first // 100 * 100 + int(m["b"])
             else:
                 last = (int(died[:4]) if died else 9999) if m["from"] else first
-            if first <= year <= last:
-                return True
-    return False
+            spans.append((first, last))
+    return spans
 
 
 def _holds(title: tuple[str, ...], words: tuple[str, ...]) -> bool:
@@ -504,6 +513,8 @@ class Asker:
         """`answer` of a question made plain, in lower case."""
         if m := _HOW_OLD.match(q):
             return self._age(m["x"] or m["y"], workspace)
+        if m := _SUCCEEDED.match(q):
+            return self._successor(m["x"] or m["y"] or m["z"], workspace)
         if m := _MARRY.match(q):  # a wife, else a husband
             who = m["x"] or m["y"] or m["z"]
             return self.relation(f"{who}'s wife", workspace) or self.relation(f"{who}'s husband", workspace)
@@ -798,6 +809,39 @@ class Asker:
             return offer
         if 1 < len(held) <= 5:  # "the emperor in 1810": Napoleon, Francis II, Alexander I; many is no answer
             return self._offer(self._likeliest(list(held), workspace), f"{post} in {year}")
+        return None
+
+    def _successor(self, phrase: str, workspace: str) -> Reply | None:
+        """"who succeeded Lenin": whoever took up a role of theirs in the year their holding of it ended, by the years
+        the pack gives both roles and the roles' words, one role's all in the other's ("General Secretary of the
+        Communist Party (1982-1984)", after "... General Secretary (1966-1982) of the Communist Party of the Soviet
+        Union"). Never a guess: a role the pack gives no end, or none taken up that year, is None (a search)."""
+        people = self._people(phrase, workspace)
+        if len(people) != 1:
+            return None
+        me = people[0]
+        mine = next(((died, roles) for pid, died, roles in self._roles if pid == me), None)
+        if mine is None:
+            return None
+        found: dict[str, tuple[str, str]] = {}  # successor -> (their role, the role they took over)
+        for role, words in mine[1]:
+            for first, last in _role_spans(role, mine[0]):
+                if last >= 9999 or last == first or not words:  # no end, or a year that may have had several
+                    continue
+                for other, died, roles in self._roles:
+                    for theirs, their_words in roles if other != me else ():
+                        # taken up the year theirs ended, and held past it: one who held it for a few months that
+                        # year ("Supreme Commander (July-August 1917)") may have come after others
+                        if their_words and (set(words) <= set(their_words) or set(their_words) <= set(words)) \
+                                and any(start == last and end > start for start, end in _role_spans(theirs, died)):
+                            found.setdefault(other, (theirs, role))
+        if len(found) == 1:
+            (other, (theirs, role)), = found.items()
+            names = store.names_of(self.lookup.db, [me, other])
+            return _led(self.lookup.card(other, workspace=workspace),
+                        f"{names[me]['name']}: {role}. {names[other]['name']}: {theirs}.")
+        if 1 < len(found) <= 5:
+            return self._offer(self._likeliest(list(found), workspace), f"after {phrase}")
         return None
 
     @property
