@@ -9,6 +9,7 @@ entries, the member gets the choices, likeliest first; when it fits no pattern, 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -279,6 +280,25 @@ def _in_one_title(weight: float, event: _Event, held: list[str]) -> float:
     return 0.99
 
 
+@functools.lru_cache(maxsize=512)
+def _stems_pattern(stems: tuple[str, ...]) -> re.Pattern[str]:
+    """One compiled pattern for a verb's whole-word patterns (VERBS)."""
+    return re.compile("|".join(f"(?:{s})" for s in stems))
+
+
+def _verb_places(title: tuple[str, ...], stems: tuple[str, ...]) -> list[int]:
+    """Where a name's words say a verb, by its patterns (VERBS): "Trial and execution of ..." has "executed" at 2."""
+    said = _stems_pattern(stems).fullmatch
+    return [i for i, w in enumerate(title) if said(w)]
+
+
+def _typed_verb_places(title: tuple[str, ...], verb: str) -> list[int]:
+    """Where a name's words say a verb as typed (its stem cut by _stem): the word itself, a form of it
+    ("stormed": "storming"), or its word in the name's own way ("invade": "invasion")."""
+    return [i for i, w in enumerate(title)
+            if w == verb or _akin(verb, frozenset([w])) or _verb_in(verb, frozenset([w]))]
+
+
 def _deed_gap(own: set[str], event: _Event, stems: tuple[str, ...], acting: bool = False,
               thing: bool = False) -> int | None:
     """How closely a name or alias of the event says the verb (`stems`) was done to what the words `own` name
@@ -292,9 +312,7 @@ def _deed_gap(own: set[str], event: _Event, stems: tuple[str, ...], acting: bool
     def names(words: tuple[str, ...]) -> bool:
         return own <= set(words) if thing else bool(own & set(words))
     for title in event.titles:
-        for i, word in enumerate(title):
-            if not any(re.fullmatch(s, word) for s in stems):
-                continue
+        for i in _verb_places(title, stems):
             after = title[i + 1: i + 6]  # "of / on [the] [title] NAME": within a few words after the verb
             if after[:1] == ("and",):  # "Trial and execution of Marie Antoinette": both are hers
                 after = title[i + 3: i + 8]
@@ -317,9 +335,7 @@ def _deed_exactly(said: set[str], event: _Event, stems: tuple[str, ...]) -> bool
     "Abolition of the monarchy and ..."), or before the verb back to one ("Russian Republic proclaimed" names
     "the Russian Republic", not "the Republic")."""
     for title in event.titles:
-        for i, word in enumerate(title):
-            if not any(re.fullmatch(s, word) for s in stems):
-                continue
+        for i in _verb_places(title, stems):
             if title[i + 1:i + 2] in (("of",), ("on",), ("against",)):
                 rest = title[i + 2:]
                 rest = rest[1:] if rest[:1] == ("the",) else rest
@@ -427,12 +443,9 @@ def _done_the_other_way(order: list[str], event: _Event) -> bool:
     if not at:
         return False
     doers = set(order[:at])
-    saying = [t for t in event.titles if any(_verb_in(order[at], frozenset([w])) or w == order[at] for w in t)]
-    if not saying:
-        return False
-    for title in saying:
-        i = next(i for i, w in enumerate(title) if _verb_in(order[at], frozenset([w])) or w == order[at])
-        if doers & set(title[i + 1:]) and not doers & set(title[:i]):
+    for title in event.titles:
+        places = _typed_verb_places(title, order[at])
+        if places and doers & set(title[places[0] + 1:]) and not doers & set(title[:places[0]]):
             return True
     return False
 
@@ -1111,7 +1124,7 @@ class Asker:
             return False  # they open no name of the event: not its protagonist
         for title in event.titles:
             deed = title[1:] if title[:1] == ("the",) else title
-            if deed and re.fullmatch(stems[0], deed[0]) and not self._names_anyone(title):
+            if deed and _verb_places(deed[:1], stems[:1]) and not self._names_anyone(title):
                 return True
         return False
 
@@ -1135,13 +1148,8 @@ class Asker:
         verb = _stem(verb.lower())
         if event is None or not words:  # "who stormed": nothing named, nothing to place after the verb
             return False
-        for title in event.titles:
-            for i, w in enumerate(title):
-                if w == verb or _akin(verb, frozenset([w])) or _verb_in(verb, frozenset([w])):
-                    rest = frozenset(title[i + 1:])
-                    if all(_has(rest, k) for k in words):
-                        return True
-        return False
+        return any(all(_has(frozenset(title[i + 1:]), k) for k in words)
+                   for title in event.titles for i in _typed_verb_places(title, verb))
 
     def _named_whole(self, title: tuple[str, ...], stems: tuple[str, ...]) -> str | None:
         """The person a name of an event (its words as written) says the verb (`stems`) was done to, named whole
@@ -1153,8 +1161,8 @@ class Asker:
         return known[title, stems]
 
     def _named_whole_now(self, title: tuple[str, ...], stems: tuple[str, ...]) -> str | None:
-        for i, word in enumerate(title):
-            if not any(re.fullmatch(s, word) for s in stems) or title[i + 1:i + 2] not in (("of",), ("on",), ("against",)):
+        for i in _verb_places(title, stems):
+            if title[i + 1:i + 2] not in (("of",), ("on",), ("against",)):
                 continue
             after = title[i + 2:i + 7]
             after = after[1:] if after[:1] == ("the",) else after
