@@ -64,6 +64,7 @@ _ORDINAL_WORDS = dict(zip(
      "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split(), _NUMERALS))
 # Short queries are easy to mistake for another name: below this length only an exact key is confident.
 MIN_FUZZY_CONFIDENT_CHARS = 6
+MAX_SHORT_PLURAL_BASE = 5  # a one-word key this short, typed with a plural ending, is no sure match (see resolve)
 
 # English forms of Russian given names, so "Nicholas" finds every Nikolai and asks which one is meant.
 _GIVEN_EQUIVALENTS = {
@@ -252,6 +253,14 @@ def _near_word(typed: str, known: str) -> bool:
     from rapidfuzz.distance import OSA
 
     return OSA.distance(typed, known, score_cutoff=2) <= (1 if len(short) < 8 else 2)
+
+
+def _plural_of_a_short_word(words: list[str], key: str) -> bool:
+    """Whether what was typed is one word, the plural of a key of one short word: "rights" is no sure "Right" (the
+    Right Opposition), as a plural changes what a short everyday word means; "Bolshevik" and "Bolsheviks" are one
+    party."""
+    typed = " ".join(words)
+    return " " not in key and len(key) <= MAX_SHORT_PLURAL_BASE and typed in (key + "s", key + "es")
 
 
 def _inflected(typed: str, known: str) -> bool:
@@ -760,7 +769,7 @@ class Matcher:
         top = ranked[0]
         query_len = len(" ".join(strip_titles(words)))
         sure = top.score == 100.0 or (top.score >= CONFIDENT_SCORE and query_len >= MIN_FUZZY_CONFIDENT_CHARS
-                                      and self._accounted(words, top.key))
+                                      and self._accounted(words, top.key) and not _plural_of_a_short_word(words, top.key))
         if sure and top.kind not in ("given", "title"):
             # a first name is a rival only when it is exactly what was typed ("Alexei": the tsarevich or Rykov?),
             # never when the whole query is someone's full name or alias ("Czar Nicholas", "Tsarevich Alexei")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import Clio
+from bot.events import Context
 from bot.names import Candidate, Matcher, name_key, pack_surname
 
 
@@ -163,3 +164,13 @@ def test_two_surnames_typed_together_are_not_one_of_them(pack_app: Clio) -> None
     pairs = random.Random(5).sample(list(itertools.permutations(people, 2)), 3000)
     confident = [f"{a} {b}" for (_, a), (_, b) in pairs if matcher.resolve(f"{a} {b}", {"person"}).match]
     assert len(confident) <= 15, confident
+
+
+def test_the_plural_of_a_short_everyday_word_is_no_sure_name(pack_app: Clio) -> None:
+    # before: "/what Rights" answered the Right Opposition (alias "The Right"): one letter more than "right", a
+    # plural that makes another word; the party stays offered, and a longer name's plural or singular still answers
+    rights = pack_app.handle_text("/what Rights", Context(workspace="discord:p", channel="c", user_id="u"))
+    assert rights.match is None and "Right Opposition" in [s.name for s in rights.suggestions], rights.text()[:200]
+    for typed, want in (("/what Bolshevik", "Bolsheviks"), ("/what Right", "Right Opposition"), ("/what Soviets", "Soviet")):
+        reply = pack_app.handle_text(typed, Context(workspace="discord:p", channel="c", user_id="u"))
+        assert reply.match is not None and reply.match.name == want, (typed, reply.text()[:200])
