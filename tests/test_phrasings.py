@@ -218,6 +218,9 @@ PHRASINGS: list[tuple[str, str]] = [
     ("when did Stalin's wife die", "allilueva"),
     ("who married Nicholas II", "alexandra"),
     ("who did Lenin marry", "krupskaya"),
+    # when someone took a post: the event that says so, else their role with its years (before: searches)
+    ("when did Khrushchev become First Secretary", "khrushchev"),
+    ("when did Stalin become General Secretary", "stalin-general-secretary-1922"),
     # a successor, by the years the pack gives the same role to both (before: searches)
     ("who succeeded Lenin", "rykov"),  # Chairman of the Council of People's Commissars (1917-1924; 1924-1930)
     ("who was Andropov's successor", "chernenko"),
@@ -809,3 +812,16 @@ def test_a_successor_is_read_from_the_roles_years_and_never_guessed(pack_app: Cl
     for text in ("who succeeded Nicholas II", "who succeeded Stalin"):
         reply = pack_app.handle_text(text, ctx)
         assert reply.match is None or reply.match.type != "person", (text, reply.text()[:200])
+
+
+def test_when_someone_took_a_post_is_its_event_or_their_role_with_its_years(pack_app: Clio) -> None:
+    french = pack_app.lookup_for(("french-revolution",))
+    consul = french.ask("when did Napoleon become First Consul")
+    assert consul.kind == "lookup" and consul.body.startswith("Napoleon: First Consul (1799-1804)."), consul.text()[:200]
+    # an event holding the person and the post answers first (before: only offered)
+    emperor = french.ask("when did Napoleon become emperor")
+    assert emperor.kind == "lookup" and emperor.match.name == "Proclamation of the French Empire", emperor.text()[:200]
+    # no role of theirs is that post: no answer made up ("Chairman of the KGB" is not "head of the KGB")
+    kgb = pack_app.handle_text("when did Andropov become head of the KGB",
+                               Context(workspace="discord:p", channel="c", user_id="u"))
+    assert kgb.match is None, kgb.text()[:200]

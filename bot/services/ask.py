@@ -172,6 +172,8 @@ _WHO_IN_YEAR = re.compile(r"^who (?:was|were|is) (?:the )?(?P<post>[a-z][^\d]*?)
 # a role's years: "(1894-1917)", "(1814-1815, 1815-1824)", "(June 1789)", "(from 1922)"
 _ROLE_YEARS = re.compile(r"(?P<from>\bfrom )?\b(?P<a>1\d{3}|20\d\d)(?:\s*[-–]\s*(?P<b>1\d{3}|20\d\d|\d\d))?\b")
 _BRACKETS = re.compile(r"\(([^()]*)\)")  # a role's years are in brackets: "Constitution of 1791" is no date
+# "when did Napoleon become First Consul": the event that says so, else the role's first year
+_WHEN_BECAME = re.compile(r"^(?:when|what year|in what year) did (?P<x>.+?) become (?:the )?(?P<post>[a-z].*)$")
 # "who succeeded Lenin", "who was Khrushchev's successor": the next holder of a role of theirs, by its years
 _SUCCEEDED = re.compile(r"^who (?:succeeded|replaced|followed|came after) (?P<x>.+)$"
                         r"|^who (?:was|were) (?P<y>.+?)['’]s? successors?$|^who (?:was|were) the successors? (?:of|to) (?P<z>.+)$")
@@ -374,6 +376,13 @@ def _led(card: Reply, lead: str) -> Reply:
     return card
 
 
+def _role_is(typed: list[str], words: list[str], title: bool) -> bool:
+    """Whether a role (its key words) is the post typed (its key words): the role holds them in a row, and they are
+    all of it, two words of it at least, or a title it opens with (`title`: what was typed is only a title)."""
+    return (len(typed) >= 2 or len(typed) == len(words) or title and words[:1] == typed) \
+        and _holds(tuple(words), tuple(typed))
+
+
 def _in_years(role: str, year: int, died: str | None) -> bool:
     """Whether a role's years ("(1894-1917)", "(from 1922)", "(June 1789)") hold `year`; "from" runs to the
     holder's death."""
@@ -574,6 +583,8 @@ class Asker:
                 return found
         if m := _WHAT_IS.match(q):
             return self._entry(m["x"], ("term", "event", "person"), workspace, partial=False)
+        if (m := _WHEN_BECAME.match(q)) and (became := self._became(m["x"], m["post"], workspace)) is not None:
+            return became
         if m := _WHEN_EVENT.match(q):
             x = m["x"] or m["y"]
             if m["y"]:  # "how long did the Civil War last": the card of an event that gives its span; else a
@@ -796,12 +807,10 @@ class Asker:
         partly: set[str] = set()  # those whose role is more than the title typed ("King of Prussia" for "the king")
         for person, died, roles in self._roles:
             for role, words in roles:
-                # the role holds the words typed in a row, and they are all of it, two words of it at least, or
-                # a title it opens with: "General Secretary" of "General Secretary of the Communist Party
-                # (1985-1991)", "king" of "King of France (1814-1815, 1815-1824)", never "leader" of "Leader of
-                # the Bloody Sunday march (1905)" or "Lenin" of "Secretary of Sovnarkom and of Lenin (1918-1930)"
-                if (len(typed) >= 2 or len(typed) == len(words) or title and words[:1] == typed) \
-                        and _holds(tuple(words), tuple(typed)) and _in_years(role, year, died):
+                # "General Secretary" of "General Secretary of the Communist Party (1985-1991)", "king" of "King of
+                # France (1814-1815, 1815-1824)"; never "leader" of "Leader of the Bloody Sunday march (1905)" or
+                # "Lenin" of "Secretary of Sovnarkom and of Lenin (1918-1930)" (see _role_is)
+                if _role_is(typed, words, title) and _in_years(role, year, died):
                     held.setdefault(person, role)
                     if len(typed) == 1 and len(words) > 1:
                         partly.add(person)
@@ -823,6 +832,30 @@ class Asker:
         if 1 < len(held) <= 5:  # "the emperor in 1810": Napoleon, Francis II, Alexander I; many is no answer
             return self._offer(self._likeliest(list(held), workspace), f"{post} in {year}")
         return None
+
+    def _became(self, phrase: str, post: str, workspace: str) -> Reply | None:
+        """"when did Napoleon become First Consul": the one event whose names hold the person and the post
+        ("Stalin becomes General Secretary"), else their role that is that post, with its years ("First Consul
+        (1799-1804)"), on their card; None when the phrase names no one for sure or no role fits."""
+        people = self._people(phrase, workspace)
+        if len(people) != 1:
+            return None
+        person = people[0]
+        own = self._name_words(person)
+        typed = [_stem(w) for w in _words(post) if not w.isdigit()]
+        if not typed:
+            return None
+        events = [e for e in self.events if (not e.people or person in e.people) and own & e.name_words
+                  and any(_holds(t, tuple(typed)) for t in e.titles)]
+        if len(events) == 1:
+            return self.lookup.card(events[0].id, workspace=workspace)
+        title = is_title(post)
+        roles = next((roles for pid, _, roles in self._roles if pid == person), [])
+        fits = [role for role, words in roles if _role_is(typed, words, title) and _BRACKETS.search(role)]
+        if len(fits) != 1:
+            return None
+        name = store.names_of(self.lookup.db, [person])[person]["name"]
+        return _led(self.lookup.card(person, workspace=workspace), f"{name}: {fits[0]}.")
 
     def _successor(self, phrase: str, workspace: str) -> Reply | None:
         """"who succeeded Lenin": whoever took up a role of theirs in the year their holding of it ended, by the years
