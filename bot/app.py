@@ -25,7 +25,7 @@ from bot.packfiles import PackInvalid, fingerprint
 from bot.response import Field, Reply
 from bot.services.ask import what_happened
 from bot.services.lookup import Lookup
-from bot.services.onthisday import NO_SUCH_DAY, OnThisDay
+from bot.services.onthisday import NoSuchDay, OnThisDay
 from bot.services.privacy import Workspaces
 from bot.services.ratelimit import SlowDown
 from bot.shared_state import IndexWatch, SharedRateLimiter, SqliteState, open_shared
@@ -579,9 +579,10 @@ class Clio:
                     asked = REGISTRY["when"].handler(self, ctx, topic)
                     if asked.kind != "not_found":
                         return asked
-                except BadInput as e:  # what /when cannot take (too long) is searched; no such day is said so
-                    if str(e).startswith(NO_SUCH_DAY):
-                        raise
+                except NoSuchDay:  # no such day is said so
+                    raise
+                except BadInput:  # what /when cannot take (too long) is searched
+                    pass
             message = "/search " + message
         name, _, arg = message[1:].partition(" ")
         spec = REGISTRY.get(name.lower())

@@ -13,7 +13,7 @@ from bot.events import ConversationRef
 from bot.services import privacy as privacy_service
 from bot import store
 from bot.services import own_words
-from bot.services.onthisday import NO_SUCH_DAY, Day, parse_days
+from bot.services.onthisday import Day, NoSuchDay, parse_days
 from bot.text import MAX_MESSAGE_CHARS, clean, echo, require_arg
 
 if TYPE_CHECKING:
@@ -50,9 +50,9 @@ def _when_dated(app: Clio, ctx: Context, query: str) -> Reply | None:
         return None
     try:
         days, note = parse_days(query)
-    except BadInput as e:
-        if str(e).startswith(NO_SUCH_DAY):  # "31 Feb 1918": a day's shape, but no day; no event is named so
-            raise
+    except NoSuchDay:  # "31 Feb 1918": a day's shape, but no day; no event is named so
+        raise
+    except BadInput:
         days, note = [], None
     if days:
         said = f"“{echo(query)}” is a day, not an event: this is what happened on it."

@@ -56,13 +56,15 @@ class Day:
         return f"{self.day} {MONTHS[self.month - 1]}"
 
 
-NO_SUCH_DAY = "There is no such day as"  # how a day-shaped text that names no day is refused
+class NoSuchDay(BadInput):
+    """A text shaped as a day that names no day ("31 Feb 1918"): said so, never looked up as a name."""
 
 
 def parse_days(text: str) -> tuple[list[Day], str | None]:
     """The day or days a query names, and a note when it is ambiguous ("7/11": 7 November or 11 July).
 
     Raises:
+        NoSuchDay: the text has a day's shape, but no such day ever was ("31 Feb", "29 Feb 1917").
         BadInput: the text is not a day.
     """
     t = text.strip().lower().replace(",", " ")
@@ -94,7 +96,7 @@ def parse_days(text: str) -> tuple[list[Day], str | None]:
         raise BadInput("Give a day like 7 Nov, November 7, 11-07 or YYYY-MM-DD.")
     days = [Day(mo, d, year=year) for mo, d in candidates if _exists(mo, d, year)]
     if not days:
-        raise BadInput(f"{NO_SUCH_DAY} “{echo(text, 20)}”.")
+        raise NoSuchDay(f"There is no such day as “{echo(text, 20)}”.")
     return days, note
 
 
