@@ -68,6 +68,7 @@ _DONE_BY_ONESELF = {"resign": "resigned", "abdicate": "abdicated", "flee": "fled
 _STANDS_BEFORE = frozenset({"resign", "abdicate"})
 KILLING = {"killed", "murdered", "assassinated", "executed"}  # an attempt on a life is none of these
 _KILLED = {"killed", "murdered", "assassinated"}  # a killing of any kind; an execution is its own word
+_DYING = KILLING | {"shot"}  # a question of these: the pack's death date says what it knows (Lenin was shot)
 # "when did X die" and the like: the verb asks for one of the person's own dates
 DEATH_VERBS = {"die", "died", "pass away", "passed away"}
 _VERB_FORMS = {"shoot": "shot", "kill": "killed", "murder": "murdered", "assassinate": "assassinated",
@@ -439,6 +440,23 @@ _SAID_OTHERWISE: dict[str, tuple[str, ...]] = {
 }
 
 
+def _key_words(text: str) -> list[str]:
+    """A role's or a post's key words in order, each cut by _stem, its years left out."""
+    return [_stem(w) for w in _words(text) if not w.isdigit()]
+
+
+def _done_to(phrase: str, verb: str, event: _Event) -> bool:
+    """Whether a name or alias of the event says the verb and then, after it, every key word of `phrase`:
+    "Storming of the Bastille" for "stormed the Bastille"; "Germany declares war on Russia" is no war declared on
+    Germany."""
+    words = [_stem(w) for w in _words(phrase)]
+    verb = _stem(verb.lower())
+    if not words:  # "who stormed": nothing named, nothing to place after the verb
+        return False
+    return any(all(_has(frozenset(title[i + 1:]), k) for k in words)
+               for title in event.titles for i in _typed_verb_places(title, verb))
+
+
 def _own_words(names: list[str]) -> set[str]:
     """The words of a person's names that are their own: no patronymic, no title, no form of address."""
     return {_stem(w) for name in names for w in _words(name)
@@ -504,6 +522,13 @@ class Asker:
         self.lookup.__dict__.pop("_ask_idf", None)
         return out
 
+    def _event(self, event_id: str) -> _Event:
+        """One of `events`, by its id (the index made once per Lookup)."""
+        by_id = self.lookup.__dict__.get("_ask_event_by_id")
+        if by_id is None:
+            by_id = self.lookup.__dict__["_ask_event_by_id"] = {e.id: e for e in self.events}
+        return by_id[event_id]
+
     @property
     def _idf(self) -> dict[str, float]:
         cached = self.lookup.__dict__.get("_ask_idf")
@@ -546,17 +571,8 @@ class Asker:
             return self._life(m["x"], "born", workspace)
         if m := _WHEN_DIED.match(q):
             return self._life(m["x"] or m["y"], "died", workspace)
-        if m := _WHERE_DIED.match(q):  # the event of their killing, else of their death ("Death of Lenin")
-            people = self._people_or_kin(m["x"], workspace)
-            if len(people) != 1:
-                return None
-            if killed := self._events_for(people[0], "killed"):
-                return self.lookup.card(killed[0].id, workspace=workspace)
-            # a death's event only when its summary says where ("Lenin died at Gorki"; Stalin's does not)
-            deaths = [e for e in self.events if self._about(people[0], e, _DIED, acting=True)]
-            row = store.entity(self.lookup.db, deaths[0].id) if len(deaths) == 1 else None
-            says_where = row is not None and _AT_A_PLACE.search(first_sentence(row["summary"] or "", 10_000))
-            return self.lookup.card(deaths[0].id, workspace=workspace) if says_where else None
+        if m := _WHERE_DIED.match(q):
+            return self._where_died(m["x"], workspace)
         if m := _WHEN_VERB.match(q):
             return self._when_verb(m["x"], _VERB_FORMS.get(m["v"], m["v"]), workspace,
                                    asked="where" if m["asked"] == "where" else "when", typed=m["v"])  # "what year": when
@@ -573,7 +589,7 @@ class Asker:
             # never a deed done by what was named: "who declared war on Germany" is not "Germany declares war on
             # Russia"
             done = [e for e in self.events_holding(f"{m['v']} {m['x']}", workspace)
-                    if self._done_to(m["x"], m["v"], e)]
+                    if _done_to(m["x"], m["v"], self._event(e))]
             if len(done) == 1:
                 return self.lookup.card(done[0], workspace=workspace)
             if done:  # "who declared war on Austria": France, in 1792 and again in 1799
@@ -705,15 +721,12 @@ class Asker:
         """"Nicholas II's wife", "the tsar's son": the one person whose summary opens by naming them so ("she
         married Nicholas II", "the only son and heir of Nicholas II"), or the choices when a few do ("Louis XVI's
         brother", "Nicholas II's children"); None when none does or the phrase is no relation."""
-        found = self.relatives(phrase, workspace)
+        whose, asked, found = self._kin(phrase, workspace)
         if len(found) == 1:
             card = self.lookup.card(found[0], workspace=workspace)
-            m = _RELATION.match(phrase.strip())
-            if m is not None and (m["rel"].lower() in _KIN_OF or m["rel"].lower().endswith("s")):
-                # "Louis XVI's children": the pack has one of them, not all
-                whose = self._people(m["x"], workspace)[:1]
-                named = store.names_of(self.lookup.db, whose + found)
-                return _led(card, f"Of {named[whose[0]]['name']}'s {m['rel'].lower()}, the pack has an entry for "
+            if asked in _KIN_OF or asked.endswith("s"):  # "Louis XVI's children": the pack has one of them, not all
+                named = store.names_of(self.lookup.db, [whose, *found])
+                return _led(card, f"Of {named[whose]['name']}'s {asked}, the pack has an entry for "
                                   f"{named[found[0]]['name']} alone.")
             return card
         if 1 < len(found) <= 5:  # "Louis XVI's brother": he had two, and each summary says so
@@ -721,18 +734,21 @@ class Asker:
         return None
 
     def relatives(self, phrase: str, workspace: str) -> list[str]:
-        """The people `phrase` names as someone's relatives (see `relation`). Only a summary's first sentence,
-        which says who the entry is, counts: Alexander III's summary goes on to mention "Lenin's elder brother",
-        who is not him."""
+        """The people `phrase` names as someone's relatives (see `relation`)."""
+        return self._kin(phrase, workspace)[2]
+
+    def _kin(self, phrase: str, workspace: str) -> tuple[str, str, list[str]]:
+        """(whose relatives, the relation asked in lower case, the people `phrase` names as those relatives); no
+        one when the phrase is no relation of one person. Only a summary's first sentence, which says who the
+        entry is, counts: Alexander III's summary goes on to mention "Lenin's elder brother", who is not him."""
         m = _RELATION.match(phrase.strip())
         if m is None:
-            return []
+            return "", "", []
         people = self._people(m["x"], workspace)
-        if len(people) != 1:
-            return []
-        relative = store.entity(self.lookup.db, people[0])
+        asked = m["rel"].lower()
+        relative = store.entity(self.lookup.db, people[0]) if len(people) == 1 else None
         if relative is None:
-            return []
+            return "", asked, []
         names = {relative["name"], *(a for a in relative["aliases"] if len(a.split()) > 1 and not is_title(a))}
         for full in (relative["name"], relative["full_name"] or ""):  # "Bonaparte" of "Napoléon Bonaparte"
             if (surname := pack_surname(full)) is not None:
@@ -742,9 +758,8 @@ class Asker:
         names = {n for n in names if (res := matcher.resolve(n, {"person"})).match is not None
                  and res.match.candidate.id == relative["id"]}
         if not names:
-            return []
+            return relative["id"], asked, []
         said = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        asked = m["rel"].lower()
         rels = _KIN_OF.get(asked) or (asked.removesuffix("s"),)
         rel = "(?:" + "|".join(rels) + ")"
         # "Nicholas II's wife", "the elder of Louis XVI's two younger brothers", "the only son and heir of ..."
@@ -765,7 +780,7 @@ class Asker:
             or wed is not None and wed.search(r["summary"] or "")]
         if not found and married:  # her own summary names him: "married to the future Louis XVI"
             found = self._married_in(relative)
-        return found
+        return relative["id"], asked, found
 
     def _married_in(self, person: dict) -> list[str]:
         """The people a person's own summary says they married ("married to the future Louis XVI"), each a name
@@ -794,18 +809,31 @@ class Asker:
             return [res.match.candidate.id]
         return [s.candidate.id for s in res.choices]
 
+    def _where_died(self, phrase: str, workspace: str) -> Reply | None:
+        """"where did Trotsky die": the event of their killing, else of their death when its summary says where
+        ("Lenin died at Gorki"; Stalin's does not); None when neither (a search)."""
+        people = self._people_or_kin(phrase, workspace)
+        if len(people) != 1:
+            return None
+        if killed := self._events_for(people[0], "killed"):
+            return self.lookup.card(killed[0].id, workspace=workspace)
+        deaths = [e for e in self.events if self._about(people[0], e, _DIED, acting=True)]
+        row = store.entity(self.lookup.db, deaths[0].id) if len(deaths) == 1 else None
+        says_where = row is not None and _AT_A_PLACE.search(first_sentence(row["summary"] or "", 10_000))
+        return self.lookup.card(deaths[0].id, workspace=workspace) if says_where else None
+
     def _held_in(self, post: str, year: int, workspace: str) -> Reply | None:
         """"who was the tsar in 1905": the people whose role, by the years the pack gives it, was that post in that
         year: a role holding the words typed ("General Secretary ... (1985-1991)"), or, for a title alone ("the
         tsar"), the title's holders by any role of theirs dated then ("Emperor of Russia (1894-1917)"). The one
         card, else the choices; None when no role is dated so (the question is then asked as any other)."""
-        typed = [_stem(w) for w in _words(post) if not w.isdigit()]
+        typed = _key_words(post)
         if not typed:
             return None
         title = is_title(post)
         held: dict[str, str] = {}  # each person -> their first role dated that year
         partly: set[str] = set()  # those whose role is more than the title typed ("King of Prussia" for "the king")
-        for person, died, roles in self._roles:
+        for person, (died, roles) in self._roles.items():
             for role, words in roles:
                 # "General Secretary" of "General Secretary of the Communist Party (1985-1991)", "king" of "King of
                 # France (1814-1815, 1815-1824)"; never "leader" of "Leader of the Bloody Sunday march (1905)" or
@@ -816,9 +844,9 @@ class Asker:
                         partly.add(person)
         if not held and not title and self._named(post, workspace) is not None:
             return None  # "who was Lenin in 1925" asks of a person, not of a post
-        if not held and is_title(post):  # "the tsar": who held the title then, by their dated roles
+        if not held and title:  # "the tsar": who held the title then, by their dated roles
             holders = set(self._people(post, workspace))
-            for person, died, roles in self._roles:
+            for person, (died, roles) in self._roles.items():
                 for role, _ in roles if person in holders else ():
                     if _in_years(role, year, died):
                         held.setdefault(person, role)
@@ -842,7 +870,7 @@ class Asker:
             return None
         person = people[0]
         own = self._name_words(person)
-        typed = [_stem(w) for w in _words(post) if not w.isdigit()]
+        typed = _key_words(post)
         if not typed:
             return None
         events = [e for e in self.events if (not e.people or person in e.people) and own & e.name_words
@@ -850,7 +878,7 @@ class Asker:
         if len(events) == 1:
             return self.lookup.card(events[0].id, workspace=workspace)
         title = is_title(post)
-        roles = next((roles for pid, _, roles in self._roles if pid == person), [])
+        roles = self._roles.get(person, (None, []))[1]
         fits = [role for role, words in roles if _role_is(typed, words, title) and _BRACKETS.search(role)]
         if len(fits) != 1:
             return None
@@ -866,7 +894,7 @@ class Asker:
         if len(people) != 1:
             return None
         me = people[0]
-        mine = next(((died, roles) for pid, died, roles in self._roles if pid == me), None)
+        mine = self._roles.get(me)
         if mine is None:
             return None
         found: dict[str, tuple[str, str]] = {}  # successor -> (their role, the role they took over)
@@ -874,7 +902,7 @@ class Asker:
             for first, last in _role_spans(role, mine[0]):
                 if last >= 9999 or last == first or not words:  # no end, or a year that may have had several
                     continue
-                for other, died, roles in self._roles:
+                for other, (died, roles) in self._roles.items():
                     for theirs, their_words in roles if other != me else ():
                         # taken up the year theirs ended, and held past it: one who held it for a few months that
                         # year ("Supreme Commander (July-August 1917)") may have come after others
@@ -891,17 +919,16 @@ class Asker:
         return None
 
     @property
-    def _roles(self) -> list[tuple[str, str | None, list[tuple[str, list[str]]]]]:
-        """Each person with roles: (id, date of death, [(role, its key words in order, years left out)]), read once
+    def _roles(self) -> dict[str, tuple[str | None, list[tuple[str, list[str]]]]]:
+        """Each person with roles -> (date of death, [(role, its key words in order, years left out)]), read once
         per Lookup."""
         cached = self.lookup.__dict__.get("_ask_roles")
         if cached is None:
             cond, params = store.in_packs(self.lookup.packs, "e")
-            cached = self.lookup.__dict__["_ask_roles"] = [
-                (r["id"], r["died"], [(role, [_stem(w) for w in _words(role) if not w.isdigit()])
-                                      for role in json.loads(r["roles"] or "[]")])
+            cached = self.lookup.__dict__["_ask_roles"] = {
+                r["id"]: (r["died"], [(role, _key_words(role)) for role in json.loads(r["roles"] or "[]")])
                 for r in self.lookup.db.query(f"select e.id, e.roles, e.died from entities e where e.type = 'person' "
-                                              f"and e.roles != '[]' and {cond}", params)]
+                                              f"and e.roles != '[]' and {cond}", params)}
         return cached
 
     def _age(self, phrase: str, workspace: str) -> Reply | None:
@@ -996,7 +1023,7 @@ class Asker:
         if people:  # "when was the tsar crowned", "when was Lenin killed": no such event; nothing else answers it
             question = f"{asked} {{who}} {_DONE_BY_ONESELF[verb]}" if verb in _DONE_BY_ONESELF else \
                 f"{asked} {{who}} was {verb}"
-            return self._no_event(people, phrase, question, dying=verb in KILLING or verb == "shot")
+            return self._no_event(people, phrase, question, dying=verb in _DYING)
         # what was named is no person: the event whose name says the deed was done to it ("Abolition of serfdom",
         # "Proclamation of the Republic", "Consulate established"), the closest named first; else the events
         # holding the words, each holding one of what was named ("Napoleon exiled", where the pack has no
@@ -1060,10 +1087,7 @@ class Asker:
         if len(found) == 1 and sure:
             return self.lookup.card(found[0], workspace=workspace)
         if found:
-            when = {r["id"]: HistDate.parse(r["date"], r["calendar"]).time_order()
-                    for r in store.events_among(self.lookup.db, found, self.lookup.packs)}
-            return self.choose_events(sorted(found, key=lambda i: when.get(i, (9999, 0, 0, 0))),
-                                      f"{phrase} came to power")
+            return self.choose_events(self._in_time_order(found), f"{phrase} came to power")
         return self._no_event(people, phrase, f"{asked} {{who}} came to power")
 
     def _summary_says(self, person: str, verb: str) -> bool:
@@ -1124,7 +1148,7 @@ class Asker:
         if verb == "founded" and not people:  # "who founded the Cheka": a term or event whose card says who (a
             return self._entry(phrase, ("term", "event"), workspace)  # person is no founding's answer)
         if people:  # "who shot Kaplan": no event of the pack is about that
-            return self._no_event(people, phrase, f"who {verb} {{who}}", dying=verb in KILLING or verb == "shot")
+            return self._no_event(people, phrase, f"who {verb} {{who}}", dying=verb in _DYING)
         return None
 
     def _about(self, person: str, event: _Event, stems: tuple[str, ...], acting: bool = False,
@@ -1171,18 +1195,6 @@ class Asker:
         """Whether the key words of `phrase` that the event's names hold are all words of people's names."""
         held = {w for w in (_stem(t) for t in _words(phrase)) if _has(event.name_words, w)}
         return bool(held) and not held - self._people_names
-
-    def _done_to(self, phrase: str, verb: str, event_id: str) -> bool:
-        """Whether a name or alias of the event says the verb and then, after it, every key word of `phrase`:
-        "Storming of the Bastille" for "stormed the Bastille"; "Germany declares war on Russia" is no war
-        declared on Germany."""
-        event = next((e for e in self.events if e.id == event_id), None)
-        words = [_stem(w) for w in _words(phrase)]
-        verb = _stem(verb.lower())
-        if event is None or not words:  # "who stormed": nothing named, nothing to place after the verb
-            return False
-        return any(all(_has(frozenset(title[i + 1:]), k) for k in words)
-                   for title in event.titles for i in _typed_verb_places(title, verb))
 
     def _named_whole(self, title: tuple[str, ...], stems: tuple[str, ...]) -> str | None:
         """The person a name of an event (its words as written) says the verb (`stems`) was done to, named whole
@@ -1292,16 +1304,18 @@ class Asker:
         if not best:
             return None
         ids = self._likeliest([e.id for e in best], workspace)
-        if earliest_first:
-            when = {r["id"]: HistDate.parse(r["date"], r["calendar"]).time_order()
-                    for r in store.events_among(self.lookup.db, ids, self.lookup.packs)}
-            ids.sort(key=lambda i: when.get(i, (9999, 0, 0, 0)))
-        return self.choose_events(ids, phrase)
+        return self.choose_events(self._in_time_order(ids) if earliest_first else ids, phrase)
 
     def events_holding(self, phrase: str, workspace: str) -> list[str]:
         """The events whose name or aliases hold every key word of `phrase` (see events_by_words), likeliest
         first."""
         return self._likeliest([e.id for w, e in self._by_words(phrase) if w >= 0.999], workspace)
+
+    def _in_time_order(self, ids: list[str]) -> list[str]:
+        """Event ids in the order the events happened (an id that is no event of the packs last)."""
+        when = {r["id"]: HistDate.parse(r["date"], r["calendar"]).time_order()
+                for r in store.events_among(self.lookup.db, ids, self.lookup.packs)}
+        return sorted(ids, key=lambda i: when.get(i, (9999, 0, 0, 0)))
 
     def _likeliest(self, ids: list[str], workspace: str) -> list[str]:
         rank = self.lookup.prominence.for_workspace(workspace)(ids)
