@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -405,6 +406,7 @@ class Matcher:
         # past INDEX_MIN_KEYS keys, fuzzy passes score only the keys this index offers (bot.name_index); each
         # type's keys are marked by their number in self._keys, so the index serves /who, /what and /when alike
         self._index: NameIndex | None = None
+        self._index_lock = threading.Lock()  # see _word_index
         self._type_masks: dict[str, bytearray] = {}
 
     def __len__(self) -> int:
@@ -795,11 +797,17 @@ class Matcher:
         return Resolution(suggestions=suggestions, held=held)
 
     def _word_index(self) -> NameIndex:
-        """The keys' words and which keys hold each (bot.name_index), up to date; made when first needed."""
-        if self._index is None:
-            self._index = NameIndex()
-        self._index.update(self._keys)
-        return self._index
+        """The keys' words and which keys hold each (bot.name_index), up to date; made when first needed. One
+        thread at a time makes or extends it: the door's workers resolve names at once, and two updating it
+        together gave a word an id before its list of keys existed (IndexError, "Sorry, something went wrong")."""
+        index = self._index
+        if index is not None and len(index) == len(self._keys):
+            return index  # up to date: its size is set only once an update is whole
+        with self._index_lock:
+            if self._index is None:
+                self._index = NameIndex()
+            self._index.update(self._keys)
+            return self._index
 
     def _telling(self, words: list[str]) -> list[str]:
         """The typed words that say which entry is meant: no title, small word or number, and no first name
