@@ -258,6 +258,7 @@ def _akin(word: str, words: frozenset[str]) -> bool:
 
 
 _ORDINALS = frozenset("first second third fourth fifth sixth seventh eighth ninth tenth".split())
+_NUMERAL_LETTERS = frozenset("ivx")  # a letter alone that may be a Roman numeral ("World War I", "Nicholas I")
 
 
 def _unnumbered(weight: float, event: _Event, words: set[str]) -> float:
@@ -1335,7 +1336,9 @@ class Asker:
                 continue  # "the Second World War" is never "Russia leaves the First World War"
             # a number only whole ("0" is not in "00447"); and numbers alone, beside words the name lacks, are no
             # match: "25 Oct 1917" is not "25 February 1917"
-            held = [w for w in words if (w in e.name_words if w.isdigit() else _has(e.name_words, w))]
+            # a lone letter is no word an event holds: the "D" of "D-Day" is not the "d" of "coup d'état"
+            held = [w for w in words if (w in e.name_words if w.isdigit() else _has(e.name_words, w)
+                                         and (len(w) > 1 or w in _NUMERAL_LETTERS))]
             if held and (numbers_only or not all(w.isdigit() for w in held)):
                 # a word of the same stem counts for the event beside the words it holds ("executed": "execution"),
                 # and a verb the event names another way ("founded": "Creation of the USSR")
