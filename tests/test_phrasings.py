@@ -825,3 +825,34 @@ def test_when_someone_took_a_post_is_its_event_or_their_role_with_its_years(pack
     kgb = pack_app.handle_text("when did Andropov become head of the KGB",
                                Context(workspace="discord:p", channel="c", user_id="u"))
     assert kgb.match is None, kgb.text()[:200]
+
+
+def test_the_first_or_last_of_a_post_is_who_the_pack_says_was(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    for text, meant in (("who was the first commissar of labour", "Alexander Shlyapnikov"),
+                        ("who was the last tsarist minister of the interior", "Alexander Protopopov"),
+                        ("who was the first woman in the Soviet government", "Alexandra Kollontai")):
+        reply = pack_app.handle_text(text, ctx)
+        assert reply.kind == "lookup" and reply.match.name == meant, (text, reply.text()[:200])
+    # where the summary says more, offered with what it says: the Provisional Government had ministers of the
+    # interior after the last tsarist one
+    for text, meant, called in (("who was the last minister of the interior", "Alexander Protopopov",
+                                 "the last tsarist Minister of the Interior"),
+                                ("who was the last tsar", "Nicholas II", "the last Russian tsar"),
+                                ("who was the first commissar of the interior", "Alexei Rykov",
+                                 "the first Soviet commissar of the interior")):
+        reply = pack_app.handle_text(text, ctx)
+        assert reply.kind == "choices" and [s.name for s in reply.suggestions] == [meant], (text, reply.text()[:200])
+        assert reply.title == f"Did you mean {meant}, whom the pack calls {called}?", reply.title
+    # the post's words must be all the summary says after "first": one of the first commissars is no first commissar,
+    # the first party leader from the KGB no first party leader
+    for text, never in (("who was the first commissar", {"Alexander Shlyapnikov", "Alexei Rykov"}),
+                        ("who was the first party leader", {"Yuri Andropov"})):
+        reply = pack_app.handle_text(text, ctx)
+        assert reply.match is None or reply.match.name not in never, (text, reply.text()[:200])
+    french = pack_app.lookup_for(("french-revolution",))
+    # Lebrun was one of "the first trio of consuls", Rewbell of "the first five Directors": neither is the first
+    assert french.ask("who was the first consul").match.name == "Napoleon"
+    for text in ("who was the first director", "who were the first directors"):
+        reply = french.ask(text)  # None: no answer, a search
+        assert reply is None or reply.match is None or reply.match.name != "Jean-François Rewbell", text

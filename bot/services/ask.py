@@ -441,6 +441,46 @@ _SAID_OTHERWISE: dict[str, tuple[str, ...]] = {
 }
 
 
+_FIRST_OR_LAST = re.compile(r"^(?:the )?(?P<which>first|last) (?P<post>.+)$")
+# what ends the words a "the first ..." of a summary describes its person by ("the first commissar of labour and then
+# ...", "the last Russian tsar, who ..."): punctuation, or one of these words
+_CLAUSE = re.compile(r"[^,;:.()!?—–\[\]\"“”]+")
+_CLAUSE_ENDS = frozenset("and who which whose that as but he she they was were is had has when while after before "
+                         "until since".split())
+MAX_WORDS_BEFORE_THE_POST = 2  # "the first Soviet commissar of the interior", "the last Russian tsar"
+
+
+def _says_first(summary: str, which: str, typed: list[str]) -> str | None:
+    """What a summary calls its person when it calls them the first (or last) of the post typed (its key words,
+    `_key_words`), as written ("last Russian tsar"), else None: "first" or "last" in lower case (a capital makes a
+    title: "First Secretary"), or opening the summary or after "The"; then at most MAX_WORDS_BEFORE_THE_POST words
+    that qualify it ("Soviet", "Russian", "tsarist": a capital, or that word); then the post typed, in the
+    singular; then the clause ends. "the first party leader from the KGB" is no first party leader, "the first
+    commissar of labour" no first commissar, one of "the first trio of consuls" no First Consul, one of "the first
+    five Directors" not the first Director."""
+    for clause in _CLAUSE.findall(summary):
+        words = re.findall(r"[^\W_]+", clause)
+        for i, w in enumerate(words):
+            if w.lower() != which or w != which and not (i == 0 or words[i - 1] == "The"):
+                continue
+            after = []
+            for word in words[i + 1:]:
+                if word.lower() in _CLAUSE_ENDS:
+                    break
+                after.append(word)
+            said = _key_words(" ".join(after))
+            before = len(said) - len(typed)
+            if said[-len(typed):] != typed or not 0 <= before <= MAX_WORDS_BEFORE_THE_POST:
+                continue
+            # the post's first word as written: what comes before it qualifies it, one word each
+            start = next((j for j, word in enumerate(after) if _stem(word.lower()) == typed[0]), None)
+            last = after[-1].lower()
+            if start == before and all(q[:1].isupper() or q == "tsarist" for q in after[:start]) \
+                    and _stem(last) == last:
+                return " ".join([which, *after])
+    return None
+
+
 def _key_words(text: str) -> list[str]:
     """A role's or a post's key words in order, each cut by _stem, its years left out."""
     return [_stem(w) for w in _words(text) if not w.isdigit()]
@@ -581,7 +621,8 @@ class Asker:
                                                                    workspace)) is not None:
             return found  # else "who declared war on Austria", "who fled to Varennes": as any other verb, below
         if m := _WHO_IS.match(q):  # a name first: "who was Andrei Sakharov" is him, not the role "Sakharov's wife"
-            return (self._named(m["x"], workspace) or self._by_role(m["x"], workspace)
+            return (self._named(m["x"], workspace) or self._first_or_last(m["x"], workspace)
+                    or self._by_role(m["x"], workspace)
                     or self.relation(m["x"], workspace)
                     or self._entry(m["x"], ("person", "term", "event"), workspace, partial=False))
         if m := _WHO_DID.match(q):  # "who led the Whites", "who won the Civil War": the card of what was named,
@@ -698,6 +739,41 @@ class Asker:
                                           prominence=self.lookup.prominence.for_workspace(workspace))
         return self.lookup.card(res.match.candidate.id, match=self.lookup._match(res.match),
                                 workspace=workspace) if res.match else None
+
+    def _first_or_last(self, phrase: str, workspace: str) -> Reply | None:
+        """"the first commissar of labour": the person whose summary says they were (see _says_first), the card;
+        where it says more than was typed ("the last tsarist Minister of the Interior" for "the last Minister of
+        the Interior": the Provisional Government had some after him), offered with what it says; several, the
+        choices. None when no summary says so: never the first of a post by its holders' years in the pack, which
+        may lack the one before."""
+        m = _FIRST_OR_LAST.match(phrase.strip())
+        typed = _key_words(m["post"]) if m else []
+        if not m or not typed:
+            return None
+        said = {i: found for i, summary in self._summaries.items()
+                if (found := _says_first(summary, m["which"], typed)) is not None}
+        if len(said) == 1:
+            (person, called), = said.items()
+            if _key_words(called) == _key_words(f"{m['which']} {m['post']}"):
+                return self.lookup.card(person, workspace=workspace)
+            offer = self._offer([person], phrase)
+            offer.title = f"Did you mean {offer.suggestions[0].name}, whom the pack calls the {called}?"
+            return offer
+        if 1 < len(said) <= 5:
+            return self._offer(self._likeliest(list(said), workspace), phrase)
+        return None
+
+    @property
+    def _summaries(self) -> dict[str, str]:
+        """Each person's summary, read once per Lookup."""
+        cached = self.lookup.__dict__.get("_ask_summaries")
+        if cached is None:
+            cond, params = store.in_packs(self.lookup.packs, "e")
+            cached = self.lookup.__dict__["_ask_summaries"] = {
+                r["id"]: r["summary"] for r in self.lookup.db.query(
+                    f"select e.id, e.summary from entities e where e.type = 'person' and e.summary != '' and {cond}",
+                    params)}
+        return cached
 
     def _by_role(self, phrase: str, workspace: str) -> Reply | None:
         """The one person a role of the pack's is ("Lenin's wife": Krupskaya, "the First Consul": Napoleon), the
