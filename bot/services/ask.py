@@ -19,8 +19,11 @@ from dataclasses import dataclass, replace
 
 from bot import store
 from bot.dates import CalendarRule, HistDate
-from bot.names import PATRONYMIC, TITLES, is_title, name_key, pack_surname, written_out
+from bot.names import PATRONYMIC, TITLES, name_key
 from bot.response import Button, Match, Reply
+from bot.services.kin import RELATION, Kin
+from bot.services.phrase import STOP, content_words, in_a_row, led, stem, tokens
+from bot.services.posts import Posts
 from bot.text import echo, first_sentence, without_article
 
 # a verb as people type it -> the words (whole-word patterns) the pack's event names use for it, its own first
@@ -85,7 +88,7 @@ _TO_POWER_FORMS = ("come to power", "came to power", "take power", "took power",
 _VERB_FORMS.update(dict.fromkeys(_TO_POWER_FORMS, "come to power"))
 _DONE_BY_ONESELF["come to power"] = "came to power"
 # what an event's name says of a person who comes to power, right after their name (its words as _Event keeps them,
-# each cut by _stem: "comes" is "com"): for sure ("Gorbachev comes to power", "Kolchak takes power"), or one step
+# each cut by stem: "comes" is "com"): for sure ("Gorbachev comes to power", "Kolchak takes power"), or one step
 # that may be it ("Stalin becomes General Secretary", "Napoleon proclaimed Emperor")
 _POWER_TAKEN = (("com", "to", "power"), ("came", "to", "power"), ("tak", "power"), ("took", "power"),
                 ("seiz", "power"), ("seized", "power"), ("ris", "to", "power"), ("rose", "to", "power"))
@@ -160,7 +163,7 @@ def what_happened(text: str) -> str | None:
 _SAID_AS = [
     # "what was the name of Lenin's wife": who she was; "... of the treaty of 1918": what it was
     (re.compile(r"^(?:who|what) (?:was|is) the (?:full |real )?name of (?P<x>.+)$"),
-     lambda m: f"{'who' if _RELATION.match(m['x']) else 'what'} was {m['x']}"),
+     lambda m: f"{'who' if RELATION.match(m['x']) else 'what'} was {m['x']}"),
     # "who was Trotsky's killer", "who was the killer of Kirov"
     (re.compile(r"^who (?:was|were) (?P<x>.+?)['’]s? (?:killer|murderer|assassin)s?$"), r"who killed \g<x>"),
     (re.compile(r"^who (?:was|were) the (?:killer|murderer|assassin)s? of (?P<x>.+)$"), r"who killed \g<x>"),
@@ -170,9 +173,6 @@ _SAID_AS = [
 ]
 # "who was the tsar in 1905", "who was General Secretary in 1985": the role held that year (roles give years)
 _WHO_IN_YEAR = re.compile(r"^who (?:was|were|is) (?:the )?(?P<post>[a-z][^\d]*?) (?:in|during) (?P<year>1\d{3}|20\d\d)$")
-# a role's years: "(1894-1917)", "(1814-1815, 1815-1824)", "(June 1789)", "(from 1922)"
-_ROLE_YEARS = re.compile(r"(?P<from>\bfrom )?\b(?P<a>1\d{3}|20\d\d)(?:\s*[-–]\s*(?P<b>1\d{3}|20\d\d|\d\d))?\b")
-_BRACKETS = re.compile(r"\(([^()]*)\)")  # a role's years are in brackets: "Constitution of 1791" is no date
 # "when did Napoleon become First Consul": the event that says so, else the role's first year
 _WHEN_BECAME = re.compile(r"^(?:when|what year|in what year) did (?P<x>.+?) become (?:the )?(?P<post>[a-z].*)$")
 # "who succeeded Lenin", "who was Khrushchev's successor": the next holder of a role of theirs, by its years
@@ -181,17 +181,10 @@ _SUCCEEDED = re.compile(r"^who (?:succeeded|replaced|followed|came after) (?P<x>
 _HOW_OLD = re.compile(r"^how old (?:was|is) (?P<x>.+?) when (?:he|she|they) died$|^(?:at )?what age did (?P<y>.+?) die$")
 # "Lenin's birth", "the death of Stalin": a person's own date, when no event of the pack is named so
 _LIFE_NOUN = re.compile(r"^(?:the )?(?:(?P<x>.+?)['’]s? (?P<w>birth|death)|(?P<v>birth|death) of (?P<y>.+))$", re.I)
-_RELATION = re.compile(r"^(?:the )?(?P<x>.+?)['’]s? (?:(?:first|second|third|only|eldest|elder|younger|youngest) )?"
-                       r"(?P<rel>wife|husband|son|daughter|brother|sister|father|mother|"
-                       r"wives|husbands|sons|daughters|brothers|sisters|children|parents)$", re.I)
-# a relation asked in the plural: the relations it is made of, as a summary names each one
-_KIN_OF = {"children": ("son", "daughter"), "parents": ("father", "mother"), "wives": ("wife",)}
 # "who did Lenin marry", "who married Nicholas II", "who was Marie Antoinette married to": a wife or a husband
 _MARRY = re.compile(r"^who (?:did (?P<x>.+?) marry|married (?P<y>.+?)|(?:was|were) (?P<z>.+?) married to)$")
 # forms of address that name no one by themselves: Marie Antoinette's "Madame Deficit" is not Madame Roland
 _HONORIFICS = frozenset("madame monsieur mademoiselle citizen citoyen citoyenne abbe sieur".split())
-STOP = frozenset("a an the of in on at to and or for by with from was were is are did does do his her their its "
-                 "s when who what which how why".split())
 
 
 # what a question is made of besides what it asks about: searched for, they match nothing ("what did Lenin
@@ -213,35 +206,13 @@ class _Event:
     name: str
     people: tuple[str, ...]
     name_words: frozenset[str]  # the words of its name and aliases
-    titles: tuple[tuple[str, ...], ...]  # its name and each alias, as their words in order, each cut by _stem
+    titles: tuple[tuple[str, ...], ...]  # its name and each alias, as their words in order, each cut by stem
     written: tuple[tuple[str, ...], ...] = ()  # the same words as written (in lower case), uncut
 
 
-def _tokens(text: str) -> list[str]:
-    """The words of `text`, lower case, a possessive "'s" dropped."""
-    return written_out(re.findall(r"[^\W_]+", re.sub(r"['’]s\b", "", text.lower())))
-
-
-# "married to the future Louis XVI", "she married Nicholas II": the capitalised name after it (a possessive, which
-# its apostrophe keeps in the name, is left out by `Asker._married_in`)
-_MARRIED = re.compile(r"\bmarried (?:to )?(?:the (?:future |young )?)?(?P<name>[A-Z][\w'’-]+(?: (?:[A-Z][\w'’-]+|de|d'|von))"
-                      r"{0,3})")
 _ENDED_AS = ("end", "abolition", "fall", "collapse", "dissolution")  # what an entry of an ending is named: "X of Y"
 # an event named for the end of something, or a later stage of it: no answer to when it began
 _NOT_A_START = frozenset("end second third fourth fifth last final".split())
-
-
-def _words(text: str) -> list[str]:
-    """The key words of `text`: its tokens less the small words."""
-    return [w for w in _tokens(text) if w not in STOP]
-
-
-def _stem(word: str) -> str:
-    """A crude stem, enough to match "Romanovs" with "Romanov" and "goldfields" with "goldfield"."""
-    for suffix in ("ies", "es", "s"):
-        if len(word) > 4 and word.endswith(suffix) and not word.endswith("ss"):
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
 
 
 # what may follow a stem in a word of an event's name: an ending, not another word ("goldfield": "goldfields";
@@ -297,7 +268,7 @@ def _verb_places(title: tuple[str, ...], stems: tuple[str, ...]) -> list[int]:
 
 
 def _typed_verb_places(title: tuple[str, ...], verb: str) -> list[int]:
-    """Where a name's words say a verb as typed (its stem cut by _stem): the word itself, a form of it
+    """Where a name's words say a verb as typed (its stem cut by stem): the word itself, a form of it
     ("stormed": "storming"), or its word in the name's own way ("invade": "invasion")."""
     return [i for i, w in enumerate(title)
             if w == verb or _akin(verb, frozenset([w])) or _verb_in(verb, frozenset([w]))]
@@ -362,7 +333,7 @@ def _says_exactly(said: set[str], name: str) -> bool:
     """Whether an event's name holds the key words `said` as one run of its key words, no other key word inside
     or beside it ("Founding of the Cheka" for "the Cheka"; not "Union of Liberation founded" for "the union")."""
     runs, run = [], []
-    for w in [_stem(t) for t in _tokens(name)] + ["the"]:  # a small word but "of" ends a run of key words
+    for w in [stem(t) for t in tokens(name)] + ["the"]:  # a small word but "of" ends a run of key words
         if w in STOP and w != "of":
             if run:
                 runs.append(set(run) - {"of"})
@@ -370,46 +341,6 @@ def _says_exactly(said: set[str], name: str) -> bool:
         else:
             run.append(w)
     return any(said <= r and not (r - said - _MADE_WORDS) for r in runs)
-
-
-def _led(card: Reply, lead: str) -> Reply:
-    """A card with a line put before its body (the answer to what was asked: a date, an age, a role)."""
-    card.body = f"{lead}\n\n{card.body}" if card.body else lead
-    return card
-
-
-def _role_is(typed: list[str], words: list[str], title: bool) -> bool:
-    """Whether a role (its key words) is the post typed (its key words): the role holds them in a row, and they are
-    all of it, two words of it at least, or a title it opens with (`title`: what was typed is only a title)."""
-    return (len(typed) >= 2 or len(typed) == len(words) or title and words[:1] == typed) \
-        and _holds(tuple(words), tuple(typed))
-
-
-def _in_years(role: str, year: int, died: str | None) -> bool:
-    """Whether a role's years ("(1894-1917)", "(from 1922)", "(June 1789)") hold `year`; "from" runs to the
-    holder's death."""
-    return any(first <= year <= last for first, last in _role_spans(role, died))
-
-
-def _role_spans(role: str, died: str | None) -> list[tuple[int, int]]:
-    """A role's spans of years, first and last ("(1814-1815, 1815-1824)": two; "(from 1922)" to the holder's death,
-    or 9999 when the pack gives none)."""
-    spans = []
-    for bracket in _BRACKETS.findall(role):
-        for m in _ROLE_YEARS.finditer(bracket):
-            first = int(m["a"])
-            if m["b"]:  # "1950-71": 1971
-                last = int(m["b"]) if len(m["b"]) == 4 else first // 100 * 100 + int(m["b"])
-            else:
-                last = (int(died[:4]) if died else 9999) if m["from"] else first
-            spans.append((first, last))
-    return spans
-
-
-def _holds(title: tuple[str, ...], words: tuple[str, ...]) -> bool:
-    """Whether a name's words hold these words in a row."""
-    n = len(words)
-    return any(title[i:i + n] == words for i in range(len(title) - n + 1))
 
 
 def _power_taken(title: tuple[str, ...], own: set[str]) -> bool:
@@ -441,57 +372,12 @@ _SAID_OTHERWISE: dict[str, tuple[str, ...]] = {
 }
 
 
-_FIRST_OR_LAST = re.compile(r"^(?:the )?(?P<which>first|last) (?P<post>.+)$")
-# what ends the words a "the first ..." of a summary describes its person by ("the first commissar of labour and then
-# ...", "the last Russian tsar, who ..."): punctuation, or one of these words
-_CLAUSE = re.compile(r"[^,;:.()!?—–\[\]\"“”]+")
-_CLAUSE_ENDS = frozenset("and who which whose that as but he she they was were is had has when while after before "
-                         "until since".split())
-MAX_WORDS_BEFORE_THE_POST = 2  # "the first Soviet commissar of the interior", "the last Russian tsar"
-
-
-def _says_first(summary: str, which: str, typed: list[str]) -> str | None:
-    """What a summary calls its person when it calls them the first (or last) of the post typed (its key words,
-    `_key_words`), as written ("last Russian tsar"), else None: "first" or "last" in lower case (a capital makes a
-    title: "First Secretary"), or opening the summary or after "The"; then at most MAX_WORDS_BEFORE_THE_POST words
-    that qualify it ("Soviet", "Russian", "tsarist": a capital, or that word); then the post typed, in the
-    singular; then the clause ends. "the first party leader from the KGB" is no first party leader, "the first
-    commissar of labour" no first commissar, one of "the first trio of consuls" no First Consul, one of "the first
-    five Directors" not the first Director."""
-    for clause in _CLAUSE.findall(summary):
-        words = re.findall(r"[^\W_]+", clause)
-        for i, w in enumerate(words):
-            if w.lower() != which or w != which and not (i == 0 or words[i - 1] == "The"):
-                continue
-            after = []
-            for word in words[i + 1:]:
-                if word.lower() in _CLAUSE_ENDS:
-                    break
-                after.append(word)
-            said = _key_words(" ".join(after))
-            before = len(said) - len(typed)
-            if said[-len(typed):] != typed or not 0 <= before <= MAX_WORDS_BEFORE_THE_POST:
-                continue
-            # the post's first word as written: what comes before it qualifies it, one word each
-            start = next((j for j, word in enumerate(after) if _stem(word.lower()) == typed[0]), None)
-            last = after[-1].lower()
-            if start == before and all(q[:1].isupper() or q == "tsarist" for q in after[:start]) \
-                    and _stem(last) == last:
-                return " ".join([which, *after])
-    return None
-
-
-def _key_words(text: str) -> list[str]:
-    """A role's or a post's key words in order, each cut by _stem, its years left out."""
-    return [_stem(w) for w in _words(text) if not w.isdigit()]
-
-
 def _done_to(phrase: str, verb: str, event: _Event) -> bool:
     """Whether a name or alias of the event says the verb and then, after it, every key word of `phrase`:
     "Storming of the Bastille" for "stormed the Bastille"; "Germany declares war on Russia" is no war declared on
     Germany."""
-    words = [_stem(w) for w in _words(phrase)]
-    verb = _stem(verb.lower())
+    words = [stem(w) for w in content_words(phrase)]
+    verb = stem(verb.lower())
     if not words:  # "who stormed": nothing named, nothing to place after the verb
         return False
     return any(all(_has(frozenset(title[i + 1:]), k) for k in words)
@@ -500,7 +386,7 @@ def _done_to(phrase: str, verb: str, event: _Event) -> bool:
 
 def _own_words(names: list[str]) -> set[str]:
     """The words of a person's names that are their own: no patronymic, no title, no form of address."""
-    return {_stem(w) for name in names for w in _words(name)
+    return {stem(w) for name in names for w in content_words(name)
             if len(w) > 3 and not PATRONYMIC.search(w) and w not in TITLES and w not in _HONORIFICS}
 
 
@@ -541,6 +427,8 @@ class Asker:
 
     def __init__(self, lookup) -> None:  # type: ignore[no-untyped-def]  # bot.services.lookup.Lookup
         self.lookup = lookup
+        self.posts = Posts(self)  # who held a post, and when (bot.services.posts)
+        self.kin = Kin(self)  # relatives (bot.services.kin)
 
     @property
     def events(self) -> list[_Event]:
@@ -555,8 +443,8 @@ class Asker:
                 f"join events ev on ev.id = e.id left join aliases a on a.entity_id = e.id where {cond} group by e.id",
                 params):
             titles = [r["name"], *(a for a in json.loads(r["aliases"]) if a)]
-            written = tuple(tuple(_tokens(t)) for t in titles)
-            words = tuple(tuple(map(_stem, t)) for t in written)
+            written = tuple(tuple(tokens(t)) for t in titles)
+            words = tuple(tuple(map(stem, t)) for t in written)
             out.append(_Event(r["id"], r["name"], tuple(json.loads(r["people"] or "[]")),
                               frozenset(w for t in words for w in t if w not in STOP), words, written))
         self.lookup.__dict__["_ask_events"] = out
@@ -602,11 +490,11 @@ class Asker:
         if m := _HOW_OLD.match(q):
             return self._age(m["x"] or m["y"], workspace)
         if m := _SUCCEEDED.match(q):
-            return self._successor(m["x"] or m["y"] or m["z"], workspace)
+            return self.posts.successor(m["x"] or m["y"] or m["z"], workspace)
         if m := _MARRY.match(q):  # a wife, else a husband
             who = m["x"] or m["y"] or m["z"]
-            return self.relation(f"{who}'s wife", workspace) or self.relation(f"{who}'s husband", workspace)
-        if (m := _WHO_IN_YEAR.match(q)) and (held := self._held_in(m["post"], int(m["year"]), workspace)) is not None:
+            return self.kin.relation(f"{who}'s wife", workspace) or self.kin.relation(f"{who}'s husband", workspace)
+        if (m := _WHO_IN_YEAR.match(q)) and (held := self.posts.held_in(m["post"], int(m["year"]), workspace)) is not None:
             return held
         if m := _WHEN_BORN.match(q):
             return self._life(m["x"], "born", workspace)
@@ -621,9 +509,9 @@ class Asker:
                                                                    workspace)) is not None:
             return found  # else "who declared war on Austria", "who fled to Varennes": as any other verb, below
         if m := _WHO_IS.match(q):  # a name first: "who was Andrei Sakharov" is him, not the role "Sakharov's wife"
-            return (self._named(m["x"], workspace) or self._first_or_last(m["x"], workspace)
-                    or self._by_role(m["x"], workspace)
-                    or self.relation(m["x"], workspace)
+            return (self.named(m["x"], workspace) or self.posts.first_or_last(m["x"], workspace)
+                    or self.posts.by_role(m["x"], workspace)
+                    or self.kin.relation(m["x"], workspace)
                     or self._entry(m["x"], ("person", "term", "event"), workspace, partial=False))
         if m := _WHO_DID.match(q):  # "who led the Whites", "who won the Civil War": the card of what was named,
             # the deed itself first when one event's names hold it ("who stormed the Bastille": the storming, not
@@ -641,7 +529,7 @@ class Asker:
                 return found
         if m := _WHAT_IS.match(q):
             return self._entry(m["x"], ("term", "event", "person"), workspace, partial=False)
-        if (m := _WHEN_BECAME.match(q)) and (became := self._became(m["x"], m["post"], workspace)) is not None:
+        if (m := _WHEN_BECAME.match(q)) and (became := self.posts.became(m["x"], m["post"], workspace)) is not None:
             return became
         if m := _WHEN_EVENT.match(q):
             x = m["x"] or m["y"]
@@ -657,7 +545,7 @@ class Asker:
             else:
                 # "when did the Terror begin" is never the event of its end ("End of the Terror" holds its words
                 # too) nor one named as a later stage ("The second collectivisation drive"), unless that was asked
-                skip = _NOT_A_START - set(_tokens(x)) if m["start"] else frozenset()
+                skip = _NOT_A_START - set(tokens(x)) if m["start"] else frozenset()
                 found = (self._entry(x, ("event",), workspace, by_words=False) or self.life_date(x, workspace)
                          or self.events_by_words(x, workspace, skip=skip, earliest_first=bool(m["start"]),
                                                  active=m["aux"] in ("did", "does")))
@@ -699,7 +587,7 @@ class Asker:
         m = _LIFE_NOUN.match(phrase.strip())
         if m is None:
             return None
-        people = self._people(m["x"] or m["y"], workspace)
+        people = self.people(m["x"] or m["y"], workspace)
         return self._life_reply(people[0], "born" if (m["w"] or m["v"]).lower() == "birth" else "died",
                                 workspace) if len(people) == 1 else None
 
@@ -733,152 +621,22 @@ class Asker:
                 return named.pop()
         return None
 
-    def _named(self, phrase: str, workspace: str) -> Reply | None:
+    def named(self, phrase: str, workspace: str) -> Reply | None:
         """The card of the person a phrase names for sure (None when it names no one for sure)."""
         res = self.lookup.matcher.resolve(without_article(phrase), {"person"},
                                           prominence=self.lookup.prominence.for_workspace(workspace))
         return self.lookup.card(res.match.candidate.id, match=self.lookup._match(res.match),
                                 workspace=workspace) if res.match else None
 
-    def _first_or_last(self, phrase: str, workspace: str) -> Reply | None:
-        """"the first commissar of labour": the person whose summary says they were (see _says_first), the card;
-        where it says more than was typed ("the last tsarist Minister of the Interior" for "the last Minister of
-        the Interior": the Provisional Government had some after him), offered with what it says; several, the
-        choices. None when no summary says so: never the first of a post by its holders' years in the pack, which
-        may lack the one before."""
-        m = _FIRST_OR_LAST.match(phrase.strip())
-        typed = _key_words(m["post"]) if m else []
-        if not m or not typed:
-            return None
-        said = {i: found for i, summary in self._summaries.items()
-                if (found := _says_first(summary, m["which"], typed)) is not None}
-        if len(said) == 1:
-            (person, called), = said.items()
-            if _key_words(called) == _key_words(f"{m['which']} {m['post']}"):
-                return self.lookup.card(person, workspace=workspace)
-            offer = self._offer([person], phrase)
-            offer.title = f"Did you mean {offer.suggestions[0].name}, whom the pack calls the {called}?"
-            return offer
-        if 1 < len(said) <= 5:
-            return self._offer(self._likeliest(list(said), workspace), phrase)
-        return None
-
-    @property
-    def _summaries(self) -> dict[str, str]:
-        """Each person's summary, read once per Lookup."""
-        cached = self.lookup.__dict__.get("_ask_summaries")
-        if cached is None:
-            cond, params = store.in_packs(self.lookup.packs, "e")
-            cached = self.lookup.__dict__["_ask_summaries"] = {
-                r["id"]: r["summary"] for r in self.lookup.db.query(
-                    f"select e.id, e.summary from entities e where e.type = 'person' and e.summary != '' and {cond}",
-                    params)}
-        return cached
-
-    def _by_role(self, phrase: str, workspace: str) -> Reply | None:
-        """The one person a role of the pack's is ("Lenin's wife": Krupskaya, "the First Consul": Napoleon), the
-        phrase's key words all in it and at least half of it: "in the Directory" asks who sat in it, not who is the
-        "Society figure of the Directory"."""
-        words = {_stem(w) for w in _words(phrase)}
-        if not words or re.match(r"(?:in|at|on|among|with) ", phrase.strip()):
-            return None
-        cond, params = store.in_packs(self.lookup.packs, "e")
-        found = [(r["id"], roles) for r in self.lookup.db.query(
-            f"select e.id, e.roles from entities e where e.type = 'person' and e.roles like '%' || ? || '%' and {cond}",
-            [max(words, key=len), *params])
-            if (roles := [held for role in json.loads(r["roles"] or "[]")
-                          if words <= (held := {_stem(w) for w in _words(role)})])]
-        # one person, and no other whose role holds the words ("the doctor": Chekhov, but also the imperial
-        # family's doctor), for a role the words are half of at least
-        if len(found) != 1 or not any(2 * len(words) >= len(held) for held in found[0][1]):
-            return None
-        return self.lookup.card(found[0][0], workspace=workspace)
-
-    def relation(self, phrase: str, workspace: str) -> Reply | None:
-        """"Nicholas II's wife", "the tsar's son": the one person whose summary opens by naming them so ("she
-        married Nicholas II", "the only son and heir of Nicholas II"), or the choices when a few do ("Louis XVI's
-        brother", "Nicholas II's children"); None when none does or the phrase is no relation."""
-        whose, asked, found = self._kin(phrase, workspace)
-        if len(found) == 1:
-            card = self.lookup.card(found[0], workspace=workspace)
-            if asked in _KIN_OF or asked.endswith("s"):  # "Louis XVI's children": the pack has one of them, not all
-                named = store.names_of(self.lookup.db, [whose, *found])
-                return _led(card, f"Of {named[whose]['name']}'s {asked}, the pack has an entry for "
-                                  f"{named[found[0]]['name']} alone.")
-            return card
-        if 1 < len(found) <= 5:  # "Louis XVI's brother": he had two, and each summary says so
-            return self._offer(found, phrase)
-        return None
-
-    def relatives(self, phrase: str, workspace: str) -> list[str]:
-        """The people `phrase` names as someone's relatives (see `relation`)."""
-        return self._kin(phrase, workspace)[2]
-
-    def _kin(self, phrase: str, workspace: str) -> tuple[str, str, list[str]]:
-        """(whose relatives, the relation asked in lower case, the people `phrase` names as those relatives); no
-        one when the phrase is no relation of one person. Only a summary's first sentence, which says who the
-        entry is, counts: Alexander III's summary goes on to mention "Lenin's elder brother", who is not him."""
-        m = _RELATION.match(phrase.strip())
-        if m is None:
-            return "", "", []
-        people = self._people(m["x"], workspace)
-        asked = m["rel"].lower()
-        relative = store.entity(self.lookup.db, people[0]) if len(people) == 1 else None
-        if relative is None:
-            return "", asked, []
-        names = {relative["name"], *(a for a in relative["aliases"] if len(a.split()) > 1 and not is_title(a))}
-        for full in (relative["name"], relative["full_name"] or ""):  # "Bonaparte" of "Napoléon Bonaparte"
-            if (surname := pack_surname(full)) is not None:
-                names.add(surname[1])
-        # only the names that are theirs in the pack's eyes: "Bonaparte" is Napoleon, not his brother Lucien
-        matcher = self.lookup.matcher
-        names = {n for n in names if (res := matcher.resolve(n, {"person"})).match is not None
-                 and res.match.candidate.id == relative["id"]}
-        if not names:
-            return relative["id"], asked, []
-        said = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        rels = _KIN_OF.get(asked) or (asked.removesuffix("s"),)
-        rel = "(?:" + "|".join(rels) + ")"
-        # "Nicholas II's wife", "the elder of Louis XVI's two younger brothers", "the only son and heir of ..."
-        # never the relative of someone they married: Fyodor Dan "married to Martov's sister" is neither
-        forms = [rf"(?<!married )(?<!married to )\b(?:{said})['’]s (?:\w+ ){{0,2}}{rel}s?\b",
-                 rf"\b{rel}s?(?: and heir)? of (?:the (?:tsar )?)?(?:{said})\b"]  # "the four daughters of ..."
-        married = not {"wife", "husband"}.isdisjoint(rels)
-        if married:
-            forms.append(rf"\bmarried (?:to )?(?:the (?:future |young )?)?(?:{said})\b(?!['’]s)")
-        pattern = re.compile("|".join(forms), re.I)
-        # anywhere in the summary, the entry itself marrying them: "... she married Bonaparte in 1796"
-        wed = re.compile(rf"\b(?:she|he) (?:later |then |also )?married (?:to )?(?:{said})\b(?!['’]s)", re.I) \
-            if married else None
-        cond, params = store.in_packs(self.lookup.packs, "e")
-        found = [r["id"] for r in self.lookup.db.query(
-            f"select e.id, e.summary from entities e where e.type = 'person' and e.id != ? and {cond}",
-            [relative["id"], *params]) if pattern.search(first_sentence(r["summary"] or "", 10_000))
-            or wed is not None and wed.search(r["summary"] or "")]
-        if not found and married:  # her own summary names him: "married to the future Louis XVI"
-            found = self._married_in(relative)
-        return relative["id"], asked, found
-
-    def _married_in(self, person: dict) -> list[str]:
-        """The people a person's own summary says they married ("married to the future Louis XVI"), each a name
-        the pack resolves to one person for sure; never the relative of one ("married to Martov's sister")."""
-        out = []
-        for m in _MARRIED.finditer(person["summary"] or ""):
-            if re.search(r"['’]s?$", m["name"]):  # "married Napoleon's sister": his sister, not him
-                continue
-            res = self.lookup.matcher.resolve(m["name"], {"person"})
-            if res.match is not None and res.match.candidate.id != person["id"]:
-                out.append(res.match.candidate.id)
-        return list(dict.fromkeys(out))
 
     def _people_or_kin(self, phrase: str, workspace: str) -> list[str]:
         """The people a phrase may name (`_people`), else the one relative it names ("Stalin's wife")."""
-        people = self._people(phrase, workspace)
-        if not people and len(kin := self.relatives(phrase, workspace)) == 1:
+        people = self.people(phrase, workspace)
+        if not people and len(kin := self.kin.relatives(phrase, workspace)) == 1:
             return kin
         return people
 
-    def _people(self, phrase: str, workspace: str) -> list[str]:
+    def people(self, phrase: str, workspace: str) -> list[str]:
         """The people a phrase may name, likeliest first (one when it is sure)."""
         phrase = phrase.strip()
         res = self.lookup.matcher.resolve(phrase, {"person"}, prominence=self.lookup.prominence.for_workspace(workspace))
@@ -899,114 +657,6 @@ class Asker:
         says_where = row is not None and _AT_A_PLACE.search(first_sentence(row["summary"] or "", 10_000))
         return self.lookup.card(deaths[0].id, workspace=workspace) if says_where else None
 
-    def _held_in(self, post: str, year: int, workspace: str) -> Reply | None:
-        """"who was the tsar in 1905": the people whose role, by the years the pack gives it, was that post in that
-        year: a role holding the words typed ("General Secretary ... (1985-1991)"), or, for a title alone ("the
-        tsar"), the title's holders by any role of theirs dated then ("Emperor of Russia (1894-1917)"). The one
-        card, else the choices; None when no role is dated so (the question is then asked as any other)."""
-        typed = _key_words(post)
-        if not typed:
-            return None
-        title = is_title(post)
-        held: dict[str, str] = {}  # each person -> their first role dated that year
-        partly: set[str] = set()  # those whose role is more than the title typed ("King of Prussia" for "the king")
-        for person, (died, roles) in self._roles.items():
-            for role, words in roles:
-                # "General Secretary" of "General Secretary of the Communist Party (1985-1991)", "king" of "King of
-                # France (1814-1815, 1815-1824)"; never "leader" of "Leader of the Bloody Sunday march (1905)" or
-                # "Lenin" of "Secretary of Sovnarkom and of Lenin (1918-1930)" (see _role_is)
-                if _role_is(typed, words, title) and _in_years(role, year, died):
-                    held.setdefault(person, role)
-                    if len(typed) == 1 and len(words) > 1:
-                        partly.add(person)
-        if not held and not title and self._named(post, workspace) is not None:
-            return None  # "who was Lenin in 1925" asks of a person, not of a post
-        if not held and title:  # "the tsar": who held the title then, by their dated roles
-            holders = set(self._people(post, workspace))
-            for person, (died, roles) in self._roles.items():
-                for role, _ in roles if person in holders else ():
-                    if _in_years(role, year, died):
-                        held.setdefault(person, role)
-        if len(held) == 1 and not partly:
-            (person, role), = held.items()
-            return _led(self.lookup.card(person, workspace=workspace), f"In {year}: {role}.")
-        if len(held) == 1:  # "the king in 1793": the King of Prussia, offered, as the question may mean another
-            offer = self._offer(list(held), f"{post} in {year}")
-            offer.title = f"Did you mean {offer.suggestions[0].name} by “{echo(post)} in {year}”?"
-            return offer
-        if 1 < len(held) <= 5:  # "the emperor in 1810": Napoleon, Francis II, Alexander I; many is no answer
-            return self._offer(self._likeliest(list(held), workspace), f"{post} in {year}")
-        return None
-
-    def _became(self, phrase: str, post: str, workspace: str) -> Reply | None:
-        """"when did Napoleon become First Consul": the one event whose names hold the person and the post
-        ("Stalin becomes General Secretary"), else their role that is that post, with its years ("First Consul
-        (1799-1804)"), on their card; None when the phrase names no one for sure or no role fits."""
-        people = self._people(phrase, workspace)
-        if len(people) != 1:
-            return None
-        person = people[0]
-        own = self._name_words(person)
-        typed = _key_words(post)
-        if not typed:
-            return None
-        events = [e for e in self.events if (not e.people or person in e.people) and own & e.name_words
-                  and any(_holds(t, tuple(typed)) for t in e.titles)]
-        if len(events) == 1:
-            return self.lookup.card(events[0].id, workspace=workspace)
-        title = is_title(post)
-        roles = self._roles.get(person, (None, []))[1]
-        fits = [role for role, words in roles if _role_is(typed, words, title) and _BRACKETS.search(role)]
-        if len(fits) != 1:
-            return None
-        name = store.names_of(self.lookup.db, [person])[person]["name"]
-        return _led(self.lookup.card(person, workspace=workspace), f"{name}: {fits[0]}.")
-
-    def _successor(self, phrase: str, workspace: str) -> Reply | None:
-        """"who succeeded Lenin": whoever took up a role of theirs in the year their holding of it ended, by the years
-        the pack gives both roles and the roles' words, one role's all in the other's ("General Secretary of the
-        Communist Party (1982-1984)", after "... General Secretary (1966-1982) of the Communist Party of the Soviet
-        Union"). Never a guess: a role the pack gives no end, or none taken up that year, is None (a search)."""
-        people = self._people(phrase, workspace)
-        if len(people) != 1:
-            return None
-        me = people[0]
-        mine = self._roles.get(me)
-        if mine is None:
-            return None
-        found: dict[str, tuple[str, str]] = {}  # successor -> (their role, the role they took over)
-        for role, words in mine[1]:
-            for first, last in _role_spans(role, mine[0]):
-                if last >= 9999 or last == first or not words:  # no end, or a year that may have had several
-                    continue
-                for other, (died, roles) in self._roles.items():
-                    for theirs, their_words in roles if other != me else ():
-                        # taken up the year theirs ended, and held past it: one who held it for a few months that
-                        # year ("Supreme Commander (July-August 1917)") may have come after others
-                        if their_words and (set(words) <= set(their_words) or set(their_words) <= set(words)) \
-                                and any(start == last and end > start for start, end in _role_spans(theirs, died)):
-                            found.setdefault(other, (theirs, role))
-        if len(found) == 1:
-            (other, (theirs, role)), = found.items()
-            names = store.names_of(self.lookup.db, [me, other])
-            return _led(self.lookup.card(other, workspace=workspace),
-                        f"{names[me]['name']}: {role}. {names[other]['name']}: {theirs}.")
-        if 1 < len(found) <= 5:
-            return self._offer(self._likeliest(list(found), workspace), f"after {phrase}")
-        return None
-
-    @property
-    def _roles(self) -> dict[str, tuple[str | None, list[tuple[str, list[str]]]]]:
-        """Each person with roles -> (date of death, [(role, its key words in order, years left out)]), read once
-        per Lookup."""
-        cached = self.lookup.__dict__.get("_ask_roles")
-        if cached is None:
-            cond, params = store.in_packs(self.lookup.packs, "e")
-            cached = self.lookup.__dict__["_ask_roles"] = {
-                r["id"]: (r["died"], [(role, _key_words(role)) for role in json.loads(r["roles"] or "[]")])
-                for r in self.lookup.db.query(f"select e.id, e.roles, e.died from entities e where e.type = 'person' "
-                                              f"and e.roles != '[]' and {cond}", params)}
-        return cached
 
     def _age(self, phrase: str, workspace: str) -> Reply | None:
         """"how old was Lenin when he died": the age the pack's two dates give (both New Style), on their card."""
@@ -1027,7 +677,7 @@ class Asker:
         card = self.lookup.card(person, workspace=workspace)
         if e is None or not e["born"] or not e["died"]:
             name = e["name"] if e else "them"
-            return _led(card, f"The pack gives no date of {'birth' if e and not e['born'] else 'death'} for {name}.")
+            return led(card, f"The pack gives no date of {'birth' if e and not e['born'] else 'death'} for {name}.")
         born, died = (HistDate.parse(d, "gregorian") for d in (e["born"], e["died"]))
         years = died.year - born.year
         if born.month and born.day and died.month and died.day:
@@ -1037,7 +687,7 @@ class Asker:
             lead = f"{e['name']} died aged {years - 1} or {years}"
         else:
             lead = f"{e['name']} died in the year of their birth"
-        return _led(card, f"{lead} (born {life_date(e['born'], self.lookup.rule)}, died "
+        return led(card, f"{lead} (born {life_date(e['born'], self.lookup.rule)}, died "
                           f"{life_date(e['died'], self.lookup.rule)}).")
 
     def _life_reply(self, person: str, which: str, workspace: str) -> Reply:
@@ -1051,14 +701,14 @@ class Asker:
         else:
             lead = f"{e['name']} {'was born' if which == 'born' else 'died'} on {life_date(date, self.lookup.rule)}"
             lead += "" if lead.endswith(".") else "."
-        return _led(card, lead)
+        return led(card, lead)
 
     def _events_for(self, person: str, verb: str, said: Collection[str] = frozenset()) -> list[_Event]:
         """The pack's events about `person` (see `_about`: Stolypin's assassination is not the tsar's, though he
         is among its people) with the verb in their name or aliases, the best first. `said`: the words the
         question named them by ("king")."""
         stems = VERBS.get(verb, (verb,))
-        own = self._name_words(person)
+        own = self.name_words(person)
         scored = []
         for e in self.events:
             if not self._about(person, e, stems, acting=verb in _STANDS_BEFORE, said=said):
@@ -1076,10 +726,10 @@ class Asker:
                    typed: str | None = None) -> Reply | None:
         """"when was Kirov murdered" (or "where ...", `asked`): the event of that deed, which says when and
         where. `typed`: the verb as typed ("proclaimed" of "declared")."""
-        people = self._people(phrase, workspace)
+        people = self.people(phrase, workspace)
         if verb in DEATH_VERBS:
             return self._life(phrase, "died", workspace)
-        said = {_stem(w) for w in _words(phrase)}  # "the king": "Flight of the king" names him as typed
+        said = {stem(w) for w in content_words(phrase)}  # "the king": "Flight of the king" names him as typed
         if verb == "come to power" and people:
             return self._to_power(people, phrase, asked, workspace)
         hits = {p: self._events_for(p, verb, said) for p in people}
@@ -1090,7 +740,7 @@ class Asker:
             # Alexander II, whose summary tells of his killing in 1881, though the pack has no event of it
             others = [p for p in people if p not in with_events and self._summary_says(p, verb)]
             if others:
-                return self._offer([event.id, *others], f"{phrase} {verb}")
+                return self.offer([event.id, *others], f"{phrase} {verb}")
             return self.lookup.card(event.id, workspace=workspace)
         if with_events:  # one event each; the same event for two people is one choice
             events = list(dict.fromkeys(hits[p][0].id for p in with_events))
@@ -1115,7 +765,7 @@ class Asker:
         if len(exact) == 1:
             return self.lookup.card(exact[0].id, workspace=workspace)
         if deeds:
-            ids = [e.id for e in exact] + self._likeliest([e.id for e in deeds if e not in exact], workspace)
+            ids = [e.id for e in exact] + self.likeliest([e.id for e in deeds if e not in exact], workspace)
             return self.choose_events(ids, f"{phrase} {typed or verb}")
         if verb in _MAKING:  # "the Declaration of the Rights of Man adopted": the event that name is (never for
             named = self._entry(phrase, ("event",), workspace, by_words=False)  # an ending: its name may be its start)
@@ -1151,11 +801,11 @@ class Asker:
         sure: list[_Event] = []
         steps: list[_Event] = []
         for person in people:
-            own = self._name_words(person)
+            own = self.name_words(person)
             for e in self.events:
                 if e.people and person not in e.people:
                     continue
-                if any(_power_taken(t, own) or e.people[:1] == (person,) and _holds(t, ("seizure", "of", "power"))
+                if any(_power_taken(t, own) or e.people[:1] == (person,) and in_a_row(t, ("seizure", "of", "power"))
                        for t in e.titles):
                     sure.append(e)
                 elif any(_power_step(t, own) for t in e.titles):
@@ -1181,7 +831,7 @@ class Asker:
         words = frozenset(re.findall(r"[^\W_]+", told))
         return any(_says(words, pattern) for pattern in own)
 
-    def _offer(self, ids: list[str], phrase: str) -> Reply:
+    def offer(self, ids: list[str], phrase: str) -> Reply:
         """Choices of people, or of an event and people ("the tsar assassinated": the Romanovs' execution, and
         Alexander II, whom the pack has no event of), each with its command; a mix says each one's command."""
         names = store.names_of(self.lookup.db, ids)
@@ -1212,7 +862,7 @@ class Asker:
     def _who_verb(self, verb: str, phrase: str, workspace: str) -> Reply | None:
         """"who shot Lenin": the event that ties Lenin to a shooting, and the person its name gives (Fanny
         Kaplan); the event itself when its name names nobody else."""
-        people = self._people(phrase, workspace)
+        people = self.people(phrase, workspace)
         for p in people[:1] if len(people) == 1 else people:
             events = self._events_for(p, verb)
             if not events:
@@ -1242,7 +892,7 @@ class Asker:
         another name of the event opens with ("Napoleon surrenders to the British"), when it lists them."""
         if event.people and person not in event.people:
             return False
-        own = self._name_words(person) | (set(said) | self._sure_titles(person) if event.people else set())
+        own = self.name_words(person) | (set(said) | self._sure_titles(person) if event.people else set())
         # a name that says the deed was done to someone named in full is about that one alone: "Trial of Louis XVI"
         # is not the trial of Louis Antoine de Saint-Just, whose first name is Louis too
         theirs = []
@@ -1265,12 +915,12 @@ class Asker:
     def _names_none(self, phrase: str, event: _Event) -> bool:
         """Whether `phrase` names people (words of their own names) and the event's names hold none of those
         words."""
-        named = {w for w in (_stem(t) for t in _words(phrase)) if w in self._people_names}
+        named = {w for w in (stem(t) for t in content_words(phrase)) if w in self._people_names}
         return bool(named) and not any(_has(event.name_words, w) for w in named)
 
     def _names_only(self, phrase: str, event: _Event) -> bool:
         """Whether the key words of `phrase` that the event's names hold are all words of people's names."""
-        held = {w for w in (_stem(t) for t in _words(phrase)) if _has(event.name_words, w)}
+        held = {w for w in (stem(t) for t in content_words(phrase)) if _has(event.name_words, w)}
         return bool(held) and not held - self._people_names
 
     def _named_whole(self, title: tuple[str, ...], stems: tuple[str, ...]) -> str | None:
@@ -1300,7 +950,7 @@ class Asker:
 
     @property
     def _people_words(self) -> frozenset[str]:
-        """The words of every person's own names and aliases (as _name_words keeps them)."""
+        """The words of every person's own names and aliases (as name_words keeps them)."""
         return self._names_read()[0]
 
     @property
@@ -1340,7 +990,7 @@ class Asker:
             self.lookup.__dict__["_ask_sure_titles"] = sure
         return sure.get(person, set())
 
-    def _name_words(self, person: str) -> set[str]:
+    def name_words(self, person: str) -> set[str]:
         """The words of a person's names that are their own: no patronymic, and no title ("Tsar Alexander II"
         is not named by "Abdication of the Tsar", though Nicholas II is by his own name there). Read once per
         person and question (a verb's events ask it of each event)."""
@@ -1353,7 +1003,7 @@ class Asker:
     def _named_in(self, person: str, event: _Event, besides: str | None = None) -> bool:
         """Whether the event's name or aliases name `person` by a word of their own names (not one they share
         with `besides`: "Romanov" names the whole family, not Alexei's killer)."""
-        own = self._name_words(person) - (self._name_words(besides) if besides else set())
+        own = self.name_words(person) - (self.name_words(besides) if besides else set())
         return bool(own & event.name_words)
 
     def events_by_words(self, phrase: str, workspace: str, skip: frozenset[str] = frozenset(),
@@ -1366,7 +1016,7 @@ class Asker:
         have X only after the verb: "the Soviet Union invade Afghanistan" is not "Germany invades the Soviet
         Union". The choices come likeliest first, or with `earliest_first` (a question of a start: "when did the
         Terror begin") in the order they happened."""
-        order = [_stem(w) for w in _words(phrase)]
+        order = [stem(w) for w in content_words(phrase)]
         scored = [(w, e) for w, e in self._by_words(phrase) if skip.isdisjoint(e.name_words)
                   and (not need or any(_has(e.name_words, w) for w in need))
                   and not (active and _done_the_other_way(order, e))]
@@ -1380,13 +1030,13 @@ class Asker:
                         and not self._names_none(phrase, e)]
         if not best:
             return None
-        ids = self._likeliest([e.id for e in best], workspace)
+        ids = self.likeliest([e.id for e in best], workspace)
         return self.choose_events(self._in_time_order(ids) if earliest_first else ids, phrase)
 
     def events_holding(self, phrase: str, workspace: str) -> list[str]:
         """The events whose name or aliases hold every key word of `phrase` (see events_by_words), likeliest
         first."""
-        return self._likeliest([e.id for w, e in self._by_words(phrase) if w >= 0.999], workspace)
+        return self.likeliest([e.id for w, e in self._by_words(phrase) if w >= 0.999], workspace)
 
     def _in_time_order(self, ids: list[str]) -> list[str]:
         """Event ids in the order the events happened (an id that is no event of the packs last)."""
@@ -1394,14 +1044,14 @@ class Asker:
                 for r in store.events_among(self.lookup.db, ids, self.lookup.packs)}
         return sorted(ids, key=lambda i: when.get(i, (9999, 0, 0, 0)))
 
-    def _likeliest(self, ids: list[str], workspace: str) -> list[str]:
+    def likeliest(self, ids: list[str], workspace: str) -> list[str]:
         rank = self.lookup.prominence.for_workspace(workspace)(ids)
         return sorted(ids, key=lambda e: -rank.get(e, 0.0))
 
     def _by_words(self, phrase: str) -> list[tuple[float, _Event]]:
         """Each event holding a key word of `phrase` with how much of the phrase it holds (1: all of it), the
         most first (events_by_words)."""
-        words = {_stem(w) for w in _words(phrase)}
+        words = {stem(w) for w in content_words(phrase)}
         if not words:
             return []
         numbers_only = all(w.isdigit() for w in words)
@@ -1427,7 +1077,7 @@ class Asker:
         # "Decembrist revolt" is no other revolt ("Kornilov revolt"), "Tsaritsyn defence" not Moscow's defence
         anywhere = {w for held, _ in holding for w in held}
         anywhere |= {w for w in words - anywhere if any(_akin(w, e.name_words) for e in self.events)}
-        named = {_stem(w) for w in _words(" ".join(t for t in phrase.split() if t[:1].isupper()))}
+        named = {stem(w) for w in content_words(" ".join(t for t in phrase.split() if t[:1].isupper()))}
         rarest = math.log(1 + max(len(self.events), 1))
         weigh = {w: self._idf.get(w, 3.0) if w in anywhere else 2 * rarest if w in named else rarest for w in words}
         whole = sum(weigh.values())

@@ -104,7 +104,7 @@ class Lookup:
         res = self.matcher.resolve(query, {etype}, prominence=rank)
         if res.match:
             return self.card(res.match.candidate.id, match=self._match(res.match), workspace=workspace)
-        if etype == "person" and not everyone and (kin := asker.relation(query, workspace)) is not None:
+        if etype == "person" and not everyone and (kin := asker.kin.relation(query, workspace)) is not None:
             return kin  # "/who Lenin's wife": Krupskaya, not a name to look up
         if etype == "event" and not everyone and (life := asker.life_date(query, workspace)) is not None:
             return life  # "Lenin's birth": his date, not an event holding "birth" ("Birth of the Gulag")
