@@ -856,3 +856,10 @@ def test_the_first_or_last_of_a_post_is_who_the_pack_says_was(pack_app: Clio) ->
     for text in ("who was the first director", "who were the first directors"):
         reply = french.ask(text)  # None: no answer, a search
         assert reply is None or reply.match is None or reply.match.name != "Jean-François Rewbell", text
+
+
+def test_a_role_is_found_by_its_words_in_any_form(pack_app: Clio) -> None:
+    # "nationalities" is "nationality" cut by its stem, which the role as written does not hold: a search before
+    reply = pack_app.handle_text("who was the Commissar for Nationalities",
+                                 Context(workspace="discord:p", channel="c", user_id="u"))
+    assert reply.kind == "lookup" and reply.match.name == "Joseph Stalin", reply.text()[:200]

@@ -138,12 +138,12 @@ class Posts:
         words = {stem(w) for w in content_words(phrase)}
         if not words or re.match(r"(?:in|at|on|among|with) ", phrase.strip()):
             return None
-        cond, params = store.in_packs(self.lookup.packs, "e")
-        found = [(r["id"], roles) for r in self.lookup.db.query(
-            f"select e.id, e.roles from entities e where e.type = 'person' and e.roles like '%' || ? || '%' and {cond}",
-            [max(words, key=len), *params])
-            if (roles := [held for role in json.loads(r["roles"] or "[]")
-                          if words <= (held := {stem(w) for w in content_words(role)})])]
+        # every role read (`_roles`), not those a query found holding one of the words as typed: a stem is not always
+        # in the role as written ("policy" of "policies"), and which word of a kind the query took changed from one
+        # process to the next with the order of a set
+        found = [(person, roles) for person, (_, held_roles) in self._roles.items()
+                 if (roles := [held for role, _ in held_roles
+                               if words <= (held := {stem(w) for w in content_words(role)})])]
         # one person, and no other whose role holds the words ("the doctor": Chekhov, but also the imperial
         # family's doctor), for a role the words are half of at least
         if len(found) != 1 or not any(2 * len(words) >= len(held) for held in found[0][1]):
