@@ -10,11 +10,10 @@ entries, the member gets the choices, likeliest first; when it fits no pattern, 
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import math
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 
 from bot import store
@@ -314,33 +313,32 @@ def _deed_exactly(said: set[str], event: _Event, stems: tuple[str, ...]) -> bool
             if title[i + 1:i + 2] in (("of",), ("on",), ("against",)):
                 rest = title[i + 2:]
                 rest = rest[1:] if rest[:1] == ("the",) else rest
-                if set(_name_run(rest)) == said:
+                if set(_name_runs(rest)[0]) == said:
                     return True
-            named = _name_run(title[:i][::-1])
+            named = _name_runs(title[:i][::-1])[0]
             if named and set(named) == said:
                 return True
     return False
 
 
-def _name_run(words: tuple[str, ...]) -> list[str]:
-    """The key words of the name that `words` open with, up to a small word other than an "of" inside it ("union
-    of liberation" is one name; "monarchy and ..." ends at "and")."""
-    run = list(itertools.takewhile(lambda w: w not in STOP or w == "of", words))
-    return [w for w in run if w != "of"]
+def _name_runs(words: Iterable[str]) -> list[list[str]]:
+    """The runs of key words in `words`, each ended by a small word other than an "of" inside a name ("union of
+    liberation" is one run; "monarchy and ..." ends at "and"), each without its "of"s. The first is the run the
+    words open with: empty when they open with a small word."""
+    runs: list[list[str]] = [[]]
+    for w in words:
+        if w in STOP and w != "of":
+            runs.append([])
+        elif w != "of":
+            runs[-1].append(w)
+    return runs
 
 
 def _says_exactly(said: set[str], name: str) -> bool:
     """Whether an event's name holds the key words `said` as one run of its key words, no other key word inside
     or beside it ("Founding of the Cheka" for "the Cheka"; not "Union of Liberation founded" for "the union")."""
-    runs, run = [], []
-    for w in [stem(t) for t in tokens(name)] + ["the"]:  # a small word but "of" ends a run of key words
-        if w in STOP and w != "of":
-            if run:
-                runs.append(set(run) - {"of"})
-            run = []
-        else:
-            run.append(w)
-    return any(said <= r and not (r - said - _MADE_WORDS) for r in runs)
+    return any(said <= (held := set(run)) and not (held - said - _MADE_WORDS)
+               for run in _name_runs(stem(t) for t in tokens(name)))
 
 
 def _power_taken(title: tuple[str, ...], own: set[str]) -> bool:
@@ -628,7 +626,6 @@ class Asker:
         return self.lookup.card(res.match.candidate.id, match=self.lookup._match(res.match),
                                 workspace=workspace) if res.match else None
 
-
     def _people_or_kin(self, phrase: str, workspace: str) -> list[str]:
         """The people a phrase may name (`_people`), else the one relative it names ("Stalin's wife")."""
         people = self.people(phrase, workspace)
@@ -656,7 +653,6 @@ class Asker:
         row = store.entity(self.lookup.db, deaths[0].id) if len(deaths) == 1 else None
         says_where = row is not None and _AT_A_PLACE.search(first_sentence(row["summary"] or "", 10_000))
         return self.lookup.card(deaths[0].id, workspace=workspace) if says_where else None
-
 
     def _age(self, phrase: str, workspace: str) -> Reply | None:
         """"how old was Lenin when he died": the age the pack's two dates give (both New Style), on their card."""
