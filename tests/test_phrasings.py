@@ -773,9 +773,11 @@ def test_who_held_a_post_in_a_year_is_read_from_the_roles_years(pack_app: Clio) 
     assert french.ask("who was the king of France in 1789").match.id.endswith("louis-xvi")
     emperors = french.ask("who was the emperor in 1810")
     assert {s.name for s in emperors.suggestions} >= {"Napoleon", "Francis II"}, emperors.text()[:300]
-    # "Death of Stalin" does not say where he died: no card for "where"
+    # "Death of Stalin" does not say where he died: its card, saying so of itself (before: a search, led by the
+    # Right Opposition)
     stalin = pack_app.handle_text("where did Stalin die", ctx)
-    assert stalin.match is None or stalin.match.id != "death-of-stalin-1953", stalin.text()[:200]
+    assert stalin.match.id == "death-of-stalin-1953" and stalin.body.startswith(
+        "This entry names no place for Joseph Stalin's death."), stalin.text()[:200]
     # a second reader's cases: a word of a longer role ("Leader of the Bloody Sunday march (1905)"), a person's
     # name inside another's role ("Secretary of Sovnarkom and of Lenin"), and a title whose one holder that year
     # held another crown ("King of Prussia" for "the king in 1793") are never one card
@@ -863,3 +865,26 @@ def test_a_role_is_found_by_its_words_in_any_form(pack_app: Clio) -> None:
     reply = pack_app.handle_text("who was the Commissar for Nationalities",
                                  Context(workspace="discord:p", channel="c", user_id="u"))
     assert reply.kind == "lookup" and reply.match.name == "Joseph Stalin", reply.text()[:200]
+
+
+def test_where_someone_died_is_what_their_summary_says_and_never_that_the_pack_does_not(pack_app: Clio) -> None:
+    ctx = Context(workspace="discord:p", channel="c", user_id="u")
+    for text, lead in (("where did Kerensky die", "Alexander Kerensky died in exile in New York."),
+                       ("where did Victor Serge die", "Victor Serge died in Mexico City in 1947."),
+                       # "..., where he died in 1954": the sentence as it stands
+                       ("where did Vyshinsky die", "He later served as Foreign Minister and as Soviet representative "
+                                                    "at the United Nations, where he died in 1954.")):
+        reply = pack_app.handle_text(text, ctx)
+        assert reply.kind == "lookup" and reply.body.startswith(lead), (text, reply.text()[:200])
+    # "shot by a Serbian nationalist at Sarajevo": Clio cannot tell that is where he died, and says nothing of it
+    archduke = pack_app.handle_text("where did Franz Ferdinand die", ctx)
+    assert archduke.match.name == "Archduke Franz Ferdinand" and "place" not in archduke.body.split("\n")[0]
+    # "the death penalty" is no one's death (Kamenev moved its abolition)
+    kamenev = pack_app.handle_text("where did Kamenev die", ctx)
+    assert kamenev.match is None or "penalty" not in kamenev.match.name, kamenev.text()[:200]
+    # nor is Andropov's death, which Chernenko came after, Chernenko's
+    chernenko = pack_app.handle_text("where did Chernenko die", ctx)
+    assert chernenko.match is None or "Andropov" not in chernenko.match.name, chernenko.text()[:200]
+    # a death dated by its year alone is "in 1963", not "on 1963"
+    dan = pack_app.handle_text("when did Lydia Dan die", ctx)
+    assert dan.body.startswith("Lydia Dan died in 1963."), dan.body[:100]

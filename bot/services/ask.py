@@ -10,6 +10,7 @@ entries, the member gets the choices, likeliest first; when it fits no pattern, 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import re
@@ -109,7 +110,16 @@ _WHEN_DIED = re.compile(r"^(?:when|what year|how) did (?P<x>.+?) (?:die|pass awa
 _WHERE_DIED = re.compile(r"^where did (?P<x>.+?) (?:die|pass away|get killed)$")
 _RULERS = ("king", "queen", "tsar", "tsarina", "emperor", "empress", "kaiser")  # titles one person may hold in a pack
 _DIED = (r"death", r"dies|died")  # an event's name that tells a death: "Death of Lenin", "Napoleon dies"
-_AT_A_PLACE = re.compile(r"\b(?:at|in|near) (?:the )?[A-Z]")  # "at Gorki", "in Mexico"
+_MONTHS = ("January February March April May June July August September October November December Jan Feb Mar Apr "
+           "Jun Jul Aug Sep Sept Oct Nov Dec")
+_NOT_A_MONTH = rf"(?!(?:{'|'.join(_MONTHS.split())})\b)"
+# "at Gorki", "in Mexico", "at a Moscow factory"; not "in November"
+_AT_A_PLACE = re.compile(rf"\b(?:at|in|near|on) (?:the |an? )?{_NOT_A_MONTH}[A-Z]")
+_IN_A_PLACE = re.compile(r"\b(?:in|at) (?:a |the )?(?:prison|custody|exile|captivity|hospital|cell|camps?)\b")  # no name
+_TO_A_PLACE = re.compile(rf"\b(?:at|in|near|on|to) (?:the |an? )?{_NOT_A_MONTH}[A-Z]")  # "deported to Guiana ... died there"
+# a person's summary telling their own death: "and died in exile in New York", "He died in Brussels", "where he died"
+# (never someone else's: "whose son died in ...", "After Stalin died ...")
+_DIED_BY = re.compile(r"(?:^|\b(?:he|she|and|who|where|later|then|eventually|finally|himself|herself) )died\b", re.I)
 # "where was the tsar killed": the event's card says where
 _WHEN_VERB = re.compile(rf"^(?P<asked>when|where|what year|in what year) (?:was|were|did) (?P<x>.+?) (?:get )?(?P<v>{_VERB})"
                         r"(?: (?:himself|herself|themselves))?$")  # "when did Napoleon crown himself"
@@ -301,6 +311,32 @@ def _deed_gap(own: set[str], event: _Event, stems: tuple[str, ...], acting: bool
             if gap is not None and (best is None or gap < best):
                 best = gap
     return best
+
+
+def _death_of(title: tuple[str, ...]) -> set[str]:
+    """The word a name says the death is of, past "the" and titles ("Death of Andropov; ...": andropov; "Death of
+    Emperor Leopold II": leopold), none when it says no death of."""
+    out = set()
+    for i in range(len(title) - 2):
+        if title[i:i + 2] == ("death", "of"):
+            out.update(itertools.islice((w for w in title[i + 2:] if w != "the" and w not in TITLES), 1))
+    return out
+
+
+def _where_they_died(name: str, summary: str) -> str | None:
+    """Where a person's own summary says they died, as a line: "Alexander Kerensky died in exile in New York." of
+    "... and died in exile in New York"; else the sentence that tells it another way ("..., where he died in
+    1954", "deported to Guiana ... and died there"), as it stands; None when none does."""
+    for sentence in re.split(r"(?<=[.;!?])\s+", summary):
+        for m in _DIED_BY.finditer(sentence):
+            rest = re.split(r"[,.;]", sentence[m.end():], maxsplit=1)[0].rstrip()
+            if _AT_A_PLACE.search(rest) or _IN_A_PLACE.search(rest):
+                return f"{name} died{rest}."
+            before = sentence[:m.start()]
+            if (re.search(r"\bwhere(?: (?:he|she))?\s*$", before + m[0].removesuffix("died"))
+                    or re.match(r"\s+there\b", sentence[m.end():])) and _TO_A_PLACE.search(before):
+                return sentence.rstrip(" .;") + "."
+    return None
 
 
 def _deed_exactly(said: set[str], event: _Event, stems: tuple[str, ...]) -> bool:
@@ -642,17 +678,36 @@ class Asker:
         return [s.candidate.id for s in res.choices]
 
     def _where_died(self, phrase: str, workspace: str) -> Reply | None:
-        """"where did Trotsky die": the event of their killing, else of their death when its summary says where
-        ("Lenin died at Gorki"; Stalin's does not); None when neither (a search)."""
+        """"where did Trotsky die": the event of their killing; else of their death when its summary says where
+        ("Lenin died at Gorki"); else their card when their own summary says where, led by what it says ("and died
+        in exile in New York"). Failing those, the event of their death (led by a line saying it names no place,
+        when its summary names none), else their card led by its date: the pack may tell the place elsewhere, in
+        words Clio cannot read ("shot ... at Sarajevo"), so a reply never says the pack does not. None when the
+        phrase names no one for sure, or no one dead (a search)."""
         people = self._people_or_kin(phrase, workspace)
         if len(people) != 1:
             return None
         if killed := self._events_for(people[0], "killed"):
             return self.lookup.card(killed[0].id, workspace=workspace)
-        deaths = [e for e in self.events if self._about(people[0], e, _DIED, acting=True)]
+        # never an event of another's death ("Death of Andropov; Chernenko succeeds him" is not Chernenko's), nor of
+        # "the death penalty" (Kamenev moved its abolition)
+        own = self.name_words(people[0])
+        deaths = [e for e in self.events if self._about(people[0], e, _DIED, acting=True)
+                  and not any(_death_of(t) - own or in_a_row(t, ("death", "penalty")) for t in e.titles)]
         row = store.entity(self.lookup.db, deaths[0].id) if len(deaths) == 1 else None
-        says_where = row is not None and _AT_A_PLACE.search(first_sentence(row["summary"] or "", 10_000))
-        return self.lookup.card(deaths[0].id, workspace=workspace) if says_where else None
+        if row is not None and _AT_A_PLACE.search(first_sentence(row["summary"] or "", 10_000)):
+            return self.lookup.card(row["id"], workspace=workspace)
+        person = store.entity(self.lookup.db, people[0])
+        if person is None or not person["died"]:
+            return None
+        if (where := _where_they_died(person["name"], person["summary"] or "")) is not None:
+            return led(self.lookup.card(people[0], workspace=workspace), where)
+        if row is not None:  # what the question asked, said of this entry alone, which Clio has read whole
+            card = self.lookup.card(row["id"], workspace=workspace)
+            if not _AT_A_PLACE.search(row["summary"] or ""):
+                return led(card, f"This entry names no place for {person['name']}'s death.")
+            return card
+        return self._life_reply(people[0], "died", workspace)
 
     def _age(self, phrase: str, workspace: str) -> Reply | None:
         """"how old was Lenin when he died": the age the pack's two dates give (both New Style), on their card."""
@@ -695,7 +750,9 @@ class Asker:
             if which == "died" and not e["born"]:
                 lead = f"The pack gives no dates for {e['name']}."
         else:
-            lead = f"{e['name']} {'was born' if which == 'born' else 'died'} on {life_date(date, self.lookup.rule)}"
+            when = life_date(date, self.lookup.rule)
+            on = "on" if when[:1].isdigit() and not re.match(r"\d{4}\b", when) else "in"  # "in 1963", "in Dec 1873"
+            lead = f"{e['name']} {'was born' if which == 'born' else 'died'} {on} {when}"
             lead += "" if lead.endswith(".") else "."
         return led(card, lead)
 
