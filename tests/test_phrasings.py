@@ -852,6 +852,13 @@ def test_the_first_or_last_of_a_post_is_who_the_pack_says_was(pack_app: Clio) ->
                         ("who was the first party leader", {"Yuri Andropov"})):
         reply = pack_app.handle_text(text, ctx)
         assert reply.match is None or reply.match.name not in never, (text, reply.text()[:200])
+    # a person in something first is not it: Kerensky was "in the first Provisional Government", Skobelev "joined the
+    # first coalition" (these stay the events they name)
+    for text, never in (("who was the first provisional government", "Alexander Kerensky"),
+                        ("who was the first coalition", "Matvei Skobelev"),
+                        ("who was the first show trial", "Mikhail Tomsky")):
+        reply = pack_app.handle_text(text, ctx)
+        assert never not in [reply.match and reply.match.name, *(s.name for s in reply.suggestions)], text
     french = pack_app.lookup_for(("french-revolution",))
     # Lebrun was one of "the first trio of consuls", Rewbell of "the first five Directors": neither is the first
     assert french.ask("who was the first consul").match.name == "Napoleon"
@@ -888,3 +895,20 @@ def test_where_someone_died_is_what_their_summary_says_and_never_that_the_pack_d
     # a death dated by its year alone is "in 1963", not "on 1963"
     dan = pack_app.handle_text("when did Lydia Dan die", ctx)
     assert dan.body.startswith("Lydia Dan died in 1963."), dan.body[:100]
+
+
+@pytest.mark.parametrize("summary, line", [
+    ("A lawyer, he died in exile in New York.", "X died in exile in New York."),
+    ("A cautious technocrat who later died an exile in Paris.", "X died an exile in Paris."),
+    ("He fled and died in St. Petersburg in 1920.", "X died in St. Petersburg in 1920."),  # not "in St."
+    # another's death, told after naming them, is not theirs
+    ("He married Anna Petrovna, who later died in Paris in 1910.", None),
+    ("His son fell ill and died in Tobolsk.", None),
+    ("His wife fled abroad; she died in Nice.", None),
+    ("His father, a priest, later died in Kiev.", None),
+    ("He died in November 1982.", None),  # a month is no place
+])
+def test_where_a_summary_says_its_person_died(summary: str, line: str | None) -> None:
+    from bot.services.ask import _where_they_died
+
+    assert _where_they_died("X", summary) == line

@@ -115,11 +115,21 @@ _MONTHS = ("January February March April May June July August September October 
 _NOT_A_MONTH = rf"(?!(?:{'|'.join(_MONTHS.split())})\b)"
 # "at Gorki", "in Mexico", "at a Moscow factory"; not "in November"
 _AT_A_PLACE = re.compile(rf"\b(?:at|in|near|on) (?:the |an? )?{_NOT_A_MONTH}[A-Z]")
-_IN_A_PLACE = re.compile(r"\b(?:in|at) (?:a |the )?(?:prison|custody|exile|captivity|hospital|cell|camps?)\b")  # no name
-_TO_A_PLACE = re.compile(rf"\b(?:at|in|near|on|to) (?:the |an? )?{_NOT_A_MONTH}[A-Z]")  # "deported to Guiana ... died there"
+# a place with no name: "died in exile", "in custody"
+_IN_A_PLACE = re.compile(r"\b(?:in|at) (?:a |the )?(?:prison|custody|exile|captivity|hospital|cell|camps?)\b")
+# "deported to Guiana ... and died there"
+_TO_A_PLACE = re.compile(rf"\b(?:at|in|near|on|to) (?:the |an? )?{_NOT_A_MONTH}[A-Z]")
 # a person's summary telling their own death: "and died in exile in New York", "He died in Brussels", "where he died"
 # (never someone else's: "whose son died in ...", "After Stalin died ...")
-_DIED_BY = re.compile(r"(?:^|\b(?:he|she|and|who|where|later|then|eventually|finally|himself|herself) )died\b", re.I)
+_DIED_BY = re.compile(r"(?:^|\b(?:he|she|and|where|later|then|eventually|finally|himself|herself) )died\b", re.I)
+# a relative or another named before it in the sentence, whose death "and died", "she died" may tell: "His son fell
+# ill and died in Tobolsk", "His wife fled abroad; she died in Nice", "He married Anna, who later died in Paris"
+# (but "a cautious technocrat who later died an exile in Paris" is the person)
+_ANOTHER_BEFORE = re.compile(r"\b(?:[Hh]is|[Hh]er|[Tt]heir|[Ww]hose)\s+(?:\w+\s+){0,2}?(?:son|daughter|wife|husband|"
+                             r"father|mother|brother|sister|child|children|family|friend|comrade|colleague|deputy|"
+                             r"patron|mentor|lover|partner|uncle|aunt|nephew|niece|cousin)s?\b|\b[A-Z][\w’'-]+,?\s+who\b")
+# a sentence's end: a full stop not after an abbreviation ("St. Petersburg"), or "!" or "?"
+_SENTENCE_END = re.compile(r"(?<!\bSt)(?<!\bMt)(?<!\bDr)(?<!\bGen)[.!?](?=\s|$)")
 # "where was the tsar killed": the event's card says where
 _WHEN_VERB = re.compile(rf"^(?P<asked>when|where|what year|in what year) (?:was|were|did) (?P<x>.+?) (?:get )?(?P<v>{_VERB})"
                         r"(?: (?:himself|herself|themselves))?$")  # "when did Napoleon crown himself"
@@ -326,16 +336,19 @@ def _death_of(title: tuple[str, ...]) -> set[str]:
 def _where_they_died(name: str, summary: str) -> str | None:
     """Where a person's own summary says they died, as a line: "Alexander Kerensky died in exile in New York." of
     "... and died in exile in New York"; else the sentence that tells it another way ("..., where he died in
-    1954", "deported to Guiana ... and died there"), as it stands; None when none does."""
-    for sentence in re.split(r"(?<=[.;!?])\s+", summary):
+    1954", "deported to Guiana ... and died there"), as it stands; None when none does. Never a death told after
+    someone else is named in the sentence (_ANOTHER_BEFORE: "His son fell ill and died in Tobolsk")."""
+    for sentence in _SENTENCE_END.split(summary):
         for m in _DIED_BY.finditer(sentence):
-            rest = re.split(r"[,.;]", sentence[m.end():], maxsplit=1)[0].rstrip()
+            before = sentence[:m.start()]
+            if _ANOTHER_BEFORE.search(before):
+                continue
+            rest = re.split(r"[,;]", sentence[m.end():], maxsplit=1)[0].rstrip()
             if _AT_A_PLACE.search(rest) or _IN_A_PLACE.search(rest):
                 return f"{name} died{rest}."
-            before = sentence[:m.start()]
             if (re.search(r"\bwhere(?: (?:he|she))?\s*$", before + m[0].removesuffix("died"))
                     or re.match(r"\s+there\b", sentence[m.end():])) and _TO_A_PLACE.search(before):
-                return sentence.rstrip(" .;") + "."
+                return sentence.strip().rstrip(" ;") + "."
     return None
 
 
@@ -374,7 +387,7 @@ def _says_exactly(said: set[str], name: str) -> bool:
     """Whether an event's name holds the key words `said` as one run of its key words, no other key word inside
     or beside it ("Founding of the Cheka" for "the Cheka"; not "Union of Liberation founded" for "the union")."""
     return any(said <= (held := set(run)) and not (held - said - _MADE_WORDS)
-               for run in _name_runs(stem(t) for t in tokens(name)))
+               for run in _name_runs(stem(t) for t in tokens(name)) if run)
 
 
 def _power_taken(title: tuple[str, ...], own: set[str]) -> bool:
@@ -750,9 +763,8 @@ class Asker:
             if which == "died" and not e["born"]:
                 lead = f"The pack gives no dates for {e['name']}."
         else:
-            when = life_date(date, self.lookup.rule)
-            on = "on" if when[:1].isdigit() and not re.match(r"\d{4}\b", when) else "in"  # "in 1963", "in Dec 1873"
-            lead = f"{e['name']} {'was born' if which == 'born' else 'died'} {on} {when}"
+            on = "on" if HistDate.parse(date, "gregorian").day is not None else "in"  # "in 1963", "in Dec 1873"
+            lead = f"{e['name']} {'was born' if which == 'born' else 'died'} {on} {life_date(date, self.lookup.rule)}"
             lead += "" if lead.endswith(".") else "."
         return led(card, lead)
 

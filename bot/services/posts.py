@@ -56,21 +56,27 @@ _FIRST_OR_LAST = re.compile(r"^(?:the )?(?P<which>first|last) (?P<post>.+)$")
 _CLAUSE = re.compile(r"[^,;:.()!?—–\[\]\"“”]+")
 _CLAUSE_ENDS = frozenset("and who which whose that as but he she they was were is had has when while after before "
                          "until since".split())
+# what, before "the first", says the person was it: "was the first", "became the first", "As the first", "calls him
+# the last"; not "in the first Provisional Government", "joined the first coalition", "one of the first"
+_BEING = frozenset("was were is became becomes become being as remained him her named called elected appointed".split())
 MAX_WORDS_BEFORE_THE_POST = 2  # "the first Soviet commissar of the interior", "the last Russian tsar"
 
 
 def _says_first(summary: str, which: str, typed: list[str]) -> str | None:
     """What a summary calls its person when it calls them the first (or last) of the post typed (its key words,
-    `post_words`), as written ("last Russian tsar"), else None: "first" or "last" in lower case (a capital makes a
-    title: "First Secretary"), or opening the summary or after "The"; then at most MAX_WORDS_BEFORE_THE_POST words
-    that qualify it ("Soviet", "Russian", "tsarist": a capital, or that word); then the post typed, in the
-    singular; then the clause ends. "the first party leader from the KGB" is no first party leader, "the first
-    commissar of labour" no first commissar, one of "the first trio of consuls" no First Consul, one of "the first
-    five Directors" not the first Director."""
+    `post_words`), as written ("last Russian tsar"), else None: "the first" or "the last", in lower case (a capital
+    makes a title: "First Secretary"), opening a clause or after a word that says the person was it (_BEING);
+    then at most MAX_WORDS_BEFORE_THE_POST words that qualify it ("Soviet", "Russian", "tsarist": a capital, or
+    that word); then the post typed, in the singular; then the clause ends. "the first party leader from the KGB"
+    is no first party leader, "the first commissar of labour" no first commissar, one of "the first trio of
+    consuls" no First Consul, one of "the first five Directors" not the first Director."""
     for clause in _CLAUSE.findall(summary):
         words = re.findall(r"[^\W_]+", clause)
         for i, w in enumerate(words):
-            if w.lower() != which or w != which and not (i == 0 or words[i - 1] == "The"):
+            # "the first" said of the person: "was the first", "As the first", "The last"; never a capital (a
+            # title: "First Secretary"), a part of something else ("in the first Provisional Government", "joined
+            # the first coalition", "one of the first"), or another's ("whose first husband": no "the")
+            if w != which or i == 0 or words[i - 1].lower() != "the" or i >= 2 and words[i - 2].lower() not in _BEING:
                 continue
             after = []
             for word in words[i + 1:]:
