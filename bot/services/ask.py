@@ -18,12 +18,13 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 
 from bot import store
-from bot.dates import CalendarRule, HistDate
+from bot.dates import MONTHS, CalendarRule, HistDate
 from bot.names import PATRONYMIC, TITLES, name_key
 from bot.response import Button, Match, Reply
 from bot.services.kin import RELATION, Kin
 from bot.services.phrase import STOP, content_words, in_a_row, led, stem, tokens
 from bot.services.posts import Posts
+from bot.services.timeline import MONTH_NAMES
 from bot.text import echo, first_sentence, without_article
 
 # a verb as people type it -> the words (whole-word patterns) the pack's event names use for it, its own first
@@ -110,15 +111,12 @@ _WHEN_DIED = re.compile(r"^(?:when|what year|how) did (?P<x>.+?) (?:die|pass awa
 _WHERE_DIED = re.compile(r"^where did (?P<x>.+?) (?:die|pass away|get killed)$")
 _RULERS = ("king", "queen", "tsar", "tsarina", "emperor", "empress", "kaiser")  # titles one person may hold in a pack
 _DIED = (r"death", r"dies|died")  # an event's name that tells a death: "Death of Lenin", "Napoleon dies"
-_MONTHS = ("January February March April May June July August September October November December Jan Feb Mar Apr "
-           "Jun Jul Aug Sep Sept Oct Nov Dec")
-_NOT_A_MONTH = rf"(?!(?:{'|'.join(_MONTHS.split())})\b)"
-# "at Gorki", "in Mexico", "at a Moscow factory"; not "in November"
-_AT_A_PLACE = re.compile(rf"\b(?:at|in|near|on) (?:the |an? )?{_NOT_A_MONTH}[A-Z]")
+# a place's name after its preposition: "at Gorki", "in Mexico", "at a Moscow factory"; not "in November"
+_PLACE_NAME = rf" (?:the |an? )?(?!(?:{'|'.join((*MONTH_NAMES, *MONTHS, 'Sept'))})\b)[A-Z]"
+_AT_A_PLACE = re.compile(rf"\b(?:at|in|near|on){_PLACE_NAME}")
+_TO_A_PLACE = re.compile(rf"\b(?:at|in|near|on|to){_PLACE_NAME}")  # "deported to Guiana ... and died there"
 # a place with no name: "died in exile", "in custody"
 _IN_A_PLACE = re.compile(r"\b(?:in|at) (?:a |the )?(?:prison|custody|exile|captivity|hospital|cell|camps?)\b")
-# "deported to Guiana ... and died there"
-_TO_A_PLACE = re.compile(rf"\b(?:at|in|near|on|to) (?:the |an? )?{_NOT_A_MONTH}[A-Z]")
 # a person's summary telling their own death: "and died in exile in New York", "He died in Brussels", "where he died"
 # (never someone else's: "whose son died in ...", "After Stalin died ...")
 _DIED_BY = re.compile(r"(?:^|\b(?:he|she|and|where|later|then|eventually|finally|himself|herself) )died\b", re.I)

@@ -144,12 +144,11 @@ class Posts:
         words = {stem(w) for w in content_words(phrase)}
         if not words or re.match(r"(?:in|at|on|among|with) ", phrase.strip()):
             return None
-        # every role read (`_roles`), not those a query found holding one of the words as typed: a stem is not always
-        # in the role as written ("policy" of "policies"), and which word of a kind the query took changed from one
-        # process to the next with the order of a set
-        found = [(person, roles) for person, (_, held_roles) in self._roles.items()
-                 if (roles := [held for role, _ in held_roles
-                               if words <= (held := {stem(w) for w in content_words(role)})])]
+        # every role read (`_role_words`), not those a query found holding one of the words as typed: a stem is not
+        # always in the role as written ("policy" of "policies"), and which word of a kind the query took changed
+        # from one process to the next with the order of a set
+        found = [(person, roles) for person, all_roles in self._role_words.items()
+                 if (roles := [held for held in all_roles if words <= held])]
         # one person, and no other whose role holds the words ("the doctor": Chekhov, but also the imperial
         # family's doctor), for a role the words are half of at least
         if len(found) != 1 or not any(2 * len(words) >= len(held) for held in found[0][1]):
@@ -251,6 +250,17 @@ class Posts:
         if 1 < len(found) <= 5:
             return self.asker.offer(self.asker.likeliest(list(found), workspace), f"after {phrase}")
         return None
+
+    @property
+    def _role_words(self) -> dict[str, list[frozenset[str]]]:
+        """Each person with roles -> each role's key words, each cut by stem, its years among them (by_role weighs a
+        role by all its words), read once per Lookup."""
+        cached = self.lookup.__dict__.get("_ask_role_words")
+        if cached is None:
+            cached = self.lookup.__dict__["_ask_role_words"] = {
+                person: [frozenset(stem(w) for w in content_words(role)) for role, _ in roles]
+                for person, (_, roles) in self._roles.items()}
+        return cached
 
     @property
     def _roles(self) -> dict[str, tuple[str | None, list[tuple[str, list[str]]]]]:
