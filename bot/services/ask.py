@@ -478,9 +478,9 @@ class Asker:
     @property
     def events(self) -> list[_Event]:
         """The pack's events with their words, read once per Lookup (kept on it: this Asker lives one call)."""
-        cached = self.lookup.__dict__.get("_ask_events")
-        if cached is not None:
-            return cached
+        return self.lookup.kept("_ask_events", self._read_events)
+
+    def _read_events(self) -> list[_Event]:
         out = []
         cond, params = store.in_packs(self.lookup.packs, "e")  # the packs the workspace reads
         for r in self.lookup.db.query(
@@ -492,29 +492,22 @@ class Asker:
             words = tuple(tuple(map(stem, t)) for t in written)
             out.append(_Event(r["id"], r["name"], tuple(json.loads(r["people"] or "[]")),
                               frozenset(w for t in words for w in t if w not in STOP), words, written))
-        self.lookup.__dict__["_ask_events"] = out
-        self.lookup.__dict__.pop("_ask_idf", None)
         return out
 
     def _event(self, event_id: str) -> _Event:
         """One of `events`, by its id (the index made once per Lookup)."""
-        by_id = self.lookup.__dict__.get("_ask_event_by_id")
-        if by_id is None:
-            by_id = self.lookup.__dict__["_ask_event_by_id"] = {e.id: e for e in self.events}
-        return by_id[event_id]
+        return self.lookup.kept("_ask_event_by_id", lambda: {e.id: e for e in self.events})[event_id]
 
     @property
     def _idf(self) -> dict[str, float]:
-        cached = self.lookup.__dict__.get("_ask_idf")
-        if cached is not None:
-            return cached
-        counts: dict[str, int] = {}
-        for e in self.events:
-            for w in e.name_words:
-                counts[w] = counts.get(w, 0) + 1
-        n = max(len(self.events), 1)
-        idf = self.lookup.__dict__["_ask_idf"] = {w: math.log(1 + n / c) for w, c in counts.items()}
-        return idf
+        def weigh() -> dict[str, float]:
+            counts: dict[str, int] = {}
+            for e in self.events:
+                for w in e.name_words:
+                    counts[w] = counts.get(w, 0) + 1
+            n = max(len(self.events), 1)
+            return {w: math.log(1 + n / c) for w, c in counts.items()}
+        return self.lookup.kept("_ask_idf", weigh)
 
     # --- the entry point -----------------------------------------------------------------------------
 
@@ -990,7 +983,7 @@ class Asker:
         """The person a name of an event (its words as written) says the verb (`stems`) was done to, named whole
         right after it ("of / on / against [the] NAME", the matcher sure of it), if any; worked out once per
         Lookup."""
-        known = self.lookup.__dict__.setdefault("_ask_named_whole", {})
+        known = self.lookup.kept("_ask_named_whole", dict)
         if (title, stems) not in known:
             known[title, stems] = self._named_whole_now(title, stems)
         return known[title, stems]
@@ -1024,9 +1017,9 @@ class Asker:
 
     def _names_read(self) -> tuple[frozenset[str], frozenset[str]]:
         """(_people_words, _people_names), read once per Lookup (kept on it, as `events` is)."""
-        cached = self.lookup.__dict__.get("_ask_people_words")
-        if cached is not None:
-            return cached
+        return self.lookup.kept("_ask_people_words", self._read_names)
+
+    def _read_names(self) -> tuple[frozenset[str], frozenset[str]]:
         cond, params = store.in_packs(self.lookup.packs, "e")
         every: set[str] = set()
         named: set[str] = set()
@@ -1036,22 +1029,20 @@ class Asker:
             own = _own_words([r["name"], r["full_name"] or ""])
             named |= own
             every |= own | _own_words([a for a in json.loads(r["aliases"]) if a])
-        cached = self.lookup.__dict__["_ask_people_words"] = (frozenset(every), frozenset(named))
-        return cached
+        return frozenset(every), frozenset(named)
 
     def _sure_titles(self, person: str) -> set[str]:
         """The titles that name this person for sure in the workspace's packs ("the king" is Louis XVI in the
         French pack, while "the tsar" is any of three), read once per Lookup: in an event that lists them, "Flight
         of the king" is theirs."""
-        sure = self.lookup.__dict__.get("_ask_sure_titles")
-        if sure is None:
-            sure = {}
+        def read() -> dict[str, set[str]]:
+            sure: dict[str, set[str]] = {}
             for title in _RULERS:
                 res = self.lookup.matcher.resolve(f"the {title}", {"person"})
                 if res.match is not None and res.match.score >= 100:
                     sure.setdefault(res.match.candidate.id, set()).add(title)
-            self.lookup.__dict__["_ask_sure_titles"] = sure
-        return sure.get(person, set())
+            return sure
+        return self.lookup.kept("_ask_sure_titles", read).get(person, set())
 
     def name_words(self, person: str) -> set[str]:
         """The words of a person's names that are their own: no patronymic, and no title ("Tsar Alexander II"

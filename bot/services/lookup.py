@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:  # annotations only: `clio ask` reads the database without importing sqlite-utils
     import sqlite_utils
@@ -44,6 +45,9 @@ def life_date(date: str, rule: CalendarRule) -> str:
     return f"{d.plain()} N.S." if d.precise and d.in_julian_era(rule) else d.plain()
 
 
+T = TypeVar("T")
+
+
 class Lookup:
     """Answers lookups from the index; the matcher is built once from every name in it."""
 
@@ -77,6 +81,13 @@ class Lookup:
         return matcher
 
     # --- helpers -------------------------------------------------------------------------------------
+
+    def kept(self, key: str, make: Callable[[], T]) -> T:
+        """What `make` gives, made once for this Lookup: what the questions read of its packs (events, roles,
+        summaries), for their helpers (bot.services.ask.Asker and its parts) live for one call."""
+        if key not in self.__dict__:
+            self.__dict__[key] = make()
+        return self.__dict__[key]
 
     def citations(self, entity_id: str) -> list[Citation]:
         return [Citation(c["reading_id"], c["title"], c["author"], c["loc"]) for c in store.citations(self.db, entity_id)]

@@ -128,14 +128,12 @@ class Posts:
     @property
     def _summaries(self) -> dict[str, str]:
         """Each person's summary, read once per Lookup."""
-        cached = self.lookup.__dict__.get("_ask_summaries")
-        if cached is None:
+        def read() -> dict[str, str]:
             cond, params = store.in_packs(self.lookup.packs, "e")
-            cached = self.lookup.__dict__["_ask_summaries"] = {
-                r["id"]: r["summary"] for r in self.lookup.db.query(
-                    f"select e.id, e.summary from entities e where e.type = 'person' and e.summary != '' and {cond}",
-                    params)}
-        return cached
+            return {r["id"]: r["summary"] for r in self.lookup.db.query(
+                f"select e.id, e.summary from entities e where e.type = 'person' and e.summary != '' and {cond}",
+                params)}
+        return self.lookup.kept("_ask_summaries", read)
 
     def by_role(self, phrase: str, workspace: str) -> Reply | None:
         """The one person a role of the pack's is ("Lenin's wife": Krupskaya, "the First Consul": Napoleon), the
@@ -255,22 +253,17 @@ class Posts:
     def _role_words(self) -> dict[str, list[frozenset[str]]]:
         """Each person with roles -> each role's key words, each cut by stem, its years among them (by_role weighs a
         role by all its words), read once per Lookup."""
-        cached = self.lookup.__dict__.get("_ask_role_words")
-        if cached is None:
-            cached = self.lookup.__dict__["_ask_role_words"] = {
-                person: [frozenset(stem(w) for w in content_words(role)) for role, _ in roles]
-                for person, (_, roles) in self._roles.items()}
-        return cached
+        return self.lookup.kept("_ask_role_words", lambda: {
+            person: [frozenset(stem(w) for w in content_words(role)) for role, _ in roles]
+            for person, (_, roles) in self._roles.items()})
 
     @property
     def _roles(self) -> dict[str, tuple[str | None, list[tuple[str, list[str]]]]]:
         """Each person with roles -> (date of death, [(role, its key words in order, years left out)]), read once
         per Lookup."""
-        cached = self.lookup.__dict__.get("_ask_roles")
-        if cached is None:
+        def read() -> dict[str, tuple[str | None, list[tuple[str, list[str]]]]]:
             cond, params = store.in_packs(self.lookup.packs, "e")
-            cached = self.lookup.__dict__["_ask_roles"] = {
-                r["id"]: (r["died"], [(role, post_words(role)) for role in json.loads(r["roles"] or "[]")])
-                for r in self.lookup.db.query(f"select e.id, e.roles, e.died from entities e where e.type = 'person' "
-                                              f"and e.roles != '[]' and {cond}", params)}
-        return cached
+            return {r["id"]: (r["died"], [(role, post_words(role)) for role in json.loads(r["roles"] or "[]")])
+                    for r in self.lookup.db.query(f"select e.id, e.roles, e.died from entities e where e.type = "
+                                                  f"'person' and e.roles != '[]' and {cond}", params)}
+        return self.lookup.kept("_ask_roles", read)
