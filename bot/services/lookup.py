@@ -83,8 +83,8 @@ class Lookup:
     # --- helpers -------------------------------------------------------------------------------------
 
     def kept(self, key: str, make: Callable[[], T]) -> T:
-        """What `make` gives, made once for this Lookup: what the questions read of its packs (events, roles,
-        summaries), for their helpers (bot.services.ask.Asker and its parts) live for one call."""
+        """What `make` gives, made once for this Lookup and kept on it: what the questions read of its packs
+        (events, roles, summaries), since their helpers (bot.services.ask.Asker and its parts) live for one call."""
         if key not in self.__dict__:
             self.__dict__[key] = make()
         return self.__dict__[key]
