@@ -18,13 +18,12 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 
 from bot import store
-from bot.dates import MONTHS, CalendarRule, HistDate
+from bot.dates import MONTH_NAMES, MONTHS, CalendarRule, HistDate
 from bot.names import PATRONYMIC, TITLES, name_key
 from bot.response import Button, Match, Reply
 from bot.services.kin import RELATION, Kin
 from bot.services.phrase import STOP, content_words, in_a_row, led, stem, tokens
 from bot.services.posts import Posts
-from bot.services.timeline import MONTH_NAMES
 from bot.text import echo, first_sentence, without_article
 
 # a verb as people type it -> the words (whole-word patterns) the pack's event names use for it, its own first

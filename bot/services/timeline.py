@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import store
 from bot.citing import by
-from bot.dates import MONTHS, HistDate, calendar_module, republican_year
+from bot.dates import MONTH_NAMES, MONTHS, HistDate, calendar_module, republican_year
 from bot.errors import BadInput
 from bot.response import Button, Reply
 from bot.text import echo, excerpt, roman
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 PAGE_SIZE = 15  # events a page: a screenful in a chat message, well inside every platform's limits
 READINGS_MAX = 2_000  # dated passages a timeline from the readings considers
 MAX_EVENTS = 1_000_000  # no cap on a range: every event of it is reachable, page by page
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-               "November", "December")
 _MONTH_WORDS = {**{m.lower(): i + 1 for i, m in enumerate(MONTH_NAMES)},
                 **{m.lower(): i + 1 for i, m in enumerate(MONTHS)}, "sept": 9}
 USAGE = ("Give a year, a range of years or a month: /timeline 1917, /timeline 1917-1921, /timeline Oct 1917 or "
