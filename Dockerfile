@@ -9,11 +9,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     CLIO_LOG_LEVEL=INFO
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY bot ./bot
 COPY adapters ./adapters
 COPY content ./content
-RUN pip install '.[discord,slack,postgres]' \
+# a C compiler for the install only (linking's word scan, bot/ingest/_words.c), removed in the same layer
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && pip install '.[discord,slack,postgres]' \
+    && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home /data --uid 10001 clio \
     && mkdir -p /data/readings && chown -R clio /data
 ENV CLIO_CONTENT=/app/content

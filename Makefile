@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 
 .PHONY: run test venv index clean
 
-$(BIN)/clio: pyproject.toml
+$(BIN)/clio: pyproject.toml setup.py bot/ingest/_words.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -23,4 +23,4 @@ index: venv
 	$(BIN)/clio index
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build *.egg-info bot/ingest/*.so

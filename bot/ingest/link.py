@@ -8,7 +8,7 @@ import re
 import weakref
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import accumulate
@@ -18,16 +18,13 @@ from typing import NamedTuple
 import ahocorasick
 
 from bot.ingest.passages import Passage
+from bot.ingest.words import Words
 from bot.names import TITLES, Matcher, name_key, pack_surname
 from bot.places import is_place, place_keys
 
 MAX_NAME_WORDS = 5
 PROGRESS_EVERY = 100
 MIN_CANDIDATE_MENTIONS = 2
-_TOKEN = re.compile(r"[^\W_]+(?:['’](?!s\b)[^\W_]+)?")  # "El'tsin" is one word; "Kornilov's" is Kornilov
-# the same words with what lies between them: [gap, word, gap, word, ..., gap], so each word's place is the sum of
-# the lengths before it (in C: no second match of the passage, no Python loop over its words)
-_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
 _CAP_REST = r"[a-z\-]+(?:[A-Z][a-z]+)?(?![’'\w])"  # a capitalised word after its capital
 _CAP = rf"[A-Z]{_CAP_REST}"
 
@@ -170,9 +167,9 @@ class Linker:
         self.lone_towns: list[Span] = []
         self.namesakes: list[Span] = []  # a confusable person's surname alone (see link_passages)
         # each passage's words are found as it is linked and then dropped (a 50 MB reading's words and their
-        # places, held at once, took a gigabyte); what the candidates need of them is each word's count
-        self.token_counts: Counter[str] = Counter()
-        self.codes = _Codes(self.scan)  # each word as written -> its key's code in self.scan's alphabet
+        # places, held at once, took a gigabyte); what the candidates need of them is each word's count. Each
+        # word as written is coded once: its key's code in self.scan's alphabet
+        self.words = Words(lambda word, code=self.scan.code: code(_key(word)))
         self.named_in_full: dict[int, set[str]] = {}  # passage seq -> people named there in more than one word
         self.cued: dict[str, tuple[str, str]] = {}  # candidate key -> (name as cued, where first)
         self.paragraph: list[Passage] = []  # the passages of the paragraph being read
@@ -204,7 +201,7 @@ class Linker:
             known = [e for e in ids if e in in_reading]
             if len(known) == 1:
                 self._late(span._replace(entity=known[0]))
-        counts = _cue_counts(self.cued, self.token_counts)
+        counts = _cue_counts(self.cued, self.words.counts())
         if self.matcher is None:
             result.cue_counts = counts
         else:
@@ -236,26 +233,15 @@ class Linker:
         person_ids, births, owners = self.person_ids, self.births, self.owners
         found: Counter[str] = Counter()
         self.result.links[p.seq] = found
-        # [gap, word, gap, word, ..., gap]: word k is parts[2k + 1], and the text before it parts[2k]
-        parts = _TOKEN_SPLIT.split(p.text)
-        words = parts[1::2]
-        self.token_counts.update(words)
+        # word k is text[bounds[2k]:bounds[2k + 1]]
+        stream, bounds, regular = self.words.scan(p.text, coding=p.prose)
         if not p.prose:  # a reference list names authors and subjects, not who the reading speaks of
             return
         # word index -> (word count, key) of each key starting there, the fewest words first
-        starts_at = self.scan.names_in(list(map(self.codes.__getitem__, words)))
+        starts_at = self.scan.names_in(stream, None if regular else self._codes(p.text, bounds))
         if not starts_at:
             return
         text, named_in_full = p.text, self.named_in_full
-        k, at = 0, len(parts[0])  # word k starts at text[at]
-
-        def start_of(i: int) -> int:
-            """Where word i starts (i at or after the last word asked about): the lengths of the parts since,
-            added up in C; only the words a name starts at are placed."""
-            nonlocal k, at
-            at += sum(map(len, parts[2 * k + 1:2 * i + 1]))
-            k = i
-            return at
 
         free = 0  # the first word not already part of a name found
         for i in sorted(starts_at):
@@ -266,12 +252,12 @@ class Linker:
                 ids, people = owners[gram]
                 if people:
                     # a first name alone never links; a person only when written with a capital
-                    is_capital, start = words[i][:1].isupper(), start_of(i)
+                    is_capital, start = text[bounds[2 * i]].isupper(), bounds[2 * i]
                     ids = [cid for cid, person in people
                            if not person or (
                                is_capital
                                and (cid not in births or not _before_birth(text, start, births[cid], years_at, context))
-                               and _person_stands(text, parts, i, start, n, cid, gram, self.surname_of, self.places))]
+                               and _person_stands(text, bounds, i, n, cid, gram, self.surname_of, self.places))]
                 if ids:
                     longest = (n, gram, ids)
             if not longest:
@@ -290,9 +276,9 @@ class Linker:
                     named_in_full.setdefault(p.seq, set()).add(ids[0])
                 if not self.spans:
                     continue
-            start = start_of(i)
-            end = start + sum(map(len, parts[2 * i + 1:2 * (i + n)]))  # where word i + n - 1 ends
-            span = Span(p.seq, " ".join(words[i:i + n]), ids[0], start, end)
+            start, end = bounds[2 * i], bounds[2 * (i + n) - 1]  # where word i starts and word i + n - 1 ends
+            surface = " ".join(text[bounds[2 * j]:bounds[2 * j + 1]] for j in range(i, i + n))
+            span = Span(p.seq, surface, ids[0], start, end)
             if len(ids) > 1:
                 self.deferred.append((span, ids))
             elif town:
@@ -301,6 +287,10 @@ class Linker:
                 self.namesakes.append(span)
             else:
                 self.result.spans.append(span)
+
+    def _codes(self, text: str, bounds: Sequence[int]) -> list[str]:
+        """Each word's code, for a passage with a code longer than two characters (see _Scan.names_in)."""
+        return [self.words.code(text[bounds[k]:bounds[k + 1]]) for k in range(0, len(bounds), 2)]
 
 
 
@@ -366,14 +356,14 @@ class _Scan:
         """The code of a key (a word's or a name's): its words' codes put together."""
         return "".join(self.codes.get(w, self.filler) for w in key.split()) or self.filler
 
-    def names_in(self, codes: list[str]) -> dict[int, list[tuple[int, str]]]:
-        """Where the keys stand in a passage whose words have these codes: the first word's index -> (how many
-        words, the key) for each key found there (at most MAX_NAME_WORDS words), the fewest words first (the
-        automaton gives the hits by where they end)."""
-        stream = "".join(codes)
+    def names_in(self, stream: str, codes: list[str] | None = None) -> dict[int, list[tuple[int, str]]]:
+        """Where the keys stand in a passage whose words' codes, put together, are `stream`: the first word's
+        index -> (how many words, the key) for each key found there (at most MAX_NAME_WORDS words), the fewest
+        words first (the automaton gives the hits by where they end). `codes`: each word's code, needed only
+        when one is longer than two characters (a word whose key is several words: "½" is "1 2")."""
         hits = self.automaton.iter(stream)
         out: dict[int, list[tuple[int, str]]] = {}
-        if len(stream) == 2 * len(codes):  # each word's key one word (or none): word k's code is stream[2k:2k + 2]
+        if codes is None:  # each word's key one word (or none): word k's code is stream[2k:2k + 2]
             for end, (n, key) in hits:
                 out.setdefault(end // 2 - n + 1, []).append((n, key))
             return out
@@ -389,18 +379,6 @@ class _Scan:
 
 
 _tables: weakref.WeakKeyDictionary[Matcher, LinkTables] = weakref.WeakKeyDictionary()
-
-
-class _Codes(dict[str, str]):
-    """Each word as written -> its key's code in a _Scan's alphabet, worked out once per word."""
-
-    def __init__(self, scan: _Scan) -> None:
-        super().__init__()
-        self.scan = scan
-
-    def __missing__(self, word: str) -> str:
-        code = self[word] = self.scan.code(_key(word))
-        return code
 
 
 # a year, not inside a longer number or after a hyphen; the look behind follows the first digit, so the engine
@@ -430,12 +408,13 @@ def _surnames(matcher: Matcher, person_ids: set[str]) -> dict[str, tuple[str, st
     return out
 
 
-def _person_stands(text: str, parts: list[str], i: int, at: int, n: int, person: str, key: str,
+def _person_stands(text: str, bounds: Sequence[int], i: int, n: int, person: str, key: str,
                    surname_of: dict[str, tuple[str, str]], places: frozenset[str]) -> bool:
-    """Whether the n words from word i, at text[at], stand for `person` (see link_passages); `parts` are
-    _TOKEN_SPLIT's of the text: word k is parts[2k + 1], the text before it parts[2k]."""
-    if i > 0 and not _sentence_start(parts, i):  # "Frederick William II": the name goes on before
-        prev, gap = parts[2 * i - 1], parts[2 * i].strip()
+    """Whether the n words from word i stand for `person` (see link_passages); word k of the text is
+    text[bounds[2k]:bounds[2k + 1]] (Words.scan). `places`: the keys of places."""
+    at = bounds[2 * i]
+    if i > 0 and not _sentence_start(text, bounds, i):  # "Frederick William II": the name goes on before
+        prev, gap = text[bounds[2 * i - 2]:bounds[2 * i - 1]], text[bounds[2 * i - 1]:at].strip()
         if prev[:1].isupper() and (gap == "" or gap == "." and prev in _RANK_ABBREVIATIONS):
             # unless it is a title, as written ("Marshal", not the folded "Marshall" of Marshall Goldman)
             prev_key = _key(prev)
@@ -446,15 +425,14 @@ def _person_stands(text: str, parts: list[str], i: int, at: int, n: int, person:
     own = surname_of.get(person)
     if own is None or own[0] != key or key in places or key in TITLES:
         return False
-    word = parts[2 * i + 1]
-    if len(key) < MIN_FOLDED_SURNAME and word.lower() != own[1]:
+    end = bounds[2 * i + 1]
+    if len(key) < MIN_FOLDED_SURNAME and text[at:end].lower() != own[1]:
         return False
-    end = at + len(word)
     after = text[end:end + 40]
     if _POSSESSIVE_PLACE.match(after) or _NEXT_NOUN.match(after):
         return False
-    if 2 * i + 3 < len(parts):  # "Dan Bogart", "Gorky Street": another capitalised word right after, same phrase
-        if parts[2 * i + 3][:1].isupper() and parts[2 * i + 2].strip() == "":
+    if 2 * i + 2 < len(bounds):  # "Dan Bogart", "Gorky Street": another capitalised word right after, same phrase
+        if text[bounds[2 * i + 2]].isupper() and text[end:bounds[2 * i + 2]].strip() == "":
             return False
     return not _OF_PROPER.search(text[max(0, at - 30):at])
 
@@ -487,12 +465,13 @@ def _before_birth(text: str, at: int, born: int, years_at: list[tuple[int, int]]
 _ABBREVIATIONS = _TITLE_ABBREVIATIONS | _RANK_ABBREVIATIONS
 
 
-def _sentence_start(parts: list[str], j: int) -> bool:
-    """Whether word j (parts[2j + 1] of _TOKEN_SPLIT's parts) opens a sentence (its capital says nothing about
-    being a name). "Sgt. Pavlov" and "Gen. Kornilov" do not: the full stop ends an abbreviation."""
+def _sentence_start(text: str, bounds: Sequence[int], j: int) -> bool:
+    """Whether word j (text[bounds[2j]:bounds[2j + 1]], see Words.scan) opens a sentence (its capital says
+    nothing about being a name). "Sgt. Pavlov" and "Gen. Kornilov" do not: the full stop ends an abbreviation."""
     # what ends the text before the word: the gap before it, else (only spaces) the word before it
-    before = parts[2 * j].rstrip() or (parts[2 * j - 1] if j > 0 else "")
-    if j > 0 and before.endswith(".") and parts[2 * j - 1] in _ABBREVIATIONS:
+    prev = text[bounds[2 * j - 2]:bounds[2 * j - 1]] if j > 0 else ""
+    before = text[bounds[2 * j - 1] if j > 0 else 0:bounds[2 * j]].rstrip() or prev
+    if j > 0 and before.endswith(".") and prev in _ABBREVIATIONS:
         return False
     return not before or before[-1] in ".!?:;“\"‘'(—–"
 
