@@ -30,22 +30,26 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.app import Clio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import store  # noqa: E402
-from bot.app import Clio  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.ingest import bounded  # noqa: E402
-from bot.ingest.clean import _cut_trailing_listing  # noqa: E402
-from bot.ingest.readers import read_document  # noqa: E402
-from bench.run import raw_fts_insert  # noqa: E402  (the same baseline as the all-round bench)
+# Clio's modules are imported inside the functions, not here: each child of an ingest imports the parent's main
+# module again (multiprocessing does, before it runs the child), and a bot's main module is the `clio` script,
+# 15 ms to import in a child; this script with bot.app imported at its top cost each child 100 ms more (0.2 CPU s
+# an ingest, none of which a bot pays)
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
 def big_text(mb: int, folder: Path) -> Path:
     """A reading of about `mb` MB made of the seeds, repeated; a seed that ends in a listing comes once, first."""
+    from bot.ingest.clean import _cut_trailing_listing
+    from bot.ingest.readers import read_document
+
     once, repeated = [], []
     for f in sorted(SEEDS.glob("*.txt")):
         blocks = read_document(f, data=f.read_bytes()).blocks
@@ -154,6 +158,8 @@ class TreeSampler:
 
 def phases(app: Clio, path: Path) -> None:
     """Each stage of one ingest, timed in this process (no child), for finding the slow one."""
+    from bot import store
+    from bot.ingest.readers import read_document
     from bot.ingest.clean import clean_blocks
     from bot.ingest.datefind import find_dates, reading_convention
     from bot.ingest.link import link_passages
@@ -183,6 +189,12 @@ def phases(app: Clio, path: Path) -> None:
 
 
 def main() -> int:
+    from bench.run import raw_fts_insert  # the same baseline as the all-round bench
+    from bot import store
+    from bot.app import Clio
+    from bot.config import Settings
+    from bot.ingest import bounded
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--mb", type=int, nargs="+", default=[10, 50])
     ap.add_argument("--pairs", type=int, default=3)
