@@ -313,8 +313,10 @@ def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: It
         for table, rows in (("passage_entities", links[taken:]), ("passage_dates", dates), ("candidates", candidates)):
             for chunk in _batches(rows, BATCH_ROWS):
                 _write(db, lambda t=table, c=chunk: _insert_rows(db, t, c))
-        if more:
-            _write(db, lambda: add_mentions(db, more))
+        # mentions only the whole reading settles (a lone common word a pack names a thing by: every such one
+        # in a reading): many in a long reading, so in short transactions like the rest
+        for chunk in _batches(more, BATCH_ROWS):
+            _write(db, lambda c=chunk: add_mentions(db, c))
 
         def publish() -> None:
             if within is not None:

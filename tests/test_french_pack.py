@@ -14,6 +14,7 @@ from bot.config import PROJECT_CONTENT
 from bot.events import Context
 from bot.pack import load_pack
 from tests.conftest import settings_here
+from tests.records import Records
 
 PACK = PROJECT_CONTENT / "french-revolution"
 ROOM = Context(workspace="discord:salon", channel="club", user_id="u1", is_admin=True, platform="discord")
@@ -141,3 +142,38 @@ def test_two_deeds_named_together_are_both_the_persons(french: Clio) -> None:
                         ("when did the Directory end", "eighteenth-brumaire-1799")):
         reply = french.handle_text(asked, ROOM)
         assert reply.match and reply.match.id == want, (asked, reply.text()[:200])
+
+
+def test_a_reading_about_russia_is_never_quoted_for_the_french_revolution(french: Clio, tmp_path) -> None:
+    """The French pack calls the French Revolution "The Revolution", the Reign of Terror "the Terror" and the First
+    Empire "the Empire": its shorthand for its own subject. A reading about Russia uses the same words for
+    Russia's revolution, Red Terror and empire, and the French Revolution's card must not quote it; a reading
+    about France still links them."""
+    room = Context(workspace="discord:both-revolutions", channel="club", user_id="u1", is_admin=True,
+                   platform="discord")
+    russia, france = tmp_path / "russia.txt", tmp_path / "france.txt"
+    russia.write_text(
+        "The Bolshevik revolution of 1917 began in Petrograd when the garrison joined the workers. Lenin and Trotsky "
+        "led the revolution against the Provisional Government of Kerensky.\n\n"
+        "The Red Terror followed in 1918, when the Cheka shot hostages, and the empire of the tsars was gone.",
+        encoding="utf-8")
+    france.write_text(
+        "The Revolution began when the Estates-General met at Versailles in May 1789, and Louis XVI could not "
+        "master it. Robespierre and the Jacobins came to rule the Republic.\n\n"
+        "The Terror sent thousands to the guillotine before Robespierre fell in July 1794, and Napoleon later "
+        "made the Empire.", encoding="utf-8")
+    sources = {french.ingest(path, workspace=room.workspace).source_id: path.stem for path in (russia, france)}
+    records = Records(french)  # where the deployment keeps the readings (PostgreSQL's or the file's)
+
+    def readings_linking(entry: str) -> set[str]:
+        # the home pack's ids are bare, another pack's prefixed with the pack's
+        return {sources[r["source_id"]] for r in records.rows("passage_entities", "where entity_id in (?, ?)",
+                                                              [entry, f"french-revolution:{entry}"], "source_id")
+                if r["source_id"] in sources}
+
+    assert readings_linking("french-revolution-1789") == {"france"}
+    assert readings_linking("reign-of-terror") == {"france"}  # Russia's Red Terror is not France's
+    assert "russia" not in readings_linking("first-empire")  # nor the tsars' empire Napoleon's
+    reply = french.handle_text("/when French Revolution", room)
+    quoted = [f.name for f in reply.fields if f.name.startswith("According to")]
+    assert quoted and all("russia" not in q for q in quoted), quoted

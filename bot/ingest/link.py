@@ -161,9 +161,14 @@ class Linker:
         self.matcher, self.spans, self.cues = matcher, spans, cues
         self.person_ids, self.births, self.surname_of = tables.person_ids, tables.births, tables.surname_of
         self.places, self.scan, self.owners = tables.places, tables.scan, tables.owners
+        self.weak_keys = tables.weak
         self.confusable = tables.confusable
         self.result = SourceLinks()
-        self.deferred: list[tuple[Span, list[str]]] = []
+        self.deferred: list[tuple[Span, list[str], bool]] = []  # a key several entries own: (span, ids, weak)
+        # a lone common word a pack names a thing by ("revolution", "empire", "terror": `LinkTables.weak`), held
+        # until the whole reading says which packs it is about (`_subjects`): (passage seq, entry), or its Span
+        self.weak: list[tuple[int, str] | Span] = []
+        self.evidence: Counter[str] = Counter()  # each pack's mentions by the other keys (see _subjects)
         self.lone_towns: list[Span] = []
         self.namesakes: list[Span] = []  # a confusable person's surname alone (see link_passages)
         # each passage's words are found as it is linked and then dropped (a 50 MB reading's words and their
@@ -196,9 +201,14 @@ class Linker:
             for span in self.namesakes:
                 if first_full.get(span.entity, span.seq + 1) <= span.seq:
                     self._late(span)
+        subjects = _subjects(self.evidence, self.weak)
+        for held in self.weak:
+            span = held if isinstance(held, Span) else Span(held[0], "", held[1], 0, 0)
+            if _pack(span.entity) in subjects:
+                self._late(span)
         in_reading = result.entities()
-        for span, ids in self.deferred:
-            known = [e for e in ids if e in in_reading]
+        for span, ids, weak in self.deferred:
+            known = [e for e in ids if e in in_reading and (not weak or _pack(e) in subjects)]
             if len(known) == 1:
                 self._late(span._replace(entity=known[0]))
         counts = _cue_counts(self.cued, self.words.counts())
@@ -270,17 +280,26 @@ class Linker:
             lone = n == 1 and len(ids) == 1 and ids[0] in person_ids
             town = lone and gram in _TOWNS
             namesake = lone and not town and ids[0] in self.confusable
+            weak = gram in self.weak_keys  # never a person's (LinkTables.weak)
             if len(ids) == 1 and not town and not namesake:
-                found[ids[0]] = found.get(ids[0], 0) + 1
-                if n > 1:
-                    named_in_full.setdefault(p.seq, set()).add(ids[0])
-                if not self.spans:
-                    continue
+                if weak:
+                    if not self.spans:
+                        self.weak.append((p.seq, ids[0]))
+                        continue
+                else:
+                    found[ids[0]] = found.get(ids[0], 0) + 1
+                    self.evidence[_pack(ids[0])] += 1
+                    if n > 1:
+                        named_in_full.setdefault(p.seq, set()).add(ids[0])
+                    if not self.spans:
+                        continue
             start, end = bounds[2 * i], bounds[2 * (i + n) - 1]  # where word i starts and word i + n - 1 ends
             surface = " ".join(text[bounds[2 * j]:bounds[2 * j + 1]] for j in range(i, i + n))
             span = Span(p.seq, surface, ids[0], start, end)
             if len(ids) > 1:
-                self.deferred.append((span, ids))
+                self.deferred.append((span, ids, weak))
+            elif weak:
+                self.weak.append(span)
             elif town:
                 self.lone_towns.append(span)
             elif namesake:
@@ -309,6 +328,10 @@ class LinkTables:
     # checked where the key stands
     owners: dict[str, tuple[list[str], list[tuple[str, bool]] | None]]
     confusable: frozenset[str] = frozenset()  # people whose surname alone a namesake shares (see link_passages)
+    # the keys that are one word, alone or after "the", owned by no person: "revolution" (the French Revolution's
+    # "The Revolution"), "empire", "terror", "soviet". Common words, or a pack's shorthand for its own subject:
+    # linked only in a reading about that pack's subject (see _subjects)
+    weak: frozenset[str] = frozenset()
 
 
 def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None,
@@ -322,7 +345,10 @@ def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] |
         for key in scan.keys:
             owned = list(dict.fromkeys((c.id, c.id in people) for c, kind in matcher.exact(key) if kind != "given"))
             owners[key] = ([], owned) if any(person for _, person in owned) else ([cid for cid, _ in owned], None)
-        made = _tables[matcher] = LinkTables(people, {}, _surnames(matcher, people), place_keys(), scan, owners)
+        weak = frozenset(key for key in scan.keys if owners[key][1] is None
+                         and len(key.split()) - key.startswith("the ") == 1)
+        made = _tables[matcher] = LinkTables(people, {}, _surnames(matcher, people), place_keys(), scan, owners,
+                                             weak=weak)
     return replace(made, births=births or {}, confusable=frozenset(confusable))
 
 
@@ -438,6 +464,24 @@ def _person_stands(text: str, bounds: Sequence[int], i: int, n: int, person: str
 
 
 _WHERE = itemgetter(0)
+# a pack is a subject of a reading when the reading names its entries, by keys other than lone common words, at
+# least a third as often as it names the most named pack's: the Russian readings name the French pack's
+# entries by such keys 1 % as often as the Russian pack's ("the French Revolution", Napoleon), the French
+# readings the Russian pack's 1-3 % as often
+SUBJECT_SHARE = 3
+
+
+def _pack(entity: str) -> str:
+    """The pack an entry belongs to: the prefix of its id ("french-revolution:directory"), "" for the home pack."""
+    return entity.partition(":")[0] if ":" in entity else ""
+
+
+def _subjects(evidence: Counter[str], weak: list[tuple[int, str] | Span]) -> set[str]:
+    """The packs a reading is about (SUBJECT_SHARE), judged by its mentions of each (`evidence`: pack -> mentions
+    by keys that are not LinkTables.weak); a reading naming nothing by such keys, by its weak ones alone."""
+    counts = evidence or Counter(_pack(held.entity if isinstance(held, Span) else held[1]) for held in weak)
+    top = max(counts.values(), default=0)
+    return {pack for pack, n in counts.items() if n * SUBJECT_SHARE >= top > 0}
 
 
 def _years_at(text: str) -> list[tuple[int, int]]:
