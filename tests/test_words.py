@@ -5,6 +5,7 @@ way. Where the C module was not built the comparisons skip; where a C compiler i
 from __future__ import annotations
 
 import shutil
+import sysconfig
 from collections import Counter
 from pathlib import Path
 
@@ -88,12 +89,43 @@ def test_a_code_of_that_fails_fails_the_scan_and_keeps_what_was_counted() -> Non
             raise ValueError("no code")
         return "ab"
 
-    words = Words(failing)
-    with pytest.raises(ValueError, match="no code"):
-        words.scan("good bad")
-    assert words.counts() == {"good": 1}  # "bad" has no number: a later scan gives it one
-    with pytest.raises(TypeError):
-        Words(lambda w: 1).scan("x")  # type: ignore[arg-type, return-value]
+    for compiled in (True, False):
+        words = Words(failing, compiled=compiled)
+        with pytest.raises(ValueError, match="no code"):
+            words.scan("good bad good")
+        assert words.counts() == {"good": 1}  # the words before the failing one; "bad" is not kept
+        words.scan("good", coding=False)
+        assert words.counts() == {"good": 2}
+        with pytest.raises(TypeError, match="must be a str"):
+            Words(lambda w: 1, compiled=compiled).scan("x")  # type: ignore[arg-type, return-value]
+
+
+@compiled
+def test_the_c_scan_refuses_state_it_cannot_trust_instead_of_writing_past_it() -> None:
+    """What the C scan is given is checked before it is written to: a word numbered past its counts, a code_of
+    that empties the codes or grows the counts, a count buffer a memoryview holds. Each is an exception."""
+    from bot.ingest._words import scan
+
+    def code_of(word: str) -> str:
+        return "ab"
+
+    with pytest.raises(ValueError):
+        scan("a", {"a": 5}, bytearray(8), ["ab"], code_of, True)
+    with pytest.raises(ValueError):
+        scan("a", {"a": -1}, bytearray(8), ["ab"], code_of, True)
+    codes: list[str] = []
+    with pytest.raises(ValueError):
+        scan("a b", {}, bytearray(), codes, lambda w: codes.clear() or "ab", True)
+    counts = bytearray()
+    with pytest.raises(ValueError):
+        scan("a b", {}, counts, [], lambda w: counts.extend(b"\0" * 3) or "ab", True)
+    index, counts, codes = {}, bytearray(), []
+    held = memoryview(counts)
+    with pytest.raises(BufferError):
+        scan("a", index, counts, codes, code_of, True)
+    held.release()
+    assert (index, codes, len(counts)) == ({}, [], 0)  # as it was: the next scan goes on from there
+    assert scan("a a", index, counts, codes, code_of, True)[0] == "abab"
 
 
 @compiled
@@ -111,6 +143,8 @@ def test_the_c_scan_is_built_where_a_c_compiler_is_at_hand() -> None:
     links the same way in Python, only slower. This machine has a compiler: a missing module is a broken build."""
     if shutil.which("cc") is None and shutil.which("gcc") is None:
         pytest.skip("no C compiler here: the Python word scan is the one in use")
+    if not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():
+        pytest.skip("no Python headers here (a python3-dev package): the Python word scan is the one in use")
     assert words_module.COMPILED, "bot/ingest/_words.c was not built: run `pip install -e .` again"
 
 

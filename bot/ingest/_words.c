@@ -20,6 +20,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <string.h>
 
 /* letters and digits (str.isalnum) among the ASCII characters, looked up; the rest asked of Python's tables */
 static unsigned char ascii_alnum[128];
@@ -60,39 +61,63 @@ reserve(Buffer *b, Py_ssize_t more)
 }
 
 /* The number of `word` in `index` (word -> number), a new word added: its number the next one, its code
- * code_of(word) appended to `codes`, its count (a Py_ssize_t in `counts`) 0. -1 with an exception set. */
+ * code_of(word) appended to `codes`, its count (a Py_ssize_t in `counts`) 0. -1 with an exception set, and
+ * the three as they were. code_of may run any Python, so the sizes are read after it, and every number is
+ * checked against them before it is used. */
 static Py_ssize_t
 number_of(PyObject *word, PyObject *index, PyObject *counts, PyObject *codes, PyObject *code_of)
 {
-    PyObject *k = PyDict_GetItemWithError(index, word);  /* borrowed */
-    if (k != NULL)
-        return PyLong_AsSsize_t(k);
-    if (PyErr_Occurred())
-        return -1;
-    Py_ssize_t next = PyList_GET_SIZE(codes);
-    if (PyByteArray_GET_SIZE(counts) != next * (Py_ssize_t)sizeof(Py_ssize_t)) {
-        PyErr_SetString(PyExc_ValueError, "scan: counts must hold one count for each code");
-        return -1;
-    }
-    PyObject *code = PyObject_CallOneArg(code_of, word);
-    if (code == NULL)
-        return -1;
-    if (!PyUnicode_Check(code)) {
+    const Py_ssize_t size = (Py_ssize_t)sizeof(Py_ssize_t);
+    Py_ssize_t number;
+    PyObject *known = PyDict_GetItemWithError(index, word);  /* borrowed */
+    if (known != NULL) {
+        number = PyLong_AsSsize_t(known);
+        if (number == -1 && PyErr_Occurred())
+            return -1;
+    } else {
+        if (PyErr_Occurred())
+            return -1;
+        PyObject *code = PyObject_CallOneArg(code_of, word);
+        if (code == NULL)
+            return -1;
+        if (!PyUnicode_Check(code)) {
+            Py_DECREF(code);
+            PyErr_SetString(PyExc_TypeError, "scan: a word's code must be a str");
+            return -1;
+        }
+        number = PyList_GET_SIZE(codes);
+        if (PyByteArray_GET_SIZE(counts) != number * size) {
+            Py_DECREF(code);
+            PyErr_SetString(PyExc_ValueError, "scan: counts must hold one count for each code");
+            return -1;
+        }
+        if (PyByteArray_Resize(counts, (number + 1) * size) < 0) {
+            Py_DECREF(code);
+            return -1;
+        }
+        memset(PyByteArray_AS_STRING(counts) + number * size, 0, (size_t)size);
+        int failed = PyList_Append(codes, code);
         Py_DECREF(code);
-        PyErr_SetString(PyExc_TypeError, "scan: a word's code must be a str");
+        PyObject *key = failed ? NULL : PyLong_FromSsize_t(number);
+        if (key == NULL || PyDict_SetItem(index, word, key) < 0) {
+            /* as they were: the exception kept through the undoing */
+            PyObject *type, *value, *traceback;
+            Py_XDECREF(key);
+            PyErr_Fetch(&type, &value, &traceback);
+            if (!failed)
+                PyList_SetSlice(codes, number, number + 1, NULL);
+            PyByteArray_Resize(counts, number * size);
+            PyErr_Clear();
+            PyErr_Restore(type, value, traceback);
+            return -1;
+        }
+        Py_DECREF(key);
+    }
+    if (number < 0 || number >= PyList_GET_SIZE(codes) || (number + 1) * size > PyByteArray_GET_SIZE(counts)) {
+        PyErr_SetString(PyExc_ValueError, "scan: a word's number has no code or no count");
         return -1;
     }
-    int failed = PyList_Append(codes, code);
-    Py_DECREF(code);
-    if (failed || PyByteArray_Resize(counts, (next + 1) * (Py_ssize_t)sizeof(Py_ssize_t)) < 0)
-        return -1;
-    ((Py_ssize_t *)PyByteArray_AS_STRING(counts))[next] = 0;
-    PyObject *number = PyLong_FromSsize_t(next);
-    if (number == NULL)
-        return -1;
-    failed = PyDict_SetItem(index, word, number);
-    Py_DECREF(number);
-    return failed ? -1 : next;
+    return number;
 }
 
 static PyObject *
@@ -112,6 +137,10 @@ scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     int coding = PyObject_IsTrue(args[5]);
     if (coding < 0)
         return NULL;
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(text) < 0)  /* a string made by the old API (before 3.12): its data in place first */
+        return NULL;
+#endif
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -151,7 +180,13 @@ scan(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_DECREF(word);
         if (k < 0)
             goto done;
-        ((Py_ssize_t *)PyByteArray_AS_STRING(counts))[k] += 1;
+        {  /* a bytearray's data need not be aligned (one cut at its front is not): copied, not cast */
+            char *at = PyByteArray_AS_STRING(counts) + k * (Py_ssize_t)sizeof(Py_ssize_t);
+            Py_ssize_t count;
+            memcpy(&count, at, sizeof count);
+            count += 1;
+            memcpy(at, &count, sizeof count);
+        }
         if (!coding)
             continue;
         PyObject *code = PyList_GET_ITEM(codes, k);  /* borrowed */
@@ -196,7 +231,11 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_words", "A passage's words in one pass (see bot/ingest/words.py).", -1, methods,
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_words",
+    .m_doc = "A passage's words in one pass (see bot/ingest/words.py).",
+    .m_size = -1,
+    .m_methods = methods,
 };
 
 PyMODINIT_FUNC

@@ -49,10 +49,17 @@ class Words:
             return stream, memoryview(bounds).cast("n"), regular
         parts = _TOKEN_SPLIT.split(text)
         words = parts[1::2]
-        self._counter.update(words)
-        for w in words:
+        for w in dict.fromkeys(words):  # each new word coded where it is first seen, as the C scan does
             if w not in self._code:
-                self._code[w] = self.code_of(w)
+                try:
+                    code = self.code_of(w)
+                    if not isinstance(code, str):
+                        raise TypeError("scan: a word's code must be a str")
+                except BaseException:
+                    self._counter.update(words[:words.index(w)])  # as in C: the words before it are counted
+                    raise
+                self._code[w] = code
+        self._counter.update(words)
         if not coding:
             return "", (), True
         codes = list(map(self._code.__getitem__, words))
