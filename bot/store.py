@@ -1012,6 +1012,27 @@ def confusable(db: sqlite_utils.Database) -> frozenset[str]:
         "select id from entities where type = 'person' and disambiguation is not null and disambiguation != ''"))
 
 
+def proper_names(db: sqlite_utils.Database) -> frozenset[str]:
+    """The keys of the one-word names a pack gives a term or event as "The X" with a capital ("The Right", "The
+    Revolution", "The Thaw") and never in lower case ("the clergy", "noblesse"), with and without "the": a name,
+    so linking takes the word for the entry only where it is written with a capital (bot.ingest.link.LinkTables)."""
+    from bot.names import name_key
+
+    capital, lower = set(), set()
+    for r in db.query("select a.alias from aliases a join entities e on e.id = a.entity_id where e.type != 'person'"):
+        words = r["alias"].split()
+        bare = words[1:] if words[:1] and words[0].lower() == "the" else words
+        if len(bare) != 1:
+            continue
+        key = name_key(bare[0])
+        if bare[0][:1].islower():
+            lower.add(key)
+        elif len(words) == 2:
+            capital.add(key)
+    names = capital - lower
+    return frozenset(names | {f"the {k}" for k in names})
+
+
 def person_lives(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> dict[str, tuple[int | None, int | None]]:
     """Each person's birth and death years (None where the pack has none)."""
     def year(v: Any) -> int | None:

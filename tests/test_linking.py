@@ -181,3 +181,28 @@ def test_the_reading_and_linking_children_yield_the_cores_to_the_bot(pack_app: C
         assert priorities == [min(19, mine + bounded.CHILD_NICENESS)] * 2
         assert sum(len(b.passages) for b in batches) + len(first.passages) >= n
     assert reading.linked is not None and reading.linked.entities > 0
+
+
+def test_a_name_the_pack_gives_as_the_x_is_not_the_common_word_in_lower_case(pack_app: Clio, tmp_path: Path) -> None:
+    """The pack calls the Right Opposition "The Right" (and the French pack the French Revolution "The
+    Revolution"): a name, written with a capital. "A right to their own culture", "the right to secede" and "the
+    far right" are the common word, and the Right Opposition's card must not quote them."""
+    from bot.events import Context
+
+    room = Context(workspace="discord:rights", channel="club", user_id="u1", is_admin=True, platform="discord")
+    path = tmp_path / "rights.txt"
+    path.write_text(
+        "The Soviets declared that all the peoples of Russia had a right to their own culture and language, and "
+        "even the right to secede.\n\n"
+        "In 1928 the Right, led by Bukharin and Rykov, argued against forcing the peasants to sell their grain.\n\n"
+        "Abroad, the far right watched the Soviet experiment with alarm.",
+        encoding="utf-8")
+    sid = pack_app.ingest(path, workspace=room.workspace).source_id
+    records = Records(pack_app)
+    para = {r["id"]: r["para"] for r in records.rows("passages", "where source_id = ?", [sid], "id, para")}
+    linked = {para[r["passage_id"]] for r in records.rows(
+        "passage_entities", "where source_id = ? and entity_id = ?", [sid, "right-opposition"], "passage_id")}
+    assert linked == {2}
+    reply = pack_app.handle_text("/what Right Opposition", room)
+    quoted = [f.value for f in reply.fields if f.name.startswith("According to")]
+    assert quoted and all("Bukharin" in q for q in quoted), quoted

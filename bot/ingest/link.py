@@ -106,7 +106,8 @@ class SourceLinks:
 
 def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str],
                   progress: Callable[[int, int], None] | None = None,
-                  births: dict[str, int] | None = None, confusable: Collection[str] = ()) -> SourceLinks:
+                  births: dict[str, int] | None = None, confusable: Collection[str] = (),
+                  proper: Collection[str] = ()) -> SourceLinks:
     """Link each passage to the entries it names.
 
     A name or alias owned by one entry links at once. A surname links when one person in the pack has it,
@@ -127,7 +128,7 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
     they lie a century before the birth ("the former
     family became known as Yakovlev" after a paragraph set in 1347 is no Gorbachev adviser).
     """
-    linker = Linker(matcher, person_ids, births, spans=True, confusable=confusable)
+    linker = Linker(matcher, person_ids, births, spans=True, confusable=confusable, proper=proper)
     for done, p in enumerate(passages, 1):
         if progress and (done % PROGRESS_EVERY == 0 or done == len(passages)):
             progress(done, len(passages))
@@ -150,18 +151,19 @@ class Linker:
 
     def __init__(self, matcher: Matcher | None = None, person_ids: set[str] | None = None,
                  births: dict[str, int] | None = None, spans: bool = False, cues: bool = True,
-                 tables: LinkTables | None = None, confusable: Collection[str] = ()) -> None:
+                 tables: LinkTables | None = None, confusable: Collection[str] = (),
+                 proper: Collection[str] = ()) -> None:
         """A Linker of the pack's `matcher`, `person_ids` and `births`; or, in a process without the pack, of
         its `tables` (`link_tables`) alone: that one finds no candidates but counts their mentions
         (SourceLinks.cue_counts) for `candidates_of`."""
         if tables is None:
             if matcher is None or person_ids is None:
                 raise TypeError("a Linker needs a matcher and its people, or their tables")
-            tables = link_tables(matcher, person_ids, births, confusable)
+            tables = link_tables(matcher, person_ids, births, confusable, proper)
         self.matcher, self.spans, self.cues = matcher, spans, cues
         self.person_ids, self.births, self.surname_of = tables.person_ids, tables.births, tables.surname_of
         self.places, self.scan, self.owners = tables.places, tables.scan, tables.owners
-        self.weak_keys = tables.weak
+        self.weak_keys, self.proper_keys = tables.weak, tables.proper
         self.confusable = tables.confusable
         self.result = SourceLinks()
         self.deferred: list[tuple[Span, list[str], bool]] = []  # a key several entries own: (span, ids, weak)
@@ -259,6 +261,8 @@ class Linker:
                 continue
             longest: tuple[int, str, list[str]] | None = None  # the longest name starting here: (words, key, ids)
             for n, gram in starts_at[i]:
+                if gram in self.proper_keys and not text[bounds[2 * (i + n) - 2]].isupper():
+                    continue  # a name written in lower case: the common word ("the right to vote", LinkTables.proper)
                 ids, people = owners[gram]
                 if people:
                     # a first name alone never links; a person only when written with a capital
@@ -332,10 +336,13 @@ class LinkTables:
     # "The Revolution"), "empire", "terror", "soviet". Common words, or a pack's shorthand for its own subject:
     # linked only in a reading about that pack's subject (see _subjects)
     weak: frozenset[str] = frozenset()
+    # the weak keys a pack gives only as "The X" with a capital (bot.store.proper_names: "The Right", "The Thaw"):
+    # a name, linked only where the word is written with a capital ("the right to vote" is no Right Opposition)
+    proper: frozenset[str] = frozenset()
 
 
 def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None,
-                confusable: Collection[str] = ()) -> LinkTables:
+                confusable: Collection[str] = (), proper: Collection[str] = ()) -> LinkTables:
     """The LinkTables of a pack's matcher and people (made once per matcher and set of people)."""
     people = frozenset(person_ids)
     made = _tables.get(matcher)
@@ -349,7 +356,8 @@ def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] |
                          and len(key.split()) - key.startswith("the ") == 1)
         made = _tables[matcher] = LinkTables(people, {}, _surnames(matcher, people), place_keys(), scan, owners,
                                              weak=weak)
-    return replace(made, births=births or {}, confusable=frozenset(confusable))
+    return replace(made, births=births or {}, confusable=frozenset(confusable),
+                   proper=made.weak.intersection(proper))
 
 
 class _Scan:
