@@ -97,7 +97,8 @@ def derive(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
                 date.update(seq=p.seq, start=at, end=at + len(r["phrase"]), parts=parts[p.para])
             d.dates.append(date)
         links = link_passages(passages, matcher, person_ids, births=store.births(db),
-                              confusable=store.confusable(db), proper=store.proper_names(db))
+                              confusable=store.confusable(db), proper=store.proper_names(db),
+                              stripped=store.stripped_names(db))
         for span in links.spans:
             if span.entity in person_ids:
                 p = by_seq[span.seq]

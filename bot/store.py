@@ -1033,6 +1033,24 @@ def proper_names(db: sqlite_utils.Database) -> frozenset[str]:
     return frozenset(names | {f"the {k}" for k in names})
 
 
+def stripped_names(db: sqlite_utils.Database) -> frozenset[str]:
+    """The keys a term's or event's name gives only once a title word is taken off its front ("General
+    Secretary" -> "secretary", "Marshall Plan" -> "plan", "President of the Soviet Union" -> "of the soviet
+    union"; not "the", nor "St", whose St Petersburg is Petersburg too) and that no name or alias gives as it
+    stands: a lookup may take them, linking never does (bot.ingest.link.LinkTables)."""
+    from bot.names import name_words, strip_titles
+
+    stripped, verbatim = set(), set()
+    for r in db.query("select a.alias, e.type from aliases a join entities e on e.id = a.entity_id"):
+        words = name_words(r["alias"])
+        verbatim.add(" ".join(words))
+        bare = strip_titles(words)
+        if r["type"] != "person" and len(bare) < len(words) and \
+                not set(words[:len(words) - len(bare)]) <= {"the", "st", "saint"}:
+            stripped.add(" ".join(bare))
+    return frozenset(stripped - verbatim)
+
+
 def person_lives(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> dict[str, tuple[int | None, int | None]]:
     """Each person's birth and death years (None where the pack has none)."""
     def year(v: Any) -> int | None:

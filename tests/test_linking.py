@@ -206,3 +206,17 @@ def test_a_name_the_pack_gives_as_the_x_is_not_the_common_word_in_lower_case(pac
     reply = pack_app.handle_text("/what Right Opposition", room)
     quoted = [f.value for f in reply.fields if f.name.startswith("According to")]
     assert quoted and all("Bukharin" in q for q in quoted), quoted
+
+
+def test_a_name_with_its_title_word_taken_off_is_no_name_of_the_entry(pack_app: Clio, tmp_path: Path) -> None:
+    """Lookups drop a title word from a name's front ("General Kornilov" is Kornilov), and so "General Secretary"
+    gave "secretary" and "President of the Soviet Union" (Gorbachev's election) "of the Soviet Union": linking
+    took every party secretary for the General Secretary, and the Communist Party of the Soviet Union for
+    Gorbachev's presidency. Such a key is no name of the entry's and links nothing."""
+    links = _linked(pack_app, tmp_path / "titles.txt",
+                    "The founding Treaty of the Soviet Union was centralist in character.\n\n"
+                    "In 1937 the NKVD arrested the Party Secretary of Nikopol.\n\n"
+                    "In 1922 Stalin became General Secretary of the party.")
+    assert "soviet-union" in links[1] and "gorbachev-soviet-president-1990" not in links[1]
+    assert "general-secretary" not in links.get(2, set())
+    assert "general-secretary" in links[3]

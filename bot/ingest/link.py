@@ -107,7 +107,7 @@ class SourceLinks:
 def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str],
                   progress: Callable[[int, int], None] | None = None,
                   births: dict[str, int] | None = None, confusable: Collection[str] = (),
-                  proper: Collection[str] = ()) -> SourceLinks:
+                  proper: Collection[str] = (), stripped: Collection[str] = ()) -> SourceLinks:
     """Link each passage to the entries it names.
 
     A name or alias owned by one entry links at once. A surname links when one person in the pack has it,
@@ -128,7 +128,8 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
     they lie a century before the birth ("the former
     family became known as Yakovlev" after a paragraph set in 1347 is no Gorbachev adviser).
     """
-    linker = Linker(matcher, person_ids, births, spans=True, confusable=confusable, proper=proper)
+    linker = Linker(matcher, person_ids, births, spans=True, confusable=confusable, proper=proper,
+                    stripped=stripped)
     for done, p in enumerate(passages, 1):
         if progress and (done % PROGRESS_EVERY == 0 or done == len(passages)):
             progress(done, len(passages))
@@ -152,18 +153,18 @@ class Linker:
     def __init__(self, matcher: Matcher | None = None, person_ids: set[str] | None = None,
                  births: dict[str, int] | None = None, spans: bool = False, cues: bool = True,
                  tables: LinkTables | None = None, confusable: Collection[str] = (),
-                 proper: Collection[str] = ()) -> None:
+                 proper: Collection[str] = (), stripped: Collection[str] = ()) -> None:
         """A Linker of the pack's `matcher`, `person_ids` and `births`; or, in a process without the pack, of
         its `tables` (`link_tables`) alone: that one finds no candidates but counts their mentions
         (SourceLinks.cue_counts) for `candidates_of`."""
         if tables is None:
             if matcher is None or person_ids is None:
                 raise TypeError("a Linker needs a matcher and its people, or their tables")
-            tables = link_tables(matcher, person_ids, births, confusable, proper)
+            tables = link_tables(matcher, person_ids, births, confusable, proper, stripped)
         self.matcher, self.spans, self.cues = matcher, spans, cues
         self.person_ids, self.births, self.surname_of = tables.person_ids, tables.births, tables.surname_of
         self.places, self.scan, self.owners = tables.places, tables.scan, tables.owners
-        self.weak_keys, self.proper_keys = tables.weak, tables.proper
+        self.weak_keys, self.proper_keys, self.stripped_keys = tables.weak, tables.proper, tables.stripped
         self.confusable = tables.confusable
         self.result = SourceLinks()
         self.deferred: list[tuple[Span, list[str], bool]] = []  # a key several entries own: (span, ids, weak)
@@ -263,6 +264,8 @@ class Linker:
             for n, gram in starts_at[i]:
                 if gram in self.proper_keys and not text[bounds[2 * (i + n) - 2]].isupper():
                     continue  # a name written in lower case: the common word ("the right to vote", LinkTables.proper)
+                if gram in self.stripped_keys:
+                    continue  # no name of the entry's ("the Party Secretary" is no General Secretary)
                 ids, people = owners[gram]
                 if people:
                     # a first name alone never links; a person only when written with a capital
@@ -339,10 +342,15 @@ class LinkTables:
     # the weak keys a pack gives only as "The X" with a capital (bot.store.proper_names: "The Right", "The Thaw"):
     # a name, linked only where the word is written with a capital ("the right to vote" is no Right Opposition)
     proper: frozenset[str] = frozenset()
+    # keys a term's or event's name gives only with a title word taken off (bot.store.stripped_names: "secretary" of
+    # "General Secretary", "plan" of "Marshall Plan", "of the soviet union" of "President of the Soviet Union"):
+    # never linked
+    stripped: frozenset[str] = frozenset()
 
 
 def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None,
-                confusable: Collection[str] = (), proper: Collection[str] = ()) -> LinkTables:
+                confusable: Collection[str] = (), proper: Collection[str] = (),
+                stripped: Collection[str] = ()) -> LinkTables:
     """The LinkTables of a pack's matcher and people (made once per matcher and set of people)."""
     people = frozenset(person_ids)
     made = _tables.get(matcher)
@@ -357,7 +365,8 @@ def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] |
         made = _tables[matcher] = LinkTables(people, {}, _surnames(matcher, people), place_keys(), scan, owners,
                                              weak=weak)
     return replace(made, births=births or {}, confusable=frozenset(confusable),
-                   proper=made.weak.intersection(proper))
+                   proper=made.weak.intersection(proper),
+                   stripped=frozenset(key for key in stripped if key in made.owners and made.owners[key][1] is None))
 
 
 class _Scan:
