@@ -220,3 +220,14 @@ def test_a_name_with_its_title_word_taken_off_is_no_name_of_the_entry(pack_app: 
     assert "soviet-union" in links[1] and "gorbachev-soviet-president-1990" not in links[1]
     assert "general-secretary" not in links.get(2, set())
     assert "general-secretary" in links[3]
+
+
+def test_a_place_named_alone_is_the_place_not_an_event_there(pack_app: Clio, tmp_path: Path) -> None:
+    """The pack gives the German surrender at Stalingrad the alias "Stalingrad": alone, the word is the city
+    ("the Germans reached the Volga north of Stalingrad"), and every quote on the surrender's card was such a
+    sentence. The battle named as such still links."""
+    links = _linked(pack_app, tmp_path / "stalingrad.txt",
+                    "In August 1942 the Germans reached the Volga north of Stalingrad.\n\n"
+                    "The Battle of Stalingrad ended with the German surrender in February 1943.")
+    assert "stalingrad-surrender-1943" not in links.get(1, set())
+    assert "stalingrad-surrender-1943" in links[2]

@@ -164,7 +164,8 @@ class Linker:
         self.matcher, self.spans, self.cues = matcher, spans, cues
         self.person_ids, self.births, self.surname_of = tables.person_ids, tables.births, tables.surname_of
         self.places, self.scan, self.owners = tables.places, tables.scan, tables.owners
-        self.weak_keys, self.proper_keys, self.stripped_keys = tables.weak, tables.proper, tables.stripped
+        self.weak_keys, self.proper_keys = tables.weak, tables.proper
+        self.unlinked = tables.stripped | tables.place_events  # keys that link nothing
         self.confusable = tables.confusable
         self.result = SourceLinks()
         self.deferred: list[tuple[Span, list[str], bool]] = []  # a key several entries own: (span, ids, weak)
@@ -264,7 +265,7 @@ class Linker:
             for n, gram in starts_at[i]:
                 if gram in self.proper_keys and not text[bounds[2 * (i + n) - 2]].isupper():
                     continue  # a name written in lower case: the common word ("the right to vote", LinkTables.proper)
-                if gram in self.stripped_keys:
+                if gram in self.unlinked:
                     continue  # no name of the entry's ("the Party Secretary" is no General Secretary)
                 ids, people = owners[gram]
                 if people:
@@ -346,6 +347,9 @@ class LinkTables:
     # "General Secretary", "plan" of "Marshall Plan", "of the soviet union" of "President of the Soviet Union"):
     # never linked
     stripped: frozenset[str] = frozenset()
+    # a place's name alone as an event's ("Stalingrad" for the German surrender there, "Kronstadt" for the 1921
+    # rising): the place, wherever it is written alone; never linked to the event
+    place_events: frozenset[str] = frozenset()
 
 
 def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None,
@@ -362,8 +366,11 @@ def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] |
             owners[key] = ([], owned) if any(person for _, person in owned) else ([cid for cid, _ in owned], None)
         weak = frozenset(key for key in scan.keys if owners[key][1] is None
                          and len(key.split()) - key.startswith("the ") == 1)
-        made = _tables[matcher] = LinkTables(people, {}, _surnames(matcher, people), place_keys(), scan, owners,
-                                             weak=weak)
+        places = place_keys()
+        place_events = frozenset(key for key in weak if key.removeprefix("the ") in places and all(
+            c.type == "event" for c, kind in matcher.exact(key) if kind != "given"))
+        made = _tables[matcher] = LinkTables(people, {}, _surnames(matcher, people), places, scan, owners,
+                                             weak=weak, place_events=place_events)
     return replace(made, births=births or {}, confusable=frozenset(confusable),
                    proper=made.weak.intersection(proper),
                    stripped=frozenset(key for key in stripped if key in made.owners and made.owners[key][1] is None))
