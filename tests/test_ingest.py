@@ -608,3 +608,14 @@ def test_an_ingest_summary_counts_one_in_the_singular() -> None:
     assert "1 passage, 1 pack entry linked, 1 date, 1 unknown name (" in one, one
     many = IngestResult("s", "Notes", "added", 1_506, 560, 32, 3, 630_000, 0.5).text()
     assert "1,506 passages, 560 pack entries linked, 32 dates, 3 unknown names (" in many, many
+
+
+def test_a_wiki_category_list_is_no_prose_even_after_the_pages_name() -> None:
+    """A Wikipedia page ends with its categories. One that starts with the page's name ("Mikhail_Gorbachev
+    Category:1931 births ...") read as a sentence, so a card quoted it as what the reading says."""
+    from bot.ingest.passages import split_passages
+
+    blocks = [Block("para", "Gorbachev was born in 1931 in Privolnoye, in the Stavropol region.", 1),
+              Block("para", "Mikhail_Gorbachev Category:1931 births Category:Heads of state of the Soviet Union "
+                            "Category:Nobel Peace Prize laureates. Category:Russian memoirists", 2)]
+    assert [p.prose for p in split_passages(clean_blocks(blocks))] == [True, False]

@@ -223,7 +223,9 @@ def _clean_one(b: Block) -> Iterator[Block]:
     if _CAPTION_END in text:
         captions, text = split_captions(text)
         yield from (Block("para", c, b.number, "caption") for c in captions if strip_leftovers(c))
-    if form == "text" and (_NOTE_LINE.match(text) or _CATEGORY_LINE.match(text)):
+    # a wiki page's category list: a line that starts "Category:", or one holding several ("Mikhail_Gorbachev
+    # Category:1931 births ... Category:Nobel Peace Prize laureates", whose words made a sentence of it)
+    if form == "text" and (_NOTE_LINE.match(text) or _CATEGORY_LINE.match(text) or text.count("Category:") >= 2):
         form = "note"
     text = strip_leftovers(text)
     if text:
