@@ -175,9 +175,7 @@ def phases(app: Clio, path: Path) -> None:
     marks.append(time.perf_counter())
     calendar = reading_convention([p.text for p in passages], None)  # passage by passage, as ingest counts
     marks.append(time.perf_counter())
-    link_passages(passages, app.lookup.matcher, app.person_ids, births=store.births(app.db),
-                  confusable=store.confusable(app.db), proper=store.proper_names(app.db),
-                  stripped=store.stripped_names(app.db))
+    link_passages(passages, app.lookup.matcher, app.person_ids, **store.link_facts(app.db))
     marks.append(time.perf_counter())
     [find_dates(p.text, calendar) for p in passages if p.prose]
     marks.append(time.perf_counter())

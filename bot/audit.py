@@ -75,6 +75,7 @@ def derive(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
     """What Clio derived from each stored reading: its dates (as stored), its person links (linking the
     stored passages again, to know the words each link stands on) and the questions generated from it."""
     out = []
+    facts = store.link_facts(db)  # what linking reads of the packs, the same for every reading
     for src in sources:
         d = Derived(src["filename"])
         rows = store.passages_of(db, src["id"])
@@ -96,9 +97,7 @@ def derive(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
                 placed[(r["passage_id"], r["phrase"])] = at
                 date.update(seq=p.seq, start=at, end=at + len(r["phrase"]), parts=parts[p.para])
             d.dates.append(date)
-        links = link_passages(passages, matcher, person_ids, births=store.births(db),
-                              confusable=store.confusable(db), proper=store.proper_names(db),
-                              stripped=store.stripped_names(db))
+        links = link_passages(passages, matcher, person_ids, **facts)
         for span in links.spans:
             if span.entity in person_ids:
                 p = by_seq[span.seq]

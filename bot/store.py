@@ -1051,6 +1051,13 @@ def stripped_names(db: sqlite_utils.Database) -> frozenset[str]:
     return frozenset(stripped - verbatim)
 
 
+def link_facts(db: sqlite_utils.Database) -> dict[str, Any]:
+    """What linking needs of the packs beside their matcher, as bot.ingest.link's keyword arguments (births,
+    confusable, proper, stripped): every caller links as ingest does."""
+    return {"births": births(db), "confusable": confusable(db), "proper": proper_names(db),
+            "stripped": stripped_names(db)}
+
+
 def person_lives(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> dict[str, tuple[int | None, int | None]]:
     """Each person's birth and death years (None where the pack has none)."""
     def year(v: Any) -> int | None:

@@ -118,8 +118,7 @@ def test_the_linking_child_links_as_the_bot_would(pack_app: Clio, tmp_path: Path
                         columns="id, seq, para, section, text, prose")
     assert len(rows) > 2 * bounded.PASSAGES_PER_MESSAGE  # several batches
     expected = link_passages([Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows],
-                             pack_app.lookup.matcher, pack_app.person_ids, births=store.births(pack_app.db),
-                             confusable=store.confusable(pack_app.db))
+                             pack_app.lookup.matcher, pack_app.person_ids, **store.link_facts(pack_app.db))
     seq = {r["id"]: r["seq"] for r in rows}
     stored = {(seq[r["passage_id"]], r["entity_id"]): r["mentions"]
               for r in records.rows("passage_entities", "where source_id = ?", sid, "passage_id, entity_id, mentions")}

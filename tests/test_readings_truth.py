@@ -290,9 +290,7 @@ def test_a_lone_common_word_links_only_in_a_reading_about_its_packs_subject(audi
         for label in (label for part in labels.values() for label in part if label["reading"] == reading):
             at = label["start"]  # the labels name the words where the passages still have them
             assert text[label["seq"]][at:at + len(label["surface"])] == label["surface"], label
-        found = link_passages(passages, audited.library.matcher, audited.person_ids, births=store.births(audited.db),
-                              confusable=store.confusable(audited.db), proper=store.proper_names(audited.db),
-                              stripped=store.stripped_names(audited.db))
+        found = link_passages(passages, audited.library.matcher, audited.person_ids, **store.link_facts(audited.db))
         linked |= {(reading, s.seq, s.start, s.entity) for s in found.spans}
 
     def is_linked(label: dict) -> bool:

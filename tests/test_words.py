@@ -166,7 +166,7 @@ def test_a_reading_links_the_same_with_either_scan(pack_app, monkeypatch: pytest
 
     def linked() -> tuple[dict[int, dict[str, int]], dict[str, tuple[str, int, str]], list[link.Span]]:
         found = link.link_passages(passages, pack_app.lookup.matcher, pack_app.person_ids,
-                                   births=store.births(pack_app.db), confusable=store.confusable(pack_app.db))
+                                   **store.link_facts(pack_app.db))
         return {s: dict(c) for s, c in found.links.items()}, found.candidates, found.spans
 
     in_c = linked()

@@ -132,8 +132,7 @@ def ingest_file(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str
     # read, cleaned and split in a child process, within a budget, and linked in a second one as it passes to
     # this one, which stores each batch as it comes: the three processes share the cores. The reading child
     # also finds the dates and the names with person cues
-    tables = link_tables(matcher, person_ids, store.births(db), store.confusable(db), store.proper_names(db),
-                         store.stripped_names(db))
+    tables = link_tables(matcher, person_ids, **store.link_facts(db))
     done: dict[str, Any] = {}  # what the reading came to: its title and counts, for the result
     with bounded.Reading(path, raw, max_bytes, calendar, link=tables) as reading:
         del raw  # the passages are what is needed now (a 50 MB upload's bytes held to the end were 50 MB more)
@@ -197,14 +196,12 @@ def relink(db: sqlite_utils.Database, matcher: Matcher, person_ids: set[str],
            readings: Readings | None = None) -> int:
     """Link every stored reading again (after the pack changed). Returns how many readings were relinked."""
     readings = readings or SqliteReadings(db)
-    births, confusable = store.births(db), store.confusable(db)
-    proper, stripped = store.proper_names(db), store.stripped_names(db)
+    facts = store.link_facts(db)
     n = 0
     for src in readings.sources(None):
         rows = readings.passages_of(src["id"])
         passages = [Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows]
-        links = link_passages(passages, matcher, person_ids, births=births, confusable=confusable, proper=proper,
-                              stripped=stripped)
+        links = link_passages(passages, matcher, person_ids, **facts)
         pid = {r["seq"]: r["id"] for r in rows}
         found = ((pid[seq], e, n) for seq, counts in links.links.items() for e, n in counts.items())
         readings.replace_links(src["id"], _link_rows(src["id"], found), _candidate_rows(links.candidates, src["id"]))
