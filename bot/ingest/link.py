@@ -164,14 +164,14 @@ class Linker:
         self.matcher, self.spans, self.cues = matcher, spans, cues
         self.person_ids, self.births, self.surname_of = tables.person_ids, tables.births, tables.surname_of
         self.places, self.scan, self.owners = tables.places, tables.scan, tables.owners
-        self.weak_keys, self.proper_keys = tables.weak, tables.proper
-        self.unlinked = tables.stripped | tables.place_events  # keys that link nothing
+        self.weak_keys, self.proper_keys, self.unlinked = tables.weak, tables.proper, tables.unlinked
         self.confusable = tables.confusable
         self.result = SourceLinks()
         self.deferred: list[tuple[Span, list[str], bool]] = []  # a key several entries own: (span, ids, weak)
         # a lone common word a pack names a thing by ("revolution", "empire", "terror": `LinkTables.weak`), held
-        # until the whole reading says which packs it is about (`_subjects`): (passage seq, entry), or its Span
-        self.weak: list[tuple[int, str] | Span] = []
+        # until the whole reading says which packs it is about (`_subjects`); without `spans`, a Span of the
+        # passage and entry alone
+        self.weak: list[Span] = []
         self.evidence: Counter[str] = Counter()  # each pack's mentions by the other keys (see _subjects)
         self.lone_towns: list[Span] = []
         self.namesakes: list[Span] = []  # a confusable person's surname alone (see link_passages)
@@ -206,8 +206,7 @@ class Linker:
                 if first_full.get(span.entity, span.seq + 1) <= span.seq:
                     self._late(span)
         subjects = _subjects(self.evidence, self.weak)
-        for held in self.weak:
-            span = held if isinstance(held, Span) else Span(held[0], "", held[1], 0, 0)
+        for span in self.weak:
             if _pack(span.entity) in subjects:
                 self._late(span)
         in_reading = result.entities()
@@ -292,7 +291,7 @@ class Linker:
             if len(ids) == 1 and not town and not namesake:
                 if weak:
                     if not self.spans:
-                        self.weak.append((p.seq, ids[0]))
+                        self.weak.append(Span(p.seq, "", ids[0], 0, 0))
                         continue
                 else:
                     found[ids[0]] = found.get(ids[0], 0) + 1
@@ -343,13 +342,13 @@ class LinkTables:
     # the weak keys a pack gives only as "The X" with a capital (bot.store.proper_names: "The Right", "The Thaw"):
     # a name, linked only where the word is written with a capital ("the right to vote" is no Right Opposition)
     proper: frozenset[str] = frozenset()
-    # keys a term's or event's name gives only with a title word taken off (bot.store.stripped_names: "secretary" of
-    # "General Secretary", "plan" of "Marshall Plan", "of the soviet union" of "President of the Soviet Union"):
-    # never linked
-    stripped: frozenset[str] = frozenset()
     # a place's name alone as an event's ("Stalingrad" for the German surrender there, "Kronstadt" for the 1921
     # rising): the place, wherever it is written alone; never linked to the event
     place_events: frozenset[str] = frozenset()
+    # keys that link nothing: the place_events, and those a term's or event's name gives only with a title word
+    # taken off (bot.store.stripped_names: "secretary" of "General Secretary", "plan" of "Marshall Plan", "of the
+    # soviet union" of "President of the Soviet Union")
+    unlinked: frozenset[str] = frozenset()
 
 
 def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None,
@@ -373,7 +372,8 @@ def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] |
                                              weak=weak, place_events=place_events)
     return replace(made, births=births or {}, confusable=frozenset(confusable),
                    proper=made.weak.intersection(proper),
-                   stripped=frozenset(key for key in stripped if key in made.owners and made.owners[key][1] is None))
+                   unlinked=made.place_events.union(key for key in stripped
+                                                    if key in made.owners and made.owners[key][1] is None))
 
 
 class _Scan:
@@ -500,10 +500,10 @@ def _pack(entity: str) -> str:
     return entity.partition(":")[0] if ":" in entity else ""
 
 
-def _subjects(evidence: Counter[str], weak: list[tuple[int, str] | Span]) -> set[str]:
+def _subjects(evidence: Counter[str], weak: list[Span]) -> set[str]:
     """The packs a reading is about (SUBJECT_SHARE), judged by its mentions of each (`evidence`: pack -> mentions
     by keys that are not LinkTables.weak); a reading naming nothing by such keys, by its weak ones alone."""
-    counts = evidence or Counter(_pack(held.entity if isinstance(held, Span) else held[1]) for held in weak)
+    counts = evidence or Counter(_pack(span.entity) for span in weak)
     top = max(counts.values(), default=0)
     return {pack for pack, n in counts.items() if n * SUBJECT_SHARE >= top > 0}
 
