@@ -1,6 +1,6 @@
 """A reading's words as linking reads them (bot/ingest/link.py): each passage's words cut, counted and coded in
 one pass, in C where the extension bot/ingest/_words.c was built (three times faster than the regular expression
-and Counter it rebounds: a third of an ingest's linking), else in Python, with the same results.
+and Counter it replaces: a third of an ingest's linking), else in Python, with the same results.
 
 A word is a run of letters and digits joined to one more by a single apostrophe, unless what follows the
 apostrophe is a lone "s": "El'tsin" is one word, "Kornilov's" is "Kornilov" and "s" (TOKEN).
