@@ -350,11 +350,16 @@ def staged_lately(row: dict[str, Any], seconds: float) -> bool:
 
 
 def add_mentions(db: sqlite_utils.Database, links: list[dict[str, Any]]) -> None:
-    """Store link rows whose passage may already link to the entry: their mentions are added."""
+    """Store link rows whose passage may already link to the entry: their mentions are added, a negative count
+    taking mentions back; a link left with none is removed."""
     db.conn.executemany(
         "insert into passage_entities (passage_id, entity_id, source_id, mentions) values (?, ?, ?, ?) "
         "on conflict (passage_id, entity_id) do update set mentions = mentions + excluded.mentions",
         [(r["passage_id"], r["entity_id"], r["source_id"], r["mentions"]) for r in links])
+    gone = [(r["passage_id"], r["entity_id"]) for r in links if r["mentions"] < 0]
+    if gone:
+        db.conn.executemany("delete from passage_entities where passage_id = ? and entity_id = ? and mentions <= 0",
+                            gone)
 
 
 def delete_source(db: sqlite_utils.Database, source_id: str) -> None:

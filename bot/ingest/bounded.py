@@ -77,8 +77,8 @@ class Batch(NamedTuple):
 @dataclass(frozen=True)
 class Linked:
     """What linking a reading in the linking child came to, besides its batches' links: the links of the last
-    paragraph; each mention added to a passage linked before (the whole reading settles it:
-    bot.ingest.link.SourceLinks.late), counted; how many entries the reading links; and the counts the
+    paragraph; the mentions added to a passage linked before, and (a negative count) taken back from one
+    (the whole reading settles them: bot.ingest.link.SourceLinks.late and taken_back), counted; how many entries the reading links; and the counts the
     candidates are made of (bot.ingest.link.candidates_of)."""
 
     links: list[Mention]
@@ -299,8 +299,9 @@ def _linking_child(conn: Connection, passages: Connection, tables: LinkTables, n
             found = linker.finish()
             rest = take_linked()
             late = Counter((seq, e) for seq, e in found.late if seq not in last)
+            late.subtract((seq, e) for seq, e in found.taken_back if seq not in last)
             message = ("ok", message[1], max(message[2], _peak_rss()),
-                       Linked(rest, [(seq, e, n) for (seq, e), n in late.items()], len(found.entities()),
+                       Linked(rest, [(seq, e, n) for (seq, e), n in late.items() if n], len(found.entities()),
                               found.cue_counts))
         conn.send(message)
     except EOFError:  # the reading child was killed (its budget): the caller sees this pipe close and says why

@@ -93,9 +93,11 @@ class SourceLinks:
     links: dict[int, Counter[str]] = field(default_factory=dict)  # passage seq -> entity id -> mentions
     candidates: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # key -> (name, count, example loc)
     spans: list[Span] = field(default_factory=list)  # each linked name as written, where it stands
-    # (passage seq, entity id) of each mention `Linker.finish` added to a passage linked before: what a caller
-    # that stored each passage's links as it was linked still has to add
+    # (passage seq, entity id) of each mention `Linker.finish` added to a passage linked before, and of each one
+    # it took back from one (a lone common word in a reading not about its pack: see Linker): what a caller that
+    # stored each passage's links as it was linked still has to add, and to take away
     late: list[tuple[int, str]] = field(default_factory=list)
+    taken_back: list[tuple[int, str]] = field(default_factory=list)
     # each cued name's key -> (its capitalised mentions, whether it is also written in lower case): what the
     # candidates are made of (`candidates_of`) where linking had no matcher (ingest's linking child)
     cue_counts: dict[str, tuple[int, bool]] = field(default_factory=dict)
@@ -168,9 +170,11 @@ class Linker:
         self.confusable = tables.confusable
         self.result = SourceLinks()
         self.deferred: list[tuple[Span, list[str], bool]] = []  # a key several entries own: (span, ids, weak)
-        # a lone common word a pack names a thing by ("revolution", "empire", "terror": `LinkTables.weak`), held
-        # until the whole reading says which packs it is about (`_subjects`); without `spans`, a Span of the
-        # passage and entry alone
+        # a lone common word a pack names a thing by ("revolution", "empire", "terror": `LinkTables.weak`): linked
+        # at once, and taken back at the end unless the whole reading is about that pack (`_subjects`). Most are
+        # kept (a reading is mostly about one pack, and names it most), so few links change once they are stored;
+        # holding them all to the end made a long reading's ingest write tens of thousands of them at its very
+        # end, with no other work to run beside. Without `spans`, a Span of the passage and entry alone
         self.weak: list[Span] = []
         self.evidence: Counter[str] = Counter()  # each pack's mentions by the other keys (see _subjects)
         self.lone_towns: list[Span] = []
@@ -206,9 +210,12 @@ class Linker:
                 if first_full.get(span.entity, span.seq + 1) <= span.seq:
                     self._late(span)
         subjects = _subjects(self.evidence, self.weak)
-        for span in self.weak:
-            if _pack(span.entity) in subjects:
-                self._late(span)
+        dropped = [span for span in self.weak if _pack(span.entity) not in subjects]
+        for span in dropped:
+            self._take_back(span)
+        if dropped and self.spans:
+            gone = set(dropped)
+            result.spans = [span for span in result.spans if span not in gone]
         in_reading = result.entities()
         for span, ids, weak in self.deferred:
             known = [e for e in ids if e in in_reading and (not weak or _pack(e) in subjects)]
@@ -227,6 +234,14 @@ class Linker:
         if self.spans:
             self.result.spans.append(span)
         self.result.late.append((span.seq, span.entity))
+
+    def _take_back(self, span: Span) -> None:
+        """Unlink a mention linked before, which the whole reading overruled (SourceLinks.taken_back)."""
+        counts = self.result.links[span.seq]
+        counts[span.entity] -= 1
+        if not counts[span.entity]:
+            del counts[span.entity]
+        self.result.taken_back.append((span.seq, span.entity))
 
     def _link_paragraph(self) -> None:
         passages, self.paragraph = self.paragraph, []
@@ -289,12 +304,12 @@ class Linker:
             namesake = lone and not town and ids[0] in self.confusable
             weak = gram in self.weak_keys  # never a person's (LinkTables.weak)
             if len(ids) == 1 and not town and not namesake:
+                found[ids[0]] = found.get(ids[0], 0) + 1
                 if weak:
                     if not self.spans:
                         self.weak.append(Span(p.seq, "", ids[0], 0, 0))
                         continue
                 else:
-                    found[ids[0]] = found.get(ids[0], 0) + 1
                     self.evidence[_pack(ids[0])] += 1
                     if n > 1:
                         named_in_full.setdefault(p.seq, set()).add(ids[0])
@@ -307,6 +322,7 @@ class Linker:
                 self.deferred.append((span, ids, weak))
             elif weak:
                 self.weak.append(span)
+                self.result.spans.append(span)
             elif town:
                 self.lone_towns.append(span)
             elif namesake:

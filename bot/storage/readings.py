@@ -33,7 +33,8 @@ LimitCheck = Callable[[int, int], None]
 class Tail:
     """What is known of a reading only once its last passage has been read (ingest streams the passages into
     the store as the reading child makes them): its source row's final fields (title, kind, calendar, passage
-    count...), its dates and candidates, and the mentions linking found only at the end (see Readings.write)."""
+    count...), its dates and candidates, and the mentions linking added or took back only at the end (see
+    Readings.write)."""
 
     fields: dict[str, Any] = field(default_factory=dict)
     links: list[dict[str, Any]] = field(default_factory=list)
@@ -77,8 +78,8 @@ class Readings(Protocol):
         `passages` may be a generator that reads them as they are stored, and `links` may grow while it does
         (a store may take each link as soon as its passage is in); `tail`, called once the passages are spent,
         gives what only the whole reading tells: its dates and candidates are added to those given, its links'
-        mentions to theirs (a link given already, for the same passage and entry, counts them too), its
-        fields set on the source. Whatever either raises, nothing of the reading stays."""
+        mentions to theirs (a link given already, for the same passage and entry, counts them too; a negative
+        count takes mentions back, and a link left with none is gone), its fields set on the source. Whatever either raises, nothing of the reading stays."""
 
     def delete(self, source_id: str) -> None:
         """Remove a reading and everything derived from it (hidden from every query at once)."""

@@ -90,14 +90,14 @@ class PgReadings(PgRepo):
             if tail is not None:  # one transaction: no query sees the reading before it commits
                 end = tail()
                 dates, candidates = dates + end.dates, candidates + end.candidates
-                if end.links:  # mentions added to the links given: one row a passage and entry
+                if end.links:  # mentions added to (or taken from) the links given: one row a passage and entry
                     merged = {(r["passage_id"], r["entity_id"]): dict(r) for r in links}
                     for r in end.links:
                         if (key := (r["passage_id"], r["entity_id"])) in merged:
                             merged[key]["mentions"] += r["mentions"]
                         else:
                             merged[key] = r
-                    links = list(merged.values())
+                    links = [r for r in merged.values() if r["mentions"] > 0]
                 if end.fields:
                     conn.execute(f"update sources set {', '.join(f'{k} = %({k})s' for k in end.fields)} "
                                  "where id = %(_id)s", {**end.fields, "_id": source["id"]})
