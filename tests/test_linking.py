@@ -5,12 +5,15 @@ measure the same rules on real readings (tests/test_readings_truth.py).
 """
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot import audit
 from bot.app import Clio
+from tests.conftest import TEST_PACKS, settings_here
 from tests.records import Records
 
 
@@ -31,6 +34,34 @@ def test_a_sergeant_of_the_same_name_is_not_the_general(mini_app: Clio, tmp_path
                     "Gen. Kornilov marched his troops on the capital in August.")
     assert "kornilov" not in links.get(1, set())
     assert "kornilov" in links[2]
+
+
+def test_a_pack_changed_while_the_bot_runs_links_the_next_reading_by_its_new_entries(
+        tmp_path: Path, new_database_url: Callable[[], str | None]) -> None:
+    """What linking reads of the packs besides their names (here a disambiguation note: a namesake shares
+    Kornilov's surname, so the surname alone links him only once a reading names him in full) is kept between
+    ingests, and must follow a pack indexed again in the same process."""
+    content = tmp_path / "content"
+    shutil.copytree(TEST_PACKS / "mini", content / "mini")
+    app = Clio(settings_here(new_database_url, tmp_path / "clio.db", content_dir=content, pack="mini"))
+    text = "In August 1917 Kornilov sent his troops towards the capital, and Kornilov failed."
+
+    def linked(name: str) -> set[str]:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        sid = app.ingest(path).source_id
+        return {r["entity_id"] for r in Records(app).rows("passage_entities", "where source_id = ?", [sid],
+                                                           "entity_id")}
+    try:
+        assert "kornilov" in linked("before.txt")
+        people = content / "mini" / "people.yaml"
+        people.write_text(people.read_text(encoding="utf-8").replace(
+            "    roles: [General]\n", "    roles: [General]\n    disambiguation: Not the sergeant of 1942.\n", 1),
+            encoding="utf-8")
+        assert app.ensure_index() is True
+        assert "kornilov" not in linked("after.txt")
+    finally:
+        app.close()
 
 
 def test_a_paragraph_set_centuries_before_a_birth_does_not_speak_of_them(mini_app: Clio, tmp_path: Path) -> None:
