@@ -42,6 +42,8 @@ BASE_SECONDS = 8.0
 # process links each as it comes, so a smaller batch starts it sooner and leaves it less to do once the child
 # is done (2,000 passages: the bot idled about 0.2 s at the start and the child about 0.2 s at the end)
 PASSAGES_PER_MESSAGE = 500
+# the first message is smaller: until it has passed through the linking child to the bot, only one process works
+FIRST_MESSAGE_PASSAGES = 50
 SECONDS_PER_MB = 2.0
 
 
@@ -238,6 +240,7 @@ def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, m
         convention = ConventionCount()
         phrases: list[tuple[int, list]] = []  # (seq, its date phrases) for each prose passage stating a date
         cued: dict[str, tuple[str, str]] = {}  # the names with person cues (the candidates' evidence)
+        size = FIRST_MESSAGE_PASSAGES
         for passage in iter_passages(cleaned()):  # each read block dropped once it is cleaned
             batch.append(passage)
             if calendar is None:
@@ -245,9 +248,9 @@ def _child(conn: Connection, data_conn: Connection, name: str, max_bytes: int, m
             if passage.prose and (found := date_phrases(passage.text)):
                 phrases.append((passage.seq, found))
             cue(passage, cued)
-            if len(batch) == PASSAGES_PER_MESSAGE:
+            if len(batch) == size:
                 conn.send(("passages", _plain(batch), min(1.0, (passage.para - first + 1) / span), []))
-                batch = []
+                batch, size = [], PASSAGES_PER_MESSAGE
         if batch:
             conn.send(("passages", _plain(batch), 1.0, []))
         calendar = convention.convention(calendar)
