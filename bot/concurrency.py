@@ -37,7 +37,12 @@ if TYPE_CHECKING:  # imported when a database is first opened for writing: `clio
 
 BUSY_TIMEOUT_MS = 15_000  # how long a writer waits for the lock before SQLite gives up
 LOCK_RETRIES = 6  # then taking the lock is retried this often, with growing pauses
-BATCH_BYTES = 200_000  # passage text per write transaction (FTS5 indexes ~5-10 MB/s: tens of ms)
+# passage text per write transaction: FTS5 writes what a transaction indexed as a segment of its own and merges
+# them as they pile up, so small transactions cost more in all (the 9.3 MB bench text: 0.59 CPU s to store its
+# passages in 200 KB transactions, 0.46 in 1 MB ones); FTS5 indexes 10-20 MB/s here, so each holds the write
+# lock for 50-100 ms
+BATCH_BYTES = 1_000_000
+BATCH_PASSAGES = 5_000  # passages per write transaction at most (a reading of short lines)
 BATCH_ROWS = 2_000  # links, dates or candidates per write transaction
 
 # A source row's workspace while its reading is written, or while it is being deleted: no workspace's
@@ -290,7 +295,7 @@ def write_source(db: sqlite_utils.Database, source: dict[str, Any], passages: It
     try:
         taken = 0  # links[:taken] are stored
         written: set[str] = set()  # the passages of the last two batches
-        for chunk in _batches(passages, 1_000, BATCH_BYTES, lambda r: len(r.get("text") or "")):
+        for chunk in _batches(passages, BATCH_PASSAGES, BATCH_BYTES, lambda r: len(r.get("text") or "")):
             ids = {r["id"] for r in chunk}
             written, start = written | ids, taken
             # the links whose passages are in: they come in reading order, so a run from the front

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import store
+from bot import concurrency, store
 from bot.app import Clio
 from bot.ingest.clean import clean_blocks, clean_text, is_furniture
 from bot.ingest.passages import sentences, split_passages
@@ -556,7 +556,8 @@ def test_a_copy_a_killed_ingest_left_unpublished_is_written_again_not_taken_for_
     app.close()
 
 
-def test_an_ingest_that_fails_midway_leaves_no_trace_and_keeps_the_copy_it_was_replacing(tmp_path: Path) -> None:
+def test_an_ingest_that_fails_midway_leaves_no_trace_and_keeps_the_copy_it_was_replacing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Passages are written while the reading child still reads (a big reading is never held whole). When the
     ingest fails after several batches went in (a reading child over its budget does; here the progress
     callback raises, which stops it at a known passage), the new reading's passages are deleted again; and
@@ -577,6 +578,7 @@ def test_an_ingest_that_fails_midway_leaves_no_trace_and_keeps_the_copy_it_was_r
                 raise Stop
         return progress
 
+    monkeypatch.setattr(concurrency, "BATCH_BYTES", 20_000)  # several write batches in a reading of 480 KB
     app = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini"))
     records = Records(app)
     f = tmp_path / "barracks.txt"
