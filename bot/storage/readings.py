@@ -210,9 +210,9 @@ class SqliteReadings:
         if not ids:
             return {}
         cond, params = store.visible(workspace)
-        return dict(self.db.execute(
-            "select pe.entity_id, count(*) from passage_entities pe join sources s on s.id = pe.source_id "
-            f"where pe.entity_id in ({', '.join('?' * len(ids))}) and {cond} group by pe.entity_id",
+        return dict(self.db.execute(  # the asker's readings first, then their links to the entries
+            "select pe.entity_id, count(*) from sources s cross join passage_entities pe on pe.source_id = s.id "
+            f"and pe.entity_id in ({', '.join('?' * len(ids))}) where {cond} group by pe.entity_id",
             [*ids, *params]).fetchall())
 
     def candidate(self, key: str, workspace: str) -> dict[str, Any] | None:
