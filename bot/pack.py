@@ -114,6 +114,20 @@ class Person(_Entry):
 
 class Term(_Entry):
     kind: TermKind
+    # the term's one-word names that are also adjectives meaning something else ("Soviet" of Soviet troops, Soviet
+    # power: the USSR's, not a council's): such a word alone links a reading's passage to the term only where it
+    # stands as a noun (bot/ingest/link.py, LinkTables.adjectives); lookups take it as ever
+    adjectives: list[str] = []
+
+    _adjective_list = field_validator("adjectives", mode="before")(classmethod(lambda cls, v: _text_list(v)))
+
+    @model_validator(mode="after")
+    def _adjectives_are_its_names(self) -> Term:
+        names = {self.name, *self.aliases}
+        for word in self.adjectives:
+            if word not in names or len(word.split()) != 1:
+                raise ValueError(f"adjective {word!r} must be one word, and the term's name or one of its aliases")
+        return self
 
 
 class Event(_Entry):

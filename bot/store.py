@@ -275,7 +275,9 @@ def index_pack(db: sqlite_utils.Database, pack: Pack, home: bool = True) -> None
                 "roles": json.dumps(getattr(e, "roles", []), ensure_ascii=False),
                 "aliases_text": " ; ".join(names[1:]), "disambiguation": getattr(e, "disambiguation", None),
             })
-            aliases.extend({"entity_id": k(e.id), "alias": n, "is_name": int(i == 0)} for i, n in enumerate(names))
+            adjectives = set(getattr(e, "adjectives", ()))
+            aliases.extend({"entity_id": k(e.id), "alias": n, "is_name": int(i == 0), "adjective": int(n in adjectives)}
+                           for i, n in enumerate(names))
             related.extend({"entity_id": k(e.id), "related_id": k(r)} for r in dict.fromkeys(e.related))
             citations.extend({"entity_id": k(e.id), "reading_id": k(s.reading), "loc": s.loc, "position": i}
                              for i, s in enumerate(e.sources))
@@ -1055,9 +1057,17 @@ _LINK_FACTS: dict[tuple[str, str], dict[str, Any]] = {}  # (database file, its p
 _LINK_FACTS_KEPT = 8
 
 
+def adjective_names(db: sqlite_utils.Database) -> frozenset[str]:
+    """The keys of the one-word names a pack marks as adjectives too ("Soviet": bot.pack.Term.adjectives), which
+    link a reading's word to their entry only where it stands as a noun (bot.ingest.link.LinkTables)."""
+    from bot.names import name_key
+
+    return frozenset(name_key(r["alias"]) for r in db.query("select alias from aliases where adjective = 1"))
+
+
 def link_facts(db: sqlite_utils.Database) -> dict[str, Any]:
     """What linking needs of the packs beside their matcher, as bot.ingest.link's keyword arguments (births,
-    confusable, proper, stripped): every caller links as ingest does.
+    confusable, proper, stripped, adjectives): every caller links as ingest does.
 
     Worked out once for each database file and state of its packs (their fingerprints, and the count and last
     row of the entries and of their names, as bot.name_cache signs the matcher's keys): reading and normalising
@@ -1073,7 +1083,7 @@ def link_facts(db: sqlite_utils.Database) -> dict[str, Any]:
     facts = _LINK_FACTS.get(key) if database and state else None  # an in-memory database: no file to know it by
     if facts is None:
         facts = {"births": births(db), "confusable": confusable(db), "proper": proper_names(db),
-                 "stripped": stripped_names(db)}
+                 "stripped": stripped_names(db), "adjectives": adjective_names(db)}
         if database and state:
             while len(_LINK_FACTS) >= _LINK_FACTS_KEPT:
                 _LINK_FACTS.pop(next(iter(_LINK_FACTS)), None)
@@ -1367,6 +1377,15 @@ def m014_no_entity_index_on_links(db: sqlite_utils.Database) -> None:
     # half the cost of storing a reading's links (0.86 against 0.41 CPU s for 83,000 links beside as many of
     # another reading's)
     db.execute("drop index if exists idx_passage_entities_entity_id")
+
+
+@migrations()
+def m015_adjective_names(db: sqlite_utils.Database) -> None:
+    # a term's names that are also adjectives ("Soviet"): linking takes them only as nouns. The packs are indexed
+    # again at the next start, which marks them and relinks every reading
+    if "adjective" not in db["aliases"].columns_dict:
+        db["aliases"].add_column("adjective", int, not_null_default=0)
+    db.execute("delete from meta where key like 'pack:%'")
 
 
 MEMBER_TABLES.append(("rate_windows", "workspace", "user_id"))

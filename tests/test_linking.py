@@ -238,6 +238,32 @@ def test_a_name_the_pack_gives_as_the_x_is_not_the_common_word_in_lower_case(pac
     assert quoted and all("Bukharin" in q for q in quoted), quoted
 
 
+def test_soviet_as_the_ussrs_adjective_is_not_the_council(pack_app: Clio, tmp_path: Path) -> None:
+    """The pack marks "Soviet", a name of the soviet (council), as an adjective too: "Soviet troops", "anti-Soviet"
+    and "Soviet-style" are the USSR's, and the soviet's card must not quote them; "the Soviet voted", "the
+    Soviet's leaders" and "delegates came to the Soviet" are the council."""
+    from bot.events import Context
+
+    room = Context(workspace="discord:soviets", channel="club", user_id="u1", is_admin=True, platform="discord")
+    path = tmp_path / "soviets.txt"
+    path.write_text(
+        "On 1 September 1917 the Soviet voted for a Bolshevik resolution, and the Soviet’s old leaders resigned.\n\n"
+        "In 1968 Soviet troops entered Prague, and the anti-Soviet protests were put down within days.\n\n"
+        "For decades the satellite states copied Soviet-style planning, with Soviet advisers in every ministry.\n\n"
+        "Delegates came to the Soviet from every factory in the capital, elected at open meetings.",
+        encoding="utf-8")
+    sid = pack_app.ingest(path, workspace=room.workspace).source_id
+    records = Records(pack_app)
+    para = {r["id"]: r["para"] for r in records.rows("passages", "where source_id = ?", [sid], "id, para")}
+    linked = {para[r["passage_id"]] for r in records.rows(
+        "passage_entities", "where source_id = ? and entity_id = ?", [sid, "soviet"], "passage_id")}
+    assert linked == {1, 4}
+    reply = pack_app.handle_text("/what soviet", room)
+    assert reply.match is not None and reply.match.id == "soviet"  # type: ignore[union-attr]
+    quoted = [f.value for f in reply.fields if f.name.startswith("According to")]
+    assert not [q for q in quoted if "troops" in q or "Soviet-style" in q], quoted
+
+
 def test_a_name_with_its_title_word_taken_off_is_no_name_of_the_entry(pack_app: Clio, tmp_path: Path) -> None:
     """Lookups drop a title word from a name's front ("General Kornilov" is Kornilov), and so "General Secretary"
     gave "secretary" and "President of the Soviet Union" (Gorbachev's election) "of the Soviet Union": linking

@@ -31,6 +31,28 @@ def test_the_clean_mini_pack_reports_nothing() -> None:
     assert _problems(TEST_PACKS / "mini") == []
 
 
+def test_an_adjective_must_be_one_of_the_terms_one_word_names(tmp_path: Path) -> None:
+    pack = _pack(tmp_path, "more.yaml", """terms:
+  - id: red-army
+    name: Red Army
+    kind: institution
+    adjectives: [Red]
+    summary: >
+      Test summary: the army the Bolsheviks raised in 1918.
+    sources: [figes]
+  - id: duma
+    name: Duma
+    kind: institution
+    adjectives: [Duma]
+    summary: >
+      Test summary: the elected assembly of 1906-1917, rightly marked.
+    sources: [figes]
+""")
+    problems = _problems(pack)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("p/more.yaml:2: ") and "adjective 'Red' must be one word" in problems[0], problems
+
+
 def test_a_domestic_event_before_the_switch_in_new_style(tmp_path: Path) -> None:
     pack = _pack(tmp_path, "more.yaml", """events:
   - id: duma-war-session

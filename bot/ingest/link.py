@@ -109,7 +109,8 @@ class SourceLinks:
 def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str],
                   progress: Callable[[int, int], None] | None = None,
                   births: dict[str, int] | None = None, confusable: Collection[str] = (),
-                  proper: Collection[str] = (), stripped: Collection[str] = ()) -> SourceLinks:
+                  proper: Collection[str] = (), stripped: Collection[str] = (),
+                  adjectives: Collection[str] = ()) -> SourceLinks:
     """Link each passage to the entries it names.
 
     A name or alias owned by one entry links at once. A surname links when one person in the pack has it,
@@ -131,7 +132,7 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
     family became known as Yakovlev" after a paragraph set in 1347 is no Gorbachev adviser).
     """
     linker = Linker(matcher, person_ids, births, spans=True, confusable=confusable, proper=proper,
-                    stripped=stripped)
+                    stripped=stripped, adjectives=adjectives)
     for done, p in enumerate(passages, 1):
         if progress and (done % PROGRESS_EVERY == 0 or done == len(passages)):
             progress(done, len(passages))
@@ -155,18 +156,20 @@ class Linker:
     def __init__(self, matcher: Matcher | None = None, person_ids: set[str] | None = None,
                  births: dict[str, int] | None = None, spans: bool = False, cues: bool = True,
                  tables: LinkTables | None = None, confusable: Collection[str] = (),
-                 proper: Collection[str] = (), stripped: Collection[str] = ()) -> None:
+                 proper: Collection[str] = (), stripped: Collection[str] = (),
+                 adjectives: Collection[str] = ()) -> None:
         """A Linker of the pack's `matcher`, `person_ids` and `births`; or, in a process without the pack, of
         its `tables` (`link_tables`) alone: that one finds no candidates but counts their mentions
         (SourceLinks.cue_counts) for `candidates_of`."""
         if tables is None:
             if matcher is None or person_ids is None:
                 raise TypeError("a Linker needs a matcher and its people, or their tables")
-            tables = link_tables(matcher, person_ids, births, confusable, proper, stripped)
+            tables = link_tables(matcher, person_ids, births, confusable, proper, stripped, adjectives)
         self.matcher, self.spans, self.cues = matcher, spans, cues
         self.person_ids, self.births, self.surname_of = tables.person_ids, tables.births, tables.surname_of
         self.places, self.scan, self.owners = tables.places, tables.scan, tables.owners
         self.weak_keys, self.proper_keys, self.unlinked = tables.weak, tables.proper, tables.unlinked
+        self.adjective_keys = tables.adjectives
         self.confusable = tables.confusable
         self.result = SourceLinks()
         self.deferred: list[tuple[Span, list[str], bool]] = []  # a key several entries own: (span, ids, weak)
@@ -281,6 +284,8 @@ class Linker:
                     continue  # a name written in lower case: the common word ("the right to vote", LinkTables.proper)
                 if gram in self.unlinked:
                     continue  # no name of the entry's ("the Party Secretary" is no General Secretary)
+                if gram in self.adjective_keys and not _as_noun(text, bounds, i, n):
+                    continue  # "Soviet troops": the adjective, not the council (LinkTables.adjectives)
                 ids, people = owners[gram]
                 if people:
                     # a first name alone never links; a person only when written with a capital
@@ -365,11 +370,14 @@ class LinkTables:
     # taken off (bot.store.stripped_names: "secretary" of "General Secretary", "plan" of "Marshall Plan", "of the
     # soviet union" of "President of the Soviet Union")
     unlinked: frozenset[str] = frozenset()
+    # the weak keys a pack marks as adjectives too (bot.store.adjective_names: "Soviet" of Soviet troops, the USSR's):
+    # linked only where the word stands as a noun (see _as_noun)
+    adjectives: frozenset[str] = frozenset()
 
 
 def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None,
                 confusable: Collection[str] = (), proper: Collection[str] = (),
-                stripped: Collection[str] = ()) -> LinkTables:
+                stripped: Collection[str] = (), adjectives: Collection[str] = ()) -> LinkTables:
     """The LinkTables of a pack's matcher and people (made once per matcher and set of people)."""
     people = frozenset(person_ids)
     made = _tables.get(matcher)
@@ -388,6 +396,7 @@ def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] |
                                              weak=weak, place_events=place_events)
     return replace(made, births=births or {}, confusable=frozenset(confusable),
                    proper=made.weak.intersection(proper),
+                   adjectives=made.weak.intersection(adjectives),
                    unlinked=made.place_events.union(key for key in stripped
                                                     if key in made.owners and made.owners[key][1] is None))
 
@@ -547,6 +556,43 @@ def _before_birth(text: str, at: int, born: int, years_at: list[tuple[int, int]]
 
 
 _ABBREVIATIONS = _TITLE_ABBREVIATIONS | _RANK_ABBREVIATIONS
+
+
+# the words that may follow a noun where an adjective could not stand before them ("the Soviet of Workers'
+# Deputies", "the Soviet was", "the Soviet decided"): function words, and verbs a body is the subject of. A verb
+# not listed drops a right link, never makes a wrong one
+_AFTER_A_NOUN = frozenset('''
+    of but was were is are be been had has have would will could should might must may can did does do
+    in at on to for from with by as that which who whose itself not then now also still only after before under
+    against over into than if when while because so too alone again never once first
+    decided voted met passed issued demanded refused agreed called elected declared ordered sent took gave approved
+    adopted accepted controlled became remained began continued supported opposed rejected formed appointed
+    resolved insisted claimed proclaimed summoned sat published urged appealed protested announced recognised
+    recognized held lost won wanted feared tried'''.split())
+
+
+_JOINERS = frozenset("-‐‑–/")  # between two words with no space: one compound ("anti-Soviet", "Soviet-style")
+_OPENING_QUOTES = frozenset("‘“«\"'")
+
+
+def _as_noun(text: str, bounds: Sequence[int], i: int, n: int) -> bool:
+    """Whether the n words from word i stand as a noun, not as an adjective (word k is text[bounds[2k]:
+    bounds[2k + 1]]): not one part of a compound ("anti-Soviet", "Soviet-style", "Soviet/Warsaw Pact"), and
+    followed by nothing, or by a mark (a stop, a comma, a closing quote, a possessive "’s"), or by a word only a
+    noun stands before (_AFTER_A_NOUN: "the Soviet of", "the Soviet was"; not "and": "Soviet and Party
+    officials"). A quotation opened right after is looked through ("the Soviet ‘sphere of influence’")."""
+    if i > 0 and text[bounds[2 * i - 1]:bounds[2 * i]] in _JOINERS:
+        return False
+    j = i + n  # the word after
+    if 2 * j >= len(bounds):
+        return True
+    gap = text[bounds[2 * j - 1]:bounds[2 * j]]
+    if gap in _JOINERS:
+        return False
+    mark = gap.strip()
+    if mark and not (gap[0].isspace() and all(c in _OPENING_QUOTES for c in mark)):
+        return True
+    return text[bounds[2 * j]:bounds[2 * j + 1]].lower() in _AFTER_A_NOUN
 
 
 def _sentence_start(text: str, bounds: Sequence[int], j: int) -> bool:
