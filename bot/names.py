@@ -204,11 +204,15 @@ def strip_titles(words: list[str]) -> list[str]:
 
 def pack_surname(name: str) -> tuple[str, str] | None:
     """A person's surname as the pack names them, from the last word of their display name: (its key, the
-    word as written), "Kornilov" of "Lavr Kornilov"; None for a one-word name or a regnal number."""
-    keys = strip_titles(name_words(name))
+    word as written), "Kornilov" of "Lavr Kornilov"; None for a one-word name or a regnal number. An epithet is
+    no surname: "Pitt" of "William Pitt the Younger", none of "Catherine the Great" (whose "Great" was Peter
+    the Great's too)."""
+    keys, written = strip_titles(name_words(name)), name.split()
+    if len(keys) >= 3 and keys[-2] == "the" and len(written) >= 3 and written[-2] == "the":
+        keys, written = keys[:-2], written[:-2]
     if len(keys) < 2 or keys[-1] in ROMAN:
         return None
-    return keys[-1], name.split()[-1]
+    return keys[-1], written[-1]
 
 
 PATRONYMIC = re.compile(r"(?:ovich|evich|ovna|evna|ich)$")  # a father's name, shared by brothers: names no one

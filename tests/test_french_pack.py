@@ -144,6 +144,24 @@ def test_two_deeds_named_together_are_both_the_persons(french: Clio) -> None:
         assert reply.match and reply.match.id == want, (asked, reply.text()[:200])
 
 
+def test_peter_the_great_is_not_catherine_the_great(french: Clio, tmp_path) -> None:
+    """An epithet is no surname: "Great" of "Catherine the Great" made every "Peter the Great" in a reading a
+    mention of Catherine (House_of_Romanov.md: six), and her card could quote it."""
+    room = Context(workspace="discord:tsars", channel="club", user_id="u1", is_admin=True, platform="discord")
+    path = tmp_path / "tsars.txt"
+    path.write_text(
+        "Peter the Great founded St Petersburg and moved the court there from Moscow.\n\n"
+        "Catherine the Great corresponded with Voltaire and Diderot, and seized Crimea in 1783.",
+        encoding="utf-8")
+    sid = french.ingest(path, workspace=room.workspace).source_id
+    records = Records(french)
+    para = {r["id"]: r["para"] for r in records.rows("passages", "where source_id = ?", [sid], "id, para")}
+    linked = {para[r["passage_id"]] for r in records.rows(
+        "passage_entities", "where source_id = ? and entity_id = ?", [sid, "catherine-the-great"],
+        "passage_id")}
+    assert linked == {2}
+
+
 def test_a_reading_about_russia_is_never_quoted_for_the_french_revolution(french: Clio, tmp_path) -> None:
     """The French pack calls the French Revolution "The Revolution", the Reign of Terror "the Terror" and the First
     Empire "the Empire": its shorthand for its own subject. A reading about Russia uses the same words for

@@ -103,6 +103,8 @@ def test_the_pack_lacks_fewer_than_5_percent_of_recurring_person_names(seeded: C
     person carries, out of all recurring person names."""
     st = {**store.pack_stats(seeded.db), **seeded.readings.coverage(store.pack_people(seeded.db, None))}
     recurring = st["recurring_people_linked"] + st["recurring_names_missing"]
-    assert recurring >= 120  # the readings name well over a hundred people more than once
+    # the readings name well over a hundred people more than once (119 the pack has; until stop 43 Catherine the
+    # Great made 120, linked only by Figes' "Peter the Great")
+    assert recurring >= 115
     assert st["recurring_names_missing"] / recurring < 0.05, [c["name"] for c in seeded.readings.candidates(None)]
     assert st["events_without_source"] == 0
