@@ -166,13 +166,15 @@ def test_a_reading_about_russia_is_never_quoted_for_the_french_revolution(french
     """The French pack calls the French Revolution "The Revolution", the Reign of Terror "the Terror" and the First
     Empire "the Empire": its shorthand for its own subject. A reading about Russia uses the same words for
     Russia's revolution, Red Terror and empire, and the French Revolution's card must not quote it; a reading
-    about France still links them."""
+    about France still links them. So with a name written all in lower case, a common phrase: Russia's "old
+    regime" is not France's Ancien Régime."""
     room = Context(workspace="discord:both-revolutions", channel="club", user_id="u1", is_admin=True,
                    platform="discord")
     russia, france = tmp_path / "russia.txt", tmp_path / "france.txt"
     russia.write_text(
         "The Bolshevik revolution of 1917 began in Petrograd when the garrison joined the workers. Lenin and Trotsky "
-        "led the revolution against the Provisional Government of Kerensky.\n\n"
+        "led the revolution against the Provisional Government of Kerensky, and the army turned away from the old "
+        "regime.\n\n"
         "The Red Terror followed in 1918, when the Cheka shot hostages, and the empire of the tsars was gone.",
         encoding="utf-8")
     france.write_text(
@@ -192,6 +194,7 @@ def test_a_reading_about_russia_is_never_quoted_for_the_french_revolution(french
     assert readings_linking("french-revolution-1789") == {"france"}
     assert readings_linking("reign-of-terror") == {"france"}  # Russia's Red Terror is not France's
     assert "russia" not in readings_linking("first-empire")  # nor the tsars' empire Napoleon's
+    assert "russia" not in readings_linking("ancien-regime")  # nor Russia's old regime France's
     reply = french.handle_text("/when French Revolution", room)
     quoted = [f.name for f in reply.fields if f.name.startswith("According to")]
     assert quoted and all("russia" not in q for q in quoted), quoted

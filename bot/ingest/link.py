@@ -307,7 +307,11 @@ class Linker:
             lone = n == 1 and len(ids) == 1 and ids[0] in person_ids
             town = lone and gram in _TOWNS
             namesake = lone and not town and ids[0] in self.confusable
-            weak = gram in self.weak_keys  # never a person's (LinkTables.weak)
+            # a lone common word (LinkTables.weak), or a name of a thing written all in lower case, a common
+            # phrase ("the old regime", "a national assembly", "the civil war"): linked only in a reading about
+            # its pack's subject (see _subjects); never a person's
+            weak = gram in self.weak_keys or (n > 1 and owners[gram][1] is None and
+                                              text[bounds[2 * i]:bounds[2 * (i + n) - 1]].islower())
             if len(ids) == 1 and not town and not namesake:
                 found[ids[0]] = found.get(ids[0], 0) + 1
                 if weak:
