@@ -1016,12 +1016,15 @@ def confusable(db: sqlite_utils.Database) -> frozenset[str]:
 
 def proper_names(db: sqlite_utils.Database) -> frozenset[str]:
     """The keys of the one-word names a pack gives a term or event as "The X" with a capital ("The Right", "The
-    Revolution", "The Thaw") and never in lower case ("the clergy", "noblesse"), with and without "the": a name,
-    so linking takes the word for the entry only where it is written with a capital (bot.ingest.link.LinkTables)."""
+    Revolution", "The Thaw"), or a party or organisation with a capital ("Nationalists", "Cadets", "Memorial",
+    "Pioneers"), and never in lower case ("the clergy", "noblesse", "émigrés"), with and without "the": a name,
+    so linking takes the word for the entry only where it is written with a capital (bot.ingest.link.LinkTables):
+    "Slav nationalists", "military cadets" and "a war memorial" are the common words."""
     from bot.names import name_key
 
     capital, lower = set(), set()
-    for r in db.query("select a.alias from aliases a join entities e on e.id = a.entity_id where e.type != 'person'"):
+    for r in db.query("select a.alias, e.kind from aliases a join entities e on e.id = a.entity_id "
+                      "where e.type != 'person'"):
         words = r["alias"].split()
         bare = words[1:] if words[:1] and words[0].lower() == "the" else words
         if len(bare) != 1:
@@ -1029,7 +1032,7 @@ def proper_names(db: sqlite_utils.Database) -> frozenset[str]:
         key = name_key(bare[0])
         if bare[0][:1].islower():
             lower.add(key)
-        elif len(words) == 2:
+        elif len(words) == 2 or r["kind"] in ("party", "organisation"):
             capital.add(key)
     names = capital - lower
     return frozenset(names | {f"the {k}" for k in names})

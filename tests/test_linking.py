@@ -264,6 +264,18 @@ def test_soviet_as_the_ussrs_adjective_is_not_the_council(pack_app: Clio, tmp_pa
     assert not [q for q in quoted if "troops" in q or "Soviet-style" in q], quoted
 
 
+def test_a_partys_name_in_lower_case_is_the_common_word(pack_app: Clio, tmp_path: Path) -> None:
+    """The pack writes the Russian Nationalist Party's "Nationalists" and the Kadets' "Cadets" only with a capital:
+    Serbian "nationalists" and the military "cadets" at the Winter Palace are the common words."""
+    links = _linked(pack_app, tmp_path / "parties.txt",
+                    "In June 1914 Serbian nationalists shot the Archduke in Sarajevo.\n\n"
+                    "In the Duma Stolypin came to depend on the Nationalists, a party of Russian landowners.\n\n"
+                    "Only a few hundred military cadets and a women's battalion defended the palace.\n\n"
+                    "The Cadets won the most seats in the first Duma, on a programme of liberal reform.")
+    assert [para for para in (1, 2, 3, 4) if "nationalist-party" in links.get(para, set())] == [2]
+    assert [para for para in (1, 2, 3, 4) if "kadets" in links.get(para, set())] == [4]
+
+
 def test_a_name_with_its_title_word_taken_off_is_no_name_of_the_entry(pack_app: Clio, tmp_path: Path) -> None:
     """Lookups drop a title word from a name's front ("General Kornilov" is Kornilov), and so "General Secretary"
     gave "secretary" and "President of the Soviet Union" (Gorbachev's election) "of the Soviet Union": linking

@@ -298,8 +298,9 @@ def test_a_lone_common_word_links_only_in_a_reading_about_its_packs_subject(audi
     """tests/labels/weak_links.yaml: the links by a lone common word ("revolution", "the Terror", "empire")
     dropped in stop 42, each in a reading about another pack's subject (38 of 40 wrong), stay dropped, and so do
     those of a name the pack gives as "The X" written in lower case (21 of 30 wrong), and those of a thing's name
-    written all in lower case in a reading about another pack's subject (24 of 25 wrong); those kept (33 of 40
-    right) stay linked. Linked as ingest links, with every bundled pack's names."""
+    written all in lower case in a reading about another pack's subject (24 of 25 wrong), and those of a party's
+    name written in lower case (28 of 29 wrong); those kept (33 of 40 right) stay linked. Linked as ingest links,
+    with every bundled pack's names."""
     labels, is_linked = _labelled_links(audited, "weak_links.yaml")
     dropped, kept = labels["dropped"], labels["kept"]
     assert [label for label in dropped if not label["right"] and is_linked(label)] == []
@@ -317,6 +318,11 @@ def test_a_lone_common_word_links_only_in_a_reading_about_its_packs_subject(audi
     phrases = labels["phrases"]
     assert sum(not label["right"] for label in phrases) == 24
     assert [label for label in phrases if is_linked(label)] == []
+    # a party's or organisation's name the pack writes only with a capital is the common word in lower case:
+    # Serbian "nationalists", military "cadets", "a war memorial" (28 of 29 wrong)
+    parties = labels["party_lower_case"]
+    assert sum(not label["right"] for label in parties) == 28
+    assert [label for label in parties if is_linked(label)] == []
 
 
 def test_soviet_as_an_adjective_is_not_the_council(audited: Clio) -> None:
