@@ -276,6 +276,17 @@ def test_a_partys_name_in_lower_case_is_the_common_word(pack_app: Clio, tmp_path
     assert [para for para in (1, 2, 3, 4) if "kadets" in links.get(para, set())] == [4]
 
 
+def test_the_lenin_mausoleum_is_no_mention_of_lenins_death(pack_app: Clio, tmp_path: Path) -> None:
+    """The pack gave Lenin's death the alias "Lenin Mausoleum": every passage about the tomb (Stalin's parade of
+    1941 from its tribune) was linked to the death of 1924, and `/when Lenin Mausoleum` answered with that day."""
+    links = _linked(pack_app, tmp_path / "tomb.txt",
+                    "On 7 November 1941 Stalin reviewed the parade from the Lenin Mausoleum as the Germans neared "
+                    "Moscow.")
+    assert "death-of-lenin-1924" not in links.get(1, set())
+    reply = pack_app.handle_text("/when Lenin Mausoleum")
+    assert reply.match is None or reply.match.id != "death-of-lenin-1924"  # type: ignore[union-attr]
+
+
 def test_a_name_with_its_title_word_taken_off_is_no_name_of_the_entry(pack_app: Clio, tmp_path: Path) -> None:
     """Lookups drop a title word from a name's front ("General Kornilov" is Kornilov), and so "General Secretary"
     gave "secretary" and "President of the Soviet Union" (Gorbachev's election) "of the Soviet Union": linking
