@@ -46,6 +46,12 @@ class Records:
         """One column's values, in the order the query gives them."""
         return [next(iter(r.values())) for r in self.rows(table, where, params, columns=column)]
 
+    def paragraphs_linking(self, source_id: str, entity_id: str) -> set[int]:
+        """The paragraphs (their numbers) of reading `source_id` with a passage linked to `entity_id`."""
+        para = {r["id"]: r["para"] for r in self.rows("passages", "where source_id = ?", [source_id], "id, para")}
+        return {para[r["passage_id"]] for r in self.rows(
+            "passage_entities", "where source_id = ? and entity_id = ?", [source_id, entity_id], "passage_id")}
+
     def count(self, table: str, where: str = "", params: Sequence[Any] = ()) -> int:
         return int(self.values(table, "count(*)", where, params)[0])
 

@@ -154,12 +154,7 @@ def test_peter_the_great_is_not_catherine_the_great(french: Clio, tmp_path) -> N
         "Catherine the Great corresponded with Voltaire and Diderot, and seized Crimea in 1783.",
         encoding="utf-8")
     sid = french.ingest(path, workspace=room.workspace).source_id
-    records = Records(french)
-    para = {r["id"]: r["para"] for r in records.rows("passages", "where source_id = ?", [sid], "id, para")}
-    linked = {para[r["passage_id"]] for r in records.rows(
-        "passage_entities", "where source_id = ? and entity_id = ?", [sid, "catherine-the-great"],
-        "passage_id")}
-    assert linked == {2}
+    assert Records(french).paragraphs_linking(sid, "catherine-the-great") == {2}
 
 
 def test_a_reading_about_russia_is_never_quoted_for_the_french_revolution(french: Clio, tmp_path) -> None:

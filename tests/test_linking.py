@@ -13,6 +13,7 @@ import pytest
 
 from bot import audit
 from bot.app import Clio
+from bot.events import Context
 from tests.conftest import TEST_PACKS, settings_here
 from tests.records import Records
 
@@ -26,6 +27,13 @@ def _linked(app: Clio, path: Path, text: str) -> dict[int, set[str]]:
     for r in records.rows("passage_entities", columns="passage_id, entity_id"):
         out.setdefault(para[r["passage_id"]], set()).add(r["entity_id"])
     return out
+
+
+def _in_a_room(app: Clio, path: Path, text: str) -> tuple[Context, str]:
+    """`text` ingested as `path` into a Discord server of its own, with an admin's room there, and its source id."""
+    room = Context(workspace=f"discord:{path.stem}", channel="club", user_id="u1", is_admin=True, platform="discord")
+    path.write_text(text, encoding="utf-8")
+    return room, app.ingest(path, workspace=room.workspace).source_id
 
 
 def test_a_sergeant_of_the_same_name_is_not_the_general(mini_app: Clio, tmp_path: Path) -> None:
@@ -217,22 +225,13 @@ def test_a_name_the_pack_gives_as_the_x_is_not_the_common_word_in_lower_case(pac
     """The pack calls the Right Opposition "The Right" (and the French pack the French Revolution "The
     Revolution"): a name, written with a capital. "A right to their own culture", "the right to secede" and "the
     far right" are the common word, and the Right Opposition's card must not quote them."""
-    from bot.events import Context
-
-    room = Context(workspace="discord:rights", channel="club", user_id="u1", is_admin=True, platform="discord")
-    path = tmp_path / "rights.txt"
-    path.write_text(
+    room, sid = _in_a_room(
+        pack_app, tmp_path / "rights.txt",
         "The Soviets declared that all the peoples of Russia had a right to their own culture and language, and "
         "even the right to secede.\n\n"
         "In 1928 the Right, led by Bukharin and Rykov, argued against forcing the peasants to sell their grain.\n\n"
-        "Abroad, the far right watched the Soviet experiment with alarm.",
-        encoding="utf-8")
-    sid = pack_app.ingest(path, workspace=room.workspace).source_id
-    records = Records(pack_app)
-    para = {r["id"]: r["para"] for r in records.rows("passages", "where source_id = ?", [sid], "id, para")}
-    linked = {para[r["passage_id"]] for r in records.rows(
-        "passage_entities", "where source_id = ? and entity_id = ?", [sid, "right-opposition"], "passage_id")}
-    assert linked == {2}
+        "Abroad, the far right watched the Soviet experiment with alarm.")
+    assert Records(pack_app).paragraphs_linking(sid, "right-opposition") == {2}
     reply = pack_app.handle_text("/what Right Opposition", room)
     quoted = [f.value for f in reply.fields if f.name.startswith("According to")]
     assert quoted and all("Bukharin" in q for q in quoted), quoted
@@ -242,22 +241,13 @@ def test_soviet_as_the_ussrs_adjective_is_not_the_council(pack_app: Clio, tmp_pa
     """The pack marks "Soviet", a name of the soviet (council), as an adjective too: "Soviet troops", "anti-Soviet"
     and "Soviet-style" are the USSR's, and the soviet's card must not quote them; "the Soviet voted", "the
     Soviet's leaders" and "delegates came to the Soviet" are the council."""
-    from bot.events import Context
-
-    room = Context(workspace="discord:soviets", channel="club", user_id="u1", is_admin=True, platform="discord")
-    path = tmp_path / "soviets.txt"
-    path.write_text(
+    room, sid = _in_a_room(
+        pack_app, tmp_path / "soviets.txt",
         "On 1 September 1917 the Soviet voted for a Bolshevik resolution, and the Soviet’s old leaders resigned.\n\n"
         "In 1968 Soviet troops entered Prague, and the anti-Soviet protests were put down within days.\n\n"
         "For decades the satellite states copied Soviet-style planning, with Soviet advisers in every ministry.\n\n"
-        "Delegates came to the Soviet from every factory in the capital, elected at open meetings.",
-        encoding="utf-8")
-    sid = pack_app.ingest(path, workspace=room.workspace).source_id
-    records = Records(pack_app)
-    para = {r["id"]: r["para"] for r in records.rows("passages", "where source_id = ?", [sid], "id, para")}
-    linked = {para[r["passage_id"]] for r in records.rows(
-        "passage_entities", "where source_id = ? and entity_id = ?", [sid, "soviet"], "passage_id")}
-    assert linked == {1, 4}
+        "Delegates came to the Soviet from every factory in the capital, elected at open meetings.")
+    assert Records(pack_app).paragraphs_linking(sid, "soviet") == {1, 4}
     reply = pack_app.handle_text("/what soviet", room)
     assert reply.match is not None and reply.match.id == "soviet"  # type: ignore[union-attr]
     quoted = [f.value for f in reply.fields if f.name.startswith("According to")]
