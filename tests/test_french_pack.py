@@ -144,6 +144,38 @@ def test_two_deeds_named_together_are_both_the_persons(french: Clio) -> None:
         assert reply.match and reply.match.id == want, (asked, reply.text()[:200])
 
 
+def test_what_the_linking_child_takes_back_is_what_linking_in_one_go_leaves_out(french: Clio, tmp_path) -> None:
+    """A lone common word is linked with its passage's batch and taken back at the end when the reading is not
+    about its pack: a long history of Russia ("the revolution", "the terror", "the empire": the French pack's
+    shorthand) stored batch by batch, with such words in its last paragraph too, holds exactly the links of the
+    whole reading linked in one go, and none with no mention left."""
+    from bot.ingest import bounded
+    from bot.ingest.link import link_passages
+    from bot.ingest.passages import Passage
+
+    paragraphs = [
+        "Lenin and Trotsky led the revolution in Petrograd, and Kerensky fled the capital.",
+        "The terror of the Cheka grew through 1918, and the empire of the tsars fell apart.",
+        "The Bolsheviks dissolved the Constituent Assembly in January 1918 and Lenin moved the government to Moscow.",
+    ]
+    path = tmp_path / "russia-long.txt"
+    path.write_text("\n\n".join(paragraphs[i % 3] for i in range(3 * bounded.PASSAGES_PER_MESSAGE + 2)),
+                    encoding="utf-8")  # ends with the terror and the empire
+    sid = french.ingest(path, workspace="discord:long-russia").source_id
+    records = Records(french)
+    rows = records.rows("passages", "where source_id = ? order by seq", [sid], "id, seq, para, section, text, prose")
+    assert len(rows) > 2 * bounded.PASSAGES_PER_MESSAGE  # several batches
+    expected = link_passages([Passage(r["seq"], r["para"], r["section"], r["text"], bool(r["prose"])) for r in rows],
+                             french.library.matcher, french.person_ids, **store.link_facts(french.db))
+    assert expected.taken_back  # the French pack's words were linked and taken back
+    seq = {r["id"]: r["seq"] for r in rows}
+    stored = {(seq[r["passage_id"]], r["entity_id"]): r["mentions"]
+              for r in records.rows("passage_entities", "where source_id = ?", [sid], "passage_id, entity_id, mentions")}
+    assert stored == {(s, e): n for s, counts in expected.links.items() for e, n in counts.items()}
+    assert min(stored.values()) > 0
+    assert not [e for _, e in stored if e in ("french-revolution-1789", "reign-of-terror", "first-empire")]
+
+
 def test_peter_the_great_is_not_catherine_the_great(french: Clio, tmp_path) -> None:
     """An epithet is no surname: "Great" of "Catherine the Great" made every "Peter the Great" in a reading a
     mention of Catherine (House_of_Romanov.md: six), and her card could quote it."""

@@ -482,16 +482,18 @@ def test_a_reading_linked_while_it_is_read_links_as_relinking_it_whole_does(mini
     assert all(d <= t for d, t in seen) and seen[-1] == (5000, 5000)
 
 
-def test_a_reading_written_in_many_batches_is_searchable_from_its_first_passage_to_its_last(tmp_path: Path) -> None:
+def test_a_reading_written_in_many_batches_is_searchable_from_its_first_passage_to_its_last(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A reading goes into SQLite (and its full-text index) a batch at a time; every passage of every batch
     must be found by /search, and the index must agree with the passages. (The file's own write path: on
     PostgreSQL a reading goes in one transaction, checked by tests/test_readings_repo.py.)"""
     from bot.config import Settings
     from tests.conftest import TEST_PACKS
 
+    monkeypatch.setattr(concurrency, "BATCH_BYTES", 50_000)  # about 360 KB: several write batches
     mini_app = Clio(Settings(db_path=tmp_path / "clio.db", content_dir=TEST_PACKS, pack="mini"))
     paragraphs = [f"Paragraph {i} tells how the garrison of the capital waited for orders that never came."
-                  for i in range(4000)]  # about 360 KB: several write batches
+                  for i in range(4000)]
     paragraphs[0] = "The quartermaster Zvyagintsev counted the rifles before dawn."
     paragraphs[-1] = "At the end the telegraphist Obolyaninov sent the last message."
     f = tmp_path / "garrison.txt"
