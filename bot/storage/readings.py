@@ -246,9 +246,10 @@ class SqliteReadings:
         one = lambda sql, args=(): self.db.execute(sql, list(args)).fetchone()[0]  # noqa: E731
         return {
             "readings_indexed": one("select count(*) from sources"), "passages": one("select count(*) from passages"),
-            "recurring_people_linked": one(
-                "select count(*) from (select entity_id from passage_entities where entity_id in "
-                "(select value from json_each(?)) group by entity_id having sum(mentions) >= 2)",
+            "recurring_people_linked": one(  # each reading's links to the people, by reading (m014)
+                "select count(*) from (select pe.entity_id from sources s cross join passage_entities pe "
+                "on pe.source_id = s.id and pe.entity_id in (select value from json_each(?)) "
+                "group by pe.entity_id having sum(pe.mentions) >= 2)",
                 [json.dumps(list(people))]),
             "recurring_names_missing": one(
                 "select count(*) from (select key from candidates group by key having sum(mentions) >= 2)"),
