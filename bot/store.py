@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -1058,6 +1059,7 @@ def stripped_names(db: sqlite_utils.Database) -> frozenset[str]:
 
 _LINK_FACTS: dict[tuple[str, str], dict[str, Any]] = {}  # (database file, its packs as indexed) -> link_facts
 _LINK_FACTS_KEPT = 8
+_LINK_FACTS_LOCK = threading.Lock()  # the door's worker threads ingest at once
 
 
 def adjective_names(db: sqlite_utils.Database) -> frozenset[str]:
@@ -1076,22 +1078,31 @@ def link_facts(db: sqlite_utils.Database) -> dict[str, Any]:
     row of the entries and of their names, as bot.name_cache signs the matcher's keys): reading and normalising
     every alias again took each ingest 0.06-0.1 s before its reading could start."""
     database = next((r[2] for r in db.execute("pragma database_list").fetchall() if r[1] == "main"), "")
-    try:
-        state = json.dumps([db.execute(sql).fetchall() for sql in (
-            "select key, value from meta where key like 'pack:%' order by key",
-            "select count(*), max(rowid) from entities", "select count(*), max(rowid) from aliases")])
-    except sqlite3.OperationalError:  # a table not made yet
-        state = ""
-    key = (database, state)
-    facts = _LINK_FACTS.get(key) if database and state else None  # an in-memory database: no file to know it by
+    key = (database, _packs_state(db))
+    with _LINK_FACTS_LOCK:
+        facts = _LINK_FACTS.get(key) if all(key) else None  # an in-memory database: no file to know it by
     if facts is None:
         facts = {"births": births(db), "confusable": confusable(db), "proper": proper_names(db),
                  "stripped": stripped_names(db), "adjectives": adjective_names(db)}
-        if database and state:
-            while len(_LINK_FACTS) >= _LINK_FACTS_KEPT:
-                _LINK_FACTS.pop(next(iter(_LINK_FACTS)), None)
-            _LINK_FACTS[key] = facts
+        # kept only if no other process indexed a pack while they were read (they would be its facts, under
+        # the state before it)
+        if all(key) and _packs_state(db) == key[1]:
+            with _LINK_FACTS_LOCK:
+                while len(_LINK_FACTS) >= _LINK_FACTS_KEPT:
+                    _LINK_FACTS.pop(next(iter(_LINK_FACTS)))
+                _LINK_FACTS[key] = facts
     return dict(facts)
+
+
+def _packs_state(db: sqlite_utils.Database) -> str:
+    """What changes whenever a pack is indexed: the packs' fingerprints, the count and last row of the entries
+    and of their names ("" before the tables are made)."""
+    try:
+        return json.dumps([db.execute(sql).fetchall() for sql in (
+            "select key, value from meta where key like 'pack:%' order by key",
+            "select count(*), max(rowid) from entities", "select count(*), max(rowid) from aliases")])
+    except sqlite3.OperationalError:  # a table not made yet
+        return ""
 
 
 def person_lives(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> dict[str, tuple[int | None, int | None]]:
