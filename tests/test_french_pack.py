@@ -176,6 +176,14 @@ def test_what_the_linking_child_takes_back_is_what_linking_in_one_go_leaves_out(
     assert not [e for _, e in stored if e in ("french-revolution-1789", "reign-of-terror", "first-empire")]
 
 
+def test_a_card_lists_other_names_not_other_spellings_of_its_own(french: Clio) -> None:
+    """The pack gives "Emigres" and "émigrés" beside "Émigrés" (typed without accents, written in lower case in
+    English texts): the card's other names leave them out."""
+    text = french.handle_text("/what Emigres").text()
+    others = text.split("Also known as: ")[1].split("\n")[0].split(", ")
+    assert "Emigrants" in others and not {"Emigres", "émigrés", "Émigrés"} & set(others), others
+
+
 def test_peter_the_great_is_not_catherine_the_great(french: Clio, tmp_path) -> None:
     """An epithet is no surname: "Great" of "Catherine the Great" made every "Peter the Great" in a reading a
     mention of Catherine (House_of_Romanov.md: six), and her card could quote it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -410,7 +411,7 @@ class Lookup:
         titles = [a for a in e["aliases"] if is_title(a)]
         if titles:
             fields.append(Field("Titles", ", ".join(titles)))
-        aliases = [a for a in e["aliases"] if a != e["full_name"] and not is_title(a)]
+        aliases = _other_spellings_out([a for a in e["aliases"] if a != e["full_name"] and not is_title(a)], e["name"])
         if aliases:
             shown = aliases[:MAX_ALIASES_SHOWN]
             more = f" (+{len(aliases) - len(shown)} more)" if len(aliases) > len(shown) else ""
@@ -665,3 +666,17 @@ def _who_wrote(row: dict) -> str:
     author = (row.get("author") or "").strip()
     return author if author and author.lower() != "unknown" else f"“{row['title']}”"
 
+
+def _other_spellings_out(names: list[str], name: str) -> list[str]:
+    """`names` less those that differ from `name`, or from one kept before them, only in capitals and accents
+    ("Emigres" and "émigrés" beside "Émigrés", which a pack gives so that linking and lookups know them): a card
+    lists an entry's other names, not other spellings of one."""
+    def folded(text: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+    seen, kept = {folded(name)}, []
+    for n in names:
+        if (f := folded(n)) not in seen:
+            seen.add(f)
+            kept.append(n)
+    return kept
