@@ -1039,6 +1039,30 @@ def proper_names(db: sqlite_utils.Database) -> frozenset[str]:
     return frozenset(names | {f"the {k}" for k in names})
 
 
+_ACRONYM = re.compile(r"[A-Z]{2,}s?")  # "SR", "USSR", "NKVD", "SRs"
+
+
+def acronyms(db: sqlite_utils.Database) -> dict[str, frozenset[str]]:
+    """The keys that only abbreviations give ("SR" of the Socialist Revolutionaries, "USSR"), each with the
+    abbreviations as written, in capitals: keys fold doubled letters (a transliteration's "ss" is its "s"), so
+    "SSR" (a Soviet republic) made the key of "SR", and linking took every "Armenian SSR" for the party; an
+    abbreviation is linked only where it is written as the pack writes it (bot.ingest.link.LinkTables)."""
+    from bot.names import name_key
+
+    forms: dict[str, set[str]] = {}
+    words: set[str] = set()  # keys some other one-word name gives too
+    for r in db.query("select a.alias from aliases a join entities e on e.id = a.entity_id where e.type != 'person'"):
+        alias = r["alias"].strip()
+        if " " in alias:
+            continue
+        key = name_key(alias)
+        if _ACRONYM.fullmatch(alias):
+            forms.setdefault(key, set()).add(alias.upper())
+        else:
+            words.add(key)
+    return {key: frozenset(written) for key, written in forms.items() if key not in words}
+
+
 def stripped_names(db: sqlite_utils.Database) -> frozenset[str]:
     """The keys a term's or event's name gives only once a title word is taken off its front ("General
     Secretary" -> "secretary", "Marshall Plan" -> "plan", "President of the Soviet Union" -> "of the soviet
@@ -1072,7 +1096,7 @@ def adjective_names(db: sqlite_utils.Database) -> frozenset[str]:
 
 def link_facts(db: sqlite_utils.Database) -> dict[str, Any]:
     """What linking needs of the packs beside their matcher, as bot.ingest.link's keyword arguments (births,
-    confusable, proper, stripped, adjectives): every caller links as ingest does.
+    confusable, proper, stripped, adjectives, acronyms): every caller links as ingest does.
 
     Worked out once for each database file and state of its packs (their fingerprints, and the count and last
     row of the entries and of their names, as bot.name_cache signs the matcher's keys): reading and normalising
@@ -1083,7 +1107,7 @@ def link_facts(db: sqlite_utils.Database) -> dict[str, Any]:
         facts = _LINK_FACTS.get(key) if all(key) else None  # an in-memory database: no file to know it by
     if facts is None:
         facts = {"births": births(db), "confusable": confusable(db), "proper": proper_names(db),
-                 "stripped": stripped_names(db), "adjectives": adjective_names(db)}
+                 "stripped": stripped_names(db), "adjectives": adjective_names(db), "acronyms": acronyms(db)}
         # kept only if no other process indexed a pack while they were read (they would be its facts, under
         # the state before it)
         if all(key) and _packs_state(db) == key[1]:

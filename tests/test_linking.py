@@ -277,6 +277,15 @@ def test_the_lenin_mausoleum_is_no_mention_of_lenins_death(pack_app: Clio, tmp_p
     assert reply.match is None or reply.match.id != "death-of-lenin-1924"  # type: ignore[union-attr]
 
 
+def test_an_abbreviation_links_only_as_the_pack_writes_it(pack_app: Clio, tmp_path: Path) -> None:
+    """Keys fold doubled letters (a transliteration's "ss" is its "s"), so "SSR" had the key of "SR": every
+    "Armenian SSR" was the Socialist Revolutionary Party, and the party's card quoted it."""
+    links = _linked(pack_app, tmp_path / "republics.txt",
+                    "In February 1988 the Armenian SSR asked to take in Nagorno-Karabakh.\n\n"
+                    "In the Constituent Assembly elections of 1917 the SR list won the most votes.")
+    assert [para for para in (1, 2) if "socialist-revolutionaries" in links.get(para, set())] == [2]
+
+
 def test_a_name_with_its_title_word_taken_off_is_no_name_of_the_entry(pack_app: Clio, tmp_path: Path) -> None:
     """Lookups drop a title word from a name's front ("General Kornilov" is Kornilov), and so "General Secretary"
     gave "secretary" and "President of the Soviet Union" (Gorbachev's election) "of the Soviet Union": linking

@@ -8,7 +8,7 @@ import re
 import weakref
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import accumulate
@@ -110,7 +110,8 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
                   progress: Callable[[int, int], None] | None = None,
                   births: dict[str, int] | None = None, confusable: Collection[str] = (),
                   proper: Collection[str] = (), stripped: Collection[str] = (),
-                  adjectives: Collection[str] = ()) -> SourceLinks:
+                  adjectives: Collection[str] = (), acronyms: Mapping[str, Collection[str]] | None = None
+                  ) -> SourceLinks:
     """Link each passage to the entries it names.
 
     A name or alias owned by one entry links at once. A surname links when one person in the pack has it,
@@ -132,7 +133,7 @@ def link_passages(passages: list[Passage], matcher: Matcher, person_ids: set[str
     family became known as Yakovlev" after a paragraph set in 1347 is no Gorbachev adviser).
     """
     linker = Linker(matcher, person_ids, births, spans=True, confusable=confusable, proper=proper,
-                    stripped=stripped, adjectives=adjectives)
+                    stripped=stripped, adjectives=adjectives, acronyms=acronyms)
     for done, p in enumerate(passages, 1):
         if progress and (done % PROGRESS_EVERY == 0 or done == len(passages)):
             progress(done, len(passages))
@@ -157,19 +158,19 @@ class Linker:
                  births: dict[str, int] | None = None, spans: bool = False, cues: bool = True,
                  tables: LinkTables | None = None, confusable: Collection[str] = (),
                  proper: Collection[str] = (), stripped: Collection[str] = (),
-                 adjectives: Collection[str] = ()) -> None:
+                 adjectives: Collection[str] = (), acronyms: Mapping[str, Collection[str]] | None = None) -> None:
         """A Linker of the pack's `matcher`, `person_ids` and `births`; or, in a process without the pack, of
         its `tables` (`link_tables`) alone: that one finds no candidates but counts their mentions
         (SourceLinks.cue_counts) for `candidates_of`."""
         if tables is None:
             if matcher is None or person_ids is None:
                 raise TypeError("a Linker needs a matcher and its people, or their tables")
-            tables = link_tables(matcher, person_ids, births, confusable, proper, stripped, adjectives)
+            tables = link_tables(matcher, person_ids, births, confusable, proper, stripped, adjectives, acronyms)
         self.matcher, self.spans, self.cues = matcher, spans, cues
         self.person_ids, self.births, self.surname_of = tables.person_ids, tables.births, tables.surname_of
         self.places, self.scan, self.owners = tables.places, tables.scan, tables.owners
         self.weak_keys, self.proper_keys, self.unlinked = tables.weak, tables.proper, tables.unlinked
-        self.adjective_keys = tables.adjectives
+        self.adjective_keys, self.acronyms = tables.adjectives, tables.acronyms
         self.confusable = tables.confusable
         self.result = SourceLinks()
         self.deferred: list[tuple[Span, list[str], bool]] = []  # a key several entries own: (span, ids, weak)
@@ -284,6 +285,8 @@ class Linker:
                     continue  # a name written in lower case: the common word ("the right to vote", LinkTables.proper)
                 if gram in self.unlinked:
                     continue  # no name of the entry's ("the Party Secretary" is no General Secretary)
+                if gram in self.acronyms and text[bounds[2 * i]:bounds[2 * (i + n) - 1]].upper() not in self.acronyms[gram]:
+                    continue  # "SSR" is no "SR" (LinkTables.acronyms)
                 if gram in self.adjective_keys and not _as_noun(text, bounds, i, n):
                     continue  # "Soviet troops": the adjective, not the council (LinkTables.adjectives)
                 ids, people = owners[gram]
@@ -377,11 +380,15 @@ class LinkTables:
     # the weak keys a pack marks as adjectives too (bot.store.adjective_names: "Soviet" of Soviet troops, the USSR's):
     # linked only where the word stands as a noun (see _as_noun)
     adjectives: frozenset[str] = frozenset()
+    # the keys only abbreviations give, each with them as written in capitals (bot.store.acronyms: "SR"): linked
+    # only where the text writes one of them ("SSR", a Soviet republic, has the key of "SR")
+    acronyms: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] | None = None,
                 confusable: Collection[str] = (), proper: Collection[str] = (),
-                stripped: Collection[str] = (), adjectives: Collection[str] = ()) -> LinkTables:
+                stripped: Collection[str] = (), adjectives: Collection[str] = (),
+                acronyms: Mapping[str, Collection[str]] | None = None) -> LinkTables:
     """The LinkTables of a pack's matcher and people (made once per matcher and set of people)."""
     people = frozenset(person_ids)
     made = _tables.get(matcher)
@@ -401,6 +408,7 @@ def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] |
     return replace(made, births=births or {}, confusable=frozenset(confusable),
                    proper=made.weak.intersection(proper),
                    adjectives=made.weak.intersection(adjectives),
+                   acronyms={key: frozenset(written) for key, written in (acronyms or {}).items() if key in made.owners},
                    unlinked=made.place_events.union(key for key in stripped
                                                     if key in made.owners and made.owners[key][1] is None))
 
