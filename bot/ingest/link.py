@@ -285,7 +285,8 @@ class Linker:
                     continue  # a name written in lower case: the common word ("the right to vote", LinkTables.proper)
                 if gram in self.unlinked:
                     continue  # no name of the entry's ("the Party Secretary" is no General Secretary)
-                if gram in self.acronyms and text[bounds[2 * i]:bounds[2 * (i + n) - 1]].upper() not in self.acronyms[gram]:
+                if (gram in self.acronyms
+                        and text[bounds[2 * i]:bounds[2 * (i + n) - 1]].upper() not in self.acronyms[gram]):
                     continue  # "SSR" is no "SR" (LinkTables.acronyms)
                 if gram in self.adjective_keys and not _as_noun(text, bounds, i, n):
                     continue  # "Soviet troops": the adjective, not the council (LinkTables.adjectives)
@@ -408,7 +409,8 @@ def link_tables(matcher: Matcher, person_ids: set[str], births: dict[str, int] |
     return replace(made, births=births or {}, confusable=frozenset(confusable),
                    proper=made.weak.intersection(proper),
                    adjectives=made.weak.intersection(adjectives),
-                   acronyms={key: frozenset(written) for key, written in (acronyms or {}).items() if key in made.owners},
+                   acronyms={key: frozenset(written) for key, written in (acronyms or {}).items()
+                             if key in made.owners},
                    unlinked=made.place_events.union(key for key in stripped
                                                     if key in made.owners and made.owners[key][1] is None))
 
