@@ -286,6 +286,14 @@ def test_an_abbreviation_links_only_as_the_pack_writes_it(pack_app: Clio, tmp_pa
     assert [para for para in (1, 2) if "socialist-revolutionaries" in links.get(para, set())] == [2]
 
 
+def test_another_medvedev_is_not_the_historian(pack_app: Clio, tmp_path: Path) -> None:
+    """The pack's Medvedev is Roy, the dissident historian; his twin Zhores and President Dmitry Medvedev share the
+    surname (his disambiguation note), so "Medvedev" alone is him only once a reading has named him in full."""
+    links = _linked(pack_app, tmp_path / "presidents.txt",
+                    "In 2008 Dmitry Medvedev became president of Russia. Medvedev kept Putin on as prime minister.")
+    assert "roy-medvedev" not in links.get(1, set())
+
+
 def test_a_regional_first_secretary_is_not_the_general_secretary(pack_app: Clio, tmp_path: Path) -> None:
     """Every party committee, from a district's to a republic's, had a First Secretary; the pack gave the General
     Secretary that alias (the post's name in 1953-66), and 15 of the readings' 18 First Secretaries were some
