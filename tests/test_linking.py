@@ -294,6 +294,14 @@ def test_another_medvedev_is_not_the_historian(pack_app: Clio, tmp_path: Path) -
     assert "roy-medvedev" not in links.get(1, set())
 
 
+def test_the_verb_promotes_is_not_the_promotees(pack_app: Clio, tmp_path: Path) -> None:
+    """Keys fold doubled letters, so the vydvizhentsy's English name "Promotees" had the key of the verb: "literacy
+    promotes the spread of new ideas" was quoted on their card."""
+    links = _linked(pack_app, tmp_path / "literacy.txt",
+                    "By 1939 literacy was approaching 90 per cent. Literacy promotes the spread of new ideas.")
+    assert "vydvizhentsy" not in links.get(1, set())
+
+
 def test_a_regional_first_secretary_is_not_the_general_secretary(pack_app: Clio, tmp_path: Path) -> None:
     """Every party committee, from a district's to a republic's, had a First Secretary; the pack gave the General
     Secretary that alias (the post's name in 1953-66), and 15 of the readings' 18 First Secretaries were some
