@@ -56,14 +56,23 @@ def signature(db: sqlite_utils.Database, scope: str = "") -> str:
     for p in _CODE:
         h.update(p.read_bytes())
     h.update(_pycountry_version().encode())
-    queries = ["select key, value from meta where key like 'pack:%' order by key",
-               "select count(*), max(rowid) from entities", "select count(*), max(rowid) from aliases"]
-    for sql in queries:
-        try:
-            h.update(json.dumps(db.execute(sql).fetchall(), default=str).encode())
-        except sqlite3.OperationalError:  # a table not made yet
-            h.update(b"-")
+    for part in packs_state(db):
+        h.update(part.encode())
     return h.hexdigest()
+
+
+def packs_state(db: sqlite_utils.Database) -> list[str]:
+    """What changes whenever a pack is indexed: the packs' fingerprints, and the count and last row of the entries
+    and of their names, each as JSON ("-" for a table not made yet). What the matcher's keys are signed with, and
+    bot.store.link_facts' facts kept by."""
+    parts = []
+    for sql in ("select key, value from meta where key like 'pack:%' order by key",
+                "select count(*), max(rowid) from entities", "select count(*), max(rowid) from aliases"):
+        try:
+            parts.append(json.dumps(db.execute(sql).fetchall(), default=str))
+        except sqlite3.OperationalError:  # a table not made yet
+            parts.append("-")
+    return parts
 
 
 def load(db: sqlite_utils.Database, build: Callable[[], Matcher], scope: str = "",

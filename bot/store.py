@@ -1098,35 +1098,26 @@ def link_facts(db: sqlite_utils.Database) -> dict[str, Any]:
     """What linking needs of the packs beside their matcher, as bot.ingest.link's keyword arguments (births,
     confusable, proper, stripped, adjectives, acronyms): every caller links as ingest does.
 
-    Worked out once for each database file and state of its packs (their fingerprints, and the count and last
-    row of the entries and of their names, as bot.name_cache signs the matcher's keys): reading and normalising
-    every alias again took each ingest 0.06-0.1 s before its reading could start."""
+    Worked out once for each database file and state of its packs (bot.name_cache.packs_state, which the
+    matcher's stored keys are signed with too): reading and normalising every alias again took each ingest
+    0.06-0.1 s before its reading could start."""
+    from bot.name_cache import packs_state
+
     database = next((r[2] for r in db.execute("pragma database_list").fetchall() if r[1] == "main"), "")
-    key = (database, _packs_state(db))
+    key = (database, "\0".join(packs_state(db)))
     with _LINK_FACTS_LOCK:
-        facts = _LINK_FACTS.get(key) if all(key) else None  # an in-memory database: no file to know it by
+        facts = _LINK_FACTS.get(key) if database else None  # an in-memory database: no file to know it by
     if facts is None:
         facts = {"births": births(db), "confusable": confusable(db), "proper": proper_names(db),
                  "stripped": stripped_names(db), "adjectives": adjective_names(db), "acronyms": acronyms(db)}
         # kept only if no other process indexed a pack while they were read (they would be its facts, under
         # the state before it)
-        if all(key) and _packs_state(db) == key[1]:
+        if database and "\0".join(packs_state(db)) == key[1]:
             with _LINK_FACTS_LOCK:
                 while len(_LINK_FACTS) >= _LINK_FACTS_KEPT:
                     _LINK_FACTS.pop(next(iter(_LINK_FACTS)))
                 _LINK_FACTS[key] = facts
     return dict(facts)
-
-
-def _packs_state(db: sqlite_utils.Database) -> str:
-    """What changes whenever a pack is indexed: the packs' fingerprints, the count and last row of the entries
-    and of their names ("" before the tables are made)."""
-    try:
-        return json.dumps([db.execute(sql).fetchall() for sql in (
-            "select key, value from meta where key like 'pack:%' order by key",
-            "select count(*), max(rowid) from entities", "select count(*), max(rowid) from aliases")])
-    except sqlite3.OperationalError:  # a table not made yet
-        return ""
 
 
 def person_lives(db: sqlite_utils.Database, packs: Iterable[str] | None = None) -> dict[str, tuple[int | None, int | None]]:
