@@ -80,8 +80,8 @@ class Batch(NamedTuple):
 class Linked:
     """What linking a reading in the linking child came to, besides its batches' links: the links of the last
     paragraph; the mentions added to a passage linked before, and (a negative count) taken back from one
-    (the whole reading settles them: bot.ingest.link.SourceLinks.late and taken_back), counted; how many entries the reading links; and the counts the
-    candidates are made of (bot.ingest.link.candidates_of)."""
+    (the whole reading settles them: bot.ingest.link.SourceLinks.late and taken_back), counted; how many entries
+    the reading links; and the counts the candidates are made of (bot.ingest.link.candidates_of)."""
 
     links: list[Mention]
     late: list[Mention]

@@ -79,7 +79,8 @@ class Readings(Protocol):
         (a store may take each link as soon as its passage is in); `tail`, called once the passages are spent,
         gives what only the whole reading tells: its dates and candidates are added to those given, its links'
         mentions to theirs (a link given already, for the same passage and entry, counts them too; a negative
-        count takes mentions back, and a link left with none is gone), its fields set on the source. Whatever either raises, nothing of the reading stays."""
+        count takes mentions back, and a link left with none is gone), its fields set on the source. Whatever
+        either raises, nothing of the reading stays."""
 
     def delete(self, source_id: str) -> None:
         """Remove a reading and everything derived from it (hidden from every query at once)."""
